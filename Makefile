@@ -1,0 +1,27 @@
+# citytwin — the two commands of the README, and a few helpers.
+# Builds share one persistent target directory so repeated runs are incremental.
+CARGO_TARGET_DIR ?= $(HOME)/.cache/citytwin/target
+export CARGO_TARGET_DIR
+CITYTWIN := $(CARGO_TARGET_DIR)/release/citytwin
+BUNDLE := out/chengdu/city.ctb
+
+.PHONY: demo test setup bench
+
+## demo: install system packages, build, import the Chengdu demo, summarise it, export a GeoPackage
+demo: setup
+	cargo build --release -p citytwin
+	$(CITYTWIN) import --scene scenes/chengdu/scene.ron
+	$(CITYTWIN) info $(BUNDLE)
+	$(CITYTWIN) export $(BUNDLE) -o out/chengdu/city.gpkg
+	@echo "demo: open out/chengdu/city.gpkg in QGIS"
+
+## test: the whole suite — fmt, clippy -D warnings, every test, the core dependency check
+test: setup
+	bash scripts/test.sh
+
+setup:
+	bash scripts/setup.sh
+
+## bench: criterion benchmarks (figures go to docs/benchmarks.md)
+bench: setup
+	cargo bench --workspace

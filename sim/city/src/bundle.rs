@@ -1,0 +1,167 @@
+//! The city bundle: everything an import produced, in one versioned file that loads fast.
+//!
+//! File layout: the 8 magic bytes `CTBUNDLE`, the format version as a little-endian `u32`, then
+//! the [`CityBundle`] in postcard encoding. A bundle of another version is refused with a message
+//! that says to re-import.
+
+use crate::grid::Grid;
+use crate::layer::Layer;
+use crate::roads::RoadNetwork;
+use crate::roads::build::RoadBuildReport;
+use geo::Rect;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Version of the bundle format this build reads and writes.
+pub const BUNDLE_VERSION: u32 = 1;
+const MAGIC: &[u8; 8] = b"CTBUNDLE";
+
+/// The city's coordinate reference system: always projected and metric.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Crs {
+    /// e.g. `EPSG:32648`.
+    pub id: String,
+    /// Its WKT, so exports can write it without a lookup.
+    pub wkt: String,
+}
+
+/// Where one input came from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceInfo {
+    pub layer: String,
+    pub path: String,
+    pub format: String,
+    pub source_crs: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CityMeta {
+    pub name: String,
+    pub crs: Crs,
+    /// Extent in the city CRS.
+    pub extent: Rect<f64>,
+    /// The same extent in WGS84 lon/lat (for users and tile services).
+    pub extent_lonlat: Rect<f64>,
+    pub sources: Vec<SourceInfo>,
+    /// Data credits, shown wherever the data is (e.g. "© OpenStreetMap contributors, ODbL").
+    pub attribution: Vec<String>,
+    /// The citytwin version that wrote it.
+    pub written_by: String,
+}
+
+/// A feature that was repaired or skipped during import.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureIssue {
+    pub layer: String,
+    pub feature: String,
+    pub reason: String,
+}
+
+/// What the import did, kept with the city for `citytwin info`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub skipped: Vec<FeatureIssue>,
+    pub repaired: Vec<FeatureIssue>,
+    pub roads: RoadBuildReport,
+    /// District boundaries that came from clipped relations (closed along the extent).
+    pub districts_clipped: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CityBundle {
+    pub meta: CityMeta,
+    /// Feature layers in a stable order: the OSM layers, then user layers as given.
+    pub layers: Vec<Layer>,
+    pub roads: RoadNetwork,
+    pub grid: Grid,
+    pub report: ImportReport,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a citytwin city bundle (expected it to start with `CTBUNDLE`)")]
+    NotABundle { path: PathBuf },
+    #[error(
+        "{path}: bundle format version {found}, this citytwin reads version {expected}; re-run `citytwin import`"
+    )]
+    Version {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+    #[error("{path}: corrupt or truncated bundle ({reason})")]
+    Corrupt { path: PathBuf, reason: String },
+}
+
+impl CityBundle {
+    pub fn layer(&self, name: &str) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.name == name)
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&BUNDLE_VERSION.to_le_bytes());
+        postcard::to_io(self, &mut bytes).expect("writing to a Vec cannot fail");
+        bytes
+    }
+
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<CityBundle, BundleError> {
+        let path = path.to_path_buf();
+        if bytes.len() < 12 || &bytes[..8] != MAGIC {
+            return Err(BundleError::NotABundle { path });
+        }
+        let found = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if found != BUNDLE_VERSION {
+            return Err(BundleError::Version {
+                path,
+                found,
+                expected: BUNDLE_VERSION,
+            });
+        }
+        let (bundle, rest) =
+            postcard::take_from_bytes::<CityBundle>(&bytes[12..]).map_err(|e| {
+                BundleError::Corrupt {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+        if !rest.is_empty() {
+            return Err(BundleError::Corrupt {
+                path,
+                reason: format!("{} unexpected bytes after the city", rest.len()),
+            });
+        }
+        Ok(bundle)
+    }
+
+    /// Writes atomically: a temporary file beside the target, then a rename.
+    pub fn save(&self, path: &Path) -> Result<(), BundleError> {
+        let io = |source| BundleError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let tmp = path.with_extension("partial");
+        let mut file = std::fs::File::create(&tmp).map_err(io)?;
+        file.write_all(&self.to_bytes()).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    pub fn load(path: &Path) -> Result<CityBundle, BundleError> {
+        let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_bytes(&bytes, path)
+    }
+}

@@ -1,0 +1,167 @@
+//! The loaded city: the bundle plus its R-trees and road graph, and the queries users need.
+
+use crate::bundle::{BundleError, CityBundle};
+use crate::grid::CellRef;
+use crate::ids::{DistrictId, FeatureId, NodeId};
+use crate::layer::{Layer, names};
+use crate::roads::graph::{RoadGraph, Route};
+use crate::roads::{Mode, RoadNetwork};
+use crate::spatial::{LayerIndex, LinkIndex, LinkMatch};
+use geo::{Point, Rect};
+use std::path::Path;
+
+/// A city ready for queries and simulation.
+#[derive(Debug)]
+pub struct City {
+    pub bundle: CityBundle,
+    layer_indexes: Vec<LayerIndex>,
+    links: LinkIndex,
+    graph: RoadGraph,
+}
+
+/// Errors from queries that name a layer.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum QueryError {
+    #[error("no layer named `{name}` (layers: {known})")]
+    UnknownLayer { name: String, known: String },
+}
+
+/// A route between two points: how each end met the network, and the path between.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointRoute {
+    pub origin: LinkMatch,
+    pub destination: LinkMatch,
+    pub route: Route,
+}
+
+impl City {
+    pub fn new(bundle: CityBundle) -> City {
+        let layer_indexes = bundle.layers.iter().map(LayerIndex::new).collect();
+        let links = LinkIndex::new(&bundle.roads);
+        let graph = RoadGraph::new(&bundle.roads);
+        City {
+            bundle,
+            layer_indexes,
+            links,
+            graph,
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<City, BundleError> {
+        CityBundle::load(path).map(City::new)
+    }
+
+    pub fn roads(&self) -> &RoadNetwork {
+        &self.bundle.roads
+    }
+
+    pub fn graph(&self) -> &RoadGraph {
+        &self.graph
+    }
+
+    fn layer_slot(&self, name: &str) -> Result<usize, QueryError> {
+        self.bundle
+            .layers
+            .iter()
+            .position(|l| l.name == name)
+            .ok_or_else(|| QueryError::UnknownLayer {
+                name: name.to_string(),
+                known: self
+                    .bundle
+                    .layers
+                    .iter()
+                    .map(|l| l.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    pub fn layer(&self, name: &str) -> Result<&Layer, QueryError> {
+        Ok(&self.bundle.layers[self.layer_slot(name)?])
+    }
+
+    pub fn index(&self, name: &str) -> Result<&LayerIndex, QueryError> {
+        Ok(&self.layer_indexes[self.layer_slot(name)?])
+    }
+
+    /// Features of a layer that intersect a box.
+    pub fn features_in_box(&self, layer: &str, rect: Rect<f64>) -> Result<Vec<FeatureId>, QueryError> {
+        Ok(self.index(layer)?.in_box(rect))
+    }
+
+    /// The nearest feature of a layer and its distance in metres.
+    pub fn nearest_feature(
+        &self,
+        layer: &str,
+        point: Point<f64>,
+    ) -> Result<Option<(FeatureId, f64)>, QueryError> {
+        Ok(self.index(layer)?.nearest(point))
+    }
+
+    /// Polygons (or any features) of a layer that contain a point.
+    pub fn containing(&self, layer: &str, point: Point<f64>) -> Result<Vec<FeatureId>, QueryError> {
+        Ok(self.index(layer)?.containing(point))
+    }
+
+    /// The district a point lies in (the first by id if boundaries overlap).
+    pub fn district_at(&self, point: Point<f64>) -> Option<DistrictId> {
+        let index = self.index(names::DISTRICTS).ok()?;
+        index
+            .containing(point)
+            .first()
+            .map(|f| DistrictId(f.0))
+    }
+
+    pub fn cell_at(&self, point: Point<f64>) -> Option<CellRef> {
+        self.bundle.grid.cell_at(point)
+    }
+
+    /// Map matching: the nearest link a mode may use.
+    pub fn nearest_link(&self, point: Point<f64>, mode: Mode) -> Option<LinkMatch> {
+        self.links.nearest(&self.bundle.roads, point, mode)
+    }
+
+    /// Fastest path by free-flow time between two nodes.
+    pub fn fastest_path(&self, from: NodeId, to: NodeId, mode: Mode) -> Option<Route> {
+        self.graph.fastest_path(&self.bundle.roads, from, to, mode)
+    }
+
+    /// Fastest path between two points: each is matched to its nearest usable link; the trip
+    /// leaves along the origin link and arrives along the destination link.
+    pub fn fastest_path_between(
+        &self,
+        from: Point<f64>,
+        to: Point<f64>,
+        mode: Mode,
+    ) -> Option<PointRoute> {
+        let origin = self.nearest_link(from, mode)?;
+        let destination = self.nearest_link(to, mode)?;
+        let roads = &self.bundle.roads;
+        let (o, d) = (roads.link(origin.link), roads.link(destination.link));
+        let mut route = if origin.link == destination.link && origin.offset_m <= destination.offset_m
+        {
+            Route {
+                links: Vec::new(),
+                time_s: 0.0,
+                length_m: 0.0,
+            }
+        } else {
+            self.fastest_path(o.to, d.from, mode)?
+        };
+        route.links.insert(0, origin.link);
+        if origin.link != destination.link || route.links.len() > 1 {
+            route.links.push(destination.link);
+        }
+        route.time_s = route
+            .links
+            .iter()
+            .map(|l| roads.link(*l).free_flow_time_s(mode))
+            .sum();
+        route.length_m = route.links.iter().map(|l| roads.link(*l).length_m).sum();
+        Some(PointRoute {
+            origin,
+            destination,
+            route,
+        })
+    }
+}

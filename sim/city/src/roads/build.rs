@@ -1,0 +1,530 @@
+//! Builds the road network from OSM ways with true topology.
+//!
+//! - A graph node exists where a way ends, where ways share an OSM node (or a way meets itself),
+//!   and at `highway=traffic_signals` nodes. Ways are split at graph nodes.
+//! - Bridges and tunnels: a node that lies *inside* ways of two or more levels (`layer`, else
+//!   bridge = +1, tunnel = -1) is a mapping slip, not a crossing: each level gets its own graph
+//!   node, and a way that ends there joins the node of its own level. A bridge that ends on a
+//!   street, or a ramp that ends on a bridge, still connects.
+//! - Divided roads: graph nodes joined by a car link no longer than `junction_join_m` are one
+//!   controlled [`Junction`] when both ends are intersections (3+ neighbours) or signals, as
+//!   SUMO's `--junctions.join` does; a junction never grows wider than `junction_max_extent_m`.
+//!   Links keep their exact topology; only the control grouping changes.
+//! - Cars keep the largest strongly connected component; car access is removed outside it
+//!   (links that then allow no mode are dropped) and the report says how much.
+
+use super::tags::{NotRoutable, RoadSpec, Tags, road_spec};
+use super::{Junction, Modes, RoadLink, RoadNetwork, RoadNode};
+use crate::ids::{JunctionId, LinkId, NodeId};
+use geo::{Coord, Euclidean, Length, LineString, Point};
+use petgraph::algo::kosaraju_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// An OSM way as read from the file: node references and tags.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawWay {
+    pub osm_id: i64,
+    pub nodes: Vec<i64>,
+    pub tags: Tags,
+}
+
+/// An OSM node's projected position and whether it carries traffic signals.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RawNode {
+    pub coord: Coord<f64>,
+    pub signals: bool,
+}
+
+/// Tunable rules of the build.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BuildOptions {
+    /// Nodes joined by a car link at most this long (m) form one controlled junction.
+    pub junction_join_m: f64,
+    /// No controlled junction spans more than this (bounding-box diagonal, m).
+    pub junction_max_extent_m: f64,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        Self {
+            junction_join_m: 15.0,
+            junction_max_extent_m: 60.0,
+        }
+    }
+}
+
+/// A way that did not make it (whole or in part) into the graph, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedWay {
+    pub osm_id: i64,
+    pub reason: String,
+}
+
+/// What the build did, for the import summary.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoadBuildReport {
+    /// Ways with a routable `highway` class.
+    pub road_ways: usize,
+    /// Of those, ways cars may use in at least one direction.
+    pub drivable_ways: usize,
+    pub skipped: Vec<SkippedWay>,
+    /// OSM nodes inside ways of different levels that were kept apart.
+    pub level_crossings_kept_apart: usize,
+    /// Controlled junctions made of more than one graph node.
+    pub joined_junctions: usize,
+    pub car_components: usize,
+    pub car_nodes_dropped: usize,
+    pub car_links_dropped: usize,
+    pub bike_components: usize,
+    pub walk_components: usize,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum RoadBuildError {
+    #[error("no routable roads: {ways_seen} ways read, none with a usable highway=* tag")]
+    NoRoads { ways_seen: usize },
+}
+
+/// A graph node before numbering: the OSM node and, for kept-apart crossings, its level.
+type VertexKey = (i64, i8);
+
+#[derive(Default)]
+struct NodeUse {
+    count: u32,
+    endpoint: bool,
+    /// Levels of the ways that pass *through* the node (it is not their end).
+    interior_levels: BTreeSet<i8>,
+}
+
+struct Piece<'a> {
+    way: &'a RawWay,
+    spec: RoadSpec,
+    nodes: Vec<i64>,
+}
+
+struct LinkDraft {
+    way_id: i64,
+    from: usize,
+    to: usize,
+    spec_index: usize,
+    forward: bool,
+    coords: Vec<Coord<f64>>,
+    modes: Modes,
+    segment: usize,
+}
+
+/// Builds the network. Ways may come in any order; the result depends only on their content.
+pub fn build_road_network(
+    ways: &[RawWay],
+    nodes: &HashMap<i64, RawNode>,
+    options: &BuildOptions,
+) -> Result<(RoadNetwork, RoadBuildReport), RoadBuildError> {
+    let mut report = RoadBuildReport::default();
+    let mut sorted: Vec<&RawWay> = ways.iter().collect();
+    sorted.sort_by_key(|w| w.osm_id);
+    let pieces = read_pieces(&sorted, nodes, &mut report);
+
+    let mut usage: HashMap<i64, NodeUse> = HashMap::new();
+    for piece in &pieces {
+        let last = piece.nodes.len() - 1;
+        for (i, n) in piece.nodes.iter().enumerate() {
+            let u = usage.entry(*n).or_default();
+            u.count += 1;
+            if i == 0 || i == last {
+                u.endpoint = true;
+            } else {
+                u.interior_levels.insert(piece.spec.level);
+            }
+        }
+    }
+    // Ways of two levels passing through one node: a crossing mapped with a shared node by
+    // mistake. Each level gets its own graph node; a way ending there joins its own level.
+    let split_levels = |n: i64| usage[&n].interior_levels.len() > 1;
+    report.level_crossings_kept_apart = usage
+        .iter()
+        .filter(|(n, _)| split_levels(**n))
+        .count();
+    let key_of = |n: i64, level: i8| -> VertexKey {
+        if split_levels(n) { (n, level) } else { (n, 0) }
+    };
+    let mut key_count: HashMap<VertexKey, u32> = HashMap::new();
+    for piece in &pieces {
+        for n in &piece.nodes {
+            *key_count.entry(key_of(*n, piece.spec.level)).or_default() += 1;
+        }
+    }
+    let is_vertex = |n: i64, key: VertexKey| {
+        key_count[&key] >= 2 || nodes[&n].signals || (usage[&n].endpoint && !split_levels(n))
+    };
+
+    // Split pieces at graph nodes; number vertices in first-seen order.
+    let mut vertex_index: HashMap<VertexKey, usize> = HashMap::new();
+    let mut vertices: Vec<(VertexKey, i8)> = Vec::new();
+    let mut vertex_of = |key: VertexKey, level: i8| -> usize {
+        *vertex_index.entry(key).or_insert_with(|| {
+            vertices.push((key, level));
+            vertices.len() - 1
+        })
+    };
+    let mut drafts: Vec<LinkDraft> = Vec::new();
+    let specs: Vec<&RoadSpec> = pieces.iter().map(|p| &p.spec).collect();
+    let mut segment = 0;
+    for (spec_index, piece) in pieces.iter().enumerate() {
+        let level = piece.spec.level;
+        let mut start = vertex_of(key_of(piece.nodes[0], level), level);
+        let mut coords = vec![nodes[&piece.nodes[0]].coord];
+        for &n in &piece.nodes[1..] {
+            coords.push(nodes[&n].coord);
+            let key = key_of(n, level);
+            if !is_vertex(n, key) {
+                continue;
+            }
+            let end = vertex_of(key, level);
+            for forward in [true, false] {
+                let dir = if forward {
+                    piece.spec.forward
+                } else {
+                    piece.spec.backward
+                };
+                if dir.modes.is_empty() {
+                    continue;
+                }
+                let mut c = coords.clone();
+                let (from, to) = if forward { (start, end) } else { (end, start) };
+                if !forward {
+                    c.reverse();
+                }
+                drafts.push(LinkDraft {
+                    way_id: piece.way.osm_id,
+                    from,
+                    to,
+                    spec_index,
+                    forward,
+                    coords: c,
+                    modes: dir.modes,
+                    segment,
+                });
+            }
+            segment += 1;
+            start = end;
+            coords = vec![nodes[&n].coord];
+        }
+    }
+    if drafts.is_empty() {
+        return Err(RoadBuildError::NoRoads {
+            ways_seen: ways.len(),
+        });
+    }
+
+    prune_car_components(&mut drafts, vertices.len(), &mut report);
+    report.bike_components = count_components(&drafts, vertices.len(), Modes::BIKE);
+    report.walk_components = count_components(&drafts, vertices.len(), Modes::WALK);
+
+    // Number the nodes that still have links, in vertex order.
+    let mut used = vec![false; vertices.len()];
+    for d in &drafts {
+        used[d.from] = true;
+        used[d.to] = true;
+    }
+    let mut node_id = vec![None; vertices.len()];
+    let mut road_nodes = Vec::new();
+    for (v, ((osm_id, _), level)) in vertices.iter().enumerate() {
+        if used[v] {
+            node_id[v] = Some(NodeId::from_index(road_nodes.len()));
+            let raw = nodes[osm_id];
+            road_nodes.push(RoadNode {
+                osm_id: *osm_id,
+                point: Point::from(raw.coord),
+                level: *level,
+                signals: raw.signals,
+                junction: JunctionId(0),
+            });
+        }
+    }
+    let nid = |v: usize| node_id[v].expect("node of a kept link is numbered");
+
+    let mut links: Vec<RoadLink> = drafts
+        .iter()
+        .map(|d| {
+            let spec = specs[d.spec_index];
+            let dir = if d.forward { spec.forward } else { spec.backward };
+            let geometry = LineString::from(d.coords.clone());
+            let car = d.modes.contains(Modes::CAR);
+            RoadLink {
+                osm_way_id: d.way_id,
+                from: nid(d.from),
+                to: nid(d.to),
+                class: spec.class,
+                name: spec.name.clone(),
+                lanes: dir.lanes,
+                speed_kmh: dir.speed_kmh,
+                capacity_vph: if car {
+                    f32::from(dir.lanes) * spec.capacity_per_lane_vph
+                } else {
+                    0.0
+                },
+                modes: d.modes,
+                oneway: false,
+                twin: None,
+                internal: false,
+                length_m: Euclidean.length(&geometry),
+                geometry,
+            }
+        })
+        .collect();
+    // Twins are consecutive drafts of the same segment.
+    for i in 1..drafts.len() {
+        if drafts[i].segment == drafts[i - 1].segment {
+            links[i].twin = Some(LinkId::from_index(i - 1));
+            links[i - 1].twin = Some(LinkId::from_index(i));
+        }
+    }
+    for i in 0..links.len() {
+        let twin_allows_car = links[i]
+            .twin
+            .is_some_and(|t| links[t.index()].modes.contains(Modes::CAR));
+        links[i].oneway = links[i].modes.contains(Modes::CAR) && !twin_allows_car;
+    }
+
+    let mut network = RoadNetwork {
+        nodes: road_nodes,
+        links,
+        junctions: Vec::new(),
+    };
+    join_junctions(&mut network, options, &mut report);
+    Ok((network, report))
+}
+
+fn read_pieces<'a>(
+    sorted: &[&'a RawWay],
+    nodes: &HashMap<i64, RawNode>,
+    report: &mut RoadBuildReport,
+) -> Vec<Piece<'a>> {
+    let mut pieces = Vec::new();
+    for way in sorted {
+        let spec = match road_spec(&way.tags) {
+            Ok(spec) => spec,
+            Err(NotRoutable::NotARoad) => continue,
+            Err(NotRoutable::Unusable(reason)) => {
+                report.skipped.push(SkippedWay {
+                    osm_id: way.osm_id,
+                    reason,
+                });
+                continue;
+            }
+        };
+        report.road_ways += 1;
+        if (spec.forward.modes | spec.backward.modes).contains(Modes::CAR) {
+            report.drivable_ways += 1;
+        }
+        // Runs of nodes present in the file; consecutive repeats removed.
+        let mut runs: Vec<Vec<i64>> = vec![Vec::new()];
+        let mut missing = 0;
+        for n in &way.nodes {
+            let run = runs.last_mut().expect("runs is never empty");
+            if !nodes.contains_key(n) {
+                missing += 1;
+                if !run.is_empty() {
+                    runs.push(Vec::new());
+                }
+            } else if run.last() != Some(n) {
+                run.push(*n);
+            }
+        }
+        runs.retain(|r| r.len() >= 2);
+        if missing > 0 {
+            report.skipped.push(SkippedWay {
+                osm_id: way.osm_id,
+                reason: format!(
+                    "{missing} node(s) missing from the file; kept {} piece(s) between them",
+                    runs.len()
+                ),
+            });
+        } else if runs.is_empty() {
+            report.skipped.push(SkippedWay {
+                osm_id: way.osm_id,
+                reason: "fewer than 2 distinct nodes".into(),
+            });
+        }
+        for run in runs {
+            pieces.push(Piece {
+                way,
+                spec: spec.clone(),
+                nodes: run,
+            });
+        }
+    }
+    pieces
+}
+
+fn mode_graph(drafts: &[LinkDraft], vertex_count: usize, mode: Modes) -> DiGraph<(), ()> {
+    let mut g = DiGraph::with_capacity(vertex_count, drafts.len());
+    for _ in 0..vertex_count {
+        g.add_node(());
+    }
+    for d in drafts.iter().filter(|d| d.modes.contains(mode)) {
+        g.add_edge(NodeIndex::new(d.from), NodeIndex::new(d.to), ());
+    }
+    g
+}
+
+fn touched_by(drafts: &[LinkDraft], vertex_count: usize, mode: Modes) -> Vec<bool> {
+    let mut touched = vec![false; vertex_count];
+    for d in drafts.iter().filter(|d| d.modes.contains(mode)) {
+        touched[d.from] = true;
+        touched[d.to] = true;
+    }
+    touched
+}
+
+/// Strongly connected components among the nodes a mode's links touch.
+fn count_components(drafts: &[LinkDraft], vertex_count: usize, mode: Modes) -> usize {
+    let touched = touched_by(drafts, vertex_count, mode);
+    kosaraju_scc(&mode_graph(drafts, vertex_count, mode))
+        .iter()
+        .filter(|c| touched[c[0].index()])
+        .count()
+}
+
+fn prune_car_components(
+    drafts: &mut Vec<LinkDraft>,
+    vertex_count: usize,
+    report: &mut RoadBuildReport,
+) {
+    let touched = touched_by(drafts, vertex_count, Modes::CAR);
+    let components: Vec<Vec<NodeIndex>> =
+        kosaraju_scc(&mode_graph(drafts, vertex_count, Modes::CAR))
+            .into_iter()
+            .filter(|c| touched[c[0].index()])
+            .collect();
+    report.car_components = components.len();
+    let Some(largest) = components.iter().max_by_key(|c| {
+        let smallest = c.iter().map(|n| n.index()).min().unwrap_or(usize::MAX);
+        (c.len(), std::cmp::Reverse(smallest))
+    }) else {
+        return;
+    };
+    let mut in_largest = vec![false; vertex_count];
+    for n in largest {
+        in_largest[n.index()] = true;
+    }
+    report.car_nodes_dropped = (0..vertex_count)
+        .filter(|v| touched[*v] && !in_largest[*v])
+        .count();
+    for d in drafts.iter_mut() {
+        if d.modes.contains(Modes::CAR) && !(in_largest[d.from] && in_largest[d.to]) {
+            d.modes = d.modes.with(Modes::CAR, false);
+            report.car_links_dropped += 1;
+        }
+    }
+    drafts.retain(|d| !d.modes.is_empty());
+}
+
+struct UnionFind {
+    parent: Vec<usize>,
+    // bounding box of each root's group: min x, min y, max x, max y
+    bbox: Vec<[f64; 4]>,
+}
+
+impl UnionFind {
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+}
+
+fn join_junctions(network: &mut RoadNetwork, options: &BuildOptions, report: &mut RoadBuildReport) {
+    let n = network.nodes.len();
+    let mut neighbours: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
+    for l in network.links.iter().filter(|l| l.modes.contains(Modes::CAR)) {
+        if l.from != l.to {
+            neighbours[l.from.index()].insert(l.to.index());
+            neighbours[l.to.index()].insert(l.from.index());
+        }
+    }
+    let controlled =
+        |v: usize, nodes: &[RoadNode]| neighbours[v].len() >= 3 || nodes[v].signals;
+    let mut candidates: Vec<(f64, usize)> = network
+        .links
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.modes.contains(Modes::CAR)
+                && l.from != l.to
+                && l.length_m <= options.junction_join_m
+                && controlled(l.from.index(), &network.nodes)
+                && controlled(l.to.index(), &network.nodes)
+        })
+        .map(|(i, l)| (l.length_m, i))
+        .collect();
+    candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+
+    let mut uf = UnionFind {
+        parent: (0..n).collect(),
+        bbox: network
+            .nodes
+            .iter()
+            .map(|node| [node.point.x(), node.point.y(), node.point.x(), node.point.y()])
+            .collect(),
+    };
+    for (_, li) in candidates {
+        let (a, b) = (
+            uf.find(network.links[li].from.index()),
+            uf.find(network.links[li].to.index()),
+        );
+        if a == b {
+            continue;
+        }
+        let (ba, bb) = (uf.bbox[a], uf.bbox[b]);
+        let merged = [
+            ba[0].min(bb[0]),
+            ba[1].min(bb[1]),
+            ba[2].max(bb[2]),
+            ba[3].max(bb[3]),
+        ];
+        if (merged[2] - merged[0]).hypot(merged[3] - merged[1]) > options.junction_max_extent_m {
+            continue;
+        }
+        let (root, child) = if a < b { (a, b) } else { (b, a) };
+        uf.parent[child] = root;
+        uf.bbox[root] = merged;
+    }
+
+    let mut junction_of_root: HashMap<usize, JunctionId> = HashMap::new();
+    let mut junctions: Vec<Junction> = Vec::new();
+    for v in 0..n {
+        let root = uf.find(v);
+        let id = *junction_of_root.entry(root).or_insert_with(|| {
+            junctions.push(Junction {
+                nodes: Vec::new(),
+                signals: false,
+                centroid: Point::new(0.0, 0.0),
+            });
+            JunctionId::from_index(junctions.len() - 1)
+        });
+        let node = &mut network.nodes[v];
+        node.junction = id;
+        let j = &mut junctions[id.index()];
+        j.nodes.push(NodeId::from_index(v));
+        j.signals |= node.signals;
+        j.centroid = Point::new(j.centroid.x() + node.point.x(), j.centroid.y() + node.point.y());
+    }
+    for j in &mut junctions {
+        let k = j.nodes.len() as f64;
+        j.centroid = Point::new(j.centroid.x() / k, j.centroid.y() / k);
+    }
+    for l in &mut network.links {
+        let (jf, jt) = (
+            network.nodes[l.from.index()].junction,
+            network.nodes[l.to.index()].junction,
+        );
+        l.internal = l.from != l.to && jf == jt;
+    }
+    report.joined_junctions = junctions.iter().filter(|j| j.nodes.len() > 1).count();
+    network.junctions = junctions;
+}

@@ -1,0 +1,82 @@
+//! Scene files (`scenes/<city>/scene.ron`): which data makes the city and how to import it.
+//! Paths in a scene are relative to the scene file.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A human-edited scene: the city's sources and import settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    pub name: String,
+    /// The OpenStreetMap extract (`.osm` or `.osm.pbf`).
+    pub osm: PathBuf,
+    /// Where `citytwin import --scene` writes the bundle.
+    pub bundle: PathBuf,
+    /// Target CRS (`EPSG:xxxx`); the local UTM zone when absent.
+    #[serde(default)]
+    pub crs: Option<String>,
+    #[serde(default = "default_grid_size")]
+    pub grid_size_m: f64,
+    /// Administrative division code (GB/T 2260) that prefixes grid cell codes.
+    #[serde(default)]
+    pub grid_prefix: String,
+    /// OSM `admin_level` of the districts.
+    #[serde(default = "default_district_level")]
+    pub district_admin_level: u8,
+    /// Extra layers: name → file any GDAL vector driver reads.
+    #[serde(default)]
+    pub layers: BTreeMap<String, PathBuf>,
+    /// Credits to show with this city's data.
+    #[serde(default)]
+    pub attribution: Vec<String>,
+}
+
+fn default_grid_size() -> f64 {
+    100.0
+}
+
+fn default_district_level() -> u8 {
+    6
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SceneError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+impl Scene {
+    /// Reads a scene and makes its paths relative to the current directory.
+    pub fn load(path: &Path) -> Result<Scene, SceneError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut scene: Scene = ron::from_str(&text).map_err(|e| SceneError::Syntax {
+            path: path.to_path_buf(),
+            line: e.span.start.line,
+            column: e.span.start.col,
+            message: e.code.to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        scene.osm = base.join(&scene.osm);
+        scene.bundle = base.join(&scene.bundle);
+        for file in scene.layers.values_mut() {
+            *file = base.join(&*file);
+        }
+        Ok(scene)
+    }
+}

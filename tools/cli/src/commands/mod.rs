@@ -1,0 +1,4 @@
+pub mod export;
+pub mod import;
+pub mod info;
+pub mod route;

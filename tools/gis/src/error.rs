@@ -1,0 +1,75 @@
+//! Errors of the GIS edge. Each names the file (and layer or feature) and what was expected.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GisError {
+    #[error("{path}: file not found")]
+    NotFound { path: PathBuf },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: unknown format (expected .osm, .osm.pbf, or a vector file GDAL reads: .gpkg, .shp, .geojson, .fgb, ...)")]
+    UnknownFormat { path: PathBuf },
+    #[error("{path}: empty file")]
+    Empty { path: PathBuf },
+    #[error("{path}: malformed OSM {format}: {reason}")]
+    MalformedOsm {
+        path: PathBuf,
+        format: &'static str,
+        reason: String,
+    },
+    #[error("{path}: no roads: {reason}")]
+    NoRoads { path: PathBuf, reason: String },
+    #[error(
+        "{path}: layer `{layer}` has no coordinate reference system; give one with --assume-crs EPSG:xxxx"
+    )]
+    NoCrs { path: PathBuf, layer: String },
+    #[error("{path}: layer `{layer}` has no features")]
+    EmptyLayer { path: PathBuf, layer: String },
+    #[error("CRS `{crs}`: {reason} (expected an identifier PROJ knows, e.g. EPSG:32648)")]
+    BadCrs { crs: String, reason: String },
+    #[error("CRS `{crs}` is not projected in metres; the city CRS must be metric (e.g. a UTM zone)")]
+    NotMetric { crs: String },
+    #[error("{path}: {what}: {source}")]
+    Gdal {
+        path: PathBuf,
+        what: String,
+        #[source]
+        source: gdal::errors::GdalError,
+    },
+    #[error("{path}: reprojection from {from} failed at ({x}, {y}): {reason}")]
+    Reproject {
+        path: PathBuf,
+        from: String,
+        x: f64,
+        y: f64,
+        reason: String,
+    },
+    #[error("{path}: building districts: {reason}")]
+    Districts { path: PathBuf, reason: String },
+    #[error("--layer {spec}: {reason}")]
+    BadLayerSpec { spec: String, reason: String },
+    #[error("{0}")]
+    Bundle(#[from] citytwin_city::BundleError),
+}
+
+pub type Result<T, E = GisError> = std::result::Result<T, E>;
+
+/// Attaches a path and a description to GDAL errors.
+pub(crate) trait GdalContext<T> {
+    fn at(self, path: &std::path::Path, what: &str) -> Result<T>;
+}
+
+impl<T> GdalContext<T> for std::result::Result<T, gdal::errors::GdalError> {
+    fn at(self, path: &std::path::Path, what: &str) -> Result<T> {
+        self.map_err(|source| GisError::Gdal {
+            path: path.to_path_buf(),
+            what: what.to_string(),
+            source,
+        })
+    }
+}

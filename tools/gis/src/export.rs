@@ -1,0 +1,261 @@
+//! `citytwin export`: every layer, the road graph and the grid as one GeoPackage for QGIS.
+
+use crate::error::{GdalContext, Result};
+use citytwin_city::{AttrValue, CityBundle, FieldKind, Layer};
+use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
+use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
+use gdal::{Dataset, DriverManager};
+use geo::Geometry;
+use std::path::Path;
+
+/// A value for one exported field.
+enum Value<'a> {
+    Int(i64),
+    Real(f64),
+    Text(&'a str),
+    Null,
+}
+
+/// What was written, per layer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub layers: Vec<(String, usize)>,
+}
+
+fn ogr_type(kind: FieldKind) -> OGRFieldType::Type {
+    match kind {
+        FieldKind::Int => OGRFieldType::OFTInteger64,
+        FieldKind::Real => OGRFieldType::OFTReal,
+        FieldKind::Text => OGRFieldType::OFTString,
+    }
+}
+
+/// The most specific geometry type all features share (`wkbUnknown` when they differ).
+fn geometry_type<'a>(geoms: impl Iterator<Item = &'a Geometry<f64>>) -> OGRwkbGeometryType::Type {
+    use OGRwkbGeometryType::*;
+    let mut ty = None;
+    for g in geoms {
+        let t = match g {
+            Geometry::Point(_) => wkbPoint,
+            Geometry::LineString(_) | Geometry::Line(_) => wkbLineString,
+            Geometry::Polygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => wkbPolygon,
+            Geometry::MultiPoint(_) => wkbMultiPoint,
+            Geometry::MultiLineString(_) => wkbMultiLineString,
+            Geometry::MultiPolygon(_) => wkbMultiPolygon,
+            Geometry::GeometryCollection(_) => wkbGeometryCollection,
+        };
+        ty = match ty {
+            None => Some(t),
+            Some(prev) if prev == t => Some(t),
+            // single and multi parts of one kind share the multi type
+            Some(prev) if multi(prev).is_some() && multi(prev) == multi(t) => multi(t),
+            _ => return wkbUnknown,
+        };
+    }
+    ty.unwrap_or(wkbUnknown)
+}
+
+/// The multi type of a point, line or polygon type.
+fn multi(t: OGRwkbGeometryType::Type) -> Option<OGRwkbGeometryType::Type> {
+    use OGRwkbGeometryType::*;
+    [
+        (wkbPoint, wkbMultiPoint),
+        (wkbLineString, wkbMultiLineString),
+        (wkbPolygon, wkbMultiPolygon),
+    ]
+    .into_iter()
+    .find(|(single, many)| t == *single || t == *many)
+    .map(|(_, many)| many)
+}
+
+/// Wraps a single part in its multi type where the layer is a multi layer.
+fn promote(g: &Geometry<f64>, ty: OGRwkbGeometryType::Type) -> Geometry<f64> {
+    use OGRwkbGeometryType::*;
+    match (g, ty) {
+        (Geometry::Polygon(p), t) if t == wkbMultiPolygon => Geometry::MultiPolygon(vec![p.clone()].into()),
+        (Geometry::LineString(l), t) if t == wkbMultiLineString => {
+            Geometry::MultiLineString(geo::MultiLineString::new(vec![l.clone()]))
+        }
+        (Geometry::Point(p), t) if t == wkbMultiPoint => Geometry::MultiPoint(vec![*p].into()),
+        _ => g.clone(),
+    }
+}
+
+struct Writer<'a> {
+    dataset: &'a mut Dataset,
+    srs: &'a SpatialRef,
+    path: &'a Path,
+}
+
+impl Writer<'_> {
+    /// Writes one layer in one transaction.
+    fn layer<'g, I>(
+        &mut self,
+        name: &str,
+        fields: &[(&str, OGRFieldType::Type)],
+        ty: OGRwkbGeometryType::Type,
+        rows: I,
+    ) -> Result<usize>
+    where
+        I: Iterator<Item = (Geometry<f64>, Vec<Value<'g>>)>,
+    {
+        let path = self.path;
+        let what = format!("writing layer `{name}`");
+        let mut txn = self.dataset.start_transaction().at(path, &what)?;
+        let mut count = 0;
+        {
+            let layer = txn
+                .create_layer(LayerOptions {
+                    name,
+                    srs: Some(self.srs),
+                    ty,
+                    options: Some(&["SPATIAL_INDEX=YES"]),
+                })
+                .at(path, &what)?;
+            layer.create_defn_fields(fields).at(path, &what)?;
+            for (geometry, values) in rows {
+                let mut feature = Feature::new(layer.defn()).at(path, &what)?;
+                feature.set_geometry(geometry.to_gdal().at(path, &what)?).at(path, &what)?;
+                for (i, value) in values.iter().enumerate() {
+                    match value {
+                        Value::Int(v) => feature.set_field_integer64(i, *v),
+                        Value::Real(v) => feature.set_field_double(i, *v),
+                        Value::Text(v) => feature.set_field_string(i, v),
+                        Value::Null => feature.set_field_null(i),
+                    }
+                    .at(path, &what)?;
+                }
+                feature.create(&layer).at(path, &what)?;
+                count += 1;
+            }
+        }
+        txn.commit().at(path, &what)?;
+        Ok(count)
+    }
+
+    fn feature_layer(&mut self, layer: &Layer) -> Result<usize> {
+        let mut fields: Vec<(&str, OGRFieldType::Type)> = vec![("source_id", OGRFieldType::OFTString)];
+        fields.extend(layer.fields.iter().map(|f| (f.name.as_str(), ogr_type(f.kind))));
+        let ty = geometry_type(layer.features.iter().map(|f| &f.geometry));
+        let rows = layer.features.iter().map(|f| {
+            let mut values = vec![Value::Text(f.source_id.as_str())];
+            values.extend(layer.fields.iter().map(|def| match f.attrs.get(&def.name) {
+                Some(AttrValue::Int(v)) => Value::Int(*v),
+                Some(AttrValue::Real(v)) => Value::Real(*v),
+                Some(AttrValue::Text(v)) => Value::Text(v.as_str()),
+                None => Value::Null,
+            }));
+            (promote(&f.geometry, ty), values)
+        });
+        self.layer(&layer.name, &fields, ty, rows)
+    }
+}
+
+/// Writes the GeoPackage next to `path` and renames it into place when complete.
+pub fn export_gpkg(bundle: &CityBundle, path: &Path, progress: &mut dyn FnMut(&str)) -> Result<ExportSummary> {
+    use OGRFieldType::*;
+    crate::route_gdal_messages();
+    let tmp = path.with_extension("partial.gpkg");
+    let _ = std::fs::remove_file(&tmp);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| crate::GisError::Io { path: dir.to_path_buf(), source })?;
+    }
+    let driver = DriverManager::get_driver_by_name("GPKG").at(path, "loading the GeoPackage driver")?;
+    let mut dataset = driver.create_vector_only(&tmp).at(path, "creating the GeoPackage")?;
+    let mut srs = SpatialRef::from_wkt(&bundle.meta.crs.wkt).at(path, "reading the city CRS")?;
+    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let mut writer = Writer { dataset: &mut dataset, srs: &srs, path };
+    let mut summary = ExportSummary { layers: Vec::new() };
+
+    for layer in &bundle.layers {
+        progress(&layer.name);
+        let n = writer.feature_layer(layer)?;
+        summary.layers.push((layer.name.clone(), n));
+    }
+
+    let roads = &bundle.roads;
+    progress("road_nodes");
+    let nodes = roads.node_ids().map(|id| {
+        let n = roads.node(id);
+        (
+            Geometry::Point(n.point),
+            vec![
+                Value::Int(i64::from(id.0)),
+                Value::Int(n.osm_id),
+                Value::Int(i64::from(n.junction.0)),
+                Value::Int(i64::from(n.signals)),
+                Value::Int(i64::from(n.level)),
+            ],
+        )
+    });
+    let fields = [("id", OFTInteger64), ("osm_id", OFTInteger64), ("junction", OFTInteger64), ("signals", OFTInteger), ("level", OFTInteger)];
+    let n = writer.layer("road_nodes", &fields, OGRwkbGeometryType::wkbPoint, nodes)?;
+    summary.layers.push(("road_nodes".into(), n));
+
+    progress("road_links");
+    let modes: Vec<String> = roads.links.iter().map(|l| l.modes.describe()).collect();
+    let links = roads.link_ids().map(|id| {
+        let l = roads.link(id);
+        (
+            Geometry::LineString(l.geometry.clone()),
+            vec![
+                Value::Int(i64::from(id.0)),
+                Value::Int(l.osm_way_id),
+                Value::Int(i64::from(l.from.0)),
+                Value::Int(i64::from(l.to.0)),
+                Value::Text(l.class.as_osm()),
+                l.name.as_deref().map_or(Value::Null, Value::Text),
+                Value::Int(i64::from(l.lanes)),
+                Value::Real(f64::from(l.speed_kmh)),
+                Value::Real(f64::from(l.capacity_vph)),
+                Value::Text(modes[id.index()].as_str()),
+                Value::Int(i64::from(l.oneway)),
+                Value::Int(i64::from(l.internal)),
+                Value::Real(l.length_m),
+            ],
+        )
+    });
+    let fields = [
+        ("id", OFTInteger64),
+        ("osm_way_id", OFTInteger64),
+        ("from_node", OFTInteger64),
+        ("to_node", OFTInteger64),
+        ("class", OFTString),
+        ("name", OFTString),
+        ("lanes", OFTInteger),
+        ("speed_kmh", OFTReal),
+        ("capacity_vph", OFTReal),
+        ("modes", OFTString),
+        ("oneway", OFTInteger),
+        ("internal", OFTInteger),
+        ("length_m", OFTReal),
+    ];
+    let n = writer.layer("road_links", &fields, OGRwkbGeometryType::wkbLineString, links)?;
+    summary.layers.push(("road_links".into(), n));
+
+    progress("grid_cells");
+    let grid = &bundle.grid;
+    let district_names: Vec<String> = bundle
+        .layer(citytwin_city::layer::names::DISTRICTS)
+        .map(|l| l.features.iter().map(|f| f.text("name").unwrap_or(&f.source_id).to_string()).collect())
+        .unwrap_or_default();
+    let codes: Vec<String> = grid.cells().map(|c| grid.code(c)).collect();
+    let cells = grid.cells().zip(&codes).map(|(c, code)| {
+        (
+            Geometry::Polygon(grid.polygon(c)),
+            vec![
+                Value::Text(code.as_str()),
+                Value::Int(i64::from(c.row)),
+                Value::Int(i64::from(c.col)),
+                grid.district(c).map_or(Value::Null, |d| Value::Text(district_names[d.index()].as_str())),
+            ],
+        )
+    });
+    let fields = [("code", OFTString), ("row", OFTInteger), ("col", OFTInteger), ("district", OFTString)];
+    let n = writer.layer("grid_cells", &fields, OGRwkbGeometryType::wkbPolygon, cells)?;
+    summary.layers.push(("grid_cells".into(), n));
+
+    dataset.close().at(path, "closing the GeoPackage")?;
+    std::fs::rename(&tmp, path).map_err(|source| crate::GisError::Io { path: path.to_path_buf(), source })?;
+    Ok(summary)
+}

@@ -1,0 +1,230 @@
+//! `citytwin import`: OSM + extra layers → a city bundle.
+
+use crate::crs::{Reprojector, city_crs, utm_epsg};
+use crate::districts::build_districts;
+use crate::error::{GisError, Result};
+use crate::osm::{self, OsmData};
+use crate::osm_layers::read_osm_layers;
+use crate::vector::{ReadIssues, read_user_layer};
+use citytwin_city::bundle::{CityMeta, ImportReport, SourceInfo};
+use citytwin_city::grid::Grid;
+use citytwin_city::layer::{names, union_rect};
+use citytwin_city::roads::build::{BuildOptions, RawNode, RawWay, RoadBuildError, build_road_network};
+use citytwin_city::spatial::LayerIndex;
+use citytwin_city::{CityBundle, DistrictId, Layer};
+use geo::{Coord, Rect};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+
+const WGS84: &str = "EPSG:4326";
+
+/// Everything an import needs to know.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    pub name: String,
+    pub osm: PathBuf,
+    /// Extra layers: (name, file).
+    pub layers: Vec<(String, PathBuf)>,
+    /// Target CRS; the local UTM zone when `None`.
+    pub crs: Option<String>,
+    /// CRS for extra layers that declare none.
+    pub assume_crs: Option<String>,
+    pub grid_size_m: f64,
+    pub grid_prefix: String,
+    pub district_admin_level: u8,
+    pub roads: BuildOptions,
+    pub attribution: Vec<String>,
+}
+
+/// The steps of an import, for progress display.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stage {
+    ReadOsm,
+    Roads,
+    OsmLayers,
+    Districts,
+    UserLayer(String),
+    Grid,
+}
+
+impl Stage {
+    /// How many stages an import with `user_layers` extra layers goes through.
+    pub fn count(user_layers: usize) -> u64 {
+        5 + user_layers as u64
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stage::ReadOsm => f.write_str("reading OSM"),
+            Stage::Roads => f.write_str("building the road graph"),
+            Stage::OsmLayers => f.write_str("reading POIs, buildings, land use, water (GDAL)"),
+            Stage::Districts => f.write_str("building districts"),
+            Stage::UserLayer(name) => write!(f, "reading layer `{name}`"),
+            Stage::Grid => f.write_str("generating grid cells"),
+        }
+    }
+}
+
+fn osm_centre(osm: &OsmData) -> Coord<f64> {
+    if let Some(b) = osm.bounds {
+        return b.center();
+    }
+    let n = osm.nodes.len() as f64;
+    let (sx, sy) = osm.nodes.values().fold((0.0, 0.0), |(x, y), p| (x + p.lon, y + p.lat));
+    Coord { x: sx / n, y: sy / n }
+}
+
+/// Runs the whole import. `progress` hears of each stage as it starts.
+pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Result<CityBundle> {
+    crate::route_gdal_messages();
+    let path = &options.osm;
+    if options.grid_size_m.is_nan() || options.grid_size_m <= 0.0 {
+        return Err(GisError::BadLayerSpec {
+            spec: format!("grid size {}", options.grid_size_m),
+            reason: "the grid cell size must be a positive number of metres".into(),
+        });
+    }
+    for (name, _) in &options.layers {
+        if names::OSM_LAYERS.contains(&name.as_str()) || options.layers.iter().filter(|(n, _)| n == name).count() > 1 {
+            return Err(GisError::BadLayerSpec {
+                spec: name.clone(),
+                reason: format!("layer name `{name}` is already taken (built-in layers: {})", names::OSM_LAYERS.join(", ")),
+            });
+        }
+    }
+
+    progress(Stage::ReadOsm);
+    let osm = osm::read(path)?;
+    let centre = osm_centre(&osm);
+    let crs_id = options
+        .crs
+        .clone()
+        .unwrap_or_else(|| format!("EPSG:{}", utm_epsg(centre.x, centre.y)));
+    let crs = city_crs(&crs_id)?;
+    let to_city = Reprojector::new(WGS84, &crs_id)?;
+
+    progress(Stage::Roads);
+    let mut raw_nodes: HashMap<i64, RawNode> = HashMap::new();
+    let mut raw_ways = Vec::new();
+    for way in osm.ways.iter().filter(|w| w.tags.contains_key("highway")) {
+        for id in &way.nodes {
+            if raw_nodes.contains_key(id) {
+                continue;
+            }
+            if let Some(n) = osm.nodes.get(id) {
+                let coord = to_city
+                    .coord(Coord { x: n.lon, y: n.lat })
+                    .map_err(|reason| GisError::Reproject {
+                        path: path.clone(),
+                        from: WGS84.into(),
+                        x: n.lon,
+                        y: n.lat,
+                        reason,
+                    })?;
+                raw_nodes.insert(*id, RawNode { coord, signals: n.signals });
+            }
+        }
+        raw_ways.push(RawWay {
+            osm_id: way.id,
+            nodes: way.nodes.clone(),
+            tags: way.tags.clone(),
+        });
+    }
+    let (roads, road_report) = build_road_network(&raw_ways, &raw_nodes, &options.roads).map_err(
+        |RoadBuildError::NoRoads { .. }| GisError::NoRoads {
+            path: path.clone(),
+            reason: format!(
+                "{} ways read, none with a routable highway=* tag (expected a road layer)",
+                osm.ways_in_file
+            ),
+        },
+    )?;
+
+    progress(Stage::OsmLayers);
+    let mut issues = ReadIssues::default();
+    let mut layers = read_osm_layers(path, &to_city, &mut issues)?;
+
+    let data_extent = layers
+        .iter()
+        .filter_map(Layer::extent)
+        .chain(roads.nodes.iter().map(|n| Rect::new(n.point.0, n.point.0)))
+        .reduce(union_rect)
+        .expect("a city with roads has an extent");
+    let extent = match osm.bounds {
+        Some(b) => to_city.rect(b).map_err(|reason| GisError::Reproject {
+            path: path.clone(),
+            from: WGS84.into(),
+            x: b.min().x,
+            y: b.min().y,
+            reason,
+        })?,
+        None => data_extent,
+    };
+
+    progress(Stage::Districts);
+    let (districts, districts_clipped) =
+        build_districts(&osm, options.district_admin_level, extent, &to_city)?;
+    layers.push(districts);
+
+    let mut sources = vec![SourceInfo {
+        layer: "osm".into(),
+        path: path.display().to_string(),
+        format: match osm::OsmFormat::of(path) {
+            Some(osm::OsmFormat::Pbf) => "OSM PBF".into(),
+            _ => "OSM XML".into(),
+        },
+        source_crs: WGS84.into(),
+    }];
+    for (name, file) in &options.layers {
+        progress(Stage::UserLayer(name.clone()));
+        let (layer, format, source_crs) =
+            read_user_layer(file, name, options.assume_crs.as_deref(), &crs_id, &mut issues)?;
+        sources.push(SourceInfo {
+            layer: name.clone(),
+            path: file.display().to_string(),
+            format,
+            source_crs,
+        });
+        layers.push(layer);
+    }
+
+    progress(Stage::Grid);
+    let mut grid = Grid::covering(extent, options.grid_size_m, &options.grid_prefix);
+    let district_index = LayerIndex::new(layers.iter().find(|l| l.name == names::DISTRICTS).expect("pushed above"));
+    let cells: Vec<_> = grid.cells().collect();
+    for cell in cells {
+        let district = district_index.containing(grid.centre(cell)).first().map(|f| DistrictId(f.0));
+        grid.set_district(cell, district);
+    }
+
+    let back = Reprojector::new(&crs_id, WGS84)?;
+    let extent_lonlat = back.rect(extent).map_err(|reason| GisError::BadCrs {
+        crs: crs_id.clone(),
+        reason,
+    })?;
+    let mut attribution = vec!["© OpenStreetMap contributors, ODbL 1.0".to_string()];
+    attribution.extend(options.attribution.iter().filter(|a| !attribution.contains(a)).cloned().collect::<Vec<_>>());
+    Ok(CityBundle {
+        meta: CityMeta {
+            name: options.name.clone(),
+            crs,
+            extent,
+            extent_lonlat,
+            sources,
+            attribution,
+            written_by: format!("citytwin {}", env!("CARGO_PKG_VERSION")),
+        },
+        layers,
+        roads,
+        grid,
+        report: ImportReport {
+            skipped: issues.skipped,
+            repaired: issues.repaired,
+            roads: road_report,
+            districts_clipped,
+        },
+    })
+}
