@@ -1,1 +1,254 @@
-fn main(){}
+//! Bad input gets a one-line error naming the file and what was expected — never a panic.
+
+// A failed unwrap is a failed test, with the line that failed.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+/// Runs, expects failure, returns the error line.
+fn fails(args: &[&str]) -> String {
+    let out = citytwin(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "citytwin {args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line expected, got: {stderr}");
+    assert!(lines[0].starts_with("error: "));
+    lines[0].to_string()
+}
+
+fn import_err(input: &Path, dir: &Path, extra: &[&str]) -> String {
+    let out = dir.join("out.ctb");
+    let mut args = vec![
+        "-q",
+        "import",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let err = fails(&args);
+    assert!(!out.exists(), "no bundle is written on error");
+    err
+}
+
+const TINY_ROADS: &str = r#"<?xml version="1.0"?>
+<osm version="0.6">
+  <node id="1" lat="30.66" lon="104.06"/><node id="2" lat="30.661" lon="104.06"/>
+  <node id="3" lat="30.662" lon="104.061"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/></way>
+</osm>"#;
+
+#[test]
+fn missing_unknown_empty_files() {
+    let dir = scratch("bad-files");
+    let err = import_err(&dir.join("nowhere.osm"), &dir, &[]);
+    assert!(
+        err.contains("nowhere.osm") && err.contains("not found"),
+        "{err}"
+    );
+
+    let txt = dir.join("notes.txt");
+    std::fs::write(&txt, "hello").unwrap();
+    let err = import_err(&txt, &dir, &[]);
+    assert!(
+        err.contains("notes.txt") && err.contains("unknown format"),
+        "{err}"
+    );
+
+    let empty = dir.join("empty.osm");
+    std::fs::write(&empty, "").unwrap();
+    let err = import_err(&empty, &dir, &[]);
+    assert!(
+        err.contains("empty.osm") && err.contains("empty file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn truncated_osm_xml_and_pbf() {
+    let dir = scratch("bad-truncated");
+    let text = std::fs::read(DEMO_OSM).unwrap();
+    let cut = dir.join("cut.osm");
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let err = import_err(&cut, &dir, &[]);
+    assert!(
+        err.contains("cut.osm") && err.contains("malformed OSM XML"),
+        "{err}"
+    );
+
+    let pbf = dir.join("full.osm.pbf");
+    assert!(
+        std::process::Command::new("osmium")
+            .args(["cat", DEMO_OSM, "-o", pbf.to_str().unwrap(), "--overwrite"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let bytes = std::fs::read(&pbf).unwrap();
+    let cut = dir.join("cut.osm.pbf");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let err = import_err(&cut, &dir, &[]);
+    assert!(
+        err.contains("cut.osm.pbf") && err.contains("malformed OSM PBF"),
+        "{err}"
+    );
+
+    let garbage = dir.join("bad.osm");
+    std::fs::write(&garbage, "<osm><node id=\"x\" lat=\"1\" lon=\"2\"/></osm>").unwrap();
+    let err = import_err(&garbage, &dir, &[]);
+    assert!(
+        err.contains("line 1") && err.contains("`id` = `x`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn osm_without_roads() {
+    let dir = scratch("bad-noroads");
+    let osm = dir.join("noroads.osm");
+    std::fs::write(&osm, r#"<osm version="0.6"><node id="1" lat="30.66" lon="104.06"/>
+        <node id="2" lat="30.67" lon="104.07"/><way id="5"><nd ref="1"/><nd ref="2"/><tag k="waterway" v="river"/></way></osm>"#).unwrap();
+    let err = import_err(&osm, &dir, &[]);
+    assert!(
+        err.contains("noroads.osm") && err.contains("no roads"),
+        "{err}"
+    );
+}
+
+#[test]
+fn layers_without_crs_wrong_crs_and_bad_specs() {
+    let dir = scratch("bad-crs");
+    let osm = dir.join("tiny.osm");
+    std::fs::write(&osm, TINY_ROADS).unwrap();
+
+    // a Shapefile with no .prj has no CRS
+    let shp = dir.join("sites.shp");
+    {
+        use gdal::vector::{LayerAccess, LayerOptions, OGRwkbGeometryType};
+        let driver = gdal::DriverManager::get_driver_by_name("ESRI Shapefile").unwrap();
+        let mut ds = driver.create_vector_only(&shp).unwrap();
+        let mut layer = ds
+            .create_layer(LayerOptions {
+                name: "sites",
+                ty: OGRwkbGeometryType::wkbPoint,
+                ..Default::default()
+            })
+            .unwrap();
+        layer
+            .create_feature(gdal::vector::Geometry::from_wkt("POINT (104.0605 30.6605)").unwrap())
+            .unwrap();
+    }
+    let spec = format!("sites={}", shp.display());
+    let err = import_err(&osm, &dir, &["--layer", &spec]);
+    assert!(
+        err.contains("sites.shp")
+            && err.contains("no coordinate reference system")
+            && err.contains("--assume-crs"),
+        "{err}"
+    );
+    let out = dir.join("ok.ctb");
+    ok(&[
+        "-q",
+        "import",
+        osm.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--layer",
+        &spec,
+        "--assume-crs",
+        "EPSG:4326",
+    ]);
+
+    let err = import_err(&osm, &dir, &["--crs", "EPSG:4326"]);
+    assert!(err.contains("EPSG:4326") && err.contains("metres"), "{err}");
+    let err = import_err(&osm, &dir, &["--crs", "EPSG:0"]);
+    assert!(err.contains("EPSG:0"), "{err}");
+    let err = import_err(&osm, &dir, &["--layer", "fences"]);
+    assert!(err.contains("expected NAME=FILE"), "{err}");
+    let err = import_err(&osm, &dir, &["--layer", "buildings=x.gpkg"]);
+    assert!(err.contains("already taken"), "{err}");
+}
+
+#[test]
+fn invalid_geometries_are_repaired_or_skipped_and_reported() {
+    let dir = scratch("bad-geometry");
+    let osm = dir.join("tiny.osm");
+    std::fs::write(&osm, TINY_ROADS).unwrap();
+    // a self-intersecting "bow tie" (repairable) and an empty geometry (skipped)
+    let geojson = dir.join("zones.geojson");
+    std::fs::write(&geojson, r#"{"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"name":"bowtie"},"geometry":{"type":"Polygon","coordinates":[[[104.060,30.660],[104.061,30.661],[104.061,30.660],[104.060,30.661],[104.060,30.660]]]}},
+      {"type":"Feature","properties":{"name":"nothing"},"geometry":null},
+      {"type":"Feature","properties":{"name":"fine","capacity":40},"geometry":{"type":"Polygon","coordinates":[[[104.060,30.660],[104.061,30.660],[104.061,30.661],[104.060,30.660]]]}}]}"#).unwrap();
+    let out = dir.join("zones.ctb");
+    let spec = format!("fences={}", geojson.display());
+    ok(&[
+        "-q",
+        "import",
+        osm.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--layer",
+        &spec,
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["info", out.to_str().unwrap(), "--json"])).unwrap();
+    assert_eq!(json["layers"]["fences"], 2, "{json}");
+    let repaired = json["repaired"].as_array().unwrap();
+    assert_eq!(repaired.len(), 1);
+    assert_eq!(repaired[0]["layer"], "fences");
+    let skipped = json["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    let reason = skipped[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("no geometry") || reason.contains("empty geometry"),
+        "{reason}"
+    );
+    let bundle = citytwin_city::CityBundle::load(&out).unwrap();
+    let fences = bundle.layer("fences").unwrap();
+    assert!(
+        fences
+            .features
+            .iter()
+            .any(|f| f.attr("capacity") == Some(&citytwin_city::AttrValue::Int(40)))
+    );
+}
+
+#[test]
+fn bundles_of_another_version_or_not_bundles() {
+    let dir = scratch("bad-bundle");
+    let osm = dir.join("tiny.osm");
+    std::fs::write(&osm, TINY_ROADS).unwrap();
+    let bundle = import(&osm, &dir, "tiny");
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    bytes[8] = bytes[8].wrapping_add(7);
+    let old = dir.join("old.ctb");
+    std::fs::write(&old, &bytes).unwrap();
+    let err = fails(&["info", old.to_str().unwrap()]);
+    assert!(
+        err.contains("old.ctb") && err.contains("version") && err.contains("re-run"),
+        "{err}"
+    );
+    let err = fails(&["info", osm.to_str().unwrap()]);
+    assert!(err.contains("not a citytwin city bundle"), "{err}");
+    let err = fails(&[
+        "export",
+        bundle.to_str().unwrap(),
+        "-o",
+        dir.join("x.shp").to_str().unwrap(),
+    ]);
+    assert!(err.contains(".gpkg"), "{err}");
+    let err = fails(&[
+        "route",
+        bundle.to_str().unwrap(),
+        "--from",
+        "104.06",
+        "--to",
+        "104.06,30.66",
+    ]);
+    assert!(err.contains("LON,LAT"), "{err}");
+}

@@ -85,7 +85,11 @@ impl City {
     }
 
     /// Features of a layer that intersect a box.
-    pub fn features_in_box(&self, layer: &str, rect: Rect<f64>) -> Result<Vec<FeatureId>, QueryError> {
+    pub fn features_in_box(
+        &self,
+        layer: &str,
+        rect: Rect<f64>,
+    ) -> Result<Vec<FeatureId>, QueryError> {
         Ok(self.index(layer)?.in_box(rect))
     }
 
@@ -106,10 +110,7 @@ impl City {
     /// The district a point lies in (the first by id if boundaries overlap).
     pub fn district_at(&self, point: Point<f64>) -> Option<DistrictId> {
         let index = self.index(names::DISTRICTS).ok()?;
-        index
-            .containing(point)
-            .first()
-            .map(|f| DistrictId(f.0))
+        index.containing(point).first().map(|f| DistrictId(f.0))
     }
 
     pub fn cell_at(&self, point: Point<f64>) -> Option<CellRef> {
@@ -118,7 +119,7 @@ impl City {
 
     /// Map matching: the nearest link a mode may use.
     pub fn nearest_link(&self, point: Point<f64>, mode: Mode) -> Option<LinkMatch> {
-        self.links.nearest(&self.bundle.roads, point, mode)
+        self.links.nearest(point, mode)
     }
 
     /// Fastest path by free-flow time between two nodes.
@@ -138,16 +139,16 @@ impl City {
         let destination = self.nearest_link(to, mode)?;
         let roads = &self.bundle.roads;
         let (o, d) = (roads.link(origin.link), roads.link(destination.link));
-        let mut route = if origin.link == destination.link && origin.offset_m <= destination.offset_m
-        {
-            Route {
-                links: Vec::new(),
-                time_s: 0.0,
-                length_m: 0.0,
-            }
-        } else {
-            self.fastest_path(o.to, d.from, mode)?
-        };
+        let mut route =
+            if origin.link == destination.link && origin.offset_m <= destination.offset_m {
+                Route {
+                    links: Vec::new(),
+                    time_s: 0.0,
+                    length_m: 0.0,
+                }
+            } else {
+                self.fastest_path(o.to, d.from, mode)?
+            };
         route.links.insert(0, origin.link);
         if origin.link != destination.link || route.links.len() > 1 {
             route.links.push(destination.link);

@@ -66,14 +66,20 @@ impl Grid {
 
     /// The cell containing a point; points on a shared edge belong to the cell north/east of it.
     pub fn cell_at(&self, p: Point<f64>) -> Option<CellRef> {
-        let row = (p.y() / self.cell_size_m).floor() as i64 - self.first_row;
-        let col = (p.x() / self.cell_size_m).floor() as i64 - self.first_col;
-        (row >= 0 && col >= 0 && row < i64::from(self.rows) && col < i64::from(self.cols)).then(
-            || CellRef {
-                row: row as u32,
-                col: col as u32,
-            },
-        )
+        let row = (p.y() / self.cell_size_m).floor() as i64;
+        let col = (p.x() / self.cell_size_m).floor() as i64;
+        self.local_cell(row, col)
+    }
+
+    /// The grid's cell at an absolute UTM row/column, if the grid covers it.
+    fn local_cell(&self, abs_row: i64, abs_col: i64) -> Option<CellRef> {
+        let (row, col) = (abs_row - self.first_row, abs_col - self.first_col);
+        let inside =
+            row >= 0 && col >= 0 && row < i64::from(self.rows) && col < i64::from(self.cols);
+        inside.then_some(CellRef {
+            row: row as u32,
+            col: col as u32,
+        })
     }
 
     fn slot(&self, cell: CellRef) -> usize {
@@ -118,20 +124,20 @@ impl Grid {
         }
         let row: i64 = rest[..rw].parse().ok()?;
         let col: i64 = rest[rw..].parse().ok()?;
-        let (r, c) = (row - self.first_row, col - self.first_col);
-        (r >= 0 && c >= 0 && r < i64::from(self.rows) && c < i64::from(self.cols)).then(|| {
-            CellRef {
-                row: r as u32,
-                col: c as u32,
-            }
-        })
+        self.local_cell(row, col)
     }
 
     pub fn rect(&self, cell: CellRef) -> Rect<f64> {
         let s = self.cell_size_m;
         let x0 = (self.first_col + i64::from(cell.col)) as f64 * s;
         let y0 = (self.first_row + i64::from(cell.row)) as f64 * s;
-        Rect::new(Coord { x: x0, y: y0 }, Coord { x: x0 + s, y: y0 + s })
+        Rect::new(
+            Coord { x: x0, y: y0 },
+            Coord {
+                x: x0 + s,
+                y: y0 + s,
+            },
+        )
     }
 
     pub fn polygon(&self, cell: CellRef) -> Polygon<f64> {

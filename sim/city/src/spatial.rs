@@ -146,40 +146,40 @@ pub struct LinkMatch {
 /// R-tree of every straight segment of every link: nearest-link queries (map matching).
 #[derive(Clone, Debug)]
 pub struct LinkIndex {
-    tree: RTree<LinkSegment>,
+    /// One tree per mode (car, bike, walk), so a query never wades through segments its mode
+    /// may not use — footways are most of the segments in a city centre.
+    by_mode: [RTree<LinkSegment>; 3],
 }
 
 impl LinkIndex {
     pub fn new(network: &RoadNetwork) -> Self {
-        let mut segments = Vec::new();
+        let mut segments: [Vec<LinkSegment>; 3] = Default::default();
         for id in network.link_ids() {
+            let link = network.link(id);
             let mut offset_m = 0.0;
-            for line in network.link(id).geometry.lines() {
-                segments.push(LinkSegment {
-                    link: id,
-                    line,
-                    offset_m,
-                });
+            for line in link.geometry.lines() {
+                for mode in [Mode::Car, Mode::Bike, Mode::Walk] {
+                    if link.modes.allows(mode) {
+                        segments[mode as usize].push(LinkSegment {
+                            link: id,
+                            line,
+                            offset_m,
+                        });
+                    }
+                }
                 offset_m += Euclidean.distance(line.start, line.end);
             }
         }
         Self {
-            tree: RTree::bulk_load(segments),
+            by_mode: segments.map(RTree::bulk_load),
         }
     }
 
     /// The nearest link that `mode` may use; the smallest link id when several are as near
     /// (a two-way street's two directions always are).
-    pub fn nearest(
-        &self,
-        network: &RoadNetwork,
-        point: Point<f64>,
-        mode: Mode,
-    ) -> Option<LinkMatch> {
-        let mut candidates = self
-            .tree
-            .nearest_neighbor_iter_with_distance_2(&[point.x(), point.y()])
-            .filter(|(s, _)| network.link(s.link).modes.allows(mode));
+    pub fn nearest(&self, point: Point<f64>, mode: Mode) -> Option<LinkMatch> {
+        let mut candidates = self.by_mode[mode as usize]
+            .nearest_neighbor_iter_with_distance_2(&[point.x(), point.y()]);
         let (first, d2) = candidates.next()?;
         let best = candidates
             .take_while(|(_, d)| *d == d2)

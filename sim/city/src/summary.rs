@@ -63,7 +63,11 @@ impl CitySummary {
             .map(|m| {
                 (
                     format!("{m:?}").to_lowercase(),
-                    roads.links.iter().filter(|l| l.modes.contains(Modes::from(*m))).count(),
+                    roads
+                        .links
+                        .iter()
+                        .filter(|l| l.modes.contains(Modes::from(*m)))
+                        .count(),
                 )
             })
             .collect();

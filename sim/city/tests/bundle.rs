@@ -1,5 +1,8 @@
 //! Bundle files: round trip, and clear errors for what is not a bundle of this version.
 
+// A failed unwrap is a failed test, with the line that failed.
+#![allow(clippy::unwrap_used)]
+
 use citytwin_city::bundle::{BundleError, CityMeta, Crs, ImportReport};
 use citytwin_city::grid::Grid;
 use citytwin_city::roads::build::{BuildOptions, RawNode, RawWay, build_road_network};
@@ -9,7 +12,18 @@ use std::collections::{BTreeMap, HashMap};
 
 fn small_city() -> CityBundle {
     let nodes: HashMap<i64, RawNode> = (0..4)
-        .map(|i| (i, RawNode { coord: Coord { x: i as f64 * 100.0, y: 0.0 }, signals: false }))
+        .map(|i| {
+            (
+                i,
+                RawNode {
+                    coord: Coord {
+                        x: i as f64 * 100.0,
+                        y: 0.0,
+                    },
+                    signals: false,
+                },
+            )
+        })
         .collect();
     let ways = vec![RawWay {
         osm_id: 7,
@@ -21,7 +35,10 @@ fn small_city() -> CityBundle {
     CityBundle {
         meta: CityMeta {
             name: "tiny".into(),
-            crs: Crs { id: "EPSG:32648".into(), wkt: String::new() },
+            crs: Crs {
+                id: "EPSG:32648".into(),
+                wkt: String::new(),
+            },
             extent,
             extent_lonlat: extent,
             sources: vec![],
@@ -31,7 +48,10 @@ fn small_city() -> CityBundle {
         layers: vec![Layer::new("districts", vec![])],
         roads,
         grid: Grid::covering(extent, 100.0, "510100"),
-        report: ImportReport { roads: report, ..Default::default() },
+        report: ImportReport {
+            roads: report,
+            ..Default::default()
+        },
     }
 }
 
@@ -44,8 +64,14 @@ fn round_trip_through_a_file() {
     let loaded = CityBundle::load(&path).unwrap();
     assert_eq!(loaded, bundle);
     let city = City::new(loaded);
-    let route = city.fastest_path_between(Point::new(10.0, 5.0), Point::new(290.0, -5.0), Mode::Car).unwrap();
-    assert!((route.route.length_m - 300.0).abs() < 1e-9, "{:?}", route.route);
+    let route = city
+        .fastest_path_between(Point::new(10.0, 5.0), Point::new(290.0, -5.0), Mode::Car)
+        .unwrap();
+    assert!(
+        (route.route.length_m - 300.0).abs() < 1e-9,
+        "{:?}",
+        route.route
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -58,8 +84,14 @@ fn other_versions_and_garbage_are_refused() {
     assert!(matches!(err, BundleError::Version { found, .. } if found == BUNDLE_VERSION + 1));
     assert!(err.to_string().contains("re-run `citytwin import`"));
 
-    assert!(matches!(CityBundle::from_bytes(b"<osm></osm>", path), Err(BundleError::NotABundle { .. })));
+    assert!(matches!(
+        CityBundle::from_bytes(b"<osm></osm>", path),
+        Err(BundleError::NotABundle { .. })
+    ));
     let bytes = small_city().to_bytes();
     let cut = &bytes[..bytes.len() / 2];
-    assert!(matches!(CityBundle::from_bytes(cut, path), Err(BundleError::Corrupt { .. })));
+    assert!(matches!(
+        CityBundle::from_bytes(cut, path),
+        Err(BundleError::Corrupt { .. })
+    ));
 }

@@ -1,5 +1,8 @@
 //! Property tests of the road graph builder and routing on random street grids.
 
+// A failed unwrap is a failed test, with the line that failed.
+#![allow(clippy::unwrap_used)]
+
 use citytwin_city::roads::build::{BuildOptions, RawNode, RawWay, build_road_network};
 use citytwin_city::roads::graph::RoadGraph;
 use citytwin_city::{Mode, Modes, NodeId, RoadNetwork};
@@ -13,16 +16,19 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// stops, with random classes, one-way tags and bridges.
 fn city() -> impl Strategy<Value = (Vec<RawWay>, HashMap<i64, RawNode>)> {
     let way = (
-        any::<bool>(),   // along a row (else a column)
-        0usize..6,       // which row/column
-        0usize..5,       // start
-        2usize..6,       // length in nodes
-        0usize..4,       // class
-        0usize..4,       // oneway: none, yes, -1, roundabout-like yes
-        any::<bool>(),   // bridge
+        any::<bool>(), // along a row (else a column)
+        0usize..6,     // which row/column
+        0usize..5,     // start
+        2usize..6,     // length in nodes
+        0usize..4,     // class
+        0usize..4,     // oneway: none, yes, -1, roundabout-like yes
+        any::<bool>(), // bridge
     );
-    (proptest::collection::vec(way, 1..14), proptest::collection::vec(any::<bool>(), 36)).prop_map(
-        |(ways, signals)| {
+    (
+        proptest::collection::vec(way, 1..14),
+        proptest::collection::vec(any::<bool>(), 36),
+    )
+        .prop_map(|(ways, signals)| {
             let id = |r: usize, c: usize| (r * 6 + c) as i64 + 1;
             let mut nodes = HashMap::new();
             for r in 0..6 {
@@ -30,7 +36,10 @@ fn city() -> impl Strategy<Value = (Vec<RawWay>, HashMap<i64, RawNode>)> {
                     nodes.insert(
                         id(r, c),
                         RawNode {
-                            coord: Coord { x: c as f64 * 40.0, y: r as f64 * 40.0 },
+                            coord: Coord {
+                                x: c as f64 * 40.0,
+                                y: r as f64 * 40.0,
+                            },
                             signals: signals[r * 6 + c] && (r + c) % 5 == 0,
                         },
                     );
@@ -46,7 +55,8 @@ fn city() -> impl Strategy<Value = (Vec<RawWay>, HashMap<i64, RawNode>)> {
                     let refs: Vec<i64> = (start..end)
                         .map(|k| if row { id(line, k) } else { id(k, line) })
                         .collect();
-                    let mut tags = BTreeMap::from([("highway".to_string(), classes[class].to_string())]);
+                    let mut tags =
+                        BTreeMap::from([("highway".to_string(), classes[class].to_string())]);
                     match oneway {
                         1 => drop(tags.insert("oneway".into(), "yes".into())),
                         2 => drop(tags.insert("oneway".into(), "-1".into())),
@@ -55,16 +65,21 @@ fn city() -> impl Strategy<Value = (Vec<RawWay>, HashMap<i64, RawNode>)> {
                     if bridge {
                         tags.insert("bridge".into(), "yes".into());
                     }
-                    RawWay { osm_id: 100 + i as i64, nodes: refs, tags }
+                    RawWay {
+                        osm_id: 100 + i as i64,
+                        nodes: refs,
+                        tags,
+                    }
                 })
                 .collect();
             (raw, nodes)
-        },
-    )
+        })
 }
 
 fn build(ways: &[RawWay], nodes: &HashMap<i64, RawNode>) -> Option<RoadNetwork> {
-    build_road_network(ways, nodes, &BuildOptions::default()).ok().map(|(n, _)| n)
+    build_road_network(ways, nodes, &BuildOptions::default())
+        .ok()
+        .map(|(n, _)| n)
 }
 
 proptest! {
@@ -177,29 +192,70 @@ proptest! {
 /// mapper put a shared node there; a ramp that ends on the street does.
 #[test]
 fn bridges_do_not_join_what_they_cross() {
-    let nodes: HashMap<i64, RawNode> = [(1, 0.0, 50.0), (2, 50.0, 50.0), (3, 100.0, 50.0), (4, 50.0, 0.0), (5, 50.0, 100.0), (6, 0.0, 0.0)]
-        .into_iter()
-        .map(|(id, x, y)| (id, RawNode { coord: Coord { x, y }, signals: false }))
-        .collect();
+    let nodes: HashMap<i64, RawNode> = [
+        (1, 0.0, 50.0),
+        (2, 50.0, 50.0),
+        (3, 100.0, 50.0),
+        (4, 50.0, 0.0),
+        (5, 50.0, 100.0),
+        (6, 0.0, 0.0),
+    ]
+    .into_iter()
+    .map(|(id, x, y)| {
+        (
+            id,
+            RawNode {
+                coord: Coord { x, y },
+                signals: false,
+            },
+        )
+    })
+    .collect();
     let tags = |extra: &[(&str, &str)]| -> BTreeMap<String, String> {
-        std::iter::once(("highway", "primary")).chain(extra.iter().copied()).map(|(k, v)| (k.into(), v.into())).collect()
+        std::iter::once(("highway", "primary"))
+            .chain(extra.iter().copied())
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect()
     };
     let ways = vec![
-        RawWay { osm_id: 1, nodes: vec![1, 2, 3], tags: tags(&[]) },
-        RawWay { osm_id: 2, nodes: vec![4, 2, 5], tags: tags(&[("bridge", "yes")]) },
+        RawWay {
+            osm_id: 1,
+            nodes: vec![1, 2, 3],
+            tags: tags(&[]),
+        },
+        RawWay {
+            osm_id: 2,
+            nodes: vec![4, 2, 5],
+            tags: tags(&[("bridge", "yes")]),
+        },
     ];
     let (net, report) = build_road_network(&ways, &nodes, &BuildOptions::default()).unwrap();
     assert_eq!(report.level_crossings_kept_apart, 1);
-    assert!(net.nodes.iter().all(|n| n.osm_id != 2), "the crossing is not a junction");
+    assert!(
+        net.nodes.iter().all(|n| n.osm_id != 2),
+        "the crossing is not a junction"
+    );
     assert_eq!(net.links.len(), 4, "two ways, unsplit, both directions");
 
     let mut with_ramp = ways.clone();
-    with_ramp.push(RawWay { osm_id: 3, nodes: vec![6, 2], tags: tags(&[]) });
+    with_ramp.push(RawWay {
+        osm_id: 3,
+        nodes: vec![6, 2],
+        tags: tags(&[]),
+    });
     let (net, _) = build_road_network(&with_ramp, &nodes, &BuildOptions::default()).unwrap();
     let at_crossing: Vec<_> = net.nodes.iter().filter(|n| n.osm_id == 2).collect();
-    assert_eq!(at_crossing.len(), 1, "the ramp joins the street, not the bridge");
+    assert_eq!(
+        at_crossing.len(),
+        1,
+        "the ramp joins the street, not the bridge"
+    );
     assert_eq!(at_crossing[0].level, 0);
-    assert_eq!(net.links.iter().filter(|l| l.osm_way_id == 2).count(), 2, "the bridge stays whole");
+    assert_eq!(
+        net.links.iter().filter(|l| l.osm_way_id == 2).count(),
+        2,
+        "the bridge stays whole"
+    );
 }
 
 /// Two dual carriageways crossing make four nodes a few metres apart: one controlled junction.
@@ -209,30 +265,95 @@ fn divided_road_crossing_is_one_junction() {
     let mut nodes = HashMap::new();
     let mut next = 1;
     let mut node = |x: f64, y: f64| {
-        nodes.insert(next, RawNode { coord: Coord { x, y }, signals: false });
+        nodes.insert(
+            next,
+            RawNode {
+                coord: Coord { x, y },
+                signals: false,
+            },
+        );
         next += 1;
         next - 1
     };
-    let (w0, a, b, e0) = (node(-200.0, 0.0), node(0.0, 0.0), node(10.0, 0.0), node(200.0, 0.0));
-    let (w1, c, d, e1) = (node(-200.0, 10.0), node(0.0, 10.0), node(10.0, 10.0), node(200.0, 10.0));
-    let (s0, n0, s1, n1) = (node(0.0, -200.0), node(0.0, 200.0), node(10.0, -200.0), node(10.0, 200.0));
-    let oneway = || BTreeMap::from([("highway".to_string(), "primary".to_string()), ("oneway".to_string(), "yes".to_string())]);
+    let (w0, a, b, e0) = (
+        node(-200.0, 0.0),
+        node(0.0, 0.0),
+        node(10.0, 0.0),
+        node(200.0, 0.0),
+    );
+    let (w1, c, d, e1) = (
+        node(-200.0, 10.0),
+        node(0.0, 10.0),
+        node(10.0, 10.0),
+        node(200.0, 10.0),
+    );
+    let (s0, n0, s1, n1) = (
+        node(0.0, -200.0),
+        node(0.0, 200.0),
+        node(10.0, -200.0),
+        node(10.0, 200.0),
+    );
+    let oneway = || {
+        BTreeMap::from([
+            ("highway".to_string(), "primary".to_string()),
+            ("oneway".to_string(), "yes".to_string()),
+        ])
+    };
     let ways = vec![
-        RawWay { osm_id: 1, nodes: vec![w0, a, b, e0], tags: oneway() },
-        RawWay { osm_id: 2, nodes: vec![e1, d, c, w1], tags: oneway() },
-        RawWay { osm_id: 3, nodes: vec![s1, b, d, n1], tags: oneway() },
-        RawWay { osm_id: 4, nodes: vec![n0, c, a, s0], tags: oneway() },
+        RawWay {
+            osm_id: 1,
+            nodes: vec![w0, a, b, e0],
+            tags: oneway(),
+        },
+        RawWay {
+            osm_id: 2,
+            nodes: vec![e1, d, c, w1],
+            tags: oneway(),
+        },
+        RawWay {
+            osm_id: 3,
+            nodes: vec![s1, b, d, n1],
+            tags: oneway(),
+        },
+        RawWay {
+            osm_id: 4,
+            nodes: vec![n0, c, a, s0],
+            tags: oneway(),
+        },
     ];
     // the carriageways meet again beyond the crossing, so cars can come back
     let mut ways = ways;
     let street = || BTreeMap::from([("highway".to_string(), "tertiary".to_string())]);
-    for (i, (p, q)) in [(e0, e1), (w1, w0), (n1, n0), (s0, s1)].into_iter().enumerate() {
-        ways.push(RawWay { osm_id: 10 + i as i64, nodes: vec![p, q], tags: street() });
+    for (i, (p, q)) in [(e0, e1), (w1, w0), (n1, n0), (s0, s1)]
+        .into_iter()
+        .enumerate()
+    {
+        ways.push(RawWay {
+            osm_id: 10 + i as i64,
+            nodes: vec![p, q],
+            tags: street(),
+        });
     }
     let (net, report) = build_road_network(&ways, &nodes, &BuildOptions::default()).unwrap();
     assert_eq!(report.joined_junctions, 1);
-    let centre: BTreeSet<_> = net.nodes.iter().filter(|n| n.point.x().abs() <= 10.0 && n.point.y().abs() <= 10.0).map(|n| n.junction).collect();
-    assert_eq!(centre.len(), 1, "the four crossing nodes share one junction");
-    let internal_car = net.links.iter().filter(|l| l.internal && l.modes.contains(Modes::CAR)).count();
-    assert_eq!(internal_car, 4, "the four short carriageway pieces inside the crossing");
+    let centre: BTreeSet<_> = net
+        .nodes
+        .iter()
+        .filter(|n| n.point.x().abs() <= 10.0 && n.point.y().abs() <= 10.0)
+        .map(|n| n.junction)
+        .collect();
+    assert_eq!(
+        centre.len(),
+        1,
+        "the four crossing nodes share one junction"
+    );
+    let internal_car = net
+        .links
+        .iter()
+        .filter(|l| l.internal && l.modes.contains(Modes::CAR))
+        .count();
+    assert_eq!(
+        internal_car, 4,
+        "the four short carriageway pieces inside the crossing"
+    );
 }

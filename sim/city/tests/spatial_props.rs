@@ -1,5 +1,8 @@
 //! R-tree queries equal brute force, on thousands of random queries.
 
+// A failed unwrap is a failed test, with the line that failed.
+#![allow(clippy::unwrap_used)]
+
 use citytwin_city::roads::build::{BuildOptions, RawNode, RawWay, build_road_network};
 use citytwin_city::spatial::{LayerIndex, LinkIndex};
 use citytwin_city::{Feature, FeatureId, Layer, Mode};
@@ -27,7 +30,11 @@ fn layer(shapes: Vec<Geometry<f64>>) -> Layer {
     layer.features = shapes
         .into_iter()
         .enumerate()
-        .map(|(i, geometry)| Feature { source_id: i.to_string(), geometry, attrs: BTreeMap::new() })
+        .map(|(i, geometry)| Feature {
+            source_id: i.to_string(),
+            geometry,
+            attrs: BTreeMap::new(),
+        })
         .collect();
     layer
 }
@@ -77,7 +84,7 @@ proptest! {
         for (x, y) in queries {
             let p = Point::new(x, y);
             for mode in [Mode::Car, Mode::Walk] {
-                let m = index.nearest(&net, p, mode).unwrap();
+                let m = index.nearest(p, mode).unwrap();
                 let brute = net.links.iter().filter(|l| l.modes.allows(mode)).map(|l| Euclidean.distance(&p, &l.geometry)).fold(f64::INFINITY, f64::min);
                 prop_assert!((m.distance_m - brute).abs() < 1e-9, "{mode:?}: {} vs {brute}", m.distance_m);
                 prop_assert!(net.link(m.link).modes.allows(mode));

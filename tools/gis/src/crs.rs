@@ -14,7 +14,11 @@ use std::path::Path;
 /// ```
 pub fn utm_epsg(lon: f64, lat: f64) -> u32 {
     let zone = (((lon + 180.0) / 6.0).floor() as i64).clamp(0, 59) as u32 + 1;
-    if lat >= 0.0 { 32600 + zone } else { 32700 + zone }
+    if lat >= 0.0 {
+        32600 + zone
+    } else {
+        32700 + zone
+    }
 }
 
 /// Describes a CRS for the bundle: its id and WKT, checked to be projected and metric.
@@ -25,7 +29,9 @@ pub fn city_crs(id: &str) -> Result<Crs> {
     };
     let srs = gdal::spatial_ref::SpatialRef::from_definition(id).map_err(|e| bad(e.to_string()))?;
     if !srs.is_projected() || (srs.linear_units() - 1.0).abs() > 1e-9 {
-        return Err(GisError::NotMetric { crs: id.to_string() });
+        return Err(GisError::NotMetric {
+            crs: id.to_string(),
+        });
     }
     Ok(Crs {
         id: id.to_string(),
@@ -122,7 +128,10 @@ mod tests {
     fn round_trip_is_exact_to_a_millimetre() {
         let there = Reprojector::new("EPSG:4326", "EPSG:32648").unwrap();
         let back = Reprojector::new("EPSG:32648", "EPSG:4326").unwrap();
-        let p = Coord { x: 104.0812, y: 30.6611 };
+        let p = Coord {
+            x: 104.0812,
+            y: 30.6611,
+        };
         let q = back.coord(there.coord(p).unwrap()).unwrap();
         assert!((p.x - q.x).abs() < 1e-8 && (p.y - q.y).abs() < 1e-8);
     }
@@ -130,7 +139,13 @@ mod tests {
     #[test]
     fn city_crs_must_be_metric() {
         assert!(city_crs("EPSG:32648").is_ok());
-        assert!(matches!(city_crs("EPSG:4326"), Err(GisError::NotMetric { .. })));
-        assert!(matches!(city_crs("EPSG:999999"), Err(GisError::BadCrs { .. })));
+        assert!(matches!(
+            city_crs("EPSG:4326"),
+            Err(GisError::NotMetric { .. })
+        ));
+        assert!(matches!(
+            city_crs("EPSG:999999"),
+            Err(GisError::BadCrs { .. })
+        ));
     }
 }

@@ -50,8 +50,12 @@ pub fn build_districts(
         let n = osm.nodes.get(id)?;
         to_city.coord(Coord { x: n.lon, y: n.lat }).ok()
     };
-    let mut districts: Vec<(&OsmRelation, MultiLineString<f64>, bool, Option<Point<f64>>)> = Vec::new();
-    for rel in osm.admin_relations.iter().filter(|r| r.tags.get("admin_level") == Some(&level)) {
+    let mut districts: Vec<District> = Vec::new();
+    for rel in osm
+        .admin_relations
+        .iter()
+        .filter(|r| r.tags.get("admin_level") == Some(&level))
+    {
         let mut lines = Vec::new();
         let mut complete = true;
         for (way_id, _) in &rel.ways {
@@ -76,7 +80,10 @@ pub fn build_districts(
                 lines.push(LineString::from(run));
             }
         }
-        let names: Vec<&String> = ["name", "name:zh"].iter().filter_map(|k| rel.tags.get(*k)).collect();
+        let names: Vec<&String> = ["name", "name:zh"]
+            .iter()
+            .filter_map(|k| rel.tags.get(*k))
+            .collect();
         let anchor = rel
             .nodes
             .iter()
@@ -86,7 +93,12 @@ pub fn build_districts(
                 osm.places
                     .iter()
                     .filter(|(name, _, _)| names.contains(&name))
-                    .find_map(|(_, lon, lat)| to_city.coord(Coord { x: *lon, y: *lat }).ok().map(Point::from))
+                    .find_map(|(_, lon, lat)| {
+                        to_city
+                            .coord(Coord { x: *lon, y: *lat })
+                            .ok()
+                            .map(Point::from)
+                    })
             });
         if !lines.is_empty() {
             districts.push((rel, MultiLineString::new(lines), complete, anchor));
@@ -152,7 +164,12 @@ pub fn build_districts(
     Ok((layer, clipped))
 }
 
-type District<'a> = (&'a OsmRelation, MultiLineString<f64>, bool, Option<Point<f64>>);
+type District<'a> = (
+    &'a OsmRelation,
+    MultiLineString<f64>,
+    bool,
+    Option<Point<f64>>,
+);
 
 /// Polygonizes all boundary lines plus the box; keeps the faces inside the box.
 fn faces_in(districts: &[District], extent: Rect<f64>) -> Result<Vec<Polygon<f64>>> {
@@ -184,8 +201,7 @@ fn faces_in(districts: &[District], extent: Rect<f64>) -> Result<Vec<Polygon<f64
             _ => None,
         })
         .filter(|p| {
-            p.unsigned_area() > 1.0
-                && p.interior_point().is_some_and(|c| extent.contains(&c))
+            p.unsigned_area() > 1.0 && p.interior_point().is_some_and(|c| extent.contains(&c))
         })
         .collect())
 }
@@ -201,7 +217,11 @@ fn polygonize(lines: &gdal::vector::Geometry) -> std::result::Result<Geometry<f6
         }
         let size = gdal_sys::OGR_G_WkbSize(handle) as usize;
         let mut buf = vec![0u8; size];
-        let rc = gdal_sys::OGR_G_ExportToWkb(handle, gdal_sys::OGRwkbByteOrder::wkbNDR, buf.as_mut_ptr());
+        let rc = gdal_sys::OGR_G_ExportToWkb(
+            handle,
+            gdal_sys::OGRwkbByteOrder::wkbNDR,
+            buf.as_mut_ptr(),
+        );
         gdal_sys::OGR_G_DestroyGeometry(handle);
         if rc != gdal_sys::OGRErr::OGRERR_NONE {
             return Err(format!("exporting polygons failed (OGR error {rc})"));
@@ -209,20 +229,26 @@ fn polygonize(lines: &gdal::vector::Geometry) -> std::result::Result<Geometry<f6
         buf
     };
     let g = gdal::vector::Geometry::from_wkb(&wkb).map_err(|e| e.to_string())?;
-    (&g).try_into().map_err(|e: gdal::errors::GdalError| e.to_string())
+    (&g).try_into()
+        .map_err(|e: gdal::errors::GdalError| e.to_string())
 }
 
 /// Edges shared by two faces: (face a, face b, midpoint of the edge).
 fn shared_edges(faces: &[Polygon<f64>]) -> Vec<(usize, usize, Point<f64>)> {
     let key = |c: Coord<f64>| ((c.x * 1000.0).round() as i64, (c.y * 1000.0).round() as i64);
-    let mut owners: BTreeMap<((i64, i64), (i64, i64)), (usize, Point<f64>)> = BTreeMap::new();
+    // an edge keyed by its millimetre-rounded ends, so both faces' copies of it meet
+    type EdgeKey = ((i64, i64), (i64, i64));
+    let mut owners: BTreeMap<EdgeKey, (usize, Point<f64>)> = BTreeMap::new();
     let mut shared = Vec::new();
     for (f, face) in faces.iter().enumerate() {
         for ring in std::iter::once(face.exterior()).chain(face.interiors()) {
             for line in ring.lines() {
                 let (a, b) = (key(line.start), key(line.end));
                 let k = if a < b { (a, b) } else { (b, a) };
-                let mid = Point::new((line.start.x + line.end.x) / 2.0, (line.start.y + line.end.y) / 2.0);
+                let mid = Point::new(
+                    (line.start.x + line.end.x) / 2.0,
+                    (line.start.y + line.end.y) / 2.0,
+                );
                 match owners.remove(&k) {
                     Some((other, _)) if other != f => shared.push((other, f, mid)),
                     Some(entry) => {
@@ -276,7 +302,9 @@ fn face_parity(
             conflicts += 1;
         }
     }
-    let parity = (0..count).map(|f| find(&mut parent, &mut flip, f).1).collect();
+    let parity = (0..count)
+        .map(|f| find(&mut parent, &mut flip, f).1)
+        .collect();
     (parity, conflicts)
 }
 
@@ -299,7 +327,9 @@ fn choose_orientation(
     let score = |orientation: &[bool]| -> f64 {
         (0..faces.len())
             .map(|f| {
-                let claims = (0..districts.len()).filter(|d| parity[*d][f] == orientation[*d]).count();
+                let claims = (0..districts.len())
+                    .filter(|d| parity[*d][f] == orientation[*d])
+                    .count();
                 match claims {
                     0 => 0.0,
                     1 => areas[f],

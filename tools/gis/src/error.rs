@@ -12,7 +12,9 @@ pub enum GisError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: unknown format (expected .osm, .osm.pbf, or a vector file GDAL reads: .gpkg, .shp, .geojson, .fgb, ...)")]
+    #[error(
+        "{path}: unknown format (expected .osm, .osm.pbf, or a vector file GDAL reads: .gpkg, .shp, .geojson, .fgb, ...)"
+    )]
     UnknownFormat { path: PathBuf },
     #[error("{path}: empty file")]
     Empty { path: PathBuf },
@@ -32,7 +34,9 @@ pub enum GisError {
     EmptyLayer { path: PathBuf, layer: String },
     #[error("CRS `{crs}`: {reason} (expected an identifier PROJ knows, e.g. EPSG:32648)")]
     BadCrs { crs: String, reason: String },
-    #[error("CRS `{crs}` is not projected in metres; the city CRS must be metric (e.g. a UTM zone)")]
+    #[error(
+        "CRS `{crs}` is not projected in metres; the city CRS must be metric (e.g. a UTM zone)"
+    )]
     NotMetric { crs: String },
     #[error("{path}: {what}: {source}")]
     Gdal {

@@ -72,7 +72,9 @@ fn multi(t: OGRwkbGeometryType::Type) -> Option<OGRwkbGeometryType::Type> {
 fn promote(g: &Geometry<f64>, ty: OGRwkbGeometryType::Type) -> Geometry<f64> {
     use OGRwkbGeometryType::*;
     match (g, ty) {
-        (Geometry::Polygon(p), t) if t == wkbMultiPolygon => Geometry::MultiPolygon(vec![p.clone()].into()),
+        (Geometry::Polygon(p), t) if t == wkbMultiPolygon => {
+            Geometry::MultiPolygon(vec![p.clone()].into())
+        }
         (Geometry::LineString(l), t) if t == wkbMultiLineString => {
             Geometry::MultiLineString(geo::MultiLineString::new(vec![l.clone()]))
         }
@@ -115,7 +117,9 @@ impl Writer<'_> {
             layer.create_defn_fields(fields).at(path, &what)?;
             for (geometry, values) in rows {
                 let mut feature = Feature::new(layer.defn()).at(path, &what)?;
-                feature.set_geometry(geometry.to_gdal().at(path, &what)?).at(path, &what)?;
+                feature
+                    .set_geometry(geometry.to_gdal().at(path, &what)?)
+                    .at(path, &what)?;
                 for (i, value) in values.iter().enumerate() {
                     match value {
                         Value::Int(v) => feature.set_field_integer64(i, *v),
@@ -134,8 +138,14 @@ impl Writer<'_> {
     }
 
     fn feature_layer(&mut self, layer: &Layer) -> Result<usize> {
-        let mut fields: Vec<(&str, OGRFieldType::Type)> = vec![("source_id", OGRFieldType::OFTString)];
-        fields.extend(layer.fields.iter().map(|f| (f.name.as_str(), ogr_type(f.kind))));
+        let mut fields: Vec<(&str, OGRFieldType::Type)> =
+            vec![("source_id", OGRFieldType::OFTString)];
+        fields.extend(
+            layer
+                .fields
+                .iter()
+                .map(|f| (f.name.as_str(), ogr_type(f.kind))),
+        );
         let ty = geometry_type(layer.features.iter().map(|f| &f.geometry));
         let rows = layer.features.iter().map(|f| {
             let mut values = vec![Value::Text(f.source_id.as_str())];
@@ -152,19 +162,33 @@ impl Writer<'_> {
 }
 
 /// Writes the GeoPackage next to `path` and renames it into place when complete.
-pub fn export_gpkg(bundle: &CityBundle, path: &Path, progress: &mut dyn FnMut(&str)) -> Result<ExportSummary> {
+pub fn export_gpkg(
+    bundle: &CityBundle,
+    path: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<ExportSummary> {
     use OGRFieldType::*;
     crate::route_gdal_messages();
     let tmp = path.with_extension("partial.gpkg");
     let _ = std::fs::remove_file(&tmp);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| crate::GisError::Io { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| crate::GisError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
-    let driver = DriverManager::get_driver_by_name("GPKG").at(path, "loading the GeoPackage driver")?;
-    let mut dataset = driver.create_vector_only(&tmp).at(path, "creating the GeoPackage")?;
+    let driver =
+        DriverManager::get_driver_by_name("GPKG").at(path, "loading the GeoPackage driver")?;
+    let mut dataset = driver
+        .create_vector_only(&tmp)
+        .at(path, "creating the GeoPackage")?;
     let mut srs = SpatialRef::from_wkt(&bundle.meta.crs.wkt).at(path, "reading the city CRS")?;
     srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let mut writer = Writer { dataset: &mut dataset, srs: &srs, path };
+    let mut writer = Writer {
+        dataset: &mut dataset,
+        srs: &srs,
+        path,
+    };
     let mut summary = ExportSummary { layers: Vec::new() };
 
     for layer in &bundle.layers {
@@ -188,7 +212,13 @@ pub fn export_gpkg(bundle: &CityBundle, path: &Path, progress: &mut dyn FnMut(&s
             ],
         )
     });
-    let fields = [("id", OFTInteger64), ("osm_id", OFTInteger64), ("junction", OFTInteger64), ("signals", OFTInteger), ("level", OFTInteger)];
+    let fields = [
+        ("id", OFTInteger64),
+        ("osm_id", OFTInteger64),
+        ("junction", OFTInteger64),
+        ("signals", OFTInteger),
+        ("level", OFTInteger),
+    ];
     let n = writer.layer("road_nodes", &fields, OGRwkbGeometryType::wkbPoint, nodes)?;
     summary.layers.push(("road_nodes".into(), n));
 
@@ -230,14 +260,24 @@ pub fn export_gpkg(bundle: &CityBundle, path: &Path, progress: &mut dyn FnMut(&s
         ("internal", OFTInteger),
         ("length_m", OFTReal),
     ];
-    let n = writer.layer("road_links", &fields, OGRwkbGeometryType::wkbLineString, links)?;
+    let n = writer.layer(
+        "road_links",
+        &fields,
+        OGRwkbGeometryType::wkbLineString,
+        links,
+    )?;
     summary.layers.push(("road_links".into(), n));
 
     progress("grid_cells");
     let grid = &bundle.grid;
     let district_names: Vec<String> = bundle
         .layer(citytwin_city::layer::names::DISTRICTS)
-        .map(|l| l.features.iter().map(|f| f.text("name").unwrap_or(&f.source_id).to_string()).collect())
+        .map(|l| {
+            l.features
+                .iter()
+                .map(|f| f.text("name").unwrap_or(&f.source_id).to_string())
+                .collect()
+        })
         .unwrap_or_default();
     let codes: Vec<String> = grid.cells().map(|c| grid.code(c)).collect();
     let cells = grid.cells().zip(&codes).map(|(c, code)| {
@@ -247,15 +287,25 @@ pub fn export_gpkg(bundle: &CityBundle, path: &Path, progress: &mut dyn FnMut(&s
                 Value::Text(code.as_str()),
                 Value::Int(i64::from(c.row)),
                 Value::Int(i64::from(c.col)),
-                grid.district(c).map_or(Value::Null, |d| Value::Text(district_names[d.index()].as_str())),
+                grid.district(c).map_or(Value::Null, |d| {
+                    Value::Text(district_names[d.index()].as_str())
+                }),
             ],
         )
     });
-    let fields = [("code", OFTString), ("row", OFTInteger), ("col", OFTInteger), ("district", OFTString)];
+    let fields = [
+        ("code", OFTString),
+        ("row", OFTInteger),
+        ("col", OFTInteger),
+        ("district", OFTString),
+    ];
     let n = writer.layer("grid_cells", &fields, OGRwkbGeometryType::wkbPolygon, cells)?;
     summary.layers.push(("grid_cells".into(), n));
 
     dataset.close().at(path, "closing the GeoPackage")?;
-    std::fs::rename(&tmp, path).map_err(|source| crate::GisError::Io { path: path.to_path_buf(), source })?;
+    std::fs::rename(&tmp, path).map_err(|source| crate::GisError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(summary)
 }

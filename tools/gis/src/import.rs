@@ -9,7 +9,9 @@ use crate::vector::{ReadIssues, read_user_layer};
 use citytwin_city::bundle::{CityMeta, ImportReport, SourceInfo};
 use citytwin_city::grid::Grid;
 use citytwin_city::layer::{names, union_rect};
-use citytwin_city::roads::build::{BuildOptions, RawNode, RawWay, RoadBuildError, build_road_network};
+use citytwin_city::roads::build::{
+    BuildOptions, RawNode, RawWay, RoadBuildError, build_road_network,
+};
 use citytwin_city::spatial::LayerIndex;
 use citytwin_city::{CityBundle, DistrictId, Layer};
 use geo::{Coord, Rect};
@@ -73,8 +75,14 @@ fn osm_centre(osm: &OsmData) -> Coord<f64> {
         return b.center();
     }
     let n = osm.nodes.len() as f64;
-    let (sx, sy) = osm.nodes.values().fold((0.0, 0.0), |(x, y), p| (x + p.lon, y + p.lat));
-    Coord { x: sx / n, y: sy / n }
+    let (sx, sy) = osm
+        .nodes
+        .values()
+        .fold((0.0, 0.0), |(x, y), p| (x + p.lon, y + p.lat));
+    Coord {
+        x: sx / n,
+        y: sy / n,
+    }
 }
 
 /// Runs the whole import. `progress` hears of each stage as it starts.
@@ -88,10 +96,15 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
         });
     }
     for (name, _) in &options.layers {
-        if names::OSM_LAYERS.contains(&name.as_str()) || options.layers.iter().filter(|(n, _)| n == name).count() > 1 {
+        if names::OSM_LAYERS.contains(&name.as_str())
+            || options.layers.iter().filter(|(n, _)| n == name).count() > 1
+        {
             return Err(GisError::BadLayerSpec {
                 spec: name.clone(),
-                reason: format!("layer name `{name}` is already taken (built-in layers: {})", names::OSM_LAYERS.join(", ")),
+                reason: format!(
+                    "layer name `{name}` is already taken (built-in layers: {})",
+                    names::OSM_LAYERS.join(", ")
+                ),
             });
         }
     }
@@ -124,7 +137,13 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
                         y: n.lat,
                         reason,
                     })?;
-                raw_nodes.insert(*id, RawNode { coord, signals: n.signals });
+                raw_nodes.insert(
+                    *id,
+                    RawNode {
+                        coord,
+                        signals: n.signals,
+                    },
+                );
             }
         }
         raw_ways.push(RawWay {
@@ -180,8 +199,13 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
     }];
     for (name, file) in &options.layers {
         progress(Stage::UserLayer(name.clone()));
-        let (layer, format, source_crs) =
-            read_user_layer(file, name, options.assume_crs.as_deref(), &crs_id, &mut issues)?;
+        let (layer, format, source_crs) = read_user_layer(
+            file,
+            name,
+            options.assume_crs.as_deref(),
+            &crs_id,
+            &mut issues,
+        )?;
         sources.push(SourceInfo {
             layer: name.clone(),
             path: file.display().to_string(),
@@ -193,10 +217,18 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
 
     progress(Stage::Grid);
     let mut grid = Grid::covering(extent, options.grid_size_m, &options.grid_prefix);
-    let district_index = LayerIndex::new(layers.iter().find(|l| l.name == names::DISTRICTS).expect("pushed above"));
+    let district_index = LayerIndex::new(
+        layers
+            .iter()
+            .find(|l| l.name == names::DISTRICTS)
+            .expect("pushed above"),
+    );
     let cells: Vec<_> = grid.cells().collect();
     for cell in cells {
-        let district = district_index.containing(grid.centre(cell)).first().map(|f| DistrictId(f.0));
+        let district = district_index
+            .containing(grid.centre(cell))
+            .first()
+            .map(|f| DistrictId(f.0));
         grid.set_district(cell, district);
     }
 
@@ -206,7 +238,14 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
         reason,
     })?;
     let mut attribution = vec!["© OpenStreetMap contributors, ODbL 1.0".to_string()];
-    attribution.extend(options.attribution.iter().filter(|a| !attribution.contains(a)).cloned().collect::<Vec<_>>());
+    attribution.extend(
+        options
+            .attribution
+            .iter()
+            .filter(|a| !attribution.contains(a))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
     Ok(CityBundle {
         meta: CityMeta {
             name: options.name.clone(),

@@ -22,22 +22,31 @@ const OSMCONF: &str = include_str!("../osmconf.ini");
 /// ```
 pub fn poi_category(tags: &BTreeMap<String, String>) -> Option<&'static str> {
     let get = |k: &str| tags.get(k).map(String::as_str);
-    Some(match (get("highway"), get("railway"), get("amenity"), get("public_transport")) {
-        (Some("bus_stop"), _, _, _) => "bus_stop",
-        (_, Some("subway_entrance"), _, _) => "subway_entrance",
-        (_, Some("station" | "halt" | "tram_stop"), _, _) | (_, _, _, Some("station")) => "station",
-        (_, _, Some("school" | "kindergarten" | "college" | "university"), _) => "school",
-        (_, _, Some("hospital" | "clinic"), _) => "hospital",
-        (_, _, Some("parking" | "parking_entrance"), _) => "parking",
-        (_, _, Some("bicycle_parking" | "bicycle_rental"), _) => "bicycle_parking",
-        _ if ["amenity", "shop", "tourism", "leisure", "healthcare"]
-            .iter()
-            .any(|k| tags.contains_key(*k)) =>
-        {
-            "other"
-        }
-        _ => return None,
-    })
+    Some(
+        match (
+            get("highway"),
+            get("railway"),
+            get("amenity"),
+            get("public_transport"),
+        ) {
+            (Some("bus_stop"), _, _, _) => "bus_stop",
+            (_, Some("subway_entrance"), _, _) => "subway_entrance",
+            (_, Some("station" | "halt" | "tram_stop"), _, _) | (_, _, _, Some("station")) => {
+                "station"
+            }
+            (_, _, Some("school" | "kindergarten" | "college" | "university"), _) => "school",
+            (_, _, Some("hospital" | "clinic"), _) => "hospital",
+            (_, _, Some("parking" | "parking_entrance"), _) => "parking",
+            (_, _, Some("bicycle_parking" | "bicycle_rental"), _) => "bicycle_parking",
+            _ if ["amenity", "shop", "tourism", "leisure", "healthcare"]
+                .iter()
+                .any(|k| tags.contains_key(*k)) =>
+            {
+                "other"
+            }
+            _ => return None,
+        },
+    )
 }
 
 fn text_map(attrs: &BTreeMap<String, AttrValue>) -> BTreeMap<String, String> {
@@ -51,14 +60,23 @@ fn text_map(attrs: &BTreeMap<String, AttrValue>) -> BTreeMap<String, String> {
 fn area_class(attrs: &BTreeMap<String, AttrValue>) -> Option<(&'static str, String)> {
     let get = |k: &str| attrs.get(k).and_then(AttrValue::as_text);
     if get("building").is_some_and(|b| b != "no") {
-        return Some((names::BUILDINGS, get("building").unwrap_or("yes").to_string()));
+        return Some((
+            names::BUILDINGS,
+            get("building").unwrap_or("yes").to_string(),
+        ));
     }
     if get("natural") == Some("water")
         || get("water").is_some()
         || get("waterway") == Some("riverbank")
         || matches!(get("landuse"), Some("reservoir" | "basin"))
     {
-        return Some((names::WATER, get("water").or(get("waterway")).unwrap_or("water").to_string()));
+        return Some((
+            names::WATER,
+            get("water")
+                .or(get("waterway"))
+                .unwrap_or("water")
+                .to_string(),
+        ));
     }
     if let Some(landuse) = get("landuse") {
         return Some((names::LANDUSE, landuse.to_string()));
@@ -111,40 +129,98 @@ pub fn read_osm_layers(
     let _ = std::fs::remove_file(&conf);
     let dataset = dataset?;
 
-    let common = [field("osm_id", FieldKind::Text), field("name", FieldKind::Text), field("class", FieldKind::Text)];
+    let common = [
+        field("osm_id", FieldKind::Text),
+        field("name", FieldKind::Text),
+        field("class", FieldKind::Text),
+    ];
     let mut pois = Layer::new(names::POIS, common.to_vec());
     pois.fields.push(field("category", FieldKind::Text));
     let mut buildings = Layer::new(names::BUILDINGS, common.to_vec());
-    buildings.fields.push(field("building:levels", FieldKind::Text));
+    buildings
+        .fields
+        .push(field("building:levels", FieldKind::Text));
     buildings.fields.push(field("height", FieldKind::Text));
     let mut landuse = Layer::new(names::LANDUSE, common.to_vec());
     let mut water = Layer::new(names::WATER, common.to_vec());
 
-    let mut points = dataset.layer_by_name("points").at(path, "reading OSM points")?;
-    for f in read_features(path, &mut points, reader, names::POIS, &|a, f| osm_id(a, f, 'n'), |a| poi_category(&text_map(a)).is_some(), issues)? {
+    let mut points = dataset
+        .layer_by_name("points")
+        .at(path, "reading OSM points")?;
+    for f in read_features(
+        path,
+        &mut points,
+        reader,
+        names::POIS,
+        &|a, f| osm_id(a, f, 'n'),
+        |a| poi_category(&text_map(a)).is_some(),
+        issues,
+    )? {
         let tags = text_map(&f.attrs);
         let category = poi_category(&tags).unwrap_or("other").to_string();
-        let class = ["amenity", "shop", "railway", "highway", "public_transport", "tourism", "leisure", "healthcare"]
-            .iter()
-            .find_map(|k| tags.get(*k).map(|v| format!("{k}={v}")))
-            .unwrap_or_default();
+        let class = [
+            "amenity",
+            "shop",
+            "railway",
+            "highway",
+            "public_transport",
+            "tourism",
+            "leisure",
+            "healthcare",
+        ]
+        .iter()
+        .find_map(|k| tags.get(*k).map(|v| format!("{k}={v}")))
+        .unwrap_or_default();
         let mut feature = to_feature(f, class, &["osm_id", "name"]);
-        feature.attrs.insert("category".into(), AttrValue::Text(category));
+        feature
+            .attrs
+            .insert("category".into(), AttrValue::Text(category));
         pois.features.push(feature);
     }
 
-    let mut lines = dataset.layer_by_name("lines").at(path, "reading OSM lines")?;
+    let mut lines = dataset
+        .layer_by_name("lines")
+        .at(path, "reading OSM lines")?;
     let is_river = |a: &BTreeMap<String, AttrValue>| {
-        matches!(a.get("waterway").and_then(AttrValue::as_text), Some("river" | "canal" | "stream"))
+        matches!(
+            a.get("waterway").and_then(AttrValue::as_text),
+            Some("river" | "canal" | "stream")
+        )
     };
-    for f in read_features(path, &mut lines, reader, names::WATER, &|a, f| osm_id(a, f, 'w'), is_river, issues)? {
-        let class = f.attrs.get("waterway").map(|v| v.to_string()).unwrap_or_default();
-        water.features.push(to_feature(f, class, &["osm_id", "name"]));
+    for f in read_features(
+        path,
+        &mut lines,
+        reader,
+        names::WATER,
+        &|a, f| osm_id(a, f, 'w'),
+        is_river,
+        issues,
+    )? {
+        let class = f
+            .attrs
+            .get("waterway")
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        water
+            .features
+            .push(to_feature(f, class, &["osm_id", "name"]));
     }
 
-    let mut areas = dataset.layer_by_name("multipolygons").at(path, "reading OSM multipolygons")?;
-    for f in read_features(path, &mut areas, reader, "areas", &|a, f| osm_id(a, f, 'a'), |a| area_class(a).is_some(), issues)? {
-        let Some((layer, class)) = area_class(&f.attrs) else { continue };
+    let mut areas = dataset
+        .layer_by_name("multipolygons")
+        .at(path, "reading OSM multipolygons")?;
+    for f in read_features(
+        path,
+        &mut areas,
+        reader,
+        "areas",
+        &|a, f| osm_id(a, f, 'a'),
+        |a| area_class(a).is_some(),
+        issues,
+    )? {
+        let Some((layer, class)) = area_class(&f.attrs) else {
+            continue;
+        };
         let id = f.source_id[1..].to_string();
         let mut feature = to_feature(f, class, &["name", "building:levels", "height"]);
         feature.attrs.insert("osm_id".into(), AttrValue::Text(id));

@@ -33,7 +33,10 @@ pub fn open_vector(path: &Path, open_options: &[&str]) -> Result<Dataset> {
             path: path.to_path_buf(),
         });
     }
-    if std::fs::metadata(path).map(|m| m.is_file() && m.len() == 0).unwrap_or(false) {
+    if std::fs::metadata(path)
+        .map(|m| m.is_file() && m.len() == 0)
+        .unwrap_or(false)
+    {
         return Err(GisError::Empty {
             path: path.to_path_buf(),
         });
@@ -138,6 +141,9 @@ fn dimension(g: &gdal::vector::Geometry) -> i32 {
     }
 }
 
+/// Names a feature in reports from its attributes and GDAL feature id (FID).
+pub type SourceIdFn = dyn Fn(&BTreeMap<String, AttrValue>, Option<u64>) -> String;
+
 /// Reads every feature of a layer through validation and reprojection. `keep` sees each
 /// feature's attributes first, so filtered-out features cost no geometry work.
 pub fn read_features(
@@ -145,7 +151,7 @@ pub fn read_features(
     layer: &mut gdal::vector::Layer,
     reader: &Reprojector,
     report_as: &str,
-    source_id: &dyn Fn(&BTreeMap<String, AttrValue>, Option<u64>) -> String,
+    source_id: &SourceIdFn,
     mut keep: impl FnMut(&BTreeMap<String, AttrValue>) -> bool,
     issues: &mut ReadIssues,
 ) -> Result<Vec<CleanFeature>> {

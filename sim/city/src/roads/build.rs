@@ -142,13 +142,9 @@ pub fn build_road_network(
     // Ways of two levels passing through one node: a crossing mapped with a shared node by
     // mistake. Each level gets its own graph node; a way ending there joins its own level.
     let split_levels = |n: i64| usage[&n].interior_levels.len() > 1;
-    report.level_crossings_kept_apart = usage
-        .iter()
-        .filter(|(n, _)| split_levels(**n))
-        .count();
-    let key_of = |n: i64, level: i8| -> VertexKey {
-        if split_levels(n) { (n, level) } else { (n, 0) }
-    };
+    report.level_crossings_kept_apart = usage.iter().filter(|(n, _)| split_levels(**n)).count();
+    let key_of =
+        |n: i64, level: i8| -> VertexKey { if split_levels(n) { (n, level) } else { (n, 0) } };
     let mut key_count: HashMap<VertexKey, u32> = HashMap::new();
     for piece in &pieces {
         for n in &piece.nodes {
@@ -249,7 +245,11 @@ pub fn build_road_network(
         .iter()
         .map(|d| {
             let spec = specs[d.spec_index];
-            let dir = if d.forward { spec.forward } else { spec.backward };
+            let dir = if d.forward {
+                spec.forward
+            } else {
+                spec.backward
+            };
             let geometry = LineString::from(d.coords.clone());
             let car = d.modes.contains(Modes::CAR);
             RoadLink {
@@ -441,14 +441,17 @@ impl UnionFind {
 fn join_junctions(network: &mut RoadNetwork, options: &BuildOptions, report: &mut RoadBuildReport) {
     let n = network.nodes.len();
     let mut neighbours: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
-    for l in network.links.iter().filter(|l| l.modes.contains(Modes::CAR)) {
+    for l in network
+        .links
+        .iter()
+        .filter(|l| l.modes.contains(Modes::CAR))
+    {
         if l.from != l.to {
             neighbours[l.from.index()].insert(l.to.index());
             neighbours[l.to.index()].insert(l.from.index());
         }
     }
-    let controlled =
-        |v: usize, nodes: &[RoadNode]| neighbours[v].len() >= 3 || nodes[v].signals;
+    let controlled = |v: usize, nodes: &[RoadNode]| neighbours[v].len() >= 3 || nodes[v].signals;
     let mut candidates: Vec<(f64, usize)> = network
         .links
         .iter()
@@ -469,7 +472,14 @@ fn join_junctions(network: &mut RoadNetwork, options: &BuildOptions, report: &mu
         bbox: network
             .nodes
             .iter()
-            .map(|node| [node.point.x(), node.point.y(), node.point.x(), node.point.y()])
+            .map(|node| {
+                [
+                    node.point.x(),
+                    node.point.y(),
+                    node.point.x(),
+                    node.point.y(),
+                ]
+            })
             .collect(),
     };
     for (_, li) in candidates {
@@ -512,7 +522,10 @@ fn join_junctions(network: &mut RoadNetwork, options: &BuildOptions, report: &mu
         let j = &mut junctions[id.index()];
         j.nodes.push(NodeId::from_index(v));
         j.signals |= node.signals;
-        j.centroid = Point::new(j.centroid.x() + node.point.x(), j.centroid.y() + node.point.y());
+        j.centroid = Point::new(
+            j.centroid.x() + node.point.x(),
+            j.centroid.y() + node.point.y(),
+        );
     }
     for j in &mut junctions {
         let k = j.nodes.len() as f64;

@@ -88,8 +88,9 @@ impl RoadGraph {
                 length_m: 0.0,
             });
         }
-        let allowed =
-            EdgeFiltered::from_fn(&self.graph, |e| network.link(*e.weight()).modes.allows(mode));
+        let allowed = EdgeFiltered::from_fn(&self.graph, |e| {
+            network.link(*e.weight()).modes.allows(mode)
+        });
         let target = network.node(to).point;
         let top_speed = self.max_speed_mps[mode_slot(mode)];
         if top_speed <= 0.0 {

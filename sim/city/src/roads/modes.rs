@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use std::ops::BitOr;
 
 /// A set of travel modes (cars, bikes, pedestrians).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Modes(u8);
 
 /// One travel mode, for routing.
@@ -43,12 +45,16 @@ impl Modes {
 
     /// `car,bike,walk` style, for exports and summaries.
     pub fn describe(self) -> String {
-        [(Modes::CAR, "car"), (Modes::BIKE, "bike"), (Modes::WALK, "walk")]
-            .into_iter()
-            .filter(|(m, _)| self.contains(*m))
-            .map(|(_, name)| name)
-            .collect::<Vec<_>>()
-            .join(",")
+        [
+            (Modes::CAR, "car"),
+            (Modes::BIKE, "bike"),
+            (Modes::WALK, "walk"),
+        ]
+        .into_iter()
+        .filter(|(m, _)| self.contains(*m))
+        .map(|(_, name)| name)
+        .collect::<Vec<_>>()
+        .join(",")
     }
 }
 
@@ -89,7 +95,9 @@ impl std::str::FromStr for Mode {
             "car" => Ok(Mode::Car),
             "bike" => Ok(Mode::Bike),
             "walk" => Ok(Mode::Walk),
-            other => Err(format!("unknown mode `{other}`, expected car, bike or walk")),
+            other => Err(format!(
+                "unknown mode `{other}`, expected car, bike or walk"
+            )),
         }
     }
 }

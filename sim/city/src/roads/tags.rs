@@ -72,12 +72,17 @@ pub fn road_spec(tags: &Tags) -> Result<RoadSpec, NotRoutable> {
         .and_then(|h| RoadClass::from_osm(h))
         .ok_or(NotRoutable::NotARoad)?;
     if is_yes(tags.get("area")) == Some(true) {
-        return Err(NotRoutable::Unusable("area=yes (a square, not a way)".into()));
+        return Err(NotRoutable::Unusable(
+            "area=yes (a square, not a way)".into(),
+        ));
     }
     let defaults = class.defaults();
 
     let mut modes = defaults.modes;
-    if matches!(tags.get("access").map(String::as_str), Some("no" | "private")) {
+    if matches!(
+        tags.get("access").map(String::as_str),
+        Some("no" | "private")
+    ) {
         modes = Modes::NONE;
     }
     for key in ["vehicle", "motor_vehicle", "motorcar"] {
@@ -98,7 +103,9 @@ pub fn road_spec(tags: &Tags) -> Result<RoadSpec, NotRoutable> {
         modes = modes.with(Modes::BIKE | Modes::WALK, false);
     }
     if modes.is_empty() {
-        return Err(NotRoutable::Unusable("no mode may use it (access tags)".into()));
+        return Err(NotRoutable::Unusable(
+            "no mode may use it (access tags)".into(),
+        ));
     }
 
     // oneway=-1 is normalised by reversing the meaning of forward/backward.
@@ -114,9 +121,14 @@ pub fn road_spec(tags: &Tags) -> Result<RoadSpec, NotRoutable> {
         _ => (roundabout || defaults.implied_oneway, false),
     };
     let bike_against_oneway = tags.get("oneway:bicycle").map(String::as_str) == Some("no")
-        || ["cycleway", "cycleway:left", "cycleway:right", "cycleway:both"]
-            .iter()
-            .any(|k| tags.get(*k).is_some_and(|v| v.starts_with("opposite")));
+        || [
+            "cycleway",
+            "cycleway:left",
+            "cycleway:right",
+            "cycleway:both",
+        ]
+        .iter()
+        .any(|k| tags.get(*k).is_some_and(|v| v.starts_with("opposite")));
     // On car-free ways (cycleways), `oneway` is about bikes; walkers always go both ways.
     let oneway_applies_to_bikes = !modes.contains(Modes::CAR) || !bike_against_oneway;
 
@@ -138,16 +150,8 @@ pub fn road_spec(tags: &Tags) -> Result<RoadSpec, NotRoutable> {
 
     let total_lanes = parse_lanes(tags.get("lanes"));
     let split = |own: Option<u8>, share: fn(u8) -> u8| -> u8 {
-        own.or_else(|| {
-            total_lanes.map(|n| {
-                if car_oneway {
-                    n
-                } else {
-                    share(n).max(1)
-                }
-            })
-        })
-        .unwrap_or(defaults.lanes_per_direction)
+        own.or_else(|| total_lanes.map(|n| if car_oneway { n } else { share(n).max(1) }))
+            .unwrap_or(defaults.lanes_per_direction)
     };
     let lanes_forward = split(parse_lanes(tags.get("lanes:forward")), |n| n.div_ceil(2));
     let lanes_backward = split(parse_lanes(tags.get("lanes:backward")), |n| n / 2);
@@ -220,8 +224,12 @@ mod tests {
 
     #[test]
     fn oneway_minus_one_allows_cars_only_backward() {
-        let spec = road_spec(&tags(&[("highway", "primary"), ("oneway", "-1"), ("lanes", "3")]))
-            .unwrap();
+        let spec = road_spec(&tags(&[
+            ("highway", "primary"),
+            ("oneway", "-1"),
+            ("lanes", "3"),
+        ]))
+        .unwrap();
         assert!(!spec.forward.modes.contains(Modes::CAR));
         assert!(spec.backward.modes.contains(Modes::CAR));
         assert_eq!(spec.backward.lanes, 3);
@@ -231,7 +239,11 @@ mod tests {
 
     #[test]
     fn roundabouts_and_motorways_are_oneway() {
-        let r = road_spec(&tags(&[("highway", "tertiary"), ("junction", "roundabout")])).unwrap();
+        let r = road_spec(&tags(&[
+            ("highway", "tertiary"),
+            ("junction", "roundabout"),
+        ]))
+        .unwrap();
         assert!(r.car_oneway && !r.backward.modes.contains(Modes::CAR));
         let m = road_spec(&tags(&[("highway", "motorway")])).unwrap();
         assert!(m.car_oneway && m.backward.modes.is_empty());
@@ -279,8 +291,12 @@ mod tests {
         );
         let bridge = road_spec(&tags(&[("highway", "primary"), ("bridge", "yes")])).unwrap();
         assert_eq!(bridge.level, 1);
-        let layered =
-            road_spec(&tags(&[("highway", "primary"), ("bridge", "yes"), ("layer", "2")])).unwrap();
+        let layered = road_spec(&tags(&[
+            ("highway", "primary"),
+            ("bridge", "yes"),
+            ("layer", "2"),
+        ]))
+        .unwrap();
         assert_eq!(layered.level, 2);
         let foot = road_spec(&tags(&[("highway", "footway"), ("bicycle", "yes")])).unwrap();
         assert!(foot.forward.modes.contains(Modes::BIKE));

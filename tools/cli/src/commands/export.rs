@@ -18,7 +18,10 @@ pub struct ExportArgs {
 
 pub fn run(args: ExportArgs, quiet: bool) -> Result<()> {
     if args.output.extension().and_then(|e| e.to_str()) != Some("gpkg") {
-        bail!("{}: expected a .gpkg file name for the GeoPackage", args.output.display());
+        bail!(
+            "{}: expected a .gpkg file name for the GeoPackage",
+            args.output.display()
+        );
     }
     let bundle = CityBundle::load(&args.bundle)?;
     let bar = progress::steps(bundle.layers.len() as u64 + 3, quiet);
@@ -28,7 +31,11 @@ pub fn run(args: ExportArgs, quiet: bool) -> Result<()> {
     })?;
     bar.finish_and_clear();
     if !quiet {
-        let layers: Vec<String> = summary.layers.iter().map(|(n, c)| format!("{n} {c}")).collect();
+        let layers: Vec<String> = summary
+            .layers
+            .iter()
+            .map(|(n, c)| format!("{n} {c}"))
+            .collect();
         eprintln!("wrote {}: {}", args.output.display(), layers.join(", "));
     }
     Ok(())

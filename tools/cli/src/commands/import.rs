@@ -12,12 +12,14 @@ use std::time::Instant;
 
 /// Read OSM (.osm / .osm.pbf) and extra GIS layers, write a city bundle
 #[derive(Debug, Args)]
-#[command(long_about = "Reads an OpenStreetMap extract (.osm XML or .osm.pbf) and any extra \
+#[command(
+    long_about = "Reads an OpenStreetMap extract (.osm XML or .osm.pbf) and any extra \
 vector layers GDAL reads (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, ...), reprojects them \
 into one metric CRS (the local UTM zone unless --crs), validates geometries (repairing what is \
 safe, skipping and reporting the rest), builds the road graph, districts and unit grid cells, \
 and writes a city bundle.\n\nEither give a scene (--scene scenes/chengdu/scene.ron), whose \
-settings the other options override, or an OSM file and -o.")]
+settings the other options override, or an OSM file and -o."
+)]
 pub struct ImportArgs {
     /// OpenStreetMap extract (.osm or .osm.pbf); taken from the scene when --scene is given
     osm: Option<PathBuf>,
@@ -72,7 +74,12 @@ fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
     };
     let mut layers: Vec<(String, PathBuf)> = scene
         .as_ref()
-        .map(|s| s.layers.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .map(|s| {
+            s.layers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
         .unwrap_or_default();
     for spec in &args.layers {
         let Some((name, file)) = spec.split_once('=') else {
@@ -89,7 +96,13 @@ fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
         .or_else(|| scene.as_ref().map(|s| s.name.clone()))
         .unwrap_or_else(|| {
             osm.file_name()
-                .map(|n| n.to_string_lossy().split('.').next().unwrap_or("city").to_string())
+                .map(|n| {
+                    n.to_string_lossy()
+                        .split('.')
+                        .next()
+                        .unwrap_or("city")
+                        .to_string()
+                })
                 .unwrap_or_else(|| "city".into())
         });
     Ok((
@@ -97,9 +110,15 @@ fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
             name,
             osm,
             layers,
-            crs: args.crs.clone().or_else(|| scene.as_ref().and_then(|s| s.crs.clone())),
+            crs: args
+                .crs
+                .clone()
+                .or_else(|| scene.as_ref().and_then(|s| s.crs.clone())),
             assume_crs: args.assume_crs.clone(),
-            grid_size_m: args.grid_size.or(scene.as_ref().map(|s| s.grid_size_m)).unwrap_or(100.0),
+            grid_size_m: args
+                .grid_size
+                .or(scene.as_ref().map(|s| s.grid_size_m))
+                .unwrap_or(100.0),
             grid_prefix: args
                 .grid_prefix
                 .clone()
@@ -136,12 +155,16 @@ pub fn run(args: ImportArgs, quiet: bool) -> Result<()> {
         let summary = CitySummary::of(&bundle);
         eprintln!("{summary}");
         for issue in bundle.report.skipped.iter().take(20) {
-            eprintln!("  skipped {} {}: {}", issue.layer, issue.feature, issue.reason);
+            eprintln!(
+                "  skipped {} {}: {}",
+                issue.layer, issue.feature, issue.reason
+            );
         }
         for way in bundle.report.roads.skipped.iter().take(20) {
             eprintln!("  skipped road w{}: {}", way.osm_id, way.reason);
         }
-        let more = (bundle.report.skipped.len() + bundle.report.roads.skipped.len()).saturating_sub(40);
+        let more =
+            (bundle.report.skipped.len() + bundle.report.roads.skipped.len()).saturating_sub(40);
         if more > 0 {
             eprintln!("  ... and {more} more (citytwin info --json lists all)");
         }

@@ -29,7 +29,10 @@ pub struct RouteArgs {
 fn lonlat(value: &str, what: &str) -> Result<Coord<f64>> {
     let parse = || -> Option<Coord<f64>> {
         let (x, y) = value.split_once(',')?;
-        Some(Coord { x: x.trim().parse().ok()?, y: y.trim().parse().ok()? })
+        Some(Coord {
+            x: x.trim().parse().ok()?,
+            y: y.trim().parse().ok()?,
+        })
     };
     match parse() {
         Some(c) if (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y) => Ok(c),
@@ -41,13 +44,21 @@ pub fn run(args: RouteArgs) -> Result<()> {
     let city = City::load(&args.bundle)?;
     let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
     let project = |c: Coord<f64>, what: &str| -> Result<Point<f64>> {
-        let p = to_city.coord(c).map_err(anyhow::Error::msg).with_context(|| format!("--{what}"))?;
+        let p = to_city
+            .coord(c)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("--{what}"))?;
         Ok(Point::from(p))
     };
     let from = project(lonlat(&args.from, "from")?, "from")?;
     let to = project(lonlat(&args.to, "to")?, "to")?;
     let Some(found) = city.fastest_path_between(from, to, args.mode) else {
-        bail!("no {:?} route between {} and {}", args.mode, args.from, args.to);
+        bail!(
+            "no {:?} route between {} and {}",
+            args.mode,
+            args.from,
+            args.to
+        );
     };
     let roads = city.roads();
     if args.json {

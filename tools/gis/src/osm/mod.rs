@@ -122,11 +122,16 @@ pub fn read(path: &Path) -> Result<OsmData> {
     // element order differs between writers: sort so both encodings give the same city
     data.ways.sort_by_key(|w| w.id);
     data.admin_relations.sort_by_key(|r| r.id);
-    data.places.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    data.places
+        .sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     if data.nodes.is_empty() {
         return Err(GisError::MalformedOsm {
             path: path.to_path_buf(),
-            format: if format == OsmFormat::Xml { "XML" } else { "PBF" },
+            format: if format == OsmFormat::Xml {
+                "XML"
+            } else {
+                "PBF"
+            },
             reason: "no nodes (expected <node> elements)".into(),
         });
     }

@@ -4,13 +4,18 @@ use super::{OsmData, OsmRelation, OsmWay};
 use crate::error::{GisError, Result};
 use citytwin_city::roads::tags::Tags;
 use geo::Rect;
-use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
 use std::path::Path;
 
 enum Current {
     None,
-    Node { id: i64, lon: f64, lat: f64, tags: Tags },
+    Node {
+        id: i64,
+        lon: f64,
+        lat: f64,
+        tags: Tags,
+    },
     Way(OsmWay),
     Relation(OsmRelation),
 }
@@ -53,7 +58,9 @@ pub(super) fn read(path: &Path) -> Result<OsmData> {
                 match e.name().as_ref() {
                     b"osm" => saw_osm = true,
                     b"bounds" => {
-                        let v = |k: &str| -> Result<f64> { parse(&attr(k)?, k).map_err(|r| malformed(pos, r)) };
+                        let v = |k: &str| -> Result<f64> {
+                            parse(&attr(k)?, k).map_err(|r| malformed(pos, r))
+                        };
                         data.bounds = Some(Rect::new(
                             (v("minlon")?, v("minlat")?),
                             (v("maxlon")?, v("maxlat")?),
@@ -61,16 +68,30 @@ pub(super) fn read(path: &Path) -> Result<OsmData> {
                     }
                     b"node" => {
                         let id = parse(&attr("id")?, "id").map_err(|r| malformed(pos, r))?;
-                        let lon: f64 = parse(&attr("lon")?, "lon").map_err(|r| malformed(pos, r))?;
-                        let lat: f64 = parse(&attr("lat")?, "lat").map_err(|r| malformed(pos, r))?;
+                        let lon: f64 =
+                            parse(&attr("lon")?, "lon").map_err(|r| malformed(pos, r))?;
+                        let lat: f64 =
+                            parse(&attr("lat")?, "lat").map_err(|r| malformed(pos, r))?;
                         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-                            return Err(malformed(pos, format!("node {id}: lon/lat {lon} {lat} out of range")));
+                            return Err(malformed(
+                                pos,
+                                format!("node {id}: lon/lat {lon} {lat} out of range"),
+                            ));
                         }
-                        current = Current::Node { id, lon, lat, tags: Tags::new() };
+                        current = Current::Node {
+                            id,
+                            lon,
+                            lat,
+                            tags: Tags::new(),
+                        };
                     }
                     b"way" => {
                         let id = parse(&attr("id")?, "id").map_err(|r| malformed(pos, r))?;
-                        current = Current::Way(OsmWay { id, nodes: Vec::new(), tags: Tags::new() });
+                        current = Current::Way(OsmWay {
+                            id,
+                            nodes: Vec::new(),
+                            tags: Tags::new(),
+                        });
                     }
                     b"relation" => {
                         let id = parse(&attr("id")?, "id").map_err(|r| malformed(pos, r))?;
@@ -84,15 +105,22 @@ pub(super) fn read(path: &Path) -> Result<OsmData> {
                     b"tag" => {
                         let (k, v) = (attr("k")?, attr("v")?);
                         match &mut current {
-                            Current::Node { tags, .. } => { tags.insert(k, v); }
-                            Current::Way(w) => { w.tags.insert(k, v); }
-                            Current::Relation(r) => { r.tags.insert(k, v); }
+                            Current::Node { tags, .. } => {
+                                tags.insert(k, v);
+                            }
+                            Current::Way(w) => {
+                                w.tags.insert(k, v);
+                            }
+                            Current::Relation(r) => {
+                                r.tags.insert(k, v);
+                            }
                             Current::None => {}
                         }
                     }
                     b"nd" => {
                         if let Current::Way(w) = &mut current {
-                            w.nodes.push(parse(&attr("ref")?, "ref").map_err(|r| malformed(pos, r))?);
+                            w.nodes
+                                .push(parse(&attr("ref")?, "ref").map_err(|r| malformed(pos, r))?);
                         }
                     }
                     b"member" => {
@@ -139,7 +167,9 @@ pub(super) fn read(path: &Path) -> Result<OsmData> {
 fn finish(name: &[u8], current: &mut Current, data: &mut OsmData) {
     let done = matches!(
         (name, &*current),
-        (b"node", Current::Node { .. }) | (b"way", Current::Way(_)) | (b"relation", Current::Relation(_))
+        (b"node", Current::Node { .. })
+            | (b"way", Current::Way(_))
+            | (b"relation", Current::Relation(_))
     );
     if !done {
         return;

@@ -1,0 +1,53 @@
+//! Helpers shared by the end-to-end tests: run the real binary in a scratch directory.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub const DEMO_OSM: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/cities/chengdu/chengdu_center_2018.osm"
+);
+
+/// A fresh directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("citytwin-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn citytwin(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("the citytwin binary runs")
+}
+
+/// Runs and insists on success, returning stdout.
+pub fn ok(args: &[&str]) -> String {
+    let out = citytwin(args);
+    assert!(
+        out.status.success(),
+        "citytwin {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Imports an OSM file into `dir/name.ctb`.
+pub fn import(osm: &Path, dir: &Path, name: &str) -> PathBuf {
+    let bundle = dir.join(format!("{name}.ctb"));
+    ok(&[
+        "-q",
+        "import",
+        osm.to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+        "--grid-prefix",
+        "510100",
+    ]);
+    bundle
+}
