@@ -18,6 +18,7 @@ pub mod city;
 pub mod grid;
 pub mod ids;
 pub mod layer;
+pub mod rng;
 pub mod roads;
 pub mod scene;
 pub mod spatial;

@@ -2,6 +2,7 @@
 //! progress and output files; the work is done by the library crates.
 
 mod commands;
+mod interrupt;
 mod progress;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +35,7 @@ enum Command {
     Info(commands::info::InfoArgs),
     Export(commands::export::ExportArgs),
     Route(commands::route::RouteArgs),
+    Assign(commands::assign::AssignArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Info(args) => commands::info::run(args),
         Command::Export(args) => commands::export::run(args, cli.quiet),
         Command::Route(args) => commands::route::run(args),
+        Command::Assign(args) => commands::assign::run(args, cli.quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

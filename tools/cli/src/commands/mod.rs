@@ -1,3 +1,4 @@
+pub mod assign;
 pub mod export;
 pub mod import;
 pub mod info;

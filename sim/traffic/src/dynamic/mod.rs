@@ -1,0 +1,15 @@
+//! The dynamic traffic model: a mesoscopic queue model on the road graph ([`sim`]), fastest
+//! routes by current travel times ([`router`]), fixed-time signals by Webster's method
+//! ([`signals`]), and per-link statistics ([`stats`]).
+
+pub mod net;
+pub mod router;
+pub mod signals;
+pub mod sim;
+pub mod stats;
+pub mod trips;
+
+pub use net::{QueueLink, QueueNetwork};
+pub use sim::{LinkEvent, TrafficConfig, TrafficSim, VehicleCounts};
+pub use stats::{LinkBin, LinkStats, TrafficSummary};
+pub use trips::{Purpose, TripRecord, TripSpec, TripStatus};

@@ -1,0 +1,108 @@
+//! The queue model's view of the road network: car links with their free-flow time, flow
+//! capacity and storage capacity, and car adjacency in compressed form.
+
+use citytwin_city::roads::{Mode, RoadNetwork};
+
+/// Road space one queued car takes (vehicle length + gap), as in MATSim and SUMO's defaults.
+pub const JAM_SPACING_M: f64 = 7.5;
+
+/// A car link as the queue model sees it; indices are the city's `LinkId` indices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueLink {
+    pub from: u32,
+    pub to: u32,
+    pub length_m: f64,
+    /// Whole seconds a car needs at the speed limit (at least 1: a step).
+    pub free_flow_s: u32,
+    /// Vehicles per second that may leave the link.
+    pub capacity_vps: f64,
+    /// Vehicles the link holds when jammed.
+    pub storage: u32,
+    pub lanes: u8,
+}
+
+#[derive(Clone, Debug)]
+pub struct QueueNetwork {
+    pub node_count: usize,
+    /// `None` for links cars may not use.
+    pub links: Vec<Option<QueueLink>>,
+    pub out_start: Vec<u32>,
+    pub out_links: Vec<u32>,
+    pub in_start: Vec<u32>,
+    pub in_links: Vec<u32>,
+}
+
+impl QueueNetwork {
+    pub fn new(roads: &RoadNetwork) -> Self {
+        let links: Vec<Option<QueueLink>> = roads
+            .links
+            .iter()
+            .map(|l| {
+                (l.modes.allows(Mode::Car) && l.capacity_vph > 0.0).then(|| QueueLink {
+                    from: l.from.index() as u32,
+                    to: l.to.index() as u32,
+                    length_m: l.length_m,
+                    free_flow_s: (l.free_flow_time_s(Mode::Car).round() as u32).max(1),
+                    capacity_vps: f64::from(l.capacity_vph) / 3600.0,
+                    storage: ((f64::from(l.lanes.max(1)) * l.length_m / JAM_SPACING_M).floor()
+                        as u32)
+                        .max(1),
+                    lanes: l.lanes.max(1),
+                })
+            })
+            .collect();
+        Self::from_links(roads.nodes.len(), links)
+    }
+
+    /// A network from explicit links (tests, synthetic corridors).
+    pub fn from_links(node_count: usize, links: Vec<Option<QueueLink>>) -> Self {
+        let (out_start, out_links) = adjacency(node_count, &links, |l| l.from);
+        let (in_start, in_links) = adjacency(node_count, &links, |l| l.to);
+        Self {
+            node_count,
+            links,
+            out_start,
+            out_links,
+            in_start,
+            in_links,
+        }
+    }
+
+    pub fn link(&self, l: u32) -> Option<&QueueLink> {
+        self.links.get(l as usize)?.as_ref()
+    }
+
+    pub fn outgoing(&self, node: u32) -> &[u32] {
+        let n = node as usize;
+        &self.out_links[self.out_start[n] as usize..self.out_start[n + 1] as usize]
+    }
+
+    pub fn incoming(&self, node: u32) -> &[u32] {
+        let n = node as usize;
+        &self.in_links[self.in_start[n] as usize..self.in_start[n + 1] as usize]
+    }
+}
+
+fn adjacency(
+    node_count: usize,
+    links: &[Option<QueueLink>],
+    end: impl Fn(&QueueLink) -> u32,
+) -> (Vec<u32>, Vec<u32>) {
+    let mut start = vec![0u32; node_count + 1];
+    for l in links.iter().flatten() {
+        start[end(l) as usize + 1] += 1;
+    }
+    for n in 0..node_count {
+        start[n + 1] += start[n];
+    }
+    let mut next = start.clone();
+    let mut out = vec![0u32; start[node_count] as usize];
+    for (i, l) in links.iter().enumerate() {
+        if let Some(l) = l {
+            let slot = &mut next[end(l) as usize];
+            out[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+    }
+    (start, out)
+}

@@ -1,0 +1,615 @@
+//! The mesoscopic queue model (the family of MATSim's QSim): every link is a FIFO queue.
+//! A car may leave a link once its free-flow time has passed, the link's flow capacity allows
+//! and the next link has storage left; so queues form, and a full link blocks the one upstream.
+//! Each junction serves its incoming links in turn, one car per link per round, starting from
+//! a rotating link, until none can move: a fair, deterministic share of the outflow.
+//!
+//! Gridlock rule (as MATSim's stuck time, SUMO's time-to-teleport): a car that has waited
+//! [`TrafficConfig::stuck_time_s`] at the head of its link moves on into the next link even
+//! if that link is full. Each such move is counted (`stuck_moves`).
+
+use super::net::QueueNetwork;
+use super::router::Router;
+use super::signals::Signals;
+use super::stats::{LinkStats, TrafficSummary};
+use super::trips::{TripRecord, TripSpec, TripStatus};
+use citytwin_city::rng::SimRng;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, VecDeque};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrafficConfig {
+    pub stuck_time_s: u32,
+    /// How often link travel times for routing are refreshed from what cars experience.
+    pub travel_time_update_s: u32,
+    /// Share of cars that re-route en route every `reroute_interval_s`.
+    pub reroute_share: f64,
+    pub reroute_interval_s: u32,
+    pub bin_s: u32,
+}
+
+impl Default for TrafficConfig {
+    fn default() -> Self {
+        Self {
+            stuck_time_s: 300,
+            travel_time_update_s: 300,
+            reroute_share: 0.1,
+            reroute_interval_s: 600,
+            bin_s: 900,
+        }
+    }
+}
+
+/// A change to a link at a time: closed (lanes 0), reopened, or lanes changed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkEvent {
+    pub at_s: u32,
+    pub link: u32,
+    /// Lanes open from `at_s`; 0 closes the link. `None` restores the original lanes.
+    pub lanes: Option<u8>,
+}
+
+#[derive(Clone, Debug)]
+struct Vehicle {
+    trip: u32,
+    route: Vec<u32>,
+    /// Index in `route` of the link the car is on (or waiting to enter).
+    at: u32,
+    entered_at: u32,
+    ready_at: u32,
+}
+
+#[derive(Clone, Debug, Default)]
+struct LinkState {
+    queue: VecDeque<u32>,
+    waiting: VecDeque<u32>,
+    budget: f64,
+    budget_at: u32,
+    lanes_open: u8,
+    capacity_vps: f64,
+    storage: u32,
+    occupancy_since: u32,
+    /// When the current head car got to the head of the queue.
+    head_since: u32,
+    /// Travel times of cars that left since the last refresh.
+    recent_s: f64,
+    recent_n: u32,
+}
+
+/// Counts that must balance at every step: departed = arrived + on links + waiting to enter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VehicleCounts {
+    pub departed: u64,
+    pub arrived: u64,
+    pub on_links: u64,
+    pub waiting: u64,
+}
+
+#[derive(Debug)]
+pub struct TrafficSim {
+    pub net: QueueNetwork,
+    config: TrafficConfig,
+    signals: Signals,
+    router: Router,
+    now: u32,
+    trips: Vec<TripSpec>,
+    /// Trip indices by departure time (stable for equal times).
+    order: Vec<u32>,
+    next_departure: usize,
+    pub records: Vec<TripRecord>,
+    vehicles: Vec<Option<Vehicle>>,
+    free_slots: Vec<u32>,
+    links: Vec<LinkState>,
+    busy_in: Vec<u32>,
+    active_nodes: BTreeSet<u32>,
+    waiting_links: BTreeSet<u32>,
+    events: Vec<LinkEvent>,
+    next_event: usize,
+    /// Seconds per link for routing (∞ = closed or not for cars).
+    pub travel_time: Vec<f64>,
+    free_flow: Vec<f64>,
+    pub stats: LinkStats,
+    counts: VehicleCounts,
+    vkt_m: f64,
+    stuck_moves: u64,
+    reroutes: u64,
+    scratch: Vec<u32>,
+    /// Trips whose drivers re-route en route.
+    adaptive: Vec<bool>,
+}
+
+impl TrafficSim {
+    pub fn new(
+        net: QueueNetwork,
+        signals: Signals,
+        trips: Vec<TripSpec>,
+        mut events: Vec<LinkEvent>,
+        config: TrafficConfig,
+        seed: u64,
+    ) -> Self {
+        let free_flow: Vec<f64> = net
+            .links
+            .iter()
+            .map(|l| {
+                l.as_ref()
+                    .map_or(f64::INFINITY, |l| f64::from(l.free_flow_s))
+            })
+            .collect();
+        let router = Router::new(&net, &free_flow);
+        let links = net
+            .links
+            .iter()
+            .map(|l| {
+                let mut s = LinkState::default();
+                if let Some(l) = l {
+                    s.lanes_open = l.lanes;
+                    s.capacity_vps = l.capacity_vps;
+                    s.storage = l.storage;
+                    s.budget = 1.0;
+                }
+                s
+            })
+            .collect();
+        let mut order: Vec<u32> = (0..trips.len() as u32).collect();
+        order.sort_by_key(|&t| trips[t as usize].departure_s);
+        events.sort_by_key(|e| e.at_s);
+        let mut rng = SimRng::fork(seed, "traffic.reroute");
+        let adaptive: Vec<bool> = (0..trips.len())
+            .map(|_| rng.unit() < config.reroute_share)
+            .collect();
+        let link_count = net.links.len();
+        let node_count = net.node_count;
+        Self {
+            stats: LinkStats::new(config.bin_s.max(1), link_count),
+            config,
+            signals,
+            router,
+            now: 0,
+            records: vec![TripRecord::planned(); trips.len()],
+            trips,
+            order,
+            next_departure: 0,
+            vehicles: Vec::new(),
+            free_slots: Vec::new(),
+            links,
+            busy_in: vec![0; node_count],
+            active_nodes: BTreeSet::new(),
+            waiting_links: BTreeSet::new(),
+            events,
+            next_event: 0,
+            travel_time: free_flow.clone(),
+            free_flow,
+            counts: VehicleCounts::default(),
+            vkt_m: 0.0,
+            stuck_moves: 0,
+            reroutes: 0,
+            scratch: Vec::new(),
+            adaptive,
+            net,
+        }
+    }
+
+    pub fn now(&self) -> u32 {
+        self.now
+    }
+
+    pub fn trips(&self) -> &[TripSpec] {
+        &self.trips
+    }
+
+    pub fn counts(&self) -> VehicleCounts {
+        self.counts
+    }
+
+    /// All trips have departed and none is left on the network.
+    pub fn is_done(&self) -> bool {
+        self.next_departure == self.order.len()
+            && self.counts.on_links == 0
+            && self.counts.waiting == 0
+            && self.next_event == self.events.len()
+    }
+
+    /// Cars on each link now.
+    pub fn vehicles_on(&self, link: u32) -> usize {
+        self.links[link as usize].queue.len()
+    }
+
+    /// Advances the model by one second.
+    pub fn step(&mut self) {
+        let now = self.now;
+        self.apply_events(now);
+        if now > 0 && now.is_multiple_of(self.config.travel_time_update_s.max(1)) {
+            self.refresh_travel_times();
+        }
+        if now > 0 && now.is_multiple_of(self.config.reroute_interval_s.max(1)) {
+            self.reroute_adaptive();
+        }
+        let nodes: Vec<u32> = self.active_nodes.iter().copied().collect();
+        for node in nodes {
+            self.serve_node(node);
+        }
+        self.depart(now);
+        self.enter_waiting(now);
+        self.now += 1;
+    }
+
+    /// Runs until `until_s` (exclusive) or until everything has arrived; `keep_going` is asked
+    /// every simulated minute and may stop the run (Ctrl-C).
+    pub fn run_until(&mut self, until_s: u32, keep_going: &mut dyn FnMut(&TrafficSim) -> bool) {
+        while self.now < until_s && !self.is_done() {
+            self.step();
+            if self.now.is_multiple_of(60) && !keep_going(self) {
+                break;
+            }
+        }
+    }
+
+    fn apply_events(&mut self, now: u32) {
+        while let Some(e) = self.events.get(self.next_event).filter(|e| e.at_s <= now) {
+            let e = e.clone();
+            self.next_event += 1;
+            let Some(link) = self.net.link(e.link).cloned() else {
+                continue;
+            };
+            let lanes = e.lanes.unwrap_or(link.lanes);
+            let state = &mut self.links[e.link as usize];
+            state.lanes_open = lanes;
+            let share = f64::from(lanes) / f64::from(link.lanes);
+            state.capacity_vps = link.capacity_vps * share;
+            state.storage =
+                ((f64::from(link.storage) * share).floor() as u32).max(u32::from(lanes > 0));
+            let closed = lanes == 0;
+            self.travel_time[e.link as usize] = if closed {
+                f64::INFINITY
+            } else {
+                self.free_flow[e.link as usize]
+            };
+            if closed {
+                self.reroute_around(e.link);
+            }
+        }
+    }
+
+    fn refresh_travel_times(&mut self) {
+        let now = self.now;
+        for l in 0..self.links.len() {
+            let free = self.free_flow[l];
+            if !free.is_finite() || self.links[l].lanes_open == 0 {
+                continue;
+            }
+            // cars already queued at the head: the time to discharge them
+            let queued = self.vehicles_ready(l as u32, now) as f64;
+            let state = &mut self.links[l];
+            let observed = if state.recent_n > 0 {
+                state.recent_s / f64::from(state.recent_n)
+            } else {
+                free
+            };
+            let discharge = if state.capacity_vps > 0.0 {
+                free + queued / state.capacity_vps
+            } else {
+                f64::INFINITY
+            };
+            self.travel_time[l] = free.max(observed).max(discharge);
+            state.recent_s = 0.0;
+            state.recent_n = 0;
+        }
+    }
+
+    /// Cars at the head of link `l` whose free-flow time has passed (FIFO: a prefix).
+    fn vehicles_ready(&self, l: u32, now: u32) -> usize {
+        self.links[l as usize]
+            .queue
+            .iter()
+            .take_while(|&&v| {
+                self.vehicles[v as usize]
+                    .as_ref()
+                    .is_some_and(|v| v.ready_at <= now)
+            })
+            .count()
+    }
+
+    fn reroute_adaptive(&mut self) {
+        for v in 0..self.vehicles.len() {
+            let adaptive = self.vehicles[v]
+                .as_ref()
+                .is_some_and(|veh| self.adaptive[veh.trip as usize]);
+            if adaptive {
+                self.reroute(v as u32);
+            }
+        }
+    }
+
+    /// Re-routes every car whose remaining route uses `closed`.
+    fn reroute_around(&mut self, closed: u32) {
+        for v in 0..self.vehicles.len() {
+            let uses = self.vehicles[v]
+                .as_ref()
+                .is_some_and(|veh| veh.route[veh.at as usize + 1..].contains(&closed));
+            if uses {
+                self.reroute(v as u32);
+            }
+        }
+    }
+
+    /// New route from the car's current link to its destination; keeps the old one if none.
+    fn reroute(&mut self, v: u32) {
+        let Some(veh) = self.vehicles[v as usize].as_mut() else {
+            return;
+        };
+        let current = veh.route[veh.at as usize];
+        let dest = *veh.route.last().unwrap_or(&current);
+        let mut route = std::mem::take(&mut self.scratch);
+        let found = self
+            .router
+            .route(&self.net, &self.travel_time, current, dest, &mut route);
+        if found.is_some() && route[..] != veh.route[veh.at as usize..] {
+            veh.route.truncate(veh.at as usize);
+            veh.route.extend_from_slice(&route);
+            self.records[veh.trip as usize].reroutes += 1;
+            self.reroutes += 1;
+        }
+        self.scratch = route;
+    }
+
+    fn depart(&mut self, now: u32) {
+        while let Some(&t) = self.order.get(self.next_departure) {
+            let spec = &self.trips[t as usize];
+            if spec.departure_s > now {
+                break;
+            }
+            self.next_departure += 1;
+            let (from, to) = (spec.origin_link, spec.dest_link);
+            let mut route = Vec::new();
+            if self
+                .router
+                .route(&self.net, &self.travel_time, from, to, &mut route)
+                .is_none()
+            {
+                self.records[t as usize].status = TripStatus::NoRoute;
+                continue;
+            }
+            let vehicle = Vehicle {
+                trip: t,
+                route,
+                at: 0,
+                entered_at: now,
+                ready_at: now,
+            };
+            let slot = match self.free_slots.pop() {
+                Some(slot) => {
+                    self.vehicles[slot as usize] = Some(vehicle);
+                    slot
+                }
+                None => {
+                    self.vehicles.push(Some(vehicle));
+                    (self.vehicles.len() - 1) as u32
+                }
+            };
+            self.records[t as usize].status = TripStatus::WaitingToEnter;
+            self.links[from as usize].waiting.push_back(slot);
+            self.waiting_links.insert(from);
+            self.counts.departed += 1;
+            self.counts.waiting += 1;
+        }
+    }
+
+    /// Departing cars join their first link when it has room.
+    fn enter_waiting(&mut self, now: u32) {
+        let links: Vec<u32> = self.waiting_links.iter().copied().collect();
+        for l in links {
+            loop {
+                let state = &self.links[l as usize];
+                let Some(&v) = state.waiting.front() else {
+                    self.waiting_links.remove(&l);
+                    break;
+                };
+                if state.queue.len() >= state.storage as usize {
+                    break;
+                }
+                self.links[l as usize].waiting.pop_front();
+                self.counts.waiting -= 1;
+                self.enter_link(v, l, now);
+                if let Some(veh) = self.vehicles[v as usize].as_ref() {
+                    self.records[veh.trip as usize].status = TripStatus::EnRoute;
+                }
+            }
+        }
+    }
+
+    fn enter_link(&mut self, v: u32, l: u32, now: u32) {
+        let free = self.net.link(l).map_or(1, |q| q.free_flow_s);
+        if let Some(veh) = self.vehicles[v as usize].as_mut() {
+            veh.entered_at = now;
+            veh.ready_at = now + free;
+        }
+        self.note_occupancy(l, now);
+        let state = &mut self.links[l as usize];
+        state.queue.push_back(v);
+        self.counts.on_links += 1;
+        if state.queue.len() == 1 {
+            state.head_since = now;
+            let to = self.net.links[l as usize].as_ref().map_or(0, |q| q.to);
+            self.busy_in[to as usize] += 1;
+            self.active_nodes.insert(to);
+        }
+    }
+
+    /// Books the link's vehicle-seconds up to `now` before its count changes.
+    fn note_occupancy(&mut self, l: u32, now: u32) {
+        let state = &mut self.links[l as usize];
+        let (n, since) = (state.queue.len(), state.occupancy_since);
+        state.occupancy_since = now;
+        self.stats.add_occupancy(l, n, since, now);
+    }
+
+    fn serve_node(&mut self, node: u32) {
+        let mut incoming = std::mem::take(&mut self.scratch);
+        incoming.clear();
+        incoming.extend(
+            self.net
+                .incoming(node)
+                .iter()
+                .copied()
+                .filter(|&l| !self.links[l as usize].queue.is_empty()),
+        );
+        let k = incoming.len();
+        if k > 0 {
+            let start = self.now as usize % k;
+            loop {
+                let mut moved = false;
+                for i in 0..k {
+                    moved |= self.move_head(incoming[(start + i) % k]);
+                }
+                if !moved {
+                    break;
+                }
+            }
+        }
+        self.scratch = incoming;
+    }
+
+    /// Moves the head car of link `l` across its downstream junction, if it may.
+    fn move_head(&mut self, l: u32) -> bool {
+        let now = self.now;
+        let Some(&v) = self.links[l as usize].queue.front() else {
+            return false;
+        };
+        let Some(veh) = self.vehicles[v as usize].as_ref() else {
+            return false;
+        };
+        if veh.ready_at > now || !self.signals.is_green(l, now) {
+            return false;
+        }
+        let state = &mut self.links[l as usize];
+        let burst = self
+            .signals
+            .cycle_of(l)
+            .map_or(1.0, |c| f64::from(c) * state.capacity_vps)
+            .max(1.0);
+        state.budget =
+            (state.budget + state.capacity_vps * f64::from(now - state.budget_at)).min(burst);
+        state.budget_at = now;
+        if state.budget < 1.0 {
+            return false;
+        }
+        let next = veh.route.get(veh.at as usize + 1).copied();
+        if let Some(m) = next {
+            let target = &self.links[m as usize];
+            let full = target.lanes_open == 0 || target.queue.len() >= target.storage as usize;
+            if full {
+                let waiting_since = veh.ready_at.max(self.links[l as usize].head_since);
+                if now - waiting_since < self.config.stuck_time_s {
+                    return false;
+                }
+                self.stuck_moves += 1;
+            }
+        }
+        self.leave_link(v, l, now);
+        match next {
+            Some(m) => {
+                if let Some(veh) = self.vehicles[v as usize].as_mut() {
+                    veh.at += 1;
+                }
+                self.enter_link(v, m, now);
+            }
+            None => self.arrive(v, now),
+        }
+        true
+    }
+
+    fn leave_link(&mut self, v: u32, l: u32, now: u32) {
+        self.note_occupancy(l, now);
+        let link = self.net.links[l as usize].as_ref();
+        let (length, free, to) = link.map_or((0.0, 0, 0), |q| (q.length_m, q.free_flow_s, q.to));
+        let state = &mut self.links[l as usize];
+        state.queue.pop_front();
+        state.head_since = now;
+        state.budget -= 1.0;
+        self.counts.on_links -= 1;
+        if state.queue.is_empty() {
+            self.busy_in[to as usize] -= 1;
+            if self.busy_in[to as usize] == 0 {
+                self.active_nodes.remove(&to);
+            }
+        }
+        let Some(veh) = self.vehicles[v as usize].as_ref() else {
+            return;
+        };
+        let spent = now - veh.entered_at;
+        let state = &mut self.links[l as usize];
+        state.recent_s += f64::from(spent);
+        state.recent_n += 1;
+        let bin = self.stats.bin_mut(now, l);
+        bin.exits += 1;
+        bin.travel_s += f64::from(spent);
+        let record = &mut self.records[veh.trip as usize];
+        record.length_m += length;
+        record.free_flow_s += free;
+        self.vkt_m += length;
+    }
+
+    fn arrive(&mut self, v: u32, now: u32) {
+        if let Some(veh) = self.vehicles[v as usize].take() {
+            let record = &mut self.records[veh.trip as usize];
+            record.status = TripStatus::Arrived;
+            record.arrival_s = Some(now);
+        }
+        self.free_slots.push(v);
+        self.counts.arrived += 1;
+    }
+
+    /// Books occupancy up to now on every link (call before reading `stats` at the end).
+    pub fn flush_stats(&mut self) {
+        let now = self.now;
+        for l in 0..self.links.len() as u32 {
+            self.note_occupancy(l, now);
+        }
+    }
+
+    pub fn summary(&self) -> TrafficSummary {
+        let mut s = TrafficSummary {
+            trips: self.trips.len() as u64,
+            stuck_moves: self.stuck_moves,
+            reroutes: self.reroutes,
+            vkt_km: self.vkt_m / 1000.0,
+            ..TrafficSummary::default()
+        };
+        let (mut travel, mut free, mut delay) = (0.0, 0.0, 0.0);
+        for (spec, record) in self.trips.iter().zip(&self.records) {
+            match record.status {
+                TripStatus::Arrived => {
+                    s.trips_completed += 1;
+                    let t =
+                        f64::from(record.arrival_s.unwrap_or(spec.departure_s) - spec.departure_s);
+                    travel += t;
+                    free += f64::from(record.free_flow_s);
+                    delay += record.delay_s(spec).unwrap_or(0) as f64;
+                }
+                TripStatus::EnRoute => s.trips_en_route += 1,
+                TripStatus::WaitingToEnter => s.trips_waiting += 1,
+                TripStatus::NoRoute => s.trips_no_route += 1,
+                TripStatus::Planned => {}
+            }
+        }
+        let vehicle_s: f64 = self
+            .stats
+            .bins
+            .iter()
+            .flat_map(|b| b.iter().map(|x| x.vehicle_s))
+            .sum();
+        s.vht_h = vehicle_s / 3600.0;
+        if s.vht_h > 0.0 {
+            s.mean_speed_kmh = s.vkt_km / s.vht_h;
+        }
+        if s.trips_completed > 0 {
+            let n = s.trips_completed as f64;
+            s.mean_travel_time_s = travel / n;
+            s.mean_delay_s = delay / n;
+        }
+        if free > 0.0 {
+            s.congestion_index = travel / free;
+        }
+        s
+    }
+}

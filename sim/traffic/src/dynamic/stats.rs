@@ -1,0 +1,72 @@
+//! Per-link statistics in fixed time bins (flow, speed, density) and the day's totals.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinkBin {
+    /// Vehicles that left the link in the bin.
+    pub exits: u32,
+    /// Summed seconds those vehicles spent on the link.
+    pub travel_s: f64,
+    /// ∫ vehicles on the link dt over the bin (vehicle-seconds).
+    pub vehicle_s: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LinkStats {
+    pub bin_s: u32,
+    /// bins[b][link]
+    pub bins: Vec<Vec<LinkBin>>,
+    link_count: usize,
+}
+
+impl LinkStats {
+    pub fn new(bin_s: u32, link_count: usize) -> Self {
+        Self {
+            bin_s,
+            bins: Vec::new(),
+            link_count,
+        }
+    }
+
+    pub fn bin_mut(&mut self, t: u32, link: u32) -> &mut LinkBin {
+        let b = (t / self.bin_s) as usize;
+        while self.bins.len() <= b {
+            self.bins.push(vec![LinkBin::default(); self.link_count]);
+        }
+        &mut self.bins[b][link as usize]
+    }
+
+    /// Adds `vehicles × seconds` to a link from `from` to `to`, split at bin boundaries.
+    pub fn add_occupancy(&mut self, link: u32, vehicles: usize, from: u32, to: u32) {
+        if vehicles == 0 || to <= from {
+            return;
+        }
+        let mut t = from;
+        while t < to {
+            let end = ((t / self.bin_s + 1) * self.bin_s).min(to);
+            self.bin_mut(t, link).vehicle_s += (vehicles as f64) * f64::from(end - t);
+            t = end;
+        }
+    }
+}
+
+/// The day's totals (the `traffic.` block of `summary.json`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrafficSummary {
+    pub trips: u64,
+    pub trips_completed: u64,
+    pub trips_en_route: u64,
+    pub trips_waiting: u64,
+    pub trips_no_route: u64,
+    pub vkt_km: f64,
+    pub vht_h: f64,
+    pub mean_speed_kmh: f64,
+    pub mean_travel_time_s: f64,
+    pub mean_delay_s: f64,
+    /// Travel time index: Σ actual / Σ free-flow travel time of completed trips.
+    pub congestion_index: f64,
+    /// Vehicles moved on by the stuck rule.
+    pub stuck_moves: u64,
+    pub reroutes: u64,
+}

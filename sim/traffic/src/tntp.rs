@@ -1,0 +1,391 @@
+//! The TNTP formats of "Transportation Networks for Research" (github.com/bstabler/TransportationNetworks):
+//! `_net.tntp` links with BPR parameters, `_trips.tntp` OD demand, `_flow.tntp` link flows, and
+//! the generalised-cost weights that a network's README states.
+
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum TntpError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// One link of a TNTP network; node numbers are the file's (1-based).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TntpLink {
+    pub from: u32,
+    pub to: u32,
+    pub capacity: f64,
+    pub length: f64,
+    pub free_flow_time: f64,
+    pub b: f64,
+    pub power: f64,
+    pub speed: f64,
+    pub toll: f64,
+    pub link_type: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TntpNet {
+    pub zones: u32,
+    pub nodes: u32,
+    /// Nodes numbered below this are zone centroids that paths may not pass through.
+    pub first_thru_node: u32,
+    pub links: Vec<TntpLink>,
+}
+
+/// OD demand: `(origin, destination, flow)` in file order, zero flows dropped.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TntpTrips {
+    pub zones: u32,
+    pub od: Vec<(u32, u32, f64)>,
+}
+
+impl TntpTrips {
+    pub fn total(&self) -> f64 {
+        self.od.iter().map(|(_, _, f)| f).sum()
+    }
+}
+
+/// Minutes added per unit of toll and of length, as a network's README defines them.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CostWeights {
+    pub toll: f64,
+    pub distance: f64,
+}
+
+fn read(path: &Path) -> Result<String, TntpError> {
+    std::fs::read_to_string(path).map_err(|source| TntpError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The metadata block (`<KEY> value` lines) and the line number where data starts.
+fn metadata(path: &Path, text: &str) -> Result<(Vec<(String, String)>, usize), TntpError> {
+    let mut meta = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('~') {
+            continue;
+        }
+        let Some(rest) = line.strip_prefix('<') else {
+            return Err(TntpError::Parse {
+                path: path.to_path_buf(),
+                line: i + 1,
+                message: "expected a <METADATA> line or <END OF METADATA>; is this a TNTP file?"
+                    .into(),
+            });
+        };
+        let Some((key, value)) = rest.split_once('>') else {
+            return Err(TntpError::Parse {
+                path: path.to_path_buf(),
+                line: i + 1,
+                message: "unclosed <metadata key>".into(),
+            });
+        };
+        if key == "END OF METADATA" {
+            return Ok((meta, i + 1));
+        }
+        meta.push((key.to_string(), value.trim().to_string()));
+    }
+    Err(TntpError::Invalid {
+        path: path.to_path_buf(),
+        message: "no <END OF METADATA> line: empty or truncated TNTP file".into(),
+    })
+}
+
+fn meta_u32(path: &Path, meta: &[(String, String)], key: &str) -> Result<Option<u32>, TntpError> {
+    let Some((_, v)) = meta.iter().find(|(k, _)| k == key) else {
+        return Ok(None);
+    };
+    v.parse().map(Some).map_err(|_| TntpError::Invalid {
+        path: path.to_path_buf(),
+        message: format!("<{key}> should be a whole number, found {v:?}"),
+    })
+}
+
+pub fn read_net(path: &Path) -> Result<TntpNet, TntpError> {
+    let text = read(path)?;
+    let (meta, start) = metadata(path, &text)?;
+    let need = |key: &str| -> Result<u32, TntpError> {
+        meta_u32(path, &meta, key)?.ok_or_else(|| TntpError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("missing <{key}> in the metadata"),
+        })
+    };
+    let (zones, nodes, declared_links) = (
+        need("NUMBER OF ZONES")?,
+        need("NUMBER OF NODES")?,
+        need("NUMBER OF LINKS")?,
+    );
+    let first_thru_node = meta_u32(path, &meta, "FIRST THRU NODE")?.unwrap_or(1);
+    let mut links = Vec::with_capacity(declared_links as usize);
+    for (i, line) in text.lines().enumerate().skip(start) {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('~') {
+            continue;
+        }
+        let err = |message: String| TntpError::Parse {
+            path: path.to_path_buf(),
+            line: i + 1,
+            message,
+        };
+        let fields: Vec<&str> = line
+            .trim_end_matches(';')
+            .split_whitespace()
+            .filter(|f| *f != ";")
+            .collect();
+        if fields.len() < 10 {
+            return Err(err(format!(
+                "expected 10 fields (init_node term_node capacity length free_flow_time b power speed toll link_type), found {}",
+                fields.len()
+            )));
+        }
+        let num = |k: usize, name: &str| -> Result<f64, TntpError> {
+            fields[k]
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| err(format!("{name} should be a number, found {:?}", fields[k])))
+        };
+        let node = |k: usize, name: &str| -> Result<u32, TntpError> {
+            fields[k]
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=nodes).contains(n))
+                .ok_or_else(|| {
+                    err(format!(
+                        "{name} should be a node number in 1..={nodes}, found {:?}",
+                        fields[k]
+                    ))
+                })
+        };
+        let link = TntpLink {
+            from: node(0, "init_node")?,
+            to: node(1, "term_node")?,
+            capacity: num(2, "capacity")?,
+            length: num(3, "length")?,
+            free_flow_time: num(4, "free_flow_time")?,
+            b: num(5, "b")?,
+            power: num(6, "power")?,
+            speed: num(7, "speed")?,
+            toll: num(8, "toll")?,
+            link_type: num(9, "link_type")? as i64,
+        };
+        if link.free_flow_time < 0.0 || link.capacity < 0.0 || link.b < 0.0 {
+            return Err(err(
+                "free_flow_time, capacity and b must not be negative".into()
+            ));
+        }
+        if link.b > 0.0 && link.capacity <= 0.0 {
+            return Err(err("a congestible link (b > 0) needs capacity > 0".into()));
+        }
+        links.push(link);
+    }
+    if links.len() != declared_links as usize {
+        return Err(TntpError::Invalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "<NUMBER OF LINKS> says {declared_links} but the file has {} (truncated?)",
+                links.len()
+            ),
+        });
+    }
+    Ok(TntpNet {
+        zones,
+        nodes,
+        first_thru_node,
+        links,
+    })
+}
+
+pub fn read_trips(path: &Path) -> Result<TntpTrips, TntpError> {
+    let text = read(path)?;
+    let (meta, start) = metadata(path, &text)?;
+    let zones = meta_u32(path, &meta, "NUMBER OF ZONES")?.ok_or_else(|| TntpError::Invalid {
+        path: path.to_path_buf(),
+        message: "missing <NUMBER OF ZONES> in the metadata".into(),
+    })?;
+    let mut trips = TntpTrips {
+        zones,
+        od: Vec::new(),
+    };
+    let mut origin: Option<u32> = None;
+    for (i, line) in text.lines().enumerate().skip(start) {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('~') {
+            continue;
+        }
+        let err = |message: String| TntpError::Parse {
+            path: path.to_path_buf(),
+            line: i + 1,
+            message,
+        };
+        let zone = |s: &str| -> Result<u32, TntpError> {
+            s.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|z| (1..=zones).contains(z))
+                .ok_or_else(|| {
+                    err(format!(
+                        "expected a zone number in 1..={zones}, found {s:?}"
+                    ))
+                })
+        };
+        if let Some(rest) = line.strip_prefix("Origin") {
+            origin = Some(zone(rest)?);
+            continue;
+        }
+        let Some(o) = origin else {
+            return Err(err("expected an `Origin N` line before the demand".into()));
+        };
+        for entry in line.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+            let Some((d, flow)) = entry.split_once(':') else {
+                return Err(err(format!(
+                    "expected `destination : flow;`, found {entry:?}"
+                )));
+            };
+            let flow: f64 = flow
+                .trim()
+                .parse()
+                .ok()
+                .filter(|f: &f64| f.is_finite() && *f >= 0.0)
+                .ok_or_else(|| err(format!("flow should be a number ≥ 0, found {flow:?}")))?;
+            let d = zone(d)?;
+            if flow > 0.0 && d != o {
+                trips.od.push((o, d, flow));
+            }
+        }
+    }
+    Ok(trips)
+}
+
+/// A `_flow.tntp` file: `(from, to, volume, cost)` rows.
+pub fn read_flows(path: &Path) -> Result<Vec<(u32, u32, f64, f64)>, TntpError> {
+    let text = read(path)?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.is_empty() || fields[0] == "From" || fields[0].starts_with('~') {
+            continue;
+        }
+        let parse = || -> Option<(u32, u32, f64, f64)> {
+            Some((
+                fields.first()?.parse().ok()?,
+                fields.get(1)?.parse().ok()?,
+                fields.get(2)?.parse().ok()?,
+                fields.get(3)?.parse().ok()?,
+            ))
+        };
+        rows.push(parse().ok_or_else(|| TntpError::Parse {
+            path: path.to_path_buf(),
+            line: i + 1,
+            message: "expected `from to volume cost`".into(),
+        })?);
+    }
+    Ok(rows)
+}
+
+/// The "Generalized Cost Weights" section of a network's README (`Toll: 0.02 minutes/cent`,
+/// `Distance: 0.04 minutes/mile`); missing or blank values are 0.
+pub fn cost_weights_from_readme(text: &str) -> CostWeights {
+    let mut weights = CostWeights::default();
+    let mut in_section = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') {
+            in_section = line
+                .to_ascii_lowercase()
+                .contains("generalized cost weights");
+            continue;
+        }
+        if !in_section {
+            continue;
+        }
+        let value = |rest: &str| {
+            rest.split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        if let Some(rest) = line.strip_prefix("Toll:") {
+            weights.toll = value(rest);
+        } else if let Some(rest) = line.strip_prefix("Distance:") {
+            weights.distance = value(rest);
+        }
+    }
+    weights
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("citytwin-tntp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    const NET: &str = "<NUMBER OF ZONES> 2\n<NUMBER OF NODES> 3\n<FIRST THRU NODE> 3\n\
+<NUMBER OF LINKS> 2\n<END OF METADATA>\n\n~ init term cap len fft b power speed toll type ;\n\
+\t1\t3\t100\t1\t2\t0.15\t4\t0\t0\t1\t;\n\t3\t2\t100\t1\t2\t0.15\t4\t0\t5\t1\t;\n";
+
+    #[test]
+    fn reads_a_network_and_checks_its_header() {
+        let net = read_net(&write("ok_net.tntp", NET)).unwrap();
+        assert_eq!((net.zones, net.nodes, net.first_thru_node), (2, 3, 3));
+        assert_eq!(net.links[1].toll, 5.0);
+        let cut = NET.rsplit_once("\t3\t2").unwrap().0;
+        let e = read_net(&write("cut_net.tntp", cut))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("says 2 but the file has 1"), "{e}");
+        let bad = NET.replace("\t3\t2\t100", "\t3\t9\t100");
+        let e = read_net(&write("bad_net.tntp", &bad))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("bad_net.tntp:9: term_node"), "{e}");
+    }
+
+    #[test]
+    fn reads_trips_and_names_the_bad_line() {
+        let text = "<NUMBER OF ZONES> 2\n<TOTAL OD FLOW> 30\n<END OF METADATA>\n\nOrigin 1\n\
+    1 :  0.0;  2 : 30.0;\nOrigin 2\n    1 : x;\n";
+        let e = read_trips(&write("t.tntp", text)).unwrap_err().to_string();
+        assert!(e.contains("t.tntp:8: flow should be a number"), "{e}");
+        let good = read_trips(&write("t2.tntp", &text.replace(": x;", ": 0;"))).unwrap();
+        assert_eq!(good.od, vec![(1, 2, 30.0)]);
+    }
+
+    #[test]
+    fn readme_weights() {
+        let readme = "## Generalized Cost Weights\nToll: 0.02 minutes/cent\nDistance: 0.04 minutes/mile\n\n## Solutions\nToll: 9\n";
+        assert_eq!(
+            cost_weights_from_readme(readme),
+            CostWeights {
+                toll: 0.02,
+                distance: 0.04
+            }
+        );
+        assert_eq!(
+            cost_weights_from_readme("## Generalized Cost Weights\nToll: \nDistance: \n"),
+            CostWeights::default()
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! The queue model against traffic-flow theory on small networks built by hand.
+
+#![allow(clippy::unwrap_used)]
+
+use citytwin_traffic::dynamic::signals::Signals;
+use citytwin_traffic::dynamic::{
+    LinkEvent, Purpose, QueueLink, QueueNetwork, TrafficConfig, TrafficSim, TripSpec, TripStatus,
+};
+use proptest::prelude::*;
+
+fn link(from: u32, to: u32, length_m: f64, vph: f64, lanes: u8) -> Option<QueueLink> {
+    Some(QueueLink {
+        from,
+        to,
+        length_m,
+        free_flow_s: (length_m / 13.9).round().max(1.0) as u32,
+        capacity_vps: vph / 3600.0,
+        storage: ((f64::from(lanes) * length_m / 7.5) as u32).max(1),
+        lanes,
+    })
+}
+
+fn trips(count: u32, every_s: f64, origin: u32, dest: u32) -> Vec<TripSpec> {
+    (0..count)
+        .map(|i| TripSpec {
+            origin_link: origin,
+            dest_link: dest,
+            departure_s: (f64::from(i) * every_s) as u32,
+            purpose: Purpose::Other,
+        })
+        .collect()
+}
+
+fn no_reroute() -> TrafficConfig {
+    TrafficConfig {
+        reroute_share: 0.0,
+        bin_s: 300,
+        ..TrafficConfig::default()
+    }
+}
+
+fn sim(net: QueueNetwork, trips: Vec<TripSpec>, events: Vec<LinkEvent>) -> TrafficSim {
+    TrafficSim::new(net, Signals::default(), trips, events, no_reroute(), 1)
+}
+
+/// Entry link 0 → long link 1 (3600 veh/h) → bottleneck link 2 (1800 veh/h) → exit link 3.
+fn bottleneck() -> QueueNetwork {
+    QueueNetwork::from_links(
+        5,
+        vec![
+            link(0, 1, 50.0, 7200.0, 4),
+            link(1, 2, 6000.0, 3600.0, 2),
+            link(2, 3, 200.0, 1800.0, 1),
+            link(3, 4, 200.0, 7200.0, 2),
+        ],
+    )
+}
+
+#[test]
+fn bottleneck_discharges_at_capacity_and_the_queue_grows_as_theory_says() {
+    // 3000 veh/h for one hour into a 1800 veh/h bottleneck
+    let mut s = sim(bottleneck(), trips(3000, 1.2, 0, 3), vec![]);
+    let mut queue_at = Vec::new();
+    while s.now() < 3600 {
+        s.step();
+        if s.now().is_multiple_of(600) {
+            queue_at.push((s.now(), s.vehicles_on(1)));
+        }
+    }
+    s.flush_stats();
+    // discharge of the bottleneck, once the queue has formed (bins of 300 s, 20..60 min)
+    for bin in 4..12 {
+        let exits = s.stats.bins[bin][2].exits;
+        let expected = 1800.0 * 300.0 / 3600.0;
+        assert!(
+            (f64::from(exits) - expected).abs() <= 0.02 * expected,
+            "bin {bin}: {exits} exits, capacity allows {expected}"
+        );
+    }
+    // point queue theory: the queue grows at inflow − capacity = 1200 veh/h = 200 per 10 min
+    // (cars on link 1 include those still driving its 7-minute free-flow length)
+    let growth: Vec<i64> = queue_at
+        .windows(2)
+        .skip(1)
+        .map(|w| w[1].1 as i64 - w[0].1 as i64)
+        .collect();
+    for g in &growth {
+        assert!(
+            (*g - 200).abs() <= 10,
+            "queue growth per 10 min: {growth:?}"
+        );
+    }
+    let counts = s.counts();
+    assert_eq!(
+        counts.departed,
+        counts.arrived + counts.on_links + counts.waiting
+    );
+}
+
+#[test]
+fn a_full_link_blocks_its_upstream_link() {
+    // link 1 (short, 2 cars of storage) drains into a 360 veh/h link 2: link 0 backs up
+    let net = QueueNetwork::from_links(
+        4,
+        vec![
+            link(0, 1, 300.0, 3600.0, 1),
+            link(1, 2, 15.0, 3600.0, 1),
+            link(2, 3, 100.0, 360.0, 1),
+        ],
+    );
+    let mut s = sim(net, trips(200, 2.0, 0, 2), vec![]);
+    let mut blocked_seen = false;
+    while s.now() < 1200 {
+        s.step();
+        if s.vehicles_on(1) == 2 && s.vehicles_on(0) > 10 {
+            blocked_seen = true;
+        }
+        assert!(s.vehicles_on(1) <= 2, "link 1 over its storage");
+    }
+    assert!(blocked_seen);
+    s.flush_stats();
+    // what leaves link 0 is what link 2 lets through, not link 0's own 3600 veh/h
+    let out0: u32 = s.stats.bins.iter().skip(1).map(|b| b[0].exits).sum();
+    let out2: u32 = s.stats.bins.iter().skip(1).map(|b| b[2].exits).sum();
+    assert!(out0.abs_diff(out2) <= 3, "{out0} vs {out2}");
+}
+
+/// Two routes from link 0 to link 5: short via node 1→2 (link 1, 2) or long via 1→3→2.
+fn two_routes() -> QueueNetwork {
+    QueueNetwork::from_links(
+        6,
+        vec![
+            link(0, 1, 50.0, 3600.0, 2),
+            link(1, 2, 500.0, 1800.0, 1),
+            link(1, 3, 600.0, 1800.0, 1),
+            link(3, 2, 600.0, 1800.0, 1),
+            link(2, 4, 50.0, 3600.0, 2),
+            link(4, 5, 50.0, 3600.0, 2),
+        ],
+    )
+}
+
+#[test]
+fn a_closure_moves_flow_to_the_alternative_and_lifting_it_restores_the_base() {
+    let demand = || trips(300, 6.0, 0, 5);
+    let closed = vec![LinkEvent {
+        at_s: 0,
+        link: 1,
+        lanes: Some(0),
+    }];
+    let mut base = sim(two_routes(), demand(), vec![]);
+    let mut variant = sim(two_routes(), demand(), closed.clone());
+    base.run_until(7200, &mut |_| true);
+    variant.run_until(7200, &mut |_| true);
+    let exits = |s: &TrafficSim, l: usize| -> u32 { s.stats.bins.iter().map(|b| b[l].exits).sum() };
+    assert_eq!(exits(&base, 1), 300);
+    assert_eq!((exits(&variant, 1), exits(&variant, 2)), (0, 300));
+    assert!(variant.summary().mean_travel_time_s > base.summary().mean_travel_time_s);
+    // closed before anyone comes and reopened: the same day as the base, exactly
+    let mut lifted_events = closed;
+    lifted_events.push(LinkEvent {
+        at_s: 0,
+        link: 1,
+        lanes: None,
+    });
+    let mut lifted = sim(two_routes(), demand(), lifted_events);
+    lifted.run_until(7200, &mut |_| true);
+    assert_eq!(lifted.summary(), base.summary());
+    assert_eq!(lifted.records, base.records);
+}
+
+#[test]
+fn a_closure_reroutes_cars_already_on_their_way() {
+    // the car departs at 0 on the short route; link 1 closes while it is on link 0
+    let events = vec![LinkEvent {
+        at_s: 2,
+        link: 1,
+        lanes: Some(0),
+    }];
+    let mut s = sim(two_routes(), trips(1, 1.0, 0, 5), events);
+    s.run_until(3600, &mut |_| true);
+    assert_eq!(s.records[0].status, TripStatus::Arrived);
+    assert_eq!(s.records[0].reroutes, 1);
+    let used: u32 = s.stats.bins.iter().map(|b| b[2].exits).sum();
+    assert_eq!(used, 1);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Conservation at every step, on random grids with random demand: departed cars are
+    /// arrived, on a link, or waiting to enter — none lost, none made.
+    #[test]
+    fn cars_are_conserved_at_every_step(
+        size in 2u32..5,
+        capacity in prop::sample::select(vec![300.0, 900.0, 1800.0]),
+        raw_trips in prop::collection::vec((0u32..1000, 0u32..1000, 0u32..900), 1..150),
+    ) {
+        let id = |r: u32, c: u32| r * size + c;
+        let mut links = Vec::new();
+        for r in 0..size {
+            for c in 0..size {
+                if c + 1 < size {
+                    links.push(link(id(r, c), id(r, c + 1), 120.0, capacity, 1));
+                    links.push(link(id(r, c + 1), id(r, c), 120.0, capacity, 1));
+                }
+                if r + 1 < size {
+                    links.push(link(id(r, c), id(r + 1, c), 80.0, capacity, 1));
+                    links.push(link(id(r + 1, c), id(r, c), 80.0, capacity, 1));
+                }
+            }
+        }
+        let n = links.len() as u32;
+        let net = QueueNetwork::from_links((size * size) as usize, links);
+        let trips: Vec<TripSpec> = raw_trips
+            .iter()
+            .map(|&(o, d, t)| TripSpec {
+                origin_link: o % n,
+                dest_link: d % n,
+                departure_s: t,
+                purpose: Purpose::Work,
+            })
+            .collect();
+        let total = trips.len() as u64;
+        let mut s = TrafficSim::new(net, Signals::default(), trips, vec![], TrafficConfig::default(), 7);
+        for _ in 0..3600 {
+            s.step();
+            let c = s.counts();
+            prop_assert_eq!(c.departed, c.arrived + c.on_links + c.waiting);
+            prop_assert!(c.departed <= total);
+        }
+        prop_assert!(s.is_done(), "gridlock on a small grid: {:?}", s.counts());
+    }
+}

@@ -1,0 +1,1 @@
+//! The World (placeholder until the traffic model lands).

@@ -1,0 +1,24 @@
+//! Ctrl-C asks long jobs to stop at their next checkpoint, so they can write what they have.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Routes Ctrl-C to [`requested`]; a second Ctrl-C exits at once.
+pub fn install() {
+    let result = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!(
+            "\ninterrupted: finishing the current step and writing what was computed (Ctrl-C again to quit now)"
+        );
+    });
+    if let Err(e) = result {
+        tracing::warn!("Ctrl-C will not stop cleanly: {e}");
+    }
+}
+
+pub fn requested() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
