@@ -9,7 +9,7 @@ use std::path::Path;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/SiouxFalls");
 /// The README's best-known objective, quoted (as in the 1980s papers) in units of 10⁵.
-const BEST_OBJECTIVE: f64 = 42.31335287107440e5;
+const BEST_OBJECTIVE: f64 = 42.313_352_871_074_4e5;
 
 fn sioux_falls() -> (AssignNetwork, OdDemand) {
     let net = tntp::read_net(&Path::new(DIR).join("SiouxFalls_net.tntp")).unwrap();
