@@ -7,13 +7,14 @@ BUNDLE := out/chengdu/city.ctb
 
 .PHONY: demo test setup bench
 
-## demo: install system packages, build, import the Chengdu demo, summarise it, export a GeoPackage
+## demo: install system packages, build, import the Chengdu demo, summarise and export it, simulate a day
 demo: setup
 	cargo build --release -p citytwin
 	$(CITYTWIN) import --scene scenes/chengdu/scene.ron
 	$(CITYTWIN) info $(BUNDLE)
 	$(CITYTWIN) export $(BUNDLE) -o out/chengdu/city.gpkg
-	@echo "demo: open out/chengdu/city.gpkg in QGIS"
+	$(CITYTWIN) run scenes/chengdu/scene.ron --seed 1 -o out/chengdu/day
+	@echo "demo: open out/chengdu/city.gpkg in QGIS; the simulated day's reports are in out/chengdu/day/"
 
 ## test: the whole suite — fmt, clippy -D warnings, every test, the core dependency check
 test: setup

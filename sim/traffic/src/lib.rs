@@ -5,5 +5,6 @@
 //! - the dynamic mesoscopic queue model that the World steps (coming with the rest of issue 3).
 
 pub mod assign;
+pub mod demand;
 pub mod dynamic;
 pub mod tntp;

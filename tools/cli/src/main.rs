@@ -36,6 +36,7 @@ enum Command {
     Export(commands::export::ExportArgs),
     Route(commands::route::RouteArgs),
     Assign(commands::assign::AssignArgs),
+    Run(commands::run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(args, cli.quiet),
         Command::Route(args) => commands::route::run(args),
         Command::Assign(args) => commands::assign::run(args, cli.quiet),
+        Command::Run(args) => commands::run::run(args, cli.quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -72,6 +72,17 @@ impl QueueNetwork {
         self.links.get(l as usize)?.as_ref()
     }
 
+    /// Free-flow seconds per link; infinite for links cars may not use (routing weights).
+    pub fn free_flow_times(&self) -> Vec<f64> {
+        self.links
+            .iter()
+            .map(|l| {
+                l.as_ref()
+                    .map_or(f64::INFINITY, |l| f64::from(l.free_flow_s))
+            })
+            .collect()
+    }
+
     pub fn outgoing(&self, node: u32) -> &[u32] {
         let n = node as usize;
         &self.out_links[self.out_start[n] as usize..self.out_start[n + 1] as usize]

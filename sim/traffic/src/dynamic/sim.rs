@@ -127,14 +127,7 @@ impl TrafficSim {
         config: TrafficConfig,
         seed: u64,
     ) -> Self {
-        let free_flow: Vec<f64> = net
-            .links
-            .iter()
-            .map(|l| {
-                l.as_ref()
-                    .map_or(f64::INFINITY, |l| f64::from(l.free_flow_s))
-            })
-            .collect();
+        let free_flow = net.free_flow_times();
         let router = Router::new(&net, &free_flow);
         let links = net
             .links
@@ -191,6 +184,15 @@ impl TrafficSim {
 
     pub fn now(&self) -> u32 {
         self.now
+    }
+
+    /// Starts the clock at `t` (a run of a time window); trips before it depart at once.
+    pub fn start_at(&mut self, t: u32) {
+        self.now = t;
+        for state in &mut self.links {
+            state.budget_at = t;
+            state.occupancy_since = t;
+        }
     }
 
     pub fn trips(&self) -> &[TripSpec] {

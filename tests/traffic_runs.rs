@@ -1,0 +1,188 @@
+//! Headless traffic runs and static assignment through the real `citytwin` binary.
+
+// A failed unwrap is a failed test, with the line that failed.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+
+/// A scene for the demo city whose bundle lives in the test's scratch folder.
+fn demo_scene(dir: &Path) -> PathBuf {
+    let scene = dir.join("scene.ron");
+    std::fs::write(
+        &scene,
+        format!(
+            "(name: \"test\", osm: {:?}, bundle: \"city.ctb\", crs: Some(\"EPSG:32648\"), grid_prefix: \"510100\")",
+            DEMO_OSM
+        ),
+    )
+    .unwrap();
+    ok(&["-q", "import", "--scene", scene.to_str().unwrap()]);
+    scene
+}
+
+fn run(scene: &Path, out: &Path, seed: &str) {
+    ok(&[
+        "-q",
+        "run",
+        scene.to_str().unwrap(),
+        "--from",
+        "07:00",
+        "--to",
+        "08:30",
+        "--trips",
+        "30000",
+        "--seed",
+        seed,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_morning_peak_runs_reports_and_repeats_byte_for_byte() {
+    let dir = scratch("run");
+    let scene = demo_scene(&dir);
+    let (a, b, c) = (dir.join("a"), dir.join("b"), dir.join("c"));
+    run(&scene, &a, "7");
+    run(&scene, &b, "7");
+    run(&scene, &c, "8");
+    for file in ["link_bins.csv", "trips.csv"] {
+        let (x, y) = (
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+        );
+        assert!(x == y, "{file} differs between two runs with the same seed");
+    }
+    let (mut sa, mut sb) = (summary(&a), summary(&b));
+    // the one figure that may differ: how long the machine took
+    sa["run"]["wall_seconds"] = 0.into();
+    sb["run"]["wall_seconds"] = 0.into();
+    assert_eq!(sa, sb);
+    assert_ne!(
+        std::fs::read(a.join("trips.csv")).unwrap(),
+        std::fs::read(c.join("trips.csv")).unwrap(),
+        "another seed, another day"
+    );
+
+    let t = &sa["traffic"];
+    for key in [
+        "trips",
+        "trips_completed",
+        "vkt_km",
+        "vht_h",
+        "mean_speed_kmh",
+        "mean_delay_s",
+        "congestion_index",
+    ] {
+        assert!(t[key].is_number(), "traffic.{key} missing");
+    }
+    assert_eq!(sa["run"]["seed"], 7);
+    assert_eq!(sa["run"]["sim_seconds"], 5400);
+    // every trip is accounted for, and most of a morning's trips finish
+    let n = |k: &str| t[k].as_u64().unwrap();
+    assert_eq!(
+        n("trips"),
+        n("trips_completed") + n("trips_en_route") + n("trips_waiting") + n("trips_no_route")
+    );
+    assert!(n("trips_completed") * 10 > n("trips") * 7, "{t}");
+    let speed = t["mean_speed_kmh"].as_f64().unwrap();
+    assert!((5.0..80.0).contains(&speed), "mean speed {speed}");
+    // the trips table has a row per trip; link bins are 15 minutes
+    let trips = std::fs::read_to_string(a.join("trips.csv")).unwrap();
+    assert_eq!(trips.lines().count() as u64, n("trips") + 1);
+    let bins = std::fs::read_to_string(a.join("link_bins.csv")).unwrap();
+    assert!(bins.lines().skip(1).all(|l| {
+        let start = l.split(',').next().unwrap();
+        start.ends_with(":00:00")
+            || start.ends_with(":15:00")
+            || start.ends_with(":30:00")
+            || start.ends_with(":45:00")
+    }));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn run_refuses_bad_arguments_in_one_line() {
+    let dir = scratch("run-bad");
+    let scene = dir.join("scene.ron");
+    std::fs::write(
+        &scene,
+        "(name: \"x\", osm: \"x.osm\", bundle: \"missing.ctb\")",
+    )
+    .unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (&["--from", "10:00", "--to", "09:00"], "is not before"),
+        (&["--from", "25:00"], "expected a time of day HH:MM"),
+        (&[], "no city bundle; run `citytwin import --scene"),
+    ];
+    for (extra, expected) in cases {
+        let mut args = vec!["run", scene.to_str().unwrap(), "-o", "/tmp/unused"];
+        args.extend_from_slice(extra);
+        let out = citytwin(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+const SIOUX: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../sim/traffic/tests/data/SiouxFalls"
+);
+
+#[test]
+fn assign_prints_iterations_and_ends_with_json() {
+    let dir = scratch("assign");
+    let flows = dir.join("flows.csv");
+    let out = ok(&[
+        "-q",
+        "assign",
+        "--net",
+        &format!("{SIOUX}/SiouxFalls_net.tntp"),
+        "--trips",
+        &format!("{SIOUX}/SiouxFalls_trips.tntp"),
+        "--gap",
+        "1e-6",
+        "--compare",
+        &format!("{SIOUX}/SiouxFalls_flow.tntp"),
+        "--flows",
+        flows.to_str().unwrap(),
+        "--json",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("iteration    0  relative gap"));
+    let json: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert!(json["relative_gap"].as_f64().unwrap() <= 1e-6);
+    let objective = json["objective"].as_f64().unwrap();
+    assert!((objective / 42.313_352_871_074_4e5 - 1.0).abs() < 1e-4);
+    assert!(json["flow_rmse_relative"].as_f64().unwrap() < 0.01);
+    assert_eq!(std::fs::read_to_string(&flows).unwrap().lines().count(), 77);
+
+    // a cut network file: one line naming the file and what is wrong
+    let cut = dir.join("cut_net.tntp");
+    let text = std::fs::read_to_string(format!("{SIOUX}/SiouxFalls_net.tntp")).unwrap();
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let out = citytwin(&[
+        "assign",
+        "--net",
+        cut.to_str().unwrap(),
+        "--trips",
+        &format!("{SIOUX}/SiouxFalls_trips.tntp"),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("cut_net.tntp") && err.lines().count() == 1,
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
