@@ -163,7 +163,6 @@ pub fn synthetic_day(city: &City, trips: u32, seed: u64) -> Result<Vec<TripSpec>
         }
         all
     };
-    let or_work = |a: &Anchors| if a.is_empty() { None } else { Some(()) };
     let mut out = Vec::with_capacity(trips as usize);
     for _ in 0..trips / 2 {
         let u = rng.unit();
@@ -181,7 +180,7 @@ pub fn synthetic_day(city: &City, trips: u32, seed: u64) -> Result<Vec<TripSpec>
                 out_s,
                 normal_time(&mut rng, 18.0, 60.0, 15.0, 22.0),
             )
-        } else if u < 0.65 && or_work(&schools).is_some() {
+        } else if u < 0.65 && !schools.is_empty() {
             let s = schools.draw(&mut rng).ok_or(DemandError::NoRoads)?;
             let out_s = normal_time(&mut rng, 7.5, 15.0, 6.5, 9.0);
             (
@@ -191,12 +190,12 @@ pub fn synthetic_day(city: &City, trips: u32, seed: u64) -> Result<Vec<TripSpec>
                 out_s,
                 normal_time(&mut rng, 16.5, 30.0, 15.0, 19.0),
             )
-        } else if u < 0.70 && or_work(&hospitals).is_some() {
+        } else if u < 0.70 && !hospitals.is_empty() {
             let h = hospitals.draw(&mut rng).ok_or(DemandError::NoRoads)?;
             let out_s = uniform_time(&mut rng, 8.0, 16.0);
             let stay = normal_time(&mut rng, 2.0, 30.0, 0.5, 5.0);
             (Purpose::Hospital, home, h, out_s, out_s + stay)
-        } else if u < 0.90 && or_work(&shops).is_some() {
+        } else if u < 0.90 && !shops.is_empty() {
             let s = shops.draw(&mut rng).ok_or(DemandError::NoRoads)?;
             let out_s = uniform_time(&mut rng, 10.0, 20.0);
             let stay = normal_time(&mut rng, 1.5, 30.0, 0.25, 4.0);

@@ -107,6 +107,15 @@ fn metadata(path: &Path, text: &str) -> Result<(Vec<(String, String)>, usize), T
     })
 }
 
+/// The data lines after the metadata: `(1-based line number, trimmed text)`, comments skipped.
+fn data_lines(text: &str, start: usize) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .skip(start)
+        .map(|(i, line)| (i + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty() && !line.starts_with('~'))
+}
+
 fn meta_u32(path: &Path, meta: &[(String, String)], key: &str) -> Result<Option<u32>, TntpError> {
     let Some((_, v)) = meta.iter().find(|(k, _)| k == key) else {
         return Ok(None);
@@ -133,14 +142,10 @@ pub fn read_net(path: &Path) -> Result<TntpNet, TntpError> {
     );
     let first_thru_node = meta_u32(path, &meta, "FIRST THRU NODE")?.unwrap_or(1);
     let mut links = Vec::with_capacity(declared_links as usize);
-    for (i, line) in text.lines().enumerate().skip(start) {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('~') {
-            continue;
-        }
+    for (line_no, line) in data_lines(&text, start) {
         let err = |message: String| TntpError::Parse {
             path: path.to_path_buf(),
-            line: i + 1,
+            line: line_no,
             message,
         };
         let fields: Vec<&str> = line
@@ -224,14 +229,10 @@ pub fn read_trips(path: &Path) -> Result<TntpTrips, TntpError> {
         od: Vec::new(),
     };
     let mut origin: Option<u32> = None;
-    for (i, line) in text.lines().enumerate().skip(start) {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('~') {
-            continue;
-        }
+    for (line_no, line) in data_lines(&text, start) {
         let err = |message: String| TntpError::Parse {
             path: path.to_path_buf(),
-            line: i + 1,
+            line: line_no,
             message,
         };
         let zone = |s: &str| -> Result<u32, TntpError> {

@@ -96,15 +96,11 @@ impl Signals {
                 let p = phase_of(l) as usize;
                 y[p] = y[p].max(ratio(l));
             }
-            let phases = if y[1] > 0.0 || approaches.iter().any(|&l| phase_of(l) == 1) {
-                2.0
-            } else {
-                1.0
-            };
-            let lost = LOST_PER_PHASE_S * phases;
+            // every plan has two phases (one may serve no approach), so two lost times
+            let lost = 2.0 * LOST_PER_PHASE_S;
             let total_y = (y[0] + y[1]).min(0.9);
             let cycle = ((1.5 * lost + 5.0) / (1.0 - total_y)).clamp(40.0, 150.0);
-            let effective = cycle - 2.0 * LOST_PER_PHASE_S;
+            let effective = cycle - lost;
             let share0 = if y[0] + y[1] > 0.0 {
                 y[0] / (y[0] + y[1])
             } else {

@@ -136,11 +136,11 @@ pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
         Some(path) => Some(compare(path, &network, &result.flows)?),
         None => None,
     };
-    if let Some((rmse, relative)) = rmse {
+    if let (Some(path), Some((rmse, relative))) = (&args.compare, rmse) {
         writeln!(
             stdout,
             "flows vs {}: RMSE {rmse:.4} ({:.5}% of the mean flow)",
-            args.compare.as_deref().unwrap_or(Path::new("")).display(),
+            path.display(),
             relative * 100.0
         )?;
     }

@@ -5,6 +5,7 @@ use anyhow::{Context, Result, bail};
 use citytwin_city::City;
 use citytwin_city::scene::Scene;
 use citytwin_sim::{World, WorldOptions};
+use citytwin_traffic::dynamic::TrafficSummary;
 use clap::Args;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -107,14 +108,15 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
     });
     bar.finish_and_clear();
     let interrupted = interrupt::requested();
+    let s = world.traffic.summary();
     write_outputs(
         &args,
         &city,
         &world,
+        &s,
         started.elapsed().as_secs_f64(),
         interrupted,
     )?;
-    let s = world.traffic.summary();
     if !quiet {
         eprintln!(
             "{} {} → {} in {:.1} s: {} of {} trips completed, {:.0} veh·km, mean speed {:.1} km/h, mean delay {:.0} s, congestion index {:.2}, {} stuck moves → {}",
@@ -143,10 +145,10 @@ fn write_outputs(
     args: &RunArgs,
     city: &City,
     world: &World,
+    traffic: &TrafficSummary,
     wall_s: f64,
     interrupted: bool,
 ) -> Result<()> {
-    let traffic = world.traffic.summary();
     let summary = serde_json::json!({
         "traffic": traffic,
         "run": {
