@@ -7,4 +7,5 @@
 pub mod assign;
 pub mod demand;
 pub mod dynamic;
+pub mod sumo;
 pub mod tntp;

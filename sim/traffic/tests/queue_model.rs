@@ -100,15 +100,17 @@ fn bottleneck_discharges_at_capacity_and_the_queue_grows_as_theory_says() {
 #[test]
 fn a_full_link_blocks_its_upstream_link() {
     // link 1 (short, 2 cars of storage) drains into a 360 veh/h link 2: link 0 backs up
+    // (cars arrive on link 3: arriving leaves a link without using its flow capacity)
     let net = QueueNetwork::from_links(
-        4,
+        5,
         vec![
             link(0, 1, 300.0, 3600.0, 1),
             link(1, 2, 15.0, 3600.0, 1),
             link(2, 3, 100.0, 360.0, 1),
+            link(3, 4, 100.0, 3600.0, 1),
         ],
     );
-    let mut s = sim(net, trips(200, 2.0, 0, 2), vec![]);
+    let mut s = sim(net, trips(200, 2.0, 0, 3), vec![]);
     let mut blocked_seen = false;
     while s.now() < 1200 {
         s.step();

@@ -1,8 +1,8 @@
 //! The World: the city, its models and the clock, stepped together. Headless runs, the
 //! viewer and scenarios all drive it through the same calls.
 
-use citytwin_city::City;
-use citytwin_traffic::demand::{DemandError, synthetic_day};
+use citytwin_city::roads::RoadNetwork;
+use citytwin_traffic::dynamic::equilibrium::{EquilibriumOptions, IterationReport, next_plans};
 use citytwin_traffic::dynamic::router::Router;
 use citytwin_traffic::dynamic::signals::Signals;
 use citytwin_traffic::dynamic::{LinkEvent, QueueNetwork, TrafficConfig, TrafficSim, TripSpec};
@@ -11,8 +11,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorldOptions {
     pub seed: u64,
-    /// Size of the synthetic day (car trips).
-    pub trips: u32,
     /// Simulated window, seconds after midnight: trips departing in it are simulated.
     pub from_s: u32,
     pub to_s: u32,
@@ -24,7 +22,6 @@ impl Default for WorldOptions {
     fn default() -> Self {
         Self {
             seed: 1,
-            trips: 100_000,
             from_s: 0,
             to_s: 86_400,
             traffic: TrafficConfig::default(),
@@ -35,45 +32,81 @@ impl Default for WorldOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorldError {
-    #[error("demand: {0}")]
-    Demand(#[from] DemandError),
     #[error("--from {from_s} s is not before --to {to_s} s")]
     Window { from_s: u32, to_s: u32 },
+    #[error("trip {trip}: link {link} is not a car link of the network")]
+    NotACarLink { trip: usize, link: u32 },
+}
+
+/// What every simulated day of this World starts from.
+#[derive(Debug, Clone)]
+struct DayInputs {
+    net: QueueNetwork,
+    signals: Signals,
+    trips: Vec<TripSpec>,
 }
 
 #[derive(Debug)]
 pub struct World {
     pub traffic: TrafficSim,
     pub options: WorldOptions,
+    day: DayInputs,
 }
 
 /// One trip in this many is routed at free flow to estimate the demand signals are timed for.
 const SIGNAL_SAMPLE: usize = 10;
 
 impl World {
-    pub fn new(city: &City, options: WorldOptions) -> Result<World, WorldError> {
+    /// A World for these trips (any order) on this road network; trips departing outside
+    /// the window are left out.
+    pub fn new(
+        roads: &RoadNetwork,
+        trips: Vec<TripSpec>,
+        options: WorldOptions,
+    ) -> Result<World, WorldError> {
         if options.from_s >= options.to_s {
             return Err(WorldError::Window {
                 from_s: options.from_s,
                 to_s: options.to_s,
             });
         }
-        let net = QueueNetwork::new(city.roads());
-        let trips: Vec<TripSpec> = synthetic_day(city, options.trips, options.seed)?
+        let net = QueueNetwork::new(roads);
+        for (trip, t) in trips.iter().enumerate() {
+            for link in [t.origin_link, t.dest_link] {
+                if net.link(link).is_none() {
+                    return Err(WorldError::NotACarLink { trip, link });
+                }
+            }
+        }
+        let trips: Vec<TripSpec> = trips
             .into_iter()
             .filter(|t| (options.from_s..options.to_s).contains(&t.departure_s))
             .collect();
-        let signals = Signals::webster(city.roads(), &net, &peak_hour_demand(&net, &trips));
-        let mut traffic = TrafficSim::new(
+        let signals = Signals::webster(roads, &net, &peak_hour_demand(&net, &trips));
+        let day = DayInputs {
             net,
             signals,
             trips,
+        };
+        let traffic = Self::fresh_day(&day, &options);
+        Ok(World {
+            traffic,
+            options,
+            day,
+        })
+    }
+
+    fn fresh_day(day: &DayInputs, options: &WorldOptions) -> TrafficSim {
+        let mut traffic = TrafficSim::new(
+            day.net.clone(),
+            day.signals.clone(),
+            day.trips.clone(),
             options.events.clone(),
             options.traffic.clone(),
             options.seed,
         );
         traffic.start_at(options.from_s);
-        Ok(World { traffic, options })
+        traffic
     }
 
     pub fn now_s(&self) -> u32 {
@@ -94,6 +127,42 @@ impl World {
             }
         }
         self.traffic.flush_stats();
+    }
+
+    /// Simulates the window day after day until routes settle (dynamic user equilibrium),
+    /// reporting each day; `traffic` ends as the last day simulated. Drivers learn between
+    /// days instead of en route, so en-route re-routing is off (closures still re-route).
+    /// Stops early, keeping the day it was in, when `keep_going` says so.
+    pub fn run_equilibrium(
+        &mut self,
+        eq: &EquilibriumOptions,
+        keep_going: &mut dyn FnMut(&World) -> bool,
+        on_day: &mut dyn FnMut(&IterationReport),
+    ) -> Vec<IterationReport> {
+        self.options.traffic.reroute_share = 0.0;
+        let free = self.day.net.free_flow_times();
+        let mut router = Router::new(&self.day.net, &free);
+        let mut reports = Vec::new();
+        let mut plans: Vec<Vec<u32>> = Vec::new();
+        for iteration in 1..=eq.iterations.max(1) {
+            self.traffic = Self::fresh_day(&self.day, &self.options);
+            self.traffic.set_plans(std::mem::take(&mut plans));
+            self.traffic.keep_routes();
+            let mut stopped = false;
+            self.run(&mut |w| {
+                stopped = !keep_going(w);
+                !stopped
+            });
+            if stopped {
+                break;
+            }
+            let (report, next) =
+                next_plans(&self.traffic, &mut router, eq, self.options.seed, iteration);
+            on_day(&report);
+            reports.push(report);
+            plans = next;
+        }
+        reports
     }
 }
 

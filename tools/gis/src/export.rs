@@ -8,13 +8,18 @@ use gdal::{Dataset, DriverManager};
 use geo::Geometry;
 use std::path::Path;
 
-/// A value for one exported field.
-enum Value<'a> {
+/// A value for one exported field. Text written to an `OFTDateTime` field is parsed by GDAL
+/// (`YYYY-MM-DDTHH:MM:SS`).
+#[derive(Debug)]
+pub enum Value<'a> {
     Int(i64),
     Real(f64),
     Text(&'a str),
     Null,
 }
+
+pub use gdal::vector::OGRFieldType as FieldType;
+pub use gdal::vector::OGRwkbGeometryType as GeometryType;
 
 /// What was written, per layer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,15 +88,62 @@ fn promote(g: &Geometry<f64>, ty: OGRwkbGeometryType::Type) -> Geometry<f64> {
     }
 }
 
-struct Writer<'a> {
-    dataset: &'a mut Dataset,
-    srs: &'a SpatialRef,
-    path: &'a Path,
+/// A GeoPackage being written: built beside its final path and renamed into place by
+/// [`GpkgWriter::finish`], so a reader never sees half a file.
+pub struct GpkgWriter {
+    dataset: Dataset,
+    srs: SpatialRef,
+    path: std::path::PathBuf,
+    tmp: std::path::PathBuf,
 }
 
-impl Writer<'_> {
+impl std::fmt::Debug for GpkgWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpkgWriter")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl GpkgWriter {
+    /// Starts a GeoPackage at `path` (replaced when finished) in the CRS given as WKT.
+    pub fn create(path: &Path, crs_wkt: &str) -> Result<GpkgWriter> {
+        crate::route_gdal_messages();
+        let tmp = path.with_extension("partial.gpkg");
+        let _ = std::fs::remove_file(&tmp);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| crate::GisError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let driver =
+            DriverManager::get_driver_by_name("GPKG").at(path, "loading the GeoPackage driver")?;
+        let dataset = driver
+            .create_vector_only(&tmp)
+            .at(path, "creating the GeoPackage")?;
+        let mut srs = SpatialRef::from_wkt(crs_wkt).at(path, "reading the city CRS")?;
+        srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        Ok(GpkgWriter {
+            dataset,
+            srs,
+            path: path.to_path_buf(),
+            tmp,
+        })
+    }
+
+    /// Closes the file and moves it into place.
+    pub fn finish(self) -> Result<()> {
+        let path = self.path;
+        self.dataset.close().at(&path, "closing the GeoPackage")?;
+        std::fs::rename(&self.tmp, &path).map_err(|source| crate::GisError::Io {
+            path: path.clone(),
+            source,
+        })
+    }
+
     /// Writes one layer in one transaction.
-    fn layer<'g, I>(
+    pub fn layer<'g, I>(
         &mut self,
         name: &str,
         fields: &[(&str, OGRFieldType::Type)],
@@ -101,7 +153,7 @@ impl Writer<'_> {
     where
         I: Iterator<Item = (Geometry<f64>, Vec<Value<'g>>)>,
     {
-        let path = self.path;
+        let path = self.path.as_path();
         let what = format!("writing layer `{name}`");
         let mut txn = self.dataset.start_transaction().at(path, &what)?;
         let mut count = 0;
@@ -109,7 +161,7 @@ impl Writer<'_> {
             let layer = txn
                 .create_layer(LayerOptions {
                     name,
-                    srs: Some(self.srs),
+                    srs: Some(&self.srs),
                     ty,
                     options: Some(&["SPATIAL_INDEX=YES"]),
                 })
@@ -168,27 +220,7 @@ pub fn export_gpkg(
     progress: &mut dyn FnMut(&str),
 ) -> Result<ExportSummary> {
     use OGRFieldType::*;
-    crate::route_gdal_messages();
-    let tmp = path.with_extension("partial.gpkg");
-    let _ = std::fs::remove_file(&tmp);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| crate::GisError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
-    let driver =
-        DriverManager::get_driver_by_name("GPKG").at(path, "loading the GeoPackage driver")?;
-    let mut dataset = driver
-        .create_vector_only(&tmp)
-        .at(path, "creating the GeoPackage")?;
-    let mut srs = SpatialRef::from_wkt(&bundle.meta.crs.wkt).at(path, "reading the city CRS")?;
-    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let mut writer = Writer {
-        dataset: &mut dataset,
-        srs: &srs,
-        path,
-    };
+    let mut writer = GpkgWriter::create(path, &bundle.meta.crs.wkt)?;
     let mut summary = ExportSummary { layers: Vec::new() };
 
     for layer in &bundle.layers {
@@ -302,10 +334,6 @@ pub fn export_gpkg(
     let n = writer.layer("grid_cells", &fields, OGRwkbGeometryType::wkbPolygon, cells)?;
     summary.layers.push(("grid_cells".into(), n));
 
-    dataset.close().at(path, "closing the GeoPackage")?;
-    std::fs::rename(&tmp, path).map_err(|source| crate::GisError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    writer.finish()?;
     Ok(summary)
 }

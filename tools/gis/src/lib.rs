@@ -20,7 +20,7 @@ pub mod osm_layers;
 pub mod vector;
 
 pub use error::{GisError, Result};
-pub use export::export_gpkg;
+pub use export::{FieldType, GeometryType, GpkgWriter, Value, export_gpkg};
 pub use import::{ImportOptions, Stage, import};
 
 /// Sends GDAL's own messages (e.g. GEOS "Self-intersection at ...") to `tracing` instead of

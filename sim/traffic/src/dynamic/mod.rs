@@ -2,6 +2,7 @@
 //! routes by current travel times ([`router`]), fixed-time signals by Webster's method
 //! ([`signals`]), and per-link statistics ([`stats`]).
 
+pub mod equilibrium;
 pub mod net;
 pub mod router;
 pub mod signals;
@@ -9,6 +10,7 @@ pub mod sim;
 pub mod stats;
 pub mod trips;
 
+pub use equilibrium::{EquilibriumOptions, IterationReport, TimeDependentTimes};
 pub use net::{QueueLink, QueueNetwork};
 pub use sim::{LinkEvent, TrafficConfig, TrafficSim, VehicleCounts};
 pub use stats::{LinkBin, LinkStats, TrafficSummary};

@@ -92,11 +92,25 @@ impl Router {
         to_link: u32,
         out: &mut Vec<u32>,
     ) -> Option<f64> {
+        self.route_by(net, |a, _| cost[a as usize], from_link, to_link, out)
+    }
+
+    /// As [`Router::route`] with time-dependent costs: `cost(link, t)` is the seconds to
+    /// cross `link` when entering it `t` seconds after leaving the end of `from_link`. Costs
+    /// must be FIFO (entering later never arrives earlier) and at least free-flow times.
+    pub fn route_by(
+        &mut self,
+        net: &QueueNetwork,
+        cost: impl Fn(u32, f64) -> f64,
+        from_link: u32,
+        to_link: u32,
+        out: &mut Vec<u32>,
+    ) -> Option<f64> {
         out.clear();
         let start = net.link(from_link)?.to as usize;
         let dest = net.link(to_link)?;
         let target = dest.from as usize;
-        if !cost[to_link as usize].is_finite() {
+        if !cost(to_link, 0.0).is_finite() {
             return None;
         }
         if from_link == to_link {
@@ -124,7 +138,7 @@ impl Router {
                 continue; // stale entry
             }
             for &a in net.outgoing(node) {
-                let c = cost[a as usize];
+                let c = cost(a, du);
                 if !c.is_finite() {
                     continue;
                 }
@@ -149,7 +163,7 @@ impl Router {
         }
         out.push(from_link);
         out.reverse();
-        Some(self.dist[target] + cost[to_link as usize])
+        Some(self.dist[target] + cost(to_link, self.dist[target]))
     }
 
     fn visit(&mut self, v: usize, d: f64, pred: u32) {

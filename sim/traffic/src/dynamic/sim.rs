@@ -4,9 +4,10 @@
 //! Each junction serves its incoming links in turn, one car per link per round, starting from
 //! a rotating link, until none can move: a fair, deterministic share of the outflow.
 //!
-//! Gridlock rule (as MATSim's stuck time, SUMO's time-to-teleport): a car that has waited
-//! [`TrafficConfig::stuck_time_s`] at the head of its link moves on into the next link even
-//! if that link is full. Each such move is counted (`stuck_moves`).
+//! Gridlock rule (SUMO's time-to-teleport, MATSim's stuck time): a car that has waited
+//! [`TrafficConfig::stuck_time_s`] at the head of its link jumps along its route to the first
+//! link with room, after the free-flow time of the links it skipped (or arrives, if none has
+//! room). Each such jump is counted (`stuck_moves`).
 
 use super::net::QueueNetwork;
 use super::router::Router;
@@ -116,6 +117,10 @@ pub struct TrafficSim {
     scratch: Vec<u32>,
     /// Trips whose drivers re-route en route.
     adaptive: Vec<bool>,
+    /// Routes fixed in advance (day-to-day equilibrium); empty = route at departure.
+    plans: Vec<Vec<u32>>,
+    /// Routes driven by arrived trips, kept when `keep_routes` was asked for.
+    pub taken: Vec<Vec<u32>>,
 }
 
 impl TrafficSim {
@@ -178,8 +183,21 @@ impl TrafficSim {
             reroutes: 0,
             scratch: Vec::new(),
             adaptive,
+            plans: Vec::new(),
+            taken: Vec::new(),
             net,
         }
+    }
+
+    /// Drive these routes (per trip; an empty one routes at departure). A planned route over
+    /// a link closed at departure is replaced by a fresh one.
+    pub fn set_plans(&mut self, plans: Vec<Vec<u32>>) {
+        self.plans = plans;
+    }
+
+    /// Keep the route each arrived trip drove, in `taken`.
+    pub fn keep_routes(&mut self) {
+        self.taken = vec![Vec::new(); self.trips.len()];
     }
 
     pub fn now(&self) -> u32 {
@@ -363,7 +381,12 @@ impl TrafficSim {
             self.next_departure += 1;
             let (from, to) = (spec.origin_link, spec.dest_link);
             let mut route = Vec::new();
-            if self
+            let planned = self.plans.get(t as usize).filter(|p| {
+                !p.is_empty() && p.iter().all(|&l| self.travel_time[l as usize].is_finite())
+            });
+            if let Some(plan) = planned {
+                route.clone_from(plan);
+            } else if self
                 .router
                 .route(&self.net, &self.travel_time, from, to, &mut route)
                 .is_none()
@@ -480,7 +503,18 @@ impl TrafficSim {
         let Some(veh) = self.vehicles[v as usize].as_ref() else {
             return false;
         };
-        if veh.ready_at > now || !self.signals.is_green(l, now) {
+        if veh.ready_at > now {
+            return false;
+        }
+        let next = veh.route.get(veh.at as usize + 1).copied();
+        let Some(m) = next else {
+            // arriving cars park at the end of their link without crossing the junction (as
+            // in MATSim): no signal, no flow capacity
+            self.leave_link(v, l, now, false);
+            self.arrive(v, now);
+            return true;
+        };
+        if !self.signals.is_green(l, now) {
             return false;
         }
         let state = &mut self.links[l as usize];
@@ -488,6 +522,7 @@ impl TrafficSim {
             .signals
             .cycle_of(l)
             .map_or(1.0, |c| f64::from(c) * state.capacity_vps)
+            .max(state.capacity_vps)
             .max(1.0);
         state.budget =
             (state.budget + state.capacity_vps * f64::from(now - state.budget_at)).min(burst);
@@ -495,39 +530,35 @@ impl TrafficSim {
         if state.budget < 1.0 {
             return false;
         }
-        let next = veh.route.get(veh.at as usize + 1).copied();
-        if let Some(m) = next {
-            let target = &self.links[m as usize];
-            let full = target.lanes_open == 0 || target.queue.len() >= target.storage as usize;
-            if full {
-                let waiting_since = veh.ready_at.max(self.links[l as usize].head_since);
-                if now - waiting_since < self.config.stuck_time_s {
-                    return false;
-                }
-                self.stuck_moves += 1;
+        let target = &self.links[m as usize];
+        let full = target.lanes_open == 0 || target.queue.len() >= target.storage as usize;
+        if full {
+            let waiting_since = veh.ready_at.max(self.links[l as usize].head_since);
+            if now - waiting_since < self.config.stuck_time_s {
+                return false;
             }
+            self.stuck_moves += 1;
+            self.teleport(v, l, now);
+            return true;
         }
-        self.leave_link(v, l, now);
-        match next {
-            Some(m) => {
-                if let Some(veh) = self.vehicles[v as usize].as_mut() {
-                    veh.at += 1;
-                }
-                self.enter_link(v, m, now);
-            }
-            None => self.arrive(v, now),
+        self.leave_link(v, l, now, true);
+        if let Some(veh) = self.vehicles[v as usize].as_mut() {
+            veh.at += 1;
         }
+        self.enter_link(v, m, now);
         true
     }
 
-    fn leave_link(&mut self, v: u32, l: u32, now: u32) {
+    fn leave_link(&mut self, v: u32, l: u32, now: u32, through_junction: bool) {
         self.note_occupancy(l, now);
         let link = self.net.links[l as usize].as_ref();
         let (length, free, to) = link.map_or((0.0, 0, 0), |q| (q.length_m, q.free_flow_s, q.to));
         let state = &mut self.links[l as usize];
         state.queue.pop_front();
         state.head_since = now;
-        state.budget -= 1.0;
+        if through_junction {
+            state.budget -= 1.0;
+        }
         self.counts.on_links -= 1;
         if state.queue.is_empty() {
             self.busy_in[to as usize] -= 1;
@@ -551,14 +582,95 @@ impl TrafficSim {
         self.vkt_m += length;
     }
 
+    /// The gridlock rule: a stuck car leaves its link and lands on the first link further
+    /// along its route with room (or arrives, if none has), after the free-flow time of the
+    /// links it skipped — SUMO's teleport. Moving it into the full next link instead (MATSim)
+    /// only feeds a jammed cycle of links.
+    fn teleport(&mut self, v: u32, l: u32, now: u32) {
+        self.leave_link(v, l, now, true);
+        let Some(veh) = self.vehicles[v as usize].as_ref() else {
+            return;
+        };
+        let (trip, from) = (veh.trip as usize, veh.at as usize + 1);
+        let landing = veh.route[from..].iter().position(|&m| {
+            let state = &self.links[m as usize];
+            state.lanes_open > 0 && state.queue.len() < state.storage as usize
+        });
+        let skipped_to = landing.map_or(veh.route.len(), |k| from + k);
+        let mut skipped_s = 0;
+        for &m in &veh.route[from..skipped_to] {
+            if let Some(q) = self.net.link(m) {
+                let record = &mut self.records[trip];
+                record.length_m += q.length_m;
+                record.free_flow_s += q.free_flow_s;
+                self.vkt_m += q.length_m;
+                skipped_s += q.free_flow_s;
+            }
+        }
+        match landing {
+            Some(_) => {
+                let m = veh.route[skipped_to];
+                if let Some(veh) = self.vehicles[v as usize].as_mut() {
+                    veh.at = skipped_to as u32;
+                }
+                self.enter_link(v, m, now);
+                if let Some(veh) = self.vehicles[v as usize].as_mut() {
+                    veh.ready_at += skipped_s;
+                }
+            }
+            None => self.arrive(v, now + skipped_s),
+        }
+    }
+
     fn arrive(&mut self, v: u32, now: u32) {
         if let Some(veh) = self.vehicles[v as usize].take() {
             let record = &mut self.records[veh.trip as usize];
             record.status = TripStatus::Arrived;
             record.arrival_s = Some(now);
+            if let Some(taken) = self.taken.get_mut(veh.trip as usize) {
+                *taken = veh.route;
+            }
         }
         self.free_slots.push(v);
         self.counts.arrived += 1;
+    }
+
+    /// Heap bytes the model holds (trips, their records and routes, vehicles, link queues,
+    /// statistics bins), for the bytes-per-vehicle figure; the network and router excluded.
+    pub fn memory_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let routes: usize = self
+            .vehicles
+            .iter()
+            .flatten()
+            .map(|v| v.route.capacity() * size_of::<u32>())
+            .sum::<usize>()
+            + self
+                .plans
+                .iter()
+                .chain(&self.taken)
+                .map(|r| r.capacity() * size_of::<u32>() + size_of::<Vec<u32>>())
+                .sum::<usize>();
+        let queues: usize = self
+            .links
+            .iter()
+            .map(|l| (l.queue.capacity() + l.waiting.capacity()) * size_of::<u32>())
+            .sum();
+        let bins: usize = self
+            .stats
+            .bins
+            .iter()
+            .map(|b| b.capacity() * size_of::<super::LinkBin>())
+            .sum();
+        self.trips.capacity() * size_of::<TripSpec>()
+            + self.records.capacity() * size_of::<TripRecord>()
+            + self.order.capacity() * size_of::<u32>()
+            + self.adaptive.capacity()
+            + self.vehicles.capacity() * size_of::<Option<Vehicle>>()
+            + self.links.capacity() * size_of::<LinkState>()
+            + routes
+            + queues
+            + bins
     }
 
     /// Books occupancy up to now on every link (call before reading `stats` at the end).

@@ -12,6 +12,30 @@ pub struct LinkBin {
     pub vehicle_s: f64,
 }
 
+impl LinkBin {
+    pub fn is_empty(&self) -> bool {
+        self.exits == 0 && self.vehicle_s == 0.0
+    }
+
+    /// Vehicles per hour that left the link.
+    pub fn flow_vph(&self, bin_s: u32) -> f64 {
+        f64::from(self.exits) * 3600.0 / f64::from(bin_s)
+    }
+
+    /// Space-mean speed of the cars that left (km/h); 0 when none left.
+    pub fn mean_speed_kmh(&self, length_m: f64) -> f64 {
+        if self.exits == 0 {
+            return 0.0;
+        }
+        length_m / (self.travel_s / f64::from(self.exits)).max(1.0) * 3.6
+    }
+
+    /// Mean vehicles per km over the bin.
+    pub fn density_veh_km(&self, length_m: f64, bin_s: u32) -> f64 {
+        self.vehicle_s / f64::from(bin_s) / (length_m / 1000.0).max(1e-3)
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LinkStats {
     pub bin_s: u32,

@@ -1,0 +1,174 @@
+//! Dynamic user equilibrium by iterating the day (the day-to-day learning of MATSim's
+//! re-planning, with DTA's relative gap as the convergence measure).
+//!
+//! After each simulated day, every link's experienced travel time per bin becomes a
+//! time-dependent cost. Each trip's best route at its departure time under those costs is
+//! found by time-dependent A* ([`Router::route_by`]). The relative gap
+//! `Σ (experienced − best) / Σ experienced` over arrived trips says how far the day is from
+//! equilibrium (0 = nobody could have arrived earlier by another route). For the next day a
+//! share of the trips switches to its best route; the others drive the route they took.
+
+use super::net::QueueNetwork;
+use super::router::Router;
+use super::sim::TrafficSim;
+use super::stats::LinkStats;
+use super::trips::{TripSpec, TripStatus};
+use citytwin_city::rng::SimRng;
+use serde::{Deserialize, Serialize};
+
+/// Experienced link travel times per time bin (by the bin cars left in): the larger of the
+/// mean time of the cars that left and vehicle-seconds per car that left; a link that held
+/// cars but let none out costs a whole bin more than free flow; an empty one, free flow.
+#[derive(Clone, Debug)]
+pub struct TimeDependentTimes {
+    bin_s: u32,
+    /// times[bin][link]
+    times: Vec<Vec<f64>>,
+    free: Vec<f64>,
+}
+
+impl TimeDependentTimes {
+    pub fn from_stats(stats: &LinkStats, free_flow: &[f64]) -> Self {
+        let times = stats
+            .bins
+            .iter()
+            .map(|bins| {
+                bins.iter()
+                    .zip(free_flow)
+                    .map(|(b, &free)| {
+                        if b.exits > 0 {
+                            // Little's law (time = vehicle-seconds / throughput) also sees
+                            // the queue that built up behind the cars that got out
+                            let n = f64::from(b.exits);
+                            (b.travel_s / n).max(b.vehicle_s / n).max(free)
+                        } else if b.vehicle_s > 0.0 {
+                            // cars on the link and none got out: it holds a car the whole bin
+                            free + f64::from(stats.bin_s)
+                        } else {
+                            free
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Self {
+            bin_s: stats.bin_s.max(1),
+            times,
+            free: free_flow.to_vec(),
+        }
+    }
+
+    /// Seconds to cross `link` entering at time `t` (seconds after midnight).
+    pub fn cost(&self, link: u32, t: f64) -> f64 {
+        let bin = (t.max(0.0) as u32 / self.bin_s) as usize;
+        match self.times.get(bin) {
+            Some(times) => times[link as usize],
+            None => self.free[link as usize],
+        }
+    }
+
+    /// The best route for a trip departing at `departure_s`, and its travel time (the
+    /// origin link included).
+    pub fn best_route(
+        &self,
+        router: &mut Router,
+        net: &QueueNetwork,
+        trip: &TripSpec,
+        out: &mut Vec<u32>,
+    ) -> Option<f64> {
+        let start = f64::from(trip.departure_s);
+        let first = self.cost(trip.origin_link, start);
+        let rest = router.route_by(
+            net,
+            |a, elapsed| self.cost(a, start + first + elapsed),
+            trip.origin_link,
+            trip.dest_link,
+            out,
+        )?;
+        Some(first + rest)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EquilibriumOptions {
+    /// Days simulated (the first routes every trip on the travel times of the moment).
+    pub iterations: u32,
+    /// Share of trips that switch to their best route after each day.
+    pub replan_share: f64,
+}
+
+impl Default for EquilibriumOptions {
+    fn default() -> Self {
+        Self {
+            iterations: 10,
+            replan_share: 0.1,
+        }
+    }
+}
+
+/// One simulated day of the iteration, as printed and written to `iterations.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IterationReport {
+    pub iteration: u32,
+    pub trips_completed: u64,
+    pub mean_travel_time_s: f64,
+    pub relative_gap: f64,
+    /// Trips given their best route for the next day.
+    pub replanned: u64,
+}
+
+/// Measures the day's gap and makes the next day's route plans.
+pub fn next_plans(
+    day: &TrafficSim,
+    router: &mut Router,
+    options: &EquilibriumOptions,
+    seed: u64,
+    iteration: u32,
+) -> (IterationReport, Vec<Vec<u32>>) {
+    let net = &day.net;
+    let times = TimeDependentTimes::from_stats(&day.stats, &net.free_flow_times());
+    let (trips, records, taken) = (day.trips(), &day.records, &day.taken);
+    let mut rng = SimRng::fork(seed ^ u64::from(iteration), "traffic.replan");
+    let (mut experienced, mut excess) = (0.0, 0.0);
+    let mut completed = 0u64;
+    let mut replanned = 0u64;
+    let mut plans = Vec::with_capacity(trips.len());
+    let mut best = Vec::new();
+    for (i, trip) in trips.iter().enumerate() {
+        let record = &records[i];
+        let switch = rng.unit() < options.replan_share;
+        let arrived = record.status == TripStatus::Arrived;
+        let best_time = times.best_route(router, net, trip, &mut best);
+        if let (true, Some(arrival), Some(b)) = (arrived, record.arrival_s, best_time) {
+            let t = f64::from(arrival - trip.departure_s);
+            completed += 1;
+            experienced += t;
+            excess += (t - b).max(0.0);
+        }
+        let keep = arrived && !switch && taken.get(i).is_some_and(|r| !r.is_empty());
+        if keep {
+            plans.push(taken[i].clone());
+        } else if best_time.is_some() {
+            replanned += 1;
+            plans.push(best.clone());
+        } else {
+            plans.push(Vec::new());
+        }
+    }
+    let report = IterationReport {
+        iteration,
+        trips_completed: completed,
+        mean_travel_time_s: if completed > 0 {
+            experienced / completed as f64
+        } else {
+            0.0
+        },
+        relative_gap: if experienced > 0.0 {
+            excess / experienced
+        } else {
+            0.0
+        },
+        replanned,
+    };
+    (report, plans)
+}

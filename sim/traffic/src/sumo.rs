@@ -1,0 +1,403 @@
+//! Eclipse SUMO's formats, so citytwin and SUMO can run the very same network and trips
+//! (`bench/traffic_vs_sumo.sh`): a `.net.xml` road network and a `<trip>` file (as
+//! `randomTrips.py` writes).
+//!
+//! What is read of the network: junctions (not `internal`) become nodes at their `x,y`
+//! (signalised when `type="traffic_light"`); normal edges become car links with the lanes that
+//! allow passenger cars, the fastest such lane's speed and length, and the edge (or first
+//! lane's) shape. Capacity per lane comes from the edge `type` (`highway.primary` → our
+//! primary defaults, docs/road-defaults.md), or from the speed when the edge has no type
+//! (netgenerate grids): ≥ 70 km/h as trunk, ≥ 45 km/h as secondary, else tertiary. SUMO's
+//! explicit `<connection>` turn permissions are not read: every outgoing edge may follow
+//! every incoming one, as in our OSM networks without turn restrictions.
+
+use crate::dynamic::{Purpose, TripSpec};
+use citytwin_city::ids::{JunctionId, NodeId};
+use citytwin_city::roads::{Junction, Modes, RoadClass, RoadLink, RoadNetwork, RoadNode};
+use geo::{Coord, LineString, Point};
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SumoError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{line}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+/// A SUMO network as a road network, with each link's SUMO edge id.
+#[derive(Debug)]
+pub struct SumoNet {
+    pub roads: RoadNetwork,
+    pub edge_ids: Vec<String>,
+    link_by_edge: BTreeMap<String, u32>,
+}
+
+#[derive(Default)]
+struct EdgeDraft {
+    id: String,
+    from: String,
+    to: String,
+    class: Option<RoadClass>,
+    shape: Option<LineString<f64>>,
+    lanes: u8,
+    speed_mps: f64,
+    length_m: f64,
+    lane_shape: Option<LineString<f64>>,
+}
+
+fn line_of(bytes: &[u8], offset: u64) -> usize {
+    let end = (offset as usize).min(bytes.len());
+    bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+fn attr(e: &BytesStart, name: &str) -> Result<Option<String>, String> {
+    match e.try_get_attribute(name).map_err(|err| err.to_string())? {
+        Some(a) => a
+            .unescape_value()
+            .map(|v| Some(v.into_owned()))
+            .map_err(|err| err.to_string()),
+        None => Ok(None),
+    }
+}
+
+fn need(e: &BytesStart, name: &str) -> Result<String, String> {
+    let tag = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+    attr(e, name)?.ok_or_else(|| format!("<{tag}> without the `{name}` attribute"))
+}
+
+fn number(value: &str, name: &str) -> Result<f64, String> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("`{name}` = `{value}` is not a number"))
+}
+
+fn shape(value: &str) -> Result<LineString<f64>, String> {
+    value
+        .split_whitespace()
+        .map(|pair| {
+            let (x, y) = pair
+                .split_once(',')
+                .ok_or_else(|| format!("shape point `{pair}` is not x,y"))?;
+            Ok(Coord {
+                x: number(x, "shape x")?,
+                y: number(y, "shape y")?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(LineString::new)
+}
+
+fn allows_cars(lane: &BytesStart) -> Result<bool, String> {
+    let has = |list: &str| {
+        list.split_whitespace()
+            .any(|c| c == "passenger" || c == "all")
+    };
+    if let Some(allow) = attr(lane, "allow")? {
+        return Ok(has(&allow));
+    }
+    Ok(!attr(lane, "disallow")?.is_some_and(|d| has(&d)))
+}
+
+fn class_for(edge: &EdgeDraft) -> RoadClass {
+    edge.class.unwrap_or(match edge.speed_mps * 3.6 {
+        s if s >= 70.0 => RoadClass::Trunk,
+        s if s >= 45.0 => RoadClass::Secondary,
+        _ => RoadClass::Tertiary,
+    })
+}
+
+impl SumoNet {
+    pub fn read(path: &Path) -> Result<SumoNet, SumoError> {
+        let bytes = std::fs::read(path).map_err(|source| SumoError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let invalid = |offset: u64, message: String| SumoError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(&bytes, offset),
+            message,
+        };
+        let mut reader = Reader::from_reader(bytes.as_slice());
+        reader.config_mut().check_end_names = true;
+        let mut buf = Vec::new();
+        let mut junctions: BTreeMap<String, (Point<f64>, bool)> = BTreeMap::new();
+        let mut edges: Vec<EdgeDraft> = Vec::new();
+        let mut in_edge = false;
+        let mut saw_net = false;
+        loop {
+            let pos = reader.buffer_position();
+            let event = reader
+                .read_event_into(&mut buf)
+                .map_err(|e| invalid(pos, e.to_string()))?;
+            let e = match &event {
+                Event::Start(e) | Event::Empty(e) => e,
+                Event::End(e) => {
+                    if e.name().as_ref() == b"edge" {
+                        in_edge = false;
+                    }
+                    continue;
+                }
+                Event::Eof => break,
+                _ => continue,
+            };
+            let fail = |m: String| invalid(pos, m);
+            match e.name().as_ref() {
+                b"net" => saw_net = true,
+                b"edge" => {
+                    let internal = attr(e, "function")
+                        .map_err(fail)?
+                        .is_some_and(|f| f != "normal");
+                    in_edge = !internal && matches!(event, Event::Start(_));
+                    if in_edge {
+                        let class = attr(e, "type")
+                            .map_err(fail)?
+                            .and_then(|t| RoadClass::from_osm(t.trim_start_matches("highway.")));
+                        edges.push(EdgeDraft {
+                            id: need(e, "id").map_err(fail)?,
+                            from: need(e, "from").map_err(fail)?,
+                            to: need(e, "to").map_err(fail)?,
+                            class,
+                            shape: attr(e, "shape")
+                                .map_err(fail)?
+                                .map(|s| shape(&s))
+                                .transpose()
+                                .map_err(fail)?,
+                            ..EdgeDraft::default()
+                        });
+                    }
+                }
+                b"lane" if in_edge => {
+                    let Some(edge) = edges.last_mut() else {
+                        continue;
+                    };
+                    if allows_cars(e).map_err(fail)? {
+                        edge.lanes += 1;
+                        edge.speed_mps = edge
+                            .speed_mps
+                            .max(number(&need(e, "speed").map_err(fail)?, "speed").map_err(fail)?);
+                        edge.length_m = edge.length_m.max(
+                            number(&need(e, "length").map_err(fail)?, "length").map_err(fail)?,
+                        );
+                        if edge.lane_shape.is_none() {
+                            edge.lane_shape =
+                                Some(shape(&need(e, "shape").map_err(fail)?).map_err(fail)?);
+                        }
+                    }
+                }
+                b"junction" => {
+                    let kind = need(e, "type").map_err(fail)?;
+                    if kind != "internal" {
+                        let x = number(&need(e, "x").map_err(fail)?, "x").map_err(fail)?;
+                        let y = number(&need(e, "y").map_err(fail)?, "y").map_err(fail)?;
+                        junctions.insert(
+                            need(e, "id").map_err(fail)?,
+                            (Point::new(x, y), kind == "traffic_light"),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !saw_net {
+            return Err(invalid(0, "not a SUMO network: no <net> element".into()));
+        }
+        Self::assemble(path, junctions, edges)
+    }
+
+    fn assemble(
+        path: &Path,
+        junctions: BTreeMap<String, (Point<f64>, bool)>,
+        edges: Vec<EdgeDraft>,
+    ) -> Result<SumoNet, SumoError> {
+        let mut roads = RoadNetwork::default();
+        let mut node_of = BTreeMap::new();
+        for (i, (id, (point, signals))) in junctions.iter().enumerate() {
+            node_of.insert(id.clone(), NodeId::from_index(i));
+            roads.nodes.push(RoadNode {
+                osm_id: i as i64,
+                point: *point,
+                level: 0,
+                signals: *signals,
+                junction: JunctionId::from_index(i),
+            });
+            roads.junctions.push(Junction {
+                nodes: vec![NodeId::from_index(i)],
+                signals: *signals,
+                centroid: *point,
+            });
+        }
+        let mut edge_ids = Vec::new();
+        let mut link_by_edge = BTreeMap::new();
+        for edge in edges.into_iter().filter(|e| e.lanes > 0) {
+            let end = |id: &str| {
+                node_of.get(id).copied().ok_or_else(|| SumoError::Invalid {
+                    path: path.to_path_buf(),
+                    line: 0,
+                    message: format!("edge {}: junction {id} is not in the network", edge.id),
+                })
+            };
+            let (from, to) = (end(&edge.from)?, end(&edge.to)?);
+            let class = class_for(&edge);
+            let geometry = edge
+                .shape
+                .clone()
+                .or(edge.lane_shape.clone())
+                .filter(|s| s.0.len() >= 2)
+                .unwrap_or_else(|| {
+                    LineString::from(vec![roads.node(from).point.0, roads.node(to).point.0])
+                });
+            link_by_edge.insert(edge.id.clone(), roads.links.len() as u32);
+            roads.links.push(RoadLink {
+                osm_way_id: roads.links.len() as i64,
+                from,
+                to,
+                class,
+                name: Some(edge.id.clone()),
+                lanes: edge.lanes,
+                speed_kmh: (edge.speed_mps * 3.6) as f32,
+                capacity_vph: class.defaults().capacity_per_lane_vph * f32::from(edge.lanes),
+                modes: Modes::CAR,
+                oneway: true,
+                twin: None,
+                internal: false,
+                geometry,
+                length_m: edge.length_m.max(1.0),
+            });
+            edge_ids.push(edge.id);
+        }
+        Ok(SumoNet {
+            roads,
+            edge_ids,
+            link_by_edge,
+        })
+    }
+
+    /// The `<trip id depart from to>` elements of a SUMO trips file, on this network.
+    pub fn read_trips(&self, path: &Path) -> Result<(Vec<TripSpec>, Vec<String>), SumoError> {
+        let bytes = std::fs::read(path).map_err(|source| SumoError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let invalid = |offset: u64, message: String| SumoError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(&bytes, offset),
+            message,
+        };
+        let mut reader = Reader::from_reader(bytes.as_slice());
+        let mut buf = Vec::new();
+        let mut trips = Vec::new();
+        loop {
+            let pos = reader.buffer_position();
+            match reader
+                .read_event_into(&mut buf)
+                .map_err(|e| invalid(pos, e.to_string()))?
+            {
+                Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"trip" => {
+                    let fail = |m: String| invalid(pos, m);
+                    let link = |name: &str| -> Result<u32, SumoError> {
+                        let edge = need(&e, name).map_err(fail)?;
+                        self.link_by_edge.get(&edge).copied().ok_or_else(|| {
+                            fail(format!("{name}=\"{edge}\": not a car edge of the network"))
+                        })
+                    };
+                    let depart =
+                        number(&need(&e, "depart").map_err(fail)?, "depart").map_err(fail)?;
+                    if depart < 0.0 {
+                        return Err(fail(format!("depart {depart}: expected seconds ≥ 0")));
+                    }
+                    let spec = TripSpec {
+                        origin_link: link("from")?,
+                        dest_link: link("to")?,
+                        departure_s: depart as u32,
+                        purpose: Purpose::Other,
+                    };
+                    trips.push((spec, need(&e, "id").map_err(fail)?));
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        trips.sort_by_key(|(t, _)| t.departure_s);
+        Ok(trips.into_iter().unzip())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NET: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<net version="1.20">
+    <location netOffset="0.00,0.00" convBoundary="0,0,200,0" projParameter="!"/>
+    <edge id=":B_0" function="internal"><lane id=":B_0_0" index="0" speed="13.89" length="5.00" shape="100,0 100,0"/></edge>
+    <edge id="AB" from="A" to="B" priority="-1">
+        <lane id="AB_0" index="0" speed="13.89" length="100.00" shape="0,-1.6 100,-1.6"/>
+        <lane id="AB_1" index="1" allow="pedestrian" speed="2.00" length="100.00" shape="0,-4.8 100,-4.8"/>
+    </edge>
+    <edge id="BC" from="B" to="C" priority="-1" type="highway.primary">
+        <lane id="BC_0" index="0" speed="16.67" length="100.00" shape="100,-1.6 200,-1.6"/>
+        <lane id="BC_1" index="1" disallow="bicycle" speed="16.67" length="100.00" shape="100,-4.8 200,-4.8"/>
+    </edge>
+    <junction id="A" type="dead_end" x="0.00" y="0.00"/>
+    <junction id="B" type="traffic_light" x="100.00" y="0.00"/>
+    <junction id="C" type="dead_end" x="200.00" y="0.00"/>
+    <junction id=":B_0_0" type="internal" x="100.00" y="0.00"/>
+</net>
+"#;
+
+    fn scratch(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("citytwin-sumo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn reads_edges_lanes_signals_and_trips() {
+        let net = SumoNet::read(&scratch("n.net.xml", NET)).unwrap();
+        assert_eq!(net.roads.nodes.len(), 3);
+        assert_eq!(net.edge_ids, ["AB", "BC"]);
+        let (ab, bc) = (&net.roads.links[0], &net.roads.links[1]);
+        assert_eq!((ab.lanes, bc.lanes), (1, 2));
+        assert_eq!(bc.class, RoadClass::Primary);
+        assert_eq!(bc.capacity_vph, 3000.0);
+        assert!((ab.speed_kmh - 50.0).abs() < 0.01);
+        assert!(net.roads.junctions[1].signals);
+        let trips = r#"<routes><trip id="t1" depart="7.50" from="AB" to="BC"/><trip id="t0" depart="3" from="AB" to="AB"/></routes>"#;
+        let (specs, ids) = net.read_trips(&scratch("t.xml", trips)).unwrap();
+        assert_eq!(ids, ["t0", "t1"]);
+        assert_eq!(
+            (
+                specs[1].origin_link,
+                specs[1].dest_link,
+                specs[1].departure_s
+            ),
+            (0, 1, 7)
+        );
+        let bad = r#"<routes>
+<trip id="t1" depart="0" from="AB" to="XY"/></routes>"#;
+        let e = net
+            .read_trips(&scratch("bad.xml", bad))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("bad.xml:2: to=\"XY\": not a car edge of the network"),
+            "{e}"
+        );
+    }
+}

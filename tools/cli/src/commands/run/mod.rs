@@ -1,0 +1,286 @@
+//! `citytwin run`: a headless simulated day (or window) of a scene, with its reports.
+
+mod demand;
+mod reports;
+
+use crate::{interrupt, progress};
+use anyhow::{Context, Result, bail};
+use citytwin_city::City;
+use citytwin_city::roads::RoadNetwork;
+use citytwin_city::scene::Scene;
+use citytwin_sim::{World, WorldOptions};
+use citytwin_traffic::demand::ZoneKind;
+use citytwin_traffic::dynamic::EquilibriumOptions;
+use citytwin_traffic::sumo::SumoNet;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Simulate a day of the city headless, much faster than real time, and write its reports.
+///
+/// Demand is the scene's synthetic day (--trips), an OD matrix (--od), or a trip list
+/// (--trip-list). With --iterations N the day is repeated and a share of trips re-planned
+/// each time until travel times settle (dynamic user equilibrium); the relative gap is printed
+/// per day and written to iterations.csv.
+///
+/// Writes into the output folder: summary.json (traffic.*, demand.* and run.* figures),
+/// link_bins.csv (per link and 15-minute bin: flow, mean speed, density), trips.csv (every
+/// trip with its departure, arrival, length and delay) and traffic.gpkg (the link layer with
+/// the day's aggregates, and one feature per link and bin with start/end timestamps for
+/// QGIS's temporal controller). Same inputs, options and seed ⇒ byte-identical CSV and JSON
+/// files, except run.wall_seconds. Ctrl-C stops at the next simulated minute and writes what
+/// was simulated so far.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scene file, e.g. scenes/chengdu/scene.ron (its bundle must exist: `citytwin import --scene`)
+    #[arg(required_unless_present = "sumo_net")]
+    scene: Option<PathBuf>,
+    /// Run on an Eclipse SUMO network (.net.xml) instead of a scene (with --sumo-trips)
+    #[arg(long, conflicts_with = "scene", requires = "sumo_trips")]
+    sumo_net: Option<PathBuf>,
+    /// SUMO trips file (<trip id depart from to>, as randomTrips.py writes) for --sumo-net
+    #[arg(long, requires = "sumo_net")]
+    sumo_trips: Option<PathBuf>,
+    /// Random seed: demand and driver choices
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Start of the simulated window (HH:MM)
+    #[arg(long, default_value = "00:00", value_parser = parse_clock)]
+    from: u32,
+    /// End of the simulated window (HH:MM, 24:00 for the whole day)
+    #[arg(long, default_value = "24:00", value_parser = parse_clock)]
+    to: u32,
+    /// Car trips in the synthetic day (when neither --od nor --trip-list is given)
+    #[arg(long, default_value_t = 100_000)]
+    trips: u32,
+    /// OD matrix between zones: TNTP `*_trips.tntp` (zones by number) or CSV origin,destination,trips
+    #[arg(long, conflicts_with = "trip_list")]
+    od: Option<PathBuf>,
+    /// What the OD matrix's zones are
+    #[arg(long, value_enum, default_value_t = Zones::Districts, requires = "od")]
+    zones: Zones,
+    /// Multiply every OD entry by this factor
+    #[arg(long, default_value_t = 1.0, requires = "od")]
+    od_scale: f64,
+    /// Departure-time profile for the OD matrix: CSV hour,share (default: a typical weekday)
+    #[arg(long, requires = "od")]
+    profile: Option<PathBuf>,
+    /// Trip list CSV: id,depart,from_lon,from_lat,to_lon,to_lat (or from_node,to_node: OSM node ids)
+    #[arg(long)]
+    trip_list: Option<PathBuf>,
+    /// Share of drivers who re-route en route every 10 minutes (0..=1)
+    #[arg(long, default_value_t = 0.1)]
+    reroute_share: f64,
+    /// Seconds a car may wait at the head of a link for room downstream before it is moved on
+    /// anyway (the gridlock rule, as MATSim's stuck time and SUMO's time-to-teleport)
+    #[arg(long, default_value_t = 300)]
+    stuck_time: u32,
+    /// Simulated days for the dynamic equilibrium (1 = a single day)
+    #[arg(long, default_value_t = 1)]
+    iterations: u32,
+    /// Share of trips that switch to their best route after each day (with --iterations)
+    #[arg(long, default_value_t = 0.1)]
+    replan_share: f64,
+    /// Calendar date of the simulated day, for the GeoPackage's timestamps (YYYY-MM-DD)
+    #[arg(long, default_value = "2025-01-06", value_parser = parse_date)]
+    date: String,
+    /// Output folder
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Zones {
+    /// The city's districts (TNTP zone k = the k-th district that `citytwin info` lists)
+    Districts,
+    /// The city's grid cells (TNTP zone k = the k-th cell row by row from the south-west)
+    Grid,
+}
+
+impl From<Zones> for ZoneKind {
+    fn from(z: Zones) -> ZoneKind {
+        match z {
+            Zones::Districts => ZoneKind::Districts,
+            Zones::Grid => ZoneKind::Grid,
+        }
+    }
+}
+
+fn parse_clock(value: &str) -> Result<u32, String> {
+    let parse = || -> Option<u32> {
+        let (h, m) = value.split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 3600 + m * 60)
+    };
+    parse().ok_or_else(|| format!("expected a time of day HH:MM (00:00 to 24:00), found {value:?}"))
+}
+
+fn parse_date(value: &str) -> Result<String, String> {
+    let parts: Vec<&str> = value.split('-').collect();
+    let ok = matches!(parts.as_slice(), [y, m, d]
+        if y.len() == 4 && y.parse::<u32>().is_ok()
+        && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)) && m.len() == 2
+        && d.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d)) && d.len() == 2);
+    ok.then(|| value.to_string())
+        .ok_or_else(|| format!("expected a date YYYY-MM-DD, found {value:?}"))
+}
+
+pub fn clock(t: u32) -> String {
+    format!("{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
+}
+
+fn check_share(name: &str, value: f64) -> Result<()> {
+    if !(0.0..=1.0).contains(&value) {
+        bail!("{name} {value}: expected a share between 0 and 1");
+    }
+    Ok(())
+}
+
+/// Where a run happens: a city bundle, or a SUMO network for comparisons with SUMO.
+#[derive(Debug)]
+pub enum Network {
+    City(Box<City>),
+    Sumo(SumoNet),
+}
+
+impl Network {
+    pub fn roads(&self) -> &RoadNetwork {
+        match self {
+            Network::City(city) => city.roads(),
+            Network::Sumo(net) => &net.roads,
+        }
+    }
+}
+
+fn load(args: &RunArgs) -> Result<(Network, demand::Demand)> {
+    if let (Some(net), Some(trips)) = (&args.sumo_net, &args.sumo_trips) {
+        let net = SumoNet::read(net)?;
+        let (trips_list, ids) = net.read_trips(trips)?;
+        let demand = demand::Demand {
+            source: "sumo_trips",
+            file: Some(trips.display().to_string()),
+            trips: trips_list,
+            ids: Some(ids),
+        };
+        return Ok((Network::Sumo(net), demand));
+    }
+    let scene_path = args
+        .scene
+        .as_deref()
+        .context("a scene file or --sumo-net is required")?;
+    let scene = Scene::load(scene_path)?;
+    if !scene.bundle.exists() {
+        bail!(
+            "{}: no city bundle; run `citytwin import --scene {}` first",
+            scene.bundle.display(),
+            scene_path.display()
+        );
+    }
+    let city = City::load(&scene.bundle)?;
+    let demand = demand::build(args, &city)?;
+    Ok((Network::City(Box::new(city)), demand))
+}
+
+pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
+    check_share("--reroute-share", args.reroute_share)?;
+    check_share("--replan-share", args.replan_share)?;
+    if !(args.od_scale >= 0.0 && args.od_scale.is_finite()) {
+        bail!("--od-scale {}: expected a factor ≥ 0", args.od_scale);
+    }
+    if args.from >= args.to {
+        bail!(
+            "--from {} is not before --to {}",
+            clock(args.from),
+            clock(args.to)
+        );
+    }
+    let started = Instant::now();
+    let (network, mut demand) = load(&args)?;
+    demand.keep_window(args.from, args.to);
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("creating {}", args.output.display()))?;
+    let mut options = WorldOptions {
+        seed: args.seed,
+        from_s: args.from,
+        to_s: args.to,
+        ..WorldOptions::default()
+    };
+    options.traffic.reroute_share = args.reroute_share;
+    options.traffic.stuck_time_s = args.stuck_time.max(1);
+    let mut world = World::new(network.roads(), demand.trips.clone(), options)?;
+    interrupt::install();
+    let bar = progress::steps(u64::from(args.to - args.from), quiet);
+    let sim_started = Instant::now();
+    let mut keep_going = |w: &World| {
+        let simulated = w.now_s() - args.from;
+        bar.set_position(u64::from(simulated));
+        let wall = sim_started.elapsed().as_secs_f64().max(1e-3);
+        let c = w.traffic.counts();
+        bar.set_message(format!(
+            "{}  {:.0}× real time  {} cars on the road",
+            clock(w.now_s()),
+            f64::from(simulated) / wall,
+            c.on_links + c.waiting
+        ));
+        !interrupt::requested()
+    };
+    let days = if args.iterations > 1 {
+        let eq = EquilibriumOptions {
+            iterations: args.iterations,
+            replan_share: args.replan_share,
+        };
+        world.run_equilibrium(&eq, &mut keep_going, &mut |day| {
+            let line = format!(
+                "day {:>3}: relative gap {:.5}  mean travel time {:.0} s  {} trips done  {} re-planned",
+                day.iteration,
+                day.relative_gap,
+                day.mean_travel_time_s,
+                day.trips_completed,
+                day.replanned
+            );
+            // the day lines are the run's record: printed even when the bar is hidden
+            if bar.is_hidden() {
+                if !quiet {
+                    eprintln!("{line}");
+                }
+            } else {
+                bar.println(line);
+            }
+            bar.set_position(0);
+        })
+    } else {
+        world.run(&mut keep_going);
+        Vec::new()
+    };
+    bar.finish_and_clear();
+    let interrupted = interrupt::requested();
+    let s = world.traffic.summary();
+    let run = reports::RunFacts {
+        wall_s: started.elapsed().as_secs_f64(),
+        interrupted,
+        days: &days,
+    };
+    reports::write_all(&args, &network, &world, &demand, &s, &run)?;
+    if !quiet {
+        eprintln!(
+            "{} {} → {} in {:.1} s: {} of {} trips completed, {:.0} veh·km, mean speed {:.1} km/h, mean delay {:.0} s, congestion index {:.2}, {} stuck moves → {}",
+            if interrupted {
+                "interrupted:"
+            } else {
+                "simulated"
+            },
+            clock(args.from),
+            clock(world.now_s()),
+            started.elapsed().as_secs_f64(),
+            s.trips_completed,
+            s.trips,
+            s.vkt_km,
+            s.mean_speed_kmh,
+            s.mean_delay_s,
+            s.congestion_index,
+            s.stuck_moves,
+            args.output.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! What a run writes: summary.json, link_bins.csv, trips.csv, iterations.csv, traffic.gpkg.
+
+use super::demand::Demand;
+use super::{Network, RunArgs, clock};
+use anyhow::{Context, Result};
+use citytwin_city::roads::RoadNetwork;
+use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
+use citytwin_sim::World;
+use citytwin_traffic::dynamic::{IterationReport, TrafficSummary};
+use geo::Geometry;
+use std::fmt::Write as _;
+use std::path::Path;
+
+#[derive(Debug)]
+pub struct RunFacts<'a> {
+    pub wall_s: f64,
+    pub interrupted: bool,
+    pub days: &'a [IterationReport],
+}
+
+pub fn write_all(
+    args: &RunArgs,
+    network: &Network,
+    world: &World,
+    demand: &Demand,
+    traffic: &TrafficSummary,
+    run: &RunFacts,
+) -> Result<()> {
+    let mut traffic_json = serde_json::to_value(traffic)?;
+    if let (Some(last), Some(map)) = (run.days.last(), traffic_json.as_object_mut()) {
+        map.insert("equilibrium_days".into(), run.days.len().into());
+        map.insert("equilibrium_gap".into(), last.relative_gap.into());
+    }
+    let summary = serde_json::json!({
+        "traffic": traffic_json,
+        "demand": {
+            "source": demand.source,
+            "file": demand.file,
+            "trips": demand.trips.len(),
+        },
+        "run": {
+            "scene": args.scene.as_ref().or(args.sumo_net.as_ref()).map(|p| p.display().to_string()),
+            "seed": args.seed,
+            "from_s": args.from,
+            "to_s": world.now_s(),
+            "sim_seconds": world.now_s() - args.from,
+            "wall_seconds": run.wall_s,
+            "interrupted": run.interrupted,
+            "model_bytes": world.traffic.memory_bytes(),
+            "model_bytes_per_trip": world.traffic.memory_bytes() / world.traffic.trips().len().max(1),
+        },
+    });
+    write(
+        &args.output.join("summary.json"),
+        &(serde_json::to_string_pretty(&summary)? + "\n"),
+    )?;
+    let roads = network.roads();
+    write(
+        &args.output.join("link_bins.csv"),
+        &link_bins_csv(roads, world),
+    )?;
+    write(&args.output.join("trips.csv"), &trips_csv(world, demand))?;
+    if !run.days.is_empty() {
+        write(
+            &args.output.join("iterations.csv"),
+            &iterations_csv(run.days),
+        )?;
+    }
+    match network {
+        Network::City(city) => links_gpkg(
+            &args.output.join("traffic.gpkg"),
+            roads,
+            &city.bundle.meta.crs.wkt,
+            world,
+            &args.date,
+        ),
+        // SUMO's local coordinates have no CRS to put in a GeoPackage
+        Network::Sumo(_) => Ok(()),
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+fn link_bins_csv(roads: &RoadNetwork, world: &World) -> String {
+    let stats = &world.traffic.stats;
+    let mut out =
+        String::from("bin_start,link,osm_way_id,flow_vph,mean_speed_kmh,density_veh_km\n");
+    for (b, bins) in stats.bins.iter().enumerate() {
+        let start = clock(b as u32 * stats.bin_s);
+        for (l, bin) in bins.iter().enumerate().filter(|(_, b)| !b.is_empty()) {
+            let link = &roads.links[l];
+            let _ = writeln!(
+                out,
+                "{start},{l},{},{:.1},{:.2},{:.3}",
+                link.osm_way_id,
+                bin.flow_vph(stats.bin_s),
+                bin.mean_speed_kmh(link.length_m),
+                bin.density_veh_km(link.length_m, stats.bin_s)
+            );
+        }
+    }
+    out
+}
+
+fn trips_csv(world: &World, demand: &Demand) -> String {
+    let mut out = String::from(
+        "id,purpose,origin_link,destination_link,departure,arrival,status,length_m,travel_time_s,delay_s,reroutes\n",
+    );
+    let traffic = &world.traffic;
+    for (i, (spec, record)) in traffic.trips().iter().zip(&traffic.records).enumerate() {
+        let (arrival, travel, delay) = match record.arrival_s {
+            Some(a) => (
+                clock(a),
+                (a - spec.departure_s).to_string(),
+                record.delay_s(spec).unwrap_or(0).to_string(),
+            ),
+            None => (String::new(), String::new(), String::new()),
+        };
+        let id = demand
+            .ids
+            .as_ref()
+            .and_then(|ids| ids.get(i).cloned())
+            .unwrap_or_else(|| i.to_string());
+        let _ = writeln!(
+            out,
+            "{id},{},{},{},{},{arrival},{},{:.1},{travel},{delay},{}",
+            spec.purpose.as_str(),
+            spec.origin_link,
+            spec.dest_link,
+            clock(spec.departure_s),
+            record.status.as_str(),
+            record.length_m,
+            record.reroutes
+        );
+    }
+    out
+}
+
+fn iterations_csv(days: &[IterationReport]) -> String {
+    let mut out = String::from("day,relative_gap,mean_travel_time_s,trips_completed,replanned\n");
+    for d in days {
+        let _ = writeln!(
+            out,
+            "{},{:.6},{:.1},{},{}",
+            d.iteration, d.relative_gap, d.mean_travel_time_s, d.trips_completed, d.replanned
+        );
+    }
+    out
+}
+
+/// The car links with the day's aggregates (`link_day`), and one feature per link and bin
+/// that carried traffic (`link_bins`) with `bin_start`/`bin_end` timestamps, so QGIS's
+/// temporal controller can play the day ("separate fields for start and end date/time").
+fn links_gpkg(
+    path: &Path,
+    roads: &RoadNetwork,
+    crs_wkt: &str,
+    world: &World,
+    date: &str,
+) -> Result<()> {
+    use FieldType::*;
+    let stats = &world.traffic.stats;
+    let mut gpkg = GpkgWriter::create(path, crs_wkt)?;
+    let fields = [
+        ("link", OFTInteger64),
+        ("osm_way_id", OFTInteger64),
+        ("class", OFTString),
+        ("name", OFTString),
+        ("vehicles", OFTInteger64),
+        ("mean_speed_kmh", OFTReal),
+        ("speed_ratio", OFTReal),
+        ("vehicle_hours", OFTReal),
+        ("peak_density_veh_km", OFTReal),
+    ];
+    let day = roads.links.iter().enumerate().filter_map(|(l, link)| {
+        world.traffic.net.link(l as u32)?;
+        let (mut exits, mut travel, mut vehicle_s, mut peak) = (0u64, 0.0, 0.0, 0.0f64);
+        for bins in &stats.bins {
+            let b = &bins[l];
+            exits += u64::from(b.exits);
+            travel += b.travel_s;
+            vehicle_s += b.vehicle_s;
+            peak = peak.max(b.density_veh_km(link.length_m, stats.bin_s));
+        }
+        let speed = if exits > 0 {
+            link.length_m / (travel / exits as f64).max(1.0) * 3.6
+        } else {
+            0.0
+        };
+        Some((
+            Geometry::LineString(link.geometry.clone()),
+            vec![
+                Value::Int(l as i64),
+                Value::Int(link.osm_way_id),
+                Value::Text(link.class.as_osm()),
+                link.name.as_deref().map_or(Value::Null, Value::Text),
+                Value::Int(exits as i64),
+                Value::Real(speed),
+                Value::Real(speed / f64::from(link.speed_kmh).max(1.0)),
+                Value::Real(vehicle_s / 3600.0),
+                Value::Real(peak),
+            ],
+        ))
+    });
+    gpkg.layer("link_day", &fields, GeometryType::wkbLineString, day)?;
+    let fields = [
+        ("link", OFTInteger64),
+        ("bin_start", OFTDateTime),
+        ("bin_end", OFTDateTime),
+        ("flow_vph", OFTReal),
+        ("mean_speed_kmh", OFTReal),
+        ("speed_ratio", OFTReal),
+        ("density_veh_km", OFTReal),
+    ];
+    let stamps: Vec<String> = (0..=stats.bins.len() as u32)
+        .map(|b| timestamp(date, b * stats.bin_s))
+        .collect();
+    let bins = stats.bins.iter().enumerate().flat_map(|(b, bins)| {
+        let (start, end) = (stamps[b].as_str(), stamps[b + 1].as_str());
+        bins.iter()
+            .enumerate()
+            .filter(|(_, bin)| !bin.is_empty())
+            .map(move |(l, bin)| {
+                let link = &roads.links[l];
+                let speed = bin.mean_speed_kmh(link.length_m);
+                (
+                    Geometry::LineString(link.geometry.clone()),
+                    vec![
+                        Value::Int(l as i64),
+                        Value::Text(start),
+                        Value::Text(end),
+                        Value::Real(bin.flow_vph(stats.bin_s)),
+                        Value::Real(speed),
+                        Value::Real(speed / f64::from(link.speed_kmh).max(1.0)),
+                        Value::Real(bin.density_veh_km(link.length_m, stats.bin_s)),
+                    ],
+                )
+            })
+    });
+    gpkg.layer("link_bins", &fields, GeometryType::wkbLineString, bins)?;
+    gpkg.finish()?;
+    Ok(())
+}
+
+/// `date` + seconds after its midnight, as GDAL parses it. The day's last bin ends at
+/// 23:59:59 of the same date (no calendar arithmetic for a nominal date).
+fn timestamp(date: &str, t: u32) -> String {
+    if t >= 86_400 {
+        return format!("{date}T23:59:59");
+    }
+    format!("{date}T{}", clock(t))
+}
