@@ -1,0 +1,154 @@
+//! What changes a car's way: link events (closures, lane changes), refreshed travel times,
+//! en-route re-routing, and the gridlock rule's teleport.
+
+use super::TrafficSim;
+
+impl TrafficSim {
+    pub(super) fn apply_events(&mut self, now: u32) {
+        while let Some(e) = self.events.get(self.next_event).filter(|e| e.at_s <= now) {
+            let e = e.clone();
+            self.next_event += 1;
+            let Some(link) = self.net.link(e.link).cloned() else {
+                continue;
+            };
+            let lanes = e.lanes.unwrap_or(link.lanes);
+            let state = &mut self.links[e.link as usize];
+            state.lanes_open = lanes;
+            let share = f64::from(lanes) / f64::from(link.lanes);
+            state.capacity_vps = link.capacity_vps * share;
+            state.storage =
+                ((f64::from(link.storage) * share).floor() as u32).max(u32::from(lanes > 0));
+            let closed = lanes == 0;
+            self.travel_time[e.link as usize] = if closed {
+                f64::INFINITY
+            } else {
+                self.free_flow[e.link as usize]
+            };
+            if closed {
+                self.reroute_around(e.link);
+            }
+        }
+    }
+
+    pub(super) fn refresh_travel_times(&mut self) {
+        let now = self.now;
+        for l in 0..self.links.len() {
+            let free = self.free_flow[l];
+            if !free.is_finite() || self.links[l].lanes_open == 0 {
+                continue;
+            }
+            // cars already queued at the head: the time to discharge them
+            let queued = self.vehicles_ready(l as u32, now) as f64;
+            let state = &mut self.links[l];
+            let observed = if state.recent_n > 0 {
+                state.recent_s / f64::from(state.recent_n)
+            } else {
+                free
+            };
+            let discharge = if state.capacity_vps > 0.0 {
+                free + queued / state.capacity_vps
+            } else {
+                f64::INFINITY
+            };
+            self.travel_time[l] = free.max(observed).max(discharge);
+            state.recent_s = 0.0;
+            state.recent_n = 0;
+        }
+    }
+
+    /// Cars at the head of link `l` whose free-flow time has passed (FIFO: a prefix).
+    pub(super) fn vehicles_ready(&self, l: u32, now: u32) -> usize {
+        self.links[l as usize]
+            .queue
+            .iter()
+            .take_while(|&&v| {
+                self.vehicles[v as usize]
+                    .as_ref()
+                    .is_some_and(|v| v.ready_at <= now)
+            })
+            .count()
+    }
+
+    pub(super) fn reroute_adaptive(&mut self) {
+        for v in 0..self.vehicles.len() {
+            let adaptive = self.vehicles[v]
+                .as_ref()
+                .is_some_and(|veh| self.adaptive[veh.trip as usize]);
+            if adaptive {
+                self.reroute(v as u32);
+            }
+        }
+    }
+
+    /// Re-routes every car whose remaining route uses `closed`.
+    pub(super) fn reroute_around(&mut self, closed: u32) {
+        for v in 0..self.vehicles.len() {
+            let uses = self.vehicles[v]
+                .as_ref()
+                .is_some_and(|veh| veh.route[veh.at as usize + 1..].contains(&closed));
+            if uses {
+                self.reroute(v as u32);
+            }
+        }
+    }
+
+    /// New route from the car's current link to its destination; keeps the old one if none.
+    pub(super) fn reroute(&mut self, v: u32) {
+        let Some(veh) = self.vehicles[v as usize].as_mut() else {
+            return;
+        };
+        let current = veh.route[veh.at as usize];
+        let dest = *veh.route.last().unwrap_or(&current);
+        let mut route = std::mem::take(&mut self.scratch);
+        let found = self
+            .router
+            .route(&self.net, &self.travel_time, current, dest, &mut route);
+        if found.is_some() && route[..] != veh.route[veh.at as usize..] {
+            veh.route.truncate(veh.at as usize);
+            veh.route.extend_from_slice(&route);
+            self.records[veh.trip as usize].reroutes += 1;
+            self.reroutes += 1;
+        }
+        self.scratch = route;
+    }
+
+    /// The gridlock rule: a stuck car leaves its link and lands on the first link further
+    /// along its route with room (or arrives, if none has), after the free-flow time of the
+    /// links it skipped — SUMO's teleport. Moving it into the full next link instead (MATSim)
+    /// only feeds a jammed cycle of links.
+    pub(super) fn teleport(&mut self, v: u32, l: u32, now: u32) {
+        self.leave_link(v, l, now, true);
+        let Some(veh) = self.vehicles[v as usize].as_ref() else {
+            return;
+        };
+        let (trip, from) = (veh.trip as usize, veh.at as usize + 1);
+        let landing = veh.route[from..].iter().position(|&m| {
+            let state = &self.links[m as usize];
+            state.lanes_open > 0 && state.queue.len() < state.storage as usize
+        });
+        let skipped_to = landing.map_or(veh.route.len(), |k| from + k);
+        let mut skipped_s = 0;
+        for &m in &veh.route[from..skipped_to] {
+            if let Some(q) = self.net.link(m) {
+                let record = &mut self.records[trip];
+                record.length_m += q.length_m;
+                record.free_flow_s += q.free_flow_s;
+                self.vkt_m += q.length_m;
+                skipped_s += q.free_flow_s;
+            }
+        }
+        match landing {
+            Some(_) => {
+                let m = veh.route[skipped_to];
+                if let Some(veh) = self.vehicles[v as usize].as_mut() {
+                    veh.at = skipped_to as u32;
+                }
+                self.enter_link(v, m, now);
+                if let Some(veh) = self.vehicles[v as usize].as_mut() {
+                    veh.ready_at += skipped_s;
+                }
+            }
+            None => self.arrive(v, now + skipped_s),
+        }
+    }
+}
