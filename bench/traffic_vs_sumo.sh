@@ -76,8 +76,8 @@ ratio() { # name
 import json, sys, xml.etree.ElementTree as ET
 work, name = sys.argv[1], sys.argv[2]
 s = json.load(open(f"{work}/{name}.citytwin/summary.json"))
-trip = ET.parse(f"{work}/{name}.meso.stats.xml").getroot().find("vehicleTripStatistics")
-perf = ET.parse(f"{work}/{name}.meso.stats.xml").getroot().find("performance")
+stats = ET.parse(f"{work}/{name}.meso.stats.xml").getroot()
+trip, perf = stats.find("vehicleTripStatistics"), stats.find("performance")
 sumo_wall = float(perf.get("clockDuration")) if perf is not None else float("nan")
 tt = s["traffic"]["mean_travel_time_s"] / float(trip.get("duration"))
 print(f"{name:5s} citytwin vs SUMO meso: mean travel time ratio {tt:.3f}; "

@@ -51,3 +51,22 @@ pub fn import(osm: &Path, dir: &Path, name: &str) -> PathBuf {
     ]);
     bundle
 }
+
+/// A scene for the demo city whose bundle is imported into `dir`.
+pub fn demo_scene(dir: &Path) -> PathBuf {
+    let scene = dir.join("scene.ron");
+    std::fs::write(
+        &scene,
+        format!(
+            "(name: \"test\", osm: {DEMO_OSM:?}, bundle: \"city.ctb\", crs: Some(\"EPSG:32648\"), grid_prefix: \"510100\")"
+        ),
+    )
+    .unwrap();
+    ok(&["-q", "import", "--scene", scene.to_str().unwrap()]);
+    scene
+}
+
+/// A run's summary.json.
+pub fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}

@@ -7,24 +7,7 @@ mod common;
 
 use common::*;
 use gdal::vector::{LayerAccess, OGRFieldType};
-use std::path::{Path, PathBuf};
-
-fn demo_scene(dir: &Path) -> PathBuf {
-    let scene = dir.join("scene.ron");
-    std::fs::write(
-        &scene,
-        format!(
-            "(name: \"test\", osm: {DEMO_OSM:?}, bundle: \"city.ctb\", crs: Some(\"EPSG:32648\"), grid_prefix: \"510100\")"
-        ),
-    )
-    .unwrap();
-    ok(&["-q", "import", "--scene", scene.to_str().unwrap()]);
-    scene
-}
-
-fn summary(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
-}
+use std::path::Path;
 
 /// The first node of the first primary road in the OSM file: an end of a way, so a node of
 /// the road graph.

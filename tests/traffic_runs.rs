@@ -6,22 +6,7 @@
 mod common;
 
 use common::*;
-use std::path::{Path, PathBuf};
-
-/// A scene for the demo city whose bundle lives in the test's scratch folder.
-fn demo_scene(dir: &Path) -> PathBuf {
-    let scene = dir.join("scene.ron");
-    std::fs::write(
-        &scene,
-        format!(
-            "(name: \"test\", osm: {:?}, bundle: \"city.ctb\", crs: Some(\"EPSG:32648\"), grid_prefix: \"510100\")",
-            DEMO_OSM
-        ),
-    )
-    .unwrap();
-    ok(&["-q", "import", "--scene", scene.to_str().unwrap()]);
-    scene
-}
+use std::path::Path;
 
 fn run(scene: &Path, out: &Path, seed: &str) {
     ok(&[
@@ -39,10 +24,6 @@ fn run(scene: &Path, out: &Path, seed: &str) {
         "-o",
         out.to_str().unwrap(),
     ]);
-}
-
-fn summary(dir: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
 }
 
 #[test]

@@ -56,9 +56,29 @@ struct EdgeDraft {
     lane_shape: Option<LineString<f64>>,
 }
 
-fn line_of(bytes: &[u8], offset: u64) -> usize {
-    let end = (offset as usize).min(bytes.len());
-    bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+/// A SUMO XML file in memory, whose errors name its path and line.
+struct XmlFile<'p> {
+    path: &'p Path,
+    bytes: Vec<u8>,
+}
+
+impl<'p> XmlFile<'p> {
+    fn read(path: &'p Path) -> Result<Self, SumoError> {
+        let bytes = std::fs::read(path).map_err(|source| SumoError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(XmlFile { path, bytes })
+    }
+
+    fn invalid(&self, offset: u64, message: String) -> SumoError {
+        let end = (offset as usize).min(self.bytes.len());
+        SumoError::Invalid {
+            path: self.path.to_path_buf(),
+            line: self.bytes[..end].iter().filter(|b| **b == b'\n').count() + 1,
+            message,
+        }
+    }
 }
 
 fn attr(e: &BytesStart, name: &str) -> Result<Option<String>, String> {
@@ -122,16 +142,9 @@ fn class_for(edge: &EdgeDraft) -> RoadClass {
 
 impl SumoNet {
     pub fn read(path: &Path) -> Result<SumoNet, SumoError> {
-        let bytes = std::fs::read(path).map_err(|source| SumoError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let invalid = |offset: u64, message: String| SumoError::Invalid {
-            path: path.to_path_buf(),
-            line: line_of(&bytes, offset),
-            message,
-        };
-        let mut reader = Reader::from_reader(bytes.as_slice());
+        let file = XmlFile::read(path)?;
+        let invalid = |offset: u64, message: String| file.invalid(offset, message);
+        let mut reader = Reader::from_reader(file.bytes.as_slice());
         reader.config_mut().check_end_names = true;
         let mut buf = Vec::new();
         let mut junctions: BTreeMap<String, (Point<f64>, bool)> = BTreeMap::new();
@@ -228,6 +241,7 @@ impl SumoNet {
         for (i, (id, (point, signals))) in junctions.iter().enumerate() {
             node_of.insert(id.clone(), NodeId::from_index(i));
             roads.nodes.push(RoadNode {
+                // SUMO ids are strings: the node's index stands in for an OSM id
                 osm_id: i as i64,
                 point: *point,
                 level: 0,
@@ -262,6 +276,7 @@ impl SumoNet {
                 });
             link_by_edge.insert(edge.id.clone(), roads.links.len() as u32);
             roads.links.push(RoadLink {
+                // the SUMO edge id is in `edge_ids` and `name`
                 osm_way_id: roads.links.len() as i64,
                 from,
                 to,
@@ -288,16 +303,9 @@ impl SumoNet {
 
     /// The `<trip id depart from to>` elements of a SUMO trips file, on this network.
     pub fn read_trips(&self, path: &Path) -> Result<(Vec<TripSpec>, Vec<String>), SumoError> {
-        let bytes = std::fs::read(path).map_err(|source| SumoError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let invalid = |offset: u64, message: String| SumoError::Invalid {
-            path: path.to_path_buf(),
-            line: line_of(&bytes, offset),
-            message,
-        };
-        let mut reader = Reader::from_reader(bytes.as_slice());
+        let file = XmlFile::read(path)?;
+        let invalid = |offset: u64, message: String| file.invalid(offset, message);
+        let mut reader = Reader::from_reader(file.bytes.as_slice());
         let mut buf = Vec::new();
         let mut trips = Vec::new();
         loop {

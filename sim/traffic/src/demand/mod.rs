@@ -27,6 +27,8 @@ pub enum DemandError {
     NoHomes,
     #[error("the city has no car links to put trips on")]
     NoRoads,
+    #[error(transparent)]
+    Tntp(#[from] crate::tntp::TntpError),
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

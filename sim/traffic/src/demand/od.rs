@@ -54,8 +54,7 @@ impl OdMatrix {
     pub fn read(path: &Path) -> Result<OdMatrix, DemandError> {
         let is_tntp = path.extension().is_some_and(|e| e == "tntp");
         let entries = if is_tntp {
-            let trips =
-                tntp::read_trips(path).map_err(|e| DemandError::parse(path, 0, e.to_string()))?;
+            let trips = tntp::read_trips(path)?;
             trips
                 .od
                 .into_iter()

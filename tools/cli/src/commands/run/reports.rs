@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use citytwin_city::roads::RoadNetwork;
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::World;
-use citytwin_traffic::dynamic::{IterationReport, TrafficSummary};
+use citytwin_traffic::dynamic::{IterationReport, LinkBin, TrafficSummary};
 use geo::Geometry;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -31,6 +31,7 @@ pub fn write_all(
         map.insert("equilibrium_days".into(), run.days.len().into());
         map.insert("equilibrium_gap".into(), last.relative_gap.into());
     }
+    let model_bytes = world.traffic.memory_bytes();
     let summary = serde_json::json!({
         "traffic": traffic_json,
         "demand": {
@@ -46,8 +47,8 @@ pub fn write_all(
             "sim_seconds": world.now_s() - args.from,
             "wall_seconds": run.wall_s,
             "interrupted": run.interrupted,
-            "model_bytes": world.traffic.memory_bytes(),
-            "model_bytes_per_trip": world.traffic.memory_bytes() / world.traffic.trips().len().max(1),
+            "model_bytes": model_bytes,
+            "model_bytes_per_trip": model_bytes / world.traffic.trips().len().max(1),
         },
     });
     write(
@@ -176,19 +177,16 @@ fn links_gpkg(
     ];
     let day = roads.links.iter().enumerate().filter_map(|(l, link)| {
         world.traffic.net.link(l as u32)?;
-        let (mut exits, mut travel, mut vehicle_s, mut peak) = (0u64, 0.0, 0.0, 0.0f64);
+        let mut total = LinkBin::default();
+        let mut peak = 0.0f64;
         for bins in &stats.bins {
             let b = &bins[l];
-            exits += u64::from(b.exits);
-            travel += b.travel_s;
-            vehicle_s += b.vehicle_s;
+            total.exits += b.exits;
+            total.travel_s += b.travel_s;
+            total.vehicle_s += b.vehicle_s;
             peak = peak.max(b.density_veh_km(link.length_m, stats.bin_s));
         }
-        let speed = if exits > 0 {
-            link.length_m / (travel / exits as f64).max(1.0) * 3.6
-        } else {
-            0.0
-        };
+        let speed = total.mean_speed_kmh(link.length_m);
         Some((
             Geometry::LineString(link.geometry.clone()),
             vec![
@@ -196,10 +194,10 @@ fn links_gpkg(
                 Value::Int(link.osm_way_id),
                 Value::Text(link.class.as_osm()),
                 link.name.as_deref().map_or(Value::Null, Value::Text),
-                Value::Int(exits as i64),
+                Value::Int(i64::from(total.exits)),
                 Value::Real(speed),
                 Value::Real(speed / f64::from(link.speed_kmh).max(1.0)),
-                Value::Real(vehicle_s / 3600.0),
+                Value::Real(total.vehicle_s / 3600.0),
                 Value::Real(peak),
             ],
         ))
