@@ -234,3 +234,37 @@ proptest! {
         prop_assert!(s.is_done(), "gridlock on a small grid: {:?}", s.counts());
     }
 }
+
+#[test]
+fn car_positions_move_forward_stop_behind_the_queue_and_match_the_counts() {
+    let mut sim = sim(bottleneck(), trips(600, 1.0, 0, 3), Vec::new());
+    let mut positions = Vec::new();
+    let mut loads = Vec::new();
+    let mut previous_lead = 0.0f32;
+    for t in 0..900 {
+        sim.step();
+        sim.car_positions(f64::from(sim.now()), &mut positions);
+        sim.link_loads(&mut loads);
+        assert!(positions.iter().all(|p| (0.0..=1.0).contains(&p.along)));
+        assert_eq!(positions.len() as u64, sim.counts().on_links, "t={t}");
+        let on_loads: u32 = loads.iter().map(|l| l.vehicles).sum();
+        assert_eq!(u64::from(on_loads), sim.counts().on_links);
+        // the first car on the long link only moves forward until it leaves it
+        if let Some(lead) = positions.iter().find(|p| p.link == 1) {
+            assert!(lead.along >= previous_lead || lead.along < 0.05, "t={t}");
+            previous_lead = lead.along;
+        }
+    }
+    // the queue behind the bottleneck is packed at jam spacing from the link's end
+    let queued: Vec<f32> = positions
+        .iter()
+        .filter(|p| p.link == 1)
+        .map(|p| p.along)
+        .collect();
+    assert!(queued.len() > 10);
+    let gap = queued[0] - queued[1];
+    assert!((gap - 7.5 / (6000.0 * 2.0)).abs() < 1e-4, "gap {gap}");
+    // the bottleneck's upstream link is slower than free flow once the queue has formed
+    assert!(loads[1].speed_ratio < 1.0);
+    assert!(loads[1].fill > 0.0 && !loads[1].closed);
+}

@@ -2,11 +2,16 @@
 //! viewer and scenarios all drive it through the same calls.
 
 use citytwin_city::roads::RoadNetwork;
+use citytwin_traffic::dynamic::LinkLoad;
 use citytwin_traffic::dynamic::equilibrium::{EquilibriumOptions, IterationReport, next_plans};
 use citytwin_traffic::dynamic::router::Router;
 use citytwin_traffic::dynamic::signals::Signals;
 use citytwin_traffic::dynamic::{LinkEvent, QueueNetwork, TrafficConfig, TrafficSim, TripSpec};
 use serde::{Deserialize, Serialize};
+
+pub mod views;
+
+pub use views::{Hotspot, KpiHistory, TrafficKpis};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorldOptions {
@@ -51,7 +56,12 @@ pub struct World {
     pub traffic: TrafficSim,
     pub options: WorldOptions,
     day: DayInputs,
+    history: KpiHistory,
+    loads: Vec<LinkLoad>,
 }
+
+/// Minutes of city-wide figures the World keeps (a day).
+const HISTORY_MINUTES: usize = 24 * 60;
 
 /// One trip in this many is routed at free flow to estimate the demand signals are timed for.
 const SIGNAL_SAMPLE: usize = 10;
@@ -93,6 +103,8 @@ impl World {
             traffic,
             options,
             day,
+            history: KpiHistory::new(HISTORY_MINUTES),
+            loads: Vec::new(),
         })
     }
 
@@ -113,8 +125,51 @@ impl World {
         self.traffic.now()
     }
 
+    /// Advances one second; samples the city-wide figures every simulated minute.
     pub fn step(&mut self) {
         self.traffic.step();
+        if self.now_s().is_multiple_of(60) {
+            self.traffic.link_loads(&mut self.loads);
+            self.history
+                .push(views::traffic_kpis(&self.traffic, &self.loads));
+        }
+    }
+
+    /// Back to the start of the window, as freshly built (for jumping back in time).
+    pub fn restart(&mut self) {
+        self.traffic = Self::fresh_day(&self.day, &self.options);
+        self.history.clear();
+    }
+
+    /// Runs until `t` (or the end of the window), without reports: a jump forward in time.
+    pub fn advance_to(&mut self, t: u32) {
+        while self.now_s() < t.min(self.options.to_s) {
+            self.step();
+        }
+    }
+
+    /// Each link's load now, indexed by link.
+    pub fn link_loads(&self, out: &mut Vec<LinkLoad>) {
+        self.traffic.link_loads(out);
+    }
+
+    /// City-wide figures now.
+    pub fn kpis(&self) -> TrafficKpis {
+        let mut loads = Vec::new();
+        self.traffic.link_loads(&mut loads);
+        views::traffic_kpis(&self.traffic, &loads)
+    }
+
+    /// One sample per simulated minute of the city-wide figures, oldest first.
+    pub fn history(&self) -> &KpiHistory {
+        &self.history
+    }
+
+    /// The `n` links where cars lose the most time now.
+    pub fn hotspots(&self, n: usize) -> Vec<Hotspot> {
+        let mut loads = Vec::new();
+        self.traffic.link_loads(&mut loads);
+        views::hotspots(&self.traffic, &loads, n)
     }
 
     /// Runs to the end of the window (or until all trips are done); `keep_going` is asked
@@ -145,7 +200,7 @@ impl World {
         let mut reports = Vec::new();
         let mut plans: Vec<Vec<u32>> = Vec::new();
         for iteration in 1..=eq.iterations.max(1) {
-            self.traffic = Self::fresh_day(&self.day, &self.options);
+            self.restart();
             self.traffic.set_plans(std::mem::take(&mut plans));
             self.traffic.keep_routes();
             let mut stopped = false;

@@ -17,7 +17,8 @@ use std::process::ExitCode;
 GDAL reads), reprojects them into one metric CRS, indexes them in R-trees, builds the routable \
 road graph, and writes a city bundle that the simulation and the viewer load in milliseconds.\n\n\
 Typical use:\n  citytwin import --scene scenes/chengdu/scene.ron\n  citytwin info out/chengdu/city.ctb\n  \
-citytwin export out/chengdu/city.ctb -o out/chengdu/city.gpkg\n\n\
+citytwin export out/chengdu/city.ctb -o out/chengdu/city.gpkg\n  \
+citytwin run scenes/chengdu/scene.ron -o out/chengdu/day\n  citytwin view scenes/chengdu/scene.ron --wall\n\n\
 Logs go to stderr; set RUST_LOG=debug for more.",
     after_help = "Exit codes: 0 success, 1 bad input or failed run, 2 bad command line."
 )]
@@ -37,12 +38,21 @@ enum Command {
     Route(commands::route::RouteArgs),
     Assign(commands::assign::AssignArgs),
     Run(commands::run::RunArgs),
+    #[cfg(feature = "view")]
+    View(commands::view::ViewArgs),
+    #[cfg(feature = "view")]
+    Snapshot(commands::view::SnapshotArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(if cli.quiet { "error" } else { "warn" })
+        // the renderer warns on every software (CPU) adapter: expected on servers and in CI
+        tracing_subscriber::EnvFilter::new(if cli.quiet {
+            "error"
+        } else {
+            "warn,bevy_render::renderer=error"
+        })
     });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -56,6 +66,10 @@ fn main() -> ExitCode {
         Command::Route(args) => commands::route::run(args),
         Command::Assign(args) => commands::assign::run(args, cli.quiet),
         Command::Run(args) => commands::run::run(args, cli.quiet),
+        #[cfg(feature = "view")]
+        Command::View(args) => commands::view::view(args, cli.quiet),
+        #[cfg(feature = "view")]
+        Command::Snapshot(args) => commands::view::snapshot(args, cli.quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,6 @@ pub mod trips;
 
 pub use equilibrium::{EquilibriumOptions, IterationReport, TimeDependentTimes};
 pub use net::{QueueLink, QueueNetwork};
-pub use sim::{LinkEvent, TrafficConfig, TrafficSim, VehicleCounts};
+pub use sim::{CarPosition, LinkEvent, LinkLoad, TrafficConfig, TrafficSim, VehicleCounts};
 pub use stats::{LinkBin, LinkStats, TrafficSummary};
 pub use trips::{Purpose, TripRecord, TripSpec, TripStatus};

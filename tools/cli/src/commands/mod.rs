@@ -4,3 +4,5 @@ pub mod import;
 pub mod info;
 pub mod route;
 pub mod run;
+#[cfg(feature = "view")]
+pub mod view;

@@ -37,22 +37,27 @@ impl TrafficSim {
             if !free.is_finite() || self.links[l].lanes_open == 0 {
                 continue;
             }
-            // cars already queued at the head: the time to discharge them
-            let queued = self.vehicles_ready(l as u32, now) as f64;
+            let discharge = self.discharge_time(l, now);
             let state = &mut self.links[l];
             let observed = if state.recent_n > 0 {
                 state.recent_s / f64::from(state.recent_n)
             } else {
                 free
             };
-            let discharge = if state.capacity_vps > 0.0 {
-                free + queued / state.capacity_vps
-            } else {
-                f64::INFINITY
-            };
             self.travel_time[l] = free.max(observed).max(discharge);
             state.recent_s = 0.0;
             state.recent_n = 0;
+        }
+    }
+
+    /// Free-flow time of link `l` plus the time for the cars already queued at its head to
+    /// discharge at its capacity now.
+    pub(super) fn discharge_time(&self, l: usize, now: u32) -> f64 {
+        let capacity = self.links[l].capacity_vps;
+        if capacity > 0.0 {
+            self.free_flow[l] + self.vehicles_ready(l as u32, now) as f64 / capacity
+        } else {
+            f64::INFINITY
         }
     }
 

@@ -20,6 +20,9 @@ use std::collections::{BTreeSet, VecDeque};
 
 mod incidents;
 mod memory;
+mod views;
+
+pub use views::{CarPosition, LinkLoad};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrafficConfig {

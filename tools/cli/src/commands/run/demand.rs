@@ -1,14 +1,16 @@
 //! The trips of a run, from the source the arguments name.
 
-use super::RunArgs;
 use anyhow::Result;
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
 use citytwin_traffic::demand::{
-    DepartureProfile, OdMatrix, od_trips, read_trip_list, resolve_trip_list, synthetic_day,
+    DepartureProfile, OdMatrix, ZoneKind, od_trips, read_trip_list, resolve_trip_list,
+    synthetic_day,
 };
 use citytwin_traffic::dynamic::TripSpec;
+use clap::{Args, ValueEnum};
 use geo::{Coord, Point};
+use std::path::PathBuf;
 
 #[derive(Debug)]
 pub struct Demand {
@@ -20,7 +22,47 @@ pub struct Demand {
     pub ids: Option<Vec<String>>,
 }
 
-pub fn build(args: &RunArgs, city: &City) -> Result<Demand> {
+/// Where the day's trips come from: the scene's synthetic day, an OD matrix or a trip list.
+#[derive(Debug, Args)]
+pub struct DemandArgs {
+    /// Car trips in the synthetic day (when neither --od nor --trip-list is given)
+    #[arg(long, default_value_t = 100_000)]
+    pub trips: u32,
+    /// OD matrix between zones: TNTP `*_trips.tntp` (zones by number) or CSV origin,destination,trips
+    #[arg(long, conflicts_with = "trip_list")]
+    pub od: Option<PathBuf>,
+    /// What the OD matrix's zones are
+    #[arg(long, value_enum, default_value_t = Zones::Districts, requires = "od")]
+    pub zones: Zones,
+    /// Multiply every OD entry by this factor
+    #[arg(long, default_value_t = 1.0, requires = "od")]
+    pub od_scale: f64,
+    /// Departure-time profile for the OD matrix: CSV hour,share (default: a typical weekday)
+    #[arg(long, requires = "od")]
+    pub profile: Option<PathBuf>,
+    /// Trip list CSV: id,depart,from_lon,from_lat,to_lon,to_lat (or from_node,to_node: OSM node ids)
+    #[arg(long)]
+    pub trip_list: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Zones {
+    /// The city's districts (TNTP zone k = the k-th district that `citytwin info` lists)
+    Districts,
+    /// The city's grid cells (TNTP zone k = the k-th cell row by row from the south-west)
+    Grid,
+}
+
+impl From<Zones> for ZoneKind {
+    fn from(z: Zones) -> ZoneKind {
+        match z {
+            Zones::Districts => ZoneKind::Districts,
+            Zones::Grid => ZoneKind::Grid,
+        }
+    }
+}
+
+pub fn build(args: &DemandArgs, seed: u64, city: &City) -> Result<Demand> {
     if let Some(path) = &args.trip_list {
         let list = read_trip_list(path)?;
         let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
@@ -44,14 +86,7 @@ pub fn build(args: &RunArgs, city: &City) -> Result<Demand> {
             Some(p) => DepartureProfile::read(p)?,
             None => DepartureProfile::default(),
         };
-        let trips = od_trips(
-            city,
-            &od,
-            args.zones.into(),
-            &profile,
-            args.od_scale,
-            args.seed,
-        )?;
+        let trips = od_trips(city, &od, args.zones.into(), &profile, args.od_scale, seed)?;
         return Ok(Demand {
             source: "od",
             file: Some(path.display().to_string()),
@@ -62,7 +97,7 @@ pub fn build(args: &RunArgs, city: &City) -> Result<Demand> {
     Ok(Demand {
         source: "synthetic",
         file: None,
-        trips: synthetic_day(city, args.trips, args.seed)?,
+        trips: synthetic_day(city, args.trips, seed)?,
         ids: None,
     })
 }

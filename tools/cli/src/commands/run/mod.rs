@@ -1,6 +1,6 @@
 //! `citytwin run`: a headless simulated day (or window) of a scene, with its reports.
 
-mod demand;
+pub mod demand;
 mod reports;
 
 use crate::{interrupt, progress};
@@ -9,10 +9,9 @@ use citytwin_city::City;
 use citytwin_city::roads::RoadNetwork;
 use citytwin_city::scene::Scene;
 use citytwin_sim::{World, WorldOptions};
-use citytwin_traffic::demand::ZoneKind;
 use citytwin_traffic::dynamic::EquilibriumOptions;
 use citytwin_traffic::sumo::SumoNet;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -50,24 +49,8 @@ pub struct RunArgs {
     /// End of the simulated window (HH:MM, 24:00 for the whole day)
     #[arg(long, default_value = "24:00", value_parser = parse_clock)]
     to: u32,
-    /// Car trips in the synthetic day (when neither --od nor --trip-list is given)
-    #[arg(long, default_value_t = 100_000)]
-    trips: u32,
-    /// OD matrix between zones: TNTP `*_trips.tntp` (zones by number) or CSV origin,destination,trips
-    #[arg(long, conflicts_with = "trip_list")]
-    od: Option<PathBuf>,
-    /// What the OD matrix's zones are
-    #[arg(long, value_enum, default_value_t = Zones::Districts, requires = "od")]
-    zones: Zones,
-    /// Multiply every OD entry by this factor
-    #[arg(long, default_value_t = 1.0, requires = "od")]
-    od_scale: f64,
-    /// Departure-time profile for the OD matrix: CSV hour,share (default: a typical weekday)
-    #[arg(long, requires = "od")]
-    profile: Option<PathBuf>,
-    /// Trip list CSV: id,depart,from_lon,from_lat,to_lon,to_lat (or from_node,to_node: OSM node ids)
-    #[arg(long)]
-    trip_list: Option<PathBuf>,
+    #[command(flatten)]
+    pub demand: demand::DemandArgs,
     /// Share of drivers who re-route en route every 10 minutes (0..=1)
     #[arg(long, default_value_t = 0.1)]
     reroute_share: f64,
@@ -89,24 +72,7 @@ pub struct RunArgs {
     output: PathBuf,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Zones {
-    /// The city's districts (TNTP zone k = the k-th district that `citytwin info` lists)
-    Districts,
-    /// The city's grid cells (TNTP zone k = the k-th cell row by row from the south-west)
-    Grid,
-}
-
-impl From<Zones> for ZoneKind {
-    fn from(z: Zones) -> ZoneKind {
-        match z {
-            Zones::Districts => ZoneKind::Districts,
-            Zones::Grid => ZoneKind::Grid,
-        }
-    }
-}
-
-fn parse_clock(value: &str) -> Result<u32, String> {
+pub fn parse_clock(value: &str) -> Result<u32, String> {
     let parse = || -> Option<u32> {
         let (h, m) = value.split_once(':')?;
         let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
@@ -177,15 +143,15 @@ fn load(args: &RunArgs) -> Result<(Network, demand::Demand)> {
         );
     }
     let city = City::load(&scene.bundle)?;
-    let demand = demand::build(args, &city)?;
+    let demand = demand::build(&args.demand, args.seed, &city)?;
     Ok((Network::City(Box::new(city)), demand))
 }
 
 pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
     check_share("--reroute-share", args.reroute_share)?;
     check_share("--replan-share", args.replan_share)?;
-    if !(args.od_scale >= 0.0 && args.od_scale.is_finite()) {
-        bail!("--od-scale {}: expected a factor ≥ 0", args.od_scale);
+    if !(args.demand.od_scale >= 0.0 && args.demand.od_scale.is_finite()) {
+        bail!("--od-scale {}: expected a factor ≥ 0", args.demand.od_scale);
     }
     if args.from >= args.to {
         bail!(

@@ -1,0 +1,181 @@
+//! Inspect: click a road to see what it is and how its traffic has been; the link is outlined
+//! on the map and its recent 15-minute bins listed.
+
+use crate::camera::MapCamera;
+use crate::geometry::LocalOrigin;
+use crate::hud::HudFont;
+use crate::palette::Palette;
+use crate::twin::{Twin, TwinSet, clock_text};
+use bevy::prelude::*;
+use citytwin_city::LinkId;
+use citytwin_city::roads::Mode;
+
+#[derive(Debug)]
+pub struct InspectPlugin;
+
+/// The link being inspected.
+#[derive(Resource, Debug, Default)]
+pub struct Selection(pub Option<LinkId>);
+
+#[derive(Component, Debug)]
+struct InspectPanel;
+
+/// A click selects the nearest road within this many pixels.
+const PICK_RADIUS_PX: f64 = 12.0;
+/// Statistics bins listed in the panel.
+const RECENT_BINS: usize = 6;
+
+impl Plugin for InspectPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<Selection>()
+            .add_systems(PostStartup, spawn_panel)
+            .add_systems(
+                Update,
+                (pick_link, describe_selection, outline_selection)
+                    .chain()
+                    .in_set(TwinSet::Read),
+            );
+    }
+}
+
+fn spawn_panel(
+    mut commands: Commands,
+    font: Res<HudFont>,
+    palette: Res<Palette>,
+    camera: Single<Entity, With<MapCamera>>,
+) {
+    commands.spawn((
+        Node {
+            position_type: PositionType::Absolute,
+            right: px(16),
+            top: px(340),
+            width: px(460),
+            padding: UiRect::all(px(12)),
+            display: Display::None,
+            ..default()
+        },
+        BackgroundColor(palette.panel),
+        UiTargetCamera(*camera),
+        Text::new(""),
+        TextFont {
+            font: font.0.clone().into(),
+            font_size: bevy::text::FontSize::Px(16.0),
+            ..default()
+        },
+        TextColor(palette.text),
+        InspectPanel,
+    ));
+}
+
+/// A click is a press and release without dragging the map.
+fn pick_link(
+    buttons: Res<ButtonInput<MouseButton>>,
+    window: Single<&Window>,
+    camera: Single<(&Camera, &GlobalTransform, &Projection), With<MapCamera>>,
+    twin: Res<Twin>,
+    origin: Res<LocalOrigin>,
+    mut pressed_at: Local<Option<Vec2>>,
+    mut selection: ResMut<Selection>,
+) {
+    let cursor = window.cursor_position();
+    if buttons.just_pressed(MouseButton::Left) {
+        *pressed_at = cursor;
+    }
+    if !buttons.just_released(MouseButton::Left) {
+        return;
+    }
+    let (Some(start), Some(end)) = (pressed_at.take(), cursor) else {
+        return;
+    };
+    if start.distance(end) > 4.0 {
+        return;
+    }
+    let (camera, transform, projection) = *camera;
+    let Ok(local) = camera.viewport_to_world_2d(transform, end) else {
+        return;
+    };
+    let metres_per_px = match projection {
+        Projection::Orthographic(o) => f64::from(o.scale),
+        _ => 1.0,
+    };
+    let point = geo::Point::from(origin.to_city(local));
+    selection.0 = twin
+        .city
+        .nearest_link(point, Mode::Car)
+        .filter(|m| m.distance_m <= PICK_RADIUS_PX * metres_per_px)
+        .map(|m| m.link);
+}
+
+fn describe_selection(
+    twin: Res<Twin>,
+    selection: Res<Selection>,
+    mut panel: Query<(&mut Text, &mut Node), With<InspectPanel>>,
+) {
+    let Ok((mut text, mut node)) = panel.single_mut() else {
+        return;
+    };
+    let Some(id) = selection.0 else {
+        node.display = Display::None;
+        return;
+    };
+    node.display = Display::Flex;
+    let value = link_report(&twin, id);
+    if text.0 != value {
+        text.0 = value;
+    }
+}
+
+/// What the panel says about a link: its attributes, its state now, its recent bins.
+pub fn link_report(twin: &Twin, id: LinkId) -> String {
+    let link = twin.city.roads().link(id);
+    let mut loads = Vec::new();
+    twin.world.link_loads(&mut loads);
+    let mut lines = vec![
+        format!(
+            "{} · {}",
+            link.name.as_deref().unwrap_or("unnamed road"),
+            link.class.as_osm()
+        ),
+        format!(
+            "OSM way {} · link {} · {} lane(s) · {:.0} km/h limit · {:.0} veh/h capacity · {:.0} m",
+            link.osm_way_id, id.0, link.lanes, link.speed_kmh, link.capacity_vph, link.length_m
+        ),
+    ];
+    if let Some(load) = loads.get(id.index()) {
+        lines.push(format!(
+            "now: {} cars · {:.0}% of free-flow speed · {:.0}% full{}",
+            load.vehicles,
+            load.speed_ratio * 100.0,
+            load.fill * 100.0,
+            if load.closed { " · CLOSED" } else { "" }
+        ));
+    }
+    let stats = &twin.world.traffic.stats;
+    let bin_s = stats.bin_s.max(1);
+    let recent = stats.bins.len().saturating_sub(RECENT_BINS);
+    for (b, bins) in stats.bins.iter().enumerate().skip(recent) {
+        if let Some(bin) = bins.get(id.index()) {
+            lines.push(format!(
+                "{}  {:>5.0} veh/h  {:>5.1} km/h",
+                clock_text(b as u32 * bin_s),
+                bin.flow_vph(bin_s),
+                bin.mean_speed_kmh(link.length_m)
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+fn outline_selection(
+    twin: Res<Twin>,
+    selection: Res<Selection>,
+    origin: Res<LocalOrigin>,
+    palette: Res<Palette>,
+    mut gizmos: Gizmos,
+) {
+    if let Some(id) = selection.0 {
+        let link = twin.city.roads().link(id);
+        let points = link.geometry.0.iter().map(|c| origin.to_local(*c));
+        gizmos.linestrip_2d(points, palette.text);
+    }
+}

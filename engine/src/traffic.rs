@@ -1,0 +1,362 @@
+//! The traffic overlay (key T): car links coloured by speed over free-flow speed, each
+//! direction on its own side of the road, and every car as a moving mark, interpolated
+//! between simulation steps. Two batched meshes, whatever the number of cars.
+
+use crate::camera::MapView;
+use crate::geometry::{LocalOrigin, MeshBuffers};
+use crate::map::{VertexColorMaterial, bucket_scale, depth, zoom_bucket};
+use crate::palette::{Palette, linear, road_rank, road_width_m};
+use crate::twin::{SimClock, Twin, TwinSet};
+use bevy::prelude::*;
+use citytwin_traffic::dynamic::{CarPosition, LinkLoad};
+
+#[derive(Debug, Default)]
+pub struct TrafficOverlayPlugin {
+    pub hidden: bool,
+}
+
+#[derive(Component, Debug)]
+pub struct TrafficLinksMesh;
+
+#[derive(Component, Debug)]
+pub struct CarsMesh;
+
+/// Whether the overlay is shown (for the legend).
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct TrafficOverlay {
+    pub visible: bool,
+}
+
+/// Where the car links are drawn, for colouring them and placing cars on them.
+#[derive(Resource, Debug, Default)]
+pub struct TrafficGeometry {
+    bucket: i32,
+    /// Drawn position of each car link (`u32::MAX` if not drawn).
+    slot_of_link: Vec<u32>,
+    links: Vec<u32>,
+    /// Per drawn link: first point, points in `points`/`along_m`.
+    starts: Vec<u32>,
+    points: Vec<Vec2>,
+    along_m: Vec<f32>,
+    widths: Vec<f32>,
+    /// Per vertex of the links mesh: the drawn link it belongs to.
+    vertex_slot: Vec<u32>,
+    coloured_at: Option<u32>,
+    loads: Vec<LinkLoad>,
+    cars: Vec<CarPosition>,
+}
+
+/// Least on-screen width of a traffic link: congestion must read from across the room even
+/// when the whole city is on screen.
+fn traffic_min_px(class: citytwin_city::RoadClass) -> f32 {
+    [3.5, 3.0, 2.2, 1.4, 1.0][road_rank(class) as usize]
+}
+
+/// Recolour links at most once per this many simulated seconds.
+const RECOLOUR_EVERY_S: u32 = 15;
+
+impl Plugin for TrafficOverlayPlugin {
+    fn build(&self, app: &mut App) {
+        let visible = !self.hidden;
+        app.insert_resource(TrafficOverlay { visible })
+            .init_resource::<TrafficGeometry>()
+            .add_systems(PostStartup, spawn_overlay)
+            .add_systems(
+                Update,
+                (toggle_overlay, rebuild_on_zoom, recolour_links, move_cars)
+                    .chain()
+                    .in_set(TwinSet::Read),
+            );
+    }
+}
+
+impl TrafficGeometry {
+    fn build(twin: &Twin, origin: &LocalOrigin, metres_per_px: f32, bucket: i32) -> Self {
+        let roads = twin.city.roads();
+        let net = &twin.world.traffic.net;
+        let mut g = TrafficGeometry {
+            bucket,
+            slot_of_link: vec![u32::MAX; net.links.len()],
+            ..TrafficGeometry::default()
+        };
+        let mut local = Vec::new();
+        for (l, spec) in net.links.iter().enumerate() {
+            if spec.is_none() || l >= roads.links.len() {
+                continue;
+            }
+            let link = &roads.links[l];
+            let width =
+                (0.55 * road_width_m(link.class)).max(traffic_min_px(link.class) * metres_per_px);
+            local.clear();
+            local.extend(link.geometry.0.iter().map(|c| origin.to_local(*c)));
+            // two-way roads: each direction on its right-hand side
+            let offset = if link.oneway { 0.0 } else { width * 0.55 };
+            g.slot_of_link[l] = g.links.len() as u32;
+            g.links.push(l as u32);
+            g.starts.push(g.points.len() as u32);
+            g.widths.push(width);
+            let mut along = 0.0;
+            for (i, p) in offset_right(&local, offset).into_iter().enumerate() {
+                if i > 0 {
+                    along += p.distance(g.points[g.points.len() - 1]);
+                }
+                g.points.push(p);
+                g.along_m.push(along);
+            }
+        }
+        g.starts.push(g.points.len() as u32);
+        g
+    }
+
+    fn path(&self, slot: usize) -> (&[Vec2], &[f32]) {
+        let (a, b) = (self.starts[slot] as usize, self.starts[slot + 1] as usize);
+        (&self.points[a..b], &self.along_m[a..b])
+    }
+
+    fn links_mesh(&mut self) -> MeshBuffers {
+        let mut b = MeshBuffers::default();
+        self.vertex_slot.clear();
+        for slot in 0..self.links.len() {
+            let before = b.vertex_count();
+            let width = self.widths[slot];
+            let points: Vec<Vec2> = self.path(slot).0.to_vec();
+            b.add_line(&points, width, [0.0; 4]);
+            self.vertex_slot
+                .extend(std::iter::repeat_n(slot as u32, b.vertex_count() - before));
+        }
+        self.coloured_at = None;
+        b
+    }
+
+    /// The point `share` of the way along a drawn link, and the direction there.
+    fn point_along(&self, slot: usize, share: f32) -> (Vec2, Vec2) {
+        let (points, along) = self.path(slot);
+        let total = *along.last().unwrap_or(&0.0);
+        let target = share.clamp(0.0, 1.0) * total;
+        let i = along
+            .partition_point(|&a| a < target)
+            .clamp(1, points.len().max(2) - 1);
+        if points.len() < 2 {
+            return (points.first().copied().unwrap_or_default(), Vec2::X);
+        }
+        let (a, b) = (points[i - 1], points[i]);
+        let span = (along[i] - along[i - 1]).max(1e-6);
+        let t = ((target - along[i - 1]) / span).clamp(0.0, 1.0);
+        (a.lerp(b, t), (b - a).normalize_or(Vec2::X))
+    }
+}
+
+/// The polyline moved `by` metres to its right (each vertex along the mean of its segments'
+/// normals): the side of the road traffic drives on in China.
+pub fn offset_right(points: &[Vec2], by: f32) -> Vec<Vec2> {
+    if by == 0.0 || points.len() < 2 {
+        return points.to_vec();
+    }
+    (0..points.len())
+        .map(|i| {
+            let prev = points[i.saturating_sub(1)];
+            let next = points[(i + 1).min(points.len() - 1)];
+            let d = (next - prev).normalize_or_zero();
+            points[i] + Vec2::new(d.y, -d.x) * by
+        })
+        .collect()
+}
+
+fn spawn_overlay(
+    mut commands: Commands,
+    twin: Res<Twin>,
+    origin: Res<LocalOrigin>,
+    view: Res<MapView>,
+    overlay: Res<TrafficOverlay>,
+    material: Res<VertexColorMaterial>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut geometry: ResMut<TrafficGeometry>,
+) {
+    let bucket = zoom_bucket(view.metres_per_px);
+    *geometry = TrafficGeometry::build(&twin, &origin, bucket_scale(bucket), bucket);
+    let visibility = if overlay.visible {
+        Visibility::Inherited
+    } else {
+        Visibility::Hidden
+    };
+    commands.spawn((
+        TrafficLinksMesh,
+        Mesh2d(meshes.add(geometry.links_mesh().into_mesh())),
+        MeshMaterial2d(material.0.clone()),
+        Transform::from_xyz(0.0, 0.0, depth::TRAFFIC),
+        visibility,
+    ));
+    commands.spawn((
+        CarsMesh,
+        Mesh2d(meshes.add(MeshBuffers::default().into_mesh())),
+        MeshMaterial2d(material.0.clone()),
+        Transform::from_xyz(0.0, 0.0, depth::CARS),
+        visibility,
+    ));
+}
+
+fn toggle_overlay(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut overlay: ResMut<TrafficOverlay>,
+    mut shown: Query<&mut Visibility, Or<(With<TrafficLinksMesh>, With<CarsMesh>)>>,
+) {
+    if keys.just_pressed(KeyCode::KeyT) {
+        overlay.visible = !overlay.visible;
+        for mut v in &mut shown {
+            *v = if overlay.visible {
+                Visibility::Inherited
+            } else {
+                Visibility::Hidden
+            };
+        }
+    }
+}
+
+fn rebuild_on_zoom(
+    view: Res<MapView>,
+    twin: Res<Twin>,
+    origin: Res<LocalOrigin>,
+    mut geometry: ResMut<TrafficGeometry>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    links: Query<&Mesh2d, With<TrafficLinksMesh>>,
+) {
+    let bucket = zoom_bucket(view.metres_per_px);
+    if bucket == geometry.bucket {
+        return;
+    }
+    *geometry = TrafficGeometry::build(&twin, &origin, bucket_scale(bucket), bucket);
+    let fresh = geometry.links_mesh().into_mesh();
+    for mesh in &links {
+        if let Some(mut m) = meshes.get_mut(&mesh.0) {
+            *m = fresh.clone();
+        }
+    }
+}
+
+fn recolour_links(
+    twin: Res<Twin>,
+    palette: Res<Palette>,
+    mut geometry: ResMut<TrafficGeometry>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    links: Query<&Mesh2d, With<TrafficLinksMesh>>,
+) {
+    let now = twin.world.now_s() / RECOLOUR_EVERY_S;
+    if geometry.coloured_at == Some(now) {
+        return;
+    }
+    let g = &mut *geometry;
+    twin.world.link_loads(&mut g.loads);
+    let roads = twin.city.roads();
+    let slot_colors: Vec<[f32; 4]> = g
+        .links
+        .iter()
+        .map(|&l| {
+            let load = &g.loads[l as usize];
+            let major = road_rank(roads.links[l as usize].class) <= 2;
+            if load.closed {
+                linear(palette.alarm)
+            } else if load.vehicles == 0 && !major {
+                [0.0; 4]
+            } else {
+                linear(palette.speed(load.speed_ratio))
+            }
+        })
+        .collect();
+    let colors: Vec<[f32; 4]> = g
+        .vertex_slot
+        .iter()
+        .map(|&s| slot_colors[s as usize])
+        .collect();
+    for mesh in &links {
+        if let Some(mut m) = meshes.get_mut(&mesh.0) {
+            m.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors.clone());
+        }
+    }
+    g.coloured_at = Some(now);
+}
+
+fn move_cars(
+    twin: Res<Twin>,
+    clock: Res<SimClock>,
+    view: Res<MapView>,
+    palette: Res<Palette>,
+    mut geometry: ResMut<TrafficGeometry>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    cars: Query<&Mesh2d, With<CarsMesh>>,
+) {
+    let at = f64::from(twin.world.now_s()) - 1.0 + clock.carry;
+    let g = &mut *geometry;
+    let mut positions = std::mem::take(&mut g.cars);
+    twin.world.traffic.car_positions(at, &mut positions);
+    let length = (3.0 * view.metres_per_px).max(6.0);
+    let width = (2.0 * view.metres_per_px).max(2.5);
+    let color = linear(palette.car);
+    let mut b = MeshBuffers::default();
+    b.positions.reserve(positions.len() * 4);
+    for car in &positions {
+        let slot = g
+            .slot_of_link
+            .get(car.link as usize)
+            .copied()
+            .unwrap_or(u32::MAX);
+        if slot == u32::MAX {
+            continue;
+        }
+        let (p, dir) = g.point_along(slot as usize, car.along);
+        let (l, w) = (dir * length * 0.5, dir.perp() * width * 0.5);
+        b.add_quad([p - l - w, p + l - w, p + l + w, p - l + w], color);
+    }
+    g.cars = positions;
+    for mesh in &cars {
+        if let Some(mut m) = meshes.get_mut(&mesh.0) {
+            *m = std::mem::take(&mut b).into_mesh();
+        }
+    }
+}
+
+/// Cars drawn in the last frame.
+pub fn cars_drawn(geometry: &TrafficGeometry) -> usize {
+    geometry.cars.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_car_link_is_drawn_and_cars_are_placed_on_their_link() {
+        let twin = crate::testing::grid_twin(50);
+        let origin = LocalOrigin::centre_of(twin.city.bundle.meta.extent);
+        let mut g = TrafficGeometry::build(&twin, &origin, 1.0, 0);
+        let car_links = twin.world.traffic.net.links.iter().flatten().count();
+        assert_eq!(g.links.len(), car_links);
+        let mesh = g.links_mesh();
+        assert_eq!(g.vertex_slot.len(), mesh.vertex_count());
+        for slot in 0..g.links.len() {
+            let (points, _) = g.path(slot);
+            let (start, _) = g.point_along(slot, 0.0);
+            let (end, dir) = g.point_along(slot, 1.0);
+            assert!(start.distance(points[0]) < 1e-3);
+            assert!(end.distance(*points.last().unwrap()) < 1e-3);
+            let (mid, _) = g.point_along(slot, 0.5);
+            // halfway along a straight 200 m street
+            assert!((mid.distance(start) - 100.0).abs() < 1.0);
+            assert!((dir.length() - 1.0).abs() < 1e-4);
+        }
+        // both directions of a street are drawn apart, on their right-hand sides
+        let (a, _) = g.point_along(0, 0.5);
+        let twin_link = twin.city.roads().links[g.links[0] as usize].twin.unwrap();
+        let (b, _) = g.point_along(g.slot_of_link[twin_link.index()] as usize, 0.5);
+        assert!(a.distance(b) > 1.0);
+    }
+
+    #[test]
+    fn offsetting_moves_a_line_to_its_right() {
+        let east = [Vec2::ZERO, Vec2::new(10.0, 0.0)];
+        let moved = offset_right(&east, 2.0);
+        assert_eq!(moved, vec![Vec2::new(0.0, -2.0), Vec2::new(10.0, -2.0)]);
+        let north = [Vec2::ZERO, Vec2::new(0.0, 10.0)];
+        assert_eq!(offset_right(&north, 1.0)[0], Vec2::new(1.0, 0.0));
+        assert_eq!(offset_right(&north, 0.0), north.to_vec());
+    }
+}

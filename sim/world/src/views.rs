@@ -1,0 +1,162 @@
+//! What dashboards and the viewer read from the World: city-wide traffic figures now, their
+//! recent history, and the worst hotspots. Plain structs, computed from the model's views.
+
+use citytwin_traffic::dynamic::{LinkLoad, QueueNetwork, TrafficSim};
+use std::collections::VecDeque;
+
+/// City-wide traffic figures at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TrafficKpis {
+    pub at_s: u32,
+    /// Cars on links plus cars waiting to enter their first link.
+    pub vehicles: u64,
+    /// Space-mean speed of the cars on links now (km/h); 0 with none.
+    pub mean_speed_kmh: f64,
+    /// Current travel time over free-flow time, weighted by the cars on each link (1 = free).
+    pub congestion_index: f64,
+    pub trips_done: u64,
+    pub trips: u64,
+}
+
+/// A link where cars lose the most time now.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hotspot {
+    pub link: u32,
+    pub vehicles: u32,
+    pub speed_kmh: f64,
+    /// Cars × (current − free-flow travel time): the time lost per second on this link.
+    pub delay_s: f64,
+}
+
+/// A link counts as a hotspot below this share of its free-flow speed...
+const HOTSPOT_SPEED_RATIO: f32 = 0.5;
+/// ...with at least this many cars on it.
+const HOTSPOT_MIN_VEHICLES: u32 = 5;
+
+pub fn traffic_kpis(traffic: &TrafficSim, loads: &[LinkLoad]) -> TrafficKpis {
+    let (mut metres, mut seconds, mut free) = (0.0, 0.0, 0.0);
+    for_each_loaded(&traffic.net, loads, |_link, load, length_m, travel_s| {
+        let cars = f64::from(load.vehicles);
+        metres += cars * length_m;
+        seconds += cars * travel_s;
+        free += cars * travel_s * f64::from(load.speed_ratio);
+    });
+    let counts = traffic.counts();
+    TrafficKpis {
+        at_s: traffic.now(),
+        vehicles: counts.on_links + counts.waiting,
+        mean_speed_kmh: if seconds > 0.0 {
+            metres / seconds * 3.6
+        } else {
+            0.0
+        },
+        congestion_index: if free > 0.0 { seconds / free } else { 1.0 },
+        trips_done: counts.arrived,
+        trips: traffic.trips().len() as u64,
+    }
+}
+
+/// The `n` links losing the most time now, worst first (ties by link id).
+pub fn hotspots(traffic: &TrafficSim, loads: &[LinkLoad], n: usize) -> Vec<Hotspot> {
+    let mut found = Vec::new();
+    for_each_loaded(&traffic.net, loads, |link, load, length_m, travel_s| {
+        if load.vehicles < HOTSPOT_MIN_VEHICLES || load.speed_ratio >= HOTSPOT_SPEED_RATIO {
+            return;
+        }
+        let free_s = travel_s * f64::from(load.speed_ratio);
+        found.push(Hotspot {
+            link,
+            vehicles: load.vehicles,
+            speed_kmh: length_m / travel_s * 3.6,
+            delay_s: f64::from(load.vehicles) * (travel_s - free_s),
+        });
+    });
+    found.sort_by(|a, b| b.delay_s.total_cmp(&a.delay_s).then(a.link.cmp(&b.link)));
+    found.truncate(n);
+    found
+}
+
+/// Calls `f(link, load, length_m, current travel time s)` for each open link with cars.
+fn for_each_loaded(
+    net: &QueueNetwork,
+    loads: &[LinkLoad],
+    mut f: impl FnMut(u32, &LinkLoad, f64, f64),
+) {
+    for (l, load) in loads.iter().enumerate() {
+        let Some(spec) = net.links.get(l).and_then(Option::as_ref) else {
+            continue;
+        };
+        if load.vehicles == 0 || load.closed || load.speed_ratio <= 0.0 {
+            continue;
+        }
+        let free_s = f64::from(spec.free_flow_s.max(1));
+        f(
+            l as u32,
+            load,
+            spec.length_m,
+            free_s / f64::from(load.speed_ratio),
+        );
+    }
+}
+
+/// The last `capacity` samples of the city-wide figures, one per simulated minute.
+#[derive(Clone, Debug)]
+pub struct KpiHistory {
+    samples: VecDeque<TrafficKpis>,
+    capacity: usize,
+}
+
+impl KpiHistory {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            samples: VecDeque::with_capacity(capacity),
+            capacity: capacity.max(1),
+        }
+    }
+
+    pub fn push(&mut self, sample: TrafficKpis) {
+        if self.samples.len() == self.capacity {
+            self.samples.pop_front();
+        }
+        self.samples.push_back(sample);
+    }
+
+    pub fn clear(&mut self) {
+        self.samples.clear();
+    }
+
+    pub fn latest(&self) -> Option<&TrafficKpis> {
+        self.samples.back()
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &TrafficKpis> + ExactSizeIterator {
+        self.samples.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_keeps_the_latest_samples_in_order() {
+        let mut h = KpiHistory::new(3);
+        for t in 0..5 {
+            h.push(TrafficKpis {
+                at_s: t,
+                ..TrafficKpis::default()
+            });
+        }
+        let kept: Vec<u32> = h.iter().map(|k| k.at_s).collect();
+        assert_eq!(kept, vec![2, 3, 4]);
+        assert_eq!(h.latest().map(|k| k.at_s), Some(4));
+    }
+}

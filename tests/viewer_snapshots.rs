@@ -1,0 +1,231 @@
+//! The viewer, rendered offscreen with Mesa's software Vulkan: `citytwin snapshot` of the
+//! demo city at 08:00, checked against the data it draws (roads where the road layer is,
+//! congestion colours on the model's hotspots, HUD text present) and against a reference
+//! image with a tolerance. Regenerate the reference with CITYTWIN_REGENERATE_GOLDEN=1.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use citytwin_city::City;
+use citytwin_city::roads::{Mode, RoadClass};
+use citytwin_engine::camera::start_view_pixels;
+use citytwin_sim::{World, WorldOptions};
+use citytwin_traffic::demand::synthetic_day;
+use common::*;
+use geo::{Coord, Point};
+use image::{Rgb, RgbImage};
+use std::path::{Path, PathBuf};
+
+const SIZE: (u32, u32) = (1280, 720);
+const TRIPS: u32 = 30_000;
+const AT_S: u32 = 8 * 3600;
+const GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/golden/snapshot_0800.png"
+);
+
+/// Screen area clear of the HUD panels at 720 lines (they scale with the height).
+fn in_map_area((x, y): (f32, f32)) -> bool {
+    (280.0..930.0).contains(&x) && (12.0..650.0).contains(&y)
+}
+
+fn snapshot(scene: &Path, out: &Path, extra: &[&str]) -> RgbImage {
+    let size = format!("{}x{}", SIZE.0, SIZE.1);
+    let trips = TRIPS.to_string();
+    let mut args = vec![
+        "-q",
+        "snapshot",
+        scene.to_str().unwrap(),
+        "--at",
+        "08:00",
+        "--trips",
+        &trips,
+        "--size",
+        &size,
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    ok(&args);
+    image::open(out).unwrap().to_rgb8()
+}
+
+fn pixel(img: &RgbImage, (x, y): (f32, f32)) -> Option<Rgb<u8>> {
+    let (x, y) = (x.floor() as i64, y.floor() as i64);
+    (x >= 0 && y >= 0 && x < i64::from(img.width()) && y < i64::from(img.height()))
+        .then(|| *img.get_pixel(x as u32, y as u32))
+}
+
+/// Any pixel within `r` of the point that passes `test`.
+fn near(img: &RgbImage, at: (f32, f32), r: i32, test: impl Fn(Rgb<u8>) -> bool) -> bool {
+    (-r..=r).any(|dx| {
+        (-r..=r).any(|dy| pixel(img, (at.0 + dx as f32, at.1 + dy as f32)).is_some_and(&test))
+    })
+}
+
+/// Lighter than every fill of the dark palette's background, land and buildings.
+fn drawn(c: Rgb<u8>) -> bool {
+    c.0.iter().copied().max().unwrap_or(0) > 75
+}
+
+/// Red to amber: the congested end of the speed ramp (cars are cyan, roads grey).
+fn congested(c: Rgb<u8>) -> bool {
+    let [r, g, b] = c.0;
+    r > 170 && b < 110 && g < 200
+}
+
+struct Demo {
+    dir: PathBuf,
+    scene: PathBuf,
+    city: City,
+}
+
+fn demo(name: &str) -> Demo {
+    let dir = scratch(name);
+    let scene = demo_scene(&dir);
+    let city = City::load(&dir.join("city.ctb")).unwrap();
+    Demo { dir, scene, city }
+}
+
+#[test]
+fn roads_are_drawn_where_the_road_layer_is_and_not_elsewhere() {
+    let d = demo("snapshot-roads");
+    let img = snapshot(&d.scene, &d.dir.join("roads.png"), &["--overlay", "grid"]);
+    let to_px = start_view_pixels(d.city.bundle.meta.extent, SIZE);
+    let roads = d.city.roads();
+    let (mut on, mut sampled) = (0, 0);
+    for link in &roads.links {
+        if !matches!(
+            link.class,
+            RoadClass::Trunk | RoadClass::Primary | RoadClass::Secondary
+        ) {
+            continue;
+        }
+        for c in &link.geometry.0 {
+            let p = to_px(*c);
+            if in_map_area(p) {
+                sampled += 1;
+                on += usize::from(near(&img, p, 1, drawn));
+            }
+        }
+    }
+    assert!(sampled > 500, "only {sampled} road points on screen");
+    let share_on = on as f64 / sampled as f64;
+    assert!(share_on > 0.9, "{on} of {sampled} major-road points drawn");
+    // away from every road, the map is dark (land, buildings, water)
+    let (mut lit, mut empty) = (0, 0);
+    let e = d.city.bundle.meta.extent;
+    for i in 0..60 {
+        for j in 0..60 {
+            let c = Coord {
+                x: e.min().x + e.width() * (f64::from(i) + 0.5) / 60.0,
+                y: e.min().y + e.height() * (f64::from(j) + 0.5) / 60.0,
+            };
+            let far = d
+                .city
+                .nearest_link(Point::from(c), Mode::Walk)
+                .is_none_or(|m| m.distance_m > 120.0);
+            let p = to_px(c);
+            if far && in_map_area(p) {
+                empty += 1;
+                lit += usize::from(pixel(&img, p).is_some_and(drawn));
+            }
+        }
+    }
+    assert!(empty > 50, "only {empty} off-road points on screen");
+    assert!(
+        (lit as f64) < 0.1 * empty as f64,
+        "{lit} of {empty} off-road points lit"
+    );
+}
+
+#[test]
+fn the_traffic_overlay_colours_the_models_hotspots_and_the_hud_shows_text() {
+    let d = demo("snapshot-traffic");
+    let with = snapshot(&d.scene, &d.dir.join("traffic.png"), &[]);
+    let without = snapshot(&d.scene, &d.dir.join("plain.png"), &["--overlay", "grid"]);
+    // the same World the command built: same demand, seed and time
+    let trips = synthetic_day(&d.city, TRIPS, 1).unwrap();
+    let mut world = World::new(d.city.roads(), trips, WorldOptions::default()).unwrap();
+    world.advance_to(AT_S);
+    let to_px = start_view_pixels(d.city.bundle.meta.extent, SIZE);
+    let (mut shown, mut hot, mut hot_without) = (0, 0, 0);
+    for h in world.hotspots(30) {
+        let link = &d.city.roads().links[h.link as usize];
+        let points: Vec<(f32, f32)> = link.geometry.0.iter().map(|c| to_px(*c)).collect();
+        if !points.iter().all(|p| in_map_area(*p)) {
+            continue;
+        }
+        shown += 1;
+        let along = |img: &RgbImage| {
+            points.windows(2).any(|w| {
+                (0..=8).any(|k| {
+                    let t = k as f32 / 8.0;
+                    let p = (
+                        w[0].0 + (w[1].0 - w[0].0) * t,
+                        w[0].1 + (w[1].1 - w[0].1) * t,
+                    );
+                    near(img, p, 2, congested)
+                })
+            })
+        };
+        hot += usize::from(along(&with));
+        hot_without += usize::from(along(&without));
+    }
+    assert!(shown >= 5, "only {shown} hotspots on screen");
+    assert!(
+        hot * 10 >= shown * 7,
+        "{hot} of {shown} hotspots coloured as congested"
+    );
+    assert_eq!(hot_without, 0, "congestion colours with the overlay off");
+    // the HUD: clock and KPIs top left, the alarm feed top right (bright text on dark panels)
+    let bright = |img: &RgbImage, x0: u32, y0: u32, x1: u32, y1: u32| {
+        (x0..x1)
+            .flat_map(|x| (y0..y1).map(move |y| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&v| v > 170))
+            .count()
+    };
+    assert!(bright(&with, 12, 30, 240, 70) > 150, "clock missing");
+    assert!(bright(&with, 12, 75, 240, 150) > 150, "KPIs missing");
+    assert!(
+        bright(&with, 960, 25, 1270, 120) > 150,
+        "alarm feed missing"
+    );
+}
+
+#[test]
+fn the_snapshot_matches_its_reference_image() {
+    let d = demo("snapshot-golden");
+    let img = snapshot(&d.scene, &d.dir.join("golden.png"), &[]);
+    if std::env::var_os("CITYTWIN_REGENERATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(Path::new(GOLDEN).parent().unwrap()).unwrap();
+        img.save(GOLDEN).unwrap();
+        return;
+    }
+    let golden = image::open(GOLDEN)
+        .expect("tests/golden/snapshot_0800.png (regenerate with CITYTWIN_REGENERATE_GOLDEN=1)")
+        .to_rgb8();
+    assert_eq!(golden.dimensions(), img.dimensions());
+    let (mut total, mut off) = (0u64, 0u64);
+    for (a, b) in golden.pixels().zip(img.pixels()) {
+        let diff: u32 =
+            a.0.iter()
+                .zip(b.0)
+                .map(|(x, y)| u32::from(x.abs_diff(y)))
+                .sum();
+        total += u64::from(diff);
+        off += u64::from(diff > 96);
+    }
+    let pixels = u64::from(img.width() * img.height());
+    let mean = total as f64 / (pixels * 3) as f64;
+    // software rasterisers differ in anti-aliasing; the picture must not
+    assert!(
+        mean < 2.0,
+        "mean channel difference {mean:.2} from the reference"
+    );
+    assert!(
+        off * 100 < pixels,
+        "{off} of {pixels} pixels differ strongly from the reference"
+    );
+}

@@ -1,0 +1,239 @@
+//! `citytwin view` (the live wall display) and `citytwin snapshot` (the same view, offscreen,
+//! to a PNG). Both load the scene's city and a day of demand, run the World to the start
+//! time, and hand it to the engine.
+
+use crate::commands::run::demand::{self, DemandArgs};
+use crate::commands::run::{clock, parse_clock};
+use crate::progress;
+use anyhow::{Context, Result, bail};
+use citytwin_city::City;
+use citytwin_city::scene::Scene;
+use citytwin_engine::{Theme, Twin, ViewerConfig};
+use citytwin_sim::{World, WorldOptions};
+use clap::{Args, ValueEnum};
+use std::path::{Path, PathBuf};
+
+/// What both commands need to build the twin.
+#[derive(Debug, Args)]
+pub struct TwinArgs {
+    /// Scene file, e.g. scenes/chengdu/scene.ron (its bundle must exist: `citytwin import --scene`)
+    scene: PathBuf,
+    /// Random seed: demand and driver choices
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Simulated time of day to start from (HH:MM); the day is simulated up to it first
+    #[arg(long, default_value = "07:30", value_parser = parse_clock)]
+    at: u32,
+    /// Colours: the dark wall palette or a light one
+    #[arg(long, value_enum, default_value_t = Palette::Wall)]
+    palette: Palette,
+    /// A TrueType font with Chinese glyphs for street and district names
+    #[arg(long, default_value = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")]
+    font: PathBuf,
+    #[command(flatten)]
+    demand: DemandArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Palette {
+    Wall,
+    Light,
+}
+
+/// Open the live wall display of a scene: the map, the simulation running inside the app,
+/// traffic overlay, KPIs, alarm feed and charts.
+///
+/// Mouse: drag to pan, wheel to zoom, right-drag to rotate, click a road to inspect it.
+/// Keys: arrows/WASD pan, +/- zoom, Q/E rotate, F fit, Space pause, `.` one step,
+/// 1–4 speed 1×/10×/60×/600×, [ and ] an hour back/forward, T traffic overlay, G grid cells.
+/// With --wall: full screen, no cursor, and an auto-tour of the districts and the worst
+/// hotspot; no input needed. Needs a display (X11); `citytwin snapshot` does not.
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    #[command(flatten)]
+    twin: TwinArgs,
+    /// Wall mode: full screen, borderless, no cursor, text sized from the resolution, auto-tour
+    #[arg(long)]
+    wall: bool,
+    /// Seconds at each auto-tour stop (with --wall)
+    #[arg(long, default_value_t = 20.0)]
+    tour_every: f32,
+    /// Window size WIDTHxHEIGHT (ignored with --wall)
+    #[arg(long, default_value = "1600x900", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Simulated seconds per real second at start (1, 10, 60 or 600; any value works)
+    #[arg(long, default_value_t = 60)]
+    speed: u32,
+    /// Measure this many frames, print frame-time statistics and entity counts, and exit
+    #[arg(long)]
+    bench_frames: Option<u32>,
+}
+
+/// Render the view of a scene at a time of day offscreen to a PNG: for reports, the README
+/// and tests. Needs no display and no GPU (Mesa's software Vulkan is enough).
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    twin: TwinArgs,
+    /// Overlays to draw, comma-separated
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "traffic")]
+    overlay: Vec<Overlay>,
+    /// Image size WIDTHxHEIGHT
+    #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// As the wall shows it (with the auto-tour caption)
+    #[arg(long)]
+    wall: bool,
+    /// The PNG to write
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Overlay {
+    /// Links coloured by speed and moving cars
+    Traffic,
+    /// The unit grid cells
+    Grid,
+}
+
+fn parse_size(value: &str) -> Result<(u32, u32), String> {
+    let parsed = value
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)));
+    match parsed {
+        Some((w, h)) if (64..=8192).contains(&w) && (64..=8192).contains(&h) => Ok((w, h)),
+        _ => Err(format!(
+            "expected WIDTHxHEIGHT in pixels (64 to 8192), e.g. 1920x1080; found {value:?}"
+        )),
+    }
+}
+
+fn load_twin(args: &TwinArgs, quiet: bool) -> Result<(Twin, Vec<String>)> {
+    let scene = Scene::load(&args.scene)?;
+    if !scene.bundle.exists() {
+        bail!(
+            "{}: no city bundle; run `citytwin import --scene {}` first",
+            scene.bundle.display(),
+            args.scene.display()
+        );
+    }
+    let city = City::load(&scene.bundle)?;
+    let demand = demand::build(&args.demand, args.seed, &city)?;
+    let options = WorldOptions {
+        seed: args.seed,
+        ..WorldOptions::default()
+    };
+    let mut world = World::new(city.roads(), demand.trips, options)?;
+    let bar = progress::steps(u64::from(args.at), quiet);
+    bar.set_message(format!("simulating up to {}", clock(args.at)));
+    while world.now_s() < args.at {
+        world.advance_to((world.now_s() + 600).min(args.at));
+        bar.set_position(u64::from(world.now_s()));
+    }
+    bar.finish_and_clear();
+    let mut attribution = city.bundle.meta.attribution.clone();
+    if attribution.is_empty() {
+        attribution = scene.attribution.clone();
+    }
+    Ok((
+        Twin {
+            city,
+            world,
+            scene_name: scene.name,
+        },
+        attribution,
+    ))
+}
+
+fn font(path: &Path) -> Option<PathBuf> {
+    if path.exists() {
+        Some(path.to_path_buf())
+    } else {
+        tracing::warn!(
+            "{}: font not found; names in Chinese will not show (scripts/setup.sh installs it)",
+            path.display()
+        );
+        None
+    }
+}
+
+fn base_config(args: &TwinArgs, attribution: Vec<String>) -> ViewerConfig {
+    ViewerConfig {
+        theme: match args.palette {
+            Palette::Wall => Theme::Wall,
+            Palette::Light => Theme::Light,
+        },
+        font: font(&args.font),
+        attribution,
+        ..ViewerConfig::default()
+    }
+}
+
+pub fn view(args: ViewArgs, quiet: bool) -> Result<()> {
+    let (twin, attribution) = load_twin(&args.twin, quiet)?;
+    let config = ViewerConfig {
+        wall: args.wall,
+        tour_every_s: args.tour_every,
+        size: args.size.into(),
+        speed: args.speed.max(1),
+        bench_frames: args.bench_frames,
+        ..base_config(&args.twin, attribution)
+    };
+    let outcome = citytwin_engine::run(twin, &config);
+    if let Some(e) = outcome.exit {
+        bail!("{e}");
+    }
+    if let Some(s) = outcome.frame_stats {
+        println!(
+            "{} frames: mean {:.2} ms ({:.1} fps), p95 {:.2} ms, max {:.2} ms; {} entities, {} cars drawn, {} s simulated",
+            s.frames,
+            s.mean_ms,
+            s.fps(),
+            s.p95_ms,
+            s.max_ms,
+            s.entities,
+            s.cars,
+            s.simulated_s
+        );
+    }
+    Ok(())
+}
+
+pub fn snapshot(args: SnapshotArgs, quiet: bool) -> Result<()> {
+    if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let (twin, attribution) = load_twin(&args.twin, quiet)?;
+    let at = twin.world.now_s();
+    let config = ViewerConfig {
+        size: args.size.into(),
+        snapshot: Some(args.output.clone()),
+        show_traffic: args.overlay.contains(&Overlay::Traffic),
+        show_grid: args.overlay.contains(&Overlay::Grid),
+        wall: args.wall,
+        paused: true,
+        ..base_config(&args.twin, attribution)
+    };
+    let outcome = citytwin_engine::run(twin, &config);
+    if let Some(e) = outcome.exit {
+        bail!("snapshot not written: {e}");
+    }
+    if !outcome.snapshot_written {
+        bail!(
+            "{}: snapshot not written (no frame was captured; is a Vulkan driver installed? scripts/setup.sh installs Mesa's)",
+            args.output.display()
+        );
+    }
+    if !quiet {
+        eprintln!(
+            "snapshot of {} at {} ({}x{}) → {}",
+            args.twin.scene.display(),
+            clock(at),
+            args.size.0,
+            args.size.1,
+            args.output.display()
+        );
+    }
+    Ok(())
+}
