@@ -7,14 +7,16 @@ BUNDLE := out/chengdu/city.ctb
 
 .PHONY: demo test setup bench
 
-## demo: install system packages, build, import the Chengdu demo, summarise and export it, simulate a day
+## demo: install system packages, build, import the Chengdu demo, summarise and export it, simulate a day, snapshot the wall
 demo: setup
 	cargo build --release -p citytwin
 	$(CITYTWIN) import --scene scenes/chengdu/scene.ron
 	$(CITYTWIN) info $(BUNDLE)
 	$(CITYTWIN) export $(BUNDLE) -o out/chengdu/city.gpkg
 	$(CITYTWIN) run scenes/chengdu/scene.ron --seed 1 -o out/chengdu/day
-	@echo "demo: open out/chengdu/city.gpkg in QGIS; the simulated day's reports are in out/chengdu/day/"
+	$(CITYTWIN) snapshot scenes/chengdu/scene.ron --at 08:00 --wall -o out/chengdu/wall_0800.png
+	@echo "demo: open out/chengdu/city.gpkg in QGIS; the simulated day's reports are in out/chengdu/day/;"
+	@echo "      the wall display: $(CITYTWIN) view scenes/chengdu/scene.ron (needs a display; see docs/viewer.md)"
 
 ## test: the whole suite — fmt, clippy -D warnings, every test, the core dependency check
 test: setup

@@ -229,3 +229,35 @@ fn the_snapshot_matches_its_reference_image() {
         "{off} of {pixels} pixels differ strongly from the reference"
     );
 }
+
+#[test]
+fn the_windowed_viewer_runs_under_xvfb_in_wall_mode_and_reports_frame_times() {
+    let d = demo("view-xvfb");
+    let out = std::process::Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_citytwin"))
+        .args([
+            "-q",
+            "view",
+            d.scene.to_str().unwrap(),
+            "--at",
+            "08:00",
+            "--trips",
+            "5000",
+        ])
+        .args(["--wall", "--tour-every", "1", "--bench-frames", "20"])
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("xvfb-run (scripts/setup.sh installs xvfb)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "view failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("20 frames: mean"),
+        "no frame statistics: {stdout}"
+    );
+    assert!(stdout.contains("cars drawn"), "{stdout}");
+}

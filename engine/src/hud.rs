@@ -345,10 +345,7 @@ fn update_alarm_feed(twin: Res<Twin>, mut feed: ResMut<AlarmFeed>) {
             let line = alarm_line(
                 twin.world.now_s(),
                 h,
-                roads
-                    .links
-                    .get(h.link as usize)
-                    .and_then(|l| l.name.as_deref()),
+                &road_label(&roads.links[h.link as usize]),
             );
             feed.lines.push_back(line);
             if feed.lines.len() > FEED_LINES {
@@ -359,11 +356,20 @@ fn update_alarm_feed(twin: Res<Twin>, mut feed: ResMut<AlarmFeed>) {
     feed.active = hotspots.iter().map(|h| h.link).collect();
 }
 
-pub fn alarm_line(now_s: u32, h: &Hotspot, name: Option<&str>) -> String {
+/// A road as operators name it: its street name, or its class and OSM way when it has none
+/// (ramps and service roads often do not).
+pub fn road_label(link: &citytwin_city::roads::RoadLink) -> String {
+    match &link.name {
+        Some(name) => name.clone(),
+        None => format!("{} (way {})", link.class.as_osm(), link.osm_way_id),
+    }
+}
+
+pub fn alarm_line(now_s: u32, h: &Hotspot, road: &str) -> String {
     format!(
         "{}  {} · {:.0} km/h · {} cars",
         clock_text(now_s),
-        name.unwrap_or("unnamed road"),
+        road,
         h.speed_kmh,
         h.vehicles
     )

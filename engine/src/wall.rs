@@ -48,7 +48,7 @@ impl Plugin for WallPlugin {
             timer: Timer::from_seconds(self.every_s.max(1.0), TimerMode::Repeating),
         })
         .add_systems(PostStartup, (plan_tour, spawn_caption))
-        .add_systems(Update, advance_tour.in_set(TwinSet::Read));
+        .add_systems(Update, (fill_monitor, advance_tour.in_set(TwinSet::Read)));
     }
 }
 
@@ -77,6 +77,22 @@ pub fn tour_stops(twin: &Twin, origin: &LocalOrigin, extent: &MapExtent) -> Vec<
         }
     }
     stops
+}
+
+/// Borderless full screen is asked of the window manager; where it cannot honour it (a bare
+/// X server such as Xvfb, some kiosks) the window is sized and placed over the monitor.
+fn fill_monitor(
+    mut window: Query<&mut Window, With<bevy::window::PrimaryWindow>>,
+    monitor: Query<&bevy::window::Monitor, With<bevy::window::PrimaryMonitor>>,
+) {
+    let (Ok(mut window), Ok(monitor)) = (window.single_mut(), monitor.single()) else {
+        return;
+    };
+    let (w, h) = (monitor.physical_width, monitor.physical_height);
+    if w > 0 && h > 0 && (window.physical_width(), window.physical_height()) != (w, h) {
+        window.resolution.set_physical_resolution(w, h);
+        window.position = bevy::window::WindowPosition::At(monitor.physical_position);
+    }
 }
 
 fn plan_tour(
@@ -137,7 +153,7 @@ fn advance_tour(
             let link = &twin.city.roads().links[h.link as usize];
             let mid = link.geometry.0[link.geometry.0.len() / 2];
             let c = origin.to_local(mid);
-            let name = link.name.clone().unwrap_or_else(|| "unnamed road".into());
+            let name = crate::hud::road_label(link);
             TourStop {
                 name: format!("Worst hotspot · {name} · {:.0} km/h", h.speed_kmh),
                 min: c - Vec2::splat(HOTSPOT_VIEW_M),
