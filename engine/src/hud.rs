@@ -50,12 +50,13 @@ struct ScaleBar;
 #[derive(Component, Debug)]
 struct NorthArrow;
 
-/// Alarms raised so far, newest last: a link joins the feed when it becomes one of the worst
-/// hotspots and leaves the active set when it clears.
+/// Alarms raised so far, newest last: a road joins the feed when one of its links becomes one
+/// of the worst hotspots, and leaves the open set when none is any more.
 #[derive(Resource, Debug, Default)]
 pub struct AlarmFeed {
     pub lines: VecDeque<String>,
-    pub active: Vec<u32>,
+    /// Roads with an open congestion alarm.
+    pub active_roads: Vec<String>,
     checked_at: Option<u32>,
 }
 
@@ -340,20 +341,22 @@ fn update_alarm_feed(twin: Res<Twin>, mut feed: ResMut<AlarmFeed>) {
     feed.checked_at = Some(minute);
     let hotspots = twin.world.hotspots(ALARM_HOTSPOTS);
     let roads = twin.city.roads();
+    // one alarm per road: its links (both directions, each block) raise it once
+    let mut labels: Vec<String> = Vec::new();
     for h in &hotspots {
-        if !feed.active.contains(&h.link) {
-            let line = alarm_line(
-                twin.world.now_s(),
-                h,
-                &road_label(&roads.links[h.link as usize]),
-            );
-            feed.lines.push_back(line);
+        let label = road_label(&roads.links[h.link as usize]);
+        if !feed.active_roads.contains(&label) && !labels.contains(&label) {
+            feed.lines
+                .push_back(alarm_line(twin.world.now_s(), h, &label));
             if feed.lines.len() > FEED_LINES {
                 feed.lines.pop_front();
             }
         }
+        if !labels.contains(&label) {
+            labels.push(label);
+        }
     }
-    feed.active = hotspots.iter().map(|h| h.link).collect();
+    feed.active_roads = labels;
 }
 
 /// A road as operators name it: its street name, or its class and OSM way when it has none
@@ -399,7 +402,7 @@ fn update_texts(
                 k.congestion_index,
                 k.trips_done,
                 k.trips,
-                feed.active.len()
+                feed.active_roads.len()
             ),
             HudText::Alarms => {
                 if feed.lines.is_empty() {
