@@ -56,3 +56,13 @@ id_type!(
     DistrictId,
     "d"
 );
+id_type!(
+    /// A bike parking fence (a dockless parking area or a docked station).
+    FenceId,
+    "fence"
+);
+id_type!(
+    /// A shared bike of the fleet.
+    BikeId,
+    "bike"
+);

@@ -26,6 +26,6 @@ pub mod summary;
 
 pub use bundle::{BUNDLE_VERSION, BundleError, CityBundle, CityMeta, Crs, ImportReport};
 pub use city::{City, QueryError};
-pub use ids::{DistrictId, FeatureId, JunctionId, LinkId, NodeId};
+pub use ids::{BikeId, DistrictId, FeatureId, FenceId, JunctionId, LinkId, NodeId};
 pub use layer::{AttrValue, Feature, FieldDef, FieldKind, Layer};
 pub use roads::{Mode, Modes, RoadClass, RoadNetwork};

@@ -1,0 +1,302 @@
+//! Parking fences: polygons where bikes may be parked, each with a capacity. A dock is a
+//! fence with a hard capacity (bikes cannot be left when it is full). Lookups go through an
+//! R-tree of the fences' boxes, then an exact point-in-polygon test.
+
+use citytwin_city::FenceId;
+use geo::{
+    BoundingRect, Centroid, Contains, Coord, Distance, Euclidean, Intersects, LineString, Point,
+    Polygon,
+};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+use crate::gbfs::{GbfsStation, GbfsZone};
+
+/// Floor area per parked bike: a 0.6 m × 2.0 m stall plus a quarter for access.
+pub const STALL_M2: f64 = 1.5;
+/// Radius of the area drawn around a dock's position.
+pub const DOCK_RADIUS_M: f64 = 12.0;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fence {
+    pub id: FenceId,
+    pub name: String,
+    /// In the city CRS (metres).
+    pub area: Polygon<f64>,
+    pub capacity: u32,
+    /// A dock: its capacity is hard.
+    pub dock: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum FenceError {
+    #[error("fence `{name}`: {reason}")]
+    Invalid { name: String, reason: String },
+    #[error("station `{id}` ({name}): capacity missing; docks need one")]
+    NoCapacity { id: String, name: String },
+    #[error("`{name}` at lon {lon}, lat {lat}: outside the city's CRS")]
+    Unprojectable { name: String, lon: f64, lat: f64 },
+}
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// Every fence of a city, indexed.
+#[derive(Debug, Clone)]
+pub struct Fences {
+    fences: Vec<Fence>,
+    centres: Vec<Point<f64>>,
+    tree: RTree<Entry>,
+}
+
+impl Fences {
+    /// Indexes fences; ids are reassigned in the given order.
+    pub fn new(mut fences: Vec<Fence>) -> Result<Fences, FenceError> {
+        let mut entries = Vec::with_capacity(fences.len());
+        let mut centres = Vec::with_capacity(fences.len());
+        for (i, f) in fences.iter_mut().enumerate() {
+            f.id = FenceId::from_index(i);
+            let invalid = |reason: &str| FenceError::Invalid {
+                name: f.name.clone(),
+                reason: reason.to_string(),
+            };
+            let rect = f
+                .area
+                .bounding_rect()
+                .ok_or_else(|| invalid("empty polygon"))?;
+            let finite = f
+                .area
+                .exterior()
+                .0
+                .iter()
+                .all(|c| c.x.is_finite() && c.y.is_finite());
+            if !finite || f.area.exterior().0.len() < 4 {
+                return Err(invalid("needs a closed ring of at least 3 finite points"));
+            }
+            centres.push(f.area.centroid().unwrap_or(rect.center().into()));
+            entries.push(Entry::new(
+                Rectangle::from_corners(rect.min().into(), rect.max().into()),
+                i as u32,
+            ));
+        }
+        Ok(Fences {
+            fences,
+            centres,
+            tree: RTree::bulk_load(entries),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.fences.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fences.is_empty()
+    }
+
+    pub fn get(&self, id: FenceId) -> Option<&Fence> {
+        self.fences.get(id.index())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Fence> {
+        self.fences.iter()
+    }
+
+    /// The fence a parked bike is in (on the boundary counts as in); where fences overlap
+    /// (docks a few metres apart), the one whose centre is nearest, then the lowest id, so
+    /// the answer does not depend on the tree's layout.
+    pub fn fence_at(&self, p: Point<f64>) -> Option<FenceId> {
+        let here = AABB::from_point([p.x(), p.y()]);
+        self.tree
+            .locate_in_envelope_intersecting(&here)
+            .map(|e| e.data)
+            .filter(|&i| {
+                let area = &self.fences[i as usize].area;
+                area.contains(&p) || area.exterior().intersects(&p)
+            })
+            .min_by(|&a, &b| {
+                let d = |i: u32| Euclidean.distance(self.centres[i as usize], p);
+                d(a).total_cmp(&d(b)).then(a.cmp(&b))
+            })
+            .map(FenceId)
+    }
+
+    /// Bikes in each fence (indexed by fence) and bikes outside every fence.
+    pub fn count(&self, bikes: impl IntoIterator<Item = Point<f64>>) -> (Vec<u32>, u32) {
+        let mut inside = vec![0; self.fences.len()];
+        let mut outside = 0;
+        for p in bikes {
+            match self.fence_at(p) {
+                Some(f) => inside[f.index()] += 1,
+                None => outside += 1,
+            }
+        }
+        (inside, outside)
+    }
+
+    /// Docks from GBFS stations: a circle around each, with the station's capacity.
+    pub fn from_stations(
+        stations: &[GbfsStation],
+        project: &dyn Fn(f64, f64) -> Option<Coord<f64>>,
+    ) -> Result<Fences, FenceError> {
+        let mut fences = Vec::with_capacity(stations.len());
+        for s in stations {
+            let centre = project(s.lon, s.lat).ok_or_else(|| FenceError::Unprojectable {
+                name: s.name.clone(),
+                lon: s.lon,
+                lat: s.lat,
+            })?;
+            let capacity = s.capacity.ok_or_else(|| FenceError::NoCapacity {
+                id: s.id.clone(),
+                name: s.name.clone(),
+            })?;
+            fences.push(Fence {
+                id: FenceId(0),
+                name: s.name.clone(),
+                area: circle(centre, DOCK_RADIUS_M),
+                capacity,
+                dock: true,
+            });
+        }
+        Fences::new(fences)
+    }
+
+    /// Dockless fences from GBFS geofencing zones (each polygon a fence), capacity from area.
+    pub fn from_zones(
+        zones: &[GbfsZone],
+        project: &dyn Fn(f64, f64) -> Option<Coord<f64>>,
+    ) -> Result<Fences, FenceError> {
+        let mut fences = Vec::new();
+        for z in zones {
+            for (k, poly) in z.area.0.iter().enumerate() {
+                let ring = |l: &LineString<f64>| -> Result<LineString<f64>, FenceError> {
+                    l.0.iter()
+                        .map(|c| {
+                            project(c.x, c.y).ok_or_else(|| FenceError::Unprojectable {
+                                name: z.name.clone(),
+                                lon: c.x,
+                                lat: c.y,
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(LineString::from)
+                };
+                let holes = poly
+                    .interiors()
+                    .iter()
+                    .map(ring)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let area = Polygon::new(ring(poly.exterior())?, holes);
+                let name = if z.area.0.len() > 1 {
+                    format!("{} #{}", z.name, k + 1)
+                } else {
+                    z.name.clone()
+                };
+                fences.push(Fence {
+                    id: FenceId(0),
+                    name,
+                    capacity: capacity_of(&area),
+                    area,
+                    dock: false,
+                });
+            }
+        }
+        Fences::new(fences)
+    }
+}
+
+/// Bikes a dockless fence holds: its floor area over [`STALL_M2`], at least one.
+pub fn capacity_of(area: &Polygon<f64>) -> u32 {
+    use geo::Area;
+    ((area.unsigned_area() / STALL_M2).floor() as u32).max(1)
+}
+
+/// A 24-gon around `centre`.
+pub fn circle(centre: Coord<f64>, radius: f64) -> Polygon<f64> {
+    let ring: Vec<Coord<f64>> = (0..=24)
+        .map(|k| {
+            let a = std::f64::consts::TAU * f64::from(k % 24) / 24.0;
+            Coord {
+                x: centre.x + radius * a.cos(),
+                y: centre.y + radius * a.sin(),
+            }
+        })
+        .collect();
+    Polygon::new(LineString::from(ring), Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    fn square(name: &str, x: f64, y: f64, side: f64) -> Fence {
+        Fence {
+            id: FenceId(0),
+            name: name.into(),
+            area: polygon![(x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side)],
+            capacity: 10,
+            dock: false,
+        }
+    }
+
+    #[test]
+    fn bikes_are_counted_in_their_fence_exactly() {
+        let fences = Fences::new(vec![
+            square("a", 0.0, 0.0, 10.0),
+            square("b", 20.0, 0.0, 10.0),
+        ])
+        .unwrap();
+        let bikes = [
+            (5.0, 5.0),
+            (10.0, 5.0),
+            (10.5, 5.0),
+            (25.0, 9.9),
+            (25.0, 10.1),
+        ]
+        .map(|(x, y)| Point::new(x, y));
+        let (inside, outside) = fences.count(bikes);
+        // on the edge counts as in; 0.5 m outside the box does not
+        assert_eq!(inside, vec![2, 1]);
+        assert_eq!(outside, 2);
+    }
+
+    #[test]
+    fn overlapping_fences_resolve_to_the_nearest_centre() {
+        let fences = Fences::new(vec![
+            square("a", 0.0, 0.0, 10.0),
+            square("b", 5.0, 0.0, 10.0),
+        ])
+        .unwrap();
+        assert_eq!(fences.fence_at(Point::new(7.0, 5.0)), Some(FenceId(0)));
+        assert_eq!(fences.fence_at(Point::new(8.0, 5.0)), Some(FenceId(1)));
+        // equidistant: the lower id
+        assert_eq!(fences.fence_at(Point::new(7.5, 5.0)), Some(FenceId(0)));
+        assert_eq!(fences.fence_at(Point::new(12.0, 5.0)), Some(FenceId(1)));
+    }
+
+    #[test]
+    fn docks_need_a_capacity_and_zones_get_one_from_their_area() {
+        let station = GbfsStation {
+            id: "7".into(),
+            name: "Torget".into(),
+            lon: 10.0,
+            lat: 59.0,
+            capacity: None,
+        };
+        let project = |lon: f64, lat: f64| {
+            Some(Coord {
+                x: lon * 1000.0,
+                y: lat * 1000.0,
+            })
+        };
+        let e = Fences::from_stations(&[station], &project).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "station `7` (Torget): capacity missing; docks need one"
+        );
+        // a 10 m × 10 m zone holds 66 bikes at 1.5 m² each
+        assert_eq!(capacity_of(&square("z", 0.0, 0.0, 10.0).area), 66);
+        let c = circle(Coord { x: 0.0, y: 0.0 }, DOCK_RADIUS_M);
+        assert!((capacity_of(&c) as f64 - 3.1 * 144.0 / 1.5).abs() < 10.0);
+    }
+}

@@ -1,0 +1,413 @@
+//! GBFS feeds (General Bikeshare Feed Specification), versions 2.x and 3.0: the files a
+//! bike-share system publishes for its docks and zones. Differences handled: 3.0 localises
+//! names (`[{text, language}]`), counts `num_vehicles_available` instead of
+//! `num_bikes_available`, and writes times as RFC 3339 strings instead of POSIX seconds.
+
+use geo::{Coord, LineString, MultiPolygon, Polygon};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GbfsError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: not JSON: {message}")]
+    Json {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: {field}: expected {expected}")]
+    Field {
+        path: PathBuf,
+        field: String,
+        expected: &'static str,
+    },
+}
+
+/// A dock from `station_information`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GbfsStation {
+    pub id: String,
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub capacity: Option<u32>,
+}
+
+/// A dock's state from `station_status`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GbfsStatus {
+    pub id: String,
+    pub bikes_available: u32,
+    pub docks_available: Option<u32>,
+    pub is_renting: bool,
+    pub is_returning: bool,
+    /// POSIX seconds.
+    pub last_reported: Option<i64>,
+}
+
+/// A zone of `geofencing_zones`, in lon/lat.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GbfsZone {
+    pub name: String,
+    pub area: MultiPolygon<f64>,
+}
+
+/// A feed file being read: errors name it and the field.
+struct Feed {
+    path: PathBuf,
+    root: Value,
+}
+
+impl Feed {
+    fn open(path: &Path) -> Result<Feed, GbfsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| GbfsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let root = serde_json::from_str(&text).map_err(|e| GbfsError::Json {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        Ok(Feed {
+            path: path.to_path_buf(),
+            root,
+        })
+    }
+
+    fn error(&self, field: impl Into<String>, expected: &'static str) -> GbfsError {
+        GbfsError::Field {
+            path: self.path.clone(),
+            field: field.into(),
+            expected,
+        }
+    }
+
+    /// `data.<key>` as an array.
+    fn data_array(&self, key: &str) -> Result<&Vec<Value>, GbfsError> {
+        self.root
+            .pointer(&format!("/data/{key}"))
+            .and_then(Value::as_array)
+            .ok_or_else(|| self.error(format!("data.{key}"), "an array"))
+    }
+
+    fn number(&self, item: &Value, at: &str, key: &str) -> Result<f64, GbfsError> {
+        item.get(key)
+            .and_then(Value::as_f64)
+            .ok_or_else(|| self.error(format!("{at}.{key}"), "a number"))
+    }
+
+    fn count(&self, item: &Value, at: &str, key: &str) -> Result<Option<u32>, GbfsError> {
+        match item.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| self.error(format!("{at}.{key}"), "a whole number ≥ 0")),
+        }
+    }
+
+    fn id(&self, item: &Value, at: &str) -> Result<String, GbfsError> {
+        match item.get("station_id") {
+            Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+            // some 1.x/2.x feeds write numeric ids
+            Some(Value::Number(n)) => Ok(n.to_string()),
+            _ => Err(self.error(format!("{at}.station_id"), "a non-empty string")),
+        }
+    }
+
+    /// A plain string (2.x) or localised strings (3.0: the English one, else the first).
+    fn text(&self, item: &Value, at: &str, key: &str) -> Result<String, GbfsError> {
+        match item.get(key) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(Value::Array(list)) => {
+                let pick = list
+                    .iter()
+                    .find(|t| t.get("language").and_then(Value::as_str) == Some("en"))
+                    .or_else(|| list.first());
+                pick.and_then(|t| t.get("text"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        self.error(
+                            format!("{at}.{key}"),
+                            "localised strings [{text, language}]",
+                        )
+                    })
+            }
+            _ => Err(self.error(format!("{at}.{key}"), "a string or localised strings")),
+        }
+    }
+
+    fn flag(&self, item: &Value, at: &str, key: &str) -> Result<bool, GbfsError> {
+        match item.get(key) {
+            Some(Value::Bool(b)) => Ok(*b),
+            // GBFS 1.x wrote 0/1
+            Some(Value::Number(n)) if n.as_u64().is_some_and(|v| v <= 1) => {
+                Ok(n.as_u64() == Some(1))
+            }
+            None => Ok(true),
+            _ => Err(self.error(format!("{at}.{key}"), "true or false")),
+        }
+    }
+
+    fn time(&self, item: &Value, at: &str, key: &str) -> Result<Option<i64>, GbfsError> {
+        match item.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| self.error(format!("{at}.{key}"), "POSIX seconds")),
+            Some(Value::String(s)) => rfc3339_seconds(s)
+                .map(Some)
+                .ok_or_else(|| self.error(format!("{at}.{key}"), "an RFC 3339 time")),
+            _ => Err(self.error(format!("{at}.{key}"), "a time")),
+        }
+    }
+}
+
+/// Docks from a `station_information.json`.
+pub fn read_station_information(path: &Path) -> Result<Vec<GbfsStation>, GbfsError> {
+    let feed = Feed::open(path)?;
+    let mut stations = Vec::new();
+    for (i, s) in feed.data_array("stations")?.iter().enumerate() {
+        let at = format!("data.stations[{i}]");
+        let (lat, lon) = (feed.number(s, &at, "lat")?, feed.number(s, &at, "lon")?);
+        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+            return Err(feed.error(format!("{at}.lat/lon"), "WGS84 degrees"));
+        }
+        stations.push(GbfsStation {
+            id: feed.id(s, &at)?,
+            name: feed.text(s, &at, "name")?,
+            lon,
+            lat,
+            capacity: feed.count(s, &at, "capacity")?,
+        });
+    }
+    Ok(stations)
+}
+
+/// Dock states from a `station_status.json`.
+pub fn read_station_status(path: &Path) -> Result<Vec<GbfsStatus>, GbfsError> {
+    let feed = Feed::open(path)?;
+    let mut states = Vec::new();
+    for (i, s) in feed.data_array("stations")?.iter().enumerate() {
+        let at = format!("data.stations[{i}]");
+        let bikes = match feed.count(s, &at, "num_bikes_available")? {
+            Some(n) => n,
+            None => feed
+                .count(s, &at, "num_vehicles_available")?
+                .ok_or_else(|| {
+                    feed.error(
+                        format!("{at}.num_bikes_available"),
+                        "a whole number ≥ 0 (or num_vehicles_available)",
+                    )
+                })?,
+        };
+        states.push(GbfsStatus {
+            id: feed.id(s, &at)?,
+            bikes_available: bikes,
+            docks_available: feed.count(s, &at, "num_docks_available")?,
+            is_renting: feed.flag(s, &at, "is_renting")?,
+            is_returning: feed.flag(s, &at, "is_returning")?,
+            last_reported: feed.time(s, &at, "last_reported")?,
+        });
+    }
+    Ok(states)
+}
+
+/// Zones from a `geofencing_zones.json` (a GeoJSON FeatureCollection of MultiPolygons).
+pub fn read_geofencing_zones(path: &Path) -> Result<Vec<GbfsZone>, GbfsError> {
+    let feed = Feed::open(path)?;
+    let features = feed
+        .root
+        .pointer("/data/geofencing_zones/features")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            feed.error(
+                "data.geofencing_zones.features",
+                "a GeoJSON FeatureCollection",
+            )
+        })?;
+    let mut zones = Vec::new();
+    for (i, f) in features.iter().enumerate() {
+        let at = format!("data.geofencing_zones.features[{i}]");
+        let coords = f
+            .pointer("/geometry/coordinates")
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                feed.error(
+                    format!("{at}.geometry.coordinates"),
+                    "MultiPolygon coordinates",
+                )
+            })?;
+        let area = multipolygon(coords).ok_or_else(|| {
+            feed.error(
+                format!("{at}.geometry.coordinates"),
+                "[[[[lon, lat], …]]] rings of ≥ 4 positions",
+            )
+        })?;
+        let name = match f.get("properties") {
+            Some(p) if p.get("name").is_some() => {
+                feed.text(p, &format!("{at}.properties"), "name")?
+            }
+            _ => format!("zone {}", i + 1),
+        };
+        zones.push(GbfsZone { name, area });
+    }
+    Ok(zones)
+}
+
+fn multipolygon(polygons: &[Value]) -> Option<MultiPolygon<f64>> {
+    let ring = |r: &Value| -> Option<LineString<f64>> {
+        let points = r.as_array()?;
+        let coords: Option<Vec<Coord<f64>>> = points
+            .iter()
+            .map(|p| {
+                Some(Coord {
+                    x: p.get(0)?.as_f64()?,
+                    y: p.get(1)?.as_f64()?,
+                })
+            })
+            .collect();
+        let coords = coords?;
+        (coords.len() >= 4).then(|| LineString::from(coords))
+    };
+    let polygons: Option<Vec<Polygon<f64>>> = polygons
+        .iter()
+        .map(|p| {
+            let rings = p.as_array()?;
+            let exterior = ring(rings.first()?)?;
+            let holes: Option<Vec<LineString<f64>>> = rings[1..].iter().map(ring).collect();
+            Some(Polygon::new(exterior, holes?))
+        })
+        .collect();
+    Some(MultiPolygon(polygons?))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` as POSIX seconds.
+pub fn rfc3339_seconds(s: &str) -> Option<i64> {
+    let (date, rest) = s.split_once(['T', 't', ' '])?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let zone_at = rest.find(['Z', 'z', '+', '-'])?;
+    let (clock, zone) = rest.split_at(zone_at);
+    let mut c = clock.split(':');
+    let (h, mi) = (
+        c.next()?.parse::<i64>().ok()?,
+        c.next()?.parse::<i64>().ok()?,
+    );
+    let sec = c.next()?.split('.').next()?.parse::<i64>().ok()?;
+    let offset = match zone.as_bytes().first()? {
+        b'Z' | b'z' => 0,
+        sign => {
+            let (oh, om) = zone[1..].split_once(':')?;
+            let o = oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60;
+            if *sign == b'-' { -o } else { o }
+        }
+    };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, m, day) * 86_400 + h * 3600 + mi * 60 + sec - offset)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("citytwin-gbfs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn rfc3339_times_match_posix_seconds() {
+        assert_eq!(rfc3339_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(rfc3339_seconds("2025-04-01T00:12:00Z"), Some(1_743_466_320));
+        assert_eq!(
+            rfc3339_seconds("2025-04-01T02:12:00+02:00"),
+            Some(1_743_466_320)
+        );
+        assert_eq!(
+            rfc3339_seconds("2025-04-01T00:12:00.250Z"),
+            Some(1_743_466_320)
+        );
+        assert_eq!(rfc3339_seconds("2025-13-01T00:00:00Z"), None);
+        assert_eq!(rfc3339_seconds("yesterday"), None);
+    }
+
+    #[test]
+    fn version_3_names_counts_and_times_are_read() {
+        let info = write(
+            "info3.json",
+            r#"{"last_updated":"2025-04-01T00:12:00Z","ttl":0,"version":"3.0","data":{"stations":[
+                {"station_id":"a","name":[{"text":"Torget","language":"nb"},{"text":"The Square","language":"en"}],
+                 "lat":59.91,"lon":10.75,"capacity":12}]}}"#,
+        );
+        let s = read_station_information(&info).unwrap();
+        assert_eq!(s[0].name, "The Square");
+        assert_eq!(s[0].capacity, Some(12));
+        let status = write(
+            "status3.json",
+            r#"{"data":{"stations":[{"station_id":"a","num_vehicles_available":4,"num_docks_available":8,
+                "is_installed":true,"is_renting":true,"is_returning":false,"last_reported":"2025-04-01T00:12:00Z"}]}}"#,
+        );
+        let st = read_station_status(&status).unwrap();
+        assert_eq!((st[0].bikes_available, st[0].docks_available), (4, Some(8)));
+        assert!(!st[0].is_returning);
+        assert_eq!(st[0].last_reported, Some(1_743_466_320));
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let bad = write(
+            "bad.json",
+            r#"{"data":{"stations":[{"station_id":"a","name":"x","lat":59.9,"lon":10.7},
+                {"station_id":"b","name":"y","lat":"north","lon":10.7}]}}"#,
+        );
+        let e = read_station_information(&bad).unwrap_err().to_string();
+        assert!(
+            e.ends_with("bad.json: data.stations[1].lat: expected a number"),
+            "{e}"
+        );
+        let broken = write("broken.json", "{\"data\": [");
+        let e = read_station_status(&broken).unwrap_err().to_string();
+        assert!(e.contains("broken.json:1:"), "{e}");
+    }
+
+    #[test]
+    fn geofencing_zones_are_multipolygons_with_names() {
+        let zones = write(
+            "zones.json",
+            r#"{"data":{"geofencing_zones":{"type":"FeatureCollection","features":[{"type":"Feature",
+                "properties":{"name":"Metro exit A","rules":[]},
+                "geometry":{"type":"MultiPolygon","coordinates":[[[[10.0,59.0],[10.001,59.0],[10.001,59.001],[10.0,59.0]]]]}}]}}}"#,
+        );
+        let z = read_geofencing_zones(&zones).unwrap();
+        assert_eq!(z[0].name, "Metro exit A");
+        assert_eq!(z[0].area.0[0].exterior().0.len(), 4);
+    }
+}

@@ -1,0 +1,25 @@
+//! Shared bikes: the supply side and the governance platform's eyes.
+//!
+//! - [`gbfs`]: GBFS `station_information`, `station_status` (2.x and 3.0) and
+//!   `geofencing_zones` feeds, read with errors that name the file and field.
+//! - [`fence`]: parking fences (polygons with a capacity; a dock is a fence with a hard
+//!   capacity) in an R-tree, with exact point-in-polygon lookup and per-fence counts.
+//! - [`alarms`]: overflow and empty alarms with hysteresis, as the monitoring points raise them.
+//! - [`docked`]: a docked system replayed from demand and truck moves (the validation
+//!   against the real Oslo week).
+//! - [`series`]: real occupancy series (Oslo Bysykkel) turned into departures and arrivals per
+//!   station and hour, the demand signal the simulation is validated against.
+//!
+//! Positions are in the city's metric CRS; feeds give lon/lat, so readers take a projection
+//! closure from the caller (PROJ lives in `citytwin-gis`).
+
+pub mod alarms;
+pub mod docked;
+pub mod fence;
+pub mod gbfs;
+pub mod series;
+
+pub use alarms::{AlarmEvent, AlarmKind, AlarmRules, FenceAlarms};
+pub use fence::{Fence, FenceError, Fences};
+pub use gbfs::{GbfsError, GbfsStation, GbfsStatus, GbfsZone};
+pub use series::{HourlyFlow, OccupancySeries, SeriesError};
