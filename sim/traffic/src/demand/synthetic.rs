@@ -48,7 +48,9 @@ fn collect(city: &City, layer: &str, keep: impl Fn(&str) -> bool, into: &mut Sit
         return;
     };
     for f in &layer.features {
-        let class = f.text("class").or(f.text("category")).unwrap_or("");
+        // POIs carry a normalised `category` (school, hospital, other…) beside the raw OSM
+        // `class` (amenity=school); areas carry only `class`
+        let class = f.text("category").or(f.text("class")).unwrap_or("");
         if keep(class) {
             let area = f.geometry.unsigned_area().max(POI_AREA_M2);
             let shape: Geometry<f64> = f.geometry.clone();
