@@ -4,6 +4,8 @@
 //!   `geofencing_zones` feeds, read with errors that name the file and field.
 //! - [`fence`]: parking fences (polygons with a capacity; a dock is a fence with a hard
 //!   capacity) in an R-tree, with exact point-in-polygon lookup and per-fence counts.
+//! - [`osm_fences`]: fences and monitoring points generated from a city's OSM POIs (subway
+//!   entrances, bus stops, schools, hospitals, shops) where no fence layer exists.
 //! - [`alarms`]: overflow and empty alarms with hysteresis, as the monitoring points raise them.
 //! - [`docked`]: a docked system replayed from demand and truck moves (the validation
 //!   against the real Oslo week).
@@ -17,6 +19,7 @@ pub mod alarms;
 pub mod docked;
 pub mod fence;
 pub mod gbfs;
+pub mod osm_fences;
 pub mod series;
 
 pub use alarms::{AlarmEvent, AlarmKind, AlarmRules, FenceAlarms};

@@ -1,5 +1,6 @@
 pub mod assign;
 pub mod export;
+pub mod fences;
 pub mod import;
 pub mod info;
 pub mod route;

@@ -1,0 +1,248 @@
+//! Parking fences for a city without a fence layer, generated from its OSM POIs the way
+//! Chinese cities paint them: a kerbside strip along the street at subway entrances, bus
+//! stops, school and hospital gates and shops, sized by the site, with its capacity from its
+//! area. The busiest dozen get a monitoring point (as the 13 points of the source platform).
+
+use crate::fence::{Fence, FenceError, Fences, capacity_of};
+use citytwin_city::layer::names;
+use citytwin_city::roads::Mode;
+use citytwin_city::{City, FenceId};
+use geo::{Centroid, Coord, Distance, Euclidean, LineString, Point, Polygon};
+
+/// What a generated fence serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FenceSite {
+    SubwayEntrance,
+    Hospital,
+    School,
+    BusStop,
+    Shopping,
+}
+
+impl FenceSite {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FenceSite::SubwayEntrance => "subway_entrance",
+            FenceSite::Hospital => "hospital",
+            FenceSite::School => "school",
+            FenceSite::BusStop => "bus_stop",
+            FenceSite::Shopping => "shopping",
+        }
+    }
+
+    /// Strip length × depth in metres: metro exits get the longest strips (they draw the
+    /// most last-mile riders), bus stops the shortest.
+    pub fn size_m(self) -> (f64, f64) {
+        match self {
+            FenceSite::SubwayEntrance => (30.0, 5.0),
+            FenceSite::Hospital | FenceSite::School => (24.0, 4.0),
+            FenceSite::Shopping => (18.0, 4.0),
+            FenceSite::BusStop => (12.0, 3.0),
+        }
+    }
+
+    fn of(category: &str, class: &str) -> Option<FenceSite> {
+        match (category, class) {
+            ("subway_entrance", _) => Some(FenceSite::SubwayEntrance),
+            ("hospital", _) => Some(FenceSite::Hospital),
+            ("school", _) => Some(FenceSite::School),
+            ("bus_stop", _) => Some(FenceSite::BusStop),
+            (_, c) if c.starts_with("shop=") || c == "amenity=marketplace" => {
+                Some(FenceSite::Shopping)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A site closer than this to an already placed fence shares it.
+pub const MERGE_M: f64 = 30.0;
+/// Monitoring points placed at the busiest fences.
+pub const MONITORING_POINTS: usize = 12;
+/// Radius of the neighbourhood whose POIs make a fence busy.
+const BUSY_RADIUS_M: f64 = 300.0;
+
+/// Generated fences with what each serves and the OSM feature it came from.
+#[derive(Debug, Clone)]
+pub struct FencePlan {
+    pub fences: Fences,
+    pub sites: Vec<FenceSite>,
+    pub sources: Vec<String>,
+    /// Fences with a monitoring point, busiest first.
+    pub monitored: Vec<FenceId>,
+}
+
+pub fn fences_from_osm(city: &City) -> Result<FencePlan, FenceError> {
+    let Ok(pois) = city.layer(names::POIS) else {
+        return Ok(FencePlan {
+            fences: Fences::new(Vec::new())?,
+            sites: Vec::new(),
+            sources: Vec::new(),
+            monitored: Vec::new(),
+        });
+    };
+    let mut candidates: Vec<(FenceSite, Point<f64>, &str, String)> = Vec::new();
+    let mut all_pois = Vec::new();
+    for f in &pois.features {
+        let Some(p) = f.geometry.centroid() else {
+            continue;
+        };
+        all_pois.push(p);
+        let site = FenceSite::of(
+            f.text("category").unwrap_or(""),
+            f.text("class").unwrap_or(""),
+        );
+        if let Some(site) = site {
+            let name = f.text("name").map(str::to_string).unwrap_or_default();
+            candidates.push((site, p, f.source_id.as_str(), name));
+        }
+    }
+    // most important sites first; within a kind, in source order (deterministic)
+    candidates.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(b.2)));
+    let (mut fences, mut sites, mut sources, mut centres) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::<Point<f64>>::new());
+    for (site, p, source, name) in candidates {
+        if centres.iter().any(|c| Euclidean.distance(*c, p) < MERGE_M) {
+            continue;
+        }
+        let direction = street_direction(city, p).unwrap_or(Coord { x: 1.0, y: 0.0 });
+        let area = strip(p.0, direction, site.size_m());
+        let label = if name.is_empty() {
+            source.to_string()
+        } else {
+            name
+        };
+        fences.push(Fence {
+            id: FenceId(0),
+            name: format!("{} · {label}", site.as_str()),
+            capacity: capacity_of(&area),
+            area,
+            dock: false,
+        });
+        sites.push(site);
+        sources.push(source.to_string());
+        centres.push(p);
+    }
+    let busy: Vec<usize> = centres
+        .iter()
+        .zip(&sites)
+        .map(|(c, s)| {
+            let near = all_pois
+                .iter()
+                .filter(|p| Euclidean.distance(**p, *c) <= BUSY_RADIUS_M)
+                .count();
+            near + if *s == FenceSite::SubwayEntrance {
+                5
+            } else {
+                0
+            }
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..centres.len()).collect();
+    order.sort_by(|&a, &b| busy[b].cmp(&busy[a]).then(a.cmp(&b)));
+    let monitored = order
+        .into_iter()
+        .take(MONITORING_POINTS)
+        .map(FenceId::from_index)
+        .collect();
+    Ok(FencePlan {
+        fences: Fences::new(fences)?,
+        sites,
+        sources,
+        monitored,
+    })
+}
+
+/// Unit direction of the street nearest to `p` (a walkable link), where it passes `p`.
+fn street_direction(city: &City, p: Point<f64>) -> Option<Coord<f64>> {
+    let m = city.nearest_link(p, Mode::Walk)?;
+    let line = &city.roads().link(m.link).geometry;
+    let segment = line.lines().min_by(|a, b| {
+        Euclidean
+            .distance(&m.point, a)
+            .total_cmp(&Euclidean.distance(&m.point, b))
+    })?;
+    let d = segment.delta();
+    let len = d.x.hypot(d.y);
+    (len > 0.0).then(|| Coord {
+        x: d.x / len,
+        y: d.y / len,
+    })
+}
+
+/// A `length × depth` rectangle centred on `centre`, its length along `direction`.
+pub fn strip(
+    centre: Coord<f64>,
+    direction: Coord<f64>,
+    (length, depth): (f64, f64),
+) -> Polygon<f64> {
+    let along = Coord {
+        x: direction.x * length / 2.0,
+        y: direction.y * length / 2.0,
+    };
+    let across = Coord {
+        x: -direction.y * depth / 2.0,
+        y: direction.x * depth / 2.0,
+    };
+    let corner = |a: f64, b: f64| Coord {
+        x: centre.x + along.x * a + across.x * b,
+        y: centre.y + along.y * a + across.y * b,
+    };
+    Polygon::new(
+        LineString::from(vec![
+            corner(-1.0, -1.0),
+            corner(1.0, -1.0),
+            corner(1.0, 1.0),
+            corner(-1.0, 1.0),
+            corner(-1.0, -1.0),
+        ]),
+        Vec::new(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::Area;
+
+    #[test]
+    fn a_strip_lies_along_its_street_with_its_size() {
+        let s = strip(
+            Coord { x: 100.0, y: 50.0 },
+            Coord { x: 0.0, y: 1.0 },
+            (30.0, 5.0),
+        );
+        assert!((s.unsigned_area() - 150.0).abs() < 1e-9);
+        let xs: Vec<f64> = s.exterior().0.iter().map(|c| c.x).collect();
+        let ys: Vec<f64> = s.exterior().0.iter().map(|c| c.y).collect();
+        // a north-south street: 5 m wide across x, 30 m long along y
+        assert!(
+            (xs.iter().cloned().fold(f64::MIN, f64::max)
+                - xs.iter().cloned().fold(f64::MAX, f64::min)
+                - 5.0)
+                .abs()
+                < 1e-9
+        );
+        assert!(
+            (ys.iter().cloned().fold(f64::MIN, f64::max)
+                - ys.iter().cloned().fold(f64::MAX, f64::min)
+                - 30.0)
+                .abs()
+                < 1e-9
+        );
+        assert_eq!(capacity_of(&s), 100);
+    }
+
+    #[test]
+    fn sites_are_recognised_from_category_or_shop_class() {
+        assert_eq!(
+            FenceSite::of("subway_entrance", "railway=subway_entrance"),
+            Some(FenceSite::SubwayEntrance)
+        );
+        assert_eq!(
+            FenceSite::of("other", "shop=supermarket"),
+            Some(FenceSite::Shopping)
+        );
+        assert_eq!(FenceSite::of("other", "amenity=bank"), None);
+    }
+}
