@@ -7,6 +7,8 @@
 //! - [`osm_fences`]: fences and monitoring points generated from a city's OSM POIs (subway
 //!   entrances, bus stops, schools, hospitals, shops) where no fence layer exists.
 //! - [`alarms`]: overflow and empty alarms with hysteresis, as the monitoring points raise them.
+//! - [`demand`] and [`dockless`]: a synthetic day of riders on generated fences, and the
+//!   dockless day itself (riding, parking in or outside fences, counts, alarms).
 //! - [`docked`]: a docked system replayed from demand and truck moves (the validation
 //!   against the real Oslo week).
 //! - [`series`]: real occupancy series (Oslo Bysykkel) turned into departures and arrivals per
@@ -16,13 +18,16 @@
 //! closure from the caller (PROJ lives in `citytwin-gis`).
 
 pub mod alarms;
+pub mod demand;
 pub mod docked;
+pub mod dockless;
 pub mod fence;
 pub mod gbfs;
 pub mod osm_fences;
 pub mod series;
 
 pub use alarms::{AlarmEvent, AlarmKind, AlarmRules, FenceAlarms};
+pub use dockless::{BikeSim, BikeSummary, DocklessConfig};
 pub use fence::{Fence, FenceError, Fences};
 pub use gbfs::{GbfsError, GbfsStation, GbfsStatus, GbfsZone};
 pub use series::{HourlyFlow, OccupancySeries, SeriesError};

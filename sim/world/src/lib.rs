@@ -1,6 +1,7 @@
 //! The World: the city, its models and the clock, stepped together. Headless runs, the
 //! viewer and scenarios all drive it through the same calls.
 
+use citytwin_bikes::BikeSim;
 use citytwin_city::roads::RoadNetwork;
 use citytwin_traffic::dynamic::LinkLoad;
 use citytwin_traffic::dynamic::equilibrium::{EquilibriumOptions, IterationReport, next_plans};
@@ -49,11 +50,14 @@ struct DayInputs {
     net: QueueNetwork,
     signals: Signals,
     trips: Vec<TripSpec>,
+    /// Shared bikes as the day starts, if the World has them.
+    bikes: Option<BikeSim>,
 }
 
 #[derive(Debug)]
 pub struct World {
     pub traffic: TrafficSim,
+    pub bikes: Option<BikeSim>,
     pub options: WorldOptions,
     day: DayInputs,
     history: KpiHistory,
@@ -97,10 +101,12 @@ impl World {
             net,
             signals,
             trips,
+            bikes: None,
         };
         let traffic = Self::fresh_day(&day, &options);
         Ok(World {
             traffic,
+            bikes: None,
             options,
             day,
             history: KpiHistory::new(HISTORY_MINUTES),
@@ -128,6 +134,9 @@ impl World {
     /// Advances one second; samples the city-wide figures every simulated minute.
     pub fn step(&mut self) {
         self.traffic.step();
+        if let Some(bikes) = &mut self.bikes {
+            bikes.step();
+        }
         if self.now_s().is_multiple_of(60) {
             self.traffic.link_loads(&mut self.loads);
             self.history
@@ -138,7 +147,15 @@ impl World {
     /// Back to the start of the window, as freshly built (for jumping back in time).
     pub fn restart(&mut self) {
         self.traffic = Self::fresh_day(&self.day, &self.options);
+        self.bikes = self.day.bikes.clone();
         self.history.clear();
+    }
+
+    /// Adds shared bikes to the World, from the start of its window.
+    pub fn attach_bikes(&mut self, mut bikes: BikeSim) {
+        bikes.start_at(self.options.from_s);
+        self.day.bikes = Some(bikes.clone());
+        self.bikes = Some(bikes);
     }
 
     /// Runs until `t` (or the end of the window), without reports: a jump forward in time.
@@ -175,7 +192,9 @@ impl World {
     /// Runs to the end of the window (or until all trips are done); `keep_going` is asked
     /// every simulated minute.
     pub fn run(&mut self, keep_going: &mut dyn FnMut(&World) -> bool) {
-        while self.now_s() < self.options.to_s && !self.traffic.is_done() {
+        // bikes are watched to the end of the window; traffic alone may stop when all arrived
+        while self.now_s() < self.options.to_s && (self.bikes.is_some() || !self.traffic.is_done())
+        {
             self.step();
             if self.now_s().is_multiple_of(60) && !keep_going(self) {
                 break;

@@ -1,5 +1,6 @@
 //! `citytwin run`: a headless simulated day (or window) of a scene, with its reports.
 
+mod bikes;
 pub mod demand;
 mod reports;
 
@@ -26,7 +27,10 @@ use std::time::Instant;
 /// link_bins.csv (per link and 15-minute bin: flow, mean speed, density), trips.csv (every
 /// trip with its departure, arrival, length and delay) and traffic.gpkg (the link layer with
 /// the day's aggregates, and one feature per link and bin with start/end timestamps for
-/// QGIS's temporal controller). Same inputs, options and seed ⇒ byte-identical CSV and JSON
+/// QGIS's temporal controller). With shared bikes (on by default on a scene: --bike-fleet,
+/// --bike-trips) also the `bikes.` block of summary.json, fences.csv (every fence every 15
+/// minutes: bikes, capacity, open alarms) and bikes.gpkg (the fences with the day's figures).
+/// Same inputs, options and seed ⇒ byte-identical CSV and JSON
 /// files, except run.wall_seconds. Ctrl-C stops at the next simulated minute and writes what
 /// was simulated so far.
 #[derive(Debug, Args)]
@@ -51,6 +55,8 @@ pub struct RunArgs {
     to: u32,
     #[command(flatten)]
     pub demand: demand::DemandArgs,
+    #[command(flatten)]
+    pub bikes: bikes::BikeArgs,
     /// Share of drivers who re-route en route every 10 minutes (0..=1)
     #[arg(long, default_value_t = 0.1)]
     reroute_share: f64,
@@ -174,6 +180,15 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
     options.traffic.reroute_share = args.reroute_share;
     options.traffic.stuck_time_s = args.stuck_time.max(1);
     let mut world = World::new(network.roads(), demand.trips.clone(), options)?;
+    if let Network::City(city) = &network {
+        bikes::attach(
+            &args.bikes,
+            city,
+            args.seed,
+            (args.from, args.to),
+            &mut world,
+        )?;
+    }
     interrupt::install();
     let bar = progress::steps(u64::from(args.to - args.from), quiet);
     let sim_started = Instant::now();

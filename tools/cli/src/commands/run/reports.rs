@@ -1,4 +1,5 @@
-//! What a run writes: summary.json, link_bins.csv, trips.csv, iterations.csv, traffic.gpkg.
+//! What a run writes: summary.json, link_bins.csv, trips.csv, iterations.csv, traffic.gpkg,
+//! and with bikes fences.csv and bikes.gpkg.
 
 use super::demand::Demand;
 use super::{Network, RunArgs, clock};
@@ -32,7 +33,7 @@ pub fn write_all(
         map.insert("equilibrium_gap".into(), last.relative_gap.into());
     }
     let model_bytes = world.traffic.memory_bytes();
-    let summary = serde_json::json!({
+    let mut summary = serde_json::json!({
         "traffic": traffic_json,
         "demand": {
             "source": demand.source,
@@ -51,6 +52,9 @@ pub fn write_all(
             "model_bytes_per_trip": model_bytes / world.traffic.trips().len().max(1),
         },
     });
+    if let (Some(b), Some(map)) = (&world.bikes, summary.as_object_mut()) {
+        map.insert("bikes".into(), serde_json::to_value(b.summary())?);
+    }
     write(
         &args.output.join("summary.json"),
         &(serde_json::to_string_pretty(&summary)? + "\n"),
@@ -65,6 +69,17 @@ pub fn write_all(
         write(
             &args.output.join("iterations.csv"),
             &iterations_csv(run.days),
+        )?;
+    }
+    if let (Some(b), Network::City(city)) = (&world.bikes, network) {
+        write(
+            &args.output.join("fences.csv"),
+            &super::bikes::fences_csv(b),
+        )?;
+        super::bikes::fences_gpkg(
+            &args.output.join("bikes.gpkg"),
+            &city.bundle.meta.crs.wkt,
+            b,
         )?;
     }
     match network {

@@ -1,0 +1,149 @@
+//! A documented synthetic day of shared-bike trips for a city with generated fences:
+//! - 40% metro last mile: between a subway-entrance fence and a point 300 m–2.5 km away
+//!   (towards the metro in the morning, away from it in the afternoon and evening);
+//! - 20% bus feeder: the same with bus-stop fences, 300 m–1.5 km;
+//! - 15% school and hospital trips: to them before noon, from them after;
+//! - 25% shopping: between a shopping fence and a point 300 m–2 km away, either way.
+//!
+//! Departure times follow the typical weekday profile (AM and PM peaks). The far end is a
+//! random point of the city's homes (residential buildings and land use) in the distance band,
+//! or, failing 20 draws, a point in a random direction at a random distance in the band.
+
+use crate::osm_fences::{FencePlan, FenceSite};
+use citytwin_city::City;
+use citytwin_city::layer::names;
+use citytwin_city::rng::SimRng;
+use citytwin_traffic::demand::DepartureProfile;
+use citytwin_traffic::demand::sites::Sites;
+use geo::{Area, Centroid, Distance, Euclidean, Point};
+
+/// One rider's wish.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BikeTrip {
+    pub depart_s: u32,
+    pub from: Point<f64>,
+    pub to: Point<f64>,
+}
+
+/// A kind of bike trip: its share, the fences at one end, the distance band of the other end
+/// (metres), and whether riders head to the fence before noon (else either way at random).
+struct TripKind {
+    share: f64,
+    sites: &'static [FenceSite],
+    band_m: (f64, f64),
+    to_fence_before_noon: bool,
+}
+
+const fn kind(
+    share: f64,
+    sites: &'static [FenceSite],
+    band_m: (f64, f64),
+    to_fence_before_noon: bool,
+) -> TripKind {
+    TripKind {
+        share,
+        sites,
+        band_m,
+        to_fence_before_noon,
+    }
+}
+
+const KINDS: [TripKind; 4] = [
+    kind(0.40, &[FenceSite::SubwayEntrance], (300.0, 2500.0), true),
+    kind(0.20, &[FenceSite::BusStop], (300.0, 1500.0), true),
+    kind(
+        0.15,
+        &[FenceSite::School, FenceSite::Hospital],
+        (300.0, 2500.0),
+        true,
+    ),
+    kind(0.25, &[FenceSite::Shopping], (300.0, 2000.0), false),
+];
+
+pub fn synthetic_bike_day(city: &City, plan: &FencePlan, trips: u32, seed: u64) -> Vec<BikeTrip> {
+    let mut rng = SimRng::fork(seed, "bikes.demand");
+    let profile = DepartureProfile::default();
+    let homes = homes(city);
+    let extent = city.bundle.meta.extent;
+    let by_kind: Vec<Vec<Point<f64>>> = KINDS
+        .iter()
+        .map(|kind| {
+            plan.fences
+                .iter()
+                .zip(&plan.sites)
+                .filter(|(_, s)| kind.sites.contains(s))
+                .filter_map(|(f, _)| f.area.centroid())
+                .collect()
+        })
+        .collect();
+    let mut out = Vec::with_capacity(trips as usize);
+    for _ in 0..trips {
+        let depart_s = profile.draw(&mut rng);
+        let mut u = rng.unit();
+        let kind = KINDS
+            .iter()
+            .position(|k| {
+                u -= k.share;
+                u < 0.0
+            })
+            .unwrap_or(KINDS.len() - 1);
+        let fences = if by_kind[kind].is_empty() {
+            // a city without that kind of site: any fence serves
+            by_kind.iter().find(|v| !v.is_empty())
+        } else {
+            Some(&by_kind[kind])
+        };
+        let Some(fences) = fences else {
+            break;
+        };
+        let fence = fences[rng.below(fences.len() as u64) as usize];
+        let (lo, hi) = KINDS[kind].band_m;
+        let far = far_end(&homes, fence, lo, hi, &mut rng);
+        let far = Point::new(
+            far.x().clamp(extent.min().x, extent.max().x),
+            far.y().clamp(extent.min().y, extent.max().y),
+        );
+        let toward = if KINDS[kind].to_fence_before_noon {
+            depart_s < 12 * 3600
+        } else {
+            rng.unit() < 0.5
+        };
+        let (from, to) = if toward { (far, fence) } else { (fence, far) };
+        out.push(BikeTrip { depart_s, from, to });
+    }
+    out.sort_by_key(|t| t.depart_s);
+    out
+}
+
+fn homes(city: &City) -> Sites {
+    let mut sites = Sites::default();
+    for layer in [names::BUILDINGS, names::LANDUSE] {
+        let Ok(layer) = city.layer(layer) else {
+            continue;
+        };
+        for f in &layer.features {
+            let class = f.text("class").unwrap_or("");
+            if matches!(
+                class,
+                "residential" | "apartments" | "house" | "dormitory" | "detached"
+            ) {
+                sites.push(f.geometry.clone(), f.geometry.unsigned_area().max(100.0));
+            }
+        }
+    }
+    sites
+}
+
+fn far_end(homes: &Sites, fence: Point<f64>, lo: f64, hi: f64, rng: &mut SimRng) -> Point<f64> {
+    for _ in 0..20 {
+        if let Some(p) = homes.draw_point(rng) {
+            let d = Euclidean.distance(p, fence);
+            if (lo..=hi).contains(&d) {
+                return p;
+            }
+        }
+    }
+    let angle = rng.unit() * std::f64::consts::TAU;
+    let d = lo + rng.unit() * (hi - lo);
+    Point::new(fence.x() + d * angle.cos(), fence.y() + d * angle.sin())
+}
