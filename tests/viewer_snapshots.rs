@@ -261,3 +261,47 @@ fn the_windowed_viewer_runs_under_xvfb_in_wall_mode_and_reports_frame_times() {
     );
     assert!(stdout.contains("cars drawn"), "{stdout}");
 }
+
+#[test]
+fn the_bikes_overlay_marks_every_fence_with_its_occupancy() {
+    use citytwin_bikes::osm_fences::fences_from_osm;
+    use geo::Centroid;
+    let d = demo("snapshot-bikes");
+    let with = snapshot(&d.scene, &d.dir.join("bikes.png"), &["--overlay", "bikes"]);
+    let without = snapshot(
+        &d.scene,
+        &d.dir.join("nobikes.png"),
+        &["--overlay", "traffic"],
+    );
+    // the four occupancy colours of the wall palette (empty, in use, nearly full, over)
+    let fence_colour = |c: Rgb<u8>| {
+        [
+            [0x5b, 0x6b, 0x8c],
+            [0xdf, 0xe6, 0xee],
+            [0xff, 0xb0, 0x20],
+            [0xff, 0x3b, 0x3b],
+        ]
+        .iter()
+        .any(|k| k.iter().zip(c.0).all(|(a, b)| u8::abs_diff(*a, b) <= 6))
+    };
+    let to_px = start_view_pixels(d.city.bundle.meta.extent, SIZE);
+    let plan = fences_from_osm(&d.city).unwrap();
+    let (mut shown, mut marked, mut marked_without) = (0, 0, 0);
+    for fence in plan.fences.iter() {
+        let p = to_px(fence.area.centroid().unwrap().0);
+        if in_map_area(p) {
+            shown += 1;
+            marked += usize::from(near(&with, p, 2, fence_colour));
+            marked_without += usize::from(near(&without, p, 2, fence_colour));
+        }
+    }
+    assert!(shown > 100, "only {shown} fences on screen");
+    assert!(
+        marked * 10 >= shown * 9,
+        "{marked} of {shown} fences marked"
+    );
+    assert!(
+        marked_without * 10 < shown,
+        "{marked_without} of {shown} marked with the overlay off"
+    );
+}

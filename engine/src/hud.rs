@@ -254,7 +254,7 @@ fn spawn_hud(
                 f,
                 15.0,
                 p.text_dim,
-                "T traffic  G grid  Space pause  1–4 speed  [ ] ±1 h  F fit",
+                "T traffic  B bikes  G grid  Space pause  1–4 speed  [ ] ±1 h  F fit",
             ));
             for (label, ratio) in [("free", 1.0), ("slow", 0.55), ("jammed", 0.1)] {
                 c.spawn((
@@ -395,15 +395,32 @@ fn update_texts(
                 clock.speed,
                 if overlay.visible { "on" } else { "off" }
             ),
-            HudText::Kpis => format!(
-                "Cars on the road  {}\nMean speed  {:.1} km/h\nCongestion index  {:.2}\nTrips done  {} / {}\nOpen alarms  {}",
-                k.vehicles,
-                k.mean_speed_kmh,
-                k.congestion_index,
-                k.trips_done,
-                k.trips,
-                feed.active_roads.len()
-            ),
+            HudText::Kpis => {
+                let mut kpis = format!(
+                    "Cars on the road  {}\nMean speed  {:.1} km/h\nCongestion index  {:.2}\nTrips done  {} / {}\nOpen congestion alarms  {}",
+                    k.vehicles,
+                    k.mean_speed_kmh,
+                    k.congestion_index,
+                    k.trips_done,
+                    k.trips,
+                    feed.active_roads.len()
+                );
+                if let Some(bikes) = &twin.world.bikes {
+                    let (in_fences, outside) = bikes.counts();
+                    let parked: u32 = in_fences.iter().sum();
+                    let s = bikes.summary();
+                    let open = bikes.open_alarms();
+                    kpis.push_str(&format!(
+                        "\nBikes in fences  {parked}  (outside {outside}, riding {})\nOpen bike alarms  {} ({} overflow)\nBike trips  {}  unmet {}",
+                        bikes.riding(),
+                        open.0 + open.1,
+                        open.0,
+                        s.trips,
+                        s.unmet_demand
+                    ));
+                }
+                kpis
+            }
             HudText::Alarms => {
                 if feed.lines.is_empty() {
                     "none".to_string()

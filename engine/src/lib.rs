@@ -2,7 +2,7 @@
 //!
 //! One plugin per concern: [`map::MapPlugin`] (base map), [`camera::MapCameraPlugin`] (pan,
 //! zoom, rotate, flights), [`twin::SimClockPlugin`] (the World stepped in `FixedUpdate`),
-//! [`traffic::TrafficOverlayPlugin`], [`hud::HudPlugin`], [`inspect::InspectPlugin`],
+//! [`traffic::TrafficOverlayPlugin`], [`bikes::BikesOverlayPlugin`], [`hud::HudPlugin`], [`inspect::InspectPlugin`],
 //! [`wall::WallPlugin`] (kiosk mode and auto-tour), [`snapshot::SnapshotPlugin`] (offscreen PNG)
 //! and [`bench::FrameBenchPlugin`] (frame-time statistics). The engine reads the World through
 //! its plain views and changes it only through the clock's commands.
@@ -12,6 +12,7 @@
 #![allow(clippy::too_many_arguments, clippy::type_complexity)]
 
 pub mod bench;
+pub mod bikes;
 pub mod camera;
 pub mod geometry;
 pub mod hud;
@@ -47,6 +48,7 @@ pub struct ViewerConfig {
     /// Render one frame offscreen to this PNG and exit, instead of opening a window.
     pub snapshot: Option<PathBuf>,
     pub show_traffic: bool,
+    pub show_bikes: bool,
     pub show_grid: bool,
     /// Simulated seconds per real second at start.
     pub speed: u32,
@@ -68,6 +70,7 @@ impl Default for ViewerConfig {
             size: UVec2::new(1600, 900),
             snapshot: None,
             show_traffic: true,
+            show_bikes: true,
             show_grid: false,
             speed: 60,
             paused: false,
@@ -149,6 +152,9 @@ pub fn build_app(twin: Twin, config: &ViewerConfig, outcome: Arc<Mutex<ViewerOut
             },
             traffic::TrafficOverlayPlugin {
                 hidden: !config.show_traffic,
+            },
+            bikes::BikesOverlayPlugin {
+                hidden: !config.show_bikes,
             },
             hud::HudPlugin {
                 font: config.font.clone(),

@@ -351,6 +351,16 @@ impl BikeSim {
             .filter_map(|(b, p)| p.map(|p| (BikeId::from_index(b), p)))
     }
 
+    /// Overflow and empty alarms open now.
+    pub fn open_alarms(&self) -> (usize, usize) {
+        let open = self.alarms.open();
+        let overflow = open
+            .iter()
+            .filter(|(_, k)| *k == AlarmKind::Overflow)
+            .count();
+        (overflow, open.len() - overflow)
+    }
+
     pub fn riding(&self) -> usize {
         self.riding.len()
     }

@@ -2,6 +2,7 @@
 //! to a PNG). Both load the scene's city and a day of demand, run the World to the start
 //! time, and hand it to the engine.
 
+use crate::commands::run::bikes::{self, BikeArgs};
 use crate::commands::run::demand::{self, DemandArgs};
 use crate::commands::run::{clock, parse_clock};
 use crate::progress;
@@ -32,6 +33,8 @@ pub struct TwinArgs {
     font: PathBuf,
     #[command(flatten)]
     demand: DemandArgs,
+    #[command(flatten)]
+    bikes: BikeArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -45,7 +48,8 @@ enum Palette {
 ///
 /// Mouse: drag to pan, wheel to zoom, right-drag to rotate, click a road to inspect it.
 /// Keys: arrows/WASD pan, +/- zoom, Q/E rotate, F fit, Space pause, `.` one step,
-/// 1–4 speed 1×/10×/60×/600×, [ and ] an hour back/forward, T traffic overlay, G grid cells.
+/// 1–4 speed 1×/10×/60×/600×, [ and ] an hour back/forward, T traffic overlay, B bikes
+/// overlay, G grid cells.
 /// With --wall: full screen, no cursor, and an auto-tour of the districts and the worst
 /// hotspot; no input needed. Needs a display (X11); `citytwin snapshot` does not.
 #[derive(Debug, Args)]
@@ -76,7 +80,12 @@ pub struct SnapshotArgs {
     #[command(flatten)]
     twin: TwinArgs,
     /// Overlays to draw, comma-separated
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "traffic")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "traffic,bikes"
+    )]
     overlay: Vec<Overlay>,
     /// Image size WIDTHxHEIGHT
     #[arg(long, default_value = "1920x1080", value_parser = parse_size)]
@@ -93,6 +102,8 @@ pub struct SnapshotArgs {
 enum Overlay {
     /// Links coloured by speed and moving cars
     Traffic,
+    /// Fences filled by occupancy, monitoring points, parked bikes
+    Bikes,
     /// The unit grid cells
     Grid,
 }
@@ -125,6 +136,7 @@ fn load_twin(args: &TwinArgs, quiet: bool) -> Result<(Twin, Vec<String>)> {
         ..WorldOptions::default()
     };
     let mut world = World::new(city.roads(), demand.trips, options)?;
+    bikes::attach(&args.bikes, &city, args.seed, (0, 86_400), &mut world)?;
     let bar = progress::steps(u64::from(args.at), quiet);
     bar.set_message(format!("simulating up to {}", clock(args.at)));
     while world.now_s() < args.at {
@@ -210,6 +222,7 @@ pub fn snapshot(args: SnapshotArgs, quiet: bool) -> Result<()> {
         size: args.size.into(),
         snapshot: Some(args.output.clone()),
         show_traffic: args.overlay.contains(&Overlay::Traffic),
+        show_bikes: args.overlay.contains(&Overlay::Bikes),
         show_grid: args.overlay.contains(&Overlay::Grid),
         wall: args.wall,
         paused: true,

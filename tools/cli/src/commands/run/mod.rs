@@ -1,6 +1,6 @@
 //! `citytwin run`: a headless simulated day (or window) of a scene, with its reports.
 
-mod bikes;
+pub mod bikes;
 pub mod demand;
 mod reports;
 

@@ -1,0 +1,291 @@
+//! The shared-bike overlay (key B): every fence filled by its occupancy (empty, normal, nearly
+//! full, over capacity) with a marker that stays visible when the whole city is on screen,
+//! monitoring points ringed, and every parked bike as a dot. Batched meshes, as for traffic.
+
+use crate::camera::MapView;
+use crate::geometry::{LocalOrigin, MeshBuffers};
+use crate::map::{VertexColorMaterial, bucket_scale, depth, zoom_bucket};
+use crate::palette::{Palette, linear};
+use crate::twin::{Twin, TwinSet};
+use bevy::prelude::*;
+use geo::Centroid;
+
+#[derive(Debug, Default)]
+pub struct BikesOverlayPlugin {
+    pub hidden: bool,
+}
+
+/// Whether the overlay is shown (for the HUD).
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct BikesOverlay {
+    pub visible: bool,
+}
+
+#[derive(Component, Debug)]
+struct FencesMesh;
+
+#[derive(Component, Debug)]
+struct BikeDotsMesh;
+
+/// Which fence each vertex of the fences mesh belongs to, and what it was built for.
+#[derive(Resource, Debug, Default)]
+struct FenceGeometry {
+    vertex_fence: Vec<u32>,
+    bucket: i32,
+    coloured_at: Option<u32>,
+}
+
+/// Owner of the vertices of a monitoring point's ring (not a fence: not recoloured).
+const RING: u32 = u32::MAX;
+
+/// Marker side in pixels, so a 30 m fence still shows on a city-wide view.
+const MARKER_PX: f32 = 7.0;
+/// Depth between traffic and cars.
+const FENCES_Z: f32 = depth::TRAFFIC + 0.5;
+const DOTS_Z: f32 = depth::CARS + 0.5;
+
+impl Plugin for BikesOverlayPlugin {
+    fn build(&self, app: &mut App) {
+        app.insert_resource(BikesOverlay {
+            visible: !self.hidden,
+        })
+        .init_resource::<FenceGeometry>()
+        .add_systems(PostStartup, spawn_overlay)
+        .add_systems(
+            Update,
+            (
+                toggle_overlay,
+                rebuild_on_zoom,
+                recolour_fences,
+                place_bikes,
+            )
+                .chain()
+                .in_set(TwinSet::Read),
+        );
+    }
+}
+
+/// Occupancy → colour: empty (slate), in use (pale grey, calm), nearly full (amber), over
+/// capacity (red). Kept apart from the traffic ramp's green.
+pub fn occupancy_color(bikes: u32, capacity: u32) -> Color {
+    let ratio = f64::from(bikes) / f64::from(capacity.max(1));
+    if bikes == 0 {
+        Color::srgb_u8(0x5b, 0x6b, 0x8c)
+    } else if ratio <= 0.8 {
+        Color::srgb_u8(0xdf, 0xe6, 0xee)
+    } else if ratio <= 1.0 {
+        Color::srgb_u8(0xff, 0xb0, 0x20)
+    } else {
+        Color::srgb_u8(0xff, 0x3b, 0x3b)
+    }
+}
+
+fn fences_mesh(
+    twin: &Twin,
+    origin: &LocalOrigin,
+    palette: &Palette,
+    metres_per_px: f32,
+) -> (MeshBuffers, Vec<u32>) {
+    let mut b = MeshBuffers::default();
+    let mut owner = Vec::new();
+    let Some(bikes) = &twin.world.bikes else {
+        return (b, owner);
+    };
+    let plan = &bikes.plan;
+    let half = MARKER_PX * metres_per_px / 2.0;
+    for fence in plan.fences.iter() {
+        let before = b.vertex_count();
+        b.add_polygon(&fence.area, origin, [0.0; 4]);
+        owner.extend(std::iter::repeat_n(fence.id.0, b.vertex_count() - before));
+        if let Some(c) = fence.area.centroid() {
+            let c = origin.to_local(c.0);
+            let corners = [
+                Vec2::new(-half, -half),
+                Vec2::new(half, -half),
+                Vec2::new(half, half),
+                Vec2::new(-half, half),
+            ];
+            if plan.monitored.contains(&fence.id) {
+                // a ring around the marker: this fence has a monitoring point
+                let ring = half * 1.8;
+                let points: Vec<Vec2> = [
+                    (-1.0, -1.0),
+                    (1.0, -1.0),
+                    (1.0, 1.0),
+                    (-1.0, 1.0),
+                    (-1.0, -1.0),
+                ]
+                .iter()
+                .map(|(x, y)| c + Vec2::new(*x, *y) * ring)
+                .collect();
+                let before = b.vertex_count();
+                b.add_line(&points, metres_per_px * 1.5, linear(palette.text));
+                owner.extend(std::iter::repeat_n(RING, b.vertex_count() - before));
+            }
+            let before = b.vertex_count();
+            b.add_quad(corners.map(|k| c + k), [0.0; 4]);
+            owner.extend(std::iter::repeat_n(fence.id.0, b.vertex_count() - before));
+        }
+    }
+    (b, owner)
+}
+
+fn spawn_overlay(
+    mut commands: Commands,
+    twin: Res<Twin>,
+    origin: Res<LocalOrigin>,
+    palette: Res<Palette>,
+    view: Res<MapView>,
+    overlay: Res<BikesOverlay>,
+    material: Res<VertexColorMaterial>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut geometry: ResMut<FenceGeometry>,
+) {
+    if twin.world.bikes.is_none() {
+        return;
+    }
+    let bucket = zoom_bucket(view.metres_per_px);
+    let (mesh, owner) = fences_mesh(&twin, &origin, &palette, bucket_scale(bucket));
+    *geometry = FenceGeometry {
+        vertex_fence: owner,
+        bucket,
+        coloured_at: None,
+    };
+    let visibility = if overlay.visible {
+        Visibility::Inherited
+    } else {
+        Visibility::Hidden
+    };
+    commands.spawn((
+        FencesMesh,
+        Mesh2d(meshes.add(mesh.into_mesh())),
+        MeshMaterial2d(material.0.clone()),
+        Transform::from_xyz(0.0, 0.0, FENCES_Z),
+        visibility,
+    ));
+    commands.spawn((
+        BikeDotsMesh,
+        Mesh2d(meshes.add(MeshBuffers::default().into_mesh())),
+        MeshMaterial2d(material.0.clone()),
+        Transform::from_xyz(0.0, 0.0, DOTS_Z),
+        visibility,
+    ));
+}
+
+fn toggle_overlay(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut overlay: ResMut<BikesOverlay>,
+    mut shown: Query<&mut Visibility, Or<(With<FencesMesh>, With<BikeDotsMesh>)>>,
+) {
+    if keys.just_pressed(KeyCode::KeyB) {
+        overlay.visible = !overlay.visible;
+        for mut v in &mut shown {
+            *v = if overlay.visible {
+                Visibility::Inherited
+            } else {
+                Visibility::Hidden
+            };
+        }
+    }
+}
+
+fn rebuild_on_zoom(
+    view: Res<MapView>,
+    twin: Res<Twin>,
+    origin: Res<LocalOrigin>,
+    palette: Res<Palette>,
+    mut geometry: ResMut<FenceGeometry>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    fences: Query<&Mesh2d, With<FencesMesh>>,
+) {
+    let bucket = zoom_bucket(view.metres_per_px);
+    if bucket == geometry.bucket {
+        return;
+    }
+    let (mesh, owner) = fences_mesh(&twin, &origin, &palette, bucket_scale(bucket));
+    *geometry = FenceGeometry {
+        vertex_fence: owner,
+        bucket,
+        coloured_at: None,
+    };
+    let mesh = mesh.into_mesh();
+    for handle in &fences {
+        if let Some(mut m) = meshes.get_mut(&handle.0) {
+            *m = mesh.clone();
+        }
+    }
+}
+
+fn recolour_fences(
+    twin: Res<Twin>,
+    palette: Res<Palette>,
+    mut geometry: ResMut<FenceGeometry>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    fences: Query<&Mesh2d, With<FencesMesh>>,
+) {
+    let Some(bikes) = &twin.world.bikes else {
+        return;
+    };
+    let minute = twin.world.now_s() / 60;
+    if geometry.coloured_at == Some(minute) {
+        return;
+    }
+    let (counts, _) = bikes.counts();
+    let plan = &bikes.plan;
+    let ring = linear(palette.text);
+    let by_fence: Vec<[f32; 4]> = plan
+        .fences
+        .iter()
+        .map(|f| linear(occupancy_color(counts[f.id.index()], f.capacity)))
+        .collect();
+    let colors: Vec<[f32; 4]> = geometry
+        .vertex_fence
+        .iter()
+        .map(|&f| {
+            if f == RING {
+                ring
+            } else {
+                by_fence[f as usize]
+            }
+        })
+        .collect();
+    for handle in &fences {
+        if let Some(mut m) = meshes.get_mut(&handle.0) {
+            m.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors.clone());
+        }
+    }
+    geometry.coloured_at = Some(minute);
+}
+
+fn place_bikes(
+    twin: Res<Twin>,
+    origin: Res<LocalOrigin>,
+    view: Res<MapView>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    dots: Query<&Mesh2d, With<BikeDotsMesh>>,
+) {
+    let Some(bikes) = &twin.world.bikes else {
+        return;
+    };
+    let half = (1.2 * view.metres_per_px).max(1.0);
+    let color = linear(Color::srgb_u8(0xff, 0xe1, 0x4d));
+    let mut b = MeshBuffers::default();
+    for (_, p) in bikes.parked_bikes() {
+        let c = origin.to_local(p.0);
+        b.add_quad(
+            [
+                Vec2::new(-half, -half),
+                Vec2::new(half, -half),
+                Vec2::new(half, half),
+                Vec2::new(-half, half),
+            ]
+            .map(|k| c + k),
+            color,
+        );
+    }
+    for handle in &dots {
+        if let Some(mut m) = meshes.get_mut(&handle.0) {
+            *m = std::mem::take(&mut b).into_mesh();
+        }
+    }
+}
