@@ -1,5 +1,5 @@
-//! Inspect: click a road to see what it is and how its traffic has been; the link is outlined
-//! on the map and its recent 15-minute bins listed.
+//! Inspect: click a fence or a road to see what it is and how it has been: the thing is
+//! outlined on the map and its recent samples listed (15-minute traffic bins, fence counts).
 
 use crate::camera::MapCamera;
 use crate::geometry::LocalOrigin;
@@ -7,20 +7,26 @@ use crate::hud::HudFont;
 use crate::palette::Palette;
 use crate::twin::{Twin, TwinSet, clock_text};
 use bevy::prelude::*;
-use citytwin_city::LinkId;
 use citytwin_city::roads::Mode;
+use citytwin_city::{FenceId, LinkId};
+use geo::{Centroid, Distance, Euclidean};
 
 #[derive(Debug)]
 pub struct InspectPlugin;
 
-/// The link being inspected.
-#[derive(Resource, Debug, Default)]
-pub struct Selection(pub Option<LinkId>);
+/// What is being inspected.
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    #[default]
+    Nothing,
+    Link(LinkId),
+    Fence(FenceId),
+}
 
 #[derive(Component, Debug)]
 struct InspectPanel;
 
-/// A click selects the nearest road within this many pixels.
+/// A click selects the nearest fence, else road, within this many pixels.
 const PICK_RADIUS_PX: f64 = 12.0;
 /// Statistics bins listed in the panel.
 const RECENT_BINS: usize = 6;
@@ -31,7 +37,7 @@ impl Plugin for InspectPlugin {
             .add_systems(PostStartup, spawn_panel)
             .add_systems(
                 Update,
-                (pick_link, describe_selection, outline_selection)
+                (pick, describe_selection, outline_selection)
                     .chain()
                     .in_set(TwinSet::Read),
             );
@@ -68,7 +74,7 @@ fn spawn_panel(
 }
 
 /// A click is a press and release without dragging the map.
-fn pick_link(
+fn pick(
     buttons: Res<ButtonInput<MouseButton>>,
     window: Single<&Window>,
     camera: Single<(&Camera, &GlobalTransform, &Projection), With<MapCamera>>,
@@ -99,11 +105,25 @@ fn pick_link(
         _ => 1.0,
     };
     let point = geo::Point::from(origin.to_city(local));
-    selection.0 = twin
-        .city
-        .nearest_link(point, Mode::Car)
-        .filter(|m| m.distance_m <= PICK_RADIUS_PX * metres_per_px)
-        .map(|m| m.link);
+    let radius = PICK_RADIUS_PX * metres_per_px;
+    // fences first: they sit on the roads
+    let fence = twin.world.bikes.as_ref().and_then(|b| {
+        b.plan
+            .fences
+            .iter()
+            .filter_map(|f| Some((f.id, Euclidean.distance(f.area.centroid()?, point))))
+            .filter(|(_, d)| *d <= radius)
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+            .map(|(f, _)| f)
+    });
+    *selection = match fence {
+        Some(f) => Selection::Fence(f),
+        None => twin
+            .city
+            .nearest_link(point, Mode::Car)
+            .filter(|m| m.distance_m <= radius)
+            .map_or(Selection::Nothing, |m| Selection::Link(m.link)),
+    };
 }
 
 fn describe_selection(
@@ -114,12 +134,15 @@ fn describe_selection(
     let Ok((mut text, mut node)) = panel.single_mut() else {
         return;
     };
-    let Some(id) = selection.0 else {
-        node.display = Display::None;
-        return;
+    let value = match *selection {
+        Selection::Nothing => {
+            node.display = Display::None;
+            return;
+        }
+        Selection::Link(id) => link_report(&twin, id),
+        Selection::Fence(id) => fence_report(&twin, id),
     };
     node.display = Display::Flex;
-    let value = link_report(&twin, id);
     if text.0 != value {
         text.0 = value;
     }
@@ -162,6 +185,47 @@ pub fn link_report(twin: &Twin, id: LinkId) -> String {
     lines.join("\n")
 }
 
+/// What the panel says about a fence: what it serves, its bikes now, its recent samples.
+pub fn fence_report(twin: &Twin, id: FenceId) -> String {
+    let Some(bikes) = &twin.world.bikes else {
+        return String::new();
+    };
+    let Some(fence) = bikes.plan.fences.get(id) else {
+        return String::new();
+    };
+    let (counts, _) = bikes.counts();
+    let monitored = bikes.plan.monitored.contains(&id);
+    let mut lines = vec![
+        fence.name.clone(),
+        format!(
+            "fence {} · {} · capacity {} bikes{}",
+            id.0,
+            bikes.plan.sites[id.index()].as_str(),
+            fence.capacity,
+            if monitored {
+                " · monitoring point"
+            } else {
+                ""
+            }
+        ),
+        format!("now: {} bikes", counts[id.index()]),
+    ];
+    let series = bikes.series();
+    for s in &series[series.len().saturating_sub(RECENT_BINS)..] {
+        let alarm = match (s.overflow_open[id.index()], s.empty_open[id.index()]) {
+            (true, _) => "  OVERFLOW",
+            (_, true) => "  EMPTY",
+            _ => "",
+        };
+        lines.push(format!(
+            "{}  {:>4} bikes{alarm}",
+            clock_text(s.at_s),
+            s.counts[id.index()]
+        ));
+    }
+    lines.join("\n")
+}
+
 fn outline_selection(
     twin: Res<Twin>,
     selection: Res<Selection>,
@@ -169,9 +233,51 @@ fn outline_selection(
     palette: Res<Palette>,
     mut gizmos: Gizmos,
 ) {
-    if let Some(id) = selection.0 {
-        let link = twin.city.roads().link(id);
-        let points = link.geometry.0.iter().map(|c| origin.to_local(*c));
-        gizmos.linestrip_2d(points, palette.text);
+    match *selection {
+        Selection::Link(id) => {
+            let link = twin.city.roads().link(id);
+            let points = link.geometry.0.iter().map(|c| origin.to_local(*c));
+            gizmos.linestrip_2d(points, palette.text);
+        }
+        Selection::Fence(id) => {
+            let fence = twin
+                .world
+                .bikes
+                .as_ref()
+                .and_then(|b| b.plan.fences.get(id));
+            if let Some(f) = fence {
+                let points = f.area.exterior().0.iter().map(|c| origin.to_local(*c));
+                gizmos.linestrip_2d(points, palette.alarm);
+            }
+        }
+        Selection::Nothing => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_report_names_the_road_and_lists_its_recent_bins() {
+        let mut twin = crate::testing::grid_twin(300);
+        twin.world.advance_to(8 * 3600);
+        let report = link_report(&twin, LinkId(0));
+        let lines: Vec<&str> = report.lines().collect();
+        assert!(lines[0].starts_with("测试路 · residential"), "{report}");
+        assert!(
+            lines[1].contains("lane(s)") && lines[2].starts_with("now: "),
+            "{report}"
+        );
+        // the last six 15-minute bins the model has booked, each "HH:MM  flow  speed"
+        assert_eq!(lines.len(), 3 + RECENT_BINS);
+        assert!(
+            lines[3..]
+                .iter()
+                .all(|l| l.as_bytes()[2] == b':' && l.ends_with("km/h")),
+            "{report}"
+        );
+        // no bikes in this World: a fence report is empty, not a panic
+        assert_eq!(fence_report(&twin, FenceId(0)), "");
     }
 }

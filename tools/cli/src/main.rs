@@ -47,6 +47,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(feature = "view")]
+    let runtime_dir = if matches!(cli.command, Command::View(_) | Command::Snapshot(_)) {
+        ensure_runtime_dir()
+    } else {
+        None
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         // the renderer warns on every software (CPU) adapter: expected on servers and in CI
         tracing_subscriber::EnvFilter::new(if cli.quiet {
@@ -73,6 +79,10 @@ fn main() -> ExitCode {
         #[cfg(feature = "view")]
         Command::Snapshot(args) => commands::view::snapshot(args, cli.quiet),
     };
+    #[cfg(feature = "view")]
+    if let Some(dir) = runtime_dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -81,4 +91,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The graphics stack (Mesa, the Vulkan loader) expects `XDG_RUNTIME_DIR` and prints
+/// "error: XDG_RUNTIME_DIR is invalid" on servers and in containers without a login session;
+/// give it a private one so a successful snapshot does not look like a failure.
+#[cfg(feature = "view")]
+fn ensure_runtime_dir() -> Option<std::path::PathBuf> {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("citytwin-runtime-{}", std::process::id()));
+    let made = std::fs::create_dir_all(&dir).and_then(|()| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+    });
+    made.ok()?;
+    // SAFETY: called from main before any other thread exists (clap parsing spawns none)
+    unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
+    Some(dir)
 }
