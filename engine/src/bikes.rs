@@ -5,6 +5,7 @@
 use crate::camera::MapView;
 use crate::geometry::{LocalOrigin, MeshBuffers};
 use crate::map::{VertexColorMaterial, bucket_scale, depth, zoom_bucket};
+use crate::overlay::{OverlaySwitch, overlay_mesh, replace_meshes, toggle_overlay};
 use crate::palette::{Palette, linear};
 use crate::twin::{Twin, TwinSet};
 use bevy::prelude::*;
@@ -19,6 +20,16 @@ pub struct BikesOverlayPlugin {
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct BikesOverlay {
     pub visible: bool,
+}
+
+impl OverlaySwitch for BikesOverlay {
+    const KEY: KeyCode = KeyCode::KeyB;
+    fn visible(&self) -> bool {
+        self.visible
+    }
+    fn set_visible(&mut self, visible: bool) {
+        self.visible = visible;
+    }
 }
 
 #[derive(Component, Debug)]
@@ -54,7 +65,7 @@ impl Plugin for BikesOverlayPlugin {
         .add_systems(
             Update,
             (
-                toggle_overlay,
+                toggle_overlay::<BikesOverlay>,
                 rebuild_on_zoom,
                 recolour_fences,
                 place_bikes,
@@ -151,42 +162,21 @@ fn spawn_overlay(
         bucket,
         coloured_at: None,
     };
-    let visibility = if overlay.visible {
-        Visibility::Inherited
-    } else {
-        Visibility::Hidden
-    };
+    let m = &mut *meshes;
     commands.spawn((
         FencesMesh,
-        Mesh2d(meshes.add(mesh.into_mesh())),
-        MeshMaterial2d(material.0.clone()),
-        Transform::from_xyz(0.0, 0.0, FENCES_Z),
-        visibility,
+        overlay_mesh::<BikesOverlay>(m, &material, mesh, FENCES_Z, overlay.visible),
     ));
     commands.spawn((
         BikeDotsMesh,
-        Mesh2d(meshes.add(MeshBuffers::default().into_mesh())),
-        MeshMaterial2d(material.0.clone()),
-        Transform::from_xyz(0.0, 0.0, DOTS_Z),
-        visibility,
+        overlay_mesh::<BikesOverlay>(
+            m,
+            &material,
+            MeshBuffers::default(),
+            DOTS_Z,
+            overlay.visible,
+        ),
     ));
-}
-
-fn toggle_overlay(
-    keys: Res<ButtonInput<KeyCode>>,
-    mut overlay: ResMut<BikesOverlay>,
-    mut shown: Query<&mut Visibility, Or<(With<FencesMesh>, With<BikeDotsMesh>)>>,
-) {
-    if keys.just_pressed(KeyCode::KeyB) {
-        overlay.visible = !overlay.visible;
-        for mut v in &mut shown {
-            *v = if overlay.visible {
-                Visibility::Inherited
-            } else {
-                Visibility::Hidden
-            };
-        }
-    }
 }
 
 fn rebuild_on_zoom(
@@ -208,12 +198,7 @@ fn rebuild_on_zoom(
         bucket,
         coloured_at: None,
     };
-    let mesh = mesh.into_mesh();
-    for handle in &fences {
-        if let Some(mut m) = meshes.get_mut(&handle.0) {
-            *m = mesh.clone();
-        }
-    }
+    replace_meshes(&mut meshes, fences, mesh.into_mesh());
 }
 
 fn recolour_fences(
@@ -283,9 +268,5 @@ fn place_bikes(
             color,
         );
     }
-    for handle in &dots {
-        if let Some(mut m) = meshes.get_mut(&handle.0) {
-            *m = std::mem::take(&mut b).into_mesh();
-        }
-    }
+    replace_meshes(&mut meshes, dots, b.into_mesh());
 }

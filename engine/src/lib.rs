@@ -18,6 +18,7 @@ pub mod geometry;
 pub mod hud;
 pub mod inspect;
 pub mod map;
+pub mod overlay;
 pub mod palette;
 pub mod snapshot;
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use crate::camera::MapView;
 use crate::geometry::{LocalOrigin, MeshBuffers};
 use crate::map::{VertexColorMaterial, bucket_scale, depth, zoom_bucket};
+use crate::overlay::{OverlaySwitch, overlay_mesh, replace_meshes, toggle_overlay};
 use crate::palette::{Palette, linear, road_rank, road_width_m};
 use crate::twin::{SimClock, Twin, TwinSet};
 use bevy::prelude::*;
@@ -25,6 +26,16 @@ pub struct CarsMesh;
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct TrafficOverlay {
     pub visible: bool,
+}
+
+impl OverlaySwitch for TrafficOverlay {
+    const KEY: KeyCode = KeyCode::KeyT;
+    fn visible(&self) -> bool {
+        self.visible
+    }
+    fn set_visible(&mut self, visible: bool) {
+        self.visible = visible;
+    }
 }
 
 /// Where the car links are drawn, for colouring them and placing cars on them.
@@ -63,7 +74,12 @@ impl Plugin for TrafficOverlayPlugin {
             .add_systems(PostStartup, spawn_overlay)
             .add_systems(
                 Update,
-                (toggle_overlay, rebuild_on_zoom, recolour_links, move_cars)
+                (
+                    toggle_overlay::<TrafficOverlay>,
+                    rebuild_on_zoom,
+                    recolour_links,
+                    move_cars,
+                )
                     .chain()
                     .in_set(TwinSet::Read),
             );
@@ -174,42 +190,22 @@ fn spawn_overlay(
 ) {
     let bucket = zoom_bucket(view.metres_per_px);
     *geometry = TrafficGeometry::build(&twin, &origin, bucket_scale(bucket), bucket);
-    let visibility = if overlay.visible {
-        Visibility::Inherited
-    } else {
-        Visibility::Hidden
-    };
+    let links = geometry.links_mesh();
+    let m = &mut *meshes;
     commands.spawn((
         TrafficLinksMesh,
-        Mesh2d(meshes.add(geometry.links_mesh().into_mesh())),
-        MeshMaterial2d(material.0.clone()),
-        Transform::from_xyz(0.0, 0.0, depth::TRAFFIC),
-        visibility,
+        overlay_mesh::<TrafficOverlay>(m, &material, links, depth::TRAFFIC, overlay.visible),
     ));
     commands.spawn((
         CarsMesh,
-        Mesh2d(meshes.add(MeshBuffers::default().into_mesh())),
-        MeshMaterial2d(material.0.clone()),
-        Transform::from_xyz(0.0, 0.0, depth::CARS),
-        visibility,
+        overlay_mesh::<TrafficOverlay>(
+            m,
+            &material,
+            MeshBuffers::default(),
+            depth::CARS,
+            overlay.visible,
+        ),
     ));
-}
-
-fn toggle_overlay(
-    keys: Res<ButtonInput<KeyCode>>,
-    mut overlay: ResMut<TrafficOverlay>,
-    mut shown: Query<&mut Visibility, Or<(With<TrafficLinksMesh>, With<CarsMesh>)>>,
-) {
-    if keys.just_pressed(KeyCode::KeyT) {
-        overlay.visible = !overlay.visible;
-        for mut v in &mut shown {
-            *v = if overlay.visible {
-                Visibility::Inherited
-            } else {
-                Visibility::Hidden
-            };
-        }
-    }
 }
 
 fn rebuild_on_zoom(
@@ -225,12 +221,7 @@ fn rebuild_on_zoom(
         return;
     }
     *geometry = TrafficGeometry::build(&twin, &origin, bucket_scale(bucket), bucket);
-    let fresh = geometry.links_mesh().into_mesh();
-    for mesh in &links {
-        if let Some(mut m) = meshes.get_mut(&mesh.0) {
-            *m = fresh.clone();
-        }
-    }
+    replace_meshes(&mut meshes, links, geometry.links_mesh().into_mesh());
 }
 
 fn recolour_links(
@@ -307,11 +298,7 @@ fn move_cars(
         b.add_quad([p - l - w, p + l - w, p + l + w, p - l + w], color);
     }
     g.cars = positions;
-    for mesh in &cars {
-        if let Some(mut m) = meshes.get_mut(&mesh.0) {
-            *m = std::mem::take(&mut b).into_mesh();
-        }
-    }
+    replace_meshes(&mut meshes, cars, b.into_mesh());
 }
 
 /// Cars drawn in the last frame.

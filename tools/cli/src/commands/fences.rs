@@ -1,10 +1,8 @@
 //! `citytwin fences`: the parking fences and monitoring points generated for a scene from its
 //! OSM POIs, written as a GeoPackage layer to review in QGIS.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use citytwin_bikes::osm_fences::{FenceSite, fences_from_osm};
-use citytwin_city::City;
-use citytwin_city::scene::Scene;
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use clap::Args;
 use geo::{Area, Geometry};
@@ -27,15 +25,7 @@ pub struct FencesArgs {
 }
 
 pub fn run(args: FencesArgs, quiet: bool) -> Result<()> {
-    let scene = Scene::load(&args.scene)?;
-    if !scene.bundle.exists() {
-        bail!(
-            "{}: no city bundle; run `citytwin import --scene {}` first",
-            scene.bundle.display(),
-            args.scene.display()
-        );
-    }
-    let city = City::load(&scene.bundle)?;
+    let (_, city) = super::load_scene_city(&args.scene)?;
     let plan = fences_from_osm(&city)?;
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -7,3 +7,22 @@ pub mod route;
 pub mod run;
 #[cfg(feature = "view")]
 pub mod view;
+
+use anyhow::{Result, bail};
+use citytwin_city::City;
+use citytwin_city::scene::Scene;
+use std::path::Path;
+
+/// A scene and its imported city, or a one-line error saying how to import it.
+pub fn load_scene_city(scene_path: &Path) -> Result<(Scene, City)> {
+    let scene = Scene::load(scene_path)?;
+    if !scene.bundle.exists() {
+        bail!(
+            "{}: no city bundle; run `citytwin import --scene {}` first",
+            scene.bundle.display(),
+            scene_path.display()
+        );
+    }
+    let city = City::load(&scene.bundle)?;
+    Ok((scene, city))
+}

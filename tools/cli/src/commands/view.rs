@@ -7,8 +7,6 @@ use crate::commands::run::demand::{self, DemandArgs};
 use crate::commands::run::{clock, parse_clock};
 use crate::progress;
 use anyhow::{Context, Result, bail};
-use citytwin_city::City;
-use citytwin_city::scene::Scene;
 use citytwin_engine::{Theme, Twin, ViewerConfig};
 use citytwin_sim::{World, WorldOptions};
 use clap::{Args, ValueEnum};
@@ -121,15 +119,7 @@ fn parse_size(value: &str) -> Result<(u32, u32), String> {
 }
 
 fn load_twin(args: &TwinArgs, quiet: bool) -> Result<(Twin, Vec<String>)> {
-    let scene = Scene::load(&args.scene)?;
-    if !scene.bundle.exists() {
-        bail!(
-            "{}: no city bundle; run `citytwin import --scene {}` first",
-            scene.bundle.display(),
-            args.scene.display()
-        );
-    }
-    let city = City::load(&scene.bundle)?;
+    let (scene, city) = crate::commands::load_scene_city(&args.scene)?;
     let demand = demand::build(&args.demand, args.seed, &city)?;
     let options = WorldOptions {
         seed: args.seed,

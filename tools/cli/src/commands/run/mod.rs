@@ -8,7 +8,6 @@ use crate::{interrupt, progress};
 use anyhow::{Context, Result, bail};
 use citytwin_city::City;
 use citytwin_city::roads::RoadNetwork;
-use citytwin_city::scene::Scene;
 use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::dynamic::EquilibriumOptions;
 use citytwin_traffic::sumo::SumoNet;
@@ -140,15 +139,7 @@ fn load(args: &RunArgs) -> Result<(Network, demand::Demand)> {
         .scene
         .as_deref()
         .context("a scene file or --sumo-net is required")?;
-    let scene = Scene::load(scene_path)?;
-    if !scene.bundle.exists() {
-        bail!(
-            "{}: no city bundle; run `citytwin import --scene {}` first",
-            scene.bundle.display(),
-            scene_path.display()
-        );
-    }
-    let city = City::load(&scene.bundle)?;
+    let (_, city) = super::load_scene_city(scene_path)?;
     let demand = demand::build(&args.demand, args.seed, &city)?;
     Ok((Network::City(Box::new(city)), demand))
 }
