@@ -26,11 +26,18 @@ fn fence_counts_stay_exact_and_every_bike_is_parked_or_ridden() {
     let mut bikes = BikeSim::new(&city, plan, trips, config, 7);
     bikes.start_at(6 * 3600);
     let mut seen_riding = 0;
+    // trucks at 30 km/h as the crow flies between link ids' positions would need the network:
+    // here every trip takes ten minutes and three kilometres
+    let mut travel = |_: u32, _: u32| Some((600.0, 3000.0));
     while bikes.now() < 10 * 3600 {
-        bikes.step();
+        bikes.step(&mut travel);
         if bikes.now().is_multiple_of(600) {
             let parked: Vec<_> = bikes.parked_bikes().map(|(_, p)| p).collect();
-            assert_eq!(parked.len() + bikes.riding(), 1000, "a bike was lost");
+            assert_eq!(
+                parked.len() + bikes.riding() + bikes.in_trucks(),
+                1000,
+                "a bike was lost"
+            );
             // the kept counts equal an exact point-in-polygon recount
             let (inside, outside) = bikes.plan.fences.count(parked.iter().copied());
             let (kept, kept_outside) = bikes.counts();
@@ -46,6 +53,16 @@ fn fence_counts_stay_exact_and_every_bike_is_parked_or_ridden() {
     let opened = bikes.events.iter().filter(|e| e.opened).count() as u64;
     assert_eq!(opened, s.overflow_alarms + s.empty_alarms);
     assert!(s.empty_minutes > 0);
+    // every alarm that found no open task on its fence became one; crews served some
+    assert!(
+        s.tasks > 0 && s.tasks_done > 0 && s.bikes_moved > 0,
+        "{s:?}"
+    );
+    assert!(
+        (s.truck_km - 3.0 * s.tasks_done as f64).abs()
+            <= 3.0 * (s.tasks - s.tasks_done) as f64 + 1e-6
+    );
+    assert!(s.mean_response_s >= 600.0, "{s:?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 

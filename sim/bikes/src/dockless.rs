@@ -9,10 +9,14 @@
 //! monitoring points count each fence (the counts are kept exact as bikes park and leave:
 //! each parking spot is classified by point-in-polygon) and the alarms are updated. A
 //! blacklisted bike parked within `watch_radius_m` of a monitored fence raises a blacklist
-//! alarm. Deterministic for a seed.
+//! alarm. Alarms become rebalancing tasks for crews whose trucks drive on the traffic model's
+//! current travel times ([`crate::dispatch`]). Deterministic for a seed.
 
 use crate::alarms::{AlarmEvent, AlarmKind, AlarmRules, FenceAlarms};
 use crate::demand::BikeTrip;
+use crate::dispatch::{
+    COLLECT_RADIUS_M, DispatchConfig, Dispatcher, EMPTY_TARGET, OVERFLOW_TARGET,
+};
 use crate::osm_fences::FencePlan;
 use citytwin_city::rng::SimRng;
 use citytwin_city::roads::Mode;
@@ -36,6 +40,7 @@ pub struct DocklessConfig {
     pub blacklist_every: u32,
     pub watch_radius_m: f64,
     pub alarms: AlarmRules,
+    pub dispatch: DispatchConfig,
 }
 
 impl Default for DocklessConfig {
@@ -48,6 +53,7 @@ impl Default for DocklessConfig {
             blacklist_every: 100,
             watch_radius_m: 50.0,
             alarms: AlarmRules::default(),
+            dispatch: DispatchConfig::default(),
         }
     }
 }
@@ -65,6 +71,13 @@ pub struct BikeSummary {
     pub blacklist_alarms: u64,
     pub overflow_minutes: u64,
     pub empty_minutes: u64,
+    /// Rebalancing tasks opened by alarms, and those done.
+    pub tasks: u64,
+    pub tasks_done: u64,
+    /// From an alarm to its crew's arrival, over the tasks done.
+    pub mean_response_s: f64,
+    pub truck_km: f64,
+    pub bikes_moved: u64,
 }
 
 /// Each fence's bikes and open alarms at one time.
@@ -100,6 +113,12 @@ pub struct BikeSim {
     riding: BinaryHeap<Reverse<(u32, u32, u32)>>,
     alarms: FenceAlarms,
     pub events: Vec<AlarmEvent>,
+    pub dispatcher: Dispatcher,
+    /// The car link each fence's trucks stop on.
+    fence_link: Vec<u32>,
+    /// (arrival time, task)
+    truck_arrivals: BinaryHeap<Reverse<(u32, usize)>>,
+    in_trucks: usize,
     summary: BikeSummary,
     series: Vec<FenceSample>,
     rng: SimRng,
@@ -137,7 +156,19 @@ impl BikeSim {
             })
             .collect();
         let n = plan.fences.len();
+        let extent = city.bundle.meta.extent;
+        let car_link = |p: Point<f64>| city.nearest_link(p, Mode::Car).map(|m| m.link.0);
+        let depot_link = car_link(extent.center().into()).unwrap_or(0);
+        let fence_link = plan
+            .fences
+            .iter()
+            .map(|f| f.area.centroid().and_then(car_link).unwrap_or(depot_link))
+            .collect();
         let mut sim = BikeSim {
+            dispatcher: Dispatcher::new(&config.dispatch, depot_link),
+            fence_link,
+            truck_arrivals: BinaryHeap::new(),
+            in_trucks: 0,
             alarms: FenceAlarms::new(config.alarms.clone(), n),
             summary: BikeSummary {
                 fleet: config.fleet,
@@ -210,9 +241,17 @@ impl BikeSim {
         }
     }
 
-    /// Advances one second.
-    pub fn step(&mut self) {
+    /// Advances one second; `travel(from_link, to_link)` gives trucks' (seconds, metres) on
+    /// the roads now.
+    pub fn step(&mut self, travel: &mut dyn FnMut(u32, u32) -> Option<(f64, f64)>) {
         let now = self.now;
+        while let Some(&Reverse((at, task))) = self.truck_arrivals.peek() {
+            if at > now {
+                break;
+            }
+            self.truck_arrivals.pop();
+            self.serve(task);
+        }
         while let Some(&Reverse((at, trip, bike))) = self.riding.peek() {
             if at > now {
                 break;
@@ -225,7 +264,13 @@ impl BikeSim {
             self.next_trip += 1;
         }
         if now.is_multiple_of(60) {
+            let before = self.events.len();
             self.govern(now / 60);
+            self.dispatcher.open_tasks(now, &self.events[before..]);
+            let sent = self.dispatcher.assign(now, &self.fence_link, travel);
+            for (task, arrive) in sent {
+                self.truck_arrivals.push(Reverse((arrive, task)));
+            }
         }
         if now.is_multiple_of(SAMPLE_EVERY_S) {
             let open = self.alarms.open();
@@ -287,6 +332,85 @@ impl BikeSim {
         }
     }
 
+    /// A crew at its task's fence: loads an overflow away, or fills an empty fence (first
+    /// collecting bikes left outside fences nearby if its truck is empty).
+    fn serve(&mut self, task: usize) {
+        let (fence, kind, crew) = {
+            let t = &self.dispatcher.tasks[task];
+            (t.fence as usize, t.kind, t.crew.unwrap_or(0))
+        };
+        let Some(f) = self.plan.fences.get(FenceId(fence as u32)).cloned() else {
+            return;
+        };
+        let capacity = self.dispatcher.truck_capacity as usize;
+        let mut moved = 0;
+        match kind {
+            AlarmKind::Overflow => {
+                let target = (f64::from(f.capacity) * OVERFLOW_TARGET).floor() as u32;
+                let excess = self.counts[fence].saturating_sub(target) as usize;
+                let room = capacity.saturating_sub(self.dispatcher.crews[crew].load.len());
+                let here: Vec<u32> = (0..self.fence_of.len() as u32)
+                    .filter(|&b| self.fence_of[b as usize] == Some(f.id))
+                    .take(excess.min(room))
+                    .collect();
+                for b in here {
+                    self.take(b);
+                    self.dispatcher.crews[crew].load.push(b);
+                    self.in_trucks += 1;
+                    moved += 1;
+                }
+            }
+            AlarmKind::Empty => {
+                if self.dispatcher.crews[crew].load.is_empty() {
+                    self.collect_outside(&f, crew, capacity);
+                }
+                let want = (f64::from(f.capacity) * EMPTY_TARGET).ceil() as usize;
+                let n = want.min(self.dispatcher.crews[crew].load.len());
+                for _ in 0..n {
+                    let Some(b) = self.dispatcher.crews[crew].load.pop() else {
+                        break;
+                    };
+                    let spot = random_point_in(&Geometry::Polygon(f.area.clone()), &mut self.rng)
+                        .or_else(|| f.area.centroid())
+                        .unwrap_or(Point::new(0.0, 0.0));
+                    self.park(b, spot);
+                    self.in_trucks -= 1;
+                    moved += 1;
+                }
+            }
+        }
+        let t = &mut self.dispatcher.tasks[task];
+        t.bikes_moved = moved;
+        t.done = true;
+    }
+
+    /// Loads the bikes left outside fences nearest to a fence (within the collection radius),
+    /// up to half a truck.
+    fn collect_outside(&mut self, f: &crate::fence::Fence, crew: usize, capacity: usize) {
+        let Some(centre) = f.area.centroid() else {
+            return;
+        };
+        let mut near: Vec<(f64, u32)> = self
+            .positions
+            .iter()
+            .enumerate()
+            .filter(|(b, _)| self.fence_of[*b].is_none())
+            .filter_map(|(b, p)| p.map(|p| (Euclidean.distance(p, centre), b as u32)))
+            .filter(|(d, _)| *d <= COLLECT_RADIUS_M)
+            .collect();
+        near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (_, b) in near.into_iter().take(capacity / 2) {
+            self.take(b);
+            self.dispatcher.crews[crew].load.push(b);
+            self.in_trucks += 1;
+        }
+    }
+
+    /// Bikes on trucks now.
+    pub fn in_trucks(&self) -> usize {
+        self.in_trucks
+    }
+
     /// The fence with room nearest to `p` within the parking radius.
     fn fence_with_room(&self, p: Point<f64>) -> Option<FenceId> {
         let r = self.config.park_radius_m;
@@ -318,7 +442,13 @@ impl BikeSim {
     }
 
     pub fn summary(&self) -> BikeSummary {
+        let d = self.dispatcher.summary();
         BikeSummary {
+            tasks: d.tasks,
+            tasks_done: d.tasks_done,
+            mean_response_s: d.mean_response_s,
+            truck_km: d.truck_km,
+            bikes_moved: d.bikes_moved,
             overflow_alarms: self.alarms.overflow_alarms,
             empty_alarms: self.alarms.empty_alarms,
             overflow_minutes: self.alarms.overflow_minutes,

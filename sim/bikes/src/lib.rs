@@ -19,6 +19,7 @@
 
 pub mod alarms;
 pub mod demand;
+pub mod dispatch;
 pub mod docked;
 pub mod dockless;
 pub mod fence;

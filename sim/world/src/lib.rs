@@ -58,6 +58,7 @@ struct DayInputs {
 pub struct World {
     pub traffic: TrafficSim,
     pub bikes: Option<BikeSim>,
+    truck_router: Option<Router>,
     pub options: WorldOptions,
     day: DayInputs,
     history: KpiHistory,
@@ -107,6 +108,7 @@ impl World {
         Ok(World {
             traffic,
             bikes: None,
+            truck_router: None,
             options,
             day,
             history: KpiHistory::new(HISTORY_MINUTES),
@@ -134,8 +136,20 @@ impl World {
     /// Advances one second; samples the city-wide figures every simulated minute.
     pub fn step(&mut self) {
         self.traffic.step();
-        if let Some(bikes) = &mut self.bikes {
-            bikes.step();
+        if let (Some(bikes), Some(router)) = (&mut self.bikes, &mut self.truck_router) {
+            let traffic = &self.traffic;
+            let mut path = Vec::new();
+            // trucks are routed on the links' current travel times
+            bikes.step(&mut |from, to| {
+                let seconds =
+                    router.route(&traffic.net, &traffic.travel_time, from, to, &mut path)?;
+                let metres = path
+                    .iter()
+                    .filter_map(|l| traffic.net.link(*l))
+                    .map(|l| l.length_m)
+                    .sum();
+                Some((seconds, metres))
+            });
         }
         if self.now_s().is_multiple_of(60) {
             self.traffic.link_loads(&mut self.loads);
@@ -154,6 +168,8 @@ impl World {
     /// Adds shared bikes to the World, from the start of its window.
     pub fn attach_bikes(&mut self, mut bikes: BikeSim) {
         bikes.start_at(self.options.from_s);
+        let free = self.day.net.free_flow_times();
+        self.truck_router = Some(Router::new(&self.day.net, &free));
         self.day.bikes = Some(bikes.clone());
         self.bikes = Some(bikes);
     }

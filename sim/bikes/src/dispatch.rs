@@ -1,0 +1,206 @@
+//! Reactive rebalancing: every overflow or empty alarm opens a task; the free crew whose truck
+//! is nearest by current road travel time (the traffic model's link times, supplied by the
+//! World) drives there. At an overflowing fence it loads bikes down to 70% of capacity (as
+//! many as the truck holds); at an empty fence it unloads up to half the capacity. A crew with
+//! an empty truck sent to an empty fence first collects the bikes left outside fences within
+//! [`COLLECT_RADIUS_M`] of it (the daily work of the source platform's staff). Handling takes
+//! [`HANDLING_S`] per stop. Trucks drive on travel times; they do not occupy road space.
+
+use crate::alarms::{AlarmEvent, AlarmKind};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DispatchConfig {
+    pub crews: u32,
+    pub truck_capacity: u32,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        DispatchConfig {
+            crews: 4,
+            truck_capacity: 30,
+        }
+    }
+}
+
+/// Time at a fence: parking the truck, loading or unloading, tidying the rows.
+pub const HANDLING_S: u32 = 300;
+/// An empty truck collects bikes left outside fences this close to its target.
+pub const COLLECT_RADIUS_M: f64 = 600.0;
+/// Share of capacity an overflowing fence is brought down to, and an empty one up to.
+pub const OVERFLOW_TARGET: f64 = 0.7;
+pub const EMPTY_TARGET: f64 = 0.5;
+
+/// A crew and its truck.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Crew {
+    /// The car link the truck stands on.
+    pub at_link: u32,
+    pub free_at: u32,
+    /// Bikes on the truck.
+    pub load: Vec<u32>,
+    pub km: f64,
+}
+
+/// A rebalancing task from an alarm.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Task {
+    pub fence: u32,
+    pub kind: AlarmKind,
+    pub opened_s: u32,
+    pub crew: Option<usize>,
+    pub arrive_s: Option<u32>,
+    pub bikes_moved: u32,
+    pub done: bool,
+}
+
+/// The dispatch figures of `summary.json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DispatchSummary {
+    pub tasks: u64,
+    pub tasks_done: u64,
+    pub mean_response_s: f64,
+    pub truck_km: f64,
+    pub bikes_moved: u64,
+}
+
+/// Tasks and crews.
+#[derive(Clone, Debug, Default)]
+pub struct Dispatcher {
+    pub crews: Vec<Crew>,
+    pub tasks: Vec<Task>,
+    pub truck_capacity: u32,
+}
+
+impl Dispatcher {
+    pub fn new(config: &DispatchConfig, depot_link: u32) -> Self {
+        Dispatcher {
+            crews: (0..config.crews)
+                .map(|_| Crew {
+                    at_link: depot_link,
+                    free_at: 0,
+                    load: Vec::new(),
+                    km: 0.0,
+                })
+                .collect(),
+            tasks: Vec::new(),
+            truck_capacity: config.truck_capacity,
+        }
+    }
+
+    /// Opens a task for each alarm that opened, unless its fence already has one open.
+    pub fn open_tasks(&mut self, now: u32, events: &[AlarmEvent]) {
+        for e in events.iter().filter(|e| e.opened) {
+            let busy = self.tasks.iter().any(|t| !t.done && t.fence == e.fence.0);
+            if !busy {
+                self.tasks.push(Task {
+                    fence: e.fence.0,
+                    kind: e.kind,
+                    opened_s: now,
+                    crew: None,
+                    arrive_s: None,
+                    bikes_moved: 0,
+                    done: false,
+                });
+            }
+        }
+    }
+
+    /// Sends free crews to waiting tasks, oldest task first, each to the crew that gets there
+    /// soonest; `travel(from_link, to_link)` gives (seconds, metres) on the roads now.
+    /// Returns the (task, arrival time) of each assignment.
+    pub fn assign(
+        &mut self,
+        now: u32,
+        fence_link: &[u32],
+        travel: &mut dyn FnMut(u32, u32) -> Option<(f64, f64)>,
+    ) -> Vec<(usize, u32)> {
+        let mut sent = Vec::new();
+        for t in 0..self.tasks.len() {
+            if self.tasks[t].crew.is_some() || self.tasks[t].done {
+                continue;
+            }
+            let target = fence_link[self.tasks[t].fence as usize];
+            let best = self
+                .crews
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.free_at <= now)
+                .filter_map(|(i, c)| travel(c.at_link, target).map(|(s, m)| (i, s, m)))
+                .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            let Some((crew, seconds, metres)) = best else {
+                continue;
+            };
+            let arrive = now + seconds.round() as u32;
+            let c = &mut self.crews[crew];
+            c.at_link = target;
+            c.free_at = arrive + HANDLING_S;
+            c.km += metres / 1000.0;
+            self.tasks[t].crew = Some(crew);
+            self.tasks[t].arrive_s = Some(arrive);
+            sent.push((t, arrive));
+        }
+        sent
+    }
+
+    pub fn summary(&self) -> DispatchSummary {
+        let done: Vec<&Task> = self.tasks.iter().filter(|t| t.done).collect();
+        let response: f64 = done
+            .iter()
+            .filter_map(|t| t.arrive_s.map(|a| f64::from(a - t.opened_s)))
+            .sum();
+        DispatchSummary {
+            tasks: self.tasks.len() as u64,
+            tasks_done: done.len() as u64,
+            mean_response_s: if done.is_empty() {
+                0.0
+            } else {
+                response / done.len() as f64
+            },
+            truck_km: self.crews.iter().map(|c| c.km).sum(),
+            bikes_moved: self.tasks.iter().map(|t| u64::from(t.bikes_moved)).sum(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use citytwin_city::FenceId;
+
+    #[test]
+    fn the_nearest_free_crew_is_sent_and_one_task_per_fence() {
+        let mut d = Dispatcher::new(
+            &DispatchConfig {
+                crews: 2,
+                truck_capacity: 30,
+            },
+            0,
+        );
+        d.crews[1].at_link = 5;
+        let alarm = |f: u32| AlarmEvent {
+            minute: 0,
+            fence: FenceId(f),
+            kind: AlarmKind::Empty,
+            opened: true,
+        };
+        d.open_tasks(100, &[alarm(0), alarm(0), alarm(1)]);
+        assert_eq!(d.tasks.len(), 2);
+        // fence 0 is on link 6, next to crew 1 (link 5); fence 1 on link 1, next to crew 0
+        let fence_link = [6, 1];
+        let mut travel = |a: u32, b: u32| {
+            Some((
+                f64::from(a.abs_diff(b)) * 60.0,
+                f64::from(a.abs_diff(b)) * 500.0,
+            ))
+        };
+        let sent = d.assign(100, &fence_link, &mut travel);
+        assert_eq!(sent, vec![(0, 160), (1, 160)]);
+        assert_eq!((d.tasks[0].crew, d.tasks[1].crew), (Some(1), Some(0)));
+        assert!((d.summary().truck_km - 1.0).abs() < 1e-9);
+        // both crews are busy until they have handled their stop
+        d.open_tasks(200, &[alarm(2)]);
+        assert!(d.assign(200, &[6, 1, 3], &mut travel).is_empty());
+    }
+}
