@@ -26,8 +26,8 @@ fn fence_counts_stay_exact_and_every_bike_is_parked_or_ridden() {
     let mut bikes = BikeSim::new(&city, plan, trips, config, 7);
     bikes.start_at(6 * 3600);
     let mut seen_riding = 0;
-    // trucks at 30 km/h as the crow flies between link ids' positions would need the network:
-    // here every trip takes ten minutes and three kilometres
+    // out of the World there are no road travel times: every truck trip takes ten minutes
+    // and three kilometres
     let mut travel = |_: u32, _: u32| Some((600.0, 3000.0));
     while bikes.now() < 10 * 3600 {
         bikes.step(&mut travel);

@@ -5,11 +5,12 @@
 use crate::camera::MapView;
 use crate::geometry::{LocalOrigin, MeshBuffers};
 use crate::map::{VertexColorMaterial, bucket_scale, depth, zoom_bucket};
-use crate::overlay::{OverlaySwitch, overlay_mesh, replace_meshes, toggle_overlay};
+use crate::overlay::{
+    OverlaySwitch, overlay_mesh, recolour_meshes, replace_meshes, toggle_overlay,
+};
 use crate::palette::{Palette, linear};
 use crate::twin::{Twin, TwinSet};
 use bevy::prelude::*;
-use geo::Centroid;
 
 #[derive(Debug, Default)]
 pub struct BikesOverlayPlugin {
@@ -108,7 +109,7 @@ fn fences_mesh(
         let before = b.vertex_count();
         b.add_polygon(&fence.area, origin, [0.0; 4]);
         owner.extend(std::iter::repeat_n(fence.id.0, b.vertex_count() - before));
-        if let Some(c) = fence.area.centroid() {
+        if let Some(c) = plan.fences.centre(fence.id) {
             let c = origin.to_local(c.0);
             let corners = [
                 Vec2::new(-half, -half),
@@ -234,11 +235,7 @@ fn recolour_fences(
             }
         })
         .collect();
-    for handle in &fences {
-        if let Some(mut m) = meshes.get_mut(&handle.0) {
-            m.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors.clone());
-        }
-    }
+    recolour_meshes(&mut meshes, fences, colors);
     geometry.coloured_at = Some(minute);
 }
 

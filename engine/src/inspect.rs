@@ -9,7 +9,6 @@ use crate::twin::{Twin, TwinSet, clock_text};
 use bevy::prelude::*;
 use citytwin_city::roads::Mode;
 use citytwin_city::{FenceId, LinkId};
-use geo::{Centroid, Distance, Euclidean};
 
 #[derive(Debug)]
 pub struct InspectPlugin;
@@ -107,15 +106,11 @@ fn pick(
     let point = geo::Point::from(origin.to_city(local));
     let radius = PICK_RADIUS_PX * metres_per_px;
     // fences first: they sit on the roads
-    let fence = twin.world.bikes.as_ref().and_then(|b| {
-        b.plan
-            .fences
-            .iter()
-            .filter_map(|f| Some((f.id, Euclidean.distance(f.area.centroid()?, point))))
-            .filter(|(_, d)| *d <= radius)
-            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
-            .map(|(f, _)| f)
-    });
+    let fence = twin
+        .world
+        .bikes
+        .as_ref()
+        .and_then(|b| b.plan.fences.nearest_within(point, radius, |_| true));
     *selection = match fence {
         Some(f) => Selection::Fence(f),
         None => twin

@@ -318,9 +318,7 @@ fn rebuild_roads_on_zoom(
             continue;
         }
         let fresh = road_mesh(&twin.city, &origin, &palette, bucket_scale(bucket));
-        if let Some(mut m) = meshes.get_mut(&mesh.0) {
-            *m = fresh.into_mesh();
-        }
+        crate::overlay::replace_meshes(&mut meshes, [mesh], fresh.into_mesh());
         built.built_for_bucket = bucket;
     }
 }

@@ -64,6 +64,19 @@ pub fn toggle_overlay<O: OverlaySwitch>(
     }
 }
 
+/// Gives every entity's mesh these vertex colours (one per vertex, in mesh order).
+pub fn recolour_meshes<'a>(
+    meshes: &mut Assets<Mesh>,
+    handles: impl IntoIterator<Item = &'a Mesh2d>,
+    colors: Vec<[f32; 4]>,
+) {
+    for handle in handles {
+        if let Some(mut m) = meshes.get_mut(&handle.0) {
+            m.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors.clone());
+        }
+    }
+}
+
 /// Puts `mesh` in place of the mesh of every entity given.
 pub fn replace_meshes<'a>(
     meshes: &mut Assets<Mesh>,

@@ -83,12 +83,6 @@ impl Palette {
             _ => self.path,
         }
     }
-
-    /// Speed over free-flow speed → red (jammed) through amber to green (free), the colours
-    /// traffic maps use.
-    pub fn speed(&self, ratio: f32) -> Color {
-        speed_color(ratio)
-    }
 }
 
 impl Default for Palette {
@@ -105,6 +99,8 @@ const SPEED_STOPS: [(f32, [u8; 3]); 4] = [
     (0.9, [0x1a, 0xd1, 0x6b]),
 ];
 
+/// Speed over free-flow speed → red (jammed) through amber to green (free), the colours
+/// traffic maps use.
 pub fn speed_color(ratio: f32) -> Color {
     let ratio = if ratio.is_finite() { ratio } else { 0.0 };
     let rgb = |c: [u8; 3]| Srgba::rgb_u8(c[0], c[1], c[2]);

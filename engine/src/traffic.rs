@@ -5,8 +5,10 @@
 use crate::camera::MapView;
 use crate::geometry::{LocalOrigin, MeshBuffers};
 use crate::map::{VertexColorMaterial, bucket_scale, depth, zoom_bucket};
-use crate::overlay::{OverlaySwitch, overlay_mesh, replace_meshes, toggle_overlay};
-use crate::palette::{Palette, linear, road_rank, road_width_m};
+use crate::overlay::{
+    OverlaySwitch, overlay_mesh, recolour_meshes, replace_meshes, toggle_overlay,
+};
+use crate::palette::{Palette, linear, road_rank, road_width_m, speed_color};
 use crate::twin::{SimClock, Twin, TwinSet};
 use bevy::prelude::*;
 use citytwin_traffic::dynamic::{CarPosition, LinkLoad};
@@ -249,7 +251,7 @@ fn recolour_links(
             } else if load.vehicles == 0 && !major {
                 [0.0; 4]
             } else {
-                linear(palette.speed(load.speed_ratio))
+                linear(speed_color(load.speed_ratio))
             }
         })
         .collect();
@@ -258,11 +260,7 @@ fn recolour_links(
         .iter()
         .map(|&s| slot_colors[s as usize])
         .collect();
-    for mesh in &links {
-        if let Some(mut m) = meshes.get_mut(&mesh.0) {
-            m.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors.clone());
-        }
-    }
+    recolour_meshes(&mut meshes, links, colors);
     g.coloured_at = Some(now);
 }
 

@@ -7,7 +7,7 @@ use crate::fence::Fences;
 use crate::series::{HourlyFlow, MAX_GAP_S, OccupancySeries, REBALANCING_JUMP};
 use citytwin_city::FenceId;
 use citytwin_city::rng::SimRng;
-use geo::{Centroid, Distance, Euclidean, Point};
+use geo::{Distance, Euclidean, Point};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
@@ -75,10 +75,7 @@ pub fn replay(
     sample_times: &[i64],
     opts: &ReplayOptions,
 ) -> ReplayOutcome {
-    let centres: Vec<Point<f64>> = fences
-        .iter()
-        .map(|f| f.area.centroid().unwrap_or(Point::new(0.0, 0.0)))
-        .collect();
+    let centres = centres(fences);
     let capacity: Vec<u32> = fences.iter().map(|f| f.capacity).collect();
     let mut bikes: Vec<u32> = start
         .iter()
@@ -137,6 +134,13 @@ pub fn replay(
     out
 }
 
+fn centres(fences: &Fences) -> Vec<Point<f64>> {
+    fences
+        .iter()
+        .map(|f| fences.centre(f.id).unwrap_or(Point::new(0.0, 0.0)))
+        .collect()
+}
+
 fn nearest_with_room(
     centres: &[Point<f64>],
     bikes: &[u32],
@@ -162,10 +166,7 @@ pub fn rides_from_flows(
     seed: u64,
 ) -> Vec<Ride> {
     let mut rng = SimRng::fork(seed, "bikes.replay");
-    let centres: Vec<Point<f64>> = fences
-        .iter()
-        .map(|f| f.area.centroid().unwrap_or(Point::new(0.0, 0.0)))
-        .collect();
+    let centres = centres(fences);
     let mut arrivals_by_hour: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
     for f in flows {
         if let Some(id) = station_fence.get(&f.station) {

@@ -22,7 +22,7 @@ use citytwin_city::rng::SimRng;
 use citytwin_city::roads::Mode;
 use citytwin_city::{BikeId, City, FenceId};
 use citytwin_traffic::demand::sites::random_point_in;
-use geo::{Centroid, Distance, Euclidean, Geometry, Point};
+use geo::{Distance, Euclidean, Geometry, Point};
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use serde::{Deserialize, Serialize};
@@ -118,7 +118,6 @@ pub struct BikeSim {
     fence_link: Vec<u32>,
     /// (arrival time, task)
     truck_arrivals: BinaryHeap<Reverse<(u32, usize)>>,
-    in_trucks: usize,
     summary: BikeSummary,
     series: Vec<FenceSample>,
     rng: SimRng,
@@ -162,13 +161,17 @@ impl BikeSim {
         let fence_link = plan
             .fences
             .iter()
-            .map(|f| f.area.centroid().and_then(car_link).unwrap_or(depot_link))
+            .map(|f| {
+                plan.fences
+                    .centre(f.id)
+                    .and_then(car_link)
+                    .unwrap_or(depot_link)
+            })
             .collect();
         let mut sim = BikeSim {
             dispatcher: Dispatcher::new(&config.dispatch, depot_link),
             fence_link,
             truck_arrivals: BinaryHeap::new(),
-            in_trucks: 0,
             alarms: FenceAlarms::new(config.alarms.clone(), n),
             summary: BikeSummary {
                 fleet: config.fleet,
@@ -356,7 +359,6 @@ impl BikeSim {
                 for b in here {
                     self.take(b);
                     self.dispatcher.crews[crew].load.push(b);
-                    self.in_trucks += 1;
                     moved += 1;
                 }
             }
@@ -371,10 +373,9 @@ impl BikeSim {
                         break;
                     };
                     let spot = random_point_in(&Geometry::Polygon(f.area.clone()), &mut self.rng)
-                        .or_else(|| f.area.centroid())
+                        .or_else(|| self.plan.fences.centre(f.id))
                         .unwrap_or(Point::new(0.0, 0.0));
                     self.park(b, spot);
-                    self.in_trucks -= 1;
                     moved += 1;
                 }
             }
@@ -387,7 +388,7 @@ impl BikeSim {
     /// Loads the bikes left outside fences nearest to a fence (within the collection radius),
     /// up to half a truck.
     fn collect_outside(&mut self, f: &crate::fence::Fence, crew: usize, capacity: usize) {
-        let Some(centre) = f.area.centroid() else {
+        let Some(centre) = self.plan.fences.centre(f.id) else {
             return;
         };
         let mut near: Vec<(f64, u32)> = self
@@ -402,34 +403,30 @@ impl BikeSim {
         for (_, b) in near.into_iter().take(capacity / 2) {
             self.take(b);
             self.dispatcher.crews[crew].load.push(b);
-            self.in_trucks += 1;
         }
     }
 
     /// Bikes on trucks now.
     pub fn in_trucks(&self) -> usize {
-        self.in_trucks
+        self.dispatcher.crews.iter().map(|c| c.load.len()).sum()
     }
 
     /// The fence with room nearest to `p` within the parking radius.
     fn fence_with_room(&self, p: Point<f64>) -> Option<FenceId> {
-        let r = self.config.park_radius_m;
+        let counts = &self.counts;
         self.plan
             .fences
-            .iter()
-            .filter(|f| self.counts[f.id.index()] < f.capacity)
-            .filter_map(|f| Some((f.id, Euclidean.distance(f.area.centroid()?, p))))
-            .filter(|(_, d)| *d <= r)
-            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
-            .map(|(f, _)| f)
+            .nearest_within(p, self.config.park_radius_m, |f| {
+                counts[f.id.index()] < f.capacity
+            })
     }
 
+    /// Within the watch radius of a fence with a monitoring point.
     fn watched(&self, p: Point<f64>) -> bool {
+        let fences = &self.plan.fences;
         self.plan.monitored.iter().any(|f| {
-            self.plan
-                .fences
-                .get(*f)
-                .and_then(|f| f.area.centroid())
+            fences
+                .centre(*f)
                 .is_some_and(|c| Euclidean.distance(c, p) <= self.config.watch_radius_m)
         })
     }

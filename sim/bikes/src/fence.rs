@@ -120,6 +120,33 @@ impl Fences {
             .map(FenceId)
     }
 
+    /// Where a fence's centre is (its centroid).
+    pub fn centre(&self, id: FenceId) -> Option<Point<f64>> {
+        self.centres.get(id.index()).copied()
+    }
+
+    /// The fence whose centre is nearest to `p`, at most `radius` away, among those `keep`
+    /// accepts (ties: the lowest id).
+    pub fn nearest_within(
+        &self,
+        p: Point<f64>,
+        radius: f64,
+        keep: impl Fn(&Fence) -> bool,
+    ) -> Option<FenceId> {
+        let around = AABB::from_corners(
+            [p.x() - radius, p.y() - radius],
+            [p.x() + radius, p.y() + radius],
+        );
+        self.tree
+            .locate_in_envelope_intersecting(&around)
+            .map(|e| e.data)
+            .filter(|&i| keep(&self.fences[i as usize]))
+            .map(|i| (i, Euclidean.distance(self.centres[i as usize], p)))
+            .filter(|(_, d)| *d <= radius)
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+            .map(|(i, _)| FenceId(i))
+    }
+
     /// Bikes in each fence (indexed by fence) and bikes outside every fence.
     pub fn count(&self, bikes: impl IntoIterator<Item = Point<f64>>) -> (Vec<u32>, u32) {
         let mut inside = vec![0; self.fences.len()];
@@ -272,7 +299,43 @@ mod tests {
         assert_eq!(fences.fence_at(Point::new(8.0, 5.0)), Some(FenceId(1)));
         // equidistant: the lower id
         assert_eq!(fences.fence_at(Point::new(7.5, 5.0)), Some(FenceId(0)));
+        // nearest by centre within a radius, among those kept
+        assert_eq!(
+            fences.nearest_within(Point::new(30.0, 5.0), 21.0, |_| true),
+            Some(FenceId(1))
+        );
+        assert_eq!(
+            fences.nearest_within(Point::new(30.0, 5.0), 19.0, |_| true),
+            None
+        );
+        assert_eq!(
+            fences.nearest_within(Point::new(8.0, 5.0), 50.0, |f| f.name == "a"),
+            Some(FenceId(0))
+        );
         assert_eq!(fences.fence_at(Point::new(12.0, 5.0)), Some(FenceId(1)));
+    }
+
+    #[test]
+    fn zones_become_fences_per_polygon_in_the_city_crs() {
+        use geo::MultiPolygon;
+        let lonlat = |x: f64, y: f64| polygon![(x: x, y: y), (x: x + 0.001, y: y), (x: x + 0.001, y: y + 0.001), (x: x, y: y)];
+        let zones = [GbfsZone {
+            name: "Metro exit".into(),
+            area: MultiPolygon(vec![lonlat(10.0, 59.0), lonlat(10.01, 59.0)]),
+        }];
+        let project = |lon: f64, lat: f64| {
+            Some(Coord {
+                x: lon * 100_000.0,
+                y: lat * 100_000.0,
+            })
+        };
+        let fences = Fences::from_zones(&zones, &project).unwrap();
+        let names: Vec<&str> = fences.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, vec!["Metro exit #1", "Metro exit #2"]);
+        // each triangle is 100 m × 100 m / 2 = 5,000 m², 3,333 bikes at 1.5 m²
+        assert!(fences.iter().all(|f| f.capacity == 3333 && !f.dock));
+        let e = Fences::from_zones(&zones, &|_, _| None).unwrap_err();
+        assert!(e.to_string().starts_with("`Metro exit` at lon 10"), "{e}");
     }
 
     #[test]
