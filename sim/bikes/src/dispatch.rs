@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub struct DispatchConfig {
     pub crews: u32,
     pub truck_capacity: u32,
+    pub rebalancing: Rebalancing,
 }
 
 impl Default for DispatchConfig {
@@ -20,8 +21,18 @@ impl Default for DispatchConfig {
         DispatchConfig {
             crews: 4,
             truck_capacity: 30,
+            rebalancing: Rebalancing::Reactive,
         }
     }
+}
+
+/// How the operator decides where its trucks go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rebalancing {
+    /// Every overflow or empty alarm becomes a task for the nearest free crew.
+    Reactive,
+    /// No rebalancing: alarms are raised and counted, nobody is sent (the do-nothing baseline).
+    Off,
 }
 
 /// Time at a fence: parking the truck, loading or unloading, tidying the rows.
@@ -174,7 +185,7 @@ mod tests {
         let mut d = Dispatcher::new(
             &DispatchConfig {
                 crews: 2,
-                truck_capacity: 30,
+                ..DispatchConfig::default()
             },
             0,
         );

@@ -15,7 +15,7 @@
 use crate::alarms::{AlarmEvent, AlarmKind, AlarmRules, FenceAlarms};
 use crate::demand::BikeTrip;
 use crate::dispatch::{
-    COLLECT_RADIUS_M, DispatchConfig, Dispatcher, EMPTY_TARGET, OVERFLOW_TARGET,
+    COLLECT_RADIUS_M, DispatchConfig, Dispatcher, EMPTY_TARGET, OVERFLOW_TARGET, Rebalancing,
 };
 use crate::osm_fences::FencePlan;
 use citytwin_city::rng::SimRng;
@@ -41,6 +41,9 @@ pub struct DocklessConfig {
     pub watch_radius_m: f64,
     pub alarms: AlarmRules,
     pub dispatch: DispatchConfig,
+    /// Per fence, a factor on its share of the fleet at the start of the day (bikes start
+    /// in fences in proportion to capacity × factor); empty or missing entries are 1.
+    pub start_bias: Vec<f64>,
 }
 
 impl Default for DocklessConfig {
@@ -54,6 +57,7 @@ impl Default for DocklessConfig {
             watch_radius_m: 50.0,
             alarms: AlarmRules::default(),
             dispatch: DispatchConfig::default(),
+            start_bias: Vec::new(),
         }
     }
 }
@@ -149,8 +153,10 @@ impl BikeSim {
         let cumulative: Vec<f64> = plan
             .fences
             .iter()
-            .scan(0.0, |acc, f| {
-                *acc += f64::from(f.capacity);
+            .enumerate()
+            .scan(0.0, |acc, (i, f)| {
+                let bias = config.start_bias.get(i).copied().unwrap_or(1.0).max(0.0);
+                *acc += f64::from(f.capacity) * bias;
                 Some(*acc)
             })
             .collect();
@@ -269,7 +275,9 @@ impl BikeSim {
         if now.is_multiple_of(60) {
             let before = self.events.len();
             self.govern(now / 60);
-            self.dispatcher.open_tasks(now, &self.events[before..]);
+            if self.config.dispatch.rebalancing == Rebalancing::Reactive {
+                self.dispatcher.open_tasks(now, &self.events[before..]);
+            }
             let sent = self.dispatcher.assign(now, &self.fence_link, travel);
             for (task, arrive) in sent {
                 self.truck_arrivals.push(Reverse((arrive, task)));

@@ -48,6 +48,13 @@ pub struct Fences {
     tree: RTree<Entry>,
 }
 
+/// Two sets are equal when they hold the same fences in the same order (the index follows).
+impl PartialEq for Fences {
+    fn eq(&self, other: &Self) -> bool {
+        self.fences == other.fences
+    }
+}
+
 impl Fences {
     /// Indexes fences; ids are reassigned in the given order.
     pub fn new(mut fences: Vec<Fence>) -> Result<Fences, FenceError> {

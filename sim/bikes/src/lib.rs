@@ -25,10 +25,14 @@ pub mod dockless;
 pub mod fence;
 pub mod gbfs;
 pub mod osm_fences;
+pub mod plan_edits;
 pub mod series;
 
 pub use alarms::{AlarmEvent, AlarmKind, AlarmRules, FenceAlarms};
+pub use dispatch::{DispatchConfig, Rebalancing};
 pub use dockless::{BikeSim, BikeSummary, DocklessConfig};
 pub use fence::{Fence, FenceError, Fences};
 pub use gbfs::{GbfsError, GbfsStation, GbfsStatus, GbfsZone};
+pub use osm_fences::{FencePlan, FenceSite};
+pub use plan_edits::PlannedFence;
 pub use series::{HourlyFlow, OccupancySeries, SeriesError};

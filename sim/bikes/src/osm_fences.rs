@@ -8,9 +8,10 @@ use citytwin_city::layer::names;
 use citytwin_city::roads::Mode;
 use citytwin_city::{City, FenceId};
 use geo::{Centroid, Coord, Distance, Euclidean, LineString, Point, Polygon};
+use serde::{Deserialize, Serialize};
 
 /// What a generated fence serves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum FenceSite {
     SubwayEntrance,
     Hospital,
@@ -63,7 +64,7 @@ pub const MONITORING_POINTS: usize = 12;
 const BUSY_RADIUS_M: f64 = 300.0;
 
 /// Generated fences with what each serves and the OSM feature it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FencePlan {
     pub fences: Fences,
     pub sites: Vec<FenceSite>,
@@ -105,8 +106,7 @@ pub fn fences_from_osm(city: &City) -> Result<FencePlan, FenceError> {
         if centres.iter().any(|c| Euclidean.distance(*c, p) < MERGE_M) {
             continue;
         }
-        let direction = street_direction(city, p).unwrap_or(Coord { x: 1.0, y: 0.0 });
-        let area = strip(p.0, direction, site.size_m());
+        let area = kerbside_strip(city, p, site.size_m());
         let label = if name.is_empty() {
             source.to_string()
         } else {
@@ -151,6 +151,12 @@ pub fn fences_from_osm(city: &City) -> Result<FencePlan, FenceError> {
         sources,
         monitored,
     })
+}
+
+/// A painted kerbside strip of `length × depth` metres centred on `p`, along the nearest street.
+pub fn kerbside_strip(city: &City, p: Point<f64>, size: (f64, f64)) -> Polygon<f64> {
+    let direction = street_direction(city, p).unwrap_or(Coord { x: 1.0, y: 0.0 });
+    strip(p.0, direction, size)
 }
 
 /// Unit direction of the street nearest to `p` (a walkable link), where it passes `p`.

@@ -2,14 +2,18 @@
 //! viewer and scenarios all drive it through the same calls.
 
 use citytwin_bikes::BikeSim;
+use citytwin_bikes::demand::BikeTrip;
+use citytwin_city::City;
 use citytwin_city::roads::RoadNetwork;
 use citytwin_traffic::dynamic::LinkLoad;
 use citytwin_traffic::dynamic::equilibrium::{EquilibriumOptions, IterationReport, next_plans};
 use citytwin_traffic::dynamic::router::Router;
 use citytwin_traffic::dynamic::signals::Signals;
 use citytwin_traffic::dynamic::{LinkEvent, QueueNetwork, TrafficConfig, TrafficSim, TripSpec};
+use scenario::RunInputs;
 use serde::{Deserialize, Serialize};
 
+pub mod scenario;
 pub mod views;
 
 pub use views::{Hotspot, KpiHistory, TrafficKpis};
@@ -163,6 +167,44 @@ impl World {
         self.traffic = Self::fresh_day(&self.day, &self.options);
         self.bikes = self.day.bikes.clone();
         self.history.clear();
+    }
+
+    /// A World built from a scenario's inputs: the edited roads, the link events, the car
+    /// trips with the demand factors applied, and the bikes' fences and settings (bike trips
+    /// departing outside the window are left out). Returns the World and, for each car trip
+    /// it kept, the index of the trip it came from.
+    pub fn from_inputs(
+        city: &City,
+        inputs: &RunInputs,
+        trips: Vec<TripSpec>,
+        bike_trips: Vec<BikeTrip>,
+        mut options: WorldOptions,
+    ) -> Result<(World, Vec<usize>), WorldError> {
+        let window = options.from_s..options.to_s;
+        let (trips, origin) = inputs.scale_trips(city, trips, options.seed);
+        // copies moved out of the window are left out, as World::new would
+        let (trips, origin): (Vec<TripSpec>, Vec<usize>) = trips
+            .into_iter()
+            .zip(origin)
+            .filter(|(t, _)| window.contains(&t.departure_s))
+            .unzip();
+        options.events.extend(inputs.events.iter().cloned());
+        let mut world = World::new(&inputs.roads, trips, options)?;
+        if let Some(b) = &inputs.bikes {
+            let bike_trips = bike_trips
+                .into_iter()
+                .filter(|t| window.contains(&t.depart_s))
+                .collect();
+            let seed = world.options.seed;
+            world.attach_bikes(BikeSim::new(
+                city,
+                b.plan.clone(),
+                bike_trips,
+                b.config.clone(),
+                seed,
+            ));
+        }
+        Ok((world, origin))
     }
 
     /// Adds shared bikes to the World, from the start of its window.

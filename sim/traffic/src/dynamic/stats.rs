@@ -61,6 +61,20 @@ impl LinkStats {
         &mut self.bins[b][link as usize]
     }
 
+    /// A link's bins summed over the day, and its highest bin density (veh/km).
+    pub fn day_total(&self, link: usize, length_m: f64) -> (LinkBin, f64) {
+        let mut total = LinkBin::default();
+        let mut peak = 0.0f64;
+        for bins in &self.bins {
+            let b = &bins[link];
+            total.exits += b.exits;
+            total.travel_s += b.travel_s;
+            total.vehicle_s += b.vehicle_s;
+            peak = peak.max(b.density_veh_km(length_m, self.bin_s));
+        }
+        (total, peak)
+    }
+
     /// Adds `vehicles × seconds` to a link from `from` to `to`, split at bin boundaries.
     pub fn add_occupancy(&mut self, link: u32, vehicles: usize, from: u32, to: u32) {
         if vehicles == 0 || to <= from {

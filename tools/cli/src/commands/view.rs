@@ -2,13 +2,14 @@
 //! to a PNG). Both load the scene's city and a day of demand, run the World to the start
 //! time, and hand it to the engine.
 
-use crate::commands::run::bikes::{self, BikeArgs};
-use crate::commands::run::demand::{self, DemandArgs};
+use crate::commands::run::bikes::BikeArgs;
+use crate::commands::run::build::{LoadedScenario, WorldSpec, build_world};
+use crate::commands::run::demand::DemandArgs;
 use crate::commands::run::{clock, parse_clock};
 use crate::progress;
 use anyhow::{Context, Result, bail};
 use citytwin_engine::{Theme, Twin, ViewerConfig};
-use citytwin_sim::{World, WorldOptions};
+use citytwin_traffic::dynamic::TrafficConfig;
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,9 @@ use std::path::{Path, PathBuf};
 pub struct TwinArgs {
     /// Scene file, e.g. scenes/chengdu/scene.ron (its bundle must exist: `citytwin import --scene`)
     scene: PathBuf,
+    /// A what-if scenario for the scene: the twin runs with its edits applied
+    #[arg(long)]
+    scenario: Option<PathBuf>,
     /// Random seed: demand and driver choices
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -119,14 +123,24 @@ fn parse_size(value: &str) -> Result<(u32, u32), String> {
 }
 
 fn load_twin(args: &TwinArgs, quiet: bool) -> Result<(Twin, Vec<String>)> {
-    let (scene, city) = crate::commands::load_scene_city(&args.scene)?;
-    let demand = demand::build(&args.demand, args.seed, &city)?;
-    let options = WorldOptions {
+    let scenario = args
+        .scenario
+        .as_deref()
+        .map(|p| LoadedScenario::load(p, &args.scene))
+        .transpose()?;
+    let (mut scene, city) = crate::commands::load_scene_city(&args.scene)?;
+    let spec = WorldSpec {
+        demand: &args.demand,
+        bikes: &args.bikes,
         seed: args.seed,
-        ..WorldOptions::default()
+        window: (0, 86_400),
+        traffic: TrafficConfig::default(),
+        scenario: scenario.as_ref(),
     };
-    let mut world = World::new(city.roads(), demand.trips, options)?;
-    bikes::attach(&args.bikes, &city, args.seed, (0, 86_400), &mut world)?;
+    let mut world = build_world(&city, &spec)?.world;
+    if let Some(s) = &scenario {
+        scene.name = format!("{} — {}", scene.name, s.scenario.name);
+    }
     let bar = progress::steps(u64::from(args.at), quiet);
     bar.set_message(format!("simulating up to {}", clock(args.at)));
     while world.now_s() < args.at {

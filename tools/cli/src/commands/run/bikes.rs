@@ -2,19 +2,19 @@
 //! their reports (`bikes.` in summary.json, fences.csv, bikes.gpkg).
 
 use anyhow::Result;
-use citytwin_bikes::demand::synthetic_bike_day;
+use citytwin_bikes::demand::{BikeTrip, synthetic_bike_day};
 use citytwin_bikes::osm_fences::fences_from_osm;
-use citytwin_bikes::{BikeSim, DocklessConfig};
+use citytwin_bikes::{BikeSim, DispatchConfig, DocklessConfig, Rebalancing};
 use citytwin_city::City;
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
-use citytwin_sim::World;
-use clap::Args;
+use citytwin_sim::scenario::BikeInputs;
+use clap::{Args, ValueEnum};
 use geo::Geometry;
 use std::fmt::Write as _;
 use std::path::Path;
 
 /// Shared bikes on the scene's generated fences (docs/bikes.md).
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct BikeArgs {
     /// Bikes in the dockless fleet (0: no shared bikes)
     #[arg(long, default_value_t = 3000)]
@@ -22,30 +22,55 @@ pub struct BikeArgs {
     /// Shared-bike trips wished for in the day (metro last mile, bus feeder, schools, shops)
     #[arg(long, default_value_t = 15_000)]
     pub bike_trips: u32,
+    /// Operator crews, each with a truck, that alarms are dispatched to
+    #[arg(long, default_value_t = 4)]
+    pub crews: u32,
+    /// Bikes a truck carries
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub truck_capacity: u32,
+    /// How trucks are sent: on alarms (reactive), or not at all (off: the do-nothing baseline)
+    #[arg(long, value_enum, default_value_t = Strategy::Reactive)]
+    pub rebalancing: Strategy,
 }
 
-/// Adds the bikes to the World (when asked for, on a city network).
-pub fn attach(
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Strategy {
+    Reactive,
+    Off,
+}
+
+impl From<Strategy> for Rebalancing {
+    fn from(s: Strategy) -> Rebalancing {
+        match s {
+            Strategy::Reactive => Rebalancing::Reactive,
+            Strategy::Off => Rebalancing::Off,
+        }
+    }
+}
+
+/// The bikes' fences and settings, and the day's bike trips (when asked for): fences from
+/// the city's POIs, and riders from the same fences before any scenario moves them, so that
+/// a scenario changes where bikes wait, not where people want to go.
+pub fn inputs(
     args: &BikeArgs,
     city: &City,
     seed: u64,
-    window: (u32, u32),
-    world: &mut World,
-) -> Result<()> {
+) -> Result<Option<(BikeInputs, Vec<BikeTrip>)>> {
     if args.bike_fleet == 0 {
-        return Ok(());
+        return Ok(None);
     }
     let plan = fences_from_osm(city)?;
-    let trips: Vec<_> = synthetic_bike_day(city, &plan, args.bike_trips, seed)
-        .into_iter()
-        .filter(|t| (window.0..window.1).contains(&t.depart_s))
-        .collect();
+    let trips = synthetic_bike_day(city, &plan, args.bike_trips, seed);
     let config = DocklessConfig {
         fleet: args.bike_fleet,
+        dispatch: DispatchConfig {
+            crews: args.crews,
+            truck_capacity: args.truck_capacity,
+            rebalancing: args.rebalancing.into(),
+        },
         ..DocklessConfig::default()
     };
-    world.attach_bikes(BikeSim::new(city, plan, trips, config, seed));
-    Ok(())
+    Ok(Some((BikeInputs::new(plan, config), trips)))
 }
 
 /// Per fence and 15-minute sample: its bikes, capacity and open alarms.

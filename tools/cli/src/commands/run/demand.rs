@@ -23,7 +23,7 @@ pub struct Demand {
 }
 
 /// Where the day's trips come from: the scene's synthetic day, an OD matrix or a trip list.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct DemandArgs {
     /// Car trips in the synthetic day (when neither --od nor --trip-list is given)
     #[arg(long, default_value_t = 100_000)]
@@ -103,6 +103,27 @@ pub fn build(args: &DemandArgs, seed: u64, city: &City) -> Result<Demand> {
 }
 
 impl Demand {
+    /// After a scenario scaled the trips: `origin[i]` is the trip that trip `i` of `trips`
+    /// copies. Extra copies of a listed trip get its id with `~2`, `~3`… appended.
+    pub fn follow(&mut self, origin: &[usize], trips: &[TripSpec]) {
+        if let Some(ids) = &self.ids {
+            let mut seen = vec![0u32; ids.len()];
+            self.ids = Some(
+                origin
+                    .iter()
+                    .map(|&o| {
+                        seen[o] += 1;
+                        match seen[o] {
+                            1 => ids[o].clone(),
+                            n => format!("{}~{n}", ids[o]),
+                        }
+                    })
+                    .collect(),
+            );
+        }
+        self.trips = trips.to_vec();
+    }
+
     /// Keeps the trips departing in `[from_s, to_s)` (with their ids).
     pub fn keep_window(&mut self, from_s: u32, to_s: u32) {
         let keep: Vec<bool> = self

@@ -1,6 +1,7 @@
 //! `citytwin run`: a headless simulated day (or window) of a scene, with its reports.
 
 pub mod bikes;
+pub mod build;
 pub mod demand;
 mod reports;
 
@@ -10,6 +11,7 @@ use citytwin_city::City;
 use citytwin_city::roads::RoadNetwork;
 use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::dynamic::EquilibriumOptions;
+use citytwin_traffic::dynamic::TrafficConfig;
 use citytwin_traffic::sumo::SumoNet;
 use clap::Args;
 use std::path::PathBuf;
@@ -43,26 +45,15 @@ pub struct RunArgs {
     /// SUMO trips file (<trip id depart from to>, as randomTrips.py writes) for --sumo-net
     #[arg(long, requires = "sumo_net")]
     sumo_trips: Option<PathBuf>,
+    /// A what-if scenario for the scene (scenes/<city>/scenarios/*.ron): its edits are
+    /// applied before the day is simulated
+    #[arg(long, conflicts_with = "sumo_net")]
+    pub scenario: Option<PathBuf>,
     /// Random seed: demand and driver choices
     #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Start of the simulated window (HH:MM)
-    #[arg(long, default_value = "00:00", value_parser = parse_clock)]
-    from: u32,
-    /// End of the simulated window (HH:MM, 24:00 for the whole day)
-    #[arg(long, default_value = "24:00", value_parser = parse_clock)]
-    to: u32,
+    pub seed: u64,
     #[command(flatten)]
-    pub demand: demand::DemandArgs,
-    #[command(flatten)]
-    pub bikes: bikes::BikeArgs,
-    /// Share of drivers who re-route en route every 10 minutes (0..=1)
-    #[arg(long, default_value_t = 0.1)]
-    reroute_share: f64,
-    /// Seconds a car may wait at the head of a link for room downstream before it is moved on
-    /// anyway (the gridlock rule, as MATSim's stuck time and SUMO's time-to-teleport)
-    #[arg(long, default_value_t = 300)]
-    stuck_time: u32,
+    pub sim: SimArgs,
     /// Simulated days for the dynamic equilibrium (1 = a single day)
     #[arg(long, default_value_t = 1)]
     iterations: u32,
@@ -75,6 +66,71 @@ pub struct RunArgs {
     /// Output folder
     #[arg(short, long)]
     output: PathBuf,
+}
+
+/// What a simulated day is made of: its window, demand, bikes and driver behaviour. Shared
+/// by `run`, `compare` and `sweep`.
+#[derive(Debug, Args, Clone)]
+pub struct SimArgs {
+    /// Start of the simulated window (HH:MM)
+    #[arg(long, default_value = "00:00", value_parser = parse_clock)]
+    pub from: u32,
+    /// End of the simulated window (HH:MM, 24:00 for the whole day)
+    #[arg(long, default_value = "24:00", value_parser = parse_clock)]
+    pub to: u32,
+    #[command(flatten)]
+    pub demand: demand::DemandArgs,
+    #[command(flatten)]
+    pub bikes: bikes::BikeArgs,
+    /// Share of drivers who re-route en route every 10 minutes (0..=1)
+    #[arg(long, default_value_t = 0.1)]
+    pub reroute_share: f64,
+    /// Seconds a car may wait at the head of a link for room downstream before it is moved on
+    /// anyway (the gridlock rule, as MATSim's stuck time and SUMO's time-to-teleport)
+    #[arg(long, default_value_t = 300)]
+    pub stuck_time: u32,
+}
+
+impl SimArgs {
+    /// One-line errors for values clap cannot check alone.
+    pub fn check(&self) -> Result<()> {
+        check_share("--reroute-share", self.reroute_share)?;
+        if !(self.demand.od_scale >= 0.0 && self.demand.od_scale.is_finite()) {
+            bail!("--od-scale {}: expected a factor ≥ 0", self.demand.od_scale);
+        }
+        if self.from >= self.to {
+            bail!(
+                "--from {} is not before --to {}",
+                clock(self.from),
+                clock(self.to)
+            );
+        }
+        Ok(())
+    }
+
+    pub fn traffic(&self) -> TrafficConfig {
+        TrafficConfig {
+            reroute_share: self.reroute_share,
+            stuck_time_s: self.stuck_time.max(1),
+            ..TrafficConfig::default()
+        }
+    }
+
+    /// What `build_world` needs for one seed.
+    pub fn world_spec<'a>(
+        &'a self,
+        seed: u64,
+        scenario: Option<&'a build::LoadedScenario>,
+    ) -> build::WorldSpec<'a> {
+        build::WorldSpec {
+            demand: &self.demand,
+            bikes: &self.bikes,
+            seed,
+            window: (self.from, self.to),
+            traffic: self.traffic(),
+            scenario,
+        }
+    }
 }
 
 pub fn parse_clock(value: &str) -> Result<u32, String> {
@@ -123,68 +179,70 @@ impl Network {
     }
 }
 
-fn load(args: &RunArgs) -> Result<(Network, demand::Demand)> {
+/// The network, the demand and the World of a run: a scene's city (with an optional
+/// scenario) or a SUMO network.
+/// What `load` hands `run`: the network, demand, World, and the scenario with how many
+/// changes it made.
+type Loaded = (
+    Network,
+    demand::Demand,
+    World,
+    Option<(build::LoadedScenario, usize)>,
+);
+
+fn load(args: &RunArgs) -> Result<Loaded> {
     if let (Some(net), Some(trips)) = (&args.sumo_net, &args.sumo_trips) {
         let net = SumoNet::read(net)?;
         let (trips_list, ids) = net.read_trips(trips)?;
-        let demand = demand::Demand {
+        let mut demand = demand::Demand {
             source: "sumo_trips",
             file: Some(trips.display().to_string()),
             trips: trips_list,
             ids: Some(ids),
         };
-        return Ok((Network::Sumo(net), demand));
+        demand.keep_window(args.sim.from, args.sim.to);
+        let options = WorldOptions {
+            seed: args.seed,
+            from_s: args.sim.from,
+            to_s: args.sim.to,
+            traffic: args.sim.traffic(),
+            events: Vec::new(),
+        };
+        let world = World::new(&net.roads, demand.trips.clone(), options)?;
+        return Ok((Network::Sumo(net), demand, world, None));
     }
     let scene_path = args
         .scene
         .as_deref()
         .context("a scene file or --sumo-net is required")?;
+    let scenario = args
+        .scenario
+        .as_deref()
+        .map(|p| build::LoadedScenario::load(p, scene_path))
+        .transpose()?;
     let (_, city) = super::load_scene_city(scene_path)?;
-    let demand = demand::build(&args.demand, args.seed, &city)?;
-    Ok((Network::City(Box::new(city)), demand))
+    let built = build::build_world(&city, &args.sim.world_spec(args.seed, scenario.as_ref()))?;
+    Ok((
+        Network::City(Box::new(city)),
+        built.demand,
+        built.world,
+        scenario.map(|s| (s, built.changes)),
+    ))
 }
 
 pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
-    check_share("--reroute-share", args.reroute_share)?;
+    args.sim.check()?;
     check_share("--replan-share", args.replan_share)?;
-    if !(args.demand.od_scale >= 0.0 && args.demand.od_scale.is_finite()) {
-        bail!("--od-scale {}: expected a factor ≥ 0", args.demand.od_scale);
-    }
-    if args.from >= args.to {
-        bail!(
-            "--from {} is not before --to {}",
-            clock(args.from),
-            clock(args.to)
-        );
-    }
     let started = Instant::now();
-    let (network, mut demand) = load(&args)?;
-    demand.keep_window(args.from, args.to);
+    let (network, demand, mut world, scenario) = load(&args)?;
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("creating {}", args.output.display()))?;
-    let mut options = WorldOptions {
-        seed: args.seed,
-        from_s: args.from,
-        to_s: args.to,
-        ..WorldOptions::default()
-    };
-    options.traffic.reroute_share = args.reroute_share;
-    options.traffic.stuck_time_s = args.stuck_time.max(1);
-    let mut world = World::new(network.roads(), demand.trips.clone(), options)?;
-    if let Network::City(city) = &network {
-        bikes::attach(
-            &args.bikes,
-            city,
-            args.seed,
-            (args.from, args.to),
-            &mut world,
-        )?;
-    }
     interrupt::install();
-    let bar = progress::steps(u64::from(args.to - args.from), quiet);
+    let (from, to) = (args.sim.from, args.sim.to);
+    let bar = progress::steps(u64::from(to - from), quiet);
     let sim_started = Instant::now();
     let mut keep_going = |w: &World| {
-        let simulated = w.now_s() - args.from;
+        let simulated = w.now_s() - from;
         bar.set_position(u64::from(simulated));
         let wall = sim_started.elapsed().as_secs_f64().max(1e-3);
         let c = w.traffic.counts();
@@ -231,6 +289,7 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
         wall_s: started.elapsed().as_secs_f64(),
         interrupted,
         days: &days,
+        scenario: scenario.as_ref().map(|(s, n)| (s, *n)),
     };
     reports::write_all(&args, &network, &world, &demand, &s, &run)?;
     if !quiet {
@@ -241,7 +300,7 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
             } else {
                 "simulated"
             },
-            clock(args.from),
+            clock(from),
             clock(world.now_s()),
             started.elapsed().as_secs_f64(),
             s.trips_completed,

@@ -1,32 +1,36 @@
 //! What a run writes: summary.json, link_bins.csv, trips.csv, iterations.csv, traffic.gpkg,
 //! and with bikes fences.csv and bikes.gpkg.
 
+use super::build::LoadedScenario;
 use super::demand::Demand;
 use super::{Network, RunArgs, clock};
 use anyhow::{Context, Result};
 use citytwin_city::roads::RoadNetwork;
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::World;
-use citytwin_traffic::dynamic::{IterationReport, LinkBin, TrafficSummary};
+use citytwin_traffic::dynamic::{IterationReport, TrafficSummary};
 use geo::Geometry;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
 pub struct RunFacts<'a> {
     pub wall_s: f64,
     pub interrupted: bool,
     pub days: &'a [IterationReport],
+    /// The scenario and the number of changes its edits made.
+    pub scenario: Option<(&'a LoadedScenario, usize)>,
 }
 
-pub fn write_all(
-    args: &RunArgs,
-    network: &Network,
+/// summary.json: the `traffic.`, `demand.`, `run.` and (with bikes) `bikes.` blocks.
+pub fn summary_json(
+    scene: Option<&Path>,
     world: &World,
     demand: &Demand,
     traffic: &TrafficSummary,
     run: &RunFacts,
-) -> Result<()> {
+) -> Result<serde_json::Value> {
+    let from_s = world.options.from_s;
     let mut traffic_json = serde_json::to_value(traffic)?;
     if let (Some(last), Some(map)) = (run.days.last(), traffic_json.as_object_mut()) {
         map.insert("equilibrium_days".into(), run.days.len().into());
@@ -41,11 +45,17 @@ pub fn write_all(
             "trips": demand.trips.len(),
         },
         "run": {
-            "scene": args.scene.as_ref().or(args.sumo_net.as_ref()).map(|p| p.display().to_string()),
-            "seed": args.seed,
-            "from_s": args.from,
+            "scene": scene.map(|p| p.display().to_string()),
+            "scenario": run.scenario.map(|(s, changes)| serde_json::json!({
+                "file": s.path.display().to_string(),
+                "name": s.scenario.name,
+                "edits": s.scenario.edits.len(),
+                "changes": changes,
+            })),
+            "seed": world.options.seed,
+            "from_s": from_s,
             "to_s": world.now_s(),
-            "sim_seconds": world.now_s() - args.from,
+            "sim_seconds": world.now_s() - from_s,
             "wall_seconds": run.wall_s,
             "interrupted": run.interrupted,
             "model_bytes": model_bytes,
@@ -55,6 +65,19 @@ pub fn write_all(
     if let (Some(b), Some(map)) = (&world.bikes, summary.as_object_mut()) {
         map.insert("bikes".into(), serde_json::to_value(b.summary())?);
     }
+    Ok(summary)
+}
+
+pub fn write_all(
+    args: &RunArgs,
+    network: &Network,
+    world: &World,
+    demand: &Demand,
+    traffic: &TrafficSummary,
+    run: &RunFacts,
+) -> Result<()> {
+    let scene = args.scene.as_ref().or(args.sumo_net.as_ref());
+    let summary = summary_json(scene.map(PathBuf::as_path), world, demand, traffic, run)?;
     write(
         &args.output.join("summary.json"),
         &(serde_json::to_string_pretty(&summary)? + "\n"),
@@ -95,7 +118,7 @@ pub fn write_all(
     }
 }
 
-fn write(path: &Path, text: &str) -> Result<()> {
+pub fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
@@ -192,15 +215,7 @@ fn links_gpkg(
     ];
     let day = roads.links.iter().enumerate().filter_map(|(l, link)| {
         world.traffic.net.link(l as u32)?;
-        let mut total = LinkBin::default();
-        let mut peak = 0.0f64;
-        for bins in &stats.bins {
-            let b = &bins[l];
-            total.exits += b.exits;
-            total.travel_s += b.travel_s;
-            total.vehicle_s += b.vehicle_s;
-            peak = peak.max(b.density_veh_km(link.length_m, stats.bin_s));
-        }
+        let (total, peak) = stats.day_total(l, link.length_m);
         let speed = total.mean_speed_kmh(link.length_m);
         Some((
             Geometry::LineString(link.geometry.clone()),

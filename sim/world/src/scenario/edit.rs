@@ -1,0 +1,202 @@
+//! Edits as a planner writes them in a scenario file: what to change, by name or id, and the
+//! new value. Resolving one against the city (`resolve.rs`) turns it into `Change`s that also
+//! hold the old value.
+
+use citytwin_bikes::{FenceSite, Rebalancing};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A time of day, written "HH:MM" (up to "24:00").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Clock(pub u32);
+
+impl Clock {
+    pub fn parse(text: &str) -> Option<Clock> {
+        let (h, m) = text.split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(Clock(h * 3600 + m * 60))
+    }
+}
+
+impl std::fmt::Display for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 3600, self.0 / 60 % 60)
+    }
+}
+
+impl Serialize for Clock {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Clock {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Clock, D::Error> {
+        let text = String::deserialize(d)?;
+        Clock::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "expected a time of day \"HH:MM\" (00:00 to 24:00), found {text:?}"
+            ))
+        })
+    }
+}
+
+/// Which road an edit is about. Every car link of the match is edited (both directions of a
+/// two-way street).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum RoadRef {
+    /// An OSM way, by id.
+    Way(i64),
+    /// One directed link of the city's road graph, by id (`citytwin route` and traffic.gpkg
+    /// show them).
+    Link(u32),
+    /// Every link carrying this street name (the OSM `name`).
+    Name(String),
+    /// Every link whose middle lies inside this polygon of (lon, lat) corners.
+    Area(Vec<(f64, f64)>),
+}
+
+/// Which fences an edit is about.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FenceSelector {
+    /// Every fence serving this kind of site.
+    Site(FenceSite),
+    /// These fences, by name (or `#N`).
+    Named(Vec<String>),
+}
+
+/// One change a scenario makes, in the words of its file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Edit {
+    /// Closes a road to cars from `from` (default: the start of the day) to `to` (default:
+    /// never re-opened); trips routed through it re-route.
+    CloseRoad {
+        road: RoadRef,
+        #[serde(default)]
+        from: Option<Clock>,
+        #[serde(default)]
+        to: Option<Clock>,
+    },
+    /// Re-opens at `at` a road the scenario closed earlier.
+    ReopenRoad {
+        road: RoadRef,
+        at: Clock,
+    },
+    /// New lanes, speed limit or capacity for the whole day. Without a new capacity, a change
+    /// of lanes changes capacity in proportion.
+    ChangeRoad {
+        road: RoadRef,
+        #[serde(default)]
+        lanes: Option<u8>,
+        #[serde(default)]
+        speed_kmh: Option<f32>,
+        #[serde(default)]
+        capacity_vph: Option<f32>,
+    },
+    /// An incident: only `lanes_open` lanes (0: closed) from `at` for `minutes`.
+    Incident {
+        road: RoadRef,
+        at: Clock,
+        minutes: u32,
+        #[serde(default)]
+        lanes_open: u8,
+    },
+    /// Multiplies car demand: all trips, those departing in [from, to), and/or those starting
+    /// or ending in a district.
+    ScaleDemand {
+        factor: f64,
+        #[serde(default)]
+        from: Option<Clock>,
+        #[serde(default)]
+        to: Option<Clock>,
+        #[serde(default)]
+        district: Option<String>,
+    },
+    /// A new fence painted along the street nearest to (lon, lat), sized as fences of its
+    /// kind are; its capacity from its area unless given.
+    AddFence {
+        name: String,
+        lon: f64,
+        lat: f64,
+        site: FenceSite,
+        #[serde(default)]
+        capacity: Option<u32>,
+    },
+    RemoveFence {
+        fence: String,
+    },
+    ResizeFence {
+        fence: String,
+        capacity: u32,
+    },
+    /// Moves a fence, unchanged in shape, so that its centre is at (lon, lat).
+    MoveFence {
+        fence: String,
+        lon: f64,
+        lat: f64,
+    },
+    /// Bikes in the fleet (where they start is unchanged).
+    Fleet {
+        bikes: u32,
+    },
+    /// Multiplies the bikes that start the day in these fences, adding them to the fleet
+    /// (factor 1.3: 30% more bikes there, the same everywhere else).
+    ScaleBikesAt {
+        fences: FenceSelector,
+        factor: f64,
+    },
+    Crews {
+        crews: u32,
+        #[serde(default)]
+        truck_capacity: Option<u32>,
+    },
+    Rebalancing {
+        strategy: Rebalancing,
+    },
+    /// Bike alarm rules; fields left out keep their values.
+    BikeAlarms {
+        #[serde(default)]
+        overflow_ratio: Option<f64>,
+        #[serde(default)]
+        overflow_minutes: Option<u32>,
+        #[serde(default)]
+        empty_minutes: Option<u32>,
+        #[serde(default)]
+        clear_minutes: Option<u32>,
+    },
+}
+
+impl Edit {
+    /// The edit's kind, as written in the file.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Edit::CloseRoad { .. } => "CloseRoad",
+            Edit::ReopenRoad { .. } => "ReopenRoad",
+            Edit::ChangeRoad { .. } => "ChangeRoad",
+            Edit::Incident { .. } => "Incident",
+            Edit::ScaleDemand { .. } => "ScaleDemand",
+            Edit::AddFence { .. } => "AddFence",
+            Edit::RemoveFence { .. } => "RemoveFence",
+            Edit::ResizeFence { .. } => "ResizeFence",
+            Edit::MoveFence { .. } => "MoveFence",
+            Edit::Fleet { .. } => "Fleet",
+            Edit::ScaleBikesAt { .. } => "ScaleBikesAt",
+            Edit::Crews { .. } => "Crews",
+            Edit::Rebalancing { .. } => "Rebalancing",
+            Edit::BikeAlarms { .. } => "BikeAlarms",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clocks_read_and_write_as_hh_mm() {
+        assert_eq!(Clock::parse("07:30"), Some(Clock(27_000)));
+        assert_eq!(Clock::parse("24:00"), Some(Clock(86_400)));
+        assert_eq!(Clock::parse("24:01"), None);
+        assert_eq!(Clock::parse("7h"), None);
+        assert_eq!(Clock(27_000).to_string(), "07:30");
+    }
+}

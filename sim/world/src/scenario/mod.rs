@@ -1,0 +1,145 @@
+//! What-if scenarios as data: a RON file naming its base scene and a list of edits. Each edit
+//! is checked against the city and becomes changes holding old and new values, applied to the
+//! inputs a World is built from and undone in reverse order.
+//!
+//! ```
+//! use citytwin_sim::scenario::{Edit, RoadRef, Scenario};
+//! let text = r#"(
+//!     name: "Renmin North Road closed",
+//!     base: "../scene.ron",
+//!     edits: [CloseRoad(road: Name("人民北路"), from: "07:00", to: "10:00")],
+//! )"#;
+//! let scenario = Scenario::from_ron(text).unwrap();
+//! assert!(matches!(&scenario.edits[0], Edit::CloseRoad { road: RoadRef::Name(n), .. } if n == "人民北路"));
+//! assert_eq!(Scenario::from_ron(&scenario.to_ron().unwrap()).unwrap(), scenario);
+//! ```
+
+mod change;
+mod edit;
+mod inputs;
+mod resolve;
+
+pub use change::{Change, RoadAttrs};
+pub use edit::{Clock, Edit, FenceSelector, RoadRef};
+pub use inputs::{BikeInputs, DemandScale, RunInputs};
+pub use resolve::Project;
+
+use citytwin_city::City;
+use ron::extensions::Extensions;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The scene this scenario edits, relative to the scenario file.
+    pub base: PathBuf,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: edit {number} ({kind}): {message}")]
+    Edit {
+        path: PathBuf,
+        /// 1 for the first edit of the file.
+        number: usize,
+        kind: &'static str,
+        message: String,
+    },
+}
+
+/// Fields that hold an `Option` may be written without `Some(…)`.
+fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
+}
+
+impl Scenario {
+    /// Reads a scenario file; its `base` becomes a path from the current directory.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut scenario = Self::parse(&text).map_err(|e| ScenarioError::Syntax {
+            path: path.to_path_buf(),
+            line: e.span.start.line,
+            column: e.span.start.col,
+            message: e.code.to_string(),
+        })?;
+        scenario.base = path.parent().unwrap_or(Path::new("")).join(&scenario.base);
+        Ok(scenario)
+    }
+
+    fn parse(text: &str) -> Result<Scenario, ron::error::SpannedError> {
+        ron_options().from_str(text)
+    }
+
+    pub fn from_ron(text: &str) -> Result<Scenario, ron::error::SpannedError> {
+        Self::parse(text)
+    }
+
+    pub fn to_ron(&self) -> Result<String, ron::Error> {
+        ron_options().to_string_pretty(self, ron::ser::PrettyConfig::default())
+    }
+
+    /// Checks each edit against the city and the inputs as the edits before it left them, and
+    /// applies it. On error nothing stays applied. `project` turns (lon, lat) into the city's
+    /// CRS, for edits that give positions. `path` names the file in errors.
+    pub fn apply(
+        &self,
+        path: &Path,
+        city: &City,
+        project: Project,
+        inputs: &mut RunInputs,
+    ) -> Result<Vec<Change>, ScenarioError> {
+        let mut applied: Vec<Change> = Vec::new();
+        for (i, edit) in self.edits.iter().enumerate() {
+            let failed = |message: String| ScenarioError::Edit {
+                path: path.to_path_buf(),
+                number: i + 1,
+                kind: edit.kind(),
+                message,
+            };
+            let outcome = resolve::resolve(edit, city, project, inputs).and_then(|changes| {
+                for (n, c) in changes.iter().enumerate() {
+                    if let Err(e) = c.apply(inputs) {
+                        undo(&changes[..n], inputs);
+                        return Err(e.to_string());
+                    }
+                }
+                Ok(changes)
+            });
+            match outcome {
+                Ok(changes) => applied.extend(changes),
+                Err(message) => {
+                    undo(&applied, inputs);
+                    return Err(failed(message));
+                }
+            }
+        }
+        Ok(applied)
+    }
+}
+
+/// Undoes applied changes, last first.
+pub fn undo(changes: &[Change], inputs: &mut RunInputs) {
+    for c in changes.iter().rev() {
+        // undoing a change that applied puts back a state that was valid
+        let _ = c.undo(inputs);
+    }
+}

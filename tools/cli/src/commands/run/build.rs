@@ -1,0 +1,103 @@
+//! From a scene's city, the demand and bike options and an optional scenario to a World ready
+//! to run: `run`, `compare`, `sweep`, `view` and `snapshot` all build theirs here.
+
+use super::bikes::{self, BikeArgs};
+use super::demand::{self, Demand, DemandArgs};
+use anyhow::{Context, Result, bail};
+use citytwin_city::City;
+use citytwin_gis::crs::Reprojector;
+use citytwin_sim::scenario::{RunInputs, Scenario};
+use citytwin_sim::{World, WorldOptions};
+use citytwin_traffic::dynamic::TrafficConfig;
+use geo::{Coord, Point};
+use std::path::{Path, PathBuf};
+
+/// A scenario file, read and checked to be one for the scene it is run on.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    pub path: PathBuf,
+    pub scenario: Scenario,
+}
+
+impl LoadedScenario {
+    pub fn load(path: &Path, scene: &Path) -> Result<LoadedScenario> {
+        let scenario = Scenario::load(path)?;
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if !same(&scenario.base, scene) {
+            bail!(
+                "{}: the scenario is for scene {}, not {}",
+                path.display(),
+                scenario.base.display(),
+                scene.display()
+            );
+        }
+        Ok(LoadedScenario {
+            path: path.to_path_buf(),
+            scenario,
+        })
+    }
+}
+
+/// What a World is built from, besides the city.
+#[derive(Debug)]
+pub struct WorldSpec<'a> {
+    pub demand: &'a DemandArgs,
+    pub bikes: &'a BikeArgs,
+    pub seed: u64,
+    pub window: (u32, u32),
+    pub traffic: TrafficConfig,
+    pub scenario: Option<&'a LoadedScenario>,
+}
+
+/// A World ready to run, with its demand (trips in the World's order) and how many changes
+/// the scenario made.
+#[derive(Debug)]
+pub struct Built {
+    pub world: World,
+    pub demand: Demand,
+    pub changes: usize,
+}
+
+pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
+    let (from_s, to_s) = spec.window;
+    let mut demand = demand::build(spec.demand, spec.seed, city)?;
+    demand.keep_window(from_s, to_s);
+    let (bike_inputs, bike_trips) = match bikes::inputs(spec.bikes, city, spec.seed)? {
+        Some((inputs, trips)) => (Some(inputs), trips),
+        None => (None, Vec::new()),
+    };
+    let mut inputs = RunInputs::new(city.roads().clone(), bike_inputs);
+    let mut changes = 0;
+    if let Some(s) = spec.scenario {
+        let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
+        let project = |lon: f64, lat: f64| {
+            to_city
+                .coord(Coord { x: lon, y: lat })
+                .ok()
+                .map(Point::from)
+        };
+        changes = s
+            .scenario
+            .apply(&s.path, city, &project, &mut inputs)?
+            .len();
+    }
+    let options = WorldOptions {
+        seed: spec.seed,
+        from_s,
+        to_s,
+        traffic: spec.traffic.clone(),
+        events: Vec::new(),
+    };
+    let (world, origin) =
+        World::from_inputs(city, &inputs, demand.trips.clone(), bike_trips, options)
+            .context("building the World")?;
+    demand.follow(&origin, world.traffic.trips());
+    Ok(Built {
+        world,
+        demand,
+        changes,
+    })
+}
