@@ -13,6 +13,7 @@ use citytwin_traffic::dynamic::{LinkEvent, QueueNetwork, TrafficConfig, TrafficS
 use scenario::RunInputs;
 use serde::{Deserialize, Serialize};
 
+pub mod compare;
 pub mod scenario;
 pub mod views;
 

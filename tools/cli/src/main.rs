@@ -38,6 +38,7 @@ enum Command {
     Route(commands::route::RouteArgs),
     Assign(commands::assign::AssignArgs),
     Run(commands::run::RunArgs),
+    Compare(commands::compare::CompareArgs),
     Fences(commands::fences::FencesArgs),
     #[cfg(feature = "view")]
     View(commands::view::ViewArgs),
@@ -73,6 +74,7 @@ fn main() -> ExitCode {
         Command::Route(args) => commands::route::run(args),
         Command::Assign(args) => commands::assign::run(args, cli.quiet),
         Command::Run(args) => commands::run::run(args, cli.quiet),
+        Command::Compare(args) => commands::compare::run(args, cli.quiet),
         Command::Fences(args) => commands::fences::run(args, cli.quiet),
         #[cfg(feature = "view")]
         Command::View(args) => commands::view::view(args, cli.quiet),

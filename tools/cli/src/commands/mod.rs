@@ -1,4 +1,5 @@
 pub mod assign;
+pub mod compare;
 pub mod export;
 pub mod fences;
 pub mod import;

@@ -3,7 +3,7 @@
 pub mod bikes;
 pub mod build;
 pub mod demand;
-mod reports;
+pub mod reports;
 
 use crate::{interrupt, progress};
 use anyhow::{Context, Result, bail};

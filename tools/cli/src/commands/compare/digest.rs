@@ -1,0 +1,157 @@
+//! What a comparison keeps of each finished run: its summary.json, the day's figures per link
+//! and per fence, and the city-wide time series — small enough to hold for every seed.
+
+use citytwin_sim::World;
+use geo::Polygon;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One link's day.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LinkDay {
+    pub vehicles: f64,
+    /// Space-mean speed of the cars that drove it (km/h); `None` when none did.
+    pub speed_kmh: Option<f64>,
+}
+
+/// One fence's day.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FenceDay {
+    pub mean_bikes: f64,
+    /// Samples (every 15 minutes) with an overflow alarm open.
+    pub overflow_samples: f64,
+    pub empty_samples: f64,
+}
+
+/// City-wide figures over the day, one sample every `SERIES_EVERY_S`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Series {
+    pub at_s: Vec<u32>,
+    pub mean_speed_kmh: Vec<f64>,
+    pub vehicles: Vec<f64>,
+    pub bikes_in_fences: Vec<f64>,
+    pub open_bike_alarms: Vec<f64>,
+}
+
+/// Time series are compared at this resolution (the bikes' sampling interval).
+pub const SERIES_EVERY_S: u32 = citytwin_bikes::dockless::SAMPLE_EVERY_S;
+
+#[derive(Clone, Debug)]
+pub struct RunDigest {
+    pub summary: Value,
+    pub links: Vec<LinkDay>,
+    /// By fence name (fences may differ between baseline and variant).
+    pub fences: BTreeMap<String, FenceDay>,
+    pub fence_areas: BTreeMap<String, Polygon<f64>>,
+    pub series: Series,
+}
+
+impl RunDigest {
+    pub fn of(world: &World, summary: Value) -> RunDigest {
+        let stats = &world.traffic.stats;
+        let links = (0..world.traffic.net.links.len())
+            .map(|l| match world.traffic.net.link(l as u32) {
+                Some(link) if !stats.bins.is_empty() => {
+                    let (total, _) = stats.day_total(l, link.length_m);
+                    LinkDay {
+                        vehicles: f64::from(total.exits),
+                        speed_kmh: (total.exits > 0).then(|| total.mean_speed_kmh(link.length_m)),
+                    }
+                }
+                _ => LinkDay::default(),
+            })
+            .collect();
+        let mut fences = BTreeMap::new();
+        let mut fence_areas = BTreeMap::new();
+        let mut series = Series::default();
+        let history: BTreeMap<u32, (f64, f64)> = world
+            .history()
+            .iter()
+            .map(|k| (k.at_s, (k.mean_speed_kmh, k.vehicles as f64)))
+            .collect();
+        if let Some(bikes) = &world.bikes {
+            let samples = bikes.series();
+            let n = samples.len().max(1) as f64;
+            for (f, fence) in bikes.plan.fences.iter().enumerate() {
+                fence_areas.insert(fence.name.clone(), fence.area.clone());
+                let mean_bikes = samples.iter().map(|s| f64::from(s.counts[f])).sum::<f64>() / n;
+                let count = |open: fn(&citytwin_bikes::dockless::FenceSample, usize) -> bool| {
+                    samples.iter().filter(|s| open(s, f)).count() as f64
+                };
+                fences.insert(
+                    fence.name.clone(),
+                    FenceDay {
+                        mean_bikes,
+                        overflow_samples: count(|s, f| s.overflow_open[f]),
+                        empty_samples: count(|s, f| s.empty_open[f]),
+                    },
+                );
+            }
+            for s in samples {
+                series.at_s.push(s.at_s);
+                series
+                    .bikes_in_fences
+                    .push(s.counts.iter().map(|c| f64::from(*c)).sum());
+                let open = s.overflow_open.iter().chain(&s.empty_open).filter(|o| **o);
+                series.open_bike_alarms.push(open.count() as f64);
+                let (speed, vehicles) = history.get(&s.at_s).copied().unwrap_or_default();
+                series.mean_speed_kmh.push(speed);
+                series.vehicles.push(vehicles);
+            }
+        } else {
+            for (&at, &(speed, vehicles)) in &history {
+                if at.is_multiple_of(SERIES_EVERY_S) {
+                    series.at_s.push(at);
+                    series.mean_speed_kmh.push(speed);
+                    series.vehicles.push(vehicles);
+                }
+            }
+        }
+        RunDigest {
+            summary,
+            links,
+            fences,
+            fence_areas,
+            series,
+        }
+    }
+}
+
+/// The numeric figures of a summary.json as `block.name` → value, leaving out the `run.`
+/// block (seed, wall time: facts about the run, not about the city).
+pub fn kpis(summary: &Value) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    if let Value::Object(blocks) = summary {
+        for (block, fields) in blocks.iter().filter(|(b, _)| b.as_str() != "run") {
+            if let Value::Object(fields) = fields {
+                for (name, value) in fields {
+                    if let Some(v) = value.as_f64() {
+                        out.insert(format!("{block}.{name}"), v);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kpis_are_the_numeric_leaves_outside_run() {
+        let summary = serde_json::json!({
+            "traffic": {"mean_speed_kmh": 20.5, "trips": 10},
+            "demand": {"source": "synthetic", "trips": 10},
+            "run": {"seed": 3, "wall_seconds": 1.2},
+        });
+        let k = kpis(&summary);
+        let names: Vec<&str> = k.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            ["demand.trips", "traffic.mean_speed_kmh", "traffic.trips"]
+        );
+        assert_eq!(k["traffic.mean_speed_kmh"], 20.5);
+    }
+}

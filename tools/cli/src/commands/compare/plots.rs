@@ -1,0 +1,500 @@
+//! The comparison's pictures (PNG, drawn with plotters) and the one-page HTML report that
+//! carries them inline, so that it reads offline and travels as one file.
+
+use super::report::{Comparison, number};
+use crate::commands::run::clock;
+use anyhow::{Context, Result, anyhow};
+use citytwin_city::City;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The font the plots are labelled with (installed by scripts/setup.sh; it has Chinese).
+const FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+const BASE_COLOUR: RGBColor = RGBColor(90, 110, 140);
+const VARIANT_COLOUR: RGBColor = RGBColor(230, 120, 30);
+
+/// The figures shown in the bar chart, when the runs have them.
+const HEADLINE: [&str; 16] = [
+    "traffic.mean_speed_kmh",
+    "traffic.mean_delay_s",
+    "traffic.mean_travel_time_s",
+    "traffic.congestion_index",
+    "traffic.vht_h",
+    "traffic.vkt_km",
+    "traffic.trips_completed",
+    "traffic.reroutes",
+    "bikes.trips",
+    "bikes.unmet_demand",
+    "bikes.illegal_parking",
+    "bikes.empty_minutes",
+    "bikes.overflow_minutes",
+    "bikes.tasks_done",
+    "bikes.mean_response_s",
+    "bikes.truck_km",
+];
+
+/// An image of the report: its file name and what it shows.
+#[derive(Debug)]
+pub struct Image {
+    pub file: &'static str,
+    pub title: &'static str,
+}
+
+fn register_font() -> Result<()> {
+    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            let bytes = std::fs::read(FONT).map_err(|e| {
+                format!("{FONT}: {e} (scripts/setup.sh installs fonts-wqy-microhei)")
+            })?;
+            let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+            plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
+                .map_err(|_| format!("{FONT}: not a font plotters can read"))
+        })
+        .clone()
+        .map_err(|e| anyhow!(e))
+}
+
+fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing failed: {e:?}")
+}
+
+pub fn draw_all(out: &Path, city: &City, c: &Comparison) -> Result<Vec<Image>> {
+    register_font()?;
+    let mut images = Vec::new();
+    kpi_bars(&out.join("kpis.png"), c).context("kpis.png")?;
+    images.push(Image {
+        file: "kpis.png",
+        title: "Change of the main figures (% of baseline, 95% interval)",
+    });
+    time_series(&out.join("timeseries.png"), c).context("timeseries.png")?;
+    images.push(Image {
+        file: "timeseries.png",
+        title: "City-wide figures over the window (mean of the seeds)",
+    });
+    speed_map(&out.join("speed_map.png"), city, c).context("speed_map.png")?;
+    images.push(Image {
+        file: "speed_map.png",
+        title: "Link speed change over the window (variant − baseline)",
+    });
+    Ok(images)
+}
+
+fn kpi_bars(path: &Path, c: &Comparison) -> Result<()> {
+    let rows: Vec<(&str, f64, Option<(f64, f64)>, bool)> = HEADLINE
+        .iter()
+        .filter_map(|name| {
+            let d = c.kpis.get(*name)?;
+            let base = d.baseline_mean;
+            (base != 0.0).then(|| {
+                let pct = |v: f64| v / base.abs() * 100.0;
+                (
+                    *name,
+                    pct(d.difference),
+                    d.ci95.map(|(lo, hi)| (pct(lo), pct(hi))),
+                    d.significant,
+                )
+            })
+        })
+        .collect();
+    let n = rows.len().max(1) as i32;
+    let extreme = rows
+        .iter()
+        .flat_map(|(_, v, ci, _)| [Some(*v), ci.map(|c| c.0), ci.map(|c| c.1)])
+        .flatten()
+        .fold(1.0f64, |m, v| m.max(v.abs()))
+        * 1.15;
+    let root = BitMapBackend::new(path, (1400, 120 + 44 * n as u32)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("{} — change from baseline", c.scenario.scenario.name),
+            ("sans-serif", 26),
+        )
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(300)
+        .build_cartesian_2d(-extreme..extreme, (0..n - 1).into_segmented())
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(n as usize)
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => rows
+                .get(*i as usize)
+                .map_or(String::new(), |r| r.0.to_string()),
+            _ => String::new(),
+        })
+        .x_desc("change, % of the baseline mean (whiskers: 95% interval over seeds)")
+        .label_style(("sans-serif", 17))
+        .draw()
+        .map_err(plot_err)?;
+    chart
+        .draw_series(rows.iter().enumerate().map(|(i, (_, v, _, significant))| {
+            let colour = if *significant {
+                VARIANT_COLOUR.filled()
+            } else {
+                RGBColor(190, 190, 190).filled()
+            };
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(i as i32)),
+                    (*v, SegmentValue::Exact(i as i32 + 1)),
+                ],
+                colour,
+            );
+            bar.set_margin(8, 8, 0, 0);
+            bar
+        }))
+        .map_err(plot_err)?;
+    chart
+        .draw_series(rows.iter().enumerate().filter_map(|(i, (_, v, ci, _))| {
+            let (lo, hi) = (*ci)?;
+            Some(ErrorBar::new_horizontal(
+                SegmentValue::CenterOf(i as i32),
+                lo,
+                *v,
+                hi,
+                BLACK.stroke_width(2),
+                12,
+            ))
+        }))
+        .map_err(plot_err)?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Exact(n))],
+            BLACK.stroke_width(1),
+        )))
+        .map_err(plot_err)?;
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
+fn time_series(path: &Path, c: &Comparison) -> Result<()> {
+    let (b, v) = (&c.base_series, &c.variant_series);
+    let mut panels: Vec<(&str, &Vec<f64>, &Vec<f64>)> = vec![
+        (
+            "mean speed of cars on the road (km/h)",
+            &b.mean_speed_kmh,
+            &v.mean_speed_kmh,
+        ),
+        ("cars on the road", &b.vehicles, &v.vehicles),
+    ];
+    if !b.bikes_in_fences.is_empty() {
+        panels.push((
+            "bikes parked in fences",
+            &b.bikes_in_fences,
+            &v.bikes_in_fences,
+        ));
+        panels.push(("open bike alarms", &b.open_bike_alarms, &v.open_bike_alarms));
+    }
+    let root = BitMapBackend::new(path, (1400, 300 * panels.len() as u32)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let areas = root.split_evenly((panels.len(), 1));
+    for (area, (title, base, variant)) in areas.iter().zip(&panels) {
+        line_panel(area, title, &b.at_s, &v.at_s, base, variant)?;
+    }
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
+fn line_panel(
+    area: &DrawingArea<BitMapBackend, Shift>,
+    title: &str,
+    base_t: &[u32],
+    variant_t: &[u32],
+    base: &[f64],
+    variant: &[f64],
+) -> Result<()> {
+    let hours = |t: &[u32]| -> Vec<f64> { t.iter().map(|s| f64::from(*s) / 3600.0).collect() };
+    let (bt, vt) = (hours(base_t), hours(variant_t));
+    let x0 = bt.iter().chain(&vt).copied().fold(f64::INFINITY, f64::min);
+    let x1 = bt
+        .iter()
+        .chain(&vt)
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (x0, x1) = if x0.is_finite() && x1 > x0 {
+        (x0, x1)
+    } else {
+        (0.0, 24.0)
+    };
+    let top = base
+        .iter()
+        .chain(variant)
+        .copied()
+        .fold(0.0f64, f64::max)
+        .max(1.0)
+        * 1.1;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(34)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0..x1, 0.0..top)
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|h| clock((h * 3600.0).round() as u32)[..5].to_string())
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(plot_err)?;
+    for (label, t, values, colour) in [
+        ("baseline", &bt, base, BASE_COLOUR),
+        ("variant", &vt, variant, VARIANT_COLOUR),
+    ] {
+        chart
+            .draw_series(LineSeries::new(
+                t.iter().copied().zip(values.iter().copied()),
+                colour.stroke_width(2),
+            ))
+            .map_err(plot_err)?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 15))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(plot_err)?;
+    Ok(())
+}
+
+/// Slower links red, faster blue, by how much; unchanged ones grey.
+fn speed_colour(change_kmh: f64) -> RGBColor {
+    let t = (change_kmh.abs() / 15.0).min(1.0);
+    let mix = |from: u8, to: u8| (f64::from(from) + (f64::from(to) - f64::from(from)) * t) as u8;
+    if change_kmh < 0.0 {
+        RGBColor(mix(240, 200), mix(180, 20), mix(160, 30))
+    } else {
+        RGBColor(mix(170, 20), mix(200, 90), mix(240, 200))
+    }
+}
+
+fn speed_map(path: &Path, city: &City, c: &Comparison) -> Result<()> {
+    let extent = city.bundle.meta.extent;
+    let (w, h) = (extent.width().max(1.0), extent.height().max(1.0));
+    let width = 1400u32;
+    let height = ((f64::from(width) - 60.0) * h / w + 90.0).round() as u32;
+    let root = BitMapBackend::new(path, (width, height.clamp(300, 3000))).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Link speed change, variant − baseline (km/h; red slower, blue faster)",
+            ("sans-serif", 22),
+        )
+        .margin(20)
+        .build_cartesian_2d(
+            extent.min().x..extent.max().x,
+            extent.min().y..extent.max().y,
+        )
+        .map_err(plot_err)?;
+    let roads = city.roads();
+    let line = |l: usize| {
+        roads.links[l]
+            .geometry
+            .0
+            .iter()
+            .map(|p| (p.x, p.y))
+            .collect::<Vec<_>>()
+    };
+    let grey = RGBColor(215, 215, 215);
+    chart
+        .draw_series(
+            (0..c.links.len())
+                .filter(|l| c.links[*l].base_vehicles > 0.0 || c.links[*l].variant_vehicles > 0.0)
+                .map(|l| PathElement::new(line(l), grey.stroke_width(1))),
+        )
+        .map_err(plot_err)?;
+    let mut changed: Vec<(usize, f64)> = c
+        .links
+        .iter()
+        .enumerate()
+        .filter_map(|(l, d)| {
+            let change = match (d.base_speed_kmh, d.variant_speed_kmh) {
+                (Some(_), None) => -f64::INFINITY,
+                _ => d.speed_change()?,
+            };
+            (change.abs() >= 0.5).then_some((l, change))
+        })
+        .collect();
+    // the largest changes drawn last, on top
+    changed.sort_by(|a, b| a.1.abs().total_cmp(&b.1.abs()).then(a.0.cmp(&b.0)));
+    let mut legend = [false; 3];
+    for (l, change) in changed {
+        let (colour, kind) = if change == -f64::INFINITY {
+            (RGBColor(60, 0, 80), 2)
+        } else {
+            (speed_colour(change), usize::from(change > 0.0))
+        };
+        let series = chart
+            .draw_series(std::iter::once(PathElement::new(
+                line(l),
+                colour.stroke_width(3),
+            )))
+            .map_err(plot_err)?;
+        if !legend[kind] {
+            legend[kind] = true;
+            let label = ["slower", "faster", "no traffic in the variant"][kind];
+            let shown = [speed_colour(-15.0), speed_colour(15.0), RGBColor(60, 0, 80)][kind];
+            series.label(label).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], shown.stroke_width(4))
+            });
+        }
+    }
+    if legend.iter().any(|l| *l) {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font(("sans-serif", 16))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()
+            .map_err(plot_err)?;
+    }
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
+/// report.html: the scenario, the settings, the figures table and the images, inline.
+pub fn html(c: &Comparison, window: (u32, u32), images: &[Image], out: &Path) -> Result<String> {
+    let s = &c.scenario.scenario;
+    let esc = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\n<style>\
+body{{font-family:sans-serif;margin:2em auto;max-width:1200px;color:#222}}\
+table{{border-collapse:collapse;font-size:14px}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}\
+td:first-child,th:first-child{{text-align:left}}tr.sig{{background:#fff1e0}}img{{max-width:100%;border:1px solid #ddd}}\
+code{{background:#f4f4f4;padding:1px 4px}}</style></head><body>\n\
+<h1>{title}</h1>\n<p>{desc}</p>\n<p>Scene <code>{scene}</code>, scenario <code>{file}</code>; \
+simulated {from}–{to}; seeds {seeds}{partial}. Each seed runs once as baseline and once as variant \
+(common random numbers); intervals are 95% Student-t intervals of the paired differences; \
+a figure is marked significant when its interval leaves out zero.</p>\n<h2>Edits</h2>\n<ol>\n",
+        title = esc(&format!("{} — comparison with the baseline", s.name)),
+        desc = esc(&s.description),
+        scene = esc(&c.scene),
+        file = esc(&c.scenario.path.display().to_string()),
+        from = clock(window.0),
+        to = clock(window.1),
+        seeds = c
+            .seeds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        partial = if c.complete {
+            ""
+        } else {
+            " (interrupted: only these seeds finished)"
+        },
+    );
+    for e in &s.edits {
+        let _ = writeln!(h, "<li><code>{}</code></li>", esc(&format!("{e:?}")));
+    }
+    h.push_str(
+        "</ol>\n<h2>Figures</h2>\n<table><tr><th>figure</th><th>baseline</th><th>variant</th>\
+<th>difference</th><th>95% interval</th><th>change</th><th>significant</th></tr>\n",
+    );
+    for (name, d) in &c.kpis {
+        let _ = writeln!(
+            h,
+            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            if d.significant { " class=\"sig\"" } else { "" },
+            esc(name),
+            number(d.baseline_mean),
+            number(d.variant_mean),
+            number(d.difference),
+            d.ci95.map_or("–".into(), |(lo, hi)| format!(
+                "{} … {}",
+                number(lo),
+                number(hi)
+            )),
+            d.relative_difference
+                .map_or("–".into(), |r| format!("{:+.1}%", r * 100.0)),
+            if d.significant { "yes" } else { "no" }
+        );
+    }
+    h.push_str("</table>\n");
+    for image in images {
+        let bytes = std::fs::read(out.join(image.file))
+            .with_context(|| format!("reading {}", out.join(image.file).display()))?;
+        let _ = write!(
+            h,
+            "<h2>{}</h2>\n<img alt=\"{}\" src=\"data:image/png;base64,{}\">\n",
+            esc(image.title),
+            esc(image.title),
+            base64(&bytes)
+        );
+    }
+    h.push_str(
+        "<p>Per-link and per-fence differences: <code>compare.gpkg</code> (layers link_diff and \
+fence_diff). Every run's summary: <code>runs/</code>. Map data © OpenStreetMap contributors.</p>\n\
+</body></html>\n",
+    );
+    Ok(h)
+}
+
+/// Standard base64 (RFC 4648) with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_test_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
+
+    #[test]
+    fn speed_colours_run_from_grey_to_saturated() {
+        assert_eq!(speed_colour(-15.0), RGBColor(200, 20, 30));
+        assert_eq!(speed_colour(40.0), RGBColor(20, 90, 200));
+        assert_eq!(speed_colour(-0.0), RGBColor(170, 200, 240));
+    }
+}
