@@ -10,8 +10,10 @@ PACKAGES=(
   libgdal-dev gdal-bin gdal-data libproj-dev proj-bin proj-data sqlite3 libsqlite3-dev osmium-tool
   # viewer: X11 window, Mesa software Vulkan, Xvfb for screens-less machines
   libxkbcommon-dev libxkbcommon-x11-0 mesa-vulkan-drivers libvulkan1 vulkan-tools xvfb xauth
-  # viewer text: Latin and Chinese glyphs in one font (street and district names)
+  # viewer text and comparison plots: Latin and Chinese glyphs in one font
   fonts-wqy-microhei
+  # sweeps: GNU parallel executes a sweep's job manifest (and the tests check that path)
+  parallel
 )
 
 missing=()

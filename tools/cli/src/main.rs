@@ -39,6 +39,7 @@ enum Command {
     Assign(commands::assign::AssignArgs),
     Run(commands::run::RunArgs),
     Compare(commands::compare::CompareArgs),
+    Sweep(commands::sweep::SweepArgs),
     Fences(commands::fences::FencesArgs),
     #[cfg(feature = "view")]
     View(commands::view::ViewArgs),
@@ -75,6 +76,7 @@ fn main() -> ExitCode {
         Command::Assign(args) => commands::assign::run(args, cli.quiet),
         Command::Run(args) => commands::run::run(args, cli.quiet),
         Command::Compare(args) => commands::compare::run(args, cli.quiet),
+        Command::Sweep(args) => commands::sweep::run(args, cli.quiet),
         Command::Fences(args) => commands::fences::run(args, cli.quiet),
         #[cfg(feature = "view")]
         Command::View(args) => commands::view::view(args, cli.quiet),

@@ -6,6 +6,7 @@ pub mod import;
 pub mod info;
 pub mod route;
 pub mod run;
+pub mod sweep;
 #[cfg(feature = "view")]
 pub mod view;
 

@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use citytwin_city::City;
 use clap::Args;
 use digest::RunDigest;
+pub use digest::kpis;
 use indicatif::ProgressBar;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -63,9 +63,13 @@ pub struct RunArgs {
     /// Calendar date of the simulated day, for the GeoPackage's timestamps (YYYY-MM-DD)
     #[arg(long, default_value = "2025-01-06", value_parser = parse_date)]
     date: String,
+    /// Write summary.json only (sweeps: thousands of runs need their figures, not their
+    /// per-link files)
+    #[arg(long)]
+    pub summary_only: bool,
     /// Output folder
     #[arg(short, long)]
-    output: PathBuf,
+    pub output: PathBuf,
 }
 
 /// What a simulated day is made of: its window, demand, bikes and driver behaviour. Shared

@@ -68,6 +68,8 @@ pub fn summary_json(
     Ok(summary)
 }
 
+/// Writes the run's files; summary.json last (and whole or not at all), so that a run whose
+/// summary.json exists has written everything — a sweep counts such a run as done.
 pub fn write_all(
     args: &RunArgs,
     network: &Network,
@@ -78,10 +80,25 @@ pub fn write_all(
 ) -> Result<()> {
     let scene = args.scene.as_ref().or(args.sumo_net.as_ref());
     let summary = summary_json(scene.map(PathBuf::as_path), world, demand, traffic, run)?;
-    write(
-        &args.output.join("summary.json"),
-        &(serde_json::to_string_pretty(&summary)? + "\n"),
-    )?;
+    let summary_path = args.output.join("summary.json");
+    // a summary from an earlier run must not vouch for files this one has not written yet
+    let _ = std::fs::remove_file(&summary_path);
+    if !args.summary_only {
+        write_details(args, network, world, demand, run)?;
+    }
+    let partial = args.output.join("summary.json.partial");
+    write(&partial, &(serde_json::to_string_pretty(&summary)? + "\n"))?;
+    std::fs::rename(&partial, &summary_path)
+        .with_context(|| format!("writing {}", summary_path.display()))
+}
+
+fn write_details(
+    args: &RunArgs,
+    network: &Network,
+    world: &World,
+    demand: &Demand,
+    run: &RunFacts,
+) -> Result<()> {
     let roads = network.roads();
     write(
         &args.output.join("link_bins.csv"),

@@ -1,0 +1,238 @@
+//! `citytwin sweep`: a grid of parameter values × seeds, each an independent `citytwin run`.
+
+mod plan;
+
+use crate::commands::compare::kpis;
+use crate::commands::run::{self, RunArgs};
+use crate::{interrupt, progress};
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser};
+use plan::{Job, SweepFile};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Run a grid of parameter values × seeds (sweep.ron), each run an independent, deterministic
+/// `citytwin run`, and merge their figures into one table (results.csv).
+///
+/// By default the runs happen here, in parallel, and a sweep started again skips the runs
+/// that finished (Ctrl-C keeps them). To run elsewhere — a Slurm job array, a Kubernetes
+/// Indexed Job, GNU parallel — write the job manifest with --plan (jobs.txt: one command line
+/// per run; jobs.csv: each run's parameters), execute its lines there, then merge with
+/// --collect. See docs/scenarios.md.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The sweep file (RON): scene, optional scenario, seeds, fixed options, grid
+    sweep: PathBuf,
+    /// Only write the job manifest (jobs.txt, jobs.csv) for an external executor
+    #[arg(long, conflicts_with = "collect")]
+    plan: bool,
+    /// Only merge the finished runs' summaries into results.csv
+    #[arg(long)]
+    collect: bool,
+    /// Runs at once when running here (default: the machine's cores)
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
+    jobs: Option<u64>,
+    /// Output folder
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+/// The arguments of one job, parsed as `citytwin run` parses them.
+#[derive(Debug, Parser)]
+#[command(name = "citytwin")]
+struct JobLine {
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: JobCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum JobCommand {
+    Run(RunArgs),
+}
+
+fn parse_job(job: &Job) -> Result<RunArgs> {
+    let line =
+        JobLine::try_parse_from(std::iter::once("citytwin".to_string()).chain(job.argv.clone()))
+            .map_err(|e| {
+                let first = e.to_string();
+                let first = first
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim_start_matches("error: ");
+                anyhow::anyhow!("{}: {first}", job.id)
+            })?;
+    let JobCommand::Run(args) = line.command;
+    Ok(args)
+}
+
+pub fn run(args: SweepArgs, quiet: bool) -> Result<()> {
+    let sweep = SweepFile::load(&args.sweep)?;
+    let jobs = sweep.jobs(&args.output);
+    // every job's options are checked before anything runs: a typo fails at once
+    for job in &jobs {
+        parse_job(job).with_context(|| format!("{}: a job's options", args.sweep.display()))?;
+    }
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("creating {}", args.output.display()))?;
+    write_manifest(&args.output, &sweep, &jobs)?;
+    if args.plan {
+        if !quiet {
+            eprintln!(
+                "{} runs planned → {0} lines in {}; run them with e.g. `parallel -j 4 < {1}`, then `citytwin sweep {} --collect -o {}`",
+                jobs.len(),
+                args.output.join("jobs.txt").display(),
+                args.sweep.display(),
+                args.output.display()
+            );
+        }
+        return Ok(());
+    }
+    if !args.collect {
+        run_here(&jobs, args.jobs, quiet)?;
+    }
+    let (done, missing) = collect(&args.output, &sweep, &jobs)?;
+    if !quiet {
+        eprintln!(
+            "sweep `{}`: {done} of {} runs in {}{}",
+            sweep.name,
+            jobs.len(),
+            args.output.join("results.csv").display(),
+            if missing > 0 {
+                format!("; {missing} not finished (run the sweep again to finish them)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    if interrupt::requested() {
+        bail!("interrupted: finished runs are kept; run the sweep again to do the rest");
+    }
+    Ok(())
+}
+
+fn run_here(jobs: &[Job], workers: Option<u64>, quiet: bool) -> Result<()> {
+    let todo: Vec<&Job> = jobs.iter().filter(|j| !j.is_done()).collect();
+    if todo.len() < jobs.len() && !quiet {
+        eprintln!(
+            "{} of {} runs already done",
+            jobs.len() - todo.len(),
+            jobs.len()
+        );
+    }
+    let workers = workers
+        .map(|w| w as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .min(todo.len().max(1));
+    interrupt::install();
+    let bar = progress::steps(todo.len() as u64, quiet);
+    bar.set_message(format!("runs, {workers} at a time"));
+    let next = AtomicUsize::new(0);
+    let failures: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= todo.len() || interrupt::requested() {
+                        break;
+                    }
+                    let job = todo[i];
+                    let outcome = parse_job(job).and_then(|a| run::run(a, true));
+                    if let Err(e) = outcome {
+                        let mut f = failures.lock().unwrap_or_else(|p| p.into_inner());
+                        f.push(format!("{}: {e:#}", job.id));
+                    }
+                    bar.inc(1);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let Some(first) = failures.first() {
+        bail!("{} run(s) failed; the first: {first}", failures.len());
+    }
+    Ok(())
+}
+
+/// jobs.txt (one command line per run, for `parallel`, a Slurm array or an Indexed Job) and
+/// jobs.csv (each run's id, seed and parameters).
+fn write_manifest(out: &Path, sweep: &SweepFile, jobs: &[Job]) -> Result<()> {
+    let mut txt = String::new();
+    let mut csv = String::from("job,seed");
+    for name in sweep.grid.keys() {
+        let _ = write!(csv, ",{name}");
+    }
+    csv.push('\n');
+    for job in jobs {
+        txt.push_str(&job.command_line());
+        txt.push('\n');
+        let _ = write!(csv, "{},{}", job.id, job.seed);
+        for (_, value) in &job.params {
+            let _ = write!(csv, ",{}", csv_field(value));
+        }
+        csv.push('\n');
+    }
+    run::reports::write(&out.join("jobs.txt"), &txt)?;
+    run::reports::write(&out.join("jobs.csv"), &csv)
+}
+
+fn csv_field(v: &str) -> String {
+    if v.contains([',', '"', '\n']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_string()
+    }
+}
+
+/// results.csv: one row per run (finished or not), its parameters, then every figure of the
+/// finished runs' summary.json in name order. Returns (finished, not finished).
+fn collect(out: &Path, sweep: &SweepFile, jobs: &[Job]) -> Result<(usize, usize)> {
+    let figures: Vec<Option<std::collections::BTreeMap<String, f64>>> = jobs
+        .iter()
+        .map(|j| {
+            j.is_done().then(|| {
+                std::fs::read_to_string(j.output.join("summary.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .map(|s| kpis(&s))
+                    .unwrap_or_default()
+            })
+        })
+        .collect();
+    let names: BTreeSet<&String> = figures.iter().flatten().flat_map(|f| f.keys()).collect();
+    let mut csv = String::from("job,seed");
+    for name in sweep.grid.keys() {
+        let _ = write!(csv, ",{name}");
+    }
+    csv.push_str(",status");
+    for name in &names {
+        let _ = write!(csv, ",{name}");
+    }
+    csv.push('\n');
+    for (job, f) in jobs.iter().zip(&figures) {
+        let _ = write!(csv, "{},{}", job.id, job.seed);
+        for (_, value) in &job.params {
+            let _ = write!(csv, ",{}", csv_field(value));
+        }
+        csv.push_str(if f.is_some() { ",done" } else { ",missing" });
+        for name in &names {
+            match f.as_ref().and_then(|f| f.get(*name)) {
+                Some(v) => {
+                    let _ = write!(csv, ",{v}");
+                }
+                None => csv.push(','),
+            }
+        }
+        csv.push('\n');
+    }
+    run::reports::write(&out.join("results.csv"), &csv)?;
+    let done = figures.iter().filter(|f| f.is_some()).count();
+    Ok((done, jobs.len() - done))
+}

@@ -1,0 +1,236 @@
+//! A sweep file and the jobs it stands for: every combination of the grid's values × seeds,
+//! each one `citytwin run` command line.
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A parameter value as written in the sweep file: a number or a string.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Int(v) => write!(f, "{v}"),
+            ParamValue::Real(v) => write!(f, "{v}"),
+            ParamValue::Text(v) => f.write_str(v),
+        }
+    }
+}
+
+/// sweep.ron
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepFile {
+    pub name: String,
+    /// The scene, relative to the sweep file.
+    pub scene: PathBuf,
+    /// A scenario for every run, relative to the sweep file.
+    #[serde(default)]
+    pub scenario: Option<PathBuf>,
+    pub seeds: u64,
+    #[serde(default = "first_seed")]
+    pub first_seed: u64,
+    /// Options of `citytwin run` given to every run, as on its command line.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Options of `citytwin run` (long names without the dashes) and the values to try.
+    pub grid: BTreeMap<String, Vec<ParamValue>>,
+    /// Keep every run's per-link files too (default: summary.json only).
+    #[serde(default)]
+    pub full_outputs: bool,
+}
+
+fn first_seed() -> u64 {
+    1
+}
+
+/// One run of the sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    /// "run-0001"…
+    pub id: String,
+    pub seed: u64,
+    /// (parameter, value) in the grid's order.
+    pub params: Vec<(String, String)>,
+    /// The arguments after `citytwin`.
+    pub argv: Vec<String>,
+    pub output: PathBuf,
+}
+
+impl SweepFile {
+    pub fn load(path: &Path) -> Result<SweepFile> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut sweep: SweepFile = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(&text)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{}:{}: {}",
+                    path.display(),
+                    e.span.start.line,
+                    e.span.start.col,
+                    e.code
+                )
+            })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        sweep.scene = base.join(&sweep.scene);
+        sweep.scenario = sweep.scenario.map(|s| base.join(s));
+        if sweep.seeds == 0 {
+            bail!("{}: `seeds`: expected at least 1", path.display());
+        }
+        for (name, values) in &sweep.grid {
+            if values.is_empty() {
+                bail!("{}: grid `{name}` has no values", path.display());
+            }
+            if name.starts_with('-') {
+                bail!(
+                    "{}: grid `{name}`: write the option without its dashes",
+                    path.display()
+                );
+            }
+        }
+        Ok(sweep)
+    }
+
+    /// Every job: combinations in the grid's (alphabetical) order, the last parameter
+    /// changing fastest, each with every seed.
+    pub fn jobs(&self, output: &Path) -> Vec<Job> {
+        let mut combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
+        for (name, values) in &self.grid {
+            combos = combos
+                .into_iter()
+                .flat_map(|c| {
+                    values.iter().map(move |v| {
+                        let mut next = c.clone();
+                        next.push((name.clone(), v.to_string()));
+                        next
+                    })
+                })
+                .collect();
+        }
+        let mut jobs = Vec::new();
+        for params in combos {
+            for seed in self.first_seed..self.first_seed + self.seeds {
+                let id = format!("run-{:04}", jobs.len() + 1);
+                let dir = output.join("runs").join(&id);
+                let mut argv = vec![
+                    "-q".to_string(),
+                    "run".into(),
+                    self.scene.display().to_string(),
+                ];
+                if let Some(s) = &self.scenario {
+                    argv.extend(["--scenario".into(), s.display().to_string()]);
+                }
+                argv.extend(self.args.iter().cloned());
+                for (name, value) in &params {
+                    argv.extend([format!("--{name}"), value.clone()]);
+                }
+                argv.extend(["--seed".into(), seed.to_string()]);
+                if !self.full_outputs {
+                    argv.push("--summary-only".into());
+                }
+                argv.extend(["-o".into(), dir.display().to_string()]);
+                jobs.push(Job {
+                    id,
+                    seed,
+                    params: params.clone(),
+                    argv,
+                    output: dir,
+                });
+            }
+        }
+        jobs
+    }
+}
+
+impl Job {
+    /// The job's command line for a shell: `citytwin` and its arguments, quoted.
+    pub fn command_line(&self) -> String {
+        std::iter::once("citytwin".to_string())
+            .chain(self.argv.iter().map(|a| shell_quote(a)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Finished: its summary.json exists and says the run was not interrupted.
+    pub fn is_done(&self) -> bool {
+        std::fs::read_to_string(self.output.join("summary.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|s| s["run"]["interrupted"] == serde_json::Value::Bool(false))
+    }
+}
+
+fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=,+@%".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sweep() -> SweepFile {
+        SweepFile {
+            name: "t".into(),
+            scene: "scene.ron".into(),
+            scenario: None,
+            seeds: 2,
+            first_seed: 5,
+            args: vec!["--from".into(), "07:00".into()],
+            grid: [
+                (
+                    "crews".to_string(),
+                    vec![ParamValue::Int(2), ParamValue::Int(4)],
+                ),
+                ("reroute-share".to_string(), vec![ParamValue::Real(0.25)]),
+            ]
+            .into_iter()
+            .collect(),
+            full_outputs: false,
+        }
+    }
+
+    #[test]
+    fn every_combination_runs_with_every_seed() {
+        let jobs = sweep().jobs(Path::new("out"));
+        assert_eq!(jobs.len(), 4);
+        assert_eq!(jobs[0].id, "run-0001");
+        assert_eq!(jobs[1].seed, 6);
+        assert_eq!(
+            jobs[2].params,
+            [
+                ("crews".to_string(), "4".to_string()),
+                ("reroute-share".to_string(), "0.25".to_string())
+            ]
+        );
+        assert_eq!(
+            jobs[3].command_line(),
+            "citytwin -q run scene.ron --from 07:00 --crews 4 --reroute-share 0.25 --seed 6 --summary-only -o out/runs/run-0004"
+        );
+    }
+
+    #[test]
+    fn odd_arguments_are_quoted_for_the_shell() {
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("人民北路"), "'人民北路'");
+        assert_eq!(shell_quote("07:00"), "07:00");
+    }
+}
