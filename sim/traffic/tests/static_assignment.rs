@@ -94,3 +94,51 @@ fn stopping_early_keeps_the_flows_so_far() {
         assert!(((out - into) - (made - attracted)).abs() < 1e-6);
     }
 }
+
+#[test]
+fn closing_a_link_moves_its_flow_to_the_alternatives_and_raises_the_objective() {
+    let (mut net, demand) = sioux_falls();
+    let options = AssignOptions {
+        target_gap: 1e-6,
+        max_iterations: 1000,
+    };
+    let solve =
+        |net: &AssignNetwork| assign(net, &demand, &options, &mut |_| ControlFlow::Continue(()));
+    let base = solve(&net);
+    // the busiest link whose tail has other ways out
+    let closed = (0..net.link_count())
+        .filter(|&a| {
+            (0..net.link_count())
+                .filter(|&b| net.from[b] == net.from[a])
+                .count()
+                > 1
+        })
+        .max_by(|&a, &b| base.flows[a].total_cmp(&base.flows[b]))
+        .unwrap();
+    net.close_link(closed);
+    let variant = solve(&net);
+    assert!(variant.converged, "gap {}", variant.last.relative_gap);
+    assert_eq!(variant.unreachable_demand, 0.0);
+    assert_eq!(variant.flows[closed], 0.0);
+    let others = |flows: &[f64]| -> f64 {
+        (0..net.link_count())
+            .filter(|&b| b != closed && net.from[b] == net.from[closed])
+            .map(|b| flows[b])
+            .sum()
+    };
+    assert!(
+        others(&variant.flows) > others(&base.flows) + 0.2 * base.flows[closed],
+        "the other links out of node {} carry {} then {}; the closed one carried {}",
+        net.from[closed] + 1,
+        others(&base.flows),
+        others(&variant.flows),
+        base.flows[closed]
+    );
+    // fewer paths can only cost more: the Beckmann objective rises
+    assert!(
+        variant.last.objective > base.last.objective,
+        "{} → {}",
+        base.last.objective,
+        variant.last.objective
+    );
+}

@@ -81,6 +81,24 @@ impl AssignNetwork {
         network
     }
 
+    /// Closes link `a` (road works, a what-if): it keeps its index, so flows stay comparable
+    /// link by link, but no path uses it any more.
+    pub fn close_link(&mut self, a: usize) {
+        let Some(&from) = self.from.get(a) else {
+            return;
+        };
+        let (lo, hi) = (
+            self.out_start[from as usize] as usize,
+            self.out_start[from as usize + 1] as usize,
+        );
+        if let Some(i) = self.out_links[lo..hi].iter().position(|&l| l as usize == a) {
+            self.out_links.remove(lo + i);
+            for s in &mut self.out_start[from as usize + 1..] {
+                *s -= 1;
+            }
+        }
+    }
+
     /// Builds the compressed adjacency; links keep their order within a node (stable).
     pub fn index_adjacency(&mut self) {
         let mut start = vec![0u32; self.node_count + 1];

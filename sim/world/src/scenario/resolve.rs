@@ -493,14 +493,18 @@ fn select_fences(bikes: &BikeInputs, selector: &FenceSelector) -> Result<Vec<Fen
     Ok(chosen)
 }
 
-/// "; nearest: a, b, c" — the candidates closest to `wanted` by edit distance.
+/// "; nearest: a, b, c" — candidates that contain `wanted` (or are contained in it) first,
+/// then the rest, each by edit distance.
 fn nearest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    let mut scored: Vec<(usize, &str)> = candidates
-        .map(|c| (strsim::levenshtein(wanted, c), c))
+    let mut scored: Vec<(bool, usize, &str)> = candidates
+        .map(|c| {
+            let related = c.contains(wanted) || wanted.contains(c);
+            (!related, strsim::levenshtein(wanted, c), c)
+        })
         .collect();
     scored.sort();
-    scored.dedup_by(|a, b| a.1 == b.1);
-    let best: Vec<&str> = scored.iter().take(SUGGESTIONS).map(|(_, c)| *c).collect();
+    scored.dedup_by(|a, b| a.2 == b.2);
+    let best: Vec<&str> = scored.iter().take(SUGGESTIONS).map(|s| s.2).collect();
     if best.is_empty() {
         String::new()
     } else {
