@@ -7,7 +7,7 @@ BUNDLE := out/chengdu/city.ctb
 
 .PHONY: demo test setup bench
 
-## demo: install system packages, build, import the Chengdu demo, summarise and export it, simulate a day, snapshot the wall
+## demo: install system packages, build, import the Chengdu demo, summarise and export it, simulate a day, snapshot the wall, compare a what-if
 demo: setup
 	cargo build --release -p citytwin
 	$(CITYTWIN) import --scene scenes/chengdu/scene.ron
@@ -15,7 +15,9 @@ demo: setup
 	$(CITYTWIN) export $(BUNDLE) -o out/chengdu/city.gpkg
 	$(CITYTWIN) run scenes/chengdu/scene.ron --seed 1 -o out/chengdu/day
 	$(CITYTWIN) snapshot scenes/chengdu/scene.ron --at 08:00 --wall -o out/chengdu/wall_0800.png
+	$(CITYTWIN) compare scenes/chengdu/scene.ron scenes/chengdu/scenarios/renmin_north_metro_works.ron --seeds 5 --from 06:00 --to 10:00 -o out/chengdu/compare_renmin_north
 	@echo "demo: open out/chengdu/city.gpkg in QGIS; the simulated day's reports are in out/chengdu/day/;"
+	@echo "      what-if: out/chengdu/compare_renmin_north/report.html (docs/scenarios.md);"
 	@echo "      the wall display: $(CITYTWIN) view scenes/chengdu/scene.ron (needs a display; see docs/viewer.md)"
 
 ## test: the whole suite — fmt, clippy -D warnings, every test, the core dependency check

@@ -13,6 +13,9 @@ use std::sync::OnceLock;
 
 /// The font the plots are labelled with (installed by scripts/setup.sh; it has Chinese).
 const FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+/// Vehicles a link must carry in the baseline (mean over seeds) to be marked as having lost
+/// its traffic in the variant.
+const LOST_TRAFFIC_MIN: f64 = 10.0;
 const BASE_COLOUR: RGBColor = RGBColor(90, 110, 140);
 const VARIANT_COLOUR: RGBColor = RGBColor(230, 120, 30);
 
@@ -83,8 +86,11 @@ pub fn draw_all(out: &Path, city: &City, c: &Comparison) -> Result<Vec<Image>> {
     Ok(images)
 }
 
+/// A bar of the chart: figure, change in %, its interval in %, significant.
+type Bar<'a> = (&'a str, f64, Option<(f64, f64)>, bool);
+
 fn kpi_bars(path: &Path, c: &Comparison) -> Result<()> {
-    let rows: Vec<(&str, f64, Option<(f64, f64)>, bool)> = HEADLINE
+    let rows: Vec<Bar> = HEADLINE
         .iter()
         .filter_map(|name| {
             let d = c.kpis.get(*name)?;
@@ -320,8 +326,9 @@ fn speed_map(path: &Path, city: &City, c: &Comparison) -> Result<()> {
         .iter()
         .enumerate()
         .filter_map(|(l, d)| {
+            // a link that lost its traffic: only worth a mark where it had some
             let change = match (d.base_speed_kmh, d.variant_speed_kmh) {
-                (Some(_), None) => -f64::INFINITY,
+                (Some(_), None) if d.base_vehicles >= LOST_TRAFFIC_MIN => -f64::INFINITY,
                 _ => d.speed_change()?,
             };
             (change.abs() >= 0.5).then_some((l, change))
