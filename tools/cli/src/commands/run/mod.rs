@@ -9,6 +9,7 @@ use crate::{interrupt, progress};
 use anyhow::{Context, Result, bail};
 use citytwin_city::City;
 use citytwin_city::roads::RoadNetwork;
+use citytwin_sim::scenario::Clock;
 use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::dynamic::EquilibriumOptions;
 use citytwin_traffic::dynamic::TrafficConfig;
@@ -138,12 +139,9 @@ impl SimArgs {
 }
 
 pub fn parse_clock(value: &str) -> Result<u32, String> {
-    let parse = || -> Option<u32> {
-        let (h, m) = value.split_once(':')?;
-        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-        (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 3600 + m * 60)
-    };
-    parse().ok_or_else(|| format!("expected a time of day HH:MM (00:00 to 24:00), found {value:?}"))
+    Clock::parse(value)
+        .map(|c| c.0)
+        .ok_or_else(|| format!("expected a time of day HH:MM (00:00 to 24:00), found {value:?}"))
 }
 
 fn parse_date(value: &str) -> Result<String, String> {
