@@ -46,13 +46,26 @@ impl FencePlan {
         Ok(())
     }
 
+    /// The fence at `index` with what the plan keeps beside it (what `remove` hands back).
+    pub fn planned(&self, index: usize) -> Option<PlannedFence> {
+        Some(PlannedFence {
+            fence: self.fences.get(FenceId::from_index(index))?.clone(),
+            site: *self.sites.get(index)?,
+            source: self.sources.get(index)?.clone(),
+            monitored_rank: self.monitored.iter().position(|m| m.index() == index),
+        })
+    }
+
     /// Takes the fence at `index` out (fences after it move down by one).
     pub fn remove(&mut self, index: usize) -> Result<PlannedFence, FenceError> {
+        let planned = self.planned(index).ok_or_else(|| FenceError::Invalid {
+            name: format!("#{index}"),
+            reason: format!("no such fence (the plan has {})", self.fences.len()),
+        })?;
         let mut fences: Vec<Fence> = self.fences.iter().cloned().collect();
-        let fence = fences.remove(index);
+        fences.remove(index);
         self.fences = Fences::new(fences)?;
-        let monitored_rank = self.monitored.iter().position(|m| m.index() == index);
-        if let Some(rank) = monitored_rank {
+        if let Some(rank) = planned.monitored_rank {
             self.monitored.remove(rank);
         }
         for m in &mut self.monitored {
@@ -60,12 +73,9 @@ impl FencePlan {
                 *m = FenceId::from_index(m.index() - 1);
             }
         }
-        Ok(PlannedFence {
-            fence,
-            site: self.sites.remove(index),
-            source: self.sources.remove(index),
-            monitored_rank,
-        })
+        self.sites.remove(index);
+        self.sources.remove(index);
+        Ok(planned)
     }
 
     /// Sets a fence's capacity; returns the one it had.

@@ -20,6 +20,7 @@ pub mod ids;
 pub mod layer;
 pub mod rng;
 pub mod roads;
+pub mod ron_file;
 pub mod scene;
 pub mod spatial;
 pub mod summary;

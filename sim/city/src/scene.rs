@@ -41,36 +41,13 @@ fn default_district_level() -> u8 {
     6
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SceneError {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}:{line}:{column}: {message}")]
-    Syntax {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-}
+/// Reading a scene fails as any RON file does: unreadable, or a syntax error with its line.
+pub type SceneError = crate::ron_file::RonFileError;
 
 impl Scene {
     /// Reads a scene and makes its paths relative to the current directory.
     pub fn load(path: &Path) -> Result<Scene, SceneError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mut scene: Scene = ron::from_str(&text).map_err(|e| SceneError::Syntax {
-            path: path.to_path_buf(),
-            line: e.span.start.line,
-            column: e.span.start.col,
-            message: e.code.to_string(),
-        })?;
+        let mut scene: Scene = crate::ron_file::read(path)?;
         let base = path.parent().unwrap_or(Path::new(""));
         scene.osm = base.join(&scene.osm);
         scene.bundle = base.join(&scene.bundle);

@@ -33,7 +33,8 @@ pub struct PairedDiff {
 /// Compares paired samples (`baseline[i]` and `variant[i]` ran with the same seed).
 pub fn paired(baseline: &[f64], variant: &[f64]) -> PairedDiff {
     let n = baseline.len().min(variant.len());
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    // `+ 0.0`: an empty or all-zero sum is -0.0 in Rust; reports should say 0
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64 + 0.0;
     let diffs: Vec<f64> = (0..n).map(|i| variant[i] - baseline[i]).collect();
     let (b, v, d) = (mean(&baseline[..n]), mean(&variant[..n]), mean(&diffs));
     let ci95 = (n >= 2).then(|| {
@@ -95,6 +96,12 @@ mod tests {
         assert_eq!(d.difference, 0.0);
         assert_eq!(d.ci95, Some((0.0, 0.0)));
         assert!(!d.significant);
+    }
+
+    #[test]
+    fn zero_is_written_as_zero() {
+        let d = paired(&[0.0, 0.0], &[0.0, 0.0]);
+        assert!(d.variant_mean.is_sign_positive() && d.difference.is_sign_positive());
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub use inputs::{BikeInputs, DemandScale, RunInputs};
 pub use resolve::Project;
 
 use citytwin_city::City;
-use ron::extensions::Extensions;
+use citytwin_city::ron_file::{self, RonFileError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -41,18 +41,8 @@ pub struct Scenario {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path}:{line}:{column}: {message}")]
-    Syntax {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    File(#[from] RonFileError),
     #[error("{path}: edit {number} ({kind}): {message}")]
     Edit {
         path: PathBuf,
@@ -63,38 +53,20 @@ pub enum ScenarioError {
     },
 }
 
-/// Fields that hold an `Option` may be written without `Some(…)`.
-fn ron_options() -> ron::Options {
-    ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
-}
-
 impl Scenario {
     /// Reads a scenario file; its `base` becomes a path from the current directory.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mut scenario = Self::parse(&text).map_err(|e| ScenarioError::Syntax {
-            path: path.to_path_buf(),
-            line: e.span.start.line,
-            column: e.span.start.col,
-            message: e.code.to_string(),
-        })?;
+        let mut scenario: Scenario = ron_file::read(path)?;
         scenario.base = path.parent().unwrap_or(Path::new("")).join(&scenario.base);
         Ok(scenario)
     }
 
-    fn parse(text: &str) -> Result<Scenario, ron::error::SpannedError> {
-        ron_options().from_str(text)
-    }
-
     pub fn from_ron(text: &str) -> Result<Scenario, ron::error::SpannedError> {
-        Self::parse(text)
+        ron_file::from_str(text)
     }
 
     pub fn to_ron(&self) -> Result<String, ron::Error> {
-        ron_options().to_string_pretty(self, ron::ser::PrettyConfig::default())
+        ron_file::to_string(self)
     }
 
     /// Checks each edit against the city and the inputs as the edits before it left them, and

@@ -200,8 +200,7 @@ fn resolve_bikes(
         }
         Edit::RemoveFence { fence } => {
             let id = find_fence(bikes, fence)?;
-            let mut copy = plan.clone();
-            let planned = copy.remove(id.index()).map_err(|e| e.to_string())?;
+            let planned = plan.planned(id.index()).ok_or("no such fence")?;
             vec![Change::FenceRemoved {
                 index: id.index(),
                 fence: Box::new(planned),

@@ -113,8 +113,11 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
                     };
                     match job.run(&bar, &stop) {
                         Ok(Some(digest)) => {
-                            lock(&finished).insert((side, seed), digest);
-                            let done = lock(&finished).len();
+                            let done = {
+                                let mut f = lock(&finished);
+                                f.insert((side, seed), digest);
+                                f.len()
+                            };
                             bar.set_message(format!("{done}/{} runs done", jobs.len()));
                         }
                         Ok(None) => break,

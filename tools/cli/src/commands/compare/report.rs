@@ -11,7 +11,6 @@ use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::compare::{PairedDiff, paired};
 use geo::{Geometry, Polygon};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::path::Path;
 
 /// A link's day on both sides, averaged over the seeds.
@@ -299,7 +298,7 @@ fn gpkg(path: &Path, city: &City, c: &Comparison) -> Result<()> {
     Ok(())
 }
 
-/// "1,234.5" style numbers for the report's table.
+/// Numbers for the report's table: whole above 100, two decimals above 1, else four.
 pub fn number(v: f64) -> String {
     let digits = if v.abs() >= 100.0 {
         0
@@ -308,7 +307,5 @@ pub fn number(v: f64) -> String {
     } else {
         4
     };
-    let mut s = String::new();
-    let _ = write!(s, "{v:.digits$}");
-    s
+    format!("{v:.digits$}")
 }

@@ -196,15 +196,7 @@ fn csv_field(v: &str) -> String {
 fn collect(out: &Path, sweep: &SweepFile, jobs: &[Job]) -> Result<(usize, usize)> {
     let figures: Vec<Option<std::collections::BTreeMap<String, f64>>> = jobs
         .iter()
-        .map(|j| {
-            j.is_done().then(|| {
-                std::fs::read_to_string(j.output.join("summary.json"))
-                    .ok()
-                    .and_then(|t| serde_json::from_str(&t).ok())
-                    .map(|s| kpis(&s))
-                    .unwrap_or_default()
-            })
-        })
+        .map(|j| j.finished_summary().map(|s| kpis(&s)))
         .collect();
     let names: BTreeSet<&String> = figures.iter().flatten().flat_map(|f| f.keys()).collect();
     let mut csv = String::from("job,seed");

@@ -1,7 +1,7 @@
 //! A sweep file and the jobs it stands for: every combination of the grid's values × seeds,
 //! each one `citytwin run` command line.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -67,20 +67,7 @@ pub struct Job {
 
 impl SweepFile {
     pub fn load(path: &Path) -> Result<SweepFile> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let mut sweep: SweepFile = ron::Options::default()
-            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-            .from_str(&text)
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "{}:{}:{}: {}",
-                    path.display(),
-                    e.span.start.line,
-                    e.span.start.col,
-                    e.code
-                )
-            })?;
+        let mut sweep: SweepFile = citytwin_city::ron_file::read(path)?;
         let base = path.parent().unwrap_or(Path::new(""));
         sweep.scene = base.join(&sweep.scene);
         sweep.scenario = sweep.scenario.map(|s| base.join(s));
@@ -161,12 +148,16 @@ impl Job {
             .join(" ")
     }
 
-    /// Finished: its summary.json exists and says the run was not interrupted.
+    /// The run's summary.json, if the run finished: the file exists and says the run was not
+    /// interrupted.
+    pub fn finished_summary(&self) -> Option<serde_json::Value> {
+        let text = std::fs::read_to_string(self.output.join("summary.json")).ok()?;
+        let summary: serde_json::Value = serde_json::from_str(&text).ok()?;
+        (summary["run"]["interrupted"] == serde_json::Value::Bool(false)).then_some(summary)
+    }
+
     pub fn is_done(&self) -> bool {
-        std::fs::read_to_string(self.output.join("summary.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .is_some_and(|s| s["run"]["interrupted"] == serde_json::Value::Bool(false))
+        self.finished_summary().is_some()
     }
 }
 
