@@ -66,3 +66,18 @@ id_type!(
     BikeId,
     "bike"
 );
+id_type!(
+    /// A sensing device or station (SensorThings `Thing`).
+    ThingId,
+    "thing"
+);
+id_type!(
+    /// One measured quantity of one thing over time (SensorThings `Datastream`): a feed.
+    DatastreamId,
+    "ds"
+);
+id_type!(
+    /// A case (an alarm or a report) in the discover → dispatch → dispose → evaluate loop.
+    CaseId,
+    "case"
+);

@@ -1,0 +1,271 @@
+//! Replay of recorded hourly air-quality series (the UCI "Beijing Multi-Site Air-Quality"
+//! files, `PRSA_Data_<station>_*.csv`): one calendar day of the record is played back as the
+//! simulated day, hour by hour, gaps (`NA`) and all.
+//!
+//! Each hour's mean is published when the hour is over (phenomenon time = the hour's start).
+//! PM2.5 and PM10 also get their 24-hour moving averages, as Chinese stations publish them,
+//! computed from the record itself with GB 3095-2012's rule that a 24-hour mean needs at
+//! least 20 hourly values (otherwise it is missing). CO is converted from the files' µg/m³ to
+//! the mg/m³ the AQI uses.
+
+use crate::catalog::Quantity;
+use std::collections::BTreeMap;
+
+/// The pollutants of a replayed station, in this order.
+pub const REPLAYED: [Quantity; 8] = [
+    Quantity::Pm25,
+    Quantity::Pm10,
+    Quantity::So2,
+    Quantity::No2,
+    Quantity::Co,
+    Quantity::O3,
+    Quantity::Pm25Day,
+    Quantity::Pm10Day,
+];
+
+/// Hourly values a 24-hour mean needs (GB 3095-2012, 数据统计的有效性规定).
+pub const MIN_HOURS_FOR_DAY_MEAN: usize = 20;
+
+/// A calendar date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl std::str::FromStr for Date {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Date, String> {
+        let bad = || format!("`{s}` is not a date as YYYY-MM-DD");
+        let mut parts = s.splitn(3, '-');
+        let mut next = || parts.next().ok_or_else(bad);
+        let year = next()?.parse().map_err(|_| bad())?;
+        let month = next()?.parse().map_err(|_| bad())?;
+        let day = next()?.parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return Err(bad());
+        }
+        Ok(Date { year, month, day })
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// One day of one station: `values[hour][k]` is `REPLAYED[k]` in that hour, if recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplayDay {
+    pub station: String,
+    pub date: Date,
+    pub values: Vec<[Option<f64>; 8]>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ReplayError {
+    #[error("line {line}: {reason}")]
+    Line { line: usize, reason: String },
+    #[error("missing column `{0}` in the header")]
+    Column(&'static str),
+    #[error("the file has no hours on {0}")]
+    NoSuchDay(Date),
+}
+
+const COLUMNS: [&str; 10] = [
+    "year", "month", "day", "hour", "PM2.5", "PM10", "SO2", "NO2", "CO", "O3",
+];
+
+/// Splits a CSV line with optionally double-quoted fields (no quotes inside fields).
+fn fields(line: &str) -> Vec<&str> {
+    line.split(',').map(|f| f.trim().trim_matches('"')).collect()
+}
+
+impl ReplayDay {
+    /// Reads `date` (and the day before it, for the moving averages) from a PRSA file's text.
+    pub fn from_csv(text: &str, date: Date) -> Result<ReplayDay, ReplayError> {
+        let mut lines = text.lines().enumerate();
+        let header = lines.next().map(|(_, l)| fields(l)).unwrap_or_default();
+        let mut col = [0usize; 10];
+        for (k, name) in COLUMNS.iter().enumerate() {
+            col[k] = header
+                .iter()
+                .position(|h| h == name)
+                .ok_or(ReplayError::Column(name))?;
+        }
+        let station = header
+            .iter()
+            .position(|h| *h == "station")
+            .ok_or(ReplayError::Column("station"))?;
+        let mut station_name = String::new();
+        // hours of the day before and of the day: index 0..48
+        let mut hours: BTreeMap<usize, [Option<f64>; 6]> = BTreeMap::new();
+        let previous = previous_day(date);
+        for (i, line) in lines {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let f = fields(line);
+            let err = |reason: String| ReplayError::Line {
+                line: i + 1,
+                reason,
+            };
+            let cell = |k: usize| -> Result<&str, ReplayError> {
+                f.get(col[k])
+                    .copied()
+                    .ok_or_else(|| err(format!("no `{}` field", COLUMNS[k])))
+            };
+            let int = |k: usize| -> Result<i64, ReplayError> {
+                let s = cell(k)?;
+                s.parse()
+                    .map_err(|_| err(format!("`{}` is `{s}`, expected a whole number", COLUMNS[k])))
+            };
+            let d = Date {
+                year: int(0)? as i32,
+                month: int(1)? as u32,
+                day: int(2)? as u32,
+            };
+            let offset = if d == date {
+                24
+            } else if d == previous {
+                0
+            } else {
+                continue;
+            };
+            let hour = int(3)?;
+            if !(0..24).contains(&hour) {
+                return Err(err(format!("`hour` is {hour}, expected 0 to 23")));
+            }
+            let mut v = [None; 6];
+            for (k, slot) in v.iter_mut().enumerate() {
+                let s = cell(4 + k)?;
+                *slot = if s == "NA" || s.is_empty() {
+                    None
+                } else {
+                    Some(s.parse::<f64>().map_err(|_| {
+                        err(format!("`{}` is `{s}`, expected a number or NA", COLUMNS[4 + k]))
+                    })?)
+                };
+            }
+            // CO: µg/m³ in the files, mg/m³ in the AQI
+            v[4] = v[4].map(|c| c / 1000.0);
+            if station_name.is_empty() {
+                station_name = f.get(station).unwrap_or(&"").to_string();
+            }
+            hours.insert(offset + hour as usize, v);
+        }
+        if !hours.keys().any(|h| *h >= 24) {
+            return Err(ReplayError::NoSuchDay(date));
+        }
+        let day_mean = |hour: usize, k: usize| {
+            let window: Vec<f64> = (hour + 1 - 24..=hour)
+                .filter_map(|h| hours.get(&h).and_then(|v| v[k]))
+                .collect();
+            (window.len() >= MIN_HOURS_FOR_DAY_MEAN)
+                .then(|| window.iter().sum::<f64>() / window.len() as f64)
+        };
+        let values = (24..48)
+            .map(|h| {
+                let v = hours.get(&h).copied().unwrap_or([None; 6]);
+                [
+                    v[0],
+                    v[1],
+                    v[2],
+                    v[3],
+                    v[4],
+                    v[5],
+                    day_mean(h, 0),
+                    day_mean(h, 1),
+                ]
+            })
+            .collect();
+        Ok(ReplayDay {
+            station: station_name,
+            date,
+            values,
+        })
+    }
+}
+
+fn previous_day(d: Date) -> Date {
+    if d.day > 1 {
+        return Date { day: d.day - 1, ..d };
+    }
+    let (year, month) = if d.month == 1 {
+        (d.year - 1, 12)
+    } else {
+        (d.year, d.month - 1)
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let day = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    Date { year, month, day }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(rows: &[(u32, u32, &str)]) -> String {
+        let mut s = String::from(
+            "\"No\",\"year\",\"month\",\"day\",\"hour\",\"PM2.5\",\"PM10\",\"SO2\",\"NO2\",\"CO\",\"O3\",\"TEMP\",\"station\"\n",
+        );
+        for (i, (day, hour, pm)) in rows.iter().enumerate() {
+            s += &format!("{i},2016,3,{day},{hour},{pm},100,NA,40,1200,30,5.0,\"Dongsi\"\n");
+        }
+        s
+    }
+
+    #[test]
+    fn a_day_is_read_with_its_gaps_and_moving_averages() {
+        let mut rows: Vec<(u32, u32, &str)> = (0..24).map(|h| (1, h, "60")).collect();
+        rows.extend((0..24).map(|h| (2, h, if h == 5 { "NA" } else { "90" })));
+        let day = ReplayDay::from_csv(&file(&rows), "2016-03-02".parse().expect("date"))
+            .expect("reads");
+        assert_eq!(day.station, "Dongsi");
+        assert_eq!(day.values.len(), 24);
+        assert_eq!(day.values[0][0], Some(90.0));
+        assert_eq!(day.values[5][0], None, "NA is a gap");
+        assert_eq!(day.values[0][2], None);
+        assert_eq!(day.values[0][4], Some(1.2), "CO in mg/m³");
+        // at 00:00 on the 2nd: 23 hours of 60 and one of 90
+        let pm_day = day.values[0][6].expect("24 h mean");
+        assert!((pm_day - (23.0 * 60.0 + 90.0) / 24.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn too_few_hours_give_no_day_mean_and_bad_lines_are_named() {
+        let rows: Vec<(u32, u32, &str)> = (0..24).map(|h| (1, h, "50")).collect();
+        let day = ReplayDay::from_csv(&file(&rows), "2016-03-01".parse().expect("date"))
+            .expect("reads");
+        assert_eq!(day.values[0][6], None, "one hour only");
+        assert!(day.values[19][6].is_some(), "20 hours at 19:00");
+        let bad = file(&[(1, 0, "lots")]);
+        assert_eq!(
+            ReplayDay::from_csv(&bad, "2016-03-01".parse().expect("date")),
+            Err(ReplayError::Line {
+                line: 2,
+                reason: "`PM2.5` is `lots`, expected a number or NA".into()
+            })
+        );
+        assert_eq!(
+            ReplayDay::from_csv(&file(&[]), "2016-03-01".parse().expect("date")),
+            Err(ReplayError::NoSuchDay(Date {
+                year: 2016,
+                month: 3,
+                day: 1
+            }))
+        );
+        assert_eq!(
+            previous_day("2016-03-01".parse().expect("date")).to_string(),
+            "2016-02-29"
+        );
+        assert!("2016-13-01".parse::<Date>().is_err());
+    }
+}

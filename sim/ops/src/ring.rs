@@ -1,0 +1,102 @@
+//! A bounded history: the last `capacity` samples, oldest first. Every indicator and feed
+//! keeps one, so a day-long run (or a live wall that never stops) uses bounded memory.
+
+use std::collections::VecDeque;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ring<T> {
+    samples: VecDeque<T>,
+    capacity: usize,
+}
+
+impl<T> Ring<T> {
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        Self {
+            samples: VecDeque::with_capacity(capacity.min(4096)),
+            capacity,
+        }
+    }
+
+    /// Appends a sample, forgetting the oldest when full.
+    pub fn push(&mut self, sample: T) {
+        if self.samples.len() == self.capacity {
+            self.samples.pop_front();
+        }
+        self.samples.push_back(sample);
+    }
+
+    /// Inserts a sample where `before` says it belongs (the first position whose sample it
+    /// comes before), for samples that arrive out of order. Returns false, keeping nothing,
+    /// when the ring is full and the sample would be its oldest.
+    pub fn insert_by(&mut self, sample: T, mut comes_before: impl FnMut(&T) -> bool) -> bool {
+        let at = self
+            .samples
+            .iter()
+            .position(&mut comes_before)
+            .unwrap_or(self.samples.len());
+        if self.samples.len() == self.capacity {
+            if at == 0 {
+                return false;
+            }
+            self.samples.pop_front();
+            self.samples.insert(at - 1, sample);
+        } else {
+            self.samples.insert(at, sample);
+        }
+        true
+    }
+
+    pub fn clear(&mut self) {
+        self.samples.clear();
+    }
+
+    pub fn latest(&self) -> Option<&T> {
+        self.samples.back()
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
+        self.samples.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_latest_samples_in_order() {
+        let mut ring = Ring::new(3);
+        for t in 0..5 {
+            ring.push(t);
+        }
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![2, 3, 4]);
+        assert_eq!(ring.latest(), Some(&4));
+    }
+
+    #[test]
+    fn late_samples_go_where_they_belong_or_are_dropped_when_too_old() {
+        let mut ring = Ring::new(3);
+        for t in [10, 30] {
+            ring.push(t);
+        }
+        assert!(ring.insert_by(20, |s| 20 < *s));
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![10, 20, 30]);
+        assert!(ring.insert_by(25, |s| 25 < *s));
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![20, 25, 30]);
+        assert!(!ring.insert_by(5, |s| 5 < *s));
+        assert_eq!(ring.len(), 3);
+    }
+}

@@ -1,0 +1,220 @@
+//! The services cases are filed under (Open311 `service_code`s), the teams responsible for
+//! them, and the rule-based classifier that files a citizen's free-text report.
+//!
+//! A scene may replace the whole catalogue; [`ServiceCatalog::default`] is what a city
+//! operations centre of the kind citytwin models runs: traffic police, the bike operators,
+//! environmental protection, urban management, municipal works and IoT maintenance.
+//!
+//! **Classifier**: a report is lower-cased; each service scores one point per keyword found
+//! in it (Chinese keywords match as substrings, since Chinese has no spaces; English ones as
+//! substrings too, so "bikes" matches "bike"). The highest score wins, ties going to the
+//! service listed first; a report matching no keyword is "not responsible".
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub code: String,
+    pub name: String,
+    /// The team cases of this service are dispatched to.
+    pub team: String,
+    /// Minutes from discovery to disposal the service promises.
+    pub sla_minutes: u32,
+    /// Time on site is log-normal: this median (minutes)...
+    pub disposal_median_minutes: f64,
+    /// ...and this σ of its logarithm.
+    pub disposal_sigma: f64,
+    /// Share of disposed cases the evaluation finds not fixed, which are reopened.
+    pub reopen_share: f64,
+    /// Words that file a report under this service (any language).
+    #[serde(default)]
+    pub keywords: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Team {
+    pub name: String,
+    pub crews: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceCatalog {
+    pub services: Vec<Service>,
+    pub teams: Vec<Team>,
+    /// Minutes after disposal that the case is evaluated (the return visit).
+    pub evaluation_minutes: u32,
+}
+
+fn service(
+    code: &str,
+    name: &str,
+    team: &str,
+    sla_minutes: u32,
+    disposal_median_minutes: f64,
+    keywords: &[&str],
+) -> Service {
+    Service {
+        code: code.into(),
+        name: name.into(),
+        team: team.into(),
+        sla_minutes,
+        disposal_median_minutes,
+        disposal_sigma: 0.5,
+        reopen_share: 0.05,
+        keywords: keywords.iter().map(|k| k.to_string()).collect(),
+    }
+}
+
+/// Service codes the simulation's own alarms are filed under.
+pub mod codes {
+    pub const CONGESTION: &str = "traffic.congestion";
+    pub const BIKE_OVERFLOW: &str = "bikes.overflow";
+    pub const BIKE_EMPTY: &str = "bikes.empty";
+    pub const AIR: &str = "air.pollution";
+    pub const SENSOR_FAULT: &str = "sensor.fault";
+    pub const READING: &str = "sensor.reading";
+}
+
+impl Default for ServiceCatalog {
+    fn default() -> Self {
+        use codes::*;
+        let team = |name: &str, crews| Team {
+            name: name.into(),
+            crews,
+        };
+        ServiceCatalog {
+            services: vec![
+                service(CONGESTION, "交通拥堵 traffic congestion", "traffic police", 30, 20.0,
+                    &["拥堵", "堵车", "塞车", "堵", "traffic jam", "congestion", "gridlock"]),
+                service("traffic.incident", "交通事故 traffic incident", "traffic police", 20, 30.0,
+                    &["事故", "追尾", "撞", "accident", "crash", "collision"]),
+                service(BIKE_OVERFLOW, "共享单车乱停放 bike parking overflow", "bike operator", 60, 15.0,
+                    &["共享单车", "单车", "乱停", "占道", "bike", "bicycle"]),
+                service(BIKE_EMPTY, "无车可借 no bikes to rent", "bike operator", 120, 15.0,
+                    &["没有车", "无车", "no bikes"]),
+                service(AIR, "大气污染 air pollution", "environmental protection", 240, 60.0,
+                    &["雾霾", "焚烧", "扬尘", "烟", "臭", "smog", "smoke", "burning", "dust"]),
+                service(SENSOR_FAULT, "设备故障 sensor fault", "IoT maintenance", 480, 45.0,
+                    &["传感器", "设备故障", "sensor", "detector"]),
+                service(READING, "读数超限 reading out of bounds", "urban management", 240, 30.0, &[]),
+                service("road.damage", "道路破损 road damage", "municipal works", 1440, 90.0,
+                    &["坑", "井盖", "破损", "塌", "pothole", "manhole", "road damage"]),
+                service("urban.noise", "噪声扰民 noise", "urban management", 240, 30.0,
+                    &["噪音", "噪声", "施工", "noise", "loud"]),
+                service("urban.sanitation", "环境卫生 sanitation", "urban management", 240, 30.0,
+                    &["垃圾", "脏", "garbage", "rubbish", "litter", "trash"]),
+            ],
+            teams: vec![
+                team("traffic police", 6),
+                team("bike operator", 4),
+                team("environmental protection", 2),
+                team("IoT maintenance", 2),
+                team("urban management", 4),
+                team("municipal works", 2),
+            ],
+            evaluation_minutes: 30,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum CatalogError {
+    #[error("service `{service}`: team `{team}` is not in the catalogue's teams")]
+    UnknownTeam { service: String, team: String },
+    #[error("service `{0}` is listed twice")]
+    DuplicateService(String),
+    #[error("service `{service}`: {field} must be {expected}")]
+    Field {
+        service: String,
+        field: &'static str,
+        expected: &'static str,
+    },
+}
+
+impl ServiceCatalog {
+    pub fn check(&self) -> Result<(), CatalogError> {
+        for (i, s) in self.services.iter().enumerate() {
+            if self.services[..i].iter().any(|o| o.code == s.code) {
+                return Err(CatalogError::DuplicateService(s.code.clone()));
+            }
+            if self.team(&s.team).is_none() {
+                return Err(CatalogError::UnknownTeam {
+                    service: s.code.clone(),
+                    team: s.team.clone(),
+                });
+            }
+            let field = |field, expected| CatalogError::Field {
+                service: s.code.clone(),
+                field,
+                expected,
+            };
+            if !(s.disposal_median_minutes.is_finite() && s.disposal_median_minutes > 0.0) {
+                return Err(field("disposal_median_minutes", "a positive number"));
+            }
+            if !(s.disposal_sigma.is_finite() && s.disposal_sigma >= 0.0) {
+                return Err(field("disposal_sigma", "0 or more"));
+            }
+            if !(0.0..=1.0).contains(&s.reopen_share) {
+                return Err(field("reopen_share", "between 0 and 1"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn service(&self, code: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.code == code)
+    }
+
+    pub fn team(&self, name: &str) -> Option<usize> {
+        self.teams.iter().position(|t| t.name == name)
+    }
+
+    /// The service a free-text report is filed under (see the module's rule), if any.
+    pub fn classify(&self, text: &str) -> Option<&Service> {
+        let text = text.to_lowercase();
+        let mut best: Option<(&Service, usize)> = None;
+        for s in &self.services {
+            let score = s
+                .keywords
+                .iter()
+                .filter(|k| text.contains(&k.to_lowercase()))
+                .count();
+            if score > 0 && best.is_none_or(|(_, b)| score > b) {
+                best = Some((s, score));
+            }
+        }
+        best.map(|(s, _)| s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_in_chinese_and_english_are_filed_by_their_keywords() {
+        let cat = ServiceCatalog::default();
+        cat.check().expect("the default catalogue is consistent");
+        let code = |t: &str| cat.classify(t).map(|s| s.code.as_str());
+        assert_eq!(code("人民北路堵车严重，半小时没动"), Some("traffic.congestion"));
+        assert_eq!(code("地铁口共享单车乱停，占道"), Some("bikes.overflow"));
+        assert_eq!(code("Smoke from burning rubbish near the market"), Some("air.pollution"));
+        assert_eq!(code("井盖丢了，路面破损"), Some("road.damage"));
+        assert_eq!(code("两车追尾事故"), Some("traffic.incident"));
+        assert_eq!(code("Loud construction noise at night"), Some("urban.noise"));
+        assert_eq!(code("我想问一下天气"), None);
+    }
+
+    #[test]
+    fn a_catalogue_naming_a_missing_team_is_refused() {
+        let mut cat = ServiceCatalog::default();
+        cat.services[0].team = "nobody".into();
+        assert_eq!(
+            cat.check(),
+            Err(CatalogError::UnknownTeam {
+                service: "traffic.congestion".into(),
+                team: "nobody".into()
+            })
+        );
+    }
+}
