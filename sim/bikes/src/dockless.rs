@@ -486,6 +486,11 @@ impl BikeSim {
             .filter_map(|(b, p)| p.map(|p| (BikeId::from_index(b), p)))
     }
 
+    /// Every alarm that opened or closed so far, in time order.
+    pub fn alarm_events(&self) -> &[AlarmEvent] {
+        &self.events
+    }
+
     /// Overflow and empty alarms open now.
     pub fn open_alarms(&self) -> (usize, usize) {
         let open = self.alarms.open();

@@ -28,7 +28,8 @@ pub mod summary;
 pub use bundle::{BUNDLE_VERSION, BundleError, CityBundle, CityMeta, Crs, ImportReport};
 pub use city::{City, QueryError};
 pub use ids::{
-    BikeId, CaseId, DatastreamId, DistrictId, FeatureId, FenceId, JunctionId, LinkId, NodeId, ThingId,
+    BikeId, CaseId, DatastreamId, DistrictId, FeatureId, FenceId, JunctionId, LinkId, NodeId,
+    ThingId,
 };
 pub use layer::{AttrValue, Feature, FieldDef, FieldKind, Layer};
 pub use roads::{Mode, Modes, RoadClass, RoadNetwork};

@@ -31,6 +31,10 @@ pub struct Scene {
     /// Credits to show with this city's data.
     #[serde(default)]
     pub attribution: Vec<String>,
+    /// The operations file: sensors, vital-sign thresholds, services and teams
+    /// (`citytwin_ops::setup::OpsFile`).
+    #[serde(default)]
+    pub ops: Option<PathBuf>,
 }
 
 fn default_grid_size() -> f64 {
@@ -53,6 +57,9 @@ impl Scene {
         scene.bundle = base.join(&scene.bundle);
         for file in scene.layers.values_mut() {
             *file = base.join(&*file);
+        }
+        if let Some(ops) = &mut scene.ops {
+            *ops = base.join(&*ops);
         }
         Ok(scene)
     }

@@ -114,7 +114,11 @@ pub enum CaseError {
         to: CaseState,
     },
     #[error("case {case}: a change at {at_s} s comes before the last one at {last_s} s")]
-    BackInTime { case: CaseId, at_s: u32, last_s: u32 },
+    BackInTime {
+        case: CaseId,
+        at_s: u32,
+        last_s: u32,
+    },
 }
 
 impl Case {
@@ -224,7 +228,9 @@ mod tests {
             CaseId(1),
             "bikes.overflow",
             "too many bikes".into(),
-            Origin::Alarm { key: "fence3".into() },
+            Origin::Alarm {
+                key: "fence3".into(),
+            },
             (Point::new(0.0, 0.0), 104.0, 30.6),
             None,
             100,

@@ -123,7 +123,10 @@ impl CaseDesk {
             sla_s,
         );
         let closing = if duplicate {
-            Some((CaseState::Duplicate, "an open case already covers this alarm"))
+            Some((
+                CaseState::Duplicate,
+                "an open case already covers this alarm",
+            ))
         } else if service.is_none() {
             Some((CaseState::NotResponsible, "no service takes this"))
         } else if request.link.is_none() {
@@ -294,12 +297,19 @@ mod tests {
         let dup = desk.open(request("bikes.overflow", "fence1", Some(8)), 0);
         let nobody = desk.open(request("no.such", "x", Some(1)), 0);
         assert_eq!(desk.cases()[dup.index()].state(), CaseState::Duplicate);
-        assert_eq!(desk.cases()[nobody.index()].state(), CaseState::NotResponsible);
+        assert_eq!(
+            desk.cases()[nobody.index()].state(),
+            CaseState::NotResponsible
+        );
 
         desk.step(0, &mut line);
         let case = &desk.cases()[a.index()];
         assert_eq!(case.state(), CaseState::Dispatched);
-        assert_eq!(case.crew, Some(1), "the crew at link 10 is 2 min away, the other 8");
+        assert_eq!(
+            case.crew,
+            Some(1),
+            "the crew at link 10 is 2 min away, the other 8"
+        );
         let mut t = 0;
         while !desk.cases()[a.index()].state().is_closed() && t < 86_400 {
             t += 60;

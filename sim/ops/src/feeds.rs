@@ -17,8 +17,10 @@ use crate::ring::Ring;
 use citytwin_city::DatastreamId;
 use serde::Serialize;
 
-/// Observations kept per datastream.
-pub const HISTORY_LEN: usize = 1_440;
+/// Each datastream keeps the observations of this long a span (at least [`HISTORY_MIN`]):
+/// enough for a data-quality period and for late and duplicate messages to be recognised.
+pub const HISTORY_SPAN_S: u32 = 3 * 3600;
+pub const HISTORY_MIN: usize = 24;
 
 /// An observation arriving this many expected intervals after its phenomenon time is late.
 pub const LATENESS_INTERVALS: u32 = 3;
@@ -36,7 +38,10 @@ pub enum Verdict {
 impl Verdict {
     /// Whether the observation was kept.
     pub fn kept(self) -> bool {
-        matches!(self, Verdict::Accepted | Verdict::OutOfOrder | Verdict::Late)
+        matches!(
+            self,
+            Verdict::Accepted | Verdict::OutOfOrder | Verdict::Late
+        )
     }
 }
 
@@ -93,9 +98,10 @@ pub struct Feed {
 
 impl Feed {
     fn new(stream: Datastream) -> Feed {
+        let kept = ((HISTORY_SPAN_S / stream.interval_s.max(1)) as usize).max(HISTORY_MIN);
         Feed {
             stream,
-            history: Ring::new(HISTORY_LEN),
+            history: Ring::new(kept),
             current: None,
             total: Counts::default(),
             period: Counts::default(),
@@ -106,7 +112,11 @@ impl Feed {
         if !self.stream.quantity.is_valid(obs.result) || obs.phenomenon_s > now_s {
             return Verdict::Invalid;
         }
-        if self.history.iter().any(|(t, _)| *t == obs.phenomenon_s) {
+        if self
+            .history
+            .binary_search_by(|(t, _)| t.cmp(&obs.phenomenon_s))
+            .is_ok()
+        {
             return Verdict::Duplicate;
         }
         let lateness = self.stream.interval_s.max(1) * LATENESS_INTERVALS;
@@ -156,11 +166,7 @@ impl Feeds {
         }
     }
 
-    pub fn ingest(
-        &mut self,
-        obs: Observation,
-        now_s: u32,
-    ) -> Result<Verdict, UnknownDatastream> {
+    pub fn ingest(&mut self, obs: Observation, now_s: u32) -> Result<Verdict, UnknownDatastream> {
         let Some(feed) = self.feeds.get_mut(obs.datastream.index()) else {
             self.unknown += 1;
             return Err(UnknownDatastream(obs.datastream));
@@ -170,7 +176,8 @@ impl Feeds {
         feed.period.add(verdict);
         if verdict.kept() {
             let sample = (obs.phenomenon_s, obs.result);
-            feed.history.insert_by(sample, |(t, _)| obs.phenomenon_s < *t);
+            feed.history
+                .insert_by(sample, |(t, _)| obs.phenomenon_s < *t);
             if verdict == Verdict::Accepted {
                 feed.current = Some(sample);
             }
@@ -257,10 +264,17 @@ pub(crate) mod tests {
             datastream: DatastreamId(7),
             ..obs(240, 1.0)
         };
-        assert_eq!(feeds.ingest(unknown, 240), Err(UnknownDatastream(DatastreamId(7))));
+        assert_eq!(
+            feeds.ingest(unknown, 240),
+            Err(UnknownDatastream(DatastreamId(7)))
+        );
 
         let feed = feeds.get(DatastreamId(0)).expect("feed 0");
-        assert_eq!(feed.current, Some((180, 12.0)), "late and out-of-order never current");
+        assert_eq!(
+            feed.current,
+            Some((180, 12.0)),
+            "late and out-of-order never current"
+        );
         let times: Vec<u32> = feed.history.iter().map(|(t, _)| *t).collect();
         assert_eq!(times, vec![0, 60, 120, 180]);
         let c = feed.total;

@@ -98,15 +98,17 @@ impl HourlyConcentrations {
             iaqi(&PM10_24H, c).or(Some(500))
         });
         add(Pollutant::So2, self.so2_1h, &|c| {
-            iaqi(&SO2_1H, c)
-                .or_else(|| iaqi(&SO2_24H, c))
-                .or(Some(500))
+            iaqi(&SO2_1H, c).or_else(|| iaqi(&SO2_24H, c)).or(Some(500))
         });
         add(Pollutant::No2, self.no2_1h, &|c| {
             iaqi(&NO2_1H, c).or(Some(500))
         });
-        add(Pollutant::Co, self.co_1h, &|c| iaqi(&CO_1H, c).or(Some(500)));
-        add(Pollutant::O3, self.o3_1h, &|c| iaqi(&O3_1H, c).or(Some(500)));
+        add(Pollutant::Co, self.co_1h, &|c| {
+            iaqi(&CO_1H, c).or(Some(500))
+        });
+        add(Pollutant::O3, self.o3_1h, &|c| {
+            iaqi(&O3_1H, c).or(Some(500))
+        });
         out
     }
 

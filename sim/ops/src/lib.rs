@@ -17,8 +17,9 @@ pub mod quality;
 pub mod replay;
 pub mod ring;
 pub mod services;
+pub mod setup;
 pub mod vitals;
 pub mod wire;
 
 pub use catalog::Quantity;
-pub use model::{Datastream, Level, Observation, Thresholds, Thing};
+pub use model::{Datastream, Level, Observation, Thing, Thresholds};

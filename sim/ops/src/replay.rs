@@ -80,7 +80,9 @@ const COLUMNS: [&str; 10] = [
 
 /// Splits a CSV line with optionally double-quoted fields (no quotes inside fields).
 fn fields(line: &str) -> Vec<&str> {
-    line.split(',').map(|f| f.trim().trim_matches('"')).collect()
+    line.split(',')
+        .map(|f| f.trim().trim_matches('"'))
+        .collect()
 }
 
 impl ReplayDay {
@@ -119,8 +121,12 @@ impl ReplayDay {
             };
             let int = |k: usize| -> Result<i64, ReplayError> {
                 let s = cell(k)?;
-                s.parse()
-                    .map_err(|_| err(format!("`{}` is `{s}`, expected a whole number", COLUMNS[k])))
+                s.parse().map_err(|_| {
+                    err(format!(
+                        "`{}` is `{s}`, expected a whole number",
+                        COLUMNS[k]
+                    ))
+                })
             };
             let d = Date {
                 year: int(0)? as i32,
@@ -145,7 +151,10 @@ impl ReplayDay {
                     None
                 } else {
                     Some(s.parse::<f64>().map_err(|_| {
-                        err(format!("`{}` is `{s}`, expected a number or NA", COLUMNS[4 + k]))
+                        err(format!(
+                            "`{}` is `{s}`, expected a number or NA",
+                            COLUMNS[4 + k]
+                        ))
                     })?)
                 };
             }
@@ -191,7 +200,10 @@ impl ReplayDay {
 
 fn previous_day(d: Date) -> Date {
     if d.day > 1 {
-        return Date { day: d.day - 1, ..d };
+        return Date {
+            day: d.day - 1,
+            ..d
+        };
     }
     let (year, month) = if d.month == 1 {
         (d.year - 1, 12)
@@ -226,8 +238,8 @@ mod tests {
     fn a_day_is_read_with_its_gaps_and_moving_averages() {
         let mut rows: Vec<(u32, u32, &str)> = (0..24).map(|h| (1, h, "60")).collect();
         rows.extend((0..24).map(|h| (2, h, if h == 5 { "NA" } else { "90" })));
-        let day = ReplayDay::from_csv(&file(&rows), "2016-03-02".parse().expect("date"))
-            .expect("reads");
+        let day =
+            ReplayDay::from_csv(&file(&rows), "2016-03-02".parse().expect("date")).expect("reads");
         assert_eq!(day.station, "Dongsi");
         assert_eq!(day.values.len(), 24);
         assert_eq!(day.values[0][0], Some(90.0));
@@ -242,8 +254,8 @@ mod tests {
     #[test]
     fn too_few_hours_give_no_day_mean_and_bad_lines_are_named() {
         let rows: Vec<(u32, u32, &str)> = (0..24).map(|h| (1, h, "50")).collect();
-        let day = ReplayDay::from_csv(&file(&rows), "2016-03-01".parse().expect("date"))
-            .expect("reads");
+        let day =
+            ReplayDay::from_csv(&file(&rows), "2016-03-01".parse().expect("date")).expect("reads");
         assert_eq!(day.values[0][6], None, "one hour only");
         assert!(day.values[19][6].is_some(), "20 hours at 19:00");
         let bad = file(&[(1, 0, "lots")]);

@@ -47,6 +47,14 @@ impl<T> Ring<T> {
         true
     }
 
+    /// Binary search over samples kept in order (see [`VecDeque::binary_search_by`]).
+    pub fn binary_search_by(
+        &self,
+        f: impl FnMut(&T) -> std::cmp::Ordering,
+    ) -> Result<usize, usize> {
+        self.samples.binary_search_by(f)
+    }
+
     pub fn clear(&mut self) {
         self.samples.clear();
     }

@@ -84,25 +84,104 @@ impl Default for ServiceCatalog {
         };
         ServiceCatalog {
             services: vec![
-                service(CONGESTION, "交通拥堵 traffic congestion", "traffic police", 30, 20.0,
-                    &["拥堵", "堵车", "塞车", "堵", "traffic jam", "congestion", "gridlock"]),
-                service("traffic.incident", "交通事故 traffic incident", "traffic police", 20, 30.0,
-                    &["事故", "追尾", "撞", "accident", "crash", "collision"]),
-                service(BIKE_OVERFLOW, "共享单车乱停放 bike parking overflow", "bike operator", 60, 15.0,
-                    &["共享单车", "单车", "乱停", "占道", "bike", "bicycle"]),
-                service(BIKE_EMPTY, "无车可借 no bikes to rent", "bike operator", 120, 15.0,
-                    &["没有车", "无车", "no bikes"]),
-                service(AIR, "大气污染 air pollution", "environmental protection", 240, 60.0,
-                    &["雾霾", "焚烧", "扬尘", "烟", "臭", "smog", "smoke", "burning", "dust"]),
-                service(SENSOR_FAULT, "设备故障 sensor fault", "IoT maintenance", 480, 45.0,
-                    &["传感器", "设备故障", "sensor", "detector"]),
-                service(READING, "读数超限 reading out of bounds", "urban management", 240, 30.0, &[]),
-                service("road.damage", "道路破损 road damage", "municipal works", 1440, 90.0,
-                    &["坑", "井盖", "破损", "塌", "pothole", "manhole", "road damage"]),
-                service("urban.noise", "噪声扰民 noise", "urban management", 240, 30.0,
-                    &["噪音", "噪声", "施工", "noise", "loud"]),
-                service("urban.sanitation", "环境卫生 sanitation", "urban management", 240, 30.0,
-                    &["垃圾", "脏", "garbage", "rubbish", "litter", "trash"]),
+                service(
+                    CONGESTION,
+                    "交通拥堵 traffic congestion",
+                    "traffic police",
+                    30,
+                    20.0,
+                    &[
+                        "拥堵",
+                        "堵车",
+                        "塞车",
+                        "堵",
+                        "traffic jam",
+                        "congestion",
+                        "gridlock",
+                    ],
+                ),
+                service(
+                    "traffic.incident",
+                    "交通事故 traffic incident",
+                    "traffic police",
+                    20,
+                    30.0,
+                    &["事故", "追尾", "撞", "accident", "crash", "collision"],
+                ),
+                service(
+                    BIKE_OVERFLOW,
+                    "共享单车乱停放 bike parking overflow",
+                    "bike operator",
+                    60,
+                    15.0,
+                    &["共享单车", "单车", "乱停", "占道", "bike", "bicycle"],
+                ),
+                service(
+                    BIKE_EMPTY,
+                    "无车可借 no bikes to rent",
+                    "bike operator",
+                    120,
+                    15.0,
+                    &["没有车", "无车", "no bikes"],
+                ),
+                service(
+                    AIR,
+                    "大气污染 air pollution",
+                    "environmental protection",
+                    240,
+                    60.0,
+                    &[
+                        "雾霾", "焚烧", "扬尘", "烟", "臭", "smog", "smoke", "burning", "dust",
+                    ],
+                ),
+                service(
+                    SENSOR_FAULT,
+                    "设备故障 sensor fault",
+                    "IoT maintenance",
+                    480,
+                    45.0,
+                    &["传感器", "设备故障", "sensor", "detector"],
+                ),
+                service(
+                    READING,
+                    "读数超限 reading out of bounds",
+                    "urban management",
+                    240,
+                    30.0,
+                    &[],
+                ),
+                service(
+                    "road.damage",
+                    "道路破损 road damage",
+                    "municipal works",
+                    1440,
+                    90.0,
+                    &[
+                        "坑",
+                        "井盖",
+                        "破损",
+                        "塌",
+                        "pothole",
+                        "manhole",
+                        "road damage",
+                    ],
+                ),
+                service(
+                    "urban.noise",
+                    "噪声扰民 noise",
+                    "urban management",
+                    240,
+                    30.0,
+                    &["噪音", "噪声", "施工", "noise", "loud"],
+                ),
+                service(
+                    "urban.sanitation",
+                    "环境卫生 sanitation",
+                    "urban management",
+                    240,
+                    30.0,
+                    &["垃圾", "脏", "garbage", "rubbish", "litter", "trash"],
+                ),
             ],
             teams: vec![
                 team("traffic police", 6),
@@ -196,12 +275,21 @@ mod tests {
         let cat = ServiceCatalog::default();
         cat.check().expect("the default catalogue is consistent");
         let code = |t: &str| cat.classify(t).map(|s| s.code.as_str());
-        assert_eq!(code("人民北路堵车严重，半小时没动"), Some("traffic.congestion"));
+        assert_eq!(
+            code("人民北路堵车严重，半小时没动"),
+            Some("traffic.congestion")
+        );
         assert_eq!(code("地铁口共享单车乱停，占道"), Some("bikes.overflow"));
-        assert_eq!(code("Smoke from burning rubbish near the market"), Some("air.pollution"));
+        assert_eq!(
+            code("Smoke from burning rubbish near the market"),
+            Some("air.pollution")
+        );
         assert_eq!(code("井盖丢了，路面破损"), Some("road.damage"));
         assert_eq!(code("两车追尾事故"), Some("traffic.incident"));
-        assert_eq!(code("Loud construction noise at night"), Some("urban.noise"));
+        assert_eq!(
+            code("Loud construction noise at night"),
+            Some("urban.noise")
+        );
         assert_eq!(code("我想问一下天气"), None);
     }
 

@@ -74,6 +74,9 @@ pub struct VitalsConfig {
     pub sla_compliance: Thresholds,
     /// Congested vehicle-km shares where the traffic index reaches 2, 4, 6, 8 and 10.
     pub traffic_index_breakpoints: [f64; 5],
+    /// A grid cell gets traffic indicators only with at least this many vehicle-km on its
+    /// links (a handful of cars waiting at one light is not a congested cell).
+    pub min_cell_vehicle_km: f64,
 }
 
 impl Default for VitalsConfig {
@@ -89,6 +92,7 @@ impl Default for VitalsConfig {
             open_cases: t(20.0, 50.0),
             sla_compliance: t(0.9, 0.8),
             traffic_index_breakpoints: [0.04, 0.08, 0.11, 0.14, 0.24],
+            min_cell_vehicle_km: 1.0,
         }
     }
 }
@@ -246,7 +250,11 @@ impl VitalSigns {
         for l in &evidence.links {
             let km = f64::from(l.vehicles) * l.length_m / 1000.0;
             let congested = l.speed_ratio < 0.5;
-            let hours = if l.speed_kmh > 0.0 { km / l.speed_kmh } else { 0.0 };
+            let hours = if l.speed_kmh > 0.0 {
+                km / l.speed_kmh
+            } else {
+                0.0
+            };
             each(&l.place, &mut |s| {
                 s.vkt += km;
                 s.vehicle_hours += hours;
@@ -276,7 +284,11 @@ impl VitalSigns {
         }
         let at = evidence.at_s;
         for (scope, s) in &sums {
-            if s.vkt > 0.0 {
+            let enough = match scope {
+                Scope::Cell(_) => s.vkt >= self.config.min_cell_vehicle_km,
+                _ => s.vkt > 0.0,
+            };
+            if enough {
                 let index = self.config.traffic_index(s.congested_vkt / s.vkt);
                 self.record(Indicator::TrafficIndex, *scope, index, at);
                 if s.vehicle_hours > 0.0 {
@@ -286,7 +298,12 @@ impl VitalSigns {
             if s.fences > 0 {
                 let share = f64::from(s.fences_with_bikes) / f64::from(s.fences);
                 self.record(Indicator::BikeAvailability, *scope, share, at);
-                self.record(Indicator::BikeOverflow, *scope, f64::from(s.overflowing), at);
+                self.record(
+                    Indicator::BikeOverflow,
+                    *scope,
+                    f64::from(s.overflowing),
+                    at,
+                );
             }
             if let Some(aqi) = mean_air(&s.air).aqi() {
                 self.record(Indicator::Aqi, *scope, f64::from(aqi.aqi), at);
@@ -408,7 +425,8 @@ mod tests {
         let mut vs = VitalSigns::new(VitalsConfig::default());
         let evidence = Evidence {
             at_s: 300,
-            // 10 veh-km congested of 40: 25 % → index 10; speeds 10 and 40 km/h
+            // 10 veh-km congested of 40: 25 % → index 10; speeds 10 and 40 km/h; the cell
+            // has 40 veh-km, more than the 1 it needs
             links: vec![link(0, 10, 10.0, 0.2), link(1, 30, 40.0, 0.9)],
             fences: vec![
                 FenceReading {
@@ -448,7 +466,10 @@ mod tests {
         );
         assert_eq!(value(Indicator::BikeAvailability, Scope::City), Some(0.5));
         assert_eq!(value(Indicator::BikeOverflow, Scope::Cell(CELL)), Some(1.0));
-        assert_eq!(value(Indicator::Aqi, Scope::District(DistrictId(0))), Some(107.0));
+        assert_eq!(
+            value(Indicator::Aqi, Scope::District(DistrictId(0))),
+            Some(107.0)
+        );
         assert_eq!(value(Indicator::Aqi, Scope::District(DistrictId(1))), None);
         assert_eq!(value(Indicator::SlaCompliance, Scope::City), Some(1.0));
         assert_eq!(value(Indicator::OpenCases, Scope::City), Some(0.0));

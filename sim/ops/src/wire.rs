@@ -54,7 +54,11 @@ pub fn parse_datetime(s: &str) -> Result<i64, WireError> {
     };
     let mut parts = clock.split(':');
     let mut next = || -> Result<f64, WireError> {
-        parts.next().ok_or_else(bad)?.parse::<f64>().map_err(|_| bad())
+        parts
+            .next()
+            .ok_or_else(bad)?
+            .parse::<f64>()
+            .map_err(|_| bad())
     };
     let (h, m, sec) = (next()?, next()?, next()?);
     if !(0.0..24.0).contains(&h) || !(0.0..60.0).contains(&m) || !(0.0..61.0).contains(&sec) {
@@ -147,8 +151,7 @@ struct Body {
 /// Decodes one message; every way it can be wrong is an error, never a panic.
 pub fn decode(topic: &str, payload: &[u8], day: &SimDay) -> Result<Observation, WireError> {
     let datastream = datastream_of(topic)?;
-    let body: Body =
-        serde_json::from_slice(payload).map_err(|e| WireError::Body(e.to_string()))?;
+    let body: Body = serde_json::from_slice(payload).map_err(|e| WireError::Body(e.to_string()))?;
     let unix = parse_datetime(&body.phenomenon_time)?;
     let phenomenon_s = day
         .sim_seconds(unix)
@@ -199,7 +202,8 @@ mod tests {
         );
         assert_eq!(decode(&t, &body, &DAY), Ok(obs));
         // the same instant in UTC, with fractions and extra fields
-        let utc = br#"{"phenomenonTime":"2026-11-22T00:15:00.250Z","result":41.5,"resultTime":"x"}"#;
+        let utc =
+            br#"{"phenomenonTime":"2026-11-22T00:15:00.250Z","result":41.5,"resultTime":"x"}"#;
         assert_eq!(decode(&t, utc, &DAY), Ok(obs));
     }
 
@@ -210,9 +214,16 @@ mod tests {
             decode("p/v1.1/Things(1)/Observations", b"{}", &DAY),
             Err(WireError::Topic(_))
         ));
-        assert!(matches!(decode(&t, b"not json", &DAY), Err(WireError::Body(_))));
         assert!(matches!(
-            decode(&t, br#"{"phenomenonTime":"2026-11-22T08:00:00+08:00","result":"high"}"#, &DAY),
+            decode(&t, b"not json", &DAY),
+            Err(WireError::Body(_))
+        ));
+        assert!(matches!(
+            decode(
+                &t,
+                br#"{"phenomenonTime":"2026-11-22T08:00:00+08:00","result":"high"}"#,
+                &DAY
+            ),
             Err(WireError::Body(_))
         ));
         assert!(matches!(
@@ -220,7 +231,11 @@ mod tests {
             Err(WireError::Time(_))
         ));
         assert!(matches!(
-            decode(&t, br#"{"phenomenonTime":"2026-11-20T08:00:00+08:00","result":1}"#, &DAY),
+            decode(
+                &t,
+                br#"{"phenomenonTime":"2026-11-20T08:00:00+08:00","result":1}"#,
+                &DAY
+            ),
             Err(WireError::OtherDay(_))
         ));
     }

@@ -10,10 +10,12 @@ use citytwin_traffic::dynamic::equilibrium::{EquilibriumOptions, IterationReport
 use citytwin_traffic::dynamic::router::Router;
 use citytwin_traffic::dynamic::signals::Signals;
 use citytwin_traffic::dynamic::{LinkEvent, QueueNetwork, TrafficConfig, TrafficSim, TripSpec};
+use ops::OpsSim;
 use scenario::RunInputs;
 use serde::{Deserialize, Serialize};
 
 pub mod compare;
+pub mod ops;
 pub mod scenario;
 pub mod views;
 
@@ -57,13 +59,17 @@ struct DayInputs {
     trips: Vec<TripSpec>,
     /// Shared bikes as the day starts, if the World has them.
     bikes: Option<BikeSim>,
+    ops: Option<OpsSim>,
 }
 
 #[derive(Debug)]
 pub struct World {
     pub traffic: TrafficSim,
     pub bikes: Option<BikeSim>,
-    truck_router: Option<Router>,
+    /// Sensors, vital signs and cases, if the World has them.
+    pub ops: Option<OpsSim>,
+    /// Routes trucks and crews on the links' current travel times.
+    crew_router: Option<Router>,
     pub options: WorldOptions,
     day: DayInputs,
     history: KpiHistory,
@@ -108,12 +114,14 @@ impl World {
             signals,
             trips,
             bikes: None,
+            ops: None,
         };
         let traffic = Self::fresh_day(&day, &options);
         Ok(World {
             traffic,
             bikes: None,
-            truck_router: None,
+            ops: None,
+            crew_router: None,
             options,
             day,
             history: KpiHistory::new(HISTORY_MINUTES),
@@ -141,25 +149,34 @@ impl World {
     /// Advances one second; samples the city-wide figures every simulated minute.
     pub fn step(&mut self) {
         self.traffic.step();
-        if let (Some(bikes), Some(router)) = (&mut self.bikes, &mut self.truck_router) {
-            let traffic = &self.traffic;
-            let mut path = Vec::new();
+        let traffic = &self.traffic;
+        let mut path = Vec::new();
+        let mut travel = |router: &mut Router, from: u32, to: u32| {
+            let seconds = router.route(&traffic.net, &traffic.travel_time, from, to, &mut path)?;
+            let metres = path
+                .iter()
+                .filter_map(|l| traffic.net.link(*l))
+                .map(|l| l.length_m)
+                .sum();
+            Some((seconds, metres))
+        };
+        if let (Some(bikes), Some(router)) = (&mut self.bikes, &mut self.crew_router) {
             // trucks are routed on the links' current travel times
-            bikes.step(&mut |from, to| {
-                let seconds =
-                    router.route(&traffic.net, &traffic.travel_time, from, to, &mut path)?;
-                let metres = path
-                    .iter()
-                    .filter_map(|l| traffic.net.link(*l))
-                    .map(|l| l.length_m)
-                    .sum();
-                Some((seconds, metres))
-            });
+            bikes.step(&mut |from, to| travel(router, from, to));
         }
-        if self.now_s().is_multiple_of(60) {
+        if self.traffic.now().is_multiple_of(60) {
             self.traffic.link_loads(&mut self.loads);
             self.history
                 .push(views::traffic_kpis(&self.traffic, &self.loads));
+            if let (Some(ops), Some(router)) = (&mut self.ops, &mut self.crew_router) {
+                ops.minute(
+                    self.traffic.now(),
+                    &self.traffic,
+                    &self.loads,
+                    self.bikes.as_ref(),
+                    &mut |from, to| travel(router, from, to).map(|(s, _)| s),
+                );
+            }
         }
     }
 
@@ -167,6 +184,7 @@ impl World {
     pub fn restart(&mut self) {
         self.traffic = Self::fresh_day(&self.day, &self.options);
         self.bikes = self.day.bikes.clone();
+        self.ops = self.day.ops.clone();
         self.history.clear();
     }
 
@@ -211,10 +229,24 @@ impl World {
     /// Adds shared bikes to the World, from the start of its window.
     pub fn attach_bikes(&mut self, mut bikes: BikeSim) {
         bikes.start_at(self.options.from_s);
-        let free = self.day.net.free_flow_times();
-        self.truck_router = Some(Router::new(&self.day.net, &free));
+        self.ensure_router();
         self.day.bikes = Some(bikes.clone());
         self.bikes = Some(bikes);
+    }
+
+    /// Adds sensors, vital signs and cases to the World (after the bikes, whose monitoring
+    /// points they count).
+    pub fn attach_ops(&mut self, ops: OpsSim) {
+        self.ensure_router();
+        self.day.ops = Some(ops.clone());
+        self.ops = Some(ops);
+    }
+
+    fn ensure_router(&mut self) {
+        if self.crew_router.is_none() {
+            let free = self.day.net.free_flow_times();
+            self.crew_router = Some(Router::new(&self.day.net, &free));
+        }
     }
 
     /// Runs until `t` (or the end of the window), without reports: a jump forward in time.
@@ -251,9 +283,10 @@ impl World {
     /// Runs to the end of the window (or until all trips are done); `keep_going` is asked
     /// every simulated minute.
     pub fn run(&mut self, keep_going: &mut dyn FnMut(&World) -> bool) {
-        // bikes are watched to the end of the window; traffic alone may stop when all arrived
-        while self.now_s() < self.options.to_s && (self.bikes.is_some() || !self.traffic.is_done())
-        {
+        // bikes and sensors are watched to the end of the window; traffic alone may stop
+        // when all arrived
+        let watched = self.bikes.is_some() || self.ops.is_some();
+        while self.now_s() < self.options.to_s && (watched || !self.traffic.is_done()) {
             self.step();
             if self.now_s().is_multiple_of(60) && !keep_going(self) {
                 break;

@@ -136,6 +136,8 @@ fn load_twin(args: &TwinArgs, quiet: bool) -> Result<(Twin, Vec<String>)> {
         window: (0, 86_400),
         traffic: TrafficConfig::default(),
         scenario: scenario.as_ref(),
+        // the wall does not draw vital signs yet
+        ops: None,
     };
     let mut world = build_world(&city, &spec)?.world;
     if let Some(s) = &scenario {

@@ -74,7 +74,12 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
     args.sim.check()?;
     let started = Instant::now();
     let scenario = LoadedScenario::load(&args.scenario, &args.scene)?;
-    let (_, city) = super::load_scene_city(&args.scene)?;
+    let (scene, city) = super::load_scene_city(&args.scene)?;
+    let ops = if args.sim.no_ops {
+        None
+    } else {
+        crate::commands::run::ops::load(&scene, &city)?
+    };
     std::fs::create_dir_all(args.output.join("runs"))
         .with_context(|| format!("creating {}", args.output.display()))?;
     // variants first: a scenario that does not fit the city fails at once
@@ -106,6 +111,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
                     let (side, seed) = jobs[i];
                     let job = Job {
                         city: &city,
+                        ops: ops.as_ref(),
                         args: &args,
                         scenario: (side == Side::Variant).then_some(&scenario),
                         side,
@@ -182,6 +188,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// One run of a comparison.
 struct Job<'a> {
     city: &'a City,
+    ops: Option<&'a citytwin_sim::ops::OpsInputs>,
     args: &'a CompareArgs,
     scenario: Option<&'a LoadedScenario>,
     side: Side,
@@ -193,7 +200,10 @@ impl Job<'_> {
     fn run(&self, bar: &ProgressBar, stop: &AtomicBool) -> Result<Option<RunDigest>> {
         let started = Instant::now();
         let sim = &self.args.sim;
-        let built = build_world(self.city, &sim.world_spec(self.seed, self.scenario))?;
+        let built = build_world(
+            self.city,
+            &sim.world_spec(self.seed, self.scenario, self.ops),
+        )?;
         let mut world = built.world;
         let mut last = sim.from;
         let mut stopped = false;

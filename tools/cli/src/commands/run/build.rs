@@ -6,6 +6,7 @@ use super::demand::{self, Demand, DemandArgs};
 use anyhow::{Context, Result, bail};
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
+use citytwin_sim::ops::{OpsInputs, OpsSim};
 use citytwin_sim::scenario::{RunInputs, Scenario};
 use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::dynamic::TrafficConfig;
@@ -50,6 +51,8 @@ pub struct WorldSpec<'a> {
     pub window: (u32, u32),
     pub traffic: TrafficConfig,
     pub scenario: Option<&'a LoadedScenario>,
+    /// Sensors, vital signs and cases (the scene's ops file), unless left out.
+    pub ops: Option<&'a OpsInputs>,
 }
 
 /// A World ready to run, with its demand (trips in the World's order) and how many changes
@@ -91,9 +94,13 @@ pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
         traffic: spec.traffic.clone(),
         events: Vec::new(),
     };
-    let (world, origin) =
+    let (mut world, origin) =
         World::from_inputs(city, &inputs, demand.trips.clone(), bike_trips, options)
             .context("building the World")?;
+    if let Some(ops) = spec.ops {
+        let ops = OpsSim::new(city, ops.clone(), world.bikes.as_ref(), spec.seed);
+        world.attach_ops(ops);
+    }
     demand.follow(&origin, world.traffic.trips());
     Ok(Built {
         world,

@@ -3,6 +3,7 @@
 pub mod bikes;
 pub mod build;
 pub mod demand;
+pub mod ops;
 pub mod reports;
 
 use crate::{interrupt, progress};
@@ -94,6 +95,9 @@ pub struct SimArgs {
     /// anyway (the gridlock rule, as MATSim's stuck time and SUMO's time-to-teleport)
     #[arg(long, default_value_t = 300)]
     pub stuck_time: u32,
+    /// Leave out the scene's operations (sensors, vital signs, data quality, cases)
+    #[arg(long)]
+    pub no_ops: bool,
 }
 
 impl SimArgs {
@@ -126,6 +130,7 @@ impl SimArgs {
         &'a self,
         seed: u64,
         scenario: Option<&'a build::LoadedScenario>,
+        ops: Option<&'a citytwin_sim::ops::OpsInputs>,
     ) -> build::WorldSpec<'a> {
         build::WorldSpec {
             demand: &self.demand,
@@ -134,6 +139,7 @@ impl SimArgs {
             window: (self.from, self.to),
             traffic: self.traffic(),
             scenario,
+            ops: if self.no_ops { None } else { ops },
         }
     }
 }
@@ -222,8 +228,16 @@ fn load(args: &RunArgs) -> Result<Loaded> {
         .as_deref()
         .map(|p| build::LoadedScenario::load(p, scene_path))
         .transpose()?;
-    let (_, city) = super::load_scene_city(scene_path)?;
-    let built = build::build_world(&city, &args.sim.world_spec(args.seed, scenario.as_ref()))?;
+    let (scene, city) = super::load_scene_city(scene_path)?;
+    let ops = if args.sim.no_ops {
+        None
+    } else {
+        ops::load(&scene, &city)?
+    };
+    let spec = args
+        .sim
+        .world_spec(args.seed, scenario.as_ref(), ops.as_ref());
+    let built = build::build_world(&city, &spec)?;
     Ok((
         Network::City(Box::new(city)),
         built.demand,

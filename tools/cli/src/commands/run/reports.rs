@@ -65,6 +65,16 @@ pub fn summary_json(
     if let (Some(b), Some(map)) = (&world.bikes, summary.as_object_mut()) {
         map.insert("bikes".into(), serde_json::to_value(b.summary())?);
     }
+    if let (Some(ops), Some(map)) = (&world.ops, summary.as_object_mut()) {
+        let o = ops.summary(world.now_s());
+        map.insert(
+            "sensors".into(),
+            serde_json::json!({"things": o.sensors, "datastreams": o.datastreams}),
+        );
+        map.insert("vitals".into(), serde_json::to_value(&o.vitals)?);
+        map.insert("quality".into(), serde_json::to_value(&o.quality)?);
+        map.insert("cases".into(), serde_json::to_value(&o.cases)?);
+    }
     Ok(summary)
 }
 
@@ -121,6 +131,9 @@ fn write_details(
             &city.bundle.meta.crs.wkt,
             b,
         )?;
+    }
+    if let Some(ops) = &world.ops {
+        super::ops::write_reports(&args.output, ops)?;
     }
     match network {
         Network::City(city) => links_gpkg(

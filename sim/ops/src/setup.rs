@@ -1,0 +1,155 @@
+//! The scene's operations file (`scenes/<city>/ops.ron`, named by the scene's `ops:`): the
+//! simulated day's date, which sensors exist beyond the virtual ones, the vital signs'
+//! thresholds, the services and teams, and where citizens' reports and live feeds come from.
+//! Paths are relative to the file.
+
+use crate::catalog::Quantity;
+use crate::model::Thresholds;
+use crate::replay::Date;
+use crate::services::ServiceCatalog;
+use crate::vitals::VitalsConfig;
+use crate::wire::SimDay;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpsFile {
+    /// The simulated day (`YYYY-MM-DD`): replayed series play this day of their record, and
+    /// live observations are placed on it.
+    pub date: String,
+    /// The city's offset from UTC, hours.
+    pub utc_offset_hours: i32,
+    #[serde(default)]
+    pub loop_detectors: LoopDetectors,
+    /// Air-quality stations whose hourly series is replayed.
+    #[serde(default)]
+    pub air_quality: Vec<ReplayedStation>,
+    /// Any other sensor: it reports live over MQTT.
+    #[serde(default)]
+    pub live: Vec<LiveSensor>,
+    #[serde(default)]
+    pub vitals: VitalsConfig,
+    #[serde(default)]
+    pub services: ServiceCatalog,
+    /// Citizens' reports: CSV with `time,lon,lat,text` (time as HH:MM).
+    #[serde(default)]
+    pub reports: Option<PathBuf>,
+    /// Topic prefix of live feeds.
+    #[serde(default = "default_prefix")]
+    pub mqtt_prefix: String,
+}
+
+fn default_prefix() -> String {
+    "citytwin".into()
+}
+
+/// Which car links get a virtual loop detector.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoopDetectors {
+    /// Road classes (OSM `highway` values) that are watched.
+    pub classes: Vec<String>,
+    /// Links shorter than this are skipped (their counts are mostly junction effects).
+    pub min_length_m: f64,
+    /// Minutes between a detector's reports.
+    pub interval_minutes: u32,
+}
+
+impl Default for LoopDetectors {
+    fn default() -> Self {
+        LoopDetectors {
+            classes: ["motorway", "trunk", "primary", "secondary"]
+                .map(String::from)
+                .to_vec(),
+            min_length_m: 150.0,
+            interval_minutes: 1,
+        }
+    }
+}
+
+/// A station whose recorded series (a `PRSA_Data_*.csv` file) is replayed at a site of the
+/// city. Its name should say that the data is replayed and from where.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayedStation {
+    pub name: String,
+    pub file: PathBuf,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSensor {
+    pub name: String,
+    /// A built-in quantity by its key (`pm25`, `flow`...) or any other described in full.
+    pub quantity: Quantity,
+    pub lon: f64,
+    pub lat: f64,
+    /// Seconds between expected reports.
+    pub interval_s: u32,
+    #[serde(default)]
+    pub thresholds: Option<Thresholds>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpsFileError {
+    #[error(transparent)]
+    Ron(#[from] citytwin_city::ron_file::RonFileError),
+    #[error("{path}: {field}: {reason}")]
+    Field {
+        path: PathBuf,
+        field: String,
+        reason: String,
+    },
+}
+
+impl OpsFile {
+    /// Reads and checks an ops file, making its paths relative to the current directory.
+    pub fn load(path: &Path) -> Result<OpsFile, OpsFileError> {
+        let mut file: OpsFile = citytwin_city::ron_file::read(path)?;
+        let field = |field: &str, reason: String| OpsFileError::Field {
+            path: path.to_path_buf(),
+            field: field.to_string(),
+            reason,
+        };
+        file.day().map_err(|e| field("date", e))?;
+        if !(-12..=14).contains(&file.utc_offset_hours) {
+            return Err(field("utc_offset_hours", "expected -12 to 14".into()));
+        }
+        file.services
+            .check()
+            .map_err(|e| field("services", e.to_string()))?;
+        for (i, s) in file.live.iter().enumerate() {
+            if s.interval_s == 0 {
+                return Err(field(
+                    &format!("live[{i}].interval_s"),
+                    "expected 1 or more".into(),
+                ));
+            }
+        }
+        if file.loop_detectors.interval_minutes == 0 {
+            return Err(field(
+                "loop_detectors.interval_minutes",
+                "expected 1 or more".into(),
+            ));
+        }
+        let base = path.parent().unwrap_or(Path::new(""));
+        for s in &mut file.air_quality {
+            s.file = base.join(&s.file);
+        }
+        if let Some(r) = &mut file.reports {
+            *r = base.join(&*r);
+        }
+        Ok(file)
+    }
+
+    pub fn day(&self) -> Result<SimDay, String> {
+        let date: Date = self.date.parse()?;
+        Ok(SimDay {
+            date,
+            utc_offset_s: self.utc_offset_hours * 3600,
+        })
+    }
+}

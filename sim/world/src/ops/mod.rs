@@ -1,0 +1,645 @@
+//! Operations in the World: the sensor layer sampled every minute, replayed series released
+//! hour by hour, live observations ingested as they arrive, vital signs every five minutes,
+//! data quality every hour, and the alarms of all three — plus the bikes' monitoring points
+//! and citizens' reports — opened as cases on the case desk.
+//!
+//! Traffic vital signs read the links' state directly (as a city reads floating-car data);
+//! bike vital signs read the monitoring points' counters, air quality the stations' feeds,
+//! so a stale or broken feed shows in the vital signs as it would in the operations centre.
+
+mod report;
+mod sensors;
+
+pub use report::{OpsSummary, VitalRow};
+
+use citytwin_bikes::BikeSim;
+use citytwin_bikes::alarms::AlarmKind;
+use citytwin_city::grid::Grid;
+use citytwin_city::layer::names;
+use citytwin_city::{City, DatastreamId, Mode};
+use citytwin_ops::cases::Origin;
+use citytwin_ops::desk::{Backlog, CaseDesk, CaseRequest};
+use citytwin_ops::feeds::Feeds;
+use citytwin_ops::iaqi::HourlyConcentrations;
+use citytwin_ops::quality::{self, FeedFault, QualityScore};
+use citytwin_ops::replay::{REPLAYED, ReplayDay};
+use citytwin_ops::services::codes;
+use citytwin_ops::setup::{LiveSensor, OpsFile};
+use citytwin_ops::vitals::{
+    CaseReading, Evidence, FenceReading, Indicator, LinkReading, Place, Scope, SensorReading,
+    StationReading, VitalSigns,
+};
+use citytwin_ops::wire::SimDay;
+use citytwin_ops::{Observation, Quantity};
+use citytwin_traffic::dynamic::{LinkLoad, TrafficSim};
+use geo::{Centroid, Point, Rect};
+use sensors::SensorLayer;
+use std::collections::VecDeque;
+
+/// Vital signs are recomputed this often (simulated seconds).
+pub const VITALS_EVERY_S: u32 = 300;
+/// Data quality is scored over periods this long.
+pub const QUALITY_PERIOD_S: u32 = 3600;
+/// A vital sign opens a case once it has been red for this many updates in a row.
+pub const RED_UPDATES_FOR_ALARM: u32 = 3;
+/// A station's reading older than this is not used for the AQI.
+const AIR_MAX_AGE_S: u32 = 2 * 3600;
+
+/// A replayed station, placed in the city.
+#[derive(Clone, Debug)]
+pub struct StationInput {
+    pub name: String,
+    pub point: Point<f64>,
+    pub lon: f64,
+    pub lat: f64,
+    pub replay: ReplayDay,
+}
+
+#[derive(Clone, Debug)]
+pub struct LiveInput {
+    pub sensor: LiveSensor,
+    pub point: Point<f64>,
+}
+
+/// A citizen's report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    pub at_s: u32,
+    pub point: Point<f64>,
+    pub lon: f64,
+    pub lat: f64,
+    pub text: String,
+}
+
+/// The ops file with its files read and its places projected (by the caller, who has PROJ).
+#[derive(Clone, Debug)]
+pub struct OpsInputs {
+    pub file: OpsFile,
+    pub day: SimDay,
+    pub stations: Vec<StationInput>,
+    pub live: Vec<LiveInput>,
+    /// In time order.
+    pub reports: Vec<Report>,
+}
+
+/// One period's data-quality scores, one per datastream.
+#[derive(Clone, Debug)]
+pub struct QualityPeriod {
+    pub from_s: u32,
+    pub to_s: u32,
+    pub scores: Vec<QualityScore>,
+}
+
+/// Linear map between the city CRS and WGS84 over the city's extent, for the lon/lat that
+/// Open311 cases publish (a few metres off at most over a city-sized UTM extent).
+#[derive(Clone, Copy, Debug)]
+struct LonLat {
+    extent: Rect<f64>,
+    lonlat: Rect<f64>,
+}
+
+impl LonLat {
+    fn of(&self, p: Point<f64>) -> (f64, f64) {
+        let (e, l) = (self.extent, self.lonlat);
+        let fx = (p.x() - e.min().x) / e.width().max(f64::EPSILON);
+        let fy = (p.y() - e.min().y) / e.height().max(f64::EPSILON);
+        (l.min().x + fx * l.width(), l.min().y + fy * l.height())
+    }
+}
+
+pub(crate) fn place_of(city: &City, p: Point<f64>) -> Place {
+    Place {
+        district: city.district_at(p),
+        cell: city.cell_at(p),
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct OpsSim {
+    pub day: SimDay,
+    layer: SensorLayer,
+    pub feeds: Feeds,
+    pub vitals: VitalSigns,
+    pub desk: CaseDesk,
+    case_places: Vec<Place>,
+    link_places: Vec<Option<Place>>,
+    fence_points: Vec<(Place, Point<f64>, Option<u32>, u32)>,
+    reports: Vec<Report>,
+    next_report: usize,
+    /// Live observations waiting to be ingested, with their arrival times.
+    live: VecDeque<(u32, Observation)>,
+    pub quality: Vec<QualityPeriod>,
+    pub vital_rows: Vec<VitalRow>,
+    pub backlog: Vec<Backlog>,
+    /// Feed faults seen, by kind.
+    pub faults: Vec<(u32, DatastreamId, FeedFault)>,
+    /// Live messages that could not be decoded (counted by the feed client).
+    pub malformed: u64,
+    bike_events_seen: usize,
+    grid: Grid,
+    district_names: Vec<String>,
+    lonlat: LonLat,
+    period_start: u32,
+    started: bool,
+}
+
+impl OpsSim {
+    /// The ops of a city: sensors on `roads`' watched links, counters at the monitored
+    /// fences of `bikes` (if any), the stations and live sensors of `inputs`.
+    pub fn new(city: &City, inputs: OpsInputs, bikes: Option<&BikeSim>, seed: u64) -> OpsSim {
+        let meta = &city.bundle.meta;
+        let lonlat = LonLat {
+            extent: meta.extent,
+            lonlat: meta.extent_lonlat,
+        };
+        let fences = bikes.map(|b| (&b.plan.fences, b.plan.monitored.as_slice()));
+        let layer = SensorLayer::build(city, &inputs, fences, &|p| lonlat.of(p));
+        let feeds = Feeds::new(layer.streams.clone());
+        let link_places = city
+            .roads()
+            .links
+            .iter()
+            .map(|l| {
+                (l.capacity_vph > 0.0)
+                    .then(|| l.geometry.centroid().map(|c| place_of(city, c)))
+                    .flatten()
+            })
+            .collect();
+        let fence_points = bikes
+            .map(|b| {
+                b.plan
+                    .fences
+                    .iter()
+                    .map(|f| {
+                        let c = b.plan.fences.centre(f.id).unwrap_or(Point::new(0.0, 0.0));
+                        let link = city.nearest_link(c, Mode::Car).map(|m| m.link.0);
+                        (place_of(city, c), c, link, f.capacity)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let crew_links = crew_bases(city, &inputs.file.services);
+        let district_names = city
+            .layer(names::DISTRICTS)
+            .map(|l| {
+                l.features
+                    .iter()
+                    .map(|f| f.text("name").unwrap_or(&f.source_id).to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        OpsSim {
+            day: inputs.day,
+            feeds,
+            vitals: VitalSigns::new(inputs.file.vitals.clone()),
+            desk: CaseDesk::new(inputs.file.services.clone(), &crew_links, seed),
+            case_places: Vec::new(),
+            link_places,
+            fence_points,
+            reports: inputs.reports,
+            next_report: 0,
+            live: VecDeque::new(),
+            quality: Vec::new(),
+            vital_rows: Vec::new(),
+            backlog: Vec::new(),
+            faults: Vec::new(),
+            malformed: 0,
+            bike_events_seen: 0,
+            grid: city.bundle.grid.clone(),
+            district_names,
+            lonlat,
+            period_start: 0,
+            started: false,
+            layer,
+        }
+    }
+
+    pub fn things(&self) -> &[citytwin_ops::Thing] {
+        &self.layer.things
+    }
+
+    /// Queues a live observation that arrived at `arrival_s` (simulated time).
+    pub fn push_live(&mut self, arrival_s: u32, obs: Observation) {
+        self.live.push_back((arrival_s, obs));
+    }
+
+    /// One simulated minute at `now`: sample, ingest, raise alarms, move cases.
+    pub fn minute(
+        &mut self,
+        now: u32,
+        traffic: &TrafficSim,
+        loads: &[LinkLoad],
+        bikes: Option<&BikeSim>,
+        travel: &mut dyn FnMut(u32, u32) -> Option<f64>,
+    ) {
+        if !self.started {
+            self.start(now);
+        }
+        while let Some((arrival, obs)) = self.live.front().copied() {
+            if arrival > now {
+                break;
+            }
+            self.live.pop_front();
+            let _ = self.feeds.ingest(obs, arrival);
+        }
+        if now.is_multiple_of(self.layer.interval_s) {
+            self.sample_detectors(now, traffic, loads);
+        }
+        if let Some(b) = bikes {
+            self.sample_counters(now, b);
+            self.open_bike_cases(now, b);
+        }
+        if now.is_multiple_of(3600) && now > 0 {
+            self.release_replay_hour(now / 3600 - 1);
+        }
+        self.open_report_cases(now);
+        if now.is_multiple_of(VITALS_EVERY_S) {
+            self.update_vitals(now, traffic, loads);
+        }
+        if now >= self.period_start + QUALITY_PERIOD_S {
+            self.close_quality_period(now);
+        }
+        self.desk.step(now, travel);
+    }
+
+    /// The hours of replayed record before the run starts arrive as they would have.
+    fn start(&mut self, now: u32) {
+        self.started = true;
+        // periods are whole clock hours, so an hourly feed's hour falls in one period
+        self.period_start = now - now % QUALITY_PERIOD_S;
+        for hour in 0..now / 3600 {
+            self.release_replay_hour(hour);
+        }
+    }
+
+    fn release_replay_hour(&mut self, hour: u32) {
+        let release = (hour + 1) * 3600;
+        for s in &self.layer.stations {
+            let Some(values) = s.replay.values.get(hour as usize) else {
+                continue;
+            };
+            for (k, v) in values.iter().enumerate() {
+                if let Some(result) = v {
+                    let obs = Observation {
+                        datastream: s.streams[k],
+                        phenomenon_s: hour * 3600,
+                        result: *result,
+                    };
+                    let _ = self.feeds.ingest(obs, release);
+                }
+            }
+        }
+    }
+
+    fn sample_detectors(&mut self, now: u32, traffic: &TrafficSim, loads: &[LinkLoad]) {
+        // effective length a car occupies on a loop at standstill (jam spacing)
+        const JAM_SPACING_M: f64 = 7.5;
+        for d in &self.layer.detectors {
+            let (Some(load), Some(spec)) = (loads.get(d.link as usize), traffic.net.link(d.link))
+            else {
+                continue;
+            };
+            if load.closed {
+                continue;
+            }
+            let ratio = f64::from(load.speed_ratio).max(1e-3);
+            let speed = spec.length_m / (f64::from(spec.free_flow_s.max(1)) / ratio) * 3.6;
+            let density = f64::from(load.vehicles) / (d.length_m / 1000.0);
+            let occupancy = (f64::from(load.vehicles) * JAM_SPACING_M
+                / (d.length_m * f64::from(d.lanes))
+                * 100.0)
+                .min(100.0);
+            for (stream, result) in [
+                (d.flow, (density * speed).min(4000.0)),
+                (d.speed, speed),
+                (d.occupancy, occupancy),
+            ] {
+                let obs = Observation {
+                    datastream: stream,
+                    phenomenon_s: now,
+                    result,
+                };
+                let _ = self.feeds.ingest(obs, now);
+            }
+        }
+    }
+
+    fn sample_counters(&mut self, now: u32, bikes: &BikeSim) {
+        if !now.is_multiple_of(60) {
+            return;
+        }
+        let (counts, _) = bikes.counts();
+        for c in &self.layer.counters {
+            let obs = Observation {
+                datastream: c.stream,
+                phenomenon_s: now,
+                result: f64::from(counts.get(c.fence.index()).copied().unwrap_or(0)),
+            };
+            let _ = self.feeds.ingest(obs, now);
+        }
+    }
+
+    fn open_case(&mut self, now: u32, request: CaseRequest) {
+        let place = Place {
+            district: None,
+            cell: self.grid.cell_at(request.point),
+        };
+        self.case_places.push(Place {
+            district: self.district_of_cell(place.cell),
+            ..place
+        });
+        self.desk.open(request, now);
+    }
+
+    fn district_of_cell(
+        &self,
+        cell: Option<citytwin_city::grid::CellRef>,
+    ) -> Option<citytwin_city::DistrictId> {
+        cell.and_then(|c| self.grid.district(c))
+    }
+
+    fn request(
+        &self,
+        code: &str,
+        description: String,
+        origin: Origin,
+        point: Point<f64>,
+        link: Option<u32>,
+    ) -> CaseRequest {
+        let (lon, lat) = self.lonlat.of(point);
+        CaseRequest {
+            service_code: code.into(),
+            description,
+            origin,
+            point,
+            lon,
+            lat,
+            cell_code: self.grid.cell_at(point).map(|c| self.grid.code(c)),
+            link,
+        }
+    }
+
+    fn open_bike_cases(&mut self, now: u32, bikes: &BikeSim) {
+        let events = bikes.alarm_events();
+        let new: Vec<_> = events[self.bike_events_seen.min(events.len())..]
+            .iter()
+            .filter(|e| e.opened)
+            .cloned()
+            .collect();
+        self.bike_events_seen = events.len();
+        for e in new {
+            let Some(&(_, point, link, capacity)) = self.fence_points.get(e.fence.index()) else {
+                continue;
+            };
+            let name = bikes
+                .plan
+                .fences
+                .get(e.fence)
+                .map_or(String::new(), |f| f.name.clone());
+            let (code, what) = match e.kind {
+                AlarmKind::Overflow => (codes::BIKE_OVERFLOW, "over capacity"),
+                AlarmKind::Empty => (codes::BIKE_EMPTY, "empty"),
+            };
+            let description = format!("fence {name} {what} (capacity {capacity})");
+            let key = format!("{}:{}", code, e.fence);
+            let r = self.request(code, description, Origin::Alarm { key }, point, link);
+            self.open_case(now, r);
+        }
+    }
+
+    fn open_report_cases(&mut self, now: u32) {
+        while let Some(r) = self.reports.get(self.next_report).cloned() {
+            if r.at_s > now {
+                break;
+            }
+            self.next_report += 1;
+            let code = self
+                .desk
+                .catalog
+                .classify(&r.text)
+                .map_or(String::from("unclassified"), |s| s.code.clone());
+            let link = self.link_near(r.point);
+            let origin = Origin::Report {
+                text: r.text.clone(),
+            };
+            let mut request = self.request(&code, r.text.clone(), origin, r.point, link);
+            (request.lon, request.lat) = (r.lon, r.lat);
+            self.open_case(now, request);
+        }
+    }
+
+    /// The car link nearest a point, from the sensor links and fence links known here.
+    fn link_near(&self, p: Point<f64>) -> Option<u32> {
+        let candidates = self
+            .layer
+            .things
+            .iter()
+            .zip(&self.layer.links)
+            .map(|(t, l)| (t.location.point, *l))
+            .chain(self.fence_points.iter().map(|(_, c, l, _)| (*c, *l)));
+        candidates
+            .filter_map(|(q, l)| l.map(|l| (geo_distance(p, q), l)))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            .map(|(_, l)| l)
+    }
+
+    fn update_vitals(&mut self, now: u32, traffic: &TrafficSim, loads: &[LinkLoad]) {
+        let evidence = self.evidence(now, traffic, loads);
+        self.vitals.update(&evidence);
+        let red: Vec<(Indicator, Scope)> = self
+            .vitals
+            .newly_red(RED_UPDATES_FOR_ALARM)
+            .map(|(k, _)| *k)
+            .collect();
+        for (indicator, scope) in red {
+            self.open_vital_case(now, indicator, scope);
+        }
+        self.vital_rows
+            .extend(report::rows(&self.vitals, now, &self.district_names));
+        self.backlog.push(self.desk.backlog(now));
+    }
+
+    fn open_vital_case(&mut self, now: u32, indicator: Indicator, scope: Scope) {
+        // cases are raised per grid cell, the unit of grid management
+        let Scope::Cell(cell) = scope else {
+            return;
+        };
+        let code = match indicator {
+            Indicator::TrafficIndex => codes::CONGESTION,
+            Indicator::Aqi => codes::AIR,
+            Indicator::Reading(_) => codes::READING,
+            _ => return,
+        };
+        let point = self.grid.centre(cell);
+        let value = self.vitals.get(indicator, scope).map_or(0.0, |v| v.value);
+        let cell_code = self.grid.code(cell);
+        let description = format!("{} red at {value:.1} in cell {cell_code}", indicator.key());
+        let key = format!("{}@{cell_code}", indicator.key());
+        let link = self.link_near(point);
+        let r = self.request(code, description, Origin::Alarm { key }, point, link);
+        self.open_case(now, r);
+    }
+
+    fn evidence(&self, now: u32, traffic: &TrafficSim, loads: &[LinkLoad]) -> Evidence {
+        let mut e = Evidence {
+            at_s: now,
+            ..Evidence::default()
+        };
+        for (l, load) in loads.iter().enumerate() {
+            let (Some(Some(place)), Some(spec)) =
+                (self.link_places.get(l), traffic.net.link(l as u32))
+            else {
+                continue;
+            };
+            if load.vehicles == 0 || load.closed || load.speed_ratio <= 0.0 {
+                continue;
+            }
+            let travel_s = f64::from(spec.free_flow_s.max(1)) / f64::from(load.speed_ratio);
+            e.links.push(LinkReading {
+                place: *place,
+                vehicles: load.vehicles,
+                length_m: spec.length_m,
+                speed_kmh: spec.length_m / travel_s * 3.6,
+                speed_ratio: f64::from(load.speed_ratio),
+            });
+        }
+        for c in &self.layer.counters {
+            let fresh = self.fresh(c.stream, now, 3 * 60);
+            if let (Some(bikes), Some((place, _, _, capacity))) =
+                (fresh, self.fence_points.get(c.fence.index()))
+            {
+                e.fences.push(FenceReading {
+                    place: *place,
+                    bikes: bikes as u32,
+                    capacity: *capacity,
+                });
+            }
+        }
+        for s in &self.layer.stations {
+            let get = |q: &Quantity| {
+                let k = REPLAYED.iter().position(|r| r == q)?;
+                self.fresh(s.streams[k], now, AIR_MAX_AGE_S)
+            };
+            let air = HourlyConcentrations {
+                pm25_24h: get(&Quantity::Pm25Day),
+                pm10_24h: get(&Quantity::Pm10Day),
+                so2_1h: get(&Quantity::So2),
+                no2_1h: get(&Quantity::No2),
+                co_1h: get(&Quantity::Co),
+                o3_1h: get(&Quantity::O3),
+            };
+            e.stations.push(StationReading {
+                place: self.layer.places[s.thing.index()],
+                air,
+            });
+        }
+        for (c, place) in self.desk.cases().iter().zip(&self.case_places) {
+            e.cases.push(CaseReading {
+                place: *place,
+                open: !c.state().is_closed(),
+                sla_met: c.sla_met(),
+            });
+        }
+        for f in self.feeds.iter() {
+            let Some(t) = f.stream.thresholds else {
+                continue;
+            };
+            let max_age = f.stream.interval_s * quality::STALE_INTERVALS;
+            if let Some(value) = self.fresh(f.stream.id, now, max_age) {
+                e.readings.push(SensorReading {
+                    place: self.layer.places[f.stream.thing.index()],
+                    datastream: f.stream.id,
+                    value,
+                    thresholds: t,
+                });
+            }
+        }
+        e
+    }
+
+    /// A feed's current reading if it is at most `max_age_s` old.
+    fn fresh(&self, stream: DatastreamId, now: u32, max_age_s: u32) -> Option<f64> {
+        let feed = self.feeds.get(stream)?;
+        let (t, v) = feed.current?;
+        (now.saturating_sub(t) <= max_age_s).then_some(v)
+    }
+
+    fn close_quality_period(&mut self, now: u32) {
+        let from = self.period_start;
+        let scores: Vec<QualityScore> = self
+            .feeds
+            .iter()
+            .map(|f| quality::score(f, from, now))
+            .collect();
+        let mut faulty = Vec::new();
+        for (f, s) in self.feeds.iter().zip(&scores) {
+            if let Some(fault) = quality::fault(f, now, s.validity) {
+                faulty.push((f.stream.id, f.stream.thing, fault, f.stream.name.clone()));
+            }
+        }
+        for (ds, thing, fault, name) in faulty {
+            self.faults.push((now, ds, fault));
+            let point = self.layer.things[thing.index()].location.point;
+            let link = self.layer.links[thing.index()];
+            let what = match fault {
+                FeedFault::Stale => "stale",
+                FeedFault::Broken => "sending out-of-range values",
+            };
+            let key = format!("feed:{ds}");
+            let r = self.request(
+                codes::SENSOR_FAULT,
+                format!("feed {name} is {what}"),
+                Origin::Alarm { key },
+                point,
+                link,
+            );
+            self.open_case(now, r);
+        }
+        self.quality.push(QualityPeriod {
+            from_s: from,
+            to_s: now,
+            scores,
+        });
+        self.feeds.close_period();
+        self.period_start = now;
+    }
+
+    /// The summary of everything so far, for `summary.json`.
+    pub fn summary(&self, now: u32) -> OpsSummary {
+        report::summary(self, now)
+    }
+}
+
+fn geo_distance(a: Point<f64>, b: Point<f64>) -> f64 {
+    (a.x() - b.x()).hypot(a.y() - b.y())
+}
+
+/// Where each team's crews start: spread over the districts (crew k of a team at the car
+/// link nearest the centroid of the k-th district, round robin), or at the city's centre.
+fn crew_bases(city: &City, catalog: &citytwin_ops::services::ServiceCatalog) -> Vec<Vec<u32>> {
+    let mut centres: Vec<Point<f64>> = city
+        .layer(names::DISTRICTS)
+        .map(|l| {
+            l.features
+                .iter()
+                .filter_map(|f| f.geometry.centroid())
+                .collect()
+        })
+        .unwrap_or_default();
+    if centres.is_empty() {
+        centres.push(city.bundle.meta.extent.center().into());
+    }
+    let links: Vec<Option<u32>> = centres
+        .iter()
+        .map(|c| city.nearest_link(*c, Mode::Car).map(|m| m.link.0))
+        .collect();
+    catalog
+        .teams
+        .iter()
+        .map(|t| {
+            (0..t.crews as usize)
+                .filter_map(|k| links[k % links.len()])
+                .collect()
+        })
+        .collect()
+}

@@ -1,0 +1,246 @@
+//! The scene's operations file, read with everything it names: replayed series, citizens'
+//! reports, and every place projected into the city's CRS.
+
+use super::clock;
+use super::reports::write;
+use anyhow::{Context, Result, bail};
+use citytwin_city::City;
+use citytwin_city::scene::Scene;
+use citytwin_gis::crs::Reprojector;
+use citytwin_ops::cases::CaseState;
+use citytwin_ops::model::Source;
+use citytwin_ops::replay::ReplayDay;
+use citytwin_ops::setup::OpsFile;
+use citytwin_sim::ops::{LiveInput, OpsInputs, OpsSim, Report, StationInput};
+use citytwin_sim::scenario::Clock;
+use geo::{Coord, Point};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The scene's ops, or `None` when the scene has no ops file.
+pub fn load(scene: &Scene, city: &City) -> Result<Option<OpsInputs>> {
+    let Some(path) = &scene.ops else {
+        return Ok(None);
+    };
+    let file = OpsFile::load(path)?;
+    let day = file
+        .day()
+        .map_err(|e| anyhow::anyhow!("{}: date: {e}", path.display()))?;
+    let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
+    let project = |what: &str, lon: f64, lat: f64| -> Result<Point<f64>> {
+        if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+            bail!(
+                "{}: {what}: ({lon}, {lat}) is not a lon/lat",
+                path.display()
+            );
+        }
+        let p = to_city.coord(Coord { x: lon, y: lat }).map_err(|e| {
+            anyhow::anyhow!("{}: {what}: projecting ({lon}, {lat}): {e}", path.display())
+        })?;
+        Ok(Point::from(p))
+    };
+    let mut stations = Vec::new();
+    for (i, s) in file.air_quality.iter().enumerate() {
+        let text = std::fs::read_to_string(&s.file)
+            .with_context(|| format!("{}: air_quality[{i}]: reading", s.file.display()))?;
+        let replay = ReplayDay::from_csv(&text, day.date)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", s.file.display()))?;
+        stations.push(StationInput {
+            name: s.name.clone(),
+            point: project(&format!("air_quality[{i}]"), s.lon, s.lat)?,
+            lon: s.lon,
+            lat: s.lat,
+            replay,
+        });
+    }
+    let mut live = Vec::new();
+    for (i, s) in file.live.iter().enumerate() {
+        live.push(LiveInput {
+            sensor: s.clone(),
+            point: project(&format!("live[{i}]"), s.lon, s.lat)?,
+        });
+    }
+    let reports = match &file.reports {
+        Some(r) => read_reports(r, &|lon, lat| project("reports", lon, lat))?,
+        None => Vec::new(),
+    };
+    Ok(Some(OpsInputs {
+        file,
+        day,
+        stations,
+        live,
+        reports,
+    }))
+}
+
+/// Citizens' reports: CSV `time,lon,lat,text` with a header; text may be quoted and hold
+/// commas. Sorted by time (stable, so same-minute reports keep the file's order).
+pub fn read_reports(
+    path: &Path,
+    project: &dyn Fn(f64, f64) -> Result<Point<f64>>,
+) -> Result<Vec<Report>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: reading citizens' reports", path.display()))?;
+    let mut lines = text.lines().enumerate();
+    let header = lines.next().map(|(_, l)| l.trim()).unwrap_or_default();
+    if header != "time,lon,lat,text" {
+        bail!(
+            "{}:1: header is `{header}`, expected `time,lon,lat,text`",
+            path.display()
+        );
+    }
+    let mut reports = Vec::new();
+    for (i, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = |what: &str| format!("{}:{}: {what}", path.display(), i + 1);
+        let mut parts = line.splitn(4, ',');
+        let (Some(time), Some(lon), Some(lat), Some(text)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            bail!(at("expected time,lon,lat,text"));
+        };
+        let at_s = Clock::parse(time.trim())
+            .map(|c| c.0)
+            .with_context(|| at(&format!("time `{time}`: expected HH:MM")))?;
+        let number = |field: &str, v: &str| -> Result<f64> {
+            v.trim()
+                .parse::<f64>()
+                .with_context(|| at(&format!("{field} `{v}`: expected a number")))
+        };
+        let (lon, lat) = (number("lon", lon)?, number("lat", lat)?);
+        let point = project(lon, lat).with_context(|| at("place"))?;
+        let text = text.trim().trim_matches('"').to_string();
+        if text.is_empty() {
+            bail!(at("the report's text is empty"));
+        }
+        reports.push(Report {
+            at_s,
+            point,
+            lon,
+            lat,
+            text,
+        });
+    }
+    reports.sort_by_key(|r| r.at_s);
+    Ok(reports)
+}
+
+/// vitals.csv (city and districts every 5 minutes), quality.csv (every feed every period),
+/// cases.csv (every case, Open311 fields and when it entered each state) and sensors.csv
+/// (every thing and datastream, with the source of its data).
+pub fn write_reports(dir: &Path, ops: &OpsSim) -> Result<()> {
+    let mut vitals = String::from("time,scope,indicator,value,level\n");
+    for r in &ops.vital_rows {
+        let _ = writeln!(
+            vitals,
+            "{},{},{},{:.4},{:?}",
+            clock(r.at_s),
+            csv_text(&r.scope),
+            r.indicator,
+            r.value,
+            r.level
+        );
+    }
+    write(&dir.join("vitals.csv"), &vitals)?;
+
+    let mut quality = String::from(
+        "period_start,period_end,datastream,name,completeness,timeliness,validity,consistency,overall\n",
+    );
+    for p in &ops.quality {
+        for (f, s) in ops.feeds.iter().zip(&p.scores) {
+            let _ = writeln!(
+                quality,
+                "{},{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4}",
+                clock(p.from_s),
+                clock(p.to_s),
+                f.stream.id.0,
+                csv_text(&f.stream.name),
+                s.completeness,
+                s.timeliness,
+                s.validity,
+                s.consistency,
+                s.overall()
+            );
+        }
+    }
+    write(&dir.join("quality.csv"), &quality)?;
+
+    let mut cases = String::from(
+        "service_request_id,service_code,status,state,description,lat,long,cell_code,agency_responsible,requested_datetime,expected_datetime,updated_datetime,dispatched,in_progress,disposed,evaluated,sla_met,reopened\n",
+    );
+    for c in ops.desk.cases() {
+        let iso = |t: u32| ops.day.iso(t);
+        let first = |s: CaseState| c.first(s).map(iso).unwrap_or_default();
+        let _ = writeln!(
+            cases,
+            "{},{},{},{:?},{},{:.6},{:.6},{},{},{},{},{},{},{},{},{},{},{}",
+            c.id.0,
+            c.service_code,
+            c.state().open311_status(),
+            c.state(),
+            csv_text(&c.description),
+            c.lat,
+            c.lon,
+            c.cell_code.as_deref().unwrap_or(""),
+            csv_text(c.agency.as_deref().unwrap_or("")),
+            iso(c.requested_s),
+            iso(c.expected_s),
+            iso(c.updated_s()),
+            first(CaseState::Dispatched),
+            first(CaseState::InProgress),
+            c.last(CaseState::Disposed).map(iso).unwrap_or_default(),
+            first(CaseState::Evaluated),
+            c.sla_met().map_or(String::new(), |m| m.to_string()),
+            c.reopened()
+        );
+    }
+    write(&dir.join("cases.csv"), &cases)?;
+
+    let mut sensors = String::from(
+        "datastream,thing,name,quantity,unit,interval_s,source,lon,lat,cell,received,accepted,late,out_of_order,duplicate,invalid\n",
+    );
+    for f in ops.feeds.iter() {
+        let thing = &ops.things()[f.stream.thing.index()];
+        let source = match &f.stream.source {
+            Source::Virtual => "virtual".to_string(),
+            Source::Replay { origin } => format!("replay: {origin}"),
+            Source::Live => "live (MQTT)".to_string(),
+        };
+        let t = f.total;
+        let _ = writeln!(
+            sensors,
+            "{},{},{},{},{},{},{},{:.6},{:.6},{},{},{},{},{},{},{}",
+            f.stream.id.0,
+            thing.id.0,
+            csv_text(&f.stream.name),
+            f.stream.quantity.key(),
+            csv_text(f.stream.quantity.unit_symbol()),
+            f.stream.interval_s,
+            csv_text(&source),
+            thing.location.lon,
+            thing.location.lat,
+            thing
+                .location
+                .cell
+                .map_or(String::new(), |c| format!("{}/{}", c.row, c.col)),
+            t.received(),
+            t.accepted,
+            t.late,
+            t.out_of_order,
+            t.duplicate,
+            t.invalid
+        );
+    }
+    write(&dir.join("sensors.csv"), &sensors)
+}
+
+/// A CSV field: quoted when it holds a comma, quote or line break.
+fn csv_text(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
