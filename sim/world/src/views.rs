@@ -2,7 +2,6 @@
 //! recent history, and the worst hotspots. Plain structs, computed from the model's views.
 
 use citytwin_traffic::dynamic::{LinkLoad, QueueNetwork, TrafficSim};
-use std::collections::VecDeque;
 
 /// City-wide traffic figures at one moment.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -99,64 +98,5 @@ fn for_each_loaded(
     }
 }
 
-/// The last `capacity` samples of the city-wide figures, one per simulated minute.
-#[derive(Clone, Debug)]
-pub struct KpiHistory {
-    samples: VecDeque<TrafficKpis>,
-    capacity: usize,
-}
-
-impl KpiHistory {
-    pub fn new(capacity: usize) -> Self {
-        Self {
-            samples: VecDeque::with_capacity(capacity),
-            capacity: capacity.max(1),
-        }
-    }
-
-    pub fn push(&mut self, sample: TrafficKpis) {
-        if self.samples.len() == self.capacity {
-            self.samples.pop_front();
-        }
-        self.samples.push_back(sample);
-    }
-
-    pub fn clear(&mut self) {
-        self.samples.clear();
-    }
-
-    pub fn latest(&self) -> Option<&TrafficKpis> {
-        self.samples.back()
-    }
-
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &TrafficKpis> + ExactSizeIterator {
-        self.samples.iter()
-    }
-
-    pub fn len(&self) -> usize {
-        self.samples.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.samples.is_empty()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn history_keeps_the_latest_samples_in_order() {
-        let mut h = KpiHistory::new(3);
-        for t in 0..5 {
-            h.push(TrafficKpis {
-                at_s: t,
-                ..TrafficKpis::default()
-            });
-        }
-        let kept: Vec<u32> = h.iter().map(|k| k.at_s).collect();
-        assert_eq!(kept, vec![2, 3, 4]);
-        assert_eq!(h.latest().map(|k| k.at_s), Some(4));
-    }
-}
+/// The last samples of the city-wide figures, one per simulated minute.
+pub type KpiHistory = citytwin_ops::ring::Ring<TrafficKpis>;
