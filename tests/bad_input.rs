@@ -8,18 +8,6 @@ mod common;
 use common::*;
 use std::path::Path;
 
-/// Runs, expects failure, returns the error line.
-fn fails(args: &[&str]) -> String {
-    let out = citytwin(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "citytwin {args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "one line expected, got: {stderr}");
-    assert!(lines[0].starts_with("error: "));
-    lines[0].to_string()
-}
-
 fn import_err(input: &Path, dir: &Path, extra: &[&str]) -> String {
     let out = dir.join("out.ctb");
     let mut args = vec![

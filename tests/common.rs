@@ -37,6 +37,18 @@ pub fn ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Runs, expects failure with exit code 1 and no panic, returns the one `error: ` line.
+pub fn fails(args: &[&str]) -> String {
+    let out = citytwin(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "citytwin {args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line expected, got: {stderr}");
+    assert!(lines[0].starts_with("error: "));
+    lines[0].to_string()
+}
+
 /// Imports an OSM file into `dir/name.ctb`.
 pub fn import(osm: &Path, dir: &Path, name: &str) -> PathBuf {
     let bundle = dir.join(format!("{name}.ctb"));

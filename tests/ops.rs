@@ -104,17 +104,6 @@ fn a_morning_reports_vitals_quality_and_cases_and_repeats_exactly() {
     assert_eq!(s, t);
 }
 
-/// Runs, expects failure, returns the one error line.
-fn fails(args: &[&str]) -> String {
-    let out = citytwin(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "citytwin {args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "one line expected, got: {stderr}");
-    lines[0].to_string()
-}
-
 #[test]
 fn broken_ops_files_and_report_lists_are_one_line_errors() {
     let dir = scratch("ops-bad");

@@ -3,6 +3,7 @@
 //! names (`[{text, language}]`), counts `num_vehicles_available` instead of
 //! `num_bikes_available`, and writes times as RFC 3339 strings instead of POSIX seconds.
 
+use citytwin_city::calendar::rfc3339_seconds;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -294,43 +295,6 @@ fn multipolygon(polygons: &[Value]) -> Option<MultiPolygon<f64>> {
     Some(MultiPolygon(polygons?))
 }
 
-/// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` as POSIX seconds.
-pub fn rfc3339_seconds(s: &str) -> Option<i64> {
-    let (date, rest) = s.split_once(['T', 't', ' '])?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let zone_at = rest.find(['Z', 'z', '+', '-'])?;
-    let (clock, zone) = rest.split_at(zone_at);
-    let mut c = clock.split(':');
-    let (h, mi) = (
-        c.next()?.parse::<i64>().ok()?,
-        c.next()?.parse::<i64>().ok()?,
-    );
-    let sec = c.next()?.split('.').next()?.parse::<i64>().ok()?;
-    let offset = match zone.as_bytes().first()? {
-        b'Z' | b'z' => 0,
-        sign => {
-            let (oh, om) = zone[1..].split_once(':')?;
-            let o = oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60;
-            if *sign == b'-' { -o } else { o }
-        }
-    };
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    Some(days_from_civil(y, m, day) * 86_400 + h * 3600 + mi * 60 + sec - offset)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,22 +305,6 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         path
-    }
-
-    #[test]
-    fn rfc3339_times_match_posix_seconds() {
-        assert_eq!(rfc3339_seconds("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(rfc3339_seconds("2025-04-01T00:12:00Z"), Some(1_743_466_320));
-        assert_eq!(
-            rfc3339_seconds("2025-04-01T02:12:00+02:00"),
-            Some(1_743_466_320)
-        );
-        assert_eq!(
-            rfc3339_seconds("2025-04-01T00:12:00.250Z"),
-            Some(1_743_466_320)
-        );
-        assert_eq!(rfc3339_seconds("2025-13-01T00:00:00Z"), None);
-        assert_eq!(rfc3339_seconds("yesterday"), None);
     }
 
     #[test]

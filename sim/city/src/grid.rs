@@ -82,7 +82,8 @@ impl Grid {
         })
     }
 
-    fn slot(&self, cell: CellRef) -> usize {
+    /// The cell's position in row-major order from the south-west (for per-cell vectors).
+    pub fn slot(&self, cell: CellRef) -> usize {
         cell.row as usize * self.cols as usize + cell.col as usize
     }
 

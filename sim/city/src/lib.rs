@@ -14,6 +14,7 @@
 //! ```
 
 pub mod bundle;
+pub mod calendar;
 pub mod city;
 pub mod grid;
 pub mod ids;

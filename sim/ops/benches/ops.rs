@@ -6,13 +6,13 @@
 //!   100 × 100 grid of cells in 10 districts), 5,000 loaded links, 1,000 fences, 50 stations
 //!   and 2,000 cases.
 
+use citytwin_city::calendar::Date;
 use citytwin_city::grid::CellRef;
 use citytwin_city::{DatastreamId, DistrictId, ThingId};
 use citytwin_ops::catalog::Quantity;
 use citytwin_ops::feeds::Feeds;
 use citytwin_ops::iaqi::HourlyConcentrations;
 use citytwin_ops::model::{Sensor, Source};
-use citytwin_ops::replay::Date;
 use citytwin_ops::vitals::{
     CaseReading, Evidence, FenceReading, LinkReading, Place, SensorReading, StationReading,
     VitalSigns, VitalsConfig,

@@ -83,10 +83,9 @@ pub enum Origin {
     Report { text: String },
 }
 
+/// What a case is about and where: the fields its reporter (a person or an alarm) fills in.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Case {
-    /// Open311 `service_request_id`.
-    pub id: CaseId,
+pub struct Filing {
     pub service_code: String,
     pub description: String,
     pub origin: Origin,
@@ -96,6 +95,13 @@ pub struct Case {
     pub lat: f64,
     /// GB/T 30428-style unit grid cell code, where the city's grid covers the point.
     pub cell_code: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Case {
+    /// Open311 `service_request_id`.
+    pub id: CaseId,
+    pub filing: Filing,
     /// Open311 `requested_datetime`, `expected_datetime` (the SLA), simulated seconds.
     pub requested_s: u32,
     pub expected_s: u32,
@@ -122,26 +128,10 @@ pub enum CaseError {
 }
 
 impl Case {
-    #[allow(clippy::too_many_arguments)]
-    pub fn discovered(
-        id: CaseId,
-        service_code: &str,
-        description: String,
-        origin: Origin,
-        (point, lon, lat): (Point<f64>, f64, f64),
-        cell_code: Option<String>,
-        at_s: u32,
-        sla_s: u32,
-    ) -> Case {
+    pub fn discovered(id: CaseId, filing: Filing, at_s: u32, sla_s: u32) -> Case {
         Case {
             id,
-            service_code: service_code.to_string(),
-            description,
-            origin,
-            point,
-            lon,
-            lat,
-            cell_code,
+            filing,
             requested_s: at_s,
             expected_s: at_s.saturating_add(sla_s),
             agency: None,
@@ -224,18 +214,18 @@ mod tests {
     use proptest::prelude::*;
 
     fn case() -> Case {
-        Case::discovered(
-            CaseId(1),
-            "bikes.overflow",
-            "too many bikes".into(),
-            Origin::Alarm {
+        let filing = Filing {
+            service_code: "bikes.overflow".into(),
+            description: "too many bikes".into(),
+            origin: Origin::Alarm {
                 key: "fence3".into(),
             },
-            (Point::new(0.0, 0.0), 104.0, 30.6),
-            None,
-            100,
-            3600,
-        )
+            point: Point::new(0.0, 0.0),
+            lon: 104.0,
+            lat: 30.6,
+            cell_code: None,
+        };
+        Case::discovered(CaseId(1), filing, 100, 3600)
     }
 
     #[test]

@@ -9,11 +9,10 @@
 //! second alarm of something that already has an open case is recorded as a duplicate; a
 //! report no service takes is closed as not responsible.
 
-use crate::cases::{Case, CaseState, Origin};
+use crate::cases::{Case, CaseState, Filing, Origin};
 use crate::services::ServiceCatalog;
 use citytwin_city::CaseId;
 use citytwin_city::rng::SimRng;
-use geo::Point;
 use serde::Serialize;
 
 /// Where a case or crew is on the road network: a car link.
@@ -25,20 +24,6 @@ pub struct Crew {
     pub link: LinkRef,
     /// The case it works on, if any.
     pub case: Option<CaseId>,
-}
-
-/// What a new case is about and where.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CaseRequest {
-    pub service_code: String,
-    pub description: String,
-    pub origin: Origin,
-    pub point: Point<f64>,
-    pub lon: f64,
-    pub lat: f64,
-    pub cell_code: Option<String>,
-    /// The car link crews drive to; `None` where no road reaches it.
-    pub link: Option<LinkRef>,
 }
 
 /// A scheduled move of a case.
@@ -99,29 +84,22 @@ impl CaseDesk {
     /// Whether an alarm with this key has a case still open.
     pub fn has_open(&self, key: &str) -> bool {
         self.cases.iter().any(|c| {
-            !c.state().is_closed() && matches!(&c.origin, Origin::Alarm { key: k } if k == key)
+            !c.state().is_closed()
+                && matches!(&c.filing.origin, Origin::Alarm { key: k } if k == key)
         })
     }
 
-    /// Opens a case at `now_s`; returns its id.
-    pub fn open(&mut self, request: CaseRequest, now_s: u32) -> CaseId {
+    /// Opens a case at `now_s` whose crews drive to `link` (`None` where no road reaches
+    /// the place); returns its id.
+    pub fn open(&mut self, filing: Filing, link: Option<LinkRef>, now_s: u32) -> CaseId {
         let id = CaseId::from_index(self.cases.len());
-        let duplicate = match &request.origin {
+        let duplicate = match &filing.origin {
             Origin::Alarm { key } => self.has_open(key),
             Origin::Report { .. } => false,
         };
-        let service = self.catalog.service(&request.service_code);
+        let service = self.catalog.service(&filing.service_code);
         let sla_s = service.map_or(0, |s| s.sla_minutes * 60);
-        let mut case = Case::discovered(
-            id,
-            &request.service_code,
-            request.description,
-            request.origin,
-            (request.point, request.lon, request.lat),
-            request.cell_code,
-            now_s,
-            sla_s,
-        );
+        let mut case = Case::discovered(id, filing, now_s, sla_s);
         let closing = if duplicate {
             Some((
                 CaseState::Duplicate,
@@ -129,7 +107,7 @@ impl CaseDesk {
             ))
         } else if service.is_none() {
             Some((CaseState::NotResponsible, "no service takes this"))
-        } else if request.link.is_none() {
+        } else if link.is_none() {
             Some((CaseState::NotResponsible, "no road reaches the place"))
         } else {
             None
@@ -139,7 +117,7 @@ impl CaseDesk {
                 .expect("a discovered case may be closed at once");
         }
         self.cases.push(case);
-        self.links.push(request.link);
+        self.links.push(link);
         self.due.push(None);
         id
     }
@@ -158,7 +136,7 @@ impl CaseDesk {
     }
 
     fn arrive_at(&mut self, i: usize, due: Due) {
-        let code = self.cases[i].service_code.clone();
+        let code = self.cases[i].filing.service_code.clone();
         let Some(service) = self.catalog.service(&code).cloned() else {
             return;
         };
@@ -205,7 +183,7 @@ impl CaseDesk {
                 continue;
             }
             let (Some(service), Some(target)) = (
-                self.catalog.service(&self.cases[i].service_code),
+                self.catalog.service(&self.cases[i].filing.service_code),
                 self.links[i],
             ) else {
                 continue;
@@ -265,16 +243,15 @@ impl CaseDesk {
 mod tests {
     use super::*;
 
-    fn request(code: &str, key: &str, link: Option<u32>) -> CaseRequest {
-        CaseRequest {
+    fn filing(code: &str, key: &str) -> Filing {
+        Filing {
             service_code: code.into(),
             description: String::new(),
             origin: Origin::Alarm { key: key.into() },
-            point: Point::new(0.0, 0.0),
+            point: geo::Point::new(0.0, 0.0),
             lon: 0.0,
             lat: 0.0,
             cell_code: None,
-            link,
         }
     }
 
@@ -293,9 +270,9 @@ mod tests {
         let mut crew_links = vec![Vec::new(); catalog.teams.len()];
         crew_links[team] = vec![0, 10];
         let mut desk = CaseDesk::new(catalog, &crew_links, 1);
-        let a = desk.open(request("bikes.overflow", "fence1", Some(8)), 0);
-        let dup = desk.open(request("bikes.overflow", "fence1", Some(8)), 0);
-        let nobody = desk.open(request("no.such", "x", Some(1)), 0);
+        let a = desk.open(filing("bikes.overflow", "fence1"), Some(8), 0);
+        let dup = desk.open(filing("bikes.overflow", "fence1"), Some(8), 0);
+        let nobody = desk.open(filing("no.such", "x"), Some(1), 0);
         assert_eq!(desk.cases()[dup.index()].state(), CaseState::Duplicate);
         assert_eq!(
             desk.cases()[nobody.index()].state(),
@@ -329,8 +306,8 @@ mod tests {
         let mut crew_links = vec![Vec::new(); catalog.teams.len()];
         crew_links[team] = vec![0];
         let mut desk = CaseDesk::new(catalog, &crew_links, 1);
-        let first = desk.open(request("sensor.fault", "a", Some(1)), 0);
-        let second = desk.open(request("sensor.fault", "b", Some(2)), 0);
+        let first = desk.open(filing("sensor.fault", "a"), Some(1), 0);
+        let second = desk.open(filing("sensor.fault", "b"), Some(2), 0);
         desk.step(0, &mut line);
         assert_eq!(desk.cases()[first.index()].state(), CaseState::Dispatched);
         assert_eq!(desk.cases()[second.index()].state(), CaseState::Discovered);

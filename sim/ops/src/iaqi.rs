@@ -84,32 +84,26 @@ pub struct Aqi {
 
 impl HourlyConcentrations {
     /// Each pollutant with a reading and its IAQI.
+    /// Each pollutant with a usable reading (a finite concentration ≥ 0) and its IAQI.
     pub fn iaqis(&self) -> Vec<(Pollutant, u32)> {
-        let mut out = Vec::new();
-        let mut add = |p, c: Option<f64>, index: &dyn Fn(f64) -> Option<u32>| {
-            if let Some(i) = c.and_then(index) {
-                out.push((p, i));
-            }
-        };
-        add(Pollutant::Pm25, self.pm25_24h, &|c| {
-            iaqi(&PM25_24H, c).or(Some(500))
-        });
-        add(Pollutant::Pm10, self.pm10_24h, &|c| {
-            iaqi(&PM10_24H, c).or(Some(500))
-        });
-        add(Pollutant::So2, self.so2_1h, &|c| {
-            iaqi(&SO2_1H, c).or_else(|| iaqi(&SO2_24H, c)).or(Some(500))
-        });
-        add(Pollutant::No2, self.no2_1h, &|c| {
-            iaqi(&NO2_1H, c).or(Some(500))
-        });
-        add(Pollutant::Co, self.co_1h, &|c| {
-            iaqi(&CO_1H, c).or(Some(500))
-        });
-        add(Pollutant::O3, self.o3_1h, &|c| {
-            iaqi(&O3_1H, c).or(Some(500))
-        });
-        out
+        // pollutant, concentration, its row, and the row past whose end the notes send it
+        type Row<'a> = (Pollutant, Option<f64>, &'a [f64], &'a [f64]);
+        let rows: [Row; 6] = [
+            (Pollutant::Pm25, self.pm25_24h, &PM25_24H, &[]),
+            (Pollutant::Pm10, self.pm10_24h, &PM10_24H, &[]),
+            (Pollutant::So2, self.so2_1h, &SO2_1H, &SO2_24H),
+            (Pollutant::No2, self.no2_1h, &NO2_1H, &[]),
+            (Pollutant::Co, self.co_1h, &CO_1H, &[]),
+            (Pollutant::O3, self.o3_1h, &O3_1H, &[]),
+        ];
+        rows.iter()
+            .filter_map(|&(p, c, row, beyond)| {
+                let c = c.filter(|c| c.is_finite() && *c >= 0.0)?;
+                // past the last breakpoint of every applicable row the index is capped at 500
+                let i = iaqi(row, c).or_else(|| iaqi(beyond, c)).unwrap_or(500);
+                Some((p, i))
+            })
+            .collect()
     }
 
     /// The AQI, or `None` with no pollutant read at all.
@@ -203,6 +197,16 @@ mod tests {
         };
         assert!(clean.aqi().expect("readings").primary.is_empty());
         assert_eq!(HourlyConcentrations::default().aqi(), None);
+        let broken = HourlyConcentrations {
+            pm25_24h: Some(-5.0),
+            no2_1h: Some(f64::NAN),
+            ..Default::default()
+        };
+        assert_eq!(
+            broken.aqi(),
+            None,
+            "an impossible reading is no reading, not 500"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! the mg/m³ the AQI uses.
 
 use crate::catalog::Quantity;
+use citytwin_city::calendar::Date;
 use std::collections::BTreeMap;
 
 /// The pollutants of a replayed station, in this order.
@@ -25,36 +26,6 @@ pub const REPLAYED: [Quantity; 8] = [
 
 /// Hourly values a 24-hour mean needs (GB 3095-2012, 数据统计的有效性规定).
 pub const MIN_HOURS_FOR_DAY_MEAN: usize = 20;
-
-/// A calendar date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    pub year: i32,
-    pub month: u32,
-    pub day: u32,
-}
-
-impl std::str::FromStr for Date {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Date, String> {
-        let bad = || format!("`{s}` is not a date as YYYY-MM-DD");
-        let mut parts = s.splitn(3, '-');
-        let mut next = || parts.next().ok_or_else(bad);
-        let year = next()?.parse().map_err(|_| bad())?;
-        let month = next()?.parse().map_err(|_| bad())?;
-        let day = next()?.parse().map_err(|_| bad())?;
-        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-            return Err(bad());
-        }
-        Ok(Date { year, month, day })
-    }
-}
-
-impl std::fmt::Display for Date {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
 
 /// One day of one station: `values[hour][k]` is `REPLAYED[k]` in that hour, if recorded.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,7 +75,7 @@ impl ReplayDay {
         let mut station_name = String::new();
         // hours of the day before and of the day: index 0..48
         let mut hours: BTreeMap<usize, [Option<f64>; 6]> = BTreeMap::new();
-        let previous = previous_day(date);
+        let previous = date.previous();
         for (i, line) in lines {
             if line.trim().is_empty() {
                 continue;
@@ -198,28 +169,6 @@ impl ReplayDay {
     }
 }
 
-fn previous_day(d: Date) -> Date {
-    if d.day > 1 {
-        return Date {
-            day: d.day - 1,
-            ..d
-        };
-    }
-    let (year, month) = if d.month == 1 {
-        (d.year - 1, 12)
-    } else {
-        (d.year, d.month - 1)
-    };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let day = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    Date { year, month, day }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,10 +223,5 @@ mod tests {
                 day: 1
             }))
         );
-        assert_eq!(
-            previous_day("2016-03-01".parse().expect("date")).to_string(),
-            "2016-02-29"
-        );
-        assert!("2016-13-01".parse::<Date>().is_err());
     }
 }

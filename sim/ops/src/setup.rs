@@ -5,10 +5,10 @@
 
 use crate::catalog::Quantity;
 use crate::model::Thresholds;
-use crate::replay::Date;
 use crate::services::ServiceCatalog;
 use crate::vitals::VitalsConfig;
 use crate::wire::SimDay;
+use citytwin_city::calendar::Date;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

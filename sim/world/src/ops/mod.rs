@@ -17,8 +17,8 @@ use citytwin_bikes::alarms::AlarmKind;
 use citytwin_city::grid::Grid;
 use citytwin_city::layer::names;
 use citytwin_city::{City, DatastreamId, Mode};
-use citytwin_ops::cases::Origin;
-use citytwin_ops::desk::{Backlog, CaseDesk, CaseRequest};
+use citytwin_ops::cases::{Filing, Origin};
+use citytwin_ops::desk::{Backlog, CaseDesk};
 use citytwin_ops::feeds::Feeds;
 use citytwin_ops::iaqi::HourlyConcentrations;
 use citytwin_ops::quality::{self, FeedFault, QualityScore};
@@ -114,6 +114,15 @@ pub(crate) fn place_of(city: &City, p: Point<f64>) -> Place {
     }
 }
 
+/// A fence as cases and vital signs see it.
+#[derive(Clone, Copy, Debug)]
+struct FenceSite {
+    place: Place,
+    centre: Point<f64>,
+    link: Option<u32>,
+    capacity: u32,
+}
+
 #[derive(Clone, Debug)]
 pub struct OpsSim {
     pub day: SimDay,
@@ -123,8 +132,12 @@ pub struct OpsSim {
     pub desk: CaseDesk,
     case_places: Vec<Place>,
     link_places: Vec<Option<Place>>,
-    fence_points: Vec<(Place, Point<f64>, Option<u32>, u32)>,
-    reports: Vec<Report>,
+    /// Every fence of the bikes, by fence id.
+    fences: Vec<FenceSite>,
+    /// The car link nearest each grid cell's centre (row-major), where crews go for a cell.
+    cell_links: Vec<Option<u32>>,
+    /// Citizens' reports with the car link nearest each.
+    reports: Vec<(Report, Option<u32>)>,
     next_report: usize,
     /// Live observations waiting to be ingested, with their arrival times.
     live: VecDeque<(u32, Observation)>,
@@ -165,19 +178,34 @@ impl OpsSim {
                     .flatten()
             })
             .collect();
-        let fence_points = bikes
+        let car_link = |p: Point<f64>| city.nearest_link(p, Mode::Car).map(|m| m.link.0);
+        let fences = bikes
             .map(|b| {
                 b.plan
                     .fences
                     .iter()
                     .map(|f| {
-                        let c = b.plan.fences.centre(f.id).unwrap_or(Point::new(0.0, 0.0));
-                        let link = city.nearest_link(c, Mode::Car).map(|m| m.link.0);
-                        (place_of(city, c), c, link, f.capacity)
+                        let centre = b.plan.fences.centre(f.id).unwrap_or(Point::new(0.0, 0.0));
+                        FenceSite {
+                            place: place_of(city, centre),
+                            centre,
+                            link: car_link(centre),
+                            capacity: f.capacity,
+                        }
                     })
                     .collect()
             })
             .unwrap_or_default();
+        let grid = &city.bundle.grid;
+        let cell_links = grid.cells().map(|c| car_link(grid.centre(c))).collect();
+        let reports = inputs
+            .reports
+            .into_iter()
+            .map(|r| {
+                let link = car_link(r.point);
+                (r, link)
+            })
+            .collect();
         let crew_links = crew_bases(city, &inputs.file.services);
         let district_names = city
             .layer(names::DISTRICTS)
@@ -195,8 +223,9 @@ impl OpsSim {
             desk: CaseDesk::new(inputs.file.services.clone(), &crew_links, seed),
             case_places: Vec::new(),
             link_places,
-            fence_points,
-            reports: inputs.reports,
+            fences,
+            cell_links,
+            reports,
             next_report: 0,
             live: VecDeque::new(),
             quality: Vec::new(),
@@ -339,35 +368,18 @@ impl OpsSim {
         }
     }
 
-    fn open_case(&mut self, now: u32, request: CaseRequest) {
-        let place = Place {
-            district: None,
-            cell: self.grid.cell_at(request.point),
-        };
+    fn open_case(&mut self, now: u32, filing: Filing, link: Option<u32>) {
+        let cell = self.grid.cell_at(filing.point);
         self.case_places.push(Place {
-            district: self.district_of_cell(place.cell),
-            ..place
+            cell,
+            district: cell.and_then(|c| self.grid.district(c)),
         });
-        self.desk.open(request, now);
+        self.desk.open(filing, link, now);
     }
 
-    fn district_of_cell(
-        &self,
-        cell: Option<citytwin_city::grid::CellRef>,
-    ) -> Option<citytwin_city::DistrictId> {
-        cell.and_then(|c| self.grid.district(c))
-    }
-
-    fn request(
-        &self,
-        code: &str,
-        description: String,
-        origin: Origin,
-        point: Point<f64>,
-        link: Option<u32>,
-    ) -> CaseRequest {
+    fn filing(&self, code: &str, description: String, origin: Origin, point: Point<f64>) -> Filing {
         let (lon, lat) = self.lonlat.of(point);
-        CaseRequest {
+        Filing {
             service_code: code.into(),
             description,
             origin,
@@ -375,7 +387,6 @@ impl OpsSim {
             lon,
             lat,
             cell_code: self.grid.cell_at(point).map(|c| self.grid.code(c)),
-            link,
         }
     }
 
@@ -388,7 +399,7 @@ impl OpsSim {
             .collect();
         self.bike_events_seen = events.len();
         for e in new {
-            let Some(&(_, point, link, capacity)) = self.fence_points.get(e.fence.index()) else {
+            let Some(site) = self.fences.get(e.fence.index()).copied() else {
                 continue;
             };
             let name = bikes
@@ -400,15 +411,15 @@ impl OpsSim {
                 AlarmKind::Overflow => (codes::BIKE_OVERFLOW, "over capacity"),
                 AlarmKind::Empty => (codes::BIKE_EMPTY, "empty"),
             };
-            let description = format!("fence {name} {what} (capacity {capacity})");
+            let description = format!("fence {name} {what} (capacity {})", site.capacity);
             let key = format!("{}:{}", code, e.fence);
-            let r = self.request(code, description, Origin::Alarm { key }, point, link);
-            self.open_case(now, r);
+            let filing = self.filing(code, description, Origin::Alarm { key }, site.centre);
+            self.open_case(now, filing, site.link);
         }
     }
 
     fn open_report_cases(&mut self, now: u32) {
-        while let Some(r) = self.reports.get(self.next_report).cloned() {
+        while let Some((r, link)) = self.reports.get(self.next_report).cloned() {
             if r.at_s > now {
                 break;
             }
@@ -418,29 +429,14 @@ impl OpsSim {
                 .catalog
                 .classify(&r.text)
                 .map_or(String::from("unclassified"), |s| s.code.clone());
-            let link = self.link_near(r.point);
             let origin = Origin::Report {
                 text: r.text.clone(),
             };
-            let mut request = self.request(&code, r.text.clone(), origin, r.point, link);
-            (request.lon, request.lat) = (r.lon, r.lat);
-            self.open_case(now, request);
+            let mut filing = self.filing(&code, r.text, origin, r.point);
+            // the reporter's own coordinates, not the ones mapped back from the city CRS
+            (filing.lon, filing.lat) = (r.lon, r.lat);
+            self.open_case(now, filing, link);
         }
-    }
-
-    /// The car link nearest a point, from the sensor links and fence links known here.
-    fn link_near(&self, p: Point<f64>) -> Option<u32> {
-        let candidates = self
-            .layer
-            .things
-            .iter()
-            .zip(&self.layer.links)
-            .map(|(t, l)| (t.location.point, *l))
-            .chain(self.fence_points.iter().map(|(_, c, l, _)| (*c, *l)));
-        candidates
-            .filter_map(|(q, l)| l.map(|l| (geo_distance(p, q), l)))
-            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
-            .map(|(_, l)| l)
     }
 
     fn update_vitals(&mut self, now: u32, traffic: &TrafficSim, loads: &[LinkLoad]) {
@@ -475,9 +471,9 @@ impl OpsSim {
         let cell_code = self.grid.code(cell);
         let description = format!("{} red at {value:.1} in cell {cell_code}", indicator.key());
         let key = format!("{}@{cell_code}", indicator.key());
-        let link = self.link_near(point);
-        let r = self.request(code, description, Origin::Alarm { key }, point, link);
-        self.open_case(now, r);
+        let link = self.cell_links[self.grid.slot(cell)];
+        let filing = self.filing(code, description, Origin::Alarm { key }, point);
+        self.open_case(now, filing, link);
     }
 
     fn evidence(&self, now: u32, traffic: &TrafficSim, loads: &[LinkLoad]) -> Evidence {
@@ -505,13 +501,11 @@ impl OpsSim {
         }
         for c in &self.layer.counters {
             let fresh = self.fresh(c.stream, now, 3 * 60);
-            if let (Some(bikes), Some((place, _, _, capacity))) =
-                (fresh, self.fence_points.get(c.fence.index()))
-            {
+            if let (Some(bikes), Some(site)) = (fresh, self.fences.get(c.fence.index())) {
                 e.fences.push(FenceReading {
-                    place: *place,
+                    place: site.place,
                     bikes: bikes as u32,
-                    capacity: *capacity,
+                    capacity: site.capacity,
                 });
             }
         }
@@ -586,14 +580,14 @@ impl OpsSim {
                 FeedFault::Broken => "sending out-of-range values",
             };
             let key = format!("feed:{ds}");
-            let r = self.request(
+            let description = format!("feed {name} is {what}");
+            let filing = self.filing(
                 codes::SENSOR_FAULT,
-                format!("feed {name} is {what}"),
+                description,
                 Origin::Alarm { key },
                 point,
-                link,
             );
-            self.open_case(now, r);
+            self.open_case(now, filing, link);
         }
         self.quality.push(QualityPeriod {
             from_s: from,
@@ -608,10 +602,6 @@ impl OpsSim {
     pub fn summary(&self, now: u32) -> OpsSummary {
         report::summary(self, now)
     }
-}
-
-fn geo_distance(a: Point<f64>, b: Point<f64>) -> f64 {
-    (a.x() - b.x()).hypot(a.y() - b.y())
 }
 
 /// Where each team's crews start: spread over the districts (crew k of a team at the car

@@ -7,7 +7,7 @@ use citytwin_ops::cases::CaseState;
 use citytwin_ops::desk::Backlog;
 use citytwin_ops::feeds::Counts;
 use citytwin_ops::model::Source;
-use citytwin_ops::quality::FeedFault;
+use citytwin_ops::quality::{FeedFault, QualityScore};
 use citytwin_ops::vitals::{Scope, VitalSigns};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -77,6 +77,32 @@ pub struct ScoreMeans {
     pub overall: f64,
 }
 
+impl ScoreMeans {
+    fn add(&mut self, s: &QualityScore) {
+        self.completeness += s.completeness;
+        self.timeliness += s.timeliness;
+        self.validity += s.validity;
+        self.consistency += s.consistency;
+        self.overall += s.overall();
+    }
+
+    /// Sums of `n` scores → their means.
+    fn mean_of(&mut self, n: u32) {
+        if n > 0 {
+            let n = f64::from(n);
+            for v in [
+                &mut self.completeness,
+                &mut self.timeliness,
+                &mut self.validity,
+                &mut self.consistency,
+                &mut self.overall,
+            ] {
+                *v /= n;
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FeedQuality {
     pub feeds: u32,
@@ -112,6 +138,8 @@ pub struct ServiceCases {
     pub opened: u32,
     pub closed: u32,
     pub sla_met_share: f64,
+    #[serde(skip)]
+    disposed: u32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -211,32 +239,13 @@ fn quality_summary(ops: &OpsSim) -> QualitySummary {
         malformed: ops.malformed,
         ..QualitySummary::default()
     };
+    // (per feed?, name) → sums over feeds and their periods, and the number of periods
     let mut sums: BTreeMap<(bool, String), (FeedQuality, u32)> = BTreeMap::new();
     for feed in ops.feeds.iter() {
         let id = feed.stream.id;
-        let mut entry = FeedQuality {
-            feeds: 1,
-            received: feed.total,
-            ..FeedQuality::default()
-        };
-        for (_, ds, fault) in &ops.faults {
-            if *ds == id {
-                match fault {
-                    FeedFault::Stale => entry.stale_alarms += 1,
-                    FeedFault::Broken => entry.broken_alarms += 1,
-                }
-            }
-        }
-        let mut n = 0u32;
-        for p in &ops.quality {
-            let s = p.scores[id.index()];
-            entry.scores.completeness += s.completeness;
-            entry.scores.timeliness += s.timeliness;
-            entry.scores.validity += s.validity;
-            entry.scores.consistency += s.consistency;
-            entry.scores.overall += s.overall();
-            n += 1;
-        }
+        let faults = ops.faults.iter().filter(|(_, ds, _)| *ds == id);
+        let stale = faults.clone().filter(|f| f.2 == FeedFault::Stale).count() as u32;
+        let broken = faults.filter(|f| f.2 == FeedFault::Broken).count() as u32;
         let source = source_key(&feed.stream.source);
         let mut keys = vec![(false, source.to_string())];
         if source != "virtual" {
@@ -244,27 +253,18 @@ fn quality_summary(ops: &OpsSim) -> QualitySummary {
         }
         for key in keys {
             let (acc, periods) = sums.entry(key).or_default();
-            acc.feeds += entry.feeds;
-            acc.received.merge(&entry.received);
-            acc.stale_alarms += entry.stale_alarms;
-            acc.broken_alarms += entry.broken_alarms;
-            acc.scores.completeness += entry.scores.completeness;
-            acc.scores.timeliness += entry.scores.timeliness;
-            acc.scores.validity += entry.scores.validity;
-            acc.scores.consistency += entry.scores.consistency;
-            acc.scores.overall += entry.scores.overall;
-            *periods += n;
+            acc.feeds += 1;
+            acc.received.merge(&feed.total);
+            acc.stale_alarms += stale;
+            acc.broken_alarms += broken;
+            for p in &ops.quality {
+                acc.scores.add(&p.scores[id.index()]);
+                *periods += 1;
+            }
         }
     }
     for ((per_feed, key), (mut q, periods)) in sums {
-        if periods > 0 {
-            let n = f64::from(periods);
-            q.scores.completeness /= n;
-            q.scores.timeliness /= n;
-            q.scores.validity /= n;
-            q.scores.consistency /= n;
-            q.scores.overall /= n;
-        }
+        q.scores.mean_of(periods);
         if per_feed {
             out.feeds.insert(key, q);
         } else {
@@ -298,7 +298,10 @@ fn cases_summary(ops: &OpsSim, now: u32) -> CasesSummary {
     ];
     for c in cases {
         let state = c.state();
-        let service = out.by_service.entry(c.service_code.clone()).or_default();
+        let service = out
+            .by_service
+            .entry(c.filing.service_code.clone())
+            .or_default();
         service.opened += 1;
         match state {
             CaseState::Duplicate => out.duplicates += 1,
@@ -314,6 +317,7 @@ fn cases_summary(ops: &OpsSim, now: u32) -> CasesSummary {
         if let Some(met) = c.sla_met() {
             disposed += 1;
             in_time += u32::from(met);
+            service.disposed += 1;
             service.sla_met_share += f64::from(u8::from(met));
         }
         reopened += u32::from(c.reopened());
@@ -323,16 +327,8 @@ fn cases_summary(ops: &OpsSim, now: u32) -> CasesSummary {
             }
         }
     }
-    for (code, s) in &mut out.by_service {
-        let n = cases
-            .iter()
-            .filter(|c| &c.service_code == code && c.sla_met().is_some())
-            .count();
-        s.sla_met_share = if n > 0 {
-            s.sla_met_share / n as f64
-        } else {
-            0.0
-        };
+    for s in out.by_service.values_mut() {
+        s.sla_met_share /= f64::from(s.disposed.max(1));
     }
     out.sla_met_share = if disposed > 0 {
         f64::from(in_time) / f64::from(disposed)

@@ -151,13 +151,10 @@ pub fn parse_clock(value: &str) -> Result<u32, String> {
 }
 
 fn parse_date(value: &str) -> Result<String, String> {
-    let parts: Vec<&str> = value.split('-').collect();
-    let ok = matches!(parts.as_slice(), [y, m, d]
-        if y.len() == 4 && y.parse::<u32>().is_ok()
-        && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m)) && m.len() == 2
-        && d.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d)) && d.len() == 2);
-    ok.then(|| value.to_string())
-        .ok_or_else(|| format!("expected a date YYYY-MM-DD, found {value:?}"))
+    value
+        .parse::<citytwin_city::calendar::Date>()
+        .map(|d| d.to_string())
+        .map_err(|_| format!("expected a date YYYY-MM-DD, found {value:?}"))
 }
 
 pub fn clock(t: u32) -> String {

@@ -2,7 +2,7 @@
 //! reports, and every place projected into the city's CRS.
 
 use super::clock;
-use super::reports::write;
+use super::reports::{csv_field, write};
 use anyhow::{Context, Result, bail};
 use citytwin_city::City;
 use citytwin_city::scene::Scene;
@@ -137,7 +137,7 @@ pub fn write_reports(dir: &Path, ops: &OpsSim) -> Result<()> {
             vitals,
             "{},{},{},{:.4},{:?}",
             clock(r.at_s),
-            csv_text(&r.scope),
+            csv_field(&r.scope),
             r.indicator,
             r.value,
             r.level
@@ -156,7 +156,7 @@ pub fn write_reports(dir: &Path, ops: &OpsSim) -> Result<()> {
                 clock(p.from_s),
                 clock(p.to_s),
                 f.stream.id.0,
-                csv_text(&f.stream.name),
+                csv_field(&f.stream.name),
                 s.completeness,
                 s.timeliness,
                 s.validity,
@@ -177,14 +177,14 @@ pub fn write_reports(dir: &Path, ops: &OpsSim) -> Result<()> {
             cases,
             "{},{},{},{:?},{},{:.6},{:.6},{},{},{},{},{},{},{},{},{},{},{}",
             c.id.0,
-            c.service_code,
+            c.filing.service_code,
             c.state().open311_status(),
             c.state(),
-            csv_text(&c.description),
-            c.lat,
-            c.lon,
-            c.cell_code.as_deref().unwrap_or(""),
-            csv_text(c.agency.as_deref().unwrap_or("")),
+            csv_field(&c.filing.description),
+            c.filing.lat,
+            c.filing.lon,
+            c.filing.cell_code.as_deref().unwrap_or(""),
+            csv_field(c.agency.as_deref().unwrap_or("")),
             iso(c.requested_s),
             iso(c.expected_s),
             iso(c.updated_s()),
@@ -214,11 +214,11 @@ pub fn write_reports(dir: &Path, ops: &OpsSim) -> Result<()> {
             "{},{},{},{},{},{},{},{:.6},{:.6},{},{},{},{},{},{},{}",
             f.stream.id.0,
             thing.id.0,
-            csv_text(&f.stream.name),
+            csv_field(&f.stream.name),
             f.stream.quantity.key(),
-            csv_text(f.stream.quantity.unit_symbol()),
+            csv_field(f.stream.quantity.unit_symbol()),
             f.stream.interval_s,
-            csv_text(&source),
+            csv_field(&source),
             thing.location.lon,
             thing.location.lat,
             thing
@@ -234,13 +234,4 @@ pub fn write_reports(dir: &Path, ops: &OpsSim) -> Result<()> {
         );
     }
     write(&dir.join("sensors.csv"), &sensors)
-}
-
-/// A CSV field: quoted when it holds a comma, quote or line break.
-fn csv_text(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }

@@ -175,20 +175,12 @@ fn write_manifest(out: &Path, sweep: &SweepFile, jobs: &[Job]) -> Result<()> {
         txt.push('\n');
         let _ = write!(csv, "{},{}", job.id, job.seed);
         for (_, value) in &job.params {
-            let _ = write!(csv, ",{}", csv_field(value));
+            let _ = write!(csv, ",{}", run::reports::csv_field(value));
         }
         csv.push('\n');
     }
     run::reports::write(&out.join("jobs.txt"), &txt)?;
     run::reports::write(&out.join("jobs.csv"), &csv)
-}
-
-fn csv_field(v: &str) -> String {
-    if v.contains([',', '"', '\n']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v.to_string()
-    }
 }
 
 /// results.csv: one row per run (finished or not), its parameters, then every figure of the
@@ -211,7 +203,7 @@ fn collect(out: &Path, sweep: &SweepFile, jobs: &[Job]) -> Result<(usize, usize)
     for (job, f) in jobs.iter().zip(&figures) {
         let _ = write!(csv, "{},{}", job.id, job.seed);
         for (_, value) in &job.params {
-            let _ = write!(csv, ",{}", csv_field(value));
+            let _ = write!(csv, ",{}", run::reports::csv_field(value));
         }
         csv.push_str(if f.is_some() { ",done" } else { ",missing" });
         for name in &names {

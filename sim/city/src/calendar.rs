@@ -1,0 +1,174 @@
+//! Calendar dates and RFC 3339 times as POSIX seconds, for the feeds that carry them (GBFS,
+//! SensorThings observations) and the dates replayed records are cut by. Proleptic
+//! Gregorian, no time-zone database: offsets are as written.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A calendar date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// Days since 1970-01-01.
+    pub fn days_since_epoch(self) -> i64 {
+        days_from_civil(
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        )
+    }
+
+    pub fn from_days_since_epoch(days: i64) -> Date {
+        let (y, m, d) = civil_from_days(days);
+        Date {
+            year: y as i32,
+            month: m as u32,
+            day: d as u32,
+        }
+    }
+
+    pub fn previous(self) -> Date {
+        Date::from_days_since_epoch(self.days_since_epoch() - 1)
+    }
+}
+
+/// `YYYY-MM-DD`, with exactly those digits, a month 01–12 and a day that month has.
+impl FromStr for Date {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Date, String> {
+        let bad = || format!("`{s}` is not a date as YYYY-MM-DD");
+        let parts: Vec<&str> = s.split('-').collect();
+        let [y, m, d] = parts.as_slice() else {
+            return Err(bad());
+        };
+        let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+        if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+            return Err(bad());
+        }
+        let date = Date {
+            year: y.parse().map_err(|_| bad())?,
+            month: m.parse().map_err(|_| bad())?,
+            day: d.parse().map_err(|_| bad())?,
+        };
+        // a day past the month's end comes back as another date
+        let valid = (1..=12).contains(&date.month)
+            && date.day >= 1
+            && Date::from_days_since_epoch(date.days_since_epoch()) == date;
+        valid.then_some(date).ok_or_else(bad)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The (year, month, day) of a day count since 1970-01-01 (the inverse of the above).
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` as POSIX seconds.
+pub fn rfc3339_seconds(s: &str) -> Option<i64> {
+    let (date, rest) = s.split_once(['T', 't', ' '])?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let zone_at = rest.find(['Z', 'z', '+', '-'])?;
+    let (clock, zone) = rest.split_at(zone_at);
+    let mut c = clock.split(':');
+    let (h, mi) = (
+        c.next()?.parse::<i64>().ok()?,
+        c.next()?.parse::<i64>().ok()?,
+    );
+    let sec = c.next()?.split('.').next()?.parse::<i64>().ok()?;
+    let offset = match zone.as_bytes().first()? {
+        b'Z' | b'z' => 0,
+        sign => {
+            let (oh, om) = zone[1..].split_once(':')?;
+            let o = oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60;
+            if *sign == b'-' { -o } else { o }
+        }
+    };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, m, day) * 86_400 + h * 3600 + mi * 60 + sec - offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_times_match_posix_seconds() {
+        assert_eq!(rfc3339_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(rfc3339_seconds("2025-04-01T00:12:00Z"), Some(1_743_466_320));
+        assert_eq!(
+            rfc3339_seconds("2025-04-01T02:12:00+02:00"),
+            Some(1_743_466_320)
+        );
+        assert_eq!(
+            rfc3339_seconds("2025-04-01T00:12:00.250Z"),
+            Some(1_743_466_320)
+        );
+        assert_eq!(rfc3339_seconds("2025-13-01T00:00:00Z"), None);
+        assert_eq!(rfc3339_seconds("yesterday"), None);
+    }
+
+    #[test]
+    fn dates_parse_strictly_and_step_back_over_month_and_leap_ends() {
+        let date = |s: &str| s.parse::<Date>();
+        assert_eq!(
+            date("2016-03-01")
+                .map(Date::previous)
+                .map(|d| d.to_string()),
+            Ok("2016-02-29".into())
+        );
+        assert_eq!(
+            date("2017-01-01")
+                .map(Date::previous)
+                .map(|d| d.to_string()),
+            Ok("2016-12-31".into())
+        );
+        for bad in [
+            "2016-13-01",
+            "2016-02-30",
+            "2016-3-01",
+            "16-03-01",
+            "2016-03-01x",
+            "today",
+        ] {
+            assert!(date(bad).is_err(), "{bad}");
+        }
+        let d = Date {
+            year: 2016,
+            month: 12,
+            day: 18,
+        };
+        assert_eq!(Date::from_days_since_epoch(d.days_since_epoch()), d);
+    }
+}
