@@ -114,6 +114,26 @@ impl SensorLayer {
         lonlat: &dyn Fn(Point<f64>) -> (f64, f64),
     ) -> SensorLayer {
         let mut layer = SensorLayer::default();
+        // live sensors first: their datastream ids are their positions in the ops file's
+        // `live:` list, whatever else the run has, so publishers can rely on them
+        for s in &inputs.live {
+            let thing = layer.add_thing(
+                city,
+                NewThing {
+                    name: s.sensor.name.clone(),
+                    description: "live sensor (MQTT)",
+                    point: s.point,
+                    lonlat: (s.sensor.lon, s.sensor.lat),
+                },
+            );
+            layer.add_stream(
+                thing,
+                s.sensor.quantity.clone(),
+                Source::Live,
+                s.sensor.interval_s,
+                s.sensor.thresholds,
+            );
+        }
         let detect = &inputs.file.loop_detectors;
         layer.interval_s = detect.interval_minutes * 60;
         let roads = city.roads();
@@ -198,24 +218,6 @@ impl SensorLayer {
                 streams,
                 thing,
             });
-        }
-        for s in &inputs.live {
-            let thing = layer.add_thing(
-                city,
-                NewThing {
-                    name: s.sensor.name.clone(),
-                    description: "live sensor (MQTT)",
-                    point: s.point,
-                    lonlat: (s.sensor.lon, s.sensor.lat),
-                },
-            );
-            layer.add_stream(
-                thing,
-                s.sensor.quantity.clone(),
-                Source::Live,
-                s.sensor.interval_s,
-                s.sensor.thresholds,
-            );
         }
         layer
     }

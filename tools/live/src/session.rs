@@ -1,0 +1,232 @@
+//! One MQTT session driven on its own thread: it connects, tells the opener whether the broker
+//! took it, reconnects with back-off whenever the connection drops (a broker restart), and
+//! hands every incoming packet to the owner's handler.
+
+use crate::endpoint::Endpoint;
+use rumqttc::{Client, ConnectReturnCode, ConnectionError, Event, Packet, RecvTimeoutError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Requests the client may queue for the network thread (publishes, acks).
+const REQUEST_CAPACITY: usize = 16_384;
+/// QoS 1 publishes the client keeps in flight before waiting for acks.
+const INFLIGHT: u16 = 1_000;
+const POLL: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum LiveError {
+    #[error("{endpoint}: the broker refused the connection: {reason}")]
+    Refused {
+        endpoint: String,
+        reason: &'static str,
+    },
+    #[error("{endpoint}: cannot connect: {message}")]
+    Unreachable { endpoint: String, message: String },
+    #[error("{endpoint}: no answer from the broker in {seconds} s")]
+    Timeout { endpoint: String, seconds: u64 },
+    #[error("{endpoint}: the session's connection thread stopped")]
+    Closed { endpoint: String },
+}
+
+fn refusal(code: ConnectReturnCode) -> &'static str {
+    match code {
+        ConnectReturnCode::BadUserNamePassword => "bad user name or password",
+        ConnectReturnCode::NotAuthorized => "not authorized",
+        ConnectReturnCode::BadClientId => "client id rejected",
+        ConnectReturnCode::ServiceUnavailable => "service unavailable",
+        ConnectReturnCode::RefusedProtocolVersion => "MQTT 3.1.1 not accepted",
+        ConnectReturnCode::Success => "success",
+    }
+}
+
+/// What the handler wants after a packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// The session is ready for its owner (e.g. its subscriptions are acknowledged).
+    Ready,
+    Stop,
+}
+
+/// Counters the owner reads while the session runs.
+#[derive(Debug, Default)]
+pub struct SessionStats {
+    /// Connections after the first, i.e. recoveries from a lost connection.
+    pub reconnects: AtomicU64,
+    /// QoS 1 publishes the broker acknowledged.
+    pub acknowledged: AtomicU64,
+}
+
+pub struct Session {
+    pub client: Client,
+    pub stats: Arc<SessionStats>,
+    pub endpoint: String,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("endpoint", &self.endpoint)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Connects and runs the session. `on_connect` is called after every (re)connection, e.g.
+    /// to subscribe; `handle` sees every incoming packet and says when the session is ready
+    /// (without `wait_ready`, the first connection makes it ready). Returns once ready, or
+    /// with the broker's refusal, or after `timeout`.
+    pub fn open(
+        endpoint: &Endpoint,
+        client_id: &str,
+        persistent: bool,
+        wait_ready: bool,
+        timeout: Duration,
+        on_connect: impl Fn(&Client) + Send + 'static,
+        mut handle: impl FnMut(Packet) -> Flow + Send + 'static,
+    ) -> Result<Session, LiveError> {
+        let mut options = endpoint.options(client_id, persistent);
+        // incoming QoS 1 messages are acknowledged by the owner once it holds them
+        options.set_inflight(INFLIGHT).set_manual_acks(true);
+        let (client, mut connection) = Client::new(options, REQUEST_CAPACITY);
+        let stats = Arc::new(SessionStats::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let (ready_tx, ready_rx) = mpsc::channel::<Result<(), LiveError>>();
+        let name = endpoint.to_string();
+        let thread = {
+            let (client, stats, stop, name) =
+                (client.clone(), stats.clone(), stop.clone(), name.clone());
+            let spawn_failed = name.clone();
+            std::thread::Builder::new()
+                .name(format!("mqtt {client_id}"))
+                .spawn(move || {
+                    let mut ready = Some(ready_tx);
+                    let mut connected_before = false;
+                    let mut backoff = POLL;
+                    while !stop.load(Ordering::Relaxed) {
+                        let event = match connection.recv_timeout(POLL) {
+                            Err(RecvTimeoutError::Timeout) => continue,
+                            Err(RecvTimeoutError::Disconnected) => break,
+                            Ok(event) => event,
+                        };
+                        let flow = match event {
+                            Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                                if connected_before {
+                                    stats.reconnects.fetch_add(1, Ordering::Relaxed);
+                                    tracing::info!("{name}: reconnected");
+                                }
+                                connected_before = true;
+                                backoff = POLL;
+                                on_connect(&client);
+                                if wait_ready {
+                                    Flow::Continue
+                                } else {
+                                    Flow::Ready
+                                }
+                            }
+                            Ok(Event::Incoming(Packet::PubAck(_))) => {
+                                stats.acknowledged.fetch_add(1, Ordering::Relaxed);
+                                Flow::Continue
+                            }
+                            Ok(Event::Incoming(packet)) => handle(packet),
+                            Ok(Event::Outgoing(_)) => Flow::Continue,
+                            Err(e) => {
+                                if stop.load(Ordering::Relaxed) {
+                                    break;
+                                }
+                                if let Some(tx) = ready.take() {
+                                    // never connected: the caller gets the reason, no retrying
+                                    let error = match e {
+                                        ConnectionError::ConnectionRefused(code) => {
+                                            LiveError::Refused {
+                                                endpoint: name.clone(),
+                                                reason: refusal(code),
+                                            }
+                                        }
+                                        other => LiveError::Unreachable {
+                                            endpoint: name.clone(),
+                                            message: other.to_string(),
+                                        },
+                                    };
+                                    let _ = tx.send(Err(error));
+                                    break;
+                                }
+                                tracing::warn!(
+                                    "{name}: connection lost ({e}); retrying in {backoff:?}"
+                                );
+                                std::thread::sleep(backoff);
+                                backoff = (backoff * 2).min(BACKOFF_MAX);
+                                Flow::Continue
+                            }
+                        };
+                        match flow {
+                            Flow::Continue => {}
+                            Flow::Ready => {
+                                if let Some(tx) = ready.take() {
+                                    let _ = tx.send(Ok(()));
+                                }
+                            }
+                            Flow::Stop => break,
+                        }
+                    }
+                })
+                .map_err(|e| LiveError::Unreachable {
+                    endpoint: spawn_failed,
+                    message: e.to_string(),
+                })?
+        };
+        let session = Session {
+            client,
+            stats,
+            endpoint: name.clone(),
+            stop,
+            thread: Some(thread),
+        };
+        match ready_rx.recv_timeout(timeout) {
+            Ok(Ok(())) => Ok(session),
+            Ok(Err(e)) => Err(e),
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(LiveError::Timeout {
+                endpoint: name,
+                seconds: timeout.as_secs(),
+            }),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(LiveError::Closed { endpoint: name }),
+        }
+    }
+
+    pub fn reconnects(&self) -> u64 {
+        self.stats.reconnects.load(Ordering::Relaxed)
+    }
+
+    pub fn acknowledged(&self) -> u64 {
+        self.stats.acknowledged.load(Ordering::Relaxed)
+    }
+
+    /// Disconnects cleanly and waits for the network thread.
+    pub fn close(mut self) {
+        self.shut();
+    }
+
+    fn shut(&mut self) {
+        let _ = self.client.try_disconnect();
+        // let the DISCONNECT go out before the thread stops polling
+        std::thread::sleep(Duration::from_millis(50));
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            self.shut();
+        }
+    }
+}
