@@ -82,3 +82,14 @@ pub fn demo_scene(dir: &Path) -> PathBuf {
 pub fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
 }
+
+pub const DEMO_OPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenes/chengdu/ops.ron");
+
+/// The demo city imported into `dir`, with a scene that uses `ops`.
+pub fn scene_with_ops(dir: &Path, ops: &Path) -> PathBuf {
+    let scene = demo_scene(dir);
+    let text = std::fs::read_to_string(&scene).unwrap();
+    let text = text.trim_end().trim_end_matches(')').to_string() + &format!(", ops: {ops:?})");
+    std::fs::write(&scene, text).unwrap();
+    scene
+}

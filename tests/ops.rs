@@ -8,18 +8,7 @@
 mod common;
 
 use common::*;
-use std::path::{Path, PathBuf};
-
-const DEMO_OPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenes/chengdu/ops.ron");
-
-/// The demo city imported into `dir`, with a scene that uses `ops`.
-fn scene_with_ops(dir: &Path, ops: &Path) -> PathBuf {
-    let scene = demo_scene(dir);
-    let text = std::fs::read_to_string(&scene).unwrap();
-    let text = text.trim_end().trim_end_matches(')').to_string() + &format!(", ops: {ops:?})");
-    std::fs::write(&scene, text).unwrap();
-    scene
-}
+use std::path::Path;
 
 fn run_morning(scene: &Path, out: &Path) {
     ok(&[

@@ -172,6 +172,26 @@ fn a_closure_moves_flow_to_the_alternative_and_lifting_it_restores_the_base() {
 }
 
 #[test]
+fn a_closure_scheduled_during_the_run_is_the_same_as_one_planned_for_that_time() {
+    // decided live at 15 minutes (dated earlier: it takes effect now) vs planned for then
+    let demand = || trips(300, 6.0, 0, 5);
+    let at = |at_s| LinkEvent {
+        at_s,
+        link: 1,
+        lanes: Some(0),
+    };
+    let mut planned = sim(two_routes(), demand(), vec![at(900)]);
+    planned.run_until(7200, &mut |_| true);
+    let mut live = sim(two_routes(), demand(), vec![]);
+    live.run_until(900, &mut |_| true);
+    live.schedule(at(0));
+    live.run_until(7200, &mut |_| true);
+    assert_eq!(live.summary(), planned.summary());
+    let exits = |s: &TrafficSim, l: usize| -> u32 { s.stats.bins.iter().map(|b| b[l].exits).sum() };
+    assert!(exits(&live, 2) > 0, "flow moved to the alternative");
+}
+
+#[test]
 fn a_closure_reroutes_cars_already_on_their_way() {
     // the car departs at 0 on the short route; link 1 closes while it is on link 0
     let events = vec![LinkEvent {

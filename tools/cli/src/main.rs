@@ -18,7 +18,8 @@ GDAL reads), reprojects them into one metric CRS, indexes them in R-trees, build
 road graph, and writes a city bundle that the simulation and the viewer load in milliseconds.\n\n\
 Typical use:\n  citytwin import --scene scenes/chengdu/scene.ron\n  citytwin info out/chengdu/city.ctb\n  \
 citytwin export out/chengdu/city.ctb -o out/chengdu/city.gpkg\n  \
-citytwin run scenes/chengdu/scene.ron -o out/chengdu/day\n  citytwin view scenes/chengdu/scene.ron --wall\n\n\
+citytwin run scenes/chengdu/scene.ron -o out/chengdu/day\n  \
+citytwin run scenes/chengdu/scene.ron --live mqtt://twin@127.0.0.1:1883 -o out/chengdu/live\n  citytwin view scenes/chengdu/scene.ron --wall\n\n\
 Logs go to stderr; set RUST_LOG=debug for more.",
     after_help = "Exit codes: 0 success, 1 bad input or failed run, 2 bad command line."
 )]
@@ -41,6 +42,8 @@ enum Command {
     Compare(commands::compare::CompareArgs),
     Sweep(commands::sweep::SweepArgs),
     Fences(commands::fences::FencesArgs),
+    Broker(commands::broker::BrokerArgs),
+    Feed(commands::feed::FeedArgs),
     #[cfg(feature = "view")]
     View(commands::view::ViewArgs),
     #[cfg(feature = "view")]
@@ -78,6 +81,8 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::run(args, cli.quiet),
         Command::Sweep(args) => commands::sweep::run(args, cli.quiet),
         Command::Fences(args) => commands::fences::run(args, cli.quiet),
+        Command::Broker(args) => commands::broker::run(args, cli.quiet),
+        Command::Feed(args) => commands::feed::run(args, cli.quiet),
         #[cfg(feature = "view")]
         Command::View(args) => commands::view::view(args, cli.quiet),
         #[cfg(feature = "view")]

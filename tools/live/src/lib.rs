@@ -13,6 +13,7 @@ pub mod feed;
 pub mod mosquitto;
 pub mod publisher;
 pub mod session;
+pub mod twin;
 
 pub use endpoint::Endpoint;
 pub use feed::{Delivery, LiveFeed, Message};

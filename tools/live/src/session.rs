@@ -109,8 +109,12 @@ impl Session {
                     let mut ready = Some(ready_tx);
                     let mut connected_before = false;
                     let mut backoff = POLL;
-                    while !stop.load(Ordering::Relaxed) {
+                    loop {
                         let event = match connection.recv_timeout(POLL) {
+                            // once stopping, polling goes on only until DISCONNECT is out
+                            Err(RecvTimeoutError::Timeout) if stop.load(Ordering::Relaxed) => {
+                                break;
+                            }
                             Err(RecvTimeoutError::Timeout) => continue,
                             Err(RecvTimeoutError::Disconnected) => break,
                             Ok(event) => event,
@@ -135,6 +139,7 @@ impl Session {
                                 Flow::Continue
                             }
                             Ok(Event::Incoming(packet)) => handle(packet),
+                            Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => Flow::Stop,
                             Ok(Event::Outgoing(_)) => Flow::Continue,
                             Err(e) => {
                                 if stop.load(Ordering::Relaxed) {
@@ -213,10 +218,9 @@ impl Session {
     }
 
     fn shut(&mut self) {
-        let _ = self.client.try_disconnect();
-        // let the DISCONNECT go out before the thread stops polling
-        std::thread::sleep(Duration::from_millis(50));
+        // stopping first: the broker closing the connection after DISCONNECT is no outage
         self.stop.store(true, Ordering::Relaxed);
+        let _ = self.client.try_disconnect();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

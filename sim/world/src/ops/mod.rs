@@ -126,6 +126,8 @@ struct FenceSite {
 #[derive(Clone, Debug)]
 pub struct OpsSim {
     pub day: SimDay,
+    /// Topic prefix of the city's live feeds (`citytwin_ops::wire`).
+    pub mqtt_prefix: String,
     layer: SensorLayer,
     pub feeds: Feeds,
     pub vitals: VitalSigns,
@@ -218,6 +220,7 @@ impl OpsSim {
             .unwrap_or_default();
         OpsSim {
             day: inputs.day,
+            mqtt_prefix: inputs.file.mqtt_prefix.clone(),
             feeds,
             vitals: VitalSigns::new(inputs.file.vitals.clone()),
             desk: CaseDesk::new(inputs.file.services.clone(), &crew_links, seed),

@@ -17,11 +17,13 @@
 mod change;
 mod edit;
 mod inputs;
+mod live;
 mod resolve;
 
 pub use change::{Change, RoadAttrs};
 pub use edit::{Clock, Edit, FenceSelector, RoadRef};
 pub use inputs::{BikeInputs, DemandScale, RunInputs};
+pub use live::{LiveEditError, LiveEditor};
 pub use resolve::Project;
 
 use citytwin_city::City;

@@ -1,6 +1,8 @@
 pub mod assign;
+pub mod broker;
 pub mod compare;
 pub mod export;
+pub mod feed;
 pub mod fences;
 pub mod import;
 pub mod info;

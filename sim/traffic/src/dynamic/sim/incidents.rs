@@ -1,9 +1,18 @@
 //! What changes a car's way: link events (closures, lane changes), refreshed travel times,
 //! en-route re-routing, and the gridlock rule's teleport.
 
-use super::TrafficSim;
+use super::{LinkEvent, TrafficSim};
 
 impl TrafficSim {
+    /// Adds a link event to a running simulation (a closure decided now); one dated in the
+    /// past takes effect at the next step.
+    pub fn schedule(&mut self, mut event: LinkEvent) {
+        event.at_s = event.at_s.max(self.now);
+        let pending = &self.events[self.next_event..];
+        let at = self.next_event + pending.partition_point(|e| e.at_s <= event.at_s);
+        self.events.insert(at, event);
+    }
+
     pub(super) fn apply_events(&mut self, now: u32) {
         while let Some(e) = self.events.get(self.next_event).filter(|e| e.at_s <= now) {
             let e = e.clone();

@@ -222,6 +222,7 @@ impl Job<'_> {
             interrupted: false,
             days: &[],
             scenario: self.scenario.map(|s| (s, built.changes)),
+            live: None,
         };
         let traffic = world.traffic.summary();
         let summary = reports::summary_json(

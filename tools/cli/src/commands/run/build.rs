@@ -62,6 +62,8 @@ pub struct Built {
     pub world: World,
     pub demand: Demand,
     pub changes: usize,
+    /// The inputs as the scenario left them (live edits are checked against them).
+    pub inputs: RunInputs,
 }
 
 pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
@@ -106,5 +108,6 @@ pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
         world,
         demand,
         changes,
+        inputs,
     })
 }

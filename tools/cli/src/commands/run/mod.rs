@@ -3,6 +3,7 @@
 pub mod bikes;
 pub mod build;
 pub mod demand;
+pub mod live;
 pub mod ops;
 pub mod reports;
 
@@ -56,6 +57,8 @@ pub struct RunArgs {
     pub seed: u64,
     #[command(flatten)]
     pub sim: SimArgs,
+    #[command(flatten)]
+    pub live: live::LiveArgs,
     /// Simulated days for the dynamic equilibrium (1 = a single day)
     #[arg(long, default_value_t = 1)]
     iterations: u32,
@@ -184,16 +187,15 @@ impl Network {
     }
 }
 
-/// The network, the demand and the World of a run: a scene's city (with an optional
-/// scenario) or a SUMO network.
-/// What `load` hands `run`: the network, demand, World, and the scenario with how many
-/// changes it made.
-type Loaded = (
-    Network,
-    demand::Demand,
-    World,
-    Option<(build::LoadedScenario, usize)>,
-);
+/// What `load` hands `run`: the network (a scene's city or a SUMO network), demand, World,
+/// the scenario with how many changes it made, and the inputs as it left them.
+struct Loaded {
+    network: Network,
+    demand: demand::Demand,
+    world: World,
+    scenario: Option<(build::LoadedScenario, usize)>,
+    inputs: Option<citytwin_sim::scenario::RunInputs>,
+}
 
 fn load(args: &RunArgs) -> Result<Loaded> {
     if let (Some(net), Some(trips)) = (&args.sumo_net, &args.sumo_trips) {
@@ -214,7 +216,13 @@ fn load(args: &RunArgs) -> Result<Loaded> {
             events: Vec::new(),
         };
         let world = World::new(&net.roads, demand.trips.clone(), options)?;
-        return Ok((Network::Sumo(net), demand, world, None));
+        return Ok(Loaded {
+            network: Network::Sumo(net),
+            demand,
+            world,
+            scenario: None,
+            inputs: None,
+        });
     }
     let scene_path = args
         .scene
@@ -235,19 +243,27 @@ fn load(args: &RunArgs) -> Result<Loaded> {
         .sim
         .world_spec(args.seed, scenario.as_ref(), ops.as_ref());
     let built = build::build_world(&city, &spec)?;
-    Ok((
-        Network::City(Box::new(city)),
-        built.demand,
-        built.world,
-        scenario.map(|s| (s, built.changes)),
-    ))
+    Ok(Loaded {
+        network: Network::City(Box::new(city)),
+        demand: built.demand,
+        world: built.world,
+        scenario: scenario.map(|s| (s, built.changes)),
+        inputs: Some(built.inputs),
+    })
 }
 
 pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
     args.sim.check()?;
     check_share("--replan-share", args.replan_share)?;
     let started = Instant::now();
-    let (network, demand, mut world, scenario) = load(&args)?;
+    args.live.check(&args)?;
+    let Loaded {
+        network,
+        demand,
+        mut world,
+        scenario,
+        inputs,
+    } = load(&args)?;
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("creating {}", args.output.display()))?;
     interrupt::install();
@@ -267,6 +283,7 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
         ));
         !interrupt::requested()
     };
+    let mut live_facts = None;
     let days = if args.iterations > 1 {
         let eq = EquilibriumOptions {
             iterations: args.iterations,
@@ -291,6 +308,20 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
             }
             bar.set_position(0);
         })
+    } else if let Some(url) = &args.live.live {
+        let Network::City(city) = &network else {
+            bail!("--live needs a scene");
+        };
+        live_facts = Some(live::run(
+            &args.live,
+            url,
+            city,
+            inputs,
+            &mut world,
+            &bar,
+            &mut keep_going,
+        )?);
+        Vec::new()
     } else {
         world.run(&mut keep_going);
         Vec::new()
@@ -303,6 +334,7 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
         interrupted,
         days: &days,
         scenario: scenario.as_ref().map(|(s, n)| (s, *n)),
+        live: live_facts.as_ref(),
     };
     reports::write_all(&args, &network, &world, &demand, &s, &run)?;
     if !quiet {

@@ -20,6 +20,8 @@ pub struct RunFacts<'a> {
     pub days: &'a [IterationReport],
     /// The scenario and the number of changes its edits made.
     pub scenario: Option<(&'a LoadedScenario, usize)>,
+    /// What a live run received from the broker.
+    pub live: Option<&'a citytwin_live::twin::LiveFacts>,
 }
 
 /// summary.json: the `traffic.`, `demand.`, `run.` and (with bikes) `bikes.` blocks.
@@ -74,6 +76,9 @@ pub fn summary_json(
         map.insert("vitals".into(), serde_json::to_value(&o.vitals)?);
         map.insert("quality".into(), serde_json::to_value(&o.quality)?);
         map.insert("cases".into(), serde_json::to_value(&o.cases)?);
+    }
+    if let (Some(live), Some(map)) = (run.live, summary.as_object_mut()) {
+        map.insert("live".into(), serde_json::to_value(live)?);
     }
     Ok(summary)
 }
