@@ -3,7 +3,7 @@
 //! hands every incoming packet to the owner's handler.
 
 use crate::endpoint::Endpoint;
-use rumqttc::{Client, ConnectReturnCode, ConnectionError, Event, Packet, RecvTimeoutError};
+use rumqttc::{Client, ConnectReturnCode, ConnectionError, Event, Packet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
@@ -110,17 +110,13 @@ impl Session {
                     let mut connected_before = false;
                     let mut backoff = POLL;
                     loop {
-                        let event = match connection.recv_timeout(POLL) {
-                            // once stopping, polling goes on only until DISCONNECT is out
-                            Err(RecvTimeoutError::Timeout) if stop.load(Ordering::Relaxed) => {
-                                break;
-                            }
-                            Err(RecvTimeoutError::Timeout) => continue,
-                            Err(RecvTimeoutError::Disconnected) => break,
-                            Ok(event) => event,
+                        // blocking is fine: closing queues a DISCONNECT, which wakes it, and
+                        // keep-alive pings come every few seconds
+                        let Ok(event) = connection.recv() else {
+                            break;
                         };
                         let flow = match event {
-                            Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                                 if connected_before {
                                     stats.reconnects.fetch_add(1, Ordering::Relaxed);
                                     tracing::info!("{name}: reconnected");
@@ -128,7 +124,9 @@ impl Session {
                                 connected_before = true;
                                 backoff = POLL;
                                 on_connect(&client);
-                                if wait_ready {
+                                // a resumed session already holds its subscriptions, and its
+                                // queued messages come before any SUBACK
+                                if wait_ready && !ack.session_present {
                                     Flow::Continue
                                 } else {
                                     Flow::Ready
@@ -193,15 +191,25 @@ impl Session {
             stop,
             thread: Some(thread),
         };
-        match ready_rx.recv_timeout(timeout) {
-            Ok(Ok(())) => Ok(session),
-            Ok(Err(e)) => Err(e),
-            Err(mpsc::RecvTimeoutError::Timeout) => Err(LiveError::Timeout {
+        let failed = match ready_rx.recv_timeout(timeout) {
+            Ok(Ok(())) => return Ok(session),
+            Ok(Err(e)) => e,
+            Err(mpsc::RecvTimeoutError::Timeout) => LiveError::Timeout {
                 endpoint: name,
                 seconds: timeout.as_secs(),
-            }),
-            Err(mpsc::RecvTimeoutError::Disconnected) => Err(LiveError::Closed { endpoint: name }),
-        }
+            },
+            Err(mpsc::RecvTimeoutError::Disconnected) => LiveError::Closed { endpoint: name },
+        };
+        session.abandon();
+        Err(failed)
+    }
+
+    /// Stops without waiting for the network thread, which may be blocked handing a message
+    /// to an owner that never came to be; it ends at its next event.
+    fn abandon(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.client.try_disconnect();
+        self.thread = None;
     }
 
     pub fn reconnects(&self) -> u64 {
