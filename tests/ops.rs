@@ -8,6 +8,7 @@
 mod common;
 
 use common::*;
+use parquet::file::reader::{FileReader, SerializedFileReader};
 use std::path::Path;
 
 fn run_morning(scene: &Path, out: &Path) {
@@ -21,6 +22,7 @@ fn run_morning(scene: &Path, out: &Path) {
         "08:00",
         "--trips",
         "8000",
+        "--parquet",
         "-o",
         out.to_str().unwrap(),
     ]);
@@ -76,9 +78,27 @@ fn a_morning_reports_vitals_quality_and_cases_and_repeats_exactly() {
     assert!(csv("cases.csv").contains(",traffic.incident,"));
     assert!(csv("sensors.csv").contains("replay: Dongsi station, 2016-12-18"));
     assert!(csv("quality.csv").lines().count() > 2);
+    // the time series again as Parquet, row for row
+    for name in ["vitals", "quality", "link_bins"] {
+        let file = std::fs::File::open(a.join(format!("{name}.parquet"))).unwrap();
+        let reader = SerializedFileReader::new(file).unwrap();
+        let rows = reader.metadata().file_metadata().num_rows() as usize;
+        assert_eq!(
+            rows + 1,
+            csv(&format!("{name}.csv")).lines().count(),
+            "{name}"
+        );
+    }
 
     run_morning(&scene, &b);
-    for file in ["vitals.csv", "quality.csv", "cases.csv", "sensors.csv"] {
+    for file in [
+        "vitals.csv",
+        "quality.csv",
+        "cases.csv",
+        "sensors.csv",
+        "vitals.parquet",
+        "link_bins.parquet",
+    ] {
         let (x, y) = (
             std::fs::read(a.join(file)).unwrap(),
             std::fs::read(b.join(file)).unwrap(),

@@ -17,6 +17,7 @@ pub mod export;
 pub mod import;
 pub mod osm;
 pub mod osm_layers;
+pub mod table;
 pub mod vector;
 
 pub use error::{GisError, Result};

@@ -34,6 +34,7 @@ use std::time::Instant;
 /// QGIS's temporal controller). With shared bikes (on by default on a scene: --bike-fleet,
 /// --bike-trips) also the `bikes.` block of summary.json, fences.csv (every fence every 15
 /// minutes: bikes, capacity, open alarms) and bikes.gpkg (the fences with the day's figures).
+/// With --parquet, link_bins, vitals and quality also as .parquet (same columns).
 /// Same inputs, options and seed ⇒ byte-identical CSV and JSON
 /// files, except run.wall_seconds. Ctrl-C stops at the next simulated minute and writes what
 /// was simulated so far.
@@ -72,6 +73,9 @@ pub struct RunArgs {
     /// per-link files)
     #[arg(long)]
     pub summary_only: bool,
+    /// Also write the time series (link_bins, vitals, quality) as Parquet, beside their CSV
+    #[arg(long)]
+    pub parquet: bool,
     /// Output folder
     #[arg(short, long)]
     pub output: PathBuf,

@@ -2,13 +2,15 @@
 //! reports, and every place projected into the city's CRS.
 
 use super::clock;
-use super::reports::{csv_field, write};
+use super::reports::{csv_field, write, write_table};
 use anyhow::{Context, Result, bail};
 use citytwin_city::City;
 use citytwin_city::scene::Scene;
 use citytwin_gis::crs::Reprojector;
+use citytwin_gis::table::{Column, Table};
 use citytwin_ops::cases::CaseState;
 use citytwin_ops::model::Source;
+use citytwin_ops::quality::QualityScore;
 use citytwin_ops::replay::ReplayDay;
 use citytwin_ops::setup::OpsFile;
 use citytwin_sim::ops::{LiveInput, OpsInputs, OpsSim, Report, StationInput};
@@ -130,42 +132,63 @@ pub fn read_reports(
 /// vitals.csv (city and districts every 5 minutes), quality.csv (every feed every period),
 /// cases.csv (every case, Open311 fields and when it entered each state) and sensors.csv
 /// (every thing and datastream, with the source of its data).
-pub fn write_reports(dir: &Path, ops: &OpsSim) -> Result<()> {
-    let mut vitals = String::from("time,scope,indicator,value,level\n");
-    for r in &ops.vital_rows {
-        let _ = writeln!(
-            vitals,
-            "{},{},{},{:.4},{:?}",
-            clock(r.at_s),
-            csv_field(&r.scope),
-            r.indicator,
-            r.value,
-            r.level
-        );
-    }
-    write(&dir.join("vitals.csv"), &vitals)?;
+pub fn write_reports(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
+    let rows = &ops.vital_rows;
+    let vitals = Table::new(
+        "vitals",
+        vec![
+            Column::text("time", rows.iter().map(|r| clock(r.at_s)).collect()),
+            Column::text("scope", rows.iter().map(|r| r.scope.clone()).collect()),
+            Column::text(
+                "indicator",
+                rows.iter().map(|r| r.indicator.clone()).collect(),
+            ),
+            Column::float("value", 4, rows.iter().map(|r| r.value).collect()),
+            Column::text(
+                "level",
+                rows.iter().map(|r| format!("{:?}", r.level)).collect(),
+            ),
+        ],
+    )?;
+    write_table(dir, &vitals, parquet)?;
 
-    let mut quality = String::from(
-        "period_start,period_end,datastream,name,completeness,timeliness,validity,consistency,overall\n",
-    );
-    for p in &ops.quality {
-        for (f, s) in ops.feeds.iter().zip(&p.scores) {
-            let _ = writeln!(
-                quality,
-                "{},{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4}",
-                clock(p.from_s),
-                clock(p.to_s),
-                f.stream.id.0,
-                csv_field(&f.stream.name),
-                s.completeness,
-                s.timeliness,
-                s.validity,
-                s.consistency,
-                s.overall()
-            );
-        }
-    }
-    write(&dir.join("quality.csv"), &quality)?;
+    let periods = || {
+        ops.quality
+            .iter()
+            .flat_map(|p| ops.feeds.iter().zip(&p.scores).map(move |(f, s)| (p, f, s)))
+    };
+    let score = |name: &str, get: fn(&QualityScore) -> f64| {
+        Column::float(name, 4, periods().map(|(_, _, s)| get(s)).collect())
+    };
+    let quality = Table::new(
+        "quality",
+        vec![
+            Column::text(
+                "period_start",
+                periods().map(|(p, _, _)| clock(p.from_s)).collect(),
+            ),
+            Column::text(
+                "period_end",
+                periods().map(|(p, _, _)| clock(p.to_s)).collect(),
+            ),
+            Column::int(
+                "datastream",
+                periods()
+                    .map(|(_, f, _)| i64::from(f.stream.id.0))
+                    .collect(),
+            ),
+            Column::text(
+                "name",
+                periods().map(|(_, f, _)| f.stream.name.clone()).collect(),
+            ),
+            score("completeness", |s| s.completeness),
+            score("timeliness", |s| s.timeliness),
+            score("validity", |s| s.validity),
+            score("consistency", |s| s.consistency),
+            score("overall", QualityScore::overall),
+        ],
+    )?;
+    write_table(dir, &quality, parquet)?;
 
     let mut cases = String::from(
         "service_request_id,service_code,status,state,description,lat,long,cell_code,agency_responsible,requested_datetime,expected_datetime,updated_datetime,dispatched,in_progress,disposed,evaluated,sla_met,reopened\n",

@@ -6,6 +6,7 @@ use super::demand::Demand;
 use super::{Network, RunArgs, clock};
 use anyhow::{Context, Result};
 use citytwin_city::roads::RoadNetwork;
+use citytwin_gis::table::{Column, Table};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::World;
 use citytwin_traffic::dynamic::{IterationReport, TrafficSummary};
@@ -115,10 +116,7 @@ fn write_details(
     run: &RunFacts,
 ) -> Result<()> {
     let roads = network.roads();
-    write(
-        &args.output.join("link_bins.csv"),
-        &link_bins_csv(roads, world),
-    )?;
+    write_table(&args.output, &link_bins_table(roads, world)?, args.parquet)?;
     write(&args.output.join("trips.csv"), &trips_csv(world, demand))?;
     if !run.days.is_empty() {
         write(
@@ -138,7 +136,7 @@ fn write_details(
         )?;
     }
     if let Some(ops) = &world.ops {
-        super::ops::write_reports(&args.output, ops)?;
+        super::ops::write_reports(&args.output, ops, args.parquet)?;
     }
     match network {
         Network::City(city) => links_gpkg(
@@ -153,38 +151,47 @@ fn write_details(
     }
 }
 
-/// A CSV field: quoted when it holds a comma, quote or line break.
-pub fn csv_field(v: &str) -> String {
-    if v.contains([',', '"', '\n']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v.to_string()
+pub use citytwin_gis::table::csv_field;
+
+/// Writes `<name>.csv` into `dir`, and `<name>.parquet` with `parquet`.
+pub fn write_table(dir: &Path, table: &Table, parquet: bool) -> Result<()> {
+    table.write_csv(&dir.join(format!("{}.csv", table.name)))?;
+    if parquet {
+        table.write_parquet(&dir.join(format!("{}.parquet", table.name)))?;
     }
+    Ok(())
 }
 
 pub fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
-fn link_bins_csv(roads: &RoadNetwork, world: &World) -> String {
+fn link_bins_table(roads: &RoadNetwork, world: &World) -> Result<Table> {
     let stats = &world.traffic.stats;
-    let mut out =
-        String::from("bin_start,link,osm_way_id,flow_vph,mean_speed_kmh,density_veh_km\n");
+    let (mut start, mut link, mut way) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut flow, mut speed, mut density) = (Vec::new(), Vec::new(), Vec::new());
     for (b, bins) in stats.bins.iter().enumerate() {
-        let start = clock(b as u32 * stats.bin_s);
         for (l, bin) in bins.iter().enumerate().filter(|(_, b)| !b.is_empty()) {
-            let link = &roads.links[l];
-            let _ = writeln!(
-                out,
-                "{start},{l},{},{:.1},{:.2},{:.3}",
-                link.osm_way_id,
-                bin.flow_vph(stats.bin_s),
-                bin.mean_speed_kmh(link.length_m),
-                bin.density_veh_km(link.length_m, stats.bin_s)
-            );
+            let road = &roads.links[l];
+            start.push(clock(b as u32 * stats.bin_s));
+            link.push(l as i64);
+            way.push(road.osm_way_id);
+            flow.push(bin.flow_vph(stats.bin_s));
+            speed.push(bin.mean_speed_kmh(road.length_m));
+            density.push(bin.density_veh_km(road.length_m, stats.bin_s));
         }
     }
-    out
+    Ok(Table::new(
+        "link_bins",
+        vec![
+            Column::text("bin_start", start),
+            Column::int("link", link),
+            Column::int("osm_way_id", way),
+            Column::float("flow_vph", 1, flow),
+            Column::float("mean_speed_kmh", 2, speed),
+            Column::float("density_veh_km", 3, density),
+        ],
+    )?)
 }
 
 fn trips_csv(world: &World, demand: &Demand) -> String {
