@@ -305,3 +305,43 @@ fn the_bikes_overlay_marks_every_fence_with_its_occupancy() {
         "{marked_without} of {shown} marked with the overlay off"
     );
 }
+
+#[test]
+fn the_vitals_overlay_shades_alerting_cells_marks_cases_and_lists_the_city_signs() {
+    let dir = scratch("snapshot-vitals");
+    let scene = scene_with_ops(&dir, Path::new(DEMO_OPS));
+    let with = snapshot(&scene, &dir.join("vitals.png"), &["--overlay", "vitals"]);
+    let without = snapshot(&scene, &dir.join("novitals.png"), &["--overlay", "grid"]);
+    let count = |img: &RgbImage, area: &dyn Fn(u32, u32) -> bool, colour: [u8; 3]| {
+        img.enumerate_pixels()
+            .filter(|(x, y, c)| {
+                area(*x, *y)
+                    && colour
+                        .iter()
+                        .zip(c.0)
+                        .all(|(a, b)| u8::abs_diff(*a, b) <= 8)
+            })
+            .count()
+    };
+    let map = |x: u32, y: u32| in_map_area((x as f32, y as f32));
+    // open cases as violet diamonds on the map
+    let case = [0xc9, 0xa8, 0xff];
+    assert!(count(&with, &map, case) > 30, "no case markers");
+    assert_eq!(count(&without, &map, case), 0);
+    // the panel, bottom right: on the smog morning AQI is red, so a red swatch
+    let (w, h) = SIZE;
+    let panel = |x: u32, y: u32| x > w * 3 / 4 && y > h / 2 && y < h - 60;
+    let red = [0xff, 0x3b, 0x3b];
+    assert!(
+        count(&with, &panel, red) >= 40,
+        "no red swatch in the vitals panel"
+    );
+    assert_eq!(count(&without, &panel, red), 0);
+    // red cells shaded on the map (red at 45 % over the dark map: a dim red)
+    let shaded = |img: &RgbImage| {
+        img.enumerate_pixels()
+            .filter(|(x, y, c)| map(*x, *y) && c.0[0] > 100 && c.0[1] < 60 && c.0[2] < 60)
+            .count()
+    };
+    assert!(shaded(&with) > shaded(&without) + 50, "no shaded cells");
+}

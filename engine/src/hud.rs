@@ -107,7 +107,12 @@ fn load_font(path: Option<&std::path::Path>, fonts: &mut Assets<Font>, commands:
     commands.insert_resource(HudFont(handle));
 }
 
-fn text(font: &HudFont, size: f32, color: Color, value: impl Into<String>) -> impl Bundle {
+pub(crate) fn text(
+    font: &HudFont,
+    size: f32,
+    color: Color,
+    value: impl Into<String>,
+) -> impl Bundle {
     (
         Text::new(value),
         // no wrapping: panels are sized for their text, and it spares a line segmenter
@@ -122,7 +127,7 @@ fn text(font: &HudFont, size: f32, color: Color, value: impl Into<String>) -> im
 }
 
 /// A backed panel laid out by `node`.
-fn panel(palette: &Palette, node: Node) -> impl Bundle {
+pub(crate) fn panel(palette: &Palette, node: Node) -> impl Bundle {
     (node, BackgroundColor(palette.panel))
 }
 
@@ -254,7 +259,7 @@ fn spawn_hud(
                 f,
                 15.0,
                 p.text_dim,
-                "T traffic  B bikes  G grid  Space pause  1–4 speed  [ ] ±1 h  F fit",
+                "T traffic  B bikes  V vitals  G grid  Space pause  1–4 speed  [ ] ±1 h  F fit",
             ));
             for (label, ratio) in [("free", 1.0), ("slow", 0.55), ("jammed", 0.1)] {
                 c.spawn((

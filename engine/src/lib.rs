@@ -2,7 +2,8 @@
 //!
 //! One plugin per concern: [`map::MapPlugin`] (base map), [`camera::MapCameraPlugin`] (pan,
 //! zoom, rotate, flights), [`twin::SimClockPlugin`] (the World stepped in `FixedUpdate`),
-//! [`traffic::TrafficOverlayPlugin`], [`bikes::BikesOverlayPlugin`], [`hud::HudPlugin`], [`inspect::InspectPlugin`],
+//! [`traffic::TrafficOverlayPlugin`], [`bikes::BikesOverlayPlugin`],
+//! [`vitals::VitalsOverlayPlugin`], [`hud::HudPlugin`], [`inspect::InspectPlugin`],
 //! [`wall::WallPlugin`] (kiosk mode and auto-tour), [`snapshot::SnapshotPlugin`] (offscreen PNG)
 //! and [`bench::FrameBenchPlugin`] (frame-time statistics). The engine reads the World through
 //! its plain views and changes it only through the clock's commands.
@@ -25,6 +26,7 @@ pub mod snapshot;
 mod testing;
 pub mod traffic;
 pub mod twin;
+pub mod vitals;
 pub mod wall;
 
 use bevy::app::ScheduleRunnerPlugin;
@@ -50,6 +52,7 @@ pub struct ViewerConfig {
     pub snapshot: Option<PathBuf>,
     pub show_traffic: bool,
     pub show_bikes: bool,
+    pub show_vitals: bool,
     pub show_grid: bool,
     /// Simulated seconds per real second at start.
     pub speed: u32,
@@ -72,6 +75,7 @@ impl Default for ViewerConfig {
             snapshot: None,
             show_traffic: true,
             show_bikes: true,
+            show_vitals: true,
             show_grid: false,
             speed: 60,
             paused: false,
@@ -156,6 +160,9 @@ pub fn build_app(twin: Twin, config: &ViewerConfig, outcome: Arc<Mutex<ViewerOut
             },
             bikes::BikesOverlayPlugin {
                 hidden: !config.show_bikes,
+            },
+            vitals::VitalsOverlayPlugin {
+                hidden: !config.show_vitals,
             },
             hud::HudPlugin {
                 font: config.font.clone(),

@@ -7,9 +7,12 @@
 //! bike vital signs read the monitoring points' counters, air quality the stations' feeds,
 //! so a stale or broken feed shows in the vital signs as it would in the operations centre.
 
+mod picture;
 mod report;
 mod sensors;
 
+pub use citytwin_ops::Level;
+pub use picture::{CaseMarker, CellAlert, OpsPicture, VitalReading};
 pub use report::{OpsSummary, VitalRow};
 
 use citytwin_bikes::BikeSim;

@@ -37,6 +37,9 @@ pub struct TwinArgs {
     demand: DemandArgs,
     #[command(flatten)]
     bikes: BikeArgs,
+    /// Leave out the scene's operations (sensors, vital signs, cases)
+    #[arg(long)]
+    no_ops: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -51,7 +54,8 @@ enum Palette {
 /// Mouse: drag to pan, wheel to zoom, right-drag to rotate, click a road to inspect it.
 /// Keys: arrows/WASD pan, +/- zoom, Q/E rotate, F fit, Space pause, `.` one step,
 /// 1–4 speed 1×/10×/60×/600×, [ and ] an hour back/forward, T traffic overlay, B bikes
-/// overlay, G grid cells.
+/// overlay, V vital signs (cells at amber/red, open cases, the city's indicators; with the
+/// scene's ops file), G grid cells.
 /// With --wall: full screen, no cursor, and an auto-tour of the districts and the worst
 /// hotspot; no input needed. Needs a display (X11); `citytwin snapshot` does not.
 #[derive(Debug, Args)]
@@ -86,7 +90,7 @@ pub struct SnapshotArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "traffic,bikes"
+        default_value = "traffic,bikes,vitals"
     )]
     overlay: Vec<Overlay>,
     /// Image size WIDTHxHEIGHT
@@ -106,6 +110,8 @@ enum Overlay {
     Traffic,
     /// Fences filled by occupancy, monitoring points, parked bikes
     Bikes,
+    /// Grid cells at amber or red, open cases, and the city's vital signs
+    Vitals,
     /// The unit grid cells
     Grid,
 }
@@ -129,6 +135,11 @@ fn load_twin(args: &TwinArgs, quiet: bool) -> Result<(Twin, Vec<String>)> {
         .map(|p| LoadedScenario::load(p, &args.scene))
         .transpose()?;
     let (mut scene, city) = crate::commands::load_scene_city(&args.scene)?;
+    let ops = if args.no_ops {
+        None
+    } else {
+        crate::commands::run::ops::load(&scene, &city)?
+    };
     let spec = WorldSpec {
         demand: &args.demand,
         bikes: &args.bikes,
@@ -136,8 +147,7 @@ fn load_twin(args: &TwinArgs, quiet: bool) -> Result<(Twin, Vec<String>)> {
         window: (0, 86_400),
         traffic: TrafficConfig::default(),
         scenario: scenario.as_ref(),
-        // the wall does not draw vital signs yet
-        ops: None,
+        ops: ops.as_ref(),
     };
     let mut world = build_world(&city, &spec)?.world;
     if let Some(s) = &scenario {
@@ -229,6 +239,7 @@ pub fn snapshot(args: SnapshotArgs, quiet: bool) -> Result<()> {
         snapshot: Some(args.output.clone()),
         show_traffic: args.overlay.contains(&Overlay::Traffic),
         show_bikes: args.overlay.contains(&Overlay::Bikes),
+        show_vitals: args.overlay.contains(&Overlay::Vitals),
         show_grid: args.overlay.contains(&Overlay::Grid),
         wall: args.wall,
         paused: true,
