@@ -5,7 +5,7 @@ export CARGO_TARGET_DIR
 CITYTWIN := $(CARGO_TARGET_DIR)/release/citytwin
 BUNDLE := out/chengdu/city.ctb
 
-.PHONY: demo test setup bench
+.PHONY: demo test setup bench live-demo
 
 ## demo: install system packages, build, import the Chengdu demo, summarise and export it, simulate a day, snapshot the wall, compare a what-if
 demo: setup
@@ -19,6 +19,11 @@ demo: setup
 	@echo "demo: open out/chengdu/city.gpkg in QGIS; the simulated day's reports are in out/chengdu/day/;"
 	@echo "      what-if: out/chengdu/compare_renmin_north/report.html (docs/scenarios.md);"
 	@echo "      the wall display: $(CITYTWIN) view scenes/chengdu/scene.ron (needs a display; see docs/viewer.md)"
+
+## live-demo: the demo city live for half an hour: mosquitto with roles, the twin at 60×, a gateway's readings and a planner's edit over MQTT
+live-demo: setup
+	cargo build --release -p citytwin
+	bash scripts/live-demo.sh
 
 ## test: the whole suite — fmt, clippy -D warnings, every test, the core dependency check
 test: setup
