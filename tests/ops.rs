@@ -164,3 +164,34 @@ fn broken_ops_files_and_report_lists_are_one_line_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn a_scenario_moves_vital_sign_thresholds() {
+    let dir = scratch("ops-thresholds");
+    let scene = scene_with_ops(&dir, Path::new(DEMO_OPS));
+    // the smog morning is red at AQI 201; a scenario that calls only AQI 400 red sees none
+    std::fs::write(
+        dir.join("lenient.ron"),
+        r#"(name: "lenient AQI", base: "scene.ron", edits: [VitalThresholds(indicator: "aqi", amber: 300, red: 400)])"#,
+    )
+    .unwrap();
+    let out = dir.join("lenient");
+    ok(&[
+        "-q",
+        "run",
+        scene.to_str().unwrap(),
+        "--scenario",
+        dir.join("lenient.ron").to_str().unwrap(),
+        "--from",
+        "06:00",
+        "--to",
+        "07:00",
+        "--trips",
+        "2000",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let aqi = &summary(&out)["vitals"]["city"]["aqi"];
+    assert!(aqi["mean"].as_f64().unwrap() > 201.0, "{aqi}");
+    assert_eq!(aqi["red_share"].as_f64().unwrap(), 0.0, "{aqi}");
+}

@@ -12,6 +12,7 @@ use citytwin_bikes::demand::synthetic_bike_day;
 use citytwin_bikes::osm_fences::fences_from_osm;
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
+use citytwin_ops::vitals::VitalsConfig;
 use citytwin_sim::scenario::{BikeInputs, RunInputs, Scenario, ScenarioError, undo};
 use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::demand::synthetic_day;
@@ -38,6 +39,7 @@ const EVERY_EDIT: &str = r##"(
         Crews(crews: 2, truck_capacity: 20),
         Rebalancing(strategy: Off),
         BikeAlarms(overflow_ratio: 0.9, empty_minutes: 20),
+        VitalThresholds(indicator: "aqi", amber: 151, red: 301),
     ],
 )"##;
 
@@ -47,7 +49,9 @@ fn inputs(city: &City) -> RunInputs {
         ..DocklessConfig::default()
     };
     let bikes = BikeInputs::new(fences_from_osm(city).unwrap(), config);
-    RunInputs::new(city.roads().clone(), Some(bikes))
+    let mut inputs = RunInputs::new(city.roads().clone(), Some(bikes));
+    inputs.vitals = Some(VitalsConfig::default());
+    inputs
 }
 
 fn apply(
@@ -162,6 +166,14 @@ fn unknown_names_are_errors_that_suggest_the_nearest() {
         (
             r#"AddFence(name: "far", lon: 0, lat: 0, site: School)"#,
             "lies outside the city",
+        ),
+        (
+            r#"VitalThresholds(indicator: "smog", amber: 1, red: 2)"#,
+            "no indicator `smog`; expected one of traffic_index,",
+        ),
+        (
+            r#"VitalThresholds(indicator: "aqi", amber: 200, red: 200)"#,
+            "`amber, red`: expected two different numbers",
         ),
     ] {
         let text =

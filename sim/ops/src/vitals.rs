@@ -79,6 +79,33 @@ pub struct VitalsConfig {
     pub min_cell_vehicle_km: f64,
 }
 
+impl VitalsConfig {
+    /// Keys of the indicators whose thresholds the config sets (as in vitals.csv).
+    pub const KEYS: [&'static str; 7] = [
+        "traffic_index",
+        "mean_speed_kmh",
+        "bike_availability",
+        "bike_overflow",
+        "aqi",
+        "open_cases",
+        "sla_compliance",
+    ];
+
+    /// The thresholds of an indicator, by its key.
+    pub fn thresholds_mut(&mut self, key: &str) -> Option<&mut Thresholds> {
+        Some(match key {
+            "traffic_index" => &mut self.traffic_index,
+            "mean_speed_kmh" => &mut self.mean_speed_kmh,
+            "bike_availability" => &mut self.bike_availability,
+            "bike_overflow" => &mut self.bike_overflow,
+            "aqi" => &mut self.aqi,
+            "open_cases" => &mut self.open_cases,
+            "sla_compliance" => &mut self.sla_compliance,
+            _ => return None,
+        })
+    }
+}
+
 impl Default for VitalsConfig {
     fn default() -> Self {
         let t = |amber, red| Thresholds { amber, red };

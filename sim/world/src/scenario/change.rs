@@ -4,6 +4,7 @@
 use super::inputs::{BikeInputs, DemandScale, RunInputs};
 use citytwin_bikes::{AlarmRules, DispatchConfig, FenceError, PlannedFence};
 use citytwin_city::FenceId;
+use citytwin_ops::Thresholds;
 use citytwin_traffic::dynamic::LinkEvent;
 use geo::Polygon;
 
@@ -63,6 +64,11 @@ pub enum Change {
     Alarms {
         old: AlarmRules,
         new: AlarmRules,
+    },
+    VitalThresholds {
+        indicator: String,
+        old: Thresholds,
+        new: Thresholds,
     },
 }
 
@@ -134,6 +140,18 @@ impl Change {
             }
             Change::Alarms { old, new } => {
                 bikes(inputs).config.alarms = pick(forward, old, new).clone()
+            }
+            Change::VitalThresholds {
+                indicator,
+                old,
+                new,
+            } => {
+                let set = inputs
+                    .vitals
+                    .as_mut()
+                    .and_then(|v| v.thresholds_mut(indicator))
+                    .expect("threshold changes are resolved only for indicators the run has");
+                *set = *pick(forward, old, new);
             }
         }
         Ok(())

@@ -163,6 +163,14 @@ pub enum Edit {
         #[serde(default)]
         clear_minutes: Option<u32>,
     },
+    /// A vital sign's green/amber/red thresholds (ops.ron `vitals:`), by its key in
+    /// vitals.csv: a reading is red at or past `red` (for indicators better high, such as
+    /// speed, `red < amber`).
+    VitalThresholds {
+        indicator: String,
+        amber: f64,
+        red: f64,
+    },
 }
 
 impl Edit {
@@ -183,6 +191,7 @@ impl Edit {
             Edit::Crews { .. } => "Crews",
             Edit::Rebalancing { .. } => "Rebalancing",
             Edit::BikeAlarms { .. } => "BikeAlarms",
+            Edit::VitalThresholds { .. } => "VitalThresholds",
         }
     }
 }

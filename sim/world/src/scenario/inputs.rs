@@ -6,6 +6,7 @@ use citytwin_city::City;
 use citytwin_city::ids::DistrictId;
 use citytwin_city::rng::SimRng;
 use citytwin_city::roads::{Mode, RoadNetwork};
+use citytwin_ops::vitals::VitalsConfig;
 use citytwin_traffic::dynamic::{LinkEvent, TripSpec};
 use geo::Point;
 
@@ -17,6 +18,8 @@ pub struct RunInputs {
     pub events: Vec<LinkEvent>,
     pub demand: Vec<DemandScale>,
     pub bikes: Option<BikeInputs>,
+    /// The vital signs' thresholds, when the run has operations.
+    pub vitals: Option<VitalsConfig>,
 }
 
 /// The shared bikes' fences and settings.
@@ -54,6 +57,7 @@ impl RunInputs {
             events: Vec::new(),
             demand: Vec::new(),
             bikes,
+            vitals: None,
         }
     }
 

@@ -11,6 +11,8 @@ use citytwin_bikes::osm_fences::kerbside_strip;
 use citytwin_city::ids::DistrictId;
 use citytwin_city::layer::names;
 use citytwin_city::{City, FenceId};
+use citytwin_ops::Thresholds;
+use citytwin_ops::vitals::VitalsConfig;
 use citytwin_traffic::dynamic::LinkEvent;
 use geo::{Centroid, Contains, Coord, LineString, Point, Polygon, Translate};
 use std::collections::BTreeSet;
@@ -153,6 +155,35 @@ pub(super) fn resolve(
                 window,
                 district,
             })])
+        }
+        Edit::VitalThresholds {
+            indicator,
+            amber,
+            red,
+        } => {
+            check(
+                amber.is_finite() && red.is_finite() && amber != red,
+                "amber, red",
+                "two different numbers",
+            )?;
+            let mut vitals = inputs
+                .vitals
+                .clone()
+                .ok_or("the run has no operations (the scene names no ops file)")?;
+            let Some(old) = vitals.thresholds_mut(indicator).copied() else {
+                return Err(format!(
+                    "no indicator `{indicator}`; expected one of {}",
+                    VitalsConfig::KEYS.join(", ")
+                ));
+            };
+            Ok(vec![Change::VitalThresholds {
+                indicator: indicator.clone(),
+                old,
+                new: Thresholds {
+                    amber: *amber,
+                    red: *red,
+                },
+            }])
         }
         _ => resolve_bikes(edit, city, project, bike_inputs(inputs)?),
     }
@@ -327,7 +358,8 @@ fn resolve_bikes(
         | Edit::ReopenRoad { .. }
         | Edit::ChangeRoad { .. }
         | Edit::Incident { .. }
-        | Edit::ScaleDemand { .. } => unreachable!("traffic edits are resolved by `resolve`"),
+        | Edit::ScaleDemand { .. }
+        | Edit::VitalThresholds { .. } => unreachable!("resolved by `resolve`"),
     })
 }
 

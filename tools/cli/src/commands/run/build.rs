@@ -75,6 +75,7 @@ pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
         None => (None, Vec::new()),
     };
     let mut inputs = RunInputs::new(city.roads().clone(), bike_inputs);
+    inputs.vitals = spec.ops.map(|o| o.file.vitals.clone());
     let mut changes = 0;
     if let Some(s) = spec.scenario {
         let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
@@ -100,7 +101,12 @@ pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
         World::from_inputs(city, &inputs, demand.trips.clone(), bike_trips, options)
             .context("building the World")?;
     if let Some(ops) = spec.ops {
-        let ops = OpsSim::new(city, ops.clone(), world.bikes.as_ref(), spec.seed);
+        let mut ops = ops.clone();
+        // as the scenario left them
+        if let Some(vitals) = &inputs.vitals {
+            ops.file.vitals = vitals.clone();
+        }
+        let ops = OpsSim::new(city, ops, world.bikes.as_ref(), spec.seed);
         world.attach_ops(ops);
     }
     demand.follow(&origin, world.traffic.trips());
