@@ -47,9 +47,18 @@ struct VitalSwatch(usize);
 #[derive(Component, Debug)]
 struct VitalsTitle;
 
-/// What the mesh was last built for: (vital signs update, minute, zoom bucket).
+/// The ops picture, taken again only when it can have changed: vital signs change every five
+/// simulated minutes, cases by the minute.
 #[derive(Resource, Debug, Default)]
-struct Drawn(Option<(u32, u32, i32)>);
+struct Picture {
+    /// (vital signs update, minute) it was taken at.
+    taken: Option<(u32, u32)>,
+    picture: OpsPicture,
+}
+
+/// The picture and zoom bucket the mesh was last built for.
+#[derive(Resource, Debug, Default)]
+struct Drawn(Option<((u32, u32), i32)>);
 
 /// Indicator rows the panel holds (the city has 7, plus sensors with thresholds).
 const ROWS: usize = 10;
@@ -72,21 +81,34 @@ impl Plugin for VitalsOverlayPlugin {
             visible: !self.hidden,
         })
         .init_resource::<Drawn>()
+        .init_resource::<Picture>()
         .add_systems(PostStartup, spawn_overlay)
         .add_systems(
             Update,
-            (toggle_overlay::<VitalsOverlay>, redraw, update_panel)
+            (
+                toggle_overlay::<VitalsOverlay>,
+                take_picture,
+                redraw,
+                update_panel,
+            )
                 .chain()
                 .in_set(TwinSet::Read),
         );
     }
 }
 
-fn picture(twin: &Twin) -> Option<OpsPicture> {
-    twin.world
-        .ops
-        .as_ref()
-        .map(|ops| ops.picture(twin.world.now_s()))
+fn take_picture(twin: Res<Twin>, overlay: Res<VitalsOverlay>, mut picture: ResMut<Picture>) {
+    let Some(ops) = &twin.world.ops else {
+        return;
+    };
+    let now = twin.world.now_s();
+    let taken = (ops.vitals.at_s, now / 60);
+    if overlay.visible && picture.taken != Some(taken) {
+        *picture = Picture {
+            taken: Some(taken),
+            picture: ops.picture(now),
+        };
+    }
 }
 
 fn vitals_mesh(picture: &OpsPicture, origin: &LocalOrigin, metres_per_px: f32) -> MeshBuffers {
@@ -203,45 +225,36 @@ fn spawn_overlay(
 }
 
 fn redraw(
-    twin: Res<Twin>,
+    picture: Res<Picture>,
     origin: Res<LocalOrigin>,
     view: Res<MapView>,
-    overlay: Res<VitalsOverlay>,
     mut drawn: ResMut<Drawn>,
     mut meshes: ResMut<Assets<Mesh>>,
     mesh: Query<&Mesh2d, With<VitalsMesh>>,
 ) {
-    let Some(ops) = &twin.world.ops else {
+    let Some(taken) = picture.taken else {
         return;
     };
     let bucket = zoom_bucket(view.metres_per_px);
-    // cases move and fall overdue by the minute; vital signs change every five
-    let key = (ops.vitals.at_s, twin.world.now_s() / 60, bucket);
-    if !overlay.visible || drawn.0 == Some(key) {
+    if drawn.0 == Some((taken, bucket)) {
         return;
     }
-    drawn.0 = Some(key);
-    let Some(picture) = picture(&twin) else {
-        return;
-    };
-    let buffers = vitals_mesh(&picture, &origin, bucket_scale(bucket));
+    drawn.0 = Some((taken, bucket));
+    let buffers = vitals_mesh(&picture.picture, &origin, bucket_scale(bucket));
     replace_meshes(&mut meshes, mesh, buffers.into_mesh());
 }
 
 fn update_panel(
-    twin: Res<Twin>,
-    overlay: Res<VitalsOverlay>,
+    picture: Res<Picture>,
     mut title: Query<&mut Text, With<VitalsTitle>>,
     mut rows: Query<(&VitalRow, &mut Node)>,
     mut labels: Query<(&VitalLabel, &mut Text), Without<VitalsTitle>>,
     mut swatches: Query<(&VitalSwatch, &mut BackgroundColor)>,
 ) {
-    if !overlay.visible {
+    if !picture.is_changed() || picture.taken.is_none() {
         return;
     }
-    let Some(picture) = picture(&twin) else {
-        return;
-    };
+    let picture = &picture.picture;
     let heading = format!(
         "VITAL SIGNS · {} · {} red cells · {} open cases",
         &clock_text(picture.at_s)[..5],
@@ -253,38 +266,27 @@ fn update_panel(
         picture.open_cases.len()
     );
     for mut t in &mut title {
-        if t.0 != heading {
-            t.0 = heading.clone();
-        }
+        t.0.clone_from(&heading);
     }
     for (row, mut node) in &mut rows {
-        let display = if picture.city.get(row.0).is_some() {
+        node.display = if picture.city.get(row.0).is_some() {
             Display::Flex
         } else {
             Display::None
         };
-        if node.display != display {
-            node.display = display;
-        }
     }
     for (label, mut text) in &mut labels {
         if let Some(r) = picture.city.get(label.0) {
-            let value = format!(
+            text.0 = format!(
                 "{}  {}",
                 r.indicator.replace('_', " "),
                 format_value(r.value)
             );
-            if text.0 != value {
-                text.0 = value;
-            }
         }
     }
     for (swatch, mut color) in &mut swatches {
         if let Some(r) = picture.city.get(swatch.0) {
-            let want = level_color(r.level);
-            if color.0 != want {
-                color.0 = want;
-            }
+            color.0 = level_color(r.level);
         }
     }
 }

@@ -105,6 +105,18 @@ impl CityBundle {
         self.layers.iter().find(|l| l.name == name)
     }
 
+    /// Each district's name (its OSM id where it has none), indexed by `DistrictId`.
+    pub fn district_names(&self) -> Vec<String> {
+        self.layer(crate::layer::names::DISTRICTS)
+            .map(|l| {
+                l.features
+                    .iter()
+                    .map(|f| f.text("name").unwrap_or(&f.source_id).to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = MAGIC.to_vec();
         bytes.extend_from_slice(&BUNDLE_VERSION.to_le_bytes());

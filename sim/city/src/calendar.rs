@@ -92,6 +92,17 @@ pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// `HH:MM` or `HH:MM:SS` as seconds (hours unbounded: a trip list may run past midnight).
+pub fn clock_seconds(text: &str) -> Option<u32> {
+    let mut parts = text.split(':').map(|p| p.parse::<u32>().ok());
+    let (h, m) = (parts.next()??, parts.next()??);
+    let s = match parts.next() {
+        Some(s) => s?,
+        None => 0,
+    };
+    (parts.next().is_none() && m < 60 && s < 60).then_some(h * 3600 + m * 60 + s)
+}
+
 /// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` as POSIX seconds.
 pub fn rfc3339_seconds(s: &str) -> Option<i64> {
     let (date, rest) = s.split_once(['T', 't', ' '])?;
@@ -122,6 +133,24 @@ pub fn rfc3339_seconds(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_times_are_hh_mm_with_optional_seconds() {
+        assert_eq!(clock_seconds("08:15"), Some(29_700));
+        assert_eq!(clock_seconds("08:15:30"), Some(29_730));
+        assert_eq!(clock_seconds("25:00"), Some(90_000));
+        for bad in [
+            "08",
+            "08:60",
+            "08:15:60",
+            "08:15:00:00",
+            "8h15",
+            ":15",
+            "08:",
+        ] {
+            assert_eq!(clock_seconds(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn rfc3339_times_match_posix_seconds() {

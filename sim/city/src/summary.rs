@@ -73,15 +73,7 @@ impl CitySummary {
             .collect();
         let e = bundle.meta.extent;
         let ll = bundle.meta.extent_lonlat;
-        let districts = bundle
-            .layer(crate::layer::names::DISTRICTS)
-            .map(|l| {
-                l.features
-                    .iter()
-                    .map(|f| f.text("name").unwrap_or(&f.source_id).to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let districts = bundle.district_names();
         let r = &bundle.report.roads;
         CitySummary {
             name: bundle.meta.name.clone(),

@@ -302,15 +302,7 @@ pub fn export_gpkg(
 
     progress("grid_cells");
     let grid = &bundle.grid;
-    let district_names: Vec<String> = bundle
-        .layer(citytwin_city::layer::names::DISTRICTS)
-        .map(|l| {
-            l.features
-                .iter()
-                .map(|f| f.text("name").unwrap_or(&f.source_id).to_string())
-                .collect()
-        })
-        .unwrap_or_default();
+    let district_names = bundle.district_names();
     let codes: Vec<String> = grid.cells().map(|c| grid.code(c)).collect();
     let cells = grid.cells().zip(&codes).map(|(c, code)| {
         (

@@ -13,7 +13,8 @@ use std::time::Duration;
 const REQUEST_CAPACITY: usize = 16_384;
 /// QoS 1 publishes the client keeps in flight before waiting for acks.
 const INFLIGHT: u16 = 1_000;
-const POLL: Duration = Duration::from_millis(100);
+/// The first wait before reconnecting; it doubles up to [`BACKOFF_MAX`].
+const BACKOFF_MIN: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -108,7 +109,7 @@ impl Session {
                 .spawn(move || {
                     let mut ready = Some(ready_tx);
                     let mut connected_before = false;
-                    let mut backoff = POLL;
+                    let mut backoff = BACKOFF_MIN;
                     loop {
                         // blocking is fine: closing queues a DISCONNECT, which wakes it, and
                         // keep-alive pings come every few seconds
@@ -122,7 +123,7 @@ impl Session {
                                     tracing::info!("{name}: reconnected");
                                 }
                                 connected_before = true;
-                                backoff = POLL;
+                                backoff = BACKOFF_MIN;
                                 on_connect(&client);
                                 // a resumed session already holds its subscriptions, and its
                                 // queued messages come before any SUBACK

@@ -86,25 +86,14 @@ pub fn time_of_day(
     column: &str,
     value: &str,
 ) -> Result<u32, DemandError> {
-    let parts: Vec<&str> = value.split(':').collect();
-    let parsed = match parts.as_slice() {
-        [s] => s
+    let parsed = if value.contains(':') {
+        citytwin_city::calendar::clock_seconds(value)
+    } else {
+        value
             .parse::<f64>()
             .ok()
             .filter(|s| *s >= 0.0)
-            .map(|s| s as u32),
-        [h, m] | [h, m, _] => {
-            let sec = if parts.len() == 3 {
-                parts[2].parse::<u32>().ok()
-            } else {
-                Some(0)
-            };
-            match (h.parse::<u32>(), m.parse::<u32>(), sec) {
-                (Ok(h), Ok(m), Some(s)) if m < 60 && s < 60 => Some(h * 3600 + m * 60 + s),
-                _ => None,
-            }
-        }
-        _ => None,
+            .map(|s| s as u32)
     };
     parsed.ok_or_else(|| {
         DemandError::parse(

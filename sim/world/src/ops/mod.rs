@@ -212,15 +212,7 @@ impl OpsSim {
             })
             .collect();
         let crew_links = crew_bases(city, &inputs.file.services);
-        let district_names = city
-            .layer(names::DISTRICTS)
-            .map(|l| {
-                l.features
-                    .iter()
-                    .map(|f| f.text("name").unwrap_or(&f.source_id).to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let district_names = city.bundle.district_names();
         OpsSim {
             day: inputs.day,
             mqtt_prefix: inputs.file.mqtt_prefix.clone(),

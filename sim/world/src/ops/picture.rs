@@ -3,10 +3,12 @@
 //! the models.
 
 use super::OpsSim;
+use citytwin_city::grid::CellRef;
 use citytwin_ops::Level;
 use citytwin_ops::cases::CaseState;
 use citytwin_ops::vitals::Scope;
 use geo::{Point, Rect};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct VitalReading {
@@ -56,7 +58,7 @@ impl OpsSim {
             at_s,
             ..OpsPicture::default()
         };
-        let mut cells: Vec<(citytwin_city::grid::CellRef, CellAlert)> = Vec::new();
+        let mut cells: BTreeMap<CellRef, CellAlert> = BTreeMap::new();
         for ((indicator, scope), v) in &vitals.vitals {
             if !current(&v.history) {
                 continue;
@@ -68,28 +70,23 @@ impl OpsSim {
                     level: v.level,
                 }),
                 Scope::Cell(cell) if v.level != Level::Green => {
-                    let name = indicator.key();
-                    match cells.iter_mut().find(|(c, _)| c == cell) {
-                        Some((_, alert)) if v.level > alert.level => {
-                            alert.level = v.level;
-                            alert.indicators = vec![name];
-                        }
-                        Some((_, alert)) if v.level == alert.level => alert.indicators.push(name),
-                        Some(_) => {}
-                        None => cells.push((
-                            *cell,
-                            CellAlert {
-                                rect: self.grid.rect(*cell),
-                                level: v.level,
-                                indicators: vec![name],
-                            },
-                        )),
+                    let alert = cells.entry(*cell).or_insert_with(|| CellAlert {
+                        rect: self.grid.rect(*cell),
+                        level: v.level,
+                        indicators: Vec::new(),
+                    });
+                    if v.level > alert.level {
+                        alert.level = v.level;
+                        alert.indicators.clear();
+                    }
+                    if v.level == alert.level {
+                        alert.indicators.push(indicator.key());
                     }
                 }
                 _ => {}
             }
         }
-        picture.cells = cells.into_iter().map(|(_, alert)| alert).collect();
+        picture.cells = cells.into_values().collect();
         picture.open_cases = self
             .desk
             .cases()

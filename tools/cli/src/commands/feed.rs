@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use citytwin_city::DatastreamId;
-use citytwin_city::calendar::rfc3339_seconds;
+use citytwin_city::calendar::{clock_seconds, rfc3339_seconds};
 use citytwin_city::scene::Scene;
 use citytwin_live::{Endpoint, Publisher};
 use citytwin_ops::Observation;
@@ -131,13 +131,7 @@ fn phenomenon_seconds(text: &str, day: &SimDay) -> Option<u32> {
     if text.contains('T') {
         return day.sim_seconds(rfc3339_seconds(text)?);
     }
-    let mut parts = text.split(':').map(|p| p.parse::<u32>().ok());
-    let (h, m) = (parts.next()??, parts.next()??);
-    let s = match parts.next() {
-        Some(s) => s?,
-        None => 0,
-    };
-    (parts.next().is_none() && h < 24 && m < 60 && s < 60).then_some(h * 3600 + m * 60 + s)
+    clock_seconds(text).filter(|s| *s < 86_400)
 }
 
 #[cfg(test)]

@@ -152,34 +152,34 @@ pub fn write_reports(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
     )?;
     write_table(dir, &vitals, parquet)?;
 
-    let periods = || {
-        ops.quality
-            .iter()
-            .flat_map(|p| ops.feeds.iter().zip(&p.scores).map(move |(f, s)| (p, f, s)))
-    };
+    let rows: Vec<_> = ops
+        .quality
+        .iter()
+        .flat_map(|p| ops.feeds.iter().zip(&p.scores).map(move |(f, s)| (p, f, s)))
+        .collect();
     let score = |name: &str, get: fn(&QualityScore) -> f64| {
-        Column::float(name, 4, periods().map(|(_, _, s)| get(s)).collect())
+        Column::float(name, 4, rows.iter().map(|(_, _, s)| get(s)).collect())
     };
     let quality = Table::new(
         "quality",
         vec![
             Column::text(
                 "period_start",
-                periods().map(|(p, _, _)| clock(p.from_s)).collect(),
+                rows.iter().map(|(p, _, _)| clock(p.from_s)).collect(),
             ),
             Column::text(
                 "period_end",
-                periods().map(|(p, _, _)| clock(p.to_s)).collect(),
+                rows.iter().map(|(p, _, _)| clock(p.to_s)).collect(),
             ),
             Column::int(
                 "datastream",
-                periods()
+                rows.iter()
                     .map(|(_, f, _)| i64::from(f.stream.id.0))
                     .collect(),
             ),
             Column::text(
                 "name",
-                periods().map(|(_, f, _)| f.stream.name.clone()).collect(),
+                rows.iter().map(|(_, f, _)| f.stream.name.clone()).collect(),
             ),
             score("completeness", |s| s.completeness),
             score("timeliness", |s| s.timeliness),
