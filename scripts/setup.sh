@@ -17,6 +17,8 @@ PACKAGES=(
   # live feeds: the MQTT broker (tests start their own on a free loopback port) and its
   # command-line clients, for publishing by hand
   mosquitto mosquitto-clients
+  # GBFS out: the tests check the feeds against the official GBFS JSON schemas
+  python3-jsonschema
 )
 
 missing=()

@@ -6,48 +6,83 @@
 mod common;
 
 use citytwin_bikes::demand::synthetic_bike_day;
+use citytwin_bikes::gbfs::{
+    read_geofencing_zones, read_station_information, read_station_status, read_vehicle_status,
+};
 use citytwin_bikes::osm_fences::fences_from_osm;
-use citytwin_bikes::{BikeSim, DocklessConfig};
+use citytwin_bikes::{BikeSim, BikeState, DispatchConfig, DocklessConfig, Rebalancing};
 use citytwin_city::City;
 use common::*;
 use gdal::vector::LayerAccess;
+use std::collections::BTreeSet;
 
-#[test]
-fn fence_counts_stay_exact_and_every_bike_is_parked_or_ridden() {
-    let dir = scratch("bike-day");
-    demo_scene(&dir);
-    let city = City::load(&dir.join("city.ctb")).unwrap();
-    let plan = fences_from_osm(&city).unwrap();
-    let trips = synthetic_bike_day(&city, &plan, 6000, 7);
+/// A morning of 1000 bikes (one ride in twenty breaks its bike, so that every state is
+/// seen), checked every ten minutes.
+fn morning(city: &City, rebalancing: Rebalancing) -> BikeSim {
+    let plan = fences_from_osm(city).unwrap();
+    let trips = synthetic_bike_day(city, &plan, 6000, 7);
     let config = DocklessConfig {
         fleet: 1000,
+        breakdown_per_ride: 0.05,
+        dispatch: DispatchConfig {
+            rebalancing,
+            ..DispatchConfig::default()
+        },
         ..DocklessConfig::default()
     };
-    let mut bikes = BikeSim::new(&city, plan, trips, config, 7);
+    let mut bikes = BikeSim::new(city, plan, trips, config, 7);
     bikes.start_at(6 * 3600);
-    let mut seen_riding = 0;
+    let mut seen = BTreeSet::new();
     // out of the World there are no road travel times: every truck trip takes ten minutes
     // and three kilometres
     let mut travel = |_: u32, _: u32| Some((600.0, 3000.0));
     while bikes.now() < 10 * 3600 {
         bikes.step(&mut travel);
         if bikes.now().is_multiple_of(600) {
-            let parked: Vec<_> = bikes.parked_bikes().map(|(_, p)| p).collect();
+            // every bike is in exactly one place, and that place is its state
+            let places = bikes.places();
+            let ids: Vec<u32> = places.iter().map(|(b, _)| b.0).collect();
             assert_eq!(
-                parked.len() + bikes.riding() + bikes.in_trucks(),
-                1000,
-                "a bike was lost"
+                ids,
+                (0..1000).collect::<Vec<_>>(),
+                "a bike was lost or doubled"
             );
+            for (b, state) in &places {
+                assert_eq!(bikes.states()[b.index()], *state, "{b}");
+                seen.insert(*state);
+            }
+            assert_eq!(bikes.fleet_states().total(), 1000);
+            let parked: Vec<_> = bikes.parked_bikes().map(|(_, p)| p).collect();
             // the kept counts equal an exact point-in-polygon recount
             let (inside, outside) = bikes.plan.fences.count(parked.iter().copied());
             let (kept, kept_outside) = bikes.counts();
             assert_eq!(kept, inside.as_slice());
             assert_eq!(kept_outside, outside as usize);
-            seen_riding = seen_riding.max(bikes.riding());
         }
     }
+    // (bikes ride on trucks for minutes between samples, so that state may go unseen)
+    let expected = [
+        BikeState::InFence,
+        BikeState::Outside,
+        BikeState::Riding,
+        BikeState::Broken,
+    ];
+    assert!(
+        expected.iter().all(|s| seen.contains(s)),
+        "{rebalancing:?}: {seen:?}"
+    );
+    bikes
+}
+
+#[test]
+fn fence_counts_stay_exact_and_every_bike_is_in_exactly_one_state() {
+    let dir = scratch("bike-day");
+    demo_scene(&dir);
+    let city = City::load(&dir.join("city.ctb")).unwrap();
+    let bikes = morning(&city, Rebalancing::Reactive);
     let s = bikes.summary();
-    assert!(seen_riding > 10 && s.trips > 500, "{s:?}");
+    assert!(s.trips > 500, "{s:?}");
+    assert!(s.breakdowns > 0 && s.repairs_collected > 0, "{s:?}");
     assert!(s.unmet_demand > 0 && s.illegal_parking > 0, "{s:?}");
     // alarms: every opening is counted, and empty fences have been seen at 06:00
     let opened = bikes.events.iter().filter(|e| e.opened).count() as u64;
@@ -63,6 +98,19 @@ fn fence_counts_stay_exact_and_every_bike_is_parked_or_ridden() {
             <= 3.0 * (s.tasks - s.tasks_done) as f64 + 1e-6
     );
     assert!(s.mean_response_s >= 600.0, "{s:?}");
+    // proactive crews work from the forecast, alarms or not; without crews nobody moves bikes
+    let proactive = morning(&city, Rebalancing::Proactive).summary();
+    assert!(
+        proactive.tasks_done > 0 && proactive.bikes_moved > 0,
+        "{proactive:?}"
+    );
+    assert_ne!(proactive.tasks, s.tasks);
+    let off = morning(&city, Rebalancing::Off).summary();
+    assert_eq!(
+        (off.tasks, off.bikes_moved, off.repairs_collected),
+        (0, 0, 0)
+    );
+    assert_eq!(off.trips + off.unmet_demand, s.trips + s.unmet_demand);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -70,9 +118,15 @@ fn fence_counts_stay_exact_and_every_bike_is_parked_or_ridden() {
 fn a_run_with_bikes_reports_them_and_repeats_byte_for_byte() {
     let dir = scratch("bike-run");
     let scene = demo_scene(&dir);
+    let blacklist = dir.join("blacklist.txt");
+    std::fs::write(
+        &blacklist,
+        "# recalled after a brake fault\nbike3\n17\nbike250\n",
+    )
+    .unwrap();
     let run = |out: &str, fleet: &str| {
         let out = dir.join(out);
-        ok(&[
+        let mut args = vec![
             "-q",
             "run",
             scene.to_str().unwrap(),
@@ -88,7 +142,23 @@ fn a_run_with_bikes_reports_them_and_repeats_byte_for_byte() {
             "4000",
             "-o",
             out.to_str().unwrap(),
-        ]);
+        ];
+        if fleet != "0" {
+            args.extend([
+                "--blacklist",
+                blacklist.to_str().unwrap(),
+                "--gbfs-at",
+                "08:00",
+                "--gbfs-version",
+                "2.3",
+                "--gbfs-version",
+                "3.0",
+                "--gbfs-url",
+                "https://bikes.example.org/gbfs",
+                "--parquet",
+            ]);
+        }
+        ok(&args);
         out
     };
     let a = run("a", "800");
@@ -126,9 +196,105 @@ fn a_run_with_bikes_reports_them_and_repeats_byte_for_byte() {
         gpkg.layer_by_name("fences_day").unwrap().feature_count() as usize,
         n
     );
+    assert!(a.join("fences.parquet").exists());
+    gbfs_feeds_are_valid_and_agree_with_the_fences(&a, &b, &fences);
+    // a blacklist naming a bike twice is refused with its line
+    std::fs::write(&blacklist, "bike3\nbike4\n3\n").unwrap();
+    let e = fails(&[
+        "run",
+        scene.to_str().unwrap(),
+        "--blacklist",
+        blacklist.to_str().unwrap(),
+        "-o",
+        dir.join("c").to_str().unwrap(),
+    ]);
+    assert!(
+        e.contains("blacklist.txt:3: bike3 is listed twice (first on line 1)"),
+        "{e}"
+    );
     // no fleet, no bikes
     let none = run("none", "0");
     assert!(summary(&none).get("bikes").is_none());
     assert!(!none.join("fences.csv").exists());
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The 08:00 feeds: valid against the official GBFS schemas (both versions), byte-identical
+/// between runs, and saying what fences.csv says at 08:00.
+fn gbfs_feeds_are_valid_and_agree_with_the_fences(
+    a: &std::path::Path,
+    b: &std::path::Path,
+    fences_csv: &str,
+) {
+    let feeds = |run: &std::path::Path, v: &str| run.join("gbfs/0800").join(v);
+    let schemas = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/gbfs-json-schema"
+    );
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scripts/validate_gbfs.py"
+    );
+    let out = std::process::Command::new("python3")
+        .args([script, schemas])
+        .arg(feeds(a, "2.3"))
+        .arg(feeds(a, "3.0"))
+        .output()
+        .expect("python3 with jsonschema (scripts/setup.sh installs python3-jsonschema)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for v in ["2.3", "3.0"] {
+        for f in std::fs::read_dir(feeds(a, v)).unwrap() {
+            let f = f.unwrap().path();
+            let twin = feeds(b, v).join(f.file_name().unwrap());
+            assert_eq!(
+                std::fs::read(&f).unwrap(),
+                std::fs::read(twin).unwrap(),
+                "{f:?}"
+            );
+        }
+    }
+    // bikes per fence at 08:00 (28,800 s) in fences.csv
+    let at_eight: Vec<u32> = fences_csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[1] == "28800")
+        .map(|f| f[2].parse().unwrap())
+        .collect();
+    let v3 = feeds(a, "3.0");
+    let stations = read_station_information(&v3.join("station_information.json")).unwrap();
+    let status = read_station_status(&v3.join("station_status.json")).unwrap();
+    let vehicles = read_vehicle_status(&v3.join("vehicle_status.json")).unwrap();
+    assert_eq!(stations.len(), at_eight.len());
+    let zones = read_geofencing_zones(&v3.join("geofencing_zones.json")).unwrap();
+    assert_eq!(zones.len(), at_eight.len());
+    let raw: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(v3.join("station_status.json")).unwrap())
+            .unwrap();
+    for (i, st) in status.iter().enumerate() {
+        assert_eq!(st.id, format!("fence{i}"));
+        let disabled = raw["data"]["stations"][i]["num_vehicles_disabled"]
+            .as_u64()
+            .unwrap();
+        assert_eq!(
+            st.bikes_available + disabled as u32,
+            at_eight[i],
+            "{}",
+            st.id
+        );
+        // the vehicles listed at a station are its bikes, available and disabled
+        let listed = vehicles
+            .iter()
+            .filter(|v| v.station_id.as_deref() == Some(st.id.as_str()))
+            .count();
+        assert_eq!(listed as u32, at_eight[i], "{}", st.id);
+    }
+    // 2.3 lists the same bikes under the same rotating ids
+    let v2 = read_vehicle_status(&feeds(a, "2.3").join("free_bike_status.json")).unwrap();
+    assert_eq!(v2, vehicles);
 }

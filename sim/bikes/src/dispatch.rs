@@ -1,13 +1,22 @@
-//! Reactive rebalancing: every overflow or empty alarm opens a task; the free crew whose truck
+//! Rebalancing, two strategies to compare. Reactive: every overflow or empty alarm opens a
+//! task. Proactive: every [`PLAN_EVERY_S`] the operator compares each fence's bikes with a
+//! target range from the demand forecast for the next [`HORIZON_S`] ([`crate::forecast`]):
+//! low = expected net departures + [`SAFETY_BIKES`], high = capacity − expected net arrivals;
+//! fences more than [`SLACK_BIKES`] outside their range get a task (surpluses first, so that
+//! trucks carry bikes to the deficits), the largest imbalances first, at most two per crew
+//! waiting. Either way, the free crew whose truck
 //! is nearest by current road travel time (the traffic model's link times, supplied by the
 //! World) drives there. At an overflowing fence it loads bikes down to 70% of capacity (as
 //! many as the truck holds); at an empty fence it unloads up to half the capacity. A crew with
 //! an empty truck sent to an empty fence first collects the bikes left outside fences within
 //! [`COLLECT_RADIUS_M`] of it (the daily work of the source platform's staff). Handling takes
-//! [`HANDLING_S`] per stop. Trucks drive on travel times; they do not occupy road space.
+//! [`HANDLING_S`] per stop; broken bikes at the stop go on the truck's rack to the workshop.
+//! Trucks drive on travel times; they do not occupy road space.
 
 use crate::alarms::{AlarmEvent, AlarmKind};
+use crate::forecast::FenceForecast;
 use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DispatchConfig {
@@ -31,6 +40,8 @@ impl Default for DispatchConfig {
 pub enum Rebalancing {
     /// Every overflow or empty alarm becomes a task for the nearest free crew.
     Reactive,
+    /// Fences are kept within a target range from the demand forecast, alarms or not.
+    Proactive,
     /// No rebalancing: alarms are raised and counted, nobody is sent (the do-nothing baseline).
     Off,
 }
@@ -42,6 +53,11 @@ pub const COLLECT_RADIUS_M: f64 = 600.0;
 /// Share of capacity an overflowing fence is brought down to, and an empty one up to.
 pub const OVERFLOW_TARGET: f64 = 0.7;
 pub const EMPTY_TARGET: f64 = 0.5;
+/// Proactive planning: how often, how far ahead, and the margins of the target range.
+pub const PLAN_EVERY_S: u32 = 1800;
+pub const HORIZON_S: u32 = 7200;
+pub const SAFETY_BIKES: f64 = 2.0;
+pub const SLACK_BIKES: u32 = 3;
 
 /// A crew and its truck.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,7 +74,10 @@ pub struct Crew {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Task {
     pub fence: u32,
+    /// Overflow: take bikes away; Empty: bring bikes.
     pub kind: AlarmKind,
+    /// Bikes to leave at the fence (`None`: the alarm defaults, 70% or 50% of capacity).
+    pub target: Option<u32>,
     pub opened_s: u32,
     pub crew: Option<usize>,
     pub arrive_s: Option<u32>,
@@ -105,16 +124,62 @@ impl Dispatcher {
         for e in events.iter().filter(|e| e.opened) {
             let busy = self.tasks.iter().any(|t| !t.done && t.fence == e.fence.0);
             if !busy {
-                self.tasks.push(Task {
-                    fence: e.fence.0,
-                    kind: e.kind,
-                    opened_s: now,
-                    crew: None,
-                    arrive_s: None,
-                    bikes_moved: 0,
-                    done: false,
-                });
+                self.open(now, e.fence.0, e.kind, None);
             }
+        }
+    }
+
+    fn open(&mut self, now: u32, fence: u32, kind: AlarmKind, target: Option<u32>) {
+        self.tasks.push(Task {
+            fence,
+            kind,
+            target,
+            opened_s: now,
+            crew: None,
+            arrive_s: None,
+            bikes_moved: 0,
+            done: false,
+        });
+    }
+
+    /// Proactive planning: tasks for the fences furthest outside their target range.
+    pub fn plan_proactive(
+        &mut self,
+        now: u32,
+        counts: &[u32],
+        capacities: &[u32],
+        forecast: &FenceForecast,
+    ) {
+        let waiting = self.tasks.iter().filter(|t| t.crew.is_none() && !t.done);
+        let room = (2 * self.crews.len()).saturating_sub(waiting.count());
+        let busy: std::collections::BTreeSet<u32> = self
+            .tasks
+            .iter()
+            .filter(|t| !t.done)
+            .map(|t| t.fence)
+            .collect();
+        // (imbalance, fence, kind, target), surpluses before deficits
+        let mut wanted: Vec<(u32, u32, AlarmKind, u32)> = Vec::new();
+        for (f, (&count, &capacity)) in counts.iter().zip(capacities).enumerate() {
+            if busy.contains(&(f as u32)) {
+                continue;
+            }
+            let (dep, arr) = forecast.within(f, now, HORIZON_S);
+            let cap = f64::from(capacity);
+            let low = ((dep - arr).max(0.0) + SAFETY_BIKES).min(cap).ceil() as u32;
+            let high = (cap - (arr - dep).max(0.0)).max(f64::from(low)).floor() as u32;
+            if count > high + SLACK_BIKES {
+                wanted.push((count - high, f as u32, AlarmKind::Overflow, high));
+            } else if count + SLACK_BIKES < low {
+                wanted.push((low - count, f as u32, AlarmKind::Empty, low));
+            }
+        }
+        wanted.sort_by(|a, b| {
+            let surplus = |k: AlarmKind| u8::from(k != AlarmKind::Overflow);
+            (surplus(a.2), Reverse(a.0), a.1).cmp(&(surplus(b.2), Reverse(b.0), b.1))
+        });
+        for (_, fence, kind, target) in wanted.into_iter().take(room) {
+            self.open(now, fence, kind, Some(target));
         }
     }
 

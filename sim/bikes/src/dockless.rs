@@ -15,8 +15,10 @@
 use crate::alarms::{AlarmEvent, AlarmKind, AlarmRules, FenceAlarms};
 use crate::demand::BikeTrip;
 use crate::dispatch::{
-    COLLECT_RADIUS_M, DispatchConfig, Dispatcher, EMPTY_TARGET, OVERFLOW_TARGET, Rebalancing,
+    COLLECT_RADIUS_M, DispatchConfig, Dispatcher, EMPTY_TARGET, OVERFLOW_TARGET, PLAN_EVERY_S,
+    Rebalancing,
 };
+use crate::forecast::FenceForecast;
 use crate::osm_fences::FencePlan;
 use citytwin_city::rng::SimRng;
 use citytwin_city::roads::Mode;
@@ -36,8 +38,13 @@ pub struct DocklessConfig {
     pub park_radius_m: f64,
     /// Share of riders who look for a fence at all.
     pub fence_compliance: f64,
-    /// Every n-th bike id is on the blacklist (0: none).
+    /// Every n-th bike id is on the blacklist (0: none), unless `blacklist` lists them.
     pub blacklist_every: u32,
+    /// The blacklisted bikes by id (from a file); when given, `blacklist_every` is unused.
+    pub blacklist: Option<Vec<BikeId>>,
+    /// Chance that a ride leaves its bike broken (parked where it ends, not rentable, until
+    /// a crew takes it to the workshop).
+    pub breakdown_per_ride: f64,
     pub watch_radius_m: f64,
     pub alarms: AlarmRules,
     pub dispatch: DispatchConfig,
@@ -54,6 +61,8 @@ impl Default for DocklessConfig {
             park_radius_m: 150.0,
             fence_compliance: 0.85,
             blacklist_every: 100,
+            blacklist: None,
+            breakdown_per_ride: 0.002,
             watch_radius_m: 50.0,
             alarms: AlarmRules::default(),
             dispatch: DispatchConfig::default(),
@@ -82,6 +91,39 @@ pub struct BikeSummary {
     pub mean_response_s: f64,
     pub truck_km: f64,
     pub bikes_moved: u64,
+    /// Rides that left their bike broken, and broken bikes crews took to the workshop.
+    pub breakdowns: u64,
+    pub repairs_collected: u64,
+}
+
+/// Where a bike is: each bike is in exactly one of these at any time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BikeState {
+    /// Parked inside a fence, rentable.
+    InFence,
+    /// Parked outside every fence, rentable.
+    Outside,
+    Riding,
+    /// On a crew's truck, to be unloaded at a fence.
+    InTruck,
+    /// Broken: left where its last ride ended, or taken to the workshop; not rentable.
+    Broken,
+}
+
+/// How many bikes are in each state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetStates {
+    pub in_fence: u32,
+    pub outside: u32,
+    pub riding: u32,
+    pub in_truck: u32,
+    pub broken: u32,
+}
+
+impl FleetStates {
+    pub fn total(&self) -> u32 {
+        self.in_fence + self.outside + self.riding + self.in_truck + self.broken
+    }
 }
 
 /// Each fence's bikes and open alarms at one time.
@@ -111,6 +153,13 @@ pub struct BikeSim {
     positions: Vec<Option<Point<f64>>>,
     fence_of: Vec<Option<FenceId>>,
     blacklisted: Vec<bool>,
+    state: Vec<BikeState>,
+    /// Rides each bike has made today (GBFS ids rotate after every ride).
+    rides: Vec<u32>,
+    id_salt: u64,
+    wear: SimRng,
+    /// Broken bikes crews took to the workshop.
+    workshop: Vec<u32>,
     counts: Vec<u32>,
     parked: RTree<Parked>,
     /// (arrival time, trip, bike)
@@ -118,6 +167,8 @@ pub struct BikeSim {
     alarms: FenceAlarms,
     pub events: Vec<AlarmEvent>,
     pub dispatcher: Dispatcher,
+    /// Expected demand per fence and hour, for proactive rebalancing.
+    forecast: Option<FenceForecast>,
     /// The car link each fence's trucks stop on.
     fence_link: Vec<u32>,
     /// (arrival time, task)
@@ -174,7 +225,16 @@ impl BikeSim {
                     .unwrap_or(depot_link)
             })
             .collect();
+        let forecast = (config.dispatch.rebalancing == Rebalancing::Proactive).then(|| {
+            FenceForecast::from_trips(
+                &plan.fences,
+                &trips,
+                config.walk_radius_m,
+                config.park_radius_m,
+            )
+        });
         let mut sim = BikeSim {
+            forecast,
             dispatcher: Dispatcher::new(&config.dispatch, depot_link),
             fence_link,
             truck_arrivals: BinaryHeap::new(),
@@ -186,12 +246,12 @@ impl BikeSim {
             },
             positions: Vec::new(),
             fence_of: Vec::new(),
-            blacklisted: (0..config.fleet)
-                .map(|b| {
-                    config.blacklist_every > 0
-                        && b % config.blacklist_every == config.blacklist_every - 1
-                })
-                .collect(),
+            blacklisted: blacklisted(&config),
+            state: vec![BikeState::InFence; config.fleet as usize],
+            rides: vec![0; config.fleet as usize],
+            id_salt: SimRng::fork(seed, "bikes.public_ids").next_u64(),
+            wear: SimRng::fork(seed, "bikes.wear"),
+            workshop: Vec::new(),
             counts: vec![0; n],
             parked: RTree::new(),
             riding: BinaryHeap::new(),
@@ -229,6 +289,7 @@ impl BikeSim {
         self.now
     }
 
+    /// Parks a bike (counted by the fence it stands in); rentable unless broken.
     fn park(&mut self, bike: u32, at: Point<f64>) {
         let b = bike as usize;
         let fence = self.plan.fences.fence_at(at);
@@ -237,12 +298,22 @@ impl BikeSim {
         }
         self.positions[b] = Some(at);
         self.fence_of[b] = fence;
-        self.parked.insert(Parked::new([at.x(), at.y()], bike));
+        if self.state[b] != BikeState::Broken {
+            self.state[b] = if fence.is_some() {
+                BikeState::InFence
+            } else {
+                BikeState::Outside
+            };
+            self.parked.insert(Parked::new([at.x(), at.y()], bike));
+        }
     }
 
+    /// Lifts a parked bike off the street; the caller sets where it goes.
     fn take(&mut self, bike: u32) {
         let b = bike as usize;
-        if let Some(at) = self.positions[b].take() {
+        if let Some(at) = self.positions[b].take()
+            && self.state[b] != BikeState::Broken
+        {
             self.parked.remove(&Parked::new([at.x(), at.y()], bike));
         }
         if let Some(f) = self.fence_of[b].take() {
@@ -275,8 +346,17 @@ impl BikeSim {
         if now.is_multiple_of(60) {
             let before = self.events.len();
             self.govern(now / 60);
-            if self.config.dispatch.rebalancing == Rebalancing::Reactive {
-                self.dispatcher.open_tasks(now, &self.events[before..]);
+            match self.config.dispatch.rebalancing {
+                Rebalancing::Reactive => self.dispatcher.open_tasks(now, &self.events[before..]),
+                Rebalancing::Proactive if now.is_multiple_of(PLAN_EVERY_S) => {
+                    let capacities: Vec<u32> =
+                        self.plan.fences.iter().map(|f| f.capacity).collect();
+                    if let Some(forecast) = &self.forecast {
+                        self.dispatcher
+                            .plan_proactive(now, &self.counts, &capacities, forecast);
+                    }
+                }
+                Rebalancing::Proactive | Rebalancing::Off => {}
             }
             let sent = self.dispatcher.assign(now, &self.fence_link, travel);
             for (task, arrive) in sent {
@@ -317,6 +397,8 @@ impl BikeSim {
             return;
         };
         self.take(bike);
+        self.state[bike as usize] = BikeState::Riding;
+        self.rides[bike as usize] += 1;
         self.summary.trips += 1;
         let walk = (Euclidean.distance(at, from) / WALK_MPS).round() as u32;
         let arrive = self.now + walk + self.ride_s[trip].max(60);
@@ -334,6 +416,10 @@ impl BikeSim {
             .and_then(|f| self.plan.fences.get(f))
             .and_then(|f| random_point_in(&Geometry::Polygon(f.area.clone()), &mut self.rng))
             .unwrap_or(to);
+        if self.wear.unit() < self.config.breakdown_per_ride {
+            self.state[bike as usize] = BikeState::Broken;
+            self.summary.breakdowns += 1;
+        }
         self.park(bike, spot);
         if self.fence_of[bike as usize].is_none() {
             self.summary.illegal_parking += 1;
@@ -343,30 +429,35 @@ impl BikeSim {
         }
     }
 
-    /// A crew at its task's fence: loads an overflow away, or fills an empty fence (first
-    /// collecting bikes left outside fences nearby if its truck is empty).
+    /// A crew at its task's fence: takes the broken bikes there to the workshop, then loads
+    /// a surplus away, or fills a fence short of bikes (first collecting bikes left outside
+    /// fences nearby if its truck is empty).
     fn serve(&mut self, task: usize) {
-        let (fence, kind, crew) = {
+        let (fence, kind, crew, target) = {
             let t = &self.dispatcher.tasks[task];
-            (t.fence as usize, t.kind, t.crew.unwrap_or(0))
+            (t.fence as usize, t.kind, t.crew.unwrap_or(0), t.target)
         };
         let Some(f) = self.plan.fences.get(FenceId(fence as u32)).cloned() else {
             return;
         };
+        let broken: Vec<u32> = self.bikes_in(f.id, BikeState::Broken).collect();
+        for b in broken {
+            self.send_to_workshop(b);
+        }
         let capacity = self.dispatcher.truck_capacity as usize;
         let mut moved = 0;
         match kind {
             AlarmKind::Overflow => {
-                let target = (f64::from(f.capacity) * OVERFLOW_TARGET).floor() as u32;
+                let target =
+                    target.unwrap_or((f64::from(f.capacity) * OVERFLOW_TARGET).floor() as u32);
                 let excess = self.counts[fence].saturating_sub(target) as usize;
                 let room = capacity.saturating_sub(self.dispatcher.crews[crew].load.len());
-                let here: Vec<u32> = (0..self.fence_of.len() as u32)
-                    .filter(|&b| self.fence_of[b as usize] == Some(f.id))
+                let here: Vec<u32> = self
+                    .bikes_in(f.id, BikeState::InFence)
                     .take(excess.min(room))
                     .collect();
                 for b in here {
-                    self.take(b);
-                    self.dispatcher.crews[crew].load.push(b);
+                    self.load(b, crew);
                     moved += 1;
                 }
             }
@@ -374,7 +465,8 @@ impl BikeSim {
                 if self.dispatcher.crews[crew].load.is_empty() {
                     self.collect_outside(&f, crew, capacity);
                 }
-                let want = (f64::from(f.capacity) * EMPTY_TARGET).ceil() as usize;
+                let target = target.unwrap_or((f64::from(f.capacity) * EMPTY_TARGET).ceil() as u32);
+                let want = target.saturating_sub(self.counts[fence]) as usize;
                 let n = want.min(self.dispatcher.crews[crew].load.len());
                 for _ in 0..n {
                     let Some(b) = self.dispatcher.crews[crew].load.pop() else {
@@ -393,8 +485,28 @@ impl BikeSim {
         t.done = true;
     }
 
+    /// The bikes of one state parked in a fence, by id.
+    fn bikes_in(&self, fence: FenceId, state: BikeState) -> impl Iterator<Item = u32> + '_ {
+        (0..self.fence_of.len() as u32).filter(move |&b| {
+            self.fence_of[b as usize] == Some(fence) && self.state[b as usize] == state
+        })
+    }
+
+    fn load(&mut self, bike: u32, crew: usize) {
+        self.take(bike);
+        self.state[bike as usize] = BikeState::InTruck;
+        self.dispatcher.crews[crew].load.push(bike);
+    }
+
+    /// Broken bikes ride on the truck's rack to the workshop and are out for the day.
+    fn send_to_workshop(&mut self, bike: u32) {
+        self.take(bike);
+        self.workshop.push(bike);
+        self.summary.repairs_collected += 1;
+    }
+
     /// Loads the bikes left outside fences nearest to a fence (within the collection radius),
-    /// up to half a truck.
+    /// up to half a truck; broken ones among them go to the workshop.
     fn collect_outside(&mut self, f: &crate::fence::Fence, crew: usize, capacity: usize) {
         let Some(centre) = self.plan.fences.centre(f.id) else {
             return;
@@ -408,9 +520,14 @@ impl BikeSim {
             .filter(|(d, _)| *d <= COLLECT_RADIUS_M)
             .collect();
         near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        for (_, b) in near.into_iter().take(capacity / 2) {
-            self.take(b);
-            self.dispatcher.crews[crew].load.push(b);
+        let mut loaded = 0;
+        for (_, b) in near {
+            if self.state[b as usize] == BikeState::Broken {
+                self.send_to_workshop(b);
+            } else if loaded < capacity / 2 {
+                self.load(b, crew);
+                loaded += 1;
+            }
         }
     }
 
@@ -504,4 +621,106 @@ impl BikeSim {
     pub fn riding(&self) -> usize {
         self.riding.len()
     }
+
+    /// How many bikes are in each state now.
+    pub fn fleet_states(&self) -> FleetStates {
+        let mut n = FleetStates::default();
+        for s in &self.state {
+            *match s {
+                BikeState::InFence => &mut n.in_fence,
+                BikeState::Outside => &mut n.outside,
+                BikeState::Riding => &mut n.riding,
+                BikeState::InTruck => &mut n.in_truck,
+                BikeState::Broken => &mut n.broken,
+            } += 1;
+        }
+        n
+    }
+
+    /// Each bike's state.
+    pub fn states(&self) -> &[BikeState] {
+        &self.state
+    }
+
+    /// Where each bike really is, found by walking the places a bike can be (rentable on the
+    /// street, broken on the street, riding, on a truck, in the workshop), each bike listed
+    /// once per place it was found: the invariant is that every bike appears exactly once.
+    pub fn places(&self) -> Vec<(BikeId, BikeState)> {
+        let mut out: Vec<(BikeId, BikeState)> = self
+            .parked
+            .iter()
+            .map(|p| {
+                let state = if self.fence_of[p.data as usize].is_some() {
+                    BikeState::InFence
+                } else {
+                    BikeState::Outside
+                };
+                (BikeId(p.data), state)
+            })
+            .collect();
+        out.extend(
+            (0..self.positions.len())
+                .filter(|&b| self.positions[b].is_some() && self.state[b] == BikeState::Broken)
+                .map(|b| (BikeId::from_index(b), BikeState::Broken)),
+        );
+        out.extend(
+            self.workshop
+                .iter()
+                .map(|&b| (BikeId(b), BikeState::Broken)),
+        );
+        out.extend(
+            self.riding
+                .iter()
+                .map(|Reverse((_, _, b))| (BikeId(*b), BikeState::Riding)),
+        );
+        for c in &self.dispatcher.crews {
+            out.extend(c.load.iter().map(|&b| (BikeId(b), BikeState::InTruck)));
+        }
+        out.sort();
+        out
+    }
+
+    /// The bike's public id in GBFS: rotated after every ride, as GBFS asks for riders'
+    /// privacy (a stable id would let anyone follow a bike, and so its riders, all day).
+    pub fn public_id(&self, bike: BikeId) -> String {
+        let rides = self.rides.get(bike.index()).copied().unwrap_or(0);
+        let mut z = self.id_salt ^ (u64::from(bike.0) << 32) ^ u64::from(rides);
+        // splitmix64's finaliser: distinct inputs give unrelated-looking outputs
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        format!("{:016x}", z ^ (z >> 31))
+    }
+
+    /// The fence a parked bike stands in.
+    pub fn fence_of(&self, bike: BikeId) -> Option<FenceId> {
+        self.fence_of.get(bike.index()).copied().flatten()
+    }
+
+    /// Whether a bike is broken (parked or in the workshop).
+    pub fn is_broken(&self, bike: BikeId) -> bool {
+        self.state.get(bike.index()) == Some(&BikeState::Broken)
+    }
+}
+
+/// The blacklisted bikes: the listed ids, or every n-th id.
+fn blacklisted(config: &DocklessConfig) -> Vec<bool> {
+    let mut out = vec![false; config.fleet as usize];
+    match &config.blacklist {
+        Some(ids) => {
+            for id in ids {
+                if let Some(b) = out.get_mut(id.index()) {
+                    *b = true;
+                }
+            }
+        }
+        None if config.blacklist_every > 0 => {
+            for b in
+                (config.blacklist_every - 1..config.fleet).step_by(config.blacklist_every as usize)
+            {
+                out[b as usize] = true;
+            }
+        }
+        None => {}
+    }
+    out
 }

@@ -130,9 +130,46 @@ pub fn rfc3339_seconds(s: &str) -> Option<i64> {
     Some(days_from_civil(y, m, day) * 86_400 + h * 3600 + mi * 60 + sec - offset)
 }
 
+/// POSIX seconds as `YYYY-MM-DDTHH:MM:SS±HH:MM` at a UTC offset (`Z` at 0), the inverse of
+/// [`rfc3339_seconds`].
+pub fn rfc3339(unix: i64, utc_offset_s: i32) -> String {
+    let local = unix + i64::from(utc_offset_s);
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    let date = Date::from_days_since_epoch(days);
+    let clock = format!(
+        "{date}T{:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    if utc_offset_s == 0 {
+        return clock + "Z";
+    }
+    let sign = if utc_offset_s < 0 { '-' } else { '+' };
+    let off = utc_offset_s.abs();
+    format!("{clock}{sign}{:02}:{:02}", off / 3600, off / 60 % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_round_trips() {
+        for (unix, off) in [
+            (0, 0),
+            (1_743_466_320, 8 * 3600),
+            (-86_401, -5 * 3600 - 1800),
+        ] {
+            let text = rfc3339(unix, off);
+            assert_eq!(rfc3339_seconds(&text), Some(unix), "{text}");
+        }
+        assert_eq!(rfc3339(1_743_466_320, 0), "2025-04-01T00:12:00Z");
+        assert_eq!(
+            rfc3339(1_743_466_320, 8 * 3600),
+            "2025-04-01T08:12:00+08:00"
+        );
+    }
 
     #[test]
     fn clock_times_are_hh_mm_with_optional_seconds() {

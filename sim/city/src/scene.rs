@@ -31,6 +31,9 @@ pub struct Scene {
     /// Credits to show with this city's data.
     #[serde(default)]
     pub attribution: Vec<String>,
+    /// IANA time zone of the city (`Asia/Shanghai`), for feeds that publish it (GBFS).
+    #[serde(default)]
+    pub timezone: Option<String>,
     /// The operations file: sensors, vital-sign thresholds, services and teams
     /// (`citytwin_ops::setup::OpsFile`).
     #[serde(default)]

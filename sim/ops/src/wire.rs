@@ -11,7 +11,7 @@
 
 use crate::model::Observation;
 use citytwin_city::DatastreamId;
-use citytwin_city::calendar::{Date, rfc3339_seconds};
+use citytwin_city::calendar::{self, Date, rfc3339_seconds};
 use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -48,19 +48,13 @@ impl SimDay {
 
     /// ISO 8601 (with this day's offset) of a simulated time.
     pub fn iso(&self, sim_s: u32) -> String {
-        let local = self.midnight_unix() + i64::from(sim_s) + i64::from(self.utc_offset_s);
-        let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-        let date = Date::from_days_since_epoch(days);
-        let off = self.utc_offset_s;
-        let sign = if off < 0 { '-' } else { '+' };
-        format!(
-            "{date}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60,
-            off.abs() / 3600,
-            off.abs() / 60 % 60
-        )
+        let unix = self.midnight_unix() + i64::from(sim_s);
+        let text = calendar::rfc3339(unix, self.utc_offset_s);
+        // observations always carry an explicit offset, UTC included
+        match text.strip_suffix('Z') {
+            Some(clock) => format!("{clock}+00:00"),
+            None => text,
+        }
     }
 }
 

@@ -1,17 +1,18 @@
 //! The shared bikes of a run: fences from the city's POIs, a synthetic day of riders, and
 //! their reports (`bikes.` in summary.json, fences.csv, bikes.gpkg).
 
-use anyhow::Result;
+use anyhow::{Result, bail};
+use citytwin_bikes::blacklist::read_blacklist;
 use citytwin_bikes::demand::{BikeTrip, synthetic_bike_day};
 use citytwin_bikes::osm_fences::fences_from_osm;
 use citytwin_bikes::{BikeSim, DispatchConfig, DocklessConfig, Rebalancing};
 use citytwin_city::City;
+use citytwin_gis::table::{Column, Table};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::scenario::BikeInputs;
 use clap::{Args, ValueEnum};
 use geo::Geometry;
-use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Shared bikes on the scene's generated fences (docs/bikes.md).
 #[derive(Debug, Clone, Args)]
@@ -28,14 +29,23 @@ pub struct BikeArgs {
     /// Bikes a truck carries
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub truck_capacity: u32,
-    /// How trucks are sent: on alarms (reactive), or not at all (off: the do-nothing baseline)
+    /// How trucks are sent: on alarms (reactive), to keep fences within a target range from
+    /// the demand forecast (proactive), or not at all (off: the do-nothing baseline)
     #[arg(long, value_enum, default_value_t = Strategy::Reactive)]
     pub rebalancing: Strategy,
+    /// The operator's blacklist: one bike id per line (bike42 or 42, # comments); by
+    /// default every 100th bike
+    #[arg(long)]
+    pub blacklist: Option<PathBuf>,
+    /// Chance that a ride leaves its bike broken (0..=1)
+    #[arg(long, default_value_t = 0.002)]
+    pub breakdown_rate: f64,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Strategy {
     Reactive,
+    Proactive,
     Off,
 }
 
@@ -43,6 +53,7 @@ impl From<Strategy> for Rebalancing {
     fn from(s: Strategy) -> Rebalancing {
         match s {
             Strategy::Reactive => Rebalancing::Reactive,
+            Strategy::Proactive => Rebalancing::Proactive,
             Strategy::Off => Rebalancing::Off,
         }
     }
@@ -59,10 +70,23 @@ pub fn inputs(
     if args.bike_fleet == 0 {
         return Ok(None);
     }
+    if !(0.0..=1.0).contains(&args.breakdown_rate) {
+        bail!(
+            "--breakdown-rate {}: expected a share between 0 and 1",
+            args.breakdown_rate
+        );
+    }
+    let blacklist = args
+        .blacklist
+        .as_deref()
+        .map(|path| read_blacklist(path, args.bike_fleet))
+        .transpose()?;
     let plan = fences_from_osm(city)?;
     let trips = synthetic_bike_day(city, &plan, args.bike_trips, seed);
     let config = DocklessConfig {
         fleet: args.bike_fleet,
+        blacklist,
+        breakdown_per_ride: args.breakdown_rate,
         dispatch: DispatchConfig {
             crews: args.crews,
             truck_capacity: args.truck_capacity,
@@ -74,23 +98,38 @@ pub fn inputs(
 }
 
 /// Per fence and 15-minute sample: its bikes, capacity and open alarms.
-pub fn fences_csv(bikes: &BikeSim) -> String {
-    let mut out = String::from("fence,time_s,bikes,capacity,overflow_alarm,empty_alarm\n");
-    for s in bikes.series() {
-        for (f, fence) in bikes.plan.fences.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{}",
-                f,
-                s.at_s,
-                s.counts[f],
-                fence.capacity,
-                u8::from(s.overflow_open[f]),
-                u8::from(s.empty_open[f])
-            );
-        }
-    }
-    out
+pub fn fences_table(bikes: &BikeSim) -> Result<Table> {
+    let series = bikes.series();
+    let fences: Vec<_> = bikes.plan.fences.iter().collect();
+    let rows = || {
+        series
+            .iter()
+            .flat_map(|s| (0..fences.len()).map(move |f| (s, f)))
+    };
+    let table = Table::new(
+        "fences",
+        vec![
+            Column::int("fence", rows().map(|(_, f)| f as i64).collect()),
+            Column::int("time_s", rows().map(|(s, _)| i64::from(s.at_s)).collect()),
+            Column::int(
+                "bikes",
+                rows().map(|(s, f)| i64::from(s.counts[f])).collect(),
+            ),
+            Column::int(
+                "capacity",
+                rows().map(|(_, f)| i64::from(fences[f].capacity)).collect(),
+            ),
+            Column::int(
+                "overflow_alarm",
+                rows().map(|(s, f)| i64::from(s.overflow_open[f])).collect(),
+            ),
+            Column::int(
+                "empty_alarm",
+                rows().map(|(s, f)| i64::from(s.empty_open[f])).collect(),
+            ),
+        ],
+    )?;
+    Ok(table)
 }
 
 /// The fences with the day's figures, for QGIS.

@@ -3,6 +3,7 @@
 pub mod bikes;
 pub mod build;
 pub mod demand;
+pub mod gbfs;
 pub mod live;
 pub mod ops;
 pub mod reports;
@@ -34,7 +35,8 @@ use std::time::Instant;
 /// QGIS's temporal controller). With shared bikes (on by default on a scene: --bike-fleet,
 /// --bike-trips) also the `bikes.` block of summary.json, fences.csv (every fence every 15
 /// minutes: bikes, capacity, open alarms) and bikes.gpkg (the fences with the day's figures).
-/// With --parquet, link_bins, vitals and quality also as .parquet (same columns).
+/// With --parquet, link_bins, vitals, quality and fences also as .parquet (same columns).
+/// With --gbfs-at HH:MM, the bike system as GBFS 2.3/3.0 feeds at that simulated time.
 /// Same inputs, options and seed ⇒ byte-identical CSV and JSON
 /// files, except run.wall_seconds. Ctrl-C stops at the next simulated minute and writes what
 /// was simulated so far.
@@ -60,6 +62,8 @@ pub struct RunArgs {
     pub sim: SimArgs,
     #[command(flatten)]
     pub live: live::LiveArgs,
+    #[command(flatten)]
+    pub gbfs: gbfs::GbfsArgs,
     /// Simulated days for the dynamic equilibrium (1 = a single day)
     #[arg(long, default_value_t = 1)]
     iterations: u32,
@@ -199,6 +203,7 @@ struct Loaded {
     world: World,
     scenario: Option<(build::LoadedScenario, usize)>,
     inputs: Option<citytwin_sim::scenario::RunInputs>,
+    gbfs: Option<gbfs::GbfsPublisher>,
 }
 
 fn load(args: &RunArgs) -> Result<Loaded> {
@@ -226,6 +231,7 @@ fn load(args: &RunArgs) -> Result<Loaded> {
             world,
             scenario: None,
             inputs: None,
+            gbfs: None,
         });
     }
     let scene_path = args
@@ -247,7 +253,21 @@ fn load(args: &RunArgs) -> Result<Loaded> {
         .sim
         .world_spec(args.seed, scenario.as_ref(), ops.as_ref());
     let built = build::build_world(&city, &spec)?;
+    let date: citytwin_city::calendar::Date = args
+        .date
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--date {}: expected YYYY-MM-DD", args.date))?;
+    let gbfs = gbfs::GbfsPublisher::new(
+        &args.gbfs,
+        &args.output,
+        &scene.name,
+        scene.timezone.as_deref().unwrap_or("Etc/UTC"),
+        ops.as_ref().map_or(0, |o| o.day.utc_offset_s),
+        date,
+        &city.bundle.meta.crs.id,
+    )?;
     Ok(Loaded {
+        gbfs,
         network: Network::City(Box::new(city)),
         demand: built.demand,
         world: built.world,
@@ -267,6 +287,7 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
         mut world,
         scenario,
         inputs,
+        mut gbfs,
     } = load(&args)?;
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("creating {}", args.output.display()))?;
@@ -274,7 +295,17 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
     let (from, to) = (args.sim.from, args.sim.to);
     let bar = progress::steps(u64::from(to - from), quiet);
     let sim_started = Instant::now();
+    let mut gbfs_error = None;
+    if let Some(g) = &mut gbfs {
+        g.at_minute(&world)?;
+    }
     let mut keep_going = |w: &World| {
+        if let Some(g) = &mut gbfs
+            && let Err(e) = g.at_minute(w)
+        {
+            gbfs_error = Some(e);
+            return false;
+        }
         let simulated = w.now_s() - from;
         bar.set_position(u64::from(simulated));
         let wall = sim_started.elapsed().as_secs_f64().max(1e-3);
@@ -341,6 +372,10 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
         live: live_facts.as_ref(),
     };
     reports::write_all(&args, &network, &world, &demand, &s, &run)?;
+    // the day's reports are written first: a feed that could not be written loses nothing else
+    if let Some(e) = gbfs_error {
+        return Err(e);
+    }
     if !quiet {
         eprintln!(
             "{} {} → {} in {:.1} s: {} of {} trips completed, {:.0} veh·km, mean speed {:.1} km/h, mean delay {:.0} s, congestion index {:.2}, {} stuck moves → {}",

@@ -125,10 +125,7 @@ fn write_details(
         )?;
     }
     if let (Some(b), Network::City(city)) = (&world.bikes, network) {
-        write(
-            &args.output.join("fences.csv"),
-            &super::bikes::fences_csv(b),
-        )?;
+        write_table(&args.output, &super::bikes::fences_table(b)?, args.parquet)?;
         super::bikes::fences_gpkg(
             &args.output.join("bikes.gpkg"),
             &city.bundle.meta.crs.wkt,

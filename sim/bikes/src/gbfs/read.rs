@@ -1,64 +1,12 @@
-//! GBFS feeds (General Bikeshare Feed Specification), versions 2.x and 3.0: the files a
-//! bike-share system publishes for its docks and zones. Differences handled: 3.0 localises
-//! names (`[{text, language}]`), counts `num_vehicles_available` instead of
-//! `num_bikes_available`, and writes times as RFC 3339 strings instead of POSIX seconds.
+//! Reading GBFS feeds: each reader names the file and the field it could not use.
 
+use super::{GbfsError, GbfsStation, GbfsStatus, GbfsVehicle, GbfsZone};
 use citytwin_city::calendar::rfc3339_seconds;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, thiserror::Error)]
-pub enum GbfsError {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}:{line}:{column}: not JSON: {message}")]
-    Json {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    #[error("{path}: {field}: expected {expected}")]
-    Field {
-        path: PathBuf,
-        field: String,
-        expected: &'static str,
-    },
-}
-
-/// A dock from `station_information`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct GbfsStation {
-    pub id: String,
-    pub name: String,
-    pub lon: f64,
-    pub lat: f64,
-    pub capacity: Option<u32>,
-}
-
-/// A dock's state from `station_status`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct GbfsStatus {
-    pub id: String,
-    pub bikes_available: u32,
-    pub docks_available: Option<u32>,
-    pub is_renting: bool,
-    pub is_returning: bool,
-    /// POSIX seconds.
-    pub last_reported: Option<i64>,
-}
-
-/// A zone of `geofencing_zones`, in lon/lat.
-#[derive(Clone, Debug, PartialEq)]
-pub struct GbfsZone {
-    pub name: String,
-    pub area: MultiPolygon<f64>,
-}
+const KNOWN_VERSIONS: [&str; 8] = ["1.0", "1.1", "2.0", "2.1", "2.2", "2.3", "3.0", "3.1-RC"];
 
 /// A feed file being read: errors name it and the field.
 struct Feed {
@@ -78,10 +26,25 @@ impl Feed {
             column: e.column(),
             message: e.to_string(),
         })?;
-        Ok(Feed {
+        let feed = Feed {
             path: path.to_path_buf(),
             root,
-        })
+        };
+        // feeds before 1.1 carry no version; a version this reader does not know is refused
+        // rather than misread
+        match feed.root.get("version") {
+            None => Ok(feed),
+            Some(Value::String(v)) if KNOWN_VERSIONS.contains(&v.as_str()) => Ok(feed),
+            Some(_) => Err(feed.error("version", "a GBFS version 1.0–2.3 or 3.0")),
+        }
+    }
+
+    /// The major version: 3 for 3.0, else 2 (1.x and 2.x share their field names).
+    fn major(&self) -> u8 {
+        match self.root.get("version").and_then(Value::as_str) {
+            Some(v) if v.starts_with("3.") => 3,
+            _ => 2,
+        }
     }
 
     fn error(&self, field: impl Into<String>, expected: &'static str) -> GbfsError {
@@ -118,11 +81,15 @@ impl Feed {
     }
 
     fn id(&self, item: &Value, at: &str) -> Result<String, GbfsError> {
-        match item.get("station_id") {
+        self.id_field(item, at, "station_id")
+    }
+
+    fn id_field(&self, item: &Value, at: &str, key: &str) -> Result<String, GbfsError> {
+        match item.get(key) {
             Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
             // some 1.x/2.x feeds write numeric ids
             Some(Value::Number(n)) => Ok(n.to_string()),
-            _ => Err(self.error(format!("{at}.station_id"), "a non-empty string")),
+            _ => Err(self.error(format!("{at}.{key}"), "a non-empty string")),
         }
     }
 
@@ -158,6 +125,13 @@ impl Feed {
             }
             None => Ok(true),
             _ => Err(self.error(format!("{at}.{key}"), "true or false")),
+        }
+    }
+
+    fn required_flag(&self, item: &Value, at: &str, key: &str) -> Result<bool, GbfsError> {
+        match item.get(key) {
+            None => Err(self.error(format!("{at}.{key}"), "true or false")),
+            Some(_) => self.flag(item, at, key),
         }
     }
 
@@ -224,6 +198,52 @@ pub fn read_station_status(path: &Path) -> Result<Vec<GbfsStatus>, GbfsError> {
         });
     }
     Ok(states)
+}
+
+/// Parked vehicles from a `vehicle_status.json` (3.0) or `free_bike_status.json` (2.x). A
+/// vehicle id listed twice is an error naming both places.
+pub fn read_vehicle_status(path: &Path) -> Result<Vec<GbfsVehicle>, GbfsError> {
+    let feed = Feed::open(path)?;
+    let (list, id_key) = match feed.major() {
+        3 => ("vehicles", "vehicle_id"),
+        _ => ("bikes", "bike_id"),
+    };
+    let mut vehicles = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    for (i, v) in feed.data_array(list)?.iter().enumerate() {
+        let at = format!("data.{list}[{i}]");
+        let id = feed.id_field(v, &at, id_key)?;
+        if let Some(first) = seen.insert(id.clone(), i) {
+            return Err(GbfsError::Duplicate {
+                path: feed.path.clone(),
+                field: format!("{at}.{id_key}"),
+                id,
+                first: format!("data.{list}[{first}]"),
+            });
+        }
+        let station_id = match v.get("station_id") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(feed.id(v, &at)?),
+        };
+        let lon_lat = match (v.get("lon"), v.get("lat")) {
+            (None, None) if station_id.is_some() => None,
+            _ => {
+                let (lon, lat) = (feed.number(v, &at, "lon")?, feed.number(v, &at, "lat")?);
+                if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                    return Err(feed.error(format!("{at}.lat/lon"), "WGS84 degrees"));
+                }
+                Some((lon, lat))
+            }
+        };
+        vehicles.push(GbfsVehicle {
+            id,
+            lon_lat,
+            station_id,
+            is_reserved: feed.required_flag(v, &at, "is_reserved")?,
+            is_disabled: feed.required_flag(v, &at, "is_disabled")?,
+        });
+    }
+    Ok(vehicles)
 }
 
 /// Zones from a `geofencing_zones.json` (a GeoJSON FeatureCollection of MultiPolygons).
@@ -344,6 +364,48 @@ mod tests {
         let broken = write("broken.json", "{\"data\": [");
         let e = read_station_status(&broken).unwrap_err().to_string();
         assert!(e.contains("broken.json:1:"), "{e}");
+    }
+
+    #[test]
+    fn unknown_versions_duplicate_ids_and_missing_flags_are_refused() {
+        let future = write("future.json", r#"{"version":"4.0","data":{"stations":[]}}"#);
+        let e = read_station_information(&future).unwrap_err().to_string();
+        assert!(
+            e.ends_with("future.json: version: expected a GBFS version 1.0–2.3 or 3.0"),
+            "{e}"
+        );
+        let twice = write(
+            "twice.json",
+            r#"{"version":"3.0","data":{"vehicles":[
+                {"vehicle_id":"x","lat":30.0,"lon":104.0,"is_reserved":false,"is_disabled":false},
+                {"vehicle_id":"x","lat":30.1,"lon":104.0,"is_reserved":false,"is_disabled":true}]}}"#,
+        );
+        let e = read_vehicle_status(&twice).unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                "twice.json: data.vehicles[1].vehicle_id: id x is listed twice (first at data.vehicles[0])"
+            ),
+            "{e}"
+        );
+        let flagless = write(
+            "flagless.json",
+            r#"{"version":"2.3","data":{"bikes":[{"bike_id":"y","station_id":"s","is_reserved":false}]}}"#,
+        );
+        let e = read_vehicle_status(&flagless).unwrap_err().to_string();
+        assert!(
+            e.ends_with("flagless.json: data.bikes[0].is_disabled: expected true or false"),
+            "{e}"
+        );
+        // 2.x lists bikes; one at a station may leave its position out
+        let ok = write(
+            "docked.json",
+            r#"{"version":"2.3","data":{"bikes":[{"bike_id":"y","station_id":"s","is_reserved":false,"is_disabled":true}]}}"#,
+        );
+        let v = read_vehicle_status(&ok).unwrap();
+        assert_eq!(
+            (v[0].lon_lat, v[0].station_id.as_deref()),
+            (None, Some("s"))
+        );
     }
 
     #[test]
