@@ -298,3 +298,55 @@ fn gbfs_feeds_are_valid_and_agree_with_the_fences(
     let v2 = read_vehicle_status(&feeds(a, "2.3").join("free_bike_status.json")).unwrap();
     assert_eq!(v2, vehicles);
 }
+
+#[test]
+fn bike_trips_from_a_trip_list() {
+    let dir = scratch("bike-trip-list");
+    let scene = demo_scene(&dir);
+    let list = dir.join("bike_trips.csv");
+    let mut csv = String::from("id,depart,from_lon,from_lat,to_lon,to_lat\n");
+    // forty riders leaving Tianfu Square for the east between 07:00 and 07:39, and one at 11:00
+    for i in 0..40 {
+        csv += &format!("r{i},07:{i:02},104.0657,30.6574,104.0790,30.6610\n");
+    }
+    csv += "late,11:00,104.0657,30.6574,104.0790,30.6610\n";
+    std::fs::write(&list, &csv).unwrap();
+    let out = dir.join("run");
+    let run = |list: &std::path::Path, out: &std::path::Path| {
+        citytwin(&[
+            "-q",
+            "run",
+            scene.to_str().unwrap(),
+            "--from",
+            "06:00",
+            "--to",
+            "09:00",
+            "--trips",
+            "500",
+            "--bike-fleet",
+            "400",
+            "--bike-trip-list",
+            list.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    assert!(run(&list, &out).status.success());
+    let s = summary(&out);
+    // the 40 riders in the window wished, the 11:00 one did not (yet)
+    let wished =
+        s["bikes"]["trips"].as_u64().unwrap() + s["bikes"]["unmet_demand"].as_u64().unwrap();
+    assert_eq!(wished, 40, "{}", s["bikes"]);
+    assert!(s["bikes"]["trips"].as_u64().unwrap() > 0);
+    // a rider far outside the city is a one-line error naming the line
+    csv += "lost,08:00,104.0657,30.6574,105.5,31.5\n";
+    std::fs::write(&list, &csv).unwrap();
+    let e = run(&list, &dir.join("bad"));
+    assert!(!e.status.success());
+    let e = String::from_utf8_lossy(&e.stderr);
+    assert!(
+        e.contains("bike_trips.csv:43: to: more than 1000 m from any road bikes may use"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -13,9 +13,12 @@ use crate::osm_fences::{FencePlan, FenceSite};
 use citytwin_city::City;
 use citytwin_city::layer::names;
 use citytwin_city::rng::SimRng;
-use citytwin_traffic::demand::DepartureProfile;
+use citytwin_city::roads::Mode;
 use citytwin_traffic::demand::sites::Sites;
+use citytwin_traffic::demand::trip_list::{MAX_SNAP_M, Place, TripList};
+use citytwin_traffic::demand::{DemandError, DepartureProfile};
 use geo::{Area, Centroid, Distance, Euclidean, Point};
+use std::collections::BTreeMap;
 
 /// One rider's wish.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -113,6 +116,53 @@ pub fn synthetic_bike_day(city: &City, plan: &FencePlan, trips: u32, seed: u64) 
     }
     out.sort_by_key(|t| t.depart_s);
     out
+}
+
+/// Bike trips from a trip list in the car trip list's format (`citytwin_traffic::demand::
+/// trip_list`: `depart`, `from_lon,from_lat` or `from_node`, `to_lon,to_lat` or `to_node`):
+/// lon/lat places are projected with `to_city`, OSM nodes stand where the node is. A place
+/// farther than [`MAX_SNAP_M`] from the bike-permitted graph is an error naming the line.
+pub fn bike_trips_from_list(
+    city: &City,
+    list: &TripList,
+    to_city: &dyn Fn(f64, f64) -> Option<Point<f64>>,
+) -> Result<Vec<BikeTrip>, DemandError> {
+    let roads = city.roads();
+    let node_at: BTreeMap<i64, Point<f64>> =
+        roads.nodes.iter().map(|n| (n.osm_id, n.point)).collect();
+    let place = |p: Place, line: usize, end: &str| -> Result<Point<f64>, DemandError> {
+        let fail = |message: String| DemandError::Parse {
+            path: list.path.clone(),
+            line,
+            message: format!("{end}: {message}"),
+        };
+        let point = match p {
+            Place::LonLat(lon, lat) => to_city(lon, lat)
+                .ok_or_else(|| fail(format!("{lon},{lat} cannot be projected to the city CRS")))?,
+            Place::Node(id) => *node_at
+                .get(&id)
+                .ok_or_else(|| fail(format!("OSM node {id} is not a node of the road graph")))?,
+        };
+        city.nearest_link(point, Mode::Bike)
+            .filter(|m| m.distance_m <= MAX_SNAP_M)
+            .map(|_| point)
+            .ok_or_else(|| {
+                fail(format!(
+                    "more than {MAX_SNAP_M} m from any road bikes may use in the city"
+                ))
+            })
+    };
+    let mut trips = Vec::with_capacity(list.requests.len());
+    for r in &list.requests {
+        trips.push(BikeTrip {
+            depart_s: r.departure_s,
+            from: place(r.from, r.line, "from")?,
+            to: place(r.to, r.line, "to")?,
+        });
+    }
+    // stable: riders wishing at the same second keep the file's order
+    trips.sort_by_key(|t| t.depart_s);
+    Ok(trips)
 }
 
 fn homes(city: &City) -> Sites {

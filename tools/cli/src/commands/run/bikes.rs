@@ -3,15 +3,17 @@
 
 use anyhow::{Result, bail};
 use citytwin_bikes::blacklist::read_blacklist;
-use citytwin_bikes::demand::{BikeTrip, synthetic_bike_day};
+use citytwin_bikes::demand::{BikeTrip, bike_trips_from_list, synthetic_bike_day};
 use citytwin_bikes::osm_fences::fences_from_osm;
 use citytwin_bikes::{BikeSim, DispatchConfig, DocklessConfig, Rebalancing};
 use citytwin_city::City;
+use citytwin_gis::crs::Reprojector;
 use citytwin_gis::table::{Column, Table};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::scenario::BikeInputs;
+use citytwin_traffic::demand::read_trip_list;
 use clap::{Args, ValueEnum};
-use geo::Geometry;
+use geo::{Coord, Geometry, Point};
 use std::path::{Path, PathBuf};
 
 /// Shared bikes on the scene's generated fences (docs/bikes.md).
@@ -23,6 +25,10 @@ pub struct BikeArgs {
     /// Shared-bike trips wished for in the day (metro last mile, bus feeder, schools, shops)
     #[arg(long, default_value_t = 15_000)]
     pub bike_trips: u32,
+    /// Bike trips from a CSV instead of the synthetic day, in the car trip list's format:
+    /// depart,from_lon,from_lat,to_lon,to_lat (or from_node,to_node: OSM node ids)
+    #[arg(long)]
+    pub bike_trip_list: Option<PathBuf>,
     /// Operator crews, each with a truck, that alarms are dispatched to
     #[arg(long, default_value_t = 4)]
     pub crews: u32,
@@ -82,7 +88,20 @@ pub fn inputs(
         .map(|path| read_blacklist(path, args.bike_fleet))
         .transpose()?;
     let plan = fences_from_osm(city)?;
-    let trips = synthetic_bike_day(city, &plan, args.bike_trips, seed);
+    let trips = match &args.bike_trip_list {
+        Some(path) => {
+            let list = read_trip_list(path)?;
+            let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
+            let project = |lon: f64, lat: f64| {
+                to_city
+                    .coord(Coord { x: lon, y: lat })
+                    .ok()
+                    .map(Point::from)
+            };
+            bike_trips_from_list(city, &list, &project)?
+        }
+        None => synthetic_bike_day(city, &plan, args.bike_trips, seed),
+    };
     let config = DocklessConfig {
         fleet: args.bike_fleet,
         blacklist,
