@@ -12,6 +12,9 @@ use citytwin_bikes::gbfs::{
 use citytwin_bikes::osm_fences::fences_from_osm;
 use citytwin_bikes::{BikeSim, BikeState, DispatchConfig, DocklessConfig, Rebalancing};
 use citytwin_city::City;
+use citytwin_sim::{World, WorldOptions};
+use citytwin_traffic::demand::synthetic_day;
+use citytwin_traffic::dynamic::Purpose;
 use common::*;
 use gdal::vector::LayerAccess;
 use std::collections::BTreeSet;
@@ -348,5 +351,67 @@ fn bike_trips_from_a_trip_list() {
         e.contains("bike_trips.csv:43: to: more than 1000 m from any road bikes may use"),
         "{e}"
     );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn crews_trucks_drive_in_the_traffic_and_their_tasks_start_when_they_arrive() {
+    let dir = scratch("bike-trucks");
+    demo_scene(&dir);
+    let city = City::load(&dir.join("city.ctb")).unwrap();
+    let cars = synthetic_day(&city, 20_000, 3).unwrap();
+    let options = WorldOptions {
+        seed: 3,
+        from_s: 6 * 3600,
+        to_s: 10 * 3600,
+        ..WorldOptions::default()
+    };
+    let mut world = World::new(city.roads(), cars, options).unwrap();
+    let cars_planned = world.traffic.trips().len();
+    let plan = fences_from_osm(&city).unwrap();
+    let trips = synthetic_bike_day(&city, &plan, 6000, 3);
+    let config = DocklessConfig {
+        fleet: 1000,
+        ..DocklessConfig::default()
+    };
+    world.attach_bikes(BikeSim::new(&city, plan, trips, config, 3));
+    world.run(&mut |_| true);
+    let bikes = world.bikes.as_ref().unwrap();
+    let traffic = &world.traffic;
+    // every truck sent is a service trip added to the traffic, after the planned cars
+    let service: Vec<usize> = (0..traffic.trips().len())
+        .filter(|&t| traffic.trips()[t].purpose == Purpose::Service)
+        .collect();
+    assert!(service.iter().all(|&t| t >= cars_planned));
+    let sent: Vec<_> = bikes
+        .dispatcher
+        .tasks
+        .iter()
+        .filter(|t| t.crew.is_some())
+        .collect();
+    assert!(sent.len() > 10, "{} trucks sent", sent.len());
+    assert_eq!(service.len(), sent.len());
+    // tasks start when their truck arrived in the traffic model, not when it was estimated
+    let mut arrivals: Vec<u32> = service
+        .iter()
+        .filter_map(|&t| traffic.records[t].arrival_s)
+        .collect();
+    let mut started: Vec<u32> = sent.iter().filter_map(|t| t.arrive_s).collect();
+    arrivals.sort_unstable();
+    started.sort_unstable();
+    assert_eq!(arrivals, started);
+    // truck-km are the metres the trucks drove (and the estimates of those still driving)
+    let driven: f64 = service
+        .iter()
+        .filter(|&&t| traffic.records[t].arrival_s.is_some())
+        .map(|&t| traffic.records[t].length_m)
+        .sum::<f64>()
+        + sent
+            .iter()
+            .filter(|t| t.arrive_s.is_none())
+            .map(|t| t.estimated_m)
+            .sum::<f64>();
+    let km = bikes.summary().truck_km;
+    assert!((km - driven / 1000.0).abs() < 1e-6, "{km} km vs {driven} m");
     std::fs::remove_dir_all(dir).unwrap();
 }

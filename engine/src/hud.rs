@@ -272,6 +272,15 @@ fn spawn_hud(
                 ));
                 c.spawn(text(f, 15.0, p.text_dim, label));
             }
+            c.spawn((
+                Node {
+                    width: px(18),
+                    height: px(10),
+                    ..default()
+                },
+                BackgroundColor(p.truck),
+            ));
+            c.spawn(text(f, 15.0, p.text_dim, "bike crew truck"));
             c.spawn((Node {
                 flex_grow: 1.0,
                 ..default()

@@ -30,6 +30,8 @@ pub struct Palette {
     pub text_dim: Color,
     pub panel: Color,
     pub car: Color,
+    /// Bike crews' trucks among the cars.
+    pub truck: Color,
     pub alarm: Color,
 }
 
@@ -52,6 +54,7 @@ impl Palette {
                 text_dim: Color::srgb_u8(0x8d, 0x99, 0xab),
                 panel: Color::srgba_u8(0x0b, 0x0f, 0x17, 0xd8),
                 car: Color::srgb_u8(0x7f, 0xe7, 0xff),
+                truck: Color::srgb_u8(0xff, 0x4f, 0xd8),
                 alarm: Color::srgb_u8(0xff, 0x4d, 0x4d),
             },
             Theme::Light => Palette {
@@ -70,6 +73,7 @@ impl Palette {
                 text_dim: Color::srgb_u8(0x5c, 0x66, 0x73),
                 panel: Color::srgba_u8(0xff, 0xff, 0xff, 0xe0),
                 car: Color::srgb_u8(0x1d, 0x4e, 0xd8),
+                truck: Color::srgb_u8(0xc0, 0x1f, 0x9e),
                 alarm: Color::srgb_u8(0xd9, 0x1e, 0x1e),
             },
         }

@@ -279,7 +279,7 @@ fn move_cars(
     twin.world.traffic.car_positions(at, &mut positions);
     let length = (3.0 * view.metres_per_px).max(6.0);
     let width = (2.0 * view.metres_per_px).max(2.5);
-    let color = linear(palette.car);
+    let (car_color, truck_color) = (linear(palette.car), linear(palette.truck));
     let mut b = MeshBuffers::default();
     b.positions.reserve(positions.len() * 4);
     for car in &positions {
@@ -292,7 +292,13 @@ fn move_cars(
             continue;
         }
         let (p, dir) = g.point_along(slot as usize, car.along);
-        let (l, w) = (dir * length * 0.5, dir.perp() * width * 0.5);
+        // crews' trucks: larger, in their own colour, so the wall shows where they are
+        let (scale, color) = if car.service {
+            (1.8, truck_color)
+        } else {
+            (1.0, car_color)
+        };
+        let (l, w) = (dir * length * 0.5 * scale, dir.perp() * width * 0.5 * scale);
         b.add_quad([p - l - w, p + l - w, p + l + w, p - l + w], color);
     }
     g.cars = positions;

@@ -11,7 +11,10 @@
 //! an empty truck sent to an empty fence first collects the bikes left outside fences within
 //! [`COLLECT_RADIUS_M`] of it (the daily work of the source platform's staff). Handling takes
 //! [`HANDLING_S`] per stop; broken bikes at the stop go on the truck's rack to the workshop.
-//! Trucks drive on travel times; they do not occupy road space.
+//! In the World, trucks are vehicles of the traffic model ([`Dispatcher::drive_in_traffic`]):
+//! the crew is chosen on estimated travel times, then its truck joins the traffic, queues
+//! with the cars, and the task starts when it actually arrives. Alone (tests, the Oslo
+//! replay) trucks arrive when the estimate says.
 
 use crate::alarms::{AlarmEvent, AlarmKind};
 use crate::forecast::FenceForecast;
@@ -83,6 +86,19 @@ pub struct Task {
     pub arrive_s: Option<u32>,
     pub bikes_moved: u32,
     pub done: bool,
+    /// The link the truck left from, the estimated arrival and metres when it was sent.
+    pub from_link: u32,
+    pub eta_s: Option<u32>,
+    pub estimated_m: f64,
+}
+
+/// A truck leaving for a task, for the World to drive in the traffic model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TruckTrip {
+    pub task: usize,
+    pub from_link: u32,
+    pub to_link: u32,
+    pub depart_s: u32,
 }
 
 /// The dispatch figures of `summary.json`.
@@ -101,6 +117,8 @@ pub struct Dispatcher {
     pub crews: Vec<Crew>,
     pub tasks: Vec<Task>,
     pub truck_capacity: u32,
+    in_traffic: bool,
+    outbox: Vec<TruckTrip>,
 }
 
 impl Dispatcher {
@@ -116,6 +134,31 @@ impl Dispatcher {
                 .collect(),
             tasks: Vec::new(),
             truck_capacity: config.truck_capacity,
+            in_traffic: false,
+            outbox: Vec::new(),
+        }
+    }
+
+    /// From now on trucks are driven by the traffic model: `assign` hands out [`TruckTrip`]s
+    /// (see [`Dispatcher::take_truck_trips`]) and tasks start at [`Dispatcher::arrived`].
+    pub fn drive_in_traffic(&mut self) {
+        self.in_traffic = true;
+    }
+
+    /// Trucks sent since the last call.
+    pub fn take_truck_trips(&mut self) -> Vec<TruckTrip> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// A truck driven in traffic has arrived, after `metres`; its crew starts handling.
+    pub fn arrived(&mut self, task: usize, at_s: u32, metres: f64) {
+        let Some(t) = self.tasks.get_mut(task) else {
+            return;
+        };
+        t.arrive_s = Some(at_s);
+        if let Some(c) = t.crew.and_then(|c| self.crews.get_mut(c)) {
+            c.free_at = at_s + HANDLING_S;
+            c.km += (metres - t.estimated_m) / 1000.0;
         }
     }
 
@@ -139,6 +182,9 @@ impl Dispatcher {
             arrive_s: None,
             bikes_moved: 0,
             done: false,
+            from_link: 0,
+            eta_s: None,
+            estimated_m: 0.0,
         });
     }
 
@@ -185,7 +231,8 @@ impl Dispatcher {
 
     /// Sends free crews to waiting tasks, oldest task first, each to the crew that gets there
     /// soonest; `travel(from_link, to_link)` gives (seconds, metres) on the roads now.
-    /// Returns the (task, arrival time) of each assignment.
+    /// Returns the (task, arrival time) of each assignment whose arrival is the estimate (none
+    /// when trucks are driven in traffic: those arrive through [`Dispatcher::arrived`]).
     pub fn assign(
         &mut self,
         now: u32,
@@ -210,12 +257,28 @@ impl Dispatcher {
             };
             let arrive = now + seconds.round() as u32;
             let c = &mut self.crews[crew];
+            let from_link = c.at_link;
             c.at_link = target;
-            c.free_at = arrive + HANDLING_S;
             c.km += metres / 1000.0;
-            self.tasks[t].crew = Some(crew);
-            self.tasks[t].arrive_s = Some(arrive);
-            sent.push((t, arrive));
+            let task = &mut self.tasks[t];
+            task.crew = Some(crew);
+            task.from_link = from_link;
+            task.eta_s = Some(arrive);
+            task.estimated_m = metres;
+            if self.in_traffic {
+                // busy until the truck is there, whenever the traffic lets it arrive
+                c.free_at = u32::MAX;
+                self.outbox.push(TruckTrip {
+                    task: t,
+                    from_link,
+                    to_link: target,
+                    depart_s: now,
+                });
+            } else {
+                c.free_at = arrive + HANDLING_S;
+                task.arrive_s = Some(arrive);
+                sent.push((t, arrive));
+            }
         }
         sent
     }

@@ -16,7 +16,7 @@ use crate::alarms::{AlarmEvent, AlarmKind, AlarmRules, FenceAlarms};
 use crate::demand::BikeTrip;
 use crate::dispatch::{
     COLLECT_RADIUS_M, DispatchConfig, Dispatcher, EMPTY_TARGET, OVERFLOW_TARGET, PLAN_EVERY_S,
-    Rebalancing,
+    Rebalancing, TruckTrip,
 };
 use crate::forecast::FenceForecast;
 use crate::osm_fences::FencePlan;
@@ -529,6 +529,23 @@ impl BikeSim {
                 loaded += 1;
             }
         }
+    }
+
+    /// Trucks are driven by the traffic model from now on (the World does it).
+    pub fn drive_trucks_in_traffic(&mut self) {
+        self.dispatcher.drive_in_traffic();
+    }
+
+    /// Trucks sent since the last call, to be put on the roads.
+    pub fn take_truck_trips(&mut self) -> Vec<TruckTrip> {
+        self.dispatcher.take_truck_trips()
+    }
+
+    /// A truck driven in traffic reached its task's fence at `at_s` after `metres`; its crew
+    /// handles the task at the next step.
+    pub fn truck_arrived(&mut self, task: usize, at_s: u32, metres: f64) {
+        self.dispatcher.arrived(task, at_s, metres);
+        self.truck_arrivals.push(Reverse((at_s, task)));
     }
 
     /// Bikes on trucks now.

@@ -192,6 +192,32 @@ fn a_closure_scheduled_during_the_run_is_the_same_as_one_planned_for_that_time()
 }
 
 #[test]
+fn a_trip_added_during_the_run_is_the_same_as_one_planned_for_that_time() {
+    // a truck sent at 10 minutes (asked for at 9, so it leaves now) vs one in the trip list
+    let truck = |departure_s| TripSpec {
+        origin_link: 0,
+        dest_link: 5,
+        departure_s,
+        purpose: Purpose::Service,
+    };
+    let demand = trips(300, 6.0, 0, 5);
+    let mut with_truck = demand.clone();
+    // placed among the trips leaving at 600 s as add_trip places it: after them
+    let at = with_truck.partition_point(|t| t.departure_s <= 600);
+    with_truck.insert(at, truck(600));
+    let mut planned = sim(two_routes(), with_truck, vec![]);
+    planned.run_until(7200, &mut |_| true);
+    let mut live = sim(two_routes(), demand, vec![]);
+    live.run_until(600, &mut |_| true);
+    let t = live.add_trip(truck(540)) as usize;
+    assert_eq!(live.trips()[t].departure_s, 600);
+    live.run_until(7200, &mut |_| true);
+    assert_eq!(live.summary(), planned.summary());
+    assert_eq!(live.records[t].status, TripStatus::Arrived);
+    assert_eq!(live.records[t].arrival_s, planned.records[at].arrival_s);
+}
+
+#[test]
 fn a_closure_reroutes_cars_already_on_their_way() {
     // the car departs at 0 on the short route; link 1 closes while it is on link 0
     let events = vec![LinkEvent {

@@ -9,7 +9,9 @@ use citytwin_traffic::dynamic::LinkLoad;
 use citytwin_traffic::dynamic::equilibrium::{EquilibriumOptions, IterationReport, next_plans};
 use citytwin_traffic::dynamic::router::Router;
 use citytwin_traffic::dynamic::signals::Signals;
-use citytwin_traffic::dynamic::{LinkEvent, QueueNetwork, TrafficConfig, TrafficSim, TripSpec};
+use citytwin_traffic::dynamic::{
+    LinkEvent, Purpose, QueueNetwork, TrafficConfig, TrafficSim, TripSpec, TripStatus,
+};
 use ops::OpsSim;
 use scenario::RunInputs;
 use serde::{Deserialize, Serialize};
@@ -70,6 +72,8 @@ pub struct World {
     pub ops: Option<OpsSim>,
     /// Routes trucks and crews on the links' current travel times.
     crew_router: Option<Router>,
+    /// Crews' trucks on the roads: (traffic trip, bike task).
+    trucks: Vec<(u32, usize)>,
     pub options: WorldOptions,
     day: DayInputs,
     history: KpiHistory,
@@ -122,6 +126,7 @@ impl World {
             bikes: None,
             ops: None,
             crew_router: None,
+            trucks: Vec::new(),
             options,
             day,
             history: KpiHistory::new(HISTORY_MINUTES),
@@ -161,7 +166,8 @@ impl World {
             Some((seconds, metres))
         };
         if let (Some(bikes), Some(router)) = (&mut self.bikes, &mut self.crew_router) {
-            // trucks are routed on the links' current travel times
+            hand_over_arrived_trucks(traffic, bikes, &mut self.trucks);
+            // crews are chosen on the links' current travel times
             bikes.step(&mut |from, to| travel(router, from, to));
         }
         if self.traffic.now().is_multiple_of(60) {
@@ -178,12 +184,24 @@ impl World {
                 );
             }
         }
+        // trucks sent this second join the traffic: they depart at the next step
+        let sent = self.bikes.as_mut().map(BikeSim::take_truck_trips);
+        for truck in sent.into_iter().flatten() {
+            let trip = self.traffic.add_trip(TripSpec {
+                origin_link: truck.from_link,
+                dest_link: truck.to_link,
+                departure_s: truck.depart_s,
+                purpose: Purpose::Service,
+            });
+            self.trucks.push((trip, truck.task));
+        }
     }
 
     /// Back to the start of the window, as freshly built (for jumping back in time).
     pub fn restart(&mut self) {
         self.traffic = Self::fresh_day(&self.day, &self.options);
         self.bikes = self.day.bikes.clone();
+        self.trucks.clear();
         self.ops = self.day.ops.clone();
         self.history.clear();
     }
@@ -229,6 +247,7 @@ impl World {
     /// Adds shared bikes to the World, from the start of its window.
     pub fn attach_bikes(&mut self, mut bikes: BikeSim) {
         bikes.start_at(self.options.from_s);
+        bikes.drive_trucks_in_traffic();
         self.ensure_router();
         self.day.bikes = Some(bikes.clone());
         self.bikes = Some(bikes);
@@ -330,6 +349,32 @@ impl World {
         }
         reports
     }
+}
+
+/// Trucks that reached their fence (or found no way there: they are taken to arrive when
+/// the estimate said) are handed back to the bikes.
+fn hand_over_arrived_trucks(
+    traffic: &TrafficSim,
+    bikes: &mut BikeSim,
+    trucks: &mut Vec<(u32, usize)>,
+) {
+    trucks.retain(|&(trip, task)| {
+        let record = &traffic.records[trip as usize];
+        match record.status {
+            TripStatus::Arrived => {
+                let at = record.arrival_s.unwrap_or(traffic.now());
+                bikes.truck_arrived(task, at, record.length_m);
+                false
+            }
+            TripStatus::NoRoute => {
+                let t = &bikes.dispatcher.tasks[task];
+                let (eta, metres) = (t.eta_s.unwrap_or(traffic.now()), t.estimated_m);
+                bikes.truck_arrived(task, eta.max(traffic.now()), metres);
+                false
+            }
+            _ => true,
+        }
+    });
 }
 
 /// Each link's busiest hour of demand, from free-flow routes of a sample of the trips.

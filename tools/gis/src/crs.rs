@@ -67,6 +67,12 @@ impl Reprojector {
         }
     }
 
+    /// A point from (x, y) in the source CRS (lon, lat for WGS84), or `None` where PROJ
+    /// cannot take it.
+    pub fn point(&self, x: f64, y: f64) -> Option<geo::Point<f64>> {
+        self.coord(Coord { x, y }).ok().map(geo::Point::from)
+    }
+
     /// Reprojects every coordinate; the error names the file and the first failing point.
     pub fn geometry(&self, g: &Geometry<f64>, path: &Path) -> Result<Geometry<f64>> {
         g.try_map_coords(|c| {

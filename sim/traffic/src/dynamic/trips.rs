@@ -11,6 +11,8 @@ pub enum Purpose {
     Hospital,
     Shopping,
     Other,
+    /// A service vehicle added while the day runs (a bike crew's truck).
+    Service,
 }
 
 impl Purpose {
@@ -22,6 +24,7 @@ impl Purpose {
             Purpose::Hospital => "hospital",
             Purpose::Shopping => "shopping",
             Purpose::Other => "other",
+            Purpose::Service => "service",
         }
     }
 }

@@ -201,6 +201,27 @@ impl TrafficSim {
         self.plans = plans;
     }
 
+    /// Adds a trip while the day runs (a crew's truck sent somewhere): it departs at
+    /// `spec.departure_s` (now at the earliest), is routed on the current travel times like
+    /// any trip, and its record says when it arrived. Returns its trip index.
+    pub fn add_trip(&mut self, mut spec: TripSpec) -> u32 {
+        spec.departure_s = spec.departure_s.max(self.now);
+        let t = self.trips.len() as u32;
+        // after every not yet departed trip leaving at the same second or earlier
+        let pending = &self.order[self.next_departure..];
+        let at =
+            pending.partition_point(|&o| self.trips[o as usize].departure_s <= spec.departure_s);
+        self.order.insert(self.next_departure + at, t);
+        self.trips.push(spec);
+        self.records.push(TripRecord::planned());
+        // drivers on a job keep the route they chose at departure unless a closure forces them
+        self.adaptive.push(false);
+        if !self.taken.is_empty() {
+            self.taken.push(Vec::new());
+        }
+        t
+    }
+
     /// Keep the route each arrived trip drove, in `taken`.
     pub fn keep_routes(&mut self) {
         self.taken = vec![Vec::new(); self.trips.len()];

@@ -2,6 +2,7 @@
 //! on each link and where each car is, without exposing the queues themselves.
 
 use super::TrafficSim;
+use crate::dynamic::Purpose;
 use crate::dynamic::net::JAM_SPACING_M;
 
 /// Where a car is, for drawing: its link and how far along it (0 = start, 1 = end).
@@ -9,6 +10,8 @@ use crate::dynamic::net::JAM_SPACING_M;
 pub struct CarPosition {
     pub link: u32,
     pub along: f32,
+    /// A service vehicle (a bike crew's truck), drawn apart from private cars.
+    pub service: bool,
 }
 
 /// A link's state now.
@@ -46,6 +49,7 @@ impl TrafficSim {
                 out.push(CarPosition {
                     link: link as u32,
                     along: free.min(behind_queue).clamp(0.0, 1.0) as f32,
+                    service: self.trips[car.trip as usize].purpose == Purpose::Service,
                 });
             }
         }

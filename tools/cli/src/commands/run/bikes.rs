@@ -13,7 +13,7 @@ use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::scenario::BikeInputs;
 use citytwin_traffic::demand::read_trip_list;
 use clap::{Args, ValueEnum};
-use geo::{Coord, Geometry, Point};
+use geo::Geometry;
 use std::path::{Path, PathBuf};
 
 /// Shared bikes on the scene's generated fences (docs/bikes.md).
@@ -92,12 +92,7 @@ pub fn inputs(
         Some(path) => {
             let list = read_trip_list(path)?;
             let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
-            let project = |lon: f64, lat: f64| {
-                to_city
-                    .coord(Coord { x: lon, y: lat })
-                    .ok()
-                    .map(Point::from)
-            };
+            let project = |lon: f64, lat: f64| to_city.point(lon, lat);
             bike_trips_from_list(city, &list, &project)?
         }
         None => synthetic_bike_day(city, &plan, args.bike_trips, seed),

@@ -10,7 +10,6 @@ use citytwin_sim::ops::{OpsInputs, OpsSim};
 use citytwin_sim::scenario::{RunInputs, Scenario};
 use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::dynamic::TrafficConfig;
-use geo::{Coord, Point};
 use std::path::{Path, PathBuf};
 
 /// A scenario file, read and checked to be one for the scene it is run on.
@@ -79,12 +78,7 @@ pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
     let mut changes = 0;
     if let Some(s) = spec.scenario {
         let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
-        let project = |lon: f64, lat: f64| {
-            to_city
-                .coord(Coord { x: lon, y: lat })
-                .ok()
-                .map(Point::from)
-        };
+        let project = |lon: f64, lat: f64| to_city.point(lon, lat);
         changes = s
             .scenario
             .apply(&s.path, city, &project, &mut inputs)?

@@ -9,7 +9,6 @@ use citytwin_traffic::demand::{
 };
 use citytwin_traffic::dynamic::TripSpec;
 use clap::{Args, ValueEnum};
-use geo::{Coord, Point};
 use std::path::PathBuf;
 
 #[derive(Debug)]
@@ -66,12 +65,7 @@ pub fn build(args: &DemandArgs, seed: u64, city: &City) -> Result<Demand> {
     if let Some(path) = &args.trip_list {
         let list = read_trip_list(path)?;
         let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
-        let project = |lon: f64, lat: f64| -> Option<Point<f64>> {
-            to_city
-                .coord(Coord { x: lon, y: lat })
-                .ok()
-                .map(Point::from)
-        };
+        let project = |lon: f64, lat: f64| to_city.point(lon, lat);
         let (trips, ids) = resolve_trip_list(city, &list, &project)?;
         return Ok(Demand {
             source: "trip_list",

@@ -10,7 +10,6 @@ use citytwin_live::{Endpoint, LiveFeed};
 use citytwin_sim::World;
 use citytwin_sim::scenario::{LiveEditor, RunInputs};
 use clap::Args;
-use geo::{Coord, Point};
 use indicatif::ProgressBar;
 use std::time::Duration;
 
@@ -89,12 +88,7 @@ pub fn run(
     }
     let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)
         .context("the city's CRS, for edits' positions")?;
-    let project = |lon: f64, lat: f64| {
-        to_city
-            .coord(Coord { x: lon, y: lat })
-            .ok()
-            .map(Point::from)
-    };
+    let project = |lon: f64, lat: f64| to_city.point(lon, lat);
     let edits = inputs.map(|inputs| EditContext {
         editor: LiveEditor::new(inputs),
         city,
