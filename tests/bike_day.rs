@@ -10,7 +10,7 @@ use citytwin_bikes::gbfs::{
     read_geofencing_zones, read_station_information, read_station_status, read_vehicle_status,
 };
 use citytwin_bikes::osm_fences::fences_from_osm;
-use citytwin_bikes::{BikeSim, BikeState, DispatchConfig, DocklessConfig, Rebalancing};
+use citytwin_bikes::{AlarmKind, BikeSim, BikeState, DispatchConfig, DocklessConfig, Rebalancing};
 use citytwin_city::City;
 use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::demand::synthetic_day;
@@ -27,6 +27,7 @@ fn morning(city: &City, rebalancing: Rebalancing) -> BikeSim {
     let config = DocklessConfig {
         fleet: 1000,
         breakdown_per_ride: 0.05,
+        blacklist_every: 10,
         dispatch: DispatchConfig {
             rebalancing,
             ..DispatchConfig::default()
@@ -86,10 +87,25 @@ fn fence_counts_stay_exact_and_every_bike_is_in_exactly_one_state() {
     let s = bikes.summary();
     assert!(s.trips > 500, "{s:?}");
     assert!(s.breakdowns > 0 && s.repairs_collected > 0, "{s:?}");
+    // monitoring points: bikes left outside in view raise illegal parking, blacklisted bikes
+    // in view raise blacklist alarms; both become tasks, blacklisted bikes get impounded
+    assert!(
+        s.illegal_parking_alarms > 0 && s.blacklist_alarms > 0,
+        "{s:?}"
+    );
+    assert!(s.impounded > 0 && s.impounded <= 100, "{s:?}");
+    let kinds: BTreeSet<AlarmKind> = bikes.dispatcher.tasks.iter().map(|t| t.kind).collect();
+    assert!(
+        kinds.contains(&AlarmKind::IllegalParking) && kinds.contains(&AlarmKind::Blacklist),
+        "{kinds:?}"
+    );
     assert!(s.unmet_demand > 0 && s.illegal_parking > 0, "{s:?}");
     // alarms: every opening is counted, and empty fences have been seen at 06:00
     let opened = bikes.events.iter().filter(|e| e.opened).count() as u64;
-    assert_eq!(opened, s.overflow_alarms + s.empty_alarms);
+    assert_eq!(
+        opened,
+        s.overflow_alarms + s.empty_alarms + s.illegal_parking_alarms + s.blacklist_alarms
+    );
     assert!(s.empty_minutes > 0);
     // every alarm that found no open task on its fence became one; crews served some
     assert!(
@@ -185,7 +201,9 @@ fn a_run_with_bikes_reports_them_and_repeats_byte_for_byte() {
     }
     assert!(s["bikes"]["trips"].as_u64().unwrap() > 100);
     let fences = std::fs::read_to_string(a.join("fences.csv")).unwrap();
-    assert!(fences.starts_with("fence,time_s,bikes,capacity,overflow_alarm,empty_alarm\n"));
+    assert!(fences.starts_with(
+        "fence,time_s,bikes,capacity,overflow_alarm,empty_alarm,illegal_parking_alarm\n"
+    ));
     // 12 samples of 15 minutes (06:00 … 08:45) for every fence
     let n = s["bikes"]["fences"].as_u64().unwrap() as usize;
     assert_eq!(fences.lines().count(), 1 + 12 * n);

@@ -1,9 +1,13 @@
 //! The monitoring points' alarms on fence counts, with hysteresis so a count that flickers
 //! around a threshold raises one alarm, not one a minute:
 //! - **overflow**: more than `capacity × overflow_ratio` bikes for `overflow_minutes` in a row;
-//! - **empty**: no bike for `empty_minutes` in a row (the Bay Area contract's KPI uses 10).
+//! - **empty**: no bike for `empty_minutes` in a row (the Bay Area contract's KPI uses 10);
+//! - **illegal parking**: at a monitoring point, bikes parked outside every fence within its
+//!   watch radius for `illegal_minutes` in a row (what its camera sees).
 //!
 //! An open alarm closes once its condition has been false for `clear_minutes` in a row.
+//! A **blacklisted** bike parked in a monitored area raises a blacklist alarm at once (an
+//! event, not a state: it opens and is handled, it does not stay open).
 
 use crate::fence::Fences;
 use citytwin_city::FenceId;
@@ -13,6 +17,17 @@ use serde::{Deserialize, Serialize};
 pub enum AlarmKind {
     Overflow,
     Empty,
+    IllegalParking,
+    Blacklist,
+}
+
+impl AlarmKind {
+    /// The alarms that hold while their condition does (the blacklist alarm is an event).
+    pub const STATES: [AlarmKind; 3] = [
+        AlarmKind::Overflow,
+        AlarmKind::Empty,
+        AlarmKind::IllegalParking,
+    ];
 }
 
 /// Thresholds, set per scene.
@@ -21,7 +36,13 @@ pub struct AlarmRules {
     pub overflow_ratio: f64,
     pub overflow_minutes: u32,
     pub empty_minutes: u32,
+    #[serde(default = "default_illegal_minutes")]
+    pub illegal_minutes: u32,
     pub clear_minutes: u32,
+}
+
+fn default_illegal_minutes() -> u32 {
+    5
 }
 
 impl Default for AlarmRules {
@@ -30,6 +51,7 @@ impl Default for AlarmRules {
             overflow_ratio: 1.0,
             overflow_minutes: 5,
             empty_minutes: 10,
+            illegal_minutes: default_illegal_minutes(),
             clear_minutes: 5,
         }
     }
@@ -82,36 +104,42 @@ impl Watch {
 #[derive(Clone, Debug)]
 pub struct FenceAlarms {
     pub rules: AlarmRules,
-    watches: Vec<[Watch; 2]>,
+    watches: Vec<[Watch; 3]>,
     /// Fence-minutes over capacity × ratio, and with no bike (whether or not alarmed yet).
     pub overflow_minutes: u64,
     pub empty_minutes: u64,
     pub overflow_alarms: u64,
     pub empty_alarms: u64,
+    pub illegal_parking_alarms: u64,
 }
 
 impl FenceAlarms {
     pub fn new(rules: AlarmRules, fences: usize) -> Self {
         FenceAlarms {
             rules,
-            watches: vec![[Watch::default(); 2]; fences],
+            watches: vec![[Watch::default(); 3]; fences],
             overflow_minutes: 0,
             empty_minutes: 0,
             overflow_alarms: 0,
             empty_alarms: 0,
+            illegal_parking_alarms: 0,
         }
     }
 
-    /// Feeds a minute's counts (indexed by fence); appends the alarms that open or close.
+    /// Feeds a minute's counts (indexed by fence) and, at monitoring points, the bikes parked
+    /// outside every fence within their watch radius (0 elsewhere); appends the alarms that
+    /// open or close.
     pub fn observe(
         &mut self,
         minute: u32,
         counts: &[u32],
+        outside_watched: &[u32],
         fences: &Fences,
         out: &mut Vec<AlarmEvent>,
     ) {
         let r = &self.rules;
         for (fence, (watch, &count)) in self.watches.iter_mut().zip(counts).enumerate() {
+            let outside = outside_watched.get(fence).copied().unwrap_or(0);
             let id = FenceId::from_index(fence);
             let capacity = fences.get(id).map_or(0, |f| f.capacity);
             let over = f64::from(count) > f64::from(capacity) * r.overflow_ratio;
@@ -121,15 +149,17 @@ impl FenceAlarms {
             for (kind, condition, hold) in [
                 (AlarmKind::Overflow, over, r.overflow_minutes),
                 (AlarmKind::Empty, empty, r.empty_minutes),
+                (AlarmKind::IllegalParking, outside > 0, r.illegal_minutes),
             ] {
                 if let Some(opened) =
                     watch[kind as usize].observe(minute, condition, hold, r.clear_minutes)
                 {
                     if opened {
-                        match kind {
-                            AlarmKind::Overflow => self.overflow_alarms += 1,
-                            AlarmKind::Empty => self.empty_alarms += 1,
-                        }
+                        *match kind {
+                            AlarmKind::Overflow => &mut self.overflow_alarms,
+                            AlarmKind::Empty => &mut self.empty_alarms,
+                            _ => &mut self.illegal_parking_alarms,
+                        } += 1;
                     }
                     out.push(AlarmEvent {
                         minute,
@@ -146,7 +176,7 @@ impl FenceAlarms {
     pub fn open(&self) -> Vec<(FenceId, AlarmKind)> {
         let mut open = Vec::new();
         for (f, w) in self.watches.iter().enumerate() {
-            for kind in [AlarmKind::Overflow, AlarmKind::Empty] {
+            for kind in AlarmKind::STATES {
                 if w[kind as usize].open {
                     open.push((FenceId::from_index(f), kind));
                 }
@@ -175,11 +205,20 @@ mod tests {
 
     /// Feeds a count per minute; returns (minute, kind, opened) of each event.
     fn run(counts: &[u32], capacity: u32) -> (Vec<(u32, AlarmKind, bool)>, FenceAlarms) {
+        run_watched(counts, &vec![0; counts.len()], capacity)
+    }
+
+    /// The same with bikes parked outside the fence in its monitoring point's view.
+    fn run_watched(
+        counts: &[u32],
+        outside: &[u32],
+        capacity: u32,
+    ) -> (Vec<(u32, AlarmKind, bool)>, FenceAlarms) {
         let fences = one_fence(capacity);
         let mut alarms = FenceAlarms::new(AlarmRules::default(), 1);
         let mut events = Vec::new();
-        for (m, &c) in counts.iter().enumerate() {
-            alarms.observe(m as u32, &[c], &fences, &mut events);
+        for (m, (&c, &o)) in counts.iter().zip(outside).enumerate() {
+            alarms.observe(m as u32, &[c], &[o], &fences, &mut events);
         }
         (
             events
@@ -226,5 +265,24 @@ mod tests {
         let (events, alarms) = run(&counts, 10);
         assert_eq!(events, vec![(19, AlarmKind::Empty, true)]);
         assert_eq!(alarms.empty_minutes, 19);
+    }
+
+    #[test]
+    fn bikes_left_outside_in_view_for_five_minutes_raise_illegal_parking() {
+        let counts = vec![5; 20];
+        // one bike for 4 minutes (moved on), then two for 8, then none
+        let mut outside = vec![1; 4];
+        outside.extend([0, 2, 2, 2, 2, 2, 2, 2, 2]);
+        outside.extend([0; 7]);
+        let (events, alarms) = run_watched(&counts, &outside, 10);
+        assert_eq!(
+            events,
+            vec![
+                (9, AlarmKind::IllegalParking, true),
+                (17, AlarmKind::IllegalParking, false)
+            ]
+        );
+        assert_eq!(alarms.illegal_parking_alarms, 1);
+        assert!(alarms.open().is_empty());
     }
 }

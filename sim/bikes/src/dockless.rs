@@ -5,7 +5,8 @@
 //! bike times, precomputed per trip; straight line × 1.3 at 15 km/h where no route exists).
 //! At the destination, with probability `fence_compliance` the rider parks in the nearest
 //! fence with room within `park_radius_m`; otherwise, or with no such fence, the bike is left
-//! where the trip ends — illegal parking unless that spot is inside a fence. Every minute the
+//! within [`DROP_SCATTER_M`] of where the trip ends — illegal parking unless that spot is
+//! inside a fence. Every minute the
 //! monitoring points count each fence (the counts are kept exact as bikes park and leave:
 //! each parking spot is classified by point-in-polygon) and the alarms are updated. A
 //! blacklisted bike parked within `watch_radius_m` of a monitored fence raises a blacklist
@@ -94,6 +95,9 @@ pub struct BikeSummary {
     /// Rides that left their bike broken, and broken bikes crews took to the workshop.
     pub breakdowns: u64,
     pub repairs_collected: u64,
+    /// Monitoring points' illegal-parking alarms, and blacklisted bikes crews impounded.
+    pub illegal_parking_alarms: u64,
+    pub impounded: u64,
 }
 
 /// Where a bike is: each bike is in exactly one of these at any time.
@@ -108,6 +112,8 @@ pub enum BikeState {
     InTruck,
     /// Broken: left where its last ride ended, or taken to the workshop; not rentable.
     Broken,
+    /// Blacklisted and taken off the street by a crew.
+    Impounded,
 }
 
 /// How many bikes are in each state.
@@ -118,11 +124,12 @@ pub struct FleetStates {
     pub riding: u32,
     pub in_truck: u32,
     pub broken: u32,
+    pub impounded: u32,
 }
 
 impl FleetStates {
     pub fn total(&self) -> u32 {
-        self.in_fence + self.outside + self.riding + self.in_truck + self.broken
+        self.in_fence + self.outside + self.riding + self.in_truck + self.broken + self.impounded
     }
 }
 
@@ -133,11 +140,15 @@ pub struct FenceSample {
     pub counts: Vec<u32>,
     pub overflow_open: Vec<bool>,
     pub empty_open: Vec<bool>,
+    pub illegal_parking_open: Vec<bool>,
 }
 
 /// Fence counts are sampled for the time series this often.
 pub const SAMPLE_EVERY_S: u32 = 900;
 const WALK_MPS: f64 = 1.3;
+/// A rider who does not park in a fence leaves the bike within this many metres of where
+/// the trip ends.
+pub const DROP_SCATTER_M: f64 = 20.0;
 const RIDE_FALLBACK_MPS: f64 = 15.0 / 3.6;
 
 type Parked = GeomWithData<[f64; 2], u32>;
@@ -158,8 +169,11 @@ pub struct BikeSim {
     rides: Vec<u32>,
     id_salt: u64,
     wear: SimRng,
-    /// Broken bikes crews took to the workshop.
+    /// Broken bikes crews took to the workshop, and blacklisted bikes they impounded.
     workshop: Vec<u32>,
+    impounded: Vec<u32>,
+    /// Alarm events already turned into tasks.
+    dispatched: usize,
     counts: Vec<u32>,
     parked: RTree<Parked>,
     /// (arrival time, trip, bike)
@@ -252,6 +266,8 @@ impl BikeSim {
             id_salt: SimRng::fork(seed, "bikes.public_ids").next_u64(),
             wear: SimRng::fork(seed, "bikes.wear"),
             workshop: Vec::new(),
+            impounded: Vec::new(),
+            dispatched: 0,
             counts: vec![0; n],
             parked: RTree::new(),
             riding: BinaryHeap::new(),
@@ -344,20 +360,32 @@ impl BikeSim {
             self.next_trip += 1;
         }
         if now.is_multiple_of(60) {
-            let before = self.events.len();
             self.govern(now / 60);
+            let fresh = &self.events[self.dispatched..];
             match self.config.dispatch.rebalancing {
-                Rebalancing::Reactive => self.dispatcher.open_tasks(now, &self.events[before..]),
-                Rebalancing::Proactive if now.is_multiple_of(PLAN_EVERY_S) => {
-                    let capacities: Vec<u32> =
-                        self.plan.fences.iter().map(|f| f.capacity).collect();
-                    if let Some(forecast) = &self.forecast {
+                Rebalancing::Reactive => self.dispatcher.open_tasks(now, fresh),
+                Rebalancing::Proactive => {
+                    // bikes are placed by the forecast; compliance alarms are answered anyway
+                    let compliance: Vec<AlarmEvent> = fresh
+                        .iter()
+                        .filter(|e| {
+                            matches!(e.kind, AlarmKind::IllegalParking | AlarmKind::Blacklist)
+                        })
+                        .cloned()
+                        .collect();
+                    self.dispatcher.open_tasks(now, &compliance);
+                    if now.is_multiple_of(PLAN_EVERY_S)
+                        && let Some(forecast) = &self.forecast
+                    {
+                        let capacities: Vec<u32> =
+                            self.plan.fences.iter().map(|f| f.capacity).collect();
                         self.dispatcher
                             .plan_proactive(now, &self.counts, &capacities, forecast);
                     }
                 }
-                Rebalancing::Proactive | Rebalancing::Off => {}
+                Rebalancing::Off => {}
             }
+            self.dispatched = self.events.len();
             let sent = self.dispatcher.assign(now, &self.fence_link, travel);
             for (task, arrive) in sent {
                 self.truck_arrivals.push(Reverse((arrive, task)));
@@ -379,6 +407,7 @@ impl BikeSim {
                 counts: self.counts.clone(),
                 overflow_open: flag(AlarmKind::Overflow),
                 empty_open: flag(AlarmKind::Empty),
+                illegal_parking_open: flag(AlarmKind::IllegalParking),
             });
         }
         self.now += 1;
@@ -412,10 +441,17 @@ impl BikeSim {
         } else {
             None
         };
-        let spot = fence
-            .and_then(|f| self.plan.fences.get(f))
-            .and_then(|f| random_point_in(&Geometry::Polygon(f.area.clone()), &mut self.rng))
-            .unwrap_or(to);
+        let spot = match fence.and_then(|f| self.plan.fences.get(f)).cloned() {
+            Some(f) => self.spot_in(&f),
+            None => {
+                // left at the kerb, a shop front or the metro exit: somewhere near
+                let (r, a) = (
+                    DROP_SCATTER_M * self.rng.unit().sqrt(),
+                    self.rng.unit() * std::f64::consts::TAU,
+                );
+                Point::new(to.x() + r * a.cos(), to.y() + r * a.sin())
+            }
+        };
         if self.wear.unit() < self.config.breakdown_per_ride {
             self.state[bike as usize] = BikeState::Broken;
             self.summary.breakdowns += 1;
@@ -424,8 +460,16 @@ impl BikeSim {
         if self.fence_of[bike as usize].is_none() {
             self.summary.illegal_parking += 1;
         }
-        if self.blacklisted[bike as usize] && self.watched(spot) {
+        if self.blacklisted[bike as usize]
+            && let Some(fence) = self.watching(spot)
+        {
             self.summary.blacklist_alarms += 1;
+            self.events.push(AlarmEvent {
+                minute: self.now / 60,
+                fence,
+                kind: AlarmKind::Blacklist,
+                opened: true,
+            });
         }
     }
 
@@ -444,6 +488,18 @@ impl BikeSim {
         for b in broken {
             self.send_to_workshop(b);
         }
+        // blacklisted bikes the crew finds at the stop are impounded, whatever the task
+        let blacklisted: Vec<u32> = self
+            .outside_in_view(f.id)
+            .into_iter()
+            .chain(self.bikes_in(f.id, BikeState::InFence))
+            .filter(|&b| self.blacklisted[b as usize])
+            .collect();
+        for b in blacklisted {
+            self.take(b);
+            self.state[b as usize] = BikeState::Impounded;
+            self.impounded.push(b);
+        }
         let capacity = self.dispatcher.truck_capacity as usize;
         let mut moved = 0;
         match kind {
@@ -461,6 +517,25 @@ impl BikeSim {
                     moved += 1;
                 }
             }
+            AlarmKind::IllegalParking => {
+                // bikes left outside in the camera's view go into the fence while it has
+                // room, the rest onto the truck
+                let room = f.capacity.saturating_sub(self.counts[fence]) as usize;
+                for (i, b) in self.outside_in_view(f.id).into_iter().enumerate() {
+                    if i < room {
+                        self.take(b);
+                        let spot = self.spot_in(&f);
+                        self.park(b, spot);
+                    } else if self.dispatcher.crews[crew].load.len() < capacity {
+                        self.load(b, crew);
+                    } else {
+                        break;
+                    }
+                    moved += 1;
+                }
+            }
+            // the impounding above was the job
+            AlarmKind::Blacklist => {}
             AlarmKind::Empty => {
                 if self.dispatcher.crews[crew].load.is_empty() {
                     self.collect_outside(&f, crew, capacity);
@@ -472,9 +547,7 @@ impl BikeSim {
                     let Some(b) = self.dispatcher.crews[crew].load.pop() else {
                         break;
                     };
-                    let spot = random_point_in(&Geometry::Polygon(f.area.clone()), &mut self.rng)
-                        .or_else(|| self.plan.fences.centre(f.id))
-                        .unwrap_or(Point::new(0.0, 0.0));
+                    let spot = self.spot_in(&f);
                     self.park(b, spot);
                     moved += 1;
                 }
@@ -483,6 +556,13 @@ impl BikeSim {
         let t = &mut self.dispatcher.tasks[task];
         t.bikes_moved = moved;
         t.done = true;
+    }
+
+    /// Where a crew leaves a bike in a fence: a random point of it.
+    fn spot_in(&mut self, f: &crate::fence::Fence) -> Point<f64> {
+        random_point_in(&Geometry::Polygon(f.area.clone()), &mut self.rng)
+            .or_else(|| self.plan.fences.centre(f.id))
+            .unwrap_or(Point::new(0.0, 0.0))
     }
 
     /// The bikes of one state parked in a fence, by id.
@@ -563,20 +643,49 @@ impl BikeSim {
             })
     }
 
-    /// Within the watch radius of a fence with a monitoring point.
-    fn watched(&self, p: Point<f64>) -> bool {
+    /// The monitored fence (the nearest) whose monitoring point sees `p`.
+    fn watching(&self, p: Point<f64>) -> Option<FenceId> {
         let fences = &self.plan.fences;
-        self.plan.monitored.iter().any(|f| {
-            fences
-                .centre(*f)
-                .is_some_and(|c| Euclidean.distance(c, p) <= self.config.watch_radius_m)
-        })
+        self.plan
+            .monitored
+            .iter()
+            .filter_map(|&f| fences.centre(f).map(|c| (Euclidean.distance(c, p), f)))
+            .filter(|(d, _)| *d <= self.config.watch_radius_m)
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            .map(|(_, f)| f)
+    }
+
+    /// Rentable bikes parked outside every fence within a monitoring point's view of `fence`.
+    fn outside_in_view(&self, fence: FenceId) -> Vec<u32> {
+        let Some(c) = self.plan.fences.centre(fence) else {
+            return Vec::new();
+        };
+        let r = self.config.watch_radius_m;
+        let mut bikes: Vec<u32> = self
+            .parked
+            .locate_within_distance([c.x(), c.y()], r * r)
+            .map(|p| p.data)
+            .filter(|&b| self.fence_of[b as usize].is_none())
+            .collect();
+        bikes.sort_unstable();
+        bikes
     }
 
     fn govern(&mut self, minute: u32) {
         let counts = std::mem::take(&mut self.counts);
-        self.alarms
-            .observe(minute, &counts, &self.plan.fences, &mut self.events);
+        let mut outside = vec![0; counts.len()];
+        for &f in &self.plan.monitored {
+            if let Some(n) = outside.get_mut(f.index()) {
+                *n = self.outside_in_view(f).len() as u32;
+            }
+        }
+        self.alarms.observe(
+            minute,
+            &counts,
+            &outside,
+            &self.plan.fences,
+            &mut self.events,
+        );
         self.counts = counts;
     }
 
@@ -592,6 +701,8 @@ impl BikeSim {
             empty_alarms: self.alarms.empty_alarms,
             overflow_minutes: self.alarms.overflow_minutes,
             empty_minutes: self.alarms.empty_minutes,
+            illegal_parking_alarms: self.alarms.illegal_parking_alarms,
+            impounded: self.impounded.len() as u64,
             ..self.summary.clone()
         }
     }
@@ -649,6 +760,7 @@ impl BikeSim {
                 BikeState::Riding => &mut n.riding,
                 BikeState::InTruck => &mut n.in_truck,
                 BikeState::Broken => &mut n.broken,
+                BikeState::Impounded => &mut n.impounded,
             } += 1;
         }
         n
@@ -660,7 +772,7 @@ impl BikeSim {
     }
 
     /// Where each bike really is, found by walking the places a bike can be (rentable on the
-    /// street, broken on the street, riding, on a truck, in the workshop), each bike listed
+    /// street, broken on the street, riding, on a truck, in the workshop, impounded), each bike listed
     /// once per place it was found: the invariant is that every bike appears exactly once.
     pub fn places(&self) -> Vec<(BikeId, BikeState)> {
         let mut out: Vec<(BikeId, BikeState)> = self
@@ -689,6 +801,11 @@ impl BikeSim {
             self.riding
                 .iter()
                 .map(|Reverse((_, _, b))| (BikeId(*b), BikeState::Riding)),
+        );
+        out.extend(
+            self.impounded
+                .iter()
+                .map(|&b| (BikeId(b), BikeState::Impounded)),
         );
         for c in &self.dispatcher.crews {
             out.extend(c.load.iter().map(|&b| (BikeId(b), BikeState::InTruck)));

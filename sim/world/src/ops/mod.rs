@@ -408,6 +408,9 @@ impl OpsSim {
             let (code, what) = match e.kind {
                 AlarmKind::Overflow => (codes::BIKE_OVERFLOW, "over capacity"),
                 AlarmKind::Empty => (codes::BIKE_EMPTY, "empty"),
+                AlarmKind::IllegalParking => (codes::BIKE_OVERFLOW, "bikes parked outside it"),
+                // the operator's own business: no case for the city
+                AlarmKind::Blacklist => continue,
             };
             let description = format!("fence {name} {what} (capacity {})", site.capacity);
             let key = format!("{}:{}", code, e.fence);

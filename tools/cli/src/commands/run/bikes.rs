@@ -4,6 +4,7 @@
 use anyhow::{Result, bail};
 use citytwin_bikes::blacklist::read_blacklist;
 use citytwin_bikes::demand::{BikeTrip, bike_trips_from_list, synthetic_bike_day};
+use citytwin_bikes::dockless::FenceSample;
 use citytwin_bikes::osm_fences::fences_from_osm;
 use citytwin_bikes::{BikeSim, DispatchConfig, DocklessConfig, Rebalancing};
 use citytwin_city::City;
@@ -120,6 +121,9 @@ pub fn fences_table(bikes: &BikeSim) -> Result<Table> {
             .iter()
             .flat_map(|s| (0..fences.len()).map(move |f| (s, f)))
     };
+    let flag = |name: &str, open: fn(&FenceSample) -> &Vec<bool>| {
+        Column::int(name, rows().map(|(s, f)| i64::from(open(s)[f])).collect())
+    };
     let table = Table::new(
         "fences",
         vec![
@@ -133,14 +137,9 @@ pub fn fences_table(bikes: &BikeSim) -> Result<Table> {
                 "capacity",
                 rows().map(|(_, f)| i64::from(fences[f].capacity)).collect(),
             ),
-            Column::int(
-                "overflow_alarm",
-                rows().map(|(s, f)| i64::from(s.overflow_open[f])).collect(),
-            ),
-            Column::int(
-                "empty_alarm",
-                rows().map(|(s, f)| i64::from(s.empty_open[f])).collect(),
-            ),
+            flag("overflow_alarm", |s| &s.overflow_open),
+            flag("empty_alarm", |s| &s.empty_open),
+            flag("illegal_parking_alarm", |s| &s.illegal_parking_open),
         ],
     )?;
     Ok(table)
@@ -161,6 +160,7 @@ pub fn fences_gpkg(path: &Path, crs_wkt: &str, bikes: &BikeSim) -> Result<()> {
         ("max_bikes", OFTInteger64),
         ("overflow_samples", OFTInteger64),
         ("empty_samples", OFTInteger64),
+        ("illegal_parking_samples", OFTInteger64),
     ];
     let series = bikes.series();
     let plan = &bikes.plan;
@@ -179,6 +179,7 @@ pub fn fences_gpkg(path: &Path, crs_wkt: &str, bikes: &BikeSim) -> Result<()> {
                 Value::Int(i64::from(counts.max().unwrap_or(0))),
                 Value::Int(series.iter().filter(|s| s.overflow_open[f]).count() as i64),
                 Value::Int(series.iter().filter(|s| s.empty_open[f]).count() as i64),
+                Value::Int(series.iter().filter(|s| s.illegal_parking_open[f]).count() as i64),
             ],
         )
     });
