@@ -94,3 +94,195 @@ fn fences_come_from_pois_with_capacities_and_twelve_monitoring_points() {
     assert_eq!(read(&again), fences);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A scene of the demo city whose fences come from `fences` (relative to the scene file).
+fn scene_with_fences(dir: &std::path::Path, fences: &str) -> std::path::PathBuf {
+    scene_with(dir, &format!("fences: Some({fences:?})"))
+}
+
+fn morning(scene: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "-q",
+        "run",
+        scene.to_str().unwrap(),
+        "--from",
+        "06:00",
+        "--to",
+        "07:00",
+        "--trips",
+        "300",
+        "--bike-fleet",
+        "300",
+        "--bike-trips",
+        "600",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    citytwin(&args)
+}
+
+/// Capacity per fence in a run's fences.csv (first sample).
+fn capacities(run: &std::path::Path) -> Vec<u32> {
+    let csv = std::fs::read_to_string(run.join("fences.csv")).unwrap();
+    let mut rows: Vec<Vec<String>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let first = rows[0][1].clone();
+    rows.retain(|r| r[1] == first);
+    rows.iter().map(|r| r[3].parse().unwrap()).collect()
+}
+
+#[test]
+fn a_scene_brings_its_own_fences_as_a_layer_or_as_gbfs() {
+    let dir = scratch("own-fences");
+    // three painted areas around Tianfu Square, one with its capacity, as GeoJSON in lon/lat
+    let square = |lon: f64, lat: f64| {
+        let d = 0.0002;
+        format!(
+            "[[[{lon},{lat}],[{},{lat}],[{},{}],[{lon},{}],[{lon},{lat}]]]",
+            lon + d,
+            lon + d,
+            lat + d,
+            lat + d
+        )
+    };
+    let feature = |name: &str, capacity: &str, coords: String| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"name":"{name}","capacity":{capacity}}},"geometry":{{"type":"Polygon","coordinates":{coords}}}}}"#
+        )
+    };
+    let layer = |features: Vec<String>| {
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        )
+    };
+    let good = vec![
+        feature("Tianfu Square east", "40", square(104.0665, 30.6574)),
+        feature("Tianfu Square west", "null", square(104.0645, 30.6574)),
+        feature("Renmin Park gate", "25", square(104.0560, 30.6590)),
+    ];
+    std::fs::write(dir.join("fences.geojson"), layer(good.clone())).unwrap();
+    let scene = scene_with_fences(&dir, "fences.geojson");
+    let out = morning(&scene, &dir.join("layer"), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = summary(&dir.join("layer"));
+    assert_eq!(s["bikes"]["fences"], 3);
+    let caps = capacities(&dir.join("layer"));
+    assert_eq!((caps[0], caps[2]), (40, 25));
+    // about 21 × 22 m: its capacity comes from its area, 1.5 m² a bike
+    assert!((250..=350).contains(&caps[1]), "{caps:?}");
+    // a point is not a fence
+    let mut bad = good;
+    bad.push(
+        r#"{"type":"Feature","properties":{"name":"a bollard"},"geometry":{"type":"Point","coordinates":[104.06,30.66]}}"#
+            .to_string(),
+    );
+    std::fs::write(dir.join("fences.geojson"), layer(bad)).unwrap();
+    let out = morning(&scene, &dir.join("bad"), &[]);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        e.contains("fences.geojson: feature 3: a Point, expected a Polygon or MultiPolygon fence"),
+        "{e}"
+    );
+    // GBFS round trip: the generated fences published as GBFS 3.0 come back as the same
+    // virtual stations, with the same capacities
+    for sub in ["osm", "gbfs"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    let osm_scene = demo_scene(&dir.join("osm"));
+    let published = dir.join("published");
+    let out = morning(&osm_scene, &published, &["--gbfs-at", "06:30"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let feeds = published.join("gbfs/0630/3.0");
+    let scene = scene_with_fences(&dir.join("gbfs"), feeds.to_str().unwrap());
+    let out = morning(&scene, &dir.join("from_gbfs"), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(capacities(&dir.join("from_gbfs")), capacities(&published));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn docks_from_gbfs_never_hold_more_bikes_than_they_have_docks() {
+    let dir = scratch("docks");
+    // twenty docks of ten in a 5 × 4 grid, 400 m apart, around Tianfu Square
+    let stations: Vec<String> = (0..20)
+        .map(|i| {
+            let (lon, lat) = (
+                104.058 + f64::from(i % 5) * 0.004,
+                30.650 + f64::from(i / 5) * 0.0036,
+            );
+            format!(
+                r#"{{"station_id":"d{i}","name":"Dock {i}","lat":{lat},"lon":{lon},"capacity":10}}"#
+            )
+        })
+        .collect();
+    let feeds = dir.join("gbfs");
+    std::fs::create_dir_all(&feeds).unwrap();
+    std::fs::write(
+        feeds.join("station_information.json"),
+        format!(
+            r#"{{"last_updated":1736121600,"ttl":60,"version":"2.3","data":{{"stations":[{}]}}}}"#,
+            stations.join(",")
+        ),
+    )
+    .unwrap();
+    let scene = scene_with_fences(&dir, "gbfs");
+    let out = citytwin(&[
+        "-q",
+        "run",
+        scene.to_str().unwrap(),
+        "--from",
+        "06:00",
+        "--to",
+        "10:00",
+        "--trips",
+        "300",
+        "--bike-fleet",
+        "150",
+        "--bike-trips",
+        "3000",
+        "-o",
+        dir.join("run").to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = summary(&dir.join("run"));
+    assert_eq!(s["bikes"]["fences"], 20);
+    assert!(s["bikes"]["trips"].as_u64().unwrap() > 50, "{}", s["bikes"]);
+    let csv = std::fs::read_to_string(dir.join("run/fences.csv")).unwrap();
+    let mut full = 0;
+    for row in csv.lines().skip(1) {
+        let f: Vec<u32> = row.split(',').take(4).map(|v| v.parse().unwrap()).collect();
+        assert!(
+            f[2] <= f[3],
+            "fence {} at {} s: {} bikes in {} docks",
+            f[0],
+            f[1],
+            f[2],
+            f[3]
+        );
+        full += usize::from(f[2] == f[3]);
+    }
+    assert!(full > 0, "no dock ever filled: the test shows nothing");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -87,9 +87,14 @@ pub const DEMO_OPS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenes/ch
 
 /// The demo city imported into `dir`, with a scene that uses `ops`.
 pub fn scene_with_ops(dir: &Path, ops: &Path) -> PathBuf {
+    scene_with(dir, &format!("ops: {ops:?}"))
+}
+
+/// The demo city imported into `dir`, with a scene that has one more field (`name: value`).
+pub fn scene_with(dir: &Path, field: &str) -> PathBuf {
     let scene = demo_scene(dir);
     let text = std::fs::read_to_string(&scene).unwrap();
-    let text = text.trim_end().trim_end_matches(')').to_string() + &format!(", ops: {ops:?})");
+    let text = text.trim_end().trim_end_matches(')').to_string() + &format!(", {field})");
     std::fs::write(&scene, text).unwrap();
     scene
 }

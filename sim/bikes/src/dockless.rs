@@ -282,13 +282,22 @@ impl BikeSim {
             now: 0,
         };
         for b in 0..sim.config.fleet {
-            let at = rng
-                .pick_cumulative(&cumulative)
-                .and_then(|f| {
-                    let area = &sim.plan.fences.get(FenceId::from_index(f))?.area;
-                    random_point_in(&Geometry::Polygon(area.clone()), &mut rng)
-                })
-                .unwrap_or_else(|| Point::new(0.0, 0.0));
+            let mut at = None;
+            // a full dock takes no more bikes: draw again (a fleet larger than the docks
+            // leaves the rest where the last draw fell)
+            for _ in 0..20 {
+                let Some(f) = rng.pick_cumulative(&cumulative) else {
+                    break;
+                };
+                let Some(fence) = sim.plan.fences.get(FenceId::from_index(f)) else {
+                    break;
+                };
+                at = random_point_in(&Geometry::Polygon(fence.area.clone()), &mut rng);
+                if !(fence.dock && sim.counts[f] >= fence.capacity) {
+                    break;
+                }
+            }
+            let at = at.unwrap_or_else(|| Point::new(0.0, 0.0));
             sim.positions.push(None);
             sim.fence_of.push(None);
             sim.park(b, at);
@@ -436,21 +445,20 @@ impl BikeSim {
 
     fn arrive(&mut self, trip: usize, bike: u32) {
         let to = self.trips[trip].to;
-        let fence = if self.rng.unit() < self.config.fence_compliance {
+        // a bike of a docked system is locked into a dock: near one, every rider looks
+        let near_dock = self
+            .plan
+            .fences
+            .nearest_within(to, self.config.park_radius_m, |f| f.dock)
+            .is_some();
+        let fence = if near_dock || self.rng.unit() < self.config.fence_compliance {
             self.fence_with_room(to)
         } else {
             None
         };
         let spot = match fence.and_then(|f| self.plan.fences.get(f)).cloned() {
             Some(f) => self.spot_in(&f),
-            None => {
-                // left at the kerb, a shop front or the metro exit: somewhere near
-                let (r, a) = (
-                    DROP_SCATTER_M * self.rng.unit().sqrt(),
-                    self.rng.unit() * std::f64::consts::TAU,
-                );
-                Point::new(to.x() + r * a.cos(), to.y() + r * a.sin())
-            }
+            None => self.drop_spot(to),
         };
         if self.wear.unit() < self.config.breakdown_per_ride {
             self.state[bike as usize] = BikeState::Broken;
@@ -556,6 +564,29 @@ impl BikeSim {
         let t = &mut self.dispatcher.tasks[task];
         t.bikes_moved = moved;
         t.done = true;
+    }
+
+    /// Where a rider who does not park in a fence leaves the bike: at the kerb, a shop front
+    /// or the metro exit, somewhere near the destination — but never in a full dock (a dock's
+    /// capacity is hard: a bike cannot be locked where there is no dock).
+    fn drop_spot(&mut self, to: Point<f64>) -> Point<f64> {
+        let mut spot = to;
+        for attempt in 0..8 {
+            // each try a little further out: a dock is a few metres across
+            let (r, a) = (
+                DROP_SCATTER_M * f64::from(1 + attempt) * self.rng.unit().sqrt(),
+                self.rng.unit() * std::f64::consts::TAU,
+            );
+            spot = Point::new(to.x() + r * a.cos(), to.y() + r * a.sin());
+            let full_dock = self.plan.fences.fence_at(spot).and_then(|f| {
+                let fence = self.plan.fences.get(f)?;
+                Some(fence.dock && self.counts[f.index()] >= fence.capacity)
+            });
+            if full_dock != Some(true) {
+                break;
+            }
+        }
+        spot
     }
 
     /// Where a crew leaves a bike in a fence: a random point of it.

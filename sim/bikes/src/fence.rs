@@ -4,8 +4,8 @@
 
 use citytwin_city::FenceId;
 use geo::{
-    BoundingRect, Centroid, Contains, Coord, Distance, Euclidean, Intersects, LineString, Point,
-    Polygon,
+    Area, BoundingRect, Centroid, Contains, Coord, Distance, Euclidean, Intersects, LineString,
+    Point, Polygon,
 };
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
@@ -167,28 +167,45 @@ impl Fences {
         (inside, outside)
     }
 
-    /// Docks from GBFS stations: a circle around each, with the station's capacity.
+    /// Fences from GBFS stations: a station with a `station_area` is that area (its largest
+    /// polygon; capacity from the station, else from the area), a dock without one a circle
+    /// around it with the station's capacity (required: a dock without docks is an error).
     pub fn from_stations(
         stations: &[GbfsStation],
         project: &dyn Fn(f64, f64) -> Option<Coord<f64>>,
     ) -> Result<Fences, FenceError> {
         let mut fences = Vec::with_capacity(stations.len());
         for s in stations {
-            let centre = project(s.lon, s.lat).ok_or_else(|| FenceError::Unprojectable {
-                name: s.name.clone(),
-                lon: s.lon,
-                lat: s.lat,
-            })?;
-            let capacity = s.capacity.ok_or_else(|| FenceError::NoCapacity {
-                id: s.id.clone(),
-                name: s.name.clone(),
-            })?;
+            let largest = s.area.as_ref().and_then(|a| {
+                a.0.iter()
+                    .max_by(|x, y| x.unsigned_area().total_cmp(&y.unsigned_area()))
+            });
+            let (area, capacity) = match largest {
+                Some(polygon) => {
+                    let area = project_polygon(polygon, &s.name, project)?;
+                    let capacity = s.capacity.unwrap_or_else(|| capacity_of(&area));
+                    (area, capacity)
+                }
+                None => {
+                    let centre =
+                        project(s.lon, s.lat).ok_or_else(|| FenceError::Unprojectable {
+                            name: s.name.clone(),
+                            lon: s.lon,
+                            lat: s.lat,
+                        })?;
+                    let capacity = s.capacity.ok_or_else(|| FenceError::NoCapacity {
+                        id: s.id.clone(),
+                        name: s.name.clone(),
+                    })?;
+                    (circle(centre, DOCK_RADIUS_M), capacity)
+                }
+            };
             fences.push(Fence {
                 id: FenceId(0),
                 name: s.name.clone(),
-                area: circle(centre, DOCK_RADIUS_M),
+                area,
                 capacity,
-                dock: true,
+                dock: !s.is_virtual,
             });
         }
         Fences::new(fences)
@@ -202,24 +219,7 @@ impl Fences {
         let mut fences = Vec::new();
         for z in zones {
             for (k, poly) in z.area.0.iter().enumerate() {
-                let ring = |l: &LineString<f64>| -> Result<LineString<f64>, FenceError> {
-                    l.0.iter()
-                        .map(|c| {
-                            project(c.x, c.y).ok_or_else(|| FenceError::Unprojectable {
-                                name: z.name.clone(),
-                                lon: c.x,
-                                lat: c.y,
-                            })
-                        })
-                        .collect::<Result<Vec<_>, _>>()
-                        .map(LineString::from)
-                };
-                let holes = poly
-                    .interiors()
-                    .iter()
-                    .map(ring)
-                    .collect::<Result<Vec<_>, _>>()?;
-                let area = Polygon::new(ring(poly.exterior())?, holes);
+                let area = project_polygon(poly, &z.name, project)?;
                 let name = if z.area.0.len() > 1 {
                     format!("{} #{}", z.name, k + 1)
                 } else {
@@ -236,6 +236,32 @@ impl Fences {
         }
         Fences::new(fences)
     }
+}
+
+/// A lon/lat polygon in the city's CRS; the error names what it outlines.
+fn project_polygon(
+    polygon: &Polygon<f64>,
+    name: &str,
+    project: &dyn Fn(f64, f64) -> Option<Coord<f64>>,
+) -> Result<Polygon<f64>, FenceError> {
+    let ring = |l: &LineString<f64>| -> Result<LineString<f64>, FenceError> {
+        l.0.iter()
+            .map(|c| {
+                project(c.x, c.y).ok_or_else(|| FenceError::Unprojectable {
+                    name: name.to_string(),
+                    lon: c.x,
+                    lat: c.y,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(LineString::from)
+    };
+    let holes = polygon
+        .interiors()
+        .iter()
+        .map(ring)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Polygon::new(ring(polygon.exterior())?, holes))
 }
 
 /// Bikes a dockless fence holds: its floor area over [`STALL_M2`], at least one.
@@ -353,6 +379,8 @@ mod tests {
             lon: 10.0,
             lat: 59.0,
             capacity: None,
+            is_virtual: false,
+            area: None,
         };
         let project = |lon: f64, lat: f64| {
             Some(Coord {

@@ -2,6 +2,11 @@
 //! Chinese cities paint them: a kerbside strip along the street at subway entrances, bus
 //! stops, school and hospital gates and shops, sized by the site, with its capacity from its
 //! area. The busiest dozen get a monitoring point (as the 13 points of the source platform).
+//!
+//! A city with its own fences (docks and zones from GBFS, or a polygon layer) gets the same
+//! plan around them ([`plan_for`]): each fence serves the kind of the nearest such POI within
+//! [`SITE_RADIUS_M`] (shopping when none: the commonest kind), and the busiest get the
+//! monitoring points.
 
 use crate::fence::{Fence, FenceError, Fences, capacity_of};
 use citytwin_city::layer::names;
@@ -123,9 +128,80 @@ pub fn fences_from_osm(city: &City) -> Result<FencePlan, FenceError> {
         sources.push(source.to_string());
         centres.push(p);
     }
+    let monitored = busiest(&centres, &sites, &all_pois);
+    Ok(FencePlan {
+        fences: Fences::new(fences)?,
+        sites,
+        sources,
+        monitored,
+    })
+}
+
+/// A fence serves the kind of the nearest site POI within this distance.
+pub const SITE_RADIUS_M: f64 = 100.0;
+
+/// The plan around fences the city already has (from GBFS or a layer): what each serves,
+/// from the nearest site POI, and the monitoring points at the busiest.
+pub fn plan_for(city: &City, fences: Fences, source: &str) -> FencePlan {
+    let (sites_near, all_pois) = site_pois(city);
+    let centres: Vec<Point<f64>> = fences
+        .iter()
+        .map(|f| fences.centre(f.id).unwrap_or(Point::new(0.0, 0.0)))
+        .collect();
+    let sites: Vec<FenceSite> = centres
+        .iter()
+        .map(|c| {
+            sites_near
+                .iter()
+                .map(|(site, p)| (Euclidean.distance(*p, *c), *site))
+                .filter(|(d, _)| *d <= SITE_RADIUS_M)
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+                .map_or(FenceSite::Shopping, |(_, site)| site)
+        })
+        .collect();
+    let monitored = busiest(&centres, &sites, &all_pois);
+    FencePlan {
+        sources: fences
+            .iter()
+            .map(|f| format!("{source}: {}", f.name))
+            .collect(),
+        fences,
+        sites,
+        monitored,
+    }
+}
+
+/// A POI that fences serve, and where it is.
+type SitePoi = (FenceSite, Point<f64>);
+
+/// The city's site POIs with their kind, and every POI's position.
+fn site_pois(city: &City) -> (Vec<SitePoi>, Vec<Point<f64>>) {
+    let (mut sites, mut all) = (Vec::new(), Vec::new());
+    let Ok(pois) = city.layer(names::POIS) else {
+        return (sites, all);
+    };
+    for f in &pois.features {
+        let Some(p) = f.geometry.centroid() else {
+            continue;
+        };
+        all.push(p);
+        let site = FenceSite::of(
+            f.text("category").unwrap_or(""),
+            f.text("class").unwrap_or(""),
+        );
+        if let Some(site) = site {
+            sites.push((site, p));
+        }
+    }
+    (sites, all)
+}
+
+/// The [`MONITORING_POINTS`] busiest fences (POIs within [`BUSY_RADIUS_M`], metro exits
+/// weighted up), busiest first.
+fn busiest(centres: &[Point<f64>], sites: &[FenceSite], all_pois: &[Point<f64>]) -> Vec<FenceId> {
     let busy: Vec<usize> = centres
         .iter()
-        .zip(&sites)
+        .zip(sites)
         .map(|(c, s)| {
             let near = all_pois
                 .iter()
@@ -140,17 +216,11 @@ pub fn fences_from_osm(city: &City) -> Result<FencePlan, FenceError> {
         .collect();
     let mut order: Vec<usize> = (0..centres.len()).collect();
     order.sort_by(|&a, &b| busy[b].cmp(&busy[a]).then(a.cmp(&b)));
-    let monitored = order
+    order
         .into_iter()
         .take(MONITORING_POINTS)
         .map(FenceId::from_index)
-        .collect();
-    Ok(FencePlan {
-        fences: Fences::new(fences)?,
-        sites,
-        sources,
-        monitored,
-    })
+        .collect()
 }
 
 /// A painted kerbside strip of `length × depth` metres centred on `p`, along the nearest street.

@@ -31,6 +31,11 @@ pub struct Scene {
     /// Credits to show with this city's data.
     #[serde(default)]
     pub attribution: Vec<String>,
+    /// The city's own shared-bike fences: a GBFS feed folder (`station_information.json`,
+    /// else `geofencing_zones.json`) or a polygon layer any GDAL vector driver reads
+    /// (optional `name` and `capacity` fields). Without it, fences are generated from OSM.
+    #[serde(default)]
+    pub fences: Option<PathBuf>,
     /// IANA time zone of the city (`Asia/Shanghai`), for feeds that publish it (GBFS).
     #[serde(default)]
     pub timezone: Option<String>,
@@ -61,8 +66,8 @@ impl Scene {
         for file in scene.layers.values_mut() {
             *file = base.join(&*file);
         }
-        if let Some(ops) = &mut scene.ops {
-            *ops = base.join(&*ops);
+        for file in [&mut scene.ops, &mut scene.fences].into_iter().flatten() {
+            *file = base.join(&*file);
         }
         Ok(scene)
     }

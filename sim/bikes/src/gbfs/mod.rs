@@ -60,6 +60,9 @@ pub struct GbfsStation {
     pub lon: f64,
     pub lat: f64,
     pub capacity: Option<u32>,
+    /// A virtual station (a painted area, no docks), and its area in lon/lat when given.
+    pub is_virtual: bool,
+    pub area: Option<MultiPolygon<f64>>,
 }
 
 /// A dock's state from `station_status`.

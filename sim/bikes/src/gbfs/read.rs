@@ -160,12 +160,31 @@ pub fn read_station_information(path: &Path) -> Result<Vec<GbfsStation>, GbfsErr
         if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
             return Err(feed.error(format!("{at}.lat/lon"), "WGS84 degrees"));
         }
+        let area = match s.get("station_area") {
+            None | Some(Value::Null) => None,
+            Some(a) => Some(
+                a.get("coordinates")
+                    .and_then(Value::as_array)
+                    .and_then(|c| multipolygon(c))
+                    .ok_or_else(|| {
+                        feed.error(
+                            format!("{at}.station_area"),
+                            "a GeoJSON MultiPolygon of rings of ≥ 4 positions",
+                        )
+                    })?,
+            ),
+        };
         stations.push(GbfsStation {
             id: feed.id(s, &at)?,
             name: feed.text(s, &at, "name")?,
             lon,
             lat,
             capacity: feed.count(s, &at, "capacity")?,
+            is_virtual: match s.get("is_virtual_station") {
+                None => false,
+                Some(_) => feed.flag(s, &at, "is_virtual_station")?,
+            },
+            area,
         });
     }
     Ok(stations)

@@ -1,14 +1,15 @@
-//! `citytwin fences`: the parking fences and monitoring points generated for a scene from its
-//! OSM POIs, written as a GeoPackage layer to review in QGIS.
+//! `citytwin fences`: a scene's parking fences and monitoring points (its own, or generated
+//! from its OSM POIs), written as a GeoPackage layer to review in QGIS.
 
 use anyhow::{Context, Result};
-use citytwin_bikes::osm_fences::{FenceSite, fences_from_osm};
+use citytwin_bikes::osm_fences::FenceSite;
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use clap::Args;
 use geo::{Area, Geometry};
 use std::path::PathBuf;
 
-/// Generate the shared-bike parking fences of a scene from its OSM POIs and write them.
+/// Write the shared-bike parking fences of a scene: its own (`fences:` in the scene, a GBFS
+/// folder or a polygon layer; docs/bikes.md), or generated from its OSM POIs:
 ///
 /// A kerbside strip along the nearest street at each subway entrance (30 × 5 m), hospital and
 /// school (24 × 4 m), shop or market (18 × 4 m) and bus stop (12 × 3 m); sites within 30 m
@@ -25,8 +26,8 @@ pub struct FencesArgs {
 }
 
 pub fn run(args: FencesArgs, quiet: bool) -> Result<()> {
-    let (_, city) = super::load_scene_city(&args.scene)?;
-    let plan = fences_from_osm(&city)?;
+    let (scene, city) = super::load_scene_city(&args.scene)?;
+    let plan = super::run::fence_source::fence_plan(&scene, &city)?;
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

@@ -140,7 +140,9 @@ fn load_twin(args: &TwinArgs, quiet: bool) -> Result<(Twin, Vec<String>)> {
     } else {
         crate::commands::run::ops::load(&scene, &city)?
     };
+    let fences = crate::commands::run::fence_source::fence_plan(&scene, &city)?;
     let spec = WorldSpec {
+        fences: &fences,
         demand: &args.demand,
         bikes: &args.bikes,
         seed: args.seed,

@@ -80,6 +80,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
     } else {
         crate::commands::run::ops::load(&scene, &city)?
     };
+    let fences = crate::commands::run::fence_source::fence_plan(&scene, &city)?;
     std::fs::create_dir_all(args.output.join("runs"))
         .with_context(|| format!("creating {}", args.output.display()))?;
     // variants first: a scenario that does not fit the city fails at once
@@ -111,6 +112,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
                     let (side, seed) = jobs[i];
                     let job = Job {
                         city: &city,
+                        fences: &fences,
                         ops: ops.as_ref(),
                         args: &args,
                         scenario: (side == Side::Variant).then_some(&scenario),
@@ -188,6 +190,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// One run of a comparison.
 struct Job<'a> {
     city: &'a City,
+    fences: &'a citytwin_bikes::osm_fences::FencePlan,
     ops: Option<&'a citytwin_sim::ops::OpsInputs>,
     args: &'a CompareArgs,
     scenario: Option<&'a LoadedScenario>,
@@ -202,7 +205,7 @@ impl Job<'_> {
         let sim = &self.args.sim;
         let built = build_world(
             self.city,
-            &sim.world_spec(self.seed, self.scenario, self.ops),
+            &sim.world_spec(self.seed, self.scenario, self.fences, self.ops),
         )?;
         let mut world = built.world;
         let mut last = sim.from;

@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use citytwin_bikes::blacklist::read_blacklist;
 use citytwin_bikes::demand::{BikeTrip, bike_trips_from_list, synthetic_bike_day};
 use citytwin_bikes::dockless::FenceSample;
-use citytwin_bikes::osm_fences::fences_from_osm;
+use citytwin_bikes::osm_fences::FencePlan;
 use citytwin_bikes::{BikeSim, DispatchConfig, DocklessConfig, Rebalancing};
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
@@ -71,6 +71,7 @@ impl From<Strategy> for Rebalancing {
 /// a scenario changes where bikes wait, not where people want to go.
 pub fn inputs(
     args: &BikeArgs,
+    plan: &FencePlan,
     city: &City,
     seed: u64,
 ) -> Result<Option<(BikeInputs, Vec<BikeTrip>)>> {
@@ -88,7 +89,7 @@ pub fn inputs(
         .as_deref()
         .map(|path| read_blacklist(path, args.bike_fleet))
         .transpose()?;
-    let plan = fences_from_osm(city)?;
+    let plan = plan.clone();
     let trips = match &args.bike_trip_list {
         Some(path) => {
             let list = read_trip_list(path)?;

@@ -4,6 +4,7 @@
 use super::bikes::{self, BikeArgs};
 use super::demand::{self, Demand, DemandArgs};
 use anyhow::{Context, Result, bail};
+use citytwin_bikes::osm_fences::FencePlan;
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
 use citytwin_sim::ops::{OpsInputs, OpsSim};
@@ -50,6 +51,8 @@ pub struct WorldSpec<'a> {
     pub window: (u32, u32),
     pub traffic: TrafficConfig,
     pub scenario: Option<&'a LoadedScenario>,
+    /// The scene's fences (its own, or generated from OSM).
+    pub fences: &'a FencePlan,
     /// Sensors, vital signs and cases (the scene's ops file), unless left out.
     pub ops: Option<&'a OpsInputs>,
 }
@@ -69,7 +72,7 @@ pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
     let (from_s, to_s) = spec.window;
     let mut demand = demand::build(spec.demand, spec.seed, city)?;
     demand.keep_window(from_s, to_s);
-    let (bike_inputs, bike_trips) = match bikes::inputs(spec.bikes, city, spec.seed)? {
+    let (bike_inputs, bike_trips) = match bikes::inputs(spec.bikes, spec.fences, city, spec.seed)? {
         Some((inputs, trips)) => (Some(inputs), trips),
         None => (None, Vec::new()),
     };

@@ -3,6 +3,7 @@
 pub mod bikes;
 pub mod build;
 pub mod demand;
+pub mod fence_source;
 pub mod gbfs;
 pub mod live;
 pub mod ops;
@@ -141,6 +142,7 @@ impl SimArgs {
         &'a self,
         seed: u64,
         scenario: Option<&'a build::LoadedScenario>,
+        fences: &'a citytwin_bikes::osm_fences::FencePlan,
         ops: Option<&'a citytwin_sim::ops::OpsInputs>,
     ) -> build::WorldSpec<'a> {
         build::WorldSpec {
@@ -150,6 +152,7 @@ impl SimArgs {
             window: (self.from, self.to),
             traffic: self.traffic(),
             scenario,
+            fences,
             ops: if self.no_ops { None } else { ops },
         }
     }
@@ -249,9 +252,10 @@ fn load(args: &RunArgs) -> Result<Loaded> {
     } else {
         ops::load(&scene, &city)?
     };
+    let fences = fence_source::fence_plan(&scene, &city)?;
     let spec = args
         .sim
-        .world_spec(args.seed, scenario.as_ref(), ops.as_ref());
+        .world_spec(args.seed, scenario.as_ref(), &fences, ops.as_ref());
     let built = build::build_world(&city, &spec)?;
     let date: citytwin_city::calendar::Date = args
         .date

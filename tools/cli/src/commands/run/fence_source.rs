@@ -1,0 +1,121 @@
+//! Where a scene's shared-bike fences come from: its own (`fences:` in the scene — a GBFS feed
+//! folder or a polygon layer), else generated from its OSM POIs.
+
+use anyhow::{Context, Result, bail};
+use citytwin_bikes::gbfs::{read_geofencing_zones, read_station_information};
+use citytwin_bikes::osm_fences::{FencePlan, fences_from_osm, plan_for};
+use citytwin_bikes::{Fence, Fences, fence::capacity_of};
+use citytwin_city::layer::AttrValue;
+use citytwin_city::scene::Scene;
+use citytwin_city::{City, FenceId};
+use citytwin_gis::crs::Reprojector;
+use citytwin_gis::vector::{ReadIssues, read_user_layer};
+use geo::{Area, Geometry, Polygon};
+use std::path::Path;
+
+/// The scene's fences with what each serves and its monitoring points.
+pub fn fence_plan(scene: &Scene, city: &City) -> Result<FencePlan> {
+    let Some(path) = &scene.fences else {
+        return Ok(fences_from_osm(city)?);
+    };
+    let fences = if path.is_dir() {
+        from_gbfs(path, city)?
+    } else {
+        from_layer(path, city)?
+    };
+    if fences.is_empty() {
+        bail!("{}: no fences", path.display());
+    }
+    Ok(plan_for(city, fences, &path.display().to_string()))
+}
+
+/// Stations (virtual ones with their areas, docks as circles) or, without a station list,
+/// geofencing zones.
+fn from_gbfs(dir: &Path, city: &City) -> Result<Fences> {
+    let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
+    let project = |lon: f64, lat: f64| to_city.coord(geo::Coord { x: lon, y: lat }).ok();
+    let (stations, zones) = (
+        dir.join("station_information.json"),
+        dir.join("geofencing_zones.json"),
+    );
+    if stations.exists() {
+        let list = read_station_information(&stations)?;
+        return Fences::from_stations(&list, &project)
+            .with_context(|| stations.display().to_string());
+    }
+    if zones.exists() {
+        let list = read_geofencing_zones(&zones)?;
+        return Fences::from_zones(&list, &project).with_context(|| zones.display().to_string());
+    }
+    bail!(
+        "{}: expected a GBFS station_information.json or geofencing_zones.json in the folder",
+        dir.display()
+    )
+}
+
+/// Every polygon of the layer's features is a fence; `capacity` where given, else from area.
+fn from_layer(path: &Path, city: &City) -> Result<Fences> {
+    let mut issues = ReadIssues::default();
+    let (layer, _, _) =
+        read_user_layer(path, "fences", None, &city.bundle.meta.crs.id, &mut issues)?;
+    for skipped in &issues.skipped {
+        tracing::warn!("{}: skipped {skipped:?}", path.display());
+    }
+    let mut fences = Vec::new();
+    for f in &layer.features {
+        let polygons: Vec<Polygon<f64>> = match &f.geometry {
+            Geometry::Polygon(p) => vec![p.clone()],
+            Geometry::MultiPolygon(m) => m.0.clone(),
+            other => bail!(
+                "{}: feature {}: a {}, expected a Polygon or MultiPolygon fence",
+                path.display(),
+                f.source_id,
+                geometry_kind(other)
+            ),
+        };
+        let capacity = match f.attr("capacity") {
+            None => None,
+            Some(AttrValue::Int(n)) if *n > 0 => Some(*n as u32),
+            Some(AttrValue::Real(x)) if *x >= 1.0 => Some(*x as u32),
+            Some(v) => bail!(
+                "{}: feature {}: capacity {v:?}: expected a whole number of bikes ≥ 1",
+                path.display(),
+                f.source_id
+            ),
+        };
+        let name = f
+            .text("name")
+            .map_or_else(|| format!("fence {}", f.source_id), str::to_string);
+        let total: f64 = polygons.iter().map(|p| p.unsigned_area()).sum();
+        for (k, area) in polygons.iter().enumerate() {
+            // a capacity given for a multipolygon is shared in proportion to the parts' areas
+            let part = capacity.map_or_else(
+                || capacity_of(area),
+                |c| ((f64::from(c) * area.unsigned_area() / total.max(1e-9)).round() as u32).max(1),
+            );
+            fences.push(Fence {
+                id: FenceId(0),
+                name: if polygons.len() > 1 {
+                    format!("{name} #{}", k + 1)
+                } else {
+                    name.clone()
+                },
+                area: area.clone(),
+                capacity: part,
+                dock: false,
+            });
+        }
+    }
+    Ok(Fences::new(fences)?)
+}
+
+fn geometry_kind(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "Point",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        Geometry::Line(_) | Geometry::LineString(_) => "LineString",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::GeometryCollection(_) => "GeometryCollection",
+        _ => "geometry",
+    }
+}
