@@ -107,4 +107,8 @@ pub struct TrafficSummary {
     /// Vehicles moved on by the stuck rule.
     pub stuck_moves: u64,
     pub reroutes: u64,
+    /// Service vehicles (bike crews' trucks) added while the day ran: counted in the
+    /// kilometres, hours and mean speed, not in the trip figures.
+    #[serde(default)]
+    pub service_trips: u64,
 }

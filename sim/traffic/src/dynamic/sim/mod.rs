@@ -13,7 +13,7 @@ use super::net::QueueNetwork;
 use super::router::Router;
 use super::signals::Signals;
 use super::stats::{LinkStats, TrafficSummary};
-use super::trips::{TripRecord, TripSpec, TripStatus};
+use super::trips::{Purpose, TripRecord, TripSpec, TripStatus};
 use citytwin_city::rng::SimRng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, VecDeque};
@@ -300,9 +300,14 @@ impl TrafficSim {
             self.next_departure += 1;
             let (from, to) = (spec.origin_link, spec.dest_link);
             let mut route = Vec::new();
-            let planned = self.plans.get(t as usize).filter(|p| {
-                !p.is_empty() && p.iter().all(|&l| self.travel_time[l as usize].is_finite())
-            });
+            // trucks are sent anew each day: a plan at their index belongs to another truck
+            let planned = self
+                .plans
+                .get(t as usize)
+                .filter(|_| spec.purpose != Purpose::Service)
+                .filter(|p| {
+                    !p.is_empty() && p.iter().all(|&l| self.travel_time[l as usize].is_finite())
+                });
             if let Some(plan) = planned {
                 route.clone_from(plan);
             } else if self
@@ -524,7 +529,6 @@ impl TrafficSim {
 
     pub fn summary(&self) -> TrafficSummary {
         let mut s = TrafficSummary {
-            trips: self.trips.len() as u64,
             stuck_moves: self.stuck_moves,
             reroutes: self.reroutes,
             vkt_km: self.vkt_m / 1000.0,
@@ -532,6 +536,12 @@ impl TrafficSim {
         };
         let (mut travel, mut free, mut delay) = (0.0, 0.0, 0.0);
         for (spec, record) in self.trips.iter().zip(&self.records) {
+            // trucks on the job share the road (kilometres, hours, speed) but are nobody's trip
+            if spec.purpose == Purpose::Service {
+                s.service_trips += 1;
+                continue;
+            }
+            s.trips += 1;
             match record.status {
                 TripStatus::Arrived => {
                     s.trips_completed += 1;
