@@ -75,9 +75,16 @@ fn a_morning_peak_runs_reports_and_repeats_byte_for_byte() {
     assert!(n("trips_completed") * 10 > n("trips") * 7, "{t}");
     let speed = t["mean_speed_kmh"].as_f64().unwrap();
     assert!((5.0..80.0).contains(&speed), "mean speed {speed}");
-    // the trips table has a row per trip; link bins are 15 minutes
+    // the trips table has a row per trip and per bike crew's truck; link bins are 15 minutes
     let trips = std::fs::read_to_string(a.join("trips.csv")).unwrap();
-    assert_eq!(trips.lines().count() as u64, n("trips") + 1);
+    assert_eq!(
+        trips.lines().count() as u64,
+        n("trips") + n("service_trips") + 1
+    );
+    assert_eq!(
+        trips.lines().filter(|l| l.contains(",service,")).count() as u64,
+        n("service_trips")
+    );
     let bins = std::fs::read_to_string(a.join("link_bins.csv")).unwrap();
     assert!(bins.lines().skip(1).all(|l| {
         let start = l.split(',').next().unwrap();
