@@ -23,9 +23,40 @@ use std::cmp::Reverse;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DispatchConfig {
+    /// Crews on duty all day, unless a shift says otherwise.
     pub crews: u32,
     pub truck_capacity: u32,
     pub rebalancing: Rebalancing,
+    /// Crews on duty in a window instead of `crews` (the last shift covering a time wins).
+    #[serde(default)]
+    pub shifts: Vec<CrewShift>,
+}
+
+/// `crews` on duty in `[from_s, to_s)`: "double the crews at the evening peak".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrewShift {
+    pub crews: u32,
+    pub from_s: u32,
+    pub to_s: u32,
+}
+
+impl DispatchConfig {
+    /// Crews on duty at `t`.
+    pub fn on_duty(&self, t: u32) -> u32 {
+        self.shifts
+            .iter()
+            .rev()
+            .find(|s| (s.from_s..s.to_s).contains(&t))
+            .map_or(self.crews, |s| s.crews)
+    }
+
+    /// Crews the operator employs: the most on duty at any time.
+    pub fn employed(&self) -> u32 {
+        self.shifts
+            .iter()
+            .map(|s| s.crews)
+            .fold(self.crews, u32::max)
+    }
 }
 
 impl Default for DispatchConfig {
@@ -34,6 +65,7 @@ impl Default for DispatchConfig {
             crews: 4,
             truck_capacity: 30,
             rebalancing: Rebalancing::Reactive,
+            shifts: Vec::new(),
         }
     }
 }
@@ -117,6 +149,8 @@ pub struct Dispatcher {
     pub crews: Vec<Crew>,
     pub tasks: Vec<Task>,
     pub truck_capacity: u32,
+    /// Who is on duty when (crew `i` works while `i < on_duty(t)`).
+    duty: DispatchConfig,
     in_traffic: bool,
     outbox: Vec<TruckTrip>,
 }
@@ -124,7 +158,7 @@ pub struct Dispatcher {
 impl Dispatcher {
     pub fn new(config: &DispatchConfig, depot_link: u32) -> Self {
         Dispatcher {
-            crews: (0..config.crews)
+            crews: (0..config.employed())
                 .map(|_| Crew {
                     at_link: depot_link,
                     free_at: 0,
@@ -134,6 +168,7 @@ impl Dispatcher {
                 .collect(),
             tasks: Vec::new(),
             truck_capacity: config.truck_capacity,
+            duty: config.clone(),
             in_traffic: false,
             outbox: Vec::new(),
         }
@@ -245,11 +280,12 @@ impl Dispatcher {
                 continue;
             }
             let target = fence_link[self.tasks[t].fence as usize];
+            let on_duty = self.duty.on_duty(now) as usize;
             let best = self
                 .crews
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| c.free_at <= now)
+                .filter(|(i, c)| *i < on_duty && c.free_at <= now)
                 .filter_map(|(i, c)| travel(c.at_link, target).map(|(s, m)| (i, s, m)))
                 .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
             let Some((crew, seconds, metres)) = best else {
@@ -341,5 +377,36 @@ mod tests {
         // both crews are busy until they have handled their stop
         d.open_tasks(200, &[alarm(2)]);
         assert!(d.assign(200, &[6, 1, 3], &mut travel).is_empty());
+    }
+
+    #[test]
+    fn shift_crews_work_only_in_their_window() {
+        let config = DispatchConfig {
+            crews: 1,
+            shifts: vec![CrewShift {
+                crews: 3,
+                from_s: 17 * 3600,
+                to_s: 20 * 3600,
+            }],
+            ..DispatchConfig::default()
+        };
+        assert_eq!(
+            (config.on_duty(16 * 3600), config.on_duty(18 * 3600)),
+            (1, 3)
+        );
+        assert_eq!((config.on_duty(20 * 3600), config.employed()), (1, 3));
+        let alarm = |f: u32| AlarmEvent {
+            minute: 0,
+            fence: FenceId(f),
+            kind: AlarmKind::Empty,
+            opened: true,
+        };
+        let mut travel = |_: u32, _: u32| Some((60.0, 500.0));
+        // before the shift one crew works: one of three tasks is taken
+        let mut d = Dispatcher::new(&config, 0);
+        d.open_tasks(16 * 3600, &[alarm(0), alarm(1), alarm(2)]);
+        assert_eq!(d.assign(16 * 3600, &[1, 2, 3], &mut travel).len(), 1);
+        // in the shift the other two join
+        assert_eq!(d.assign(17 * 3600, &[1, 2, 3], &mut travel).len(), 2);
     }
 }

@@ -33,7 +33,7 @@ pub mod plan_edits;
 pub mod series;
 
 pub use alarms::{AlarmEvent, AlarmKind, AlarmRules, FenceAlarms};
-pub use dispatch::{DispatchConfig, Rebalancing};
+pub use dispatch::{CrewShift, DispatchConfig, Rebalancing};
 pub use dockless::{BikeSim, BikeState, BikeSummary, DocklessConfig, FleetStates};
 pub use fence::{Fence, FenceError, Fences};
 pub use gbfs::{GbfsError, GbfsStation, GbfsStatus, GbfsVehicle, GbfsVersion, GbfsZone};

@@ -144,10 +144,16 @@ pub enum Edit {
         fences: FenceSelector,
         factor: f64,
     },
+    /// Rebalancing crews: all day, or on duty in a window (`from`–`to`: "double the crews at
+    /// the evening peak").
     Crews {
         crews: u32,
         #[serde(default)]
         truck_capacity: Option<u32>,
+        #[serde(default)]
+        from: Option<Clock>,
+        #[serde(default)]
+        to: Option<Clock>,
     },
     Rebalancing {
         strategy: Rebalancing,

@@ -5,9 +5,9 @@
 use super::change::{Change, RoadAttrs};
 use super::edit::{Clock, Edit, FenceSelector, RoadRef};
 use super::inputs::{BikeInputs, DemandScale, RunInputs};
-use citytwin_bikes::PlannedFence;
 use citytwin_bikes::fence::{Fence, capacity_of};
 use citytwin_bikes::osm_fences::kerbside_strip;
+use citytwin_bikes::{CrewShift, PlannedFence};
 use citytwin_city::ids::DistrictId;
 use citytwin_city::layer::names;
 use citytwin_city::{City, FenceId};
@@ -136,16 +136,7 @@ pub(super) fn resolve(
                 "factor",
                 "a factor ≥ 0",
             )?;
-            let window = match (from, to) {
-                (None, None) => None,
-                (from, to) => {
-                    let (from, to) = (from.unwrap_or(Clock(0)), to.unwrap_or(Clock(86_400)));
-                    if to <= from {
-                        return Err(format!("`to` {to} is not after `from` {from}"));
-                    }
-                    Some((from.0, to.0))
-                }
-            };
+            let window = window(*from, *to)?;
             let district = district
                 .as_ref()
                 .map(|name| find_district(city, name).map(|d| (name.clone(), d)))
@@ -307,6 +298,8 @@ fn resolve_bikes(
         Edit::Crews {
             crews,
             truck_capacity,
+            from,
+            to,
         } => {
             check(
                 truck_capacity.is_none_or(|c| c > 0),
@@ -314,7 +307,14 @@ fn resolve_bikes(
                 "at least 1 bike",
             )?;
             let mut new = config.dispatch.clone();
-            new.crews = *crews;
+            match window(*from, *to)? {
+                None => new.crews = *crews,
+                Some((from_s, to_s)) => new.shifts.push(CrewShift {
+                    crews: *crews,
+                    from_s,
+                    to_s,
+                }),
+            }
             new.truck_capacity = truck_capacity.unwrap_or(new.truck_capacity);
             vec![Change::Dispatch {
                 old: config.dispatch.clone(),
@@ -541,4 +541,17 @@ fn nearest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Strin
     } else {
         format!("; nearest: {}", best.join(", "))
     }
+}
+
+/// An edit's optional `from`–`to` window in seconds (a missing end is the day's); `None`
+/// when neither is given.
+fn window(from: Option<Clock>, to: Option<Clock>) -> Result<Option<(u32, u32)>, String> {
+    if from.is_none() && to.is_none() {
+        return Ok(None);
+    }
+    let (from, to) = (from.unwrap_or(Clock(0)), to.unwrap_or(Clock(86_400)));
+    if to <= from {
+        return Err(format!("`to` {to} is not after `from` {from}"));
+    }
+    Ok(Some((from.0, to.0)))
 }

@@ -6,7 +6,7 @@ use citytwin_bikes::blacklist::read_blacklist;
 use citytwin_bikes::demand::{BikeTrip, bike_trips_from_list, synthetic_bike_day};
 use citytwin_bikes::dockless::FenceSample;
 use citytwin_bikes::osm_fences::FencePlan;
-use citytwin_bikes::{BikeSim, DispatchConfig, DocklessConfig, Rebalancing};
+use citytwin_bikes::{BikeSim, CrewShift, DispatchConfig, DocklessConfig, Rebalancing};
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
 use citytwin_gis::table::{Column, Table};
@@ -33,6 +33,10 @@ pub struct BikeArgs {
     /// Operator crews, each with a truck, that alarms are dispatched to
     #[arg(long, default_value_t = 4)]
     pub crews: u32,
+    /// Crews on duty in a window instead of --crews, as CREWS@HH:MM-HH:MM (e.g. 8@17:00-20:00
+    /// doubles four crews at the evening peak); repeat for more shifts
+    #[arg(long = "crew-shift", value_parser = parse_shift)]
+    pub crew_shifts: Vec<CrewShift>,
     /// Bikes a truck carries
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub truck_capacity: u32,
@@ -47,6 +51,22 @@ pub struct BikeArgs {
     /// Chance that a ride leaves its bike broken (0..=1)
     #[arg(long, default_value_t = 0.002)]
     pub breakdown_rate: f64,
+}
+
+fn parse_shift(text: &str) -> Result<CrewShift, String> {
+    let bad = || format!("expected CREWS@HH:MM-HH:MM (e.g. 8@17:00-20:00), found {text:?}");
+    let (crews, window) = text.split_once('@').ok_or_else(bad)?;
+    let (from, to) = window.split_once('-').ok_or_else(bad)?;
+    let crews = crews.trim().parse().map_err(|_| bad())?;
+    let (from_s, to_s) = (super::parse_clock(from)?, super::parse_clock(to)?);
+    if to_s <= from_s {
+        return Err(format!("{text:?}: the shift ends before it starts"));
+    }
+    Ok(CrewShift {
+        crews,
+        from_s,
+        to_s,
+    })
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -107,6 +127,7 @@ pub fn inputs(
             crews: args.crews,
             truck_capacity: args.truck_capacity,
             rebalancing: args.rebalancing.into(),
+            shifts: args.crew_shifts.clone(),
         },
         ..DocklessConfig::default()
     };
