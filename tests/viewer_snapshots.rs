@@ -345,3 +345,64 @@ fn the_vitals_overlay_shades_alerting_cells_marks_cases_and_lists_the_city_signs
     };
     assert!(shaded(&with) > shaded(&without) + 50, "no shaded cells");
 }
+
+#[test]
+fn split_screen_compare_shows_the_baseline_the_variant_and_their_difference() {
+    let d = demo("snapshot-compare");
+    let scenario = d.dir.join("closed.ron");
+    std::fs::write(
+        &scenario,
+        r#"(name: "Renmin North Road closed", base: "scene.ron", edits: [
+            CloseRoad(road: Name("人民北路"), from: "07:00", to: "10:00"),
+        ])"#,
+    )
+    .unwrap();
+    let compare = ["--compare", scenario.to_str().unwrap()];
+    let side_by_side = snapshot(&d.scene, &d.dir.join("compare.png"), &compare);
+    let mut with_difference = compare.to_vec();
+    with_difference.push("--difference");
+    let difference = snapshot(&d.scene, &d.dir.join("difference.png"), &with_difference);
+    let half = SIZE.0 / 2;
+    // below the pane titles, above the legend
+    let count = |img: &RgbImage, right: bool, colour: [u8; 3], tolerance: u8| {
+        img.enumerate_pixels()
+            .filter(|(x, y, c)| {
+                (*x >= half) == right
+                    && (60..640).contains(y)
+                    && colour
+                        .iter()
+                        .zip(c.0)
+                        .all(|(a, b)| u8::abs_diff(*a, b) <= tolerance)
+            })
+            .count()
+    };
+    let free = [0x1a, 0xd1, 0x6b];
+    let (left, right) = (
+        count(&side_by_side, false, free, 10),
+        count(&side_by_side, true, free, 10),
+    );
+    // both panes show their traffic on the speed ramp
+    assert!(
+        left > 2000 && right > 2000,
+        "free-flow pixels: {left} | {right}"
+    );
+    // the difference: the right pane leaves the ramp for change colours; the closed road
+    // stands out red (slower) and the rest mostly grey; the left pane is unchanged
+    let on_ramp = count(&difference, true, free, 10);
+    assert!(
+        on_ramp * 20 < right,
+        "{on_ramp} ramp pixels left on the difference pane"
+    );
+    assert_eq!(count(&difference, false, free, 10), left);
+    let slower = count(&difference, true, [0xe0, 0x2a, 0x2a], 24);
+    let same = count(&difference, true, [0x50, 0x58, 0x66], 10);
+    assert!(slower > 40, "{slower} pixels of much slower roads");
+    assert!(same > 10 * slower, "{same} unchanged vs {slower} slower");
+    // each pane has its title
+    let title = |img: &RgbImage, right: bool| {
+        img.enumerate_pixels()
+            .filter(|(x, y, c)| (*x >= half) == right && *y < 50 && drawn(**c))
+            .count()
+    };
+    assert!(title(&difference, false) > 100 && title(&difference, true) > 100);
+}

@@ -53,7 +53,7 @@ const RING: u32 = u32::MAX;
 /// Marker side in pixels, so a 30 m fence still shows on a city-wide view.
 const MARKER_PX: f32 = 7.0;
 /// Depth between traffic and cars.
-const FENCES_Z: f32 = depth::TRAFFIC + 0.5;
+pub(crate) const FENCES_Z: f32 = depth::TRAFFIC + 0.5;
 const DOTS_Z: f32 = depth::CARS + 0.5;
 
 impl Plugin for BikesOverlayPlugin {
@@ -92,7 +92,9 @@ pub fn occupancy_color(bikes: u32, capacity: u32) -> Color {
     }
 }
 
-fn fences_mesh(
+/// Every fence's area and marker (monitoring points ringed), and the fence each vertex
+/// belongs to ([`RING`] for rings).
+pub(crate) fn fences_mesh(
     twin: &Twin,
     origin: &LocalOrigin,
     palette: &Palette,
@@ -217,26 +219,34 @@ fn recolour_fences(
         return;
     }
     let (counts, _) = bikes.counts();
-    let plan = &bikes.plan;
-    let ring = linear(palette.text);
-    let by_fence: Vec<[f32; 4]> = plan
+    let by_fence: Vec<[f32; 4]> = bikes
+        .plan
         .fences
         .iter()
         .map(|f| linear(occupancy_color(counts[f.id.index()], f.capacity)))
         .collect();
-    let colors: Vec<[f32; 4]> = geometry
-        .vertex_fence
+    let colors = fence_vertex_colors(&geometry.vertex_fence, &by_fence, &palette);
+    recolour_meshes(&mut meshes, fences, colors);
+    geometry.coloured_at = Some(minute);
+}
+
+/// Per vertex of a fences mesh: its fence's colour, rings in the text colour.
+pub(crate) fn fence_vertex_colors(
+    vertex_fence: &[u32],
+    by_fence: &[[f32; 4]],
+    palette: &Palette,
+) -> Vec<[f32; 4]> {
+    let ring = linear(palette.text);
+    vertex_fence
         .iter()
         .map(|&f| {
             if f == RING {
                 ring
             } else {
-                by_fence[f as usize]
+                by_fence.get(f as usize).copied().unwrap_or([0.0; 4])
             }
         })
-        .collect();
-    recolour_meshes(&mut meshes, fences, colors);
-    geometry.coloured_at = Some(minute);
+        .collect()
 }
 
 fn place_bikes(

@@ -36,6 +36,10 @@ pub enum HudText {
     ScaleLabel,
 }
 
+/// The alarm feed's panel (hidden in split-screen compare: its alarms are the baseline's).
+#[derive(Component, Debug)]
+pub(crate) struct AlarmPanel;
+
 #[derive(Component, Debug)]
 struct SpeedBar(usize);
 #[derive(Component, Debug)]
@@ -176,18 +180,21 @@ fn spawn_hud(
         .id();
     // right: the alarm feed
     let right = commands
-        .spawn(panel(
-            p,
-            Node {
-                position_type: PositionType::Absolute,
-                right: px(16),
-                top: px(16),
-                width: px(460),
-                flex_direction: FlexDirection::Column,
-                padding: UiRect::all(px(14)),
-                row_gap: px(6),
-                ..default()
-            },
+        .spawn((
+            AlarmPanel,
+            panel(
+                p,
+                Node {
+                    position_type: PositionType::Absolute,
+                    right: px(16),
+                    top: px(16),
+                    width: px(460),
+                    flex_direction: FlexDirection::Column,
+                    padding: UiRect::all(px(14)),
+                    row_gap: px(6),
+                    ..default()
+                },
+            ),
         ))
         .with_children(|c| {
             c.spawn(text(f, 20.0, p.alarm, "ALARMS · congestion"));

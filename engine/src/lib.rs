@@ -15,6 +15,7 @@
 pub mod bench;
 pub mod bikes;
 pub mod camera;
+pub mod compare;
 pub mod geometry;
 pub mod hud;
 pub mod inspect;
@@ -194,10 +195,32 @@ pub fn build_app(twin: Twin, config: &ViewerConfig, outcome: Arc<Mutex<ViewerOut
     app
 }
 
-/// Runs the viewer to its end (window closed, snapshot written or bench done).
-pub fn run(twin: Twin, config: &ViewerConfig) -> ViewerOutcome {
+/// The viewer split in two: `twin` (the baseline) on the left, `variant` on the right, one
+/// camera and one clock for both ([`compare::ComparePlugin`]).
+pub fn build_compare_app(
+    twin: Twin,
+    variant: Twin,
+    difference: bool,
+    config: &ViewerConfig,
+    outcome: Arc<Mutex<ViewerOutcome>>,
+) -> App {
+    let mut app = build_app(twin, config, outcome);
+    app.insert_resource(compare::VariantTwin(variant))
+        .add_plugins(compare::ComparePlugin { difference });
+    app
+}
+
+/// Runs the viewer to its end (window closed, snapshot written or bench done); with a
+/// variant, split-screen against it (`difference`: the right pane starts on the difference).
+pub fn run(twin: Twin, variant: Option<(Twin, bool)>, config: &ViewerConfig) -> ViewerOutcome {
     let outcome = Arc::new(Mutex::new(ViewerOutcome::default()));
-    let exit = build_app(twin, config, outcome.clone()).run();
+    let app = match variant {
+        Some((variant, difference)) => {
+            build_compare_app(twin, variant, difference, config, outcome.clone())
+        }
+        None => build_app(twin, config, outcome.clone()),
+    };
+    let exit = { app }.run();
     let mut done = outcome
         .lock()
         .map(|mut o| std::mem::take(&mut *o))

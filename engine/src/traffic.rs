@@ -89,7 +89,12 @@ impl Plugin for TrafficOverlayPlugin {
 }
 
 impl TrafficGeometry {
-    fn build(twin: &Twin, origin: &LocalOrigin, metres_per_px: f32, bucket: i32) -> Self {
+    pub(crate) fn build(
+        twin: &Twin,
+        origin: &LocalOrigin,
+        metres_per_px: f32,
+        bucket: i32,
+    ) -> Self {
         let roads = twin.city.roads();
         let net = &twin.world.traffic.net;
         let mut g = TrafficGeometry {
@@ -131,7 +136,7 @@ impl TrafficGeometry {
         (&self.points[a..b], &self.along_m[a..b])
     }
 
-    fn links_mesh(&mut self) -> MeshBuffers {
+    pub(crate) fn links_mesh(&mut self) -> MeshBuffers {
         let mut b = MeshBuffers::default();
         self.vertex_slot.clear();
         for slot in 0..self.links.len() {
@@ -146,8 +151,51 @@ impl TrafficGeometry {
         b
     }
 
+    /// Per vertex of the links mesh, the colour `of(link)` gives its link.
+    pub(crate) fn vertex_colors(&self, of: impl Fn(u32) -> [f32; 4]) -> Vec<[f32; 4]> {
+        let slot_colors: Vec<[f32; 4]> = self.links.iter().map(|&l| of(l)).collect();
+        self.vertex_slot
+            .iter()
+            .map(|&s| slot_colors[s as usize])
+            .collect()
+    }
+
+    /// The car marks at these positions, trucks larger and in their own colour.
+    pub(crate) fn car_marks(
+        &self,
+        positions: &[CarPosition],
+        metres_per_px: f32,
+        palette: &Palette,
+    ) -> MeshBuffers {
+        let length = (3.0 * metres_per_px).max(6.0);
+        let width = (2.0 * metres_per_px).max(2.5);
+        let (car_color, truck_color) = (linear(palette.car), linear(palette.truck));
+        let mut b = MeshBuffers::default();
+        b.positions.reserve(positions.len() * 4);
+        for car in positions {
+            let slot = self
+                .slot_of_link
+                .get(car.link as usize)
+                .copied()
+                .unwrap_or(u32::MAX);
+            if slot == u32::MAX {
+                continue;
+            }
+            let (p, dir) = self.point_along(slot as usize, car.along);
+            // crews' trucks: larger, in their own colour, so the wall shows where they are
+            let (scale, color) = if car.service {
+                (1.8, truck_color)
+            } else {
+                (1.0, car_color)
+            };
+            let (l, w) = (dir * length * 0.5 * scale, dir.perp() * width * 0.5 * scale);
+            b.add_quad([p - l - w, p + l - w, p + l + w, p - l + w], color);
+        }
+        b
+    }
+
     /// The point `share` of the way along a drawn link, and the direction there.
-    fn point_along(&self, slot: usize, share: f32) -> (Vec2, Vec2) {
+    pub(crate) fn point_along(&self, slot: usize, share: f32) -> (Vec2, Vec2) {
         let (points, along) = self.path(slot);
         let total = *along.last().unwrap_or(&0.0);
         let target = share.clamp(0.0, 1.0) * total;
@@ -240,26 +288,7 @@ fn recolour_links(
     let g = &mut *geometry;
     twin.world.link_loads(&mut g.loads);
     let roads = twin.city.roads();
-    let slot_colors: Vec<[f32; 4]> = g
-        .links
-        .iter()
-        .map(|&l| {
-            let load = &g.loads[l as usize];
-            let major = road_rank(roads.links[l as usize].class) <= 2;
-            if load.closed {
-                linear(palette.alarm)
-            } else if load.vehicles == 0 && !major {
-                [0.0; 4]
-            } else {
-                linear(speed_color(load.speed_ratio))
-            }
-        })
-        .collect();
-    let colors: Vec<[f32; 4]> = g
-        .vertex_slot
-        .iter()
-        .map(|&s| slot_colors[s as usize])
-        .collect();
+    let colors = g.vertex_colors(|l| link_speed_color(&g.loads[l as usize], roads, l, &palette));
     recolour_meshes(&mut meshes, links, colors);
     g.coloured_at = Some(now);
 }
@@ -277,32 +306,27 @@ fn move_cars(
     let g = &mut *geometry;
     let mut positions = std::mem::take(&mut g.cars);
     twin.world.traffic.car_positions(at, &mut positions);
-    let length = (3.0 * view.metres_per_px).max(6.0);
-    let width = (2.0 * view.metres_per_px).max(2.5);
-    let (car_color, truck_color) = (linear(palette.car), linear(palette.truck));
-    let mut b = MeshBuffers::default();
-    b.positions.reserve(positions.len() * 4);
-    for car in &positions {
-        let slot = g
-            .slot_of_link
-            .get(car.link as usize)
-            .copied()
-            .unwrap_or(u32::MAX);
-        if slot == u32::MAX {
-            continue;
-        }
-        let (p, dir) = g.point_along(slot as usize, car.along);
-        // crews' trucks: larger, in their own colour, so the wall shows where they are
-        let (scale, color) = if car.service {
-            (1.8, truck_color)
-        } else {
-            (1.0, car_color)
-        };
-        let (l, w) = (dir * length * 0.5 * scale, dir.perp() * width * 0.5 * scale);
-        b.add_quad([p - l - w, p + l - w, p + l + w, p - l + w], color);
-    }
+    let b = g.car_marks(&positions, view.metres_per_px, &palette);
     g.cars = positions;
     replace_meshes(&mut meshes, cars, b.into_mesh());
+}
+
+/// A link's colour by its speed: closed links in the alarm colour, empty minor links not
+/// drawn, the rest on the speed ramp.
+pub(crate) fn link_speed_color(
+    load: &LinkLoad,
+    roads: &citytwin_city::roads::RoadNetwork,
+    link: u32,
+    palette: &Palette,
+) -> [f32; 4] {
+    let major = road_rank(roads.links[link as usize].class) <= 2;
+    if load.closed {
+        linear(palette.alarm)
+    } else if load.vehicles == 0 && !major {
+        [0.0; 4]
+    } else {
+        linear(speed_color(load.speed_ratio))
+    }
 }
 
 /// Cars drawn in the last frame.

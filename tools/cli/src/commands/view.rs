@@ -21,6 +21,14 @@ pub struct TwinArgs {
     /// A what-if scenario for the scene: the twin runs with its edits applied
     #[arg(long)]
     scenario: Option<PathBuf>,
+    /// Split screen: the scene (baseline) on the left, this scenario's variant on the right,
+    /// same seed, one camera and one clock; key D turns the right pane into the difference
+    /// (roads by speed change, fences by occupancy change)
+    #[arg(long)]
+    compare: Option<PathBuf>,
+    /// With --compare: start with the difference on the right
+    #[arg(long, requires = "compare")]
+    difference: bool,
     /// Random seed: demand and driver choices
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -57,7 +65,8 @@ enum Palette {
 /// overlay, V vital signs (cells at amber/red, open cases, the city's indicators; with the
 /// scene's ops file), G grid cells.
 /// With --wall: full screen, no cursor, and an auto-tour of the districts and the worst
-/// hotspot; no input needed. Needs a display (X11); `citytwin snapshot` does not.
+/// hotspot; no input needed. With --compare SCENARIO: split screen against the scenario's
+/// variant (D: the difference). Needs a display (X11); `citytwin snapshot` does not.
 #[derive(Debug, Args)]
 pub struct ViewArgs {
     #[command(flatten)]
@@ -80,7 +89,8 @@ pub struct ViewArgs {
 }
 
 /// Render the view of a scene at a time of day offscreen to a PNG: for reports, the README
-/// and tests. Needs no display and no GPU (Mesa's software Vulkan is enough).
+/// and tests. Needs no display and no GPU (Mesa's software Vulkan is enough). With
+/// --compare, the split screen (baseline | variant, or the difference with --difference).
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     #[command(flatten)]
@@ -128,10 +138,22 @@ fn parse_size(value: &str) -> Result<(u32, u32), String> {
     }
 }
 
-fn load_twin(args: &TwinArgs, quiet: bool) -> Result<(Twin, Vec<String>)> {
-    let scenario = args
-        .scenario
-        .as_deref()
+/// The variant of a split screen, and whether its pane starts on the difference.
+type Variant = Option<(Twin, bool)>;
+
+/// The twin (with `--scenario`), the variant to compare it with (with `--compare`), and the
+/// data credits.
+fn load_twins(args: &TwinArgs, quiet: bool) -> Result<(Twin, Variant, Vec<String>)> {
+    let (twin, attribution) = load_twin(args, args.scenario.as_deref(), quiet)?;
+    let variant = match &args.compare {
+        Some(path) => Some((load_twin(args, Some(path), quiet)?.0, args.difference)),
+        None => None,
+    };
+    Ok((twin, variant, attribution))
+}
+
+fn load_twin(args: &TwinArgs, scenario: Option<&Path>, quiet: bool) -> Result<(Twin, Vec<String>)> {
+    let scenario = scenario
         .map(|p| LoadedScenario::load(p, &args.scene))
         .transpose()?;
     let (mut scene, city) = crate::commands::load_scene_city(&args.scene)?;
@@ -201,7 +223,7 @@ fn base_config(args: &TwinArgs, attribution: Vec<String>) -> ViewerConfig {
 }
 
 pub fn view(args: ViewArgs, quiet: bool) -> Result<()> {
-    let (twin, attribution) = load_twin(&args.twin, quiet)?;
+    let (twin, variant, attribution) = load_twins(&args.twin, quiet)?;
     let config = ViewerConfig {
         wall: args.wall,
         tour_every_s: args.tour_every,
@@ -210,7 +232,7 @@ pub fn view(args: ViewArgs, quiet: bool) -> Result<()> {
         bench_frames: args.bench_frames,
         ..base_config(&args.twin, attribution)
     };
-    let outcome = citytwin_engine::run(twin, &config);
+    let outcome = citytwin_engine::run(twin, variant, &config);
     if let Some(e) = outcome.exit {
         bail!("{e}");
     }
@@ -234,7 +256,7 @@ pub fn snapshot(args: SnapshotArgs, quiet: bool) -> Result<()> {
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let (twin, attribution) = load_twin(&args.twin, quiet)?;
+    let (twin, variant, attribution) = load_twins(&args.twin, quiet)?;
     let at = twin.world.now_s();
     let config = ViewerConfig {
         size: args.size.into(),
@@ -247,7 +269,7 @@ pub fn snapshot(args: SnapshotArgs, quiet: bool) -> Result<()> {
         paused: true,
         ..base_config(&args.twin, attribution)
     };
-    let outcome = citytwin_engine::run(twin, &config);
+    let outcome = citytwin_engine::run(twin, variant, &config);
     if let Some(e) = outcome.exit {
         bail!("snapshot not written: {e}");
     }
