@@ -307,11 +307,28 @@ fn a_sweep_plans_runs_resumes_and_collects_through_gnu_parallel() {
         "-q",
         "sweep",
         sweep.to_str().unwrap(),
+        "--parquet",
         "-o",
         here.to_str().unwrap(),
     ]);
     let results = std::fs::read_to_string(here.join("results.csv")).unwrap();
     assert_eq!(results.lines().count(), 5, "{results}");
+    // the same table as Parquet, figures as doubles
+    {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        use parquet::record::RowAccessor;
+        let file = std::fs::File::open(here.join("results.parquet")).unwrap();
+        let reader = SerializedFileReader::new(file).unwrap();
+        assert_eq!(reader.metadata().file_metadata().num_rows(), 4);
+        let header: Vec<&str> = results.lines().next().unwrap().split(',').collect();
+        let trips = header.iter().position(|h| *h == "bikes.trips").unwrap();
+        let first: Vec<&str> = results.lines().nth(1).unwrap().split(',').collect();
+        let row = reader.get_row_iter(None).unwrap().next().unwrap().unwrap();
+        assert_eq!(
+            row.get_double(trips).unwrap(),
+            first[trips].parse::<f64>().unwrap()
+        );
+    }
     assert!(
         results.lines().skip(1).all(|l| l.contains(",done,")),
         "{results}"

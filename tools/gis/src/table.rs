@@ -22,6 +22,9 @@ pub enum Values {
         values: Vec<f64>,
         decimals: usize,
     },
+    /// Figures that may be missing: written to CSV as Rust's shortest exact form (empty when
+    /// missing), to Parquet as an optional DOUBLE (null when missing).
+    MaybeFloat(Vec<Option<f64>>),
 }
 
 impl Values {
@@ -30,6 +33,7 @@ impl Values {
             Values::Text(v) => v.len(),
             Values::Int(v) => v.len(),
             Values::Float { values, .. } => values.len(),
+            Values::MaybeFloat(v) => v.len(),
         }
     }
 
@@ -37,7 +41,7 @@ impl Values {
         match self {
             Values::Text(_) => "BYTE_ARRAY",
             Values::Int(_) => "INT64",
-            Values::Float { .. } => "DOUBLE",
+            Values::Float { .. } | Values::MaybeFloat(_) => "DOUBLE",
         }
     }
 }
@@ -67,6 +71,13 @@ impl Column {
         Column {
             name: name.into(),
             values: Values::Float { values, decimals },
+        }
+    }
+
+    pub fn maybe_float(name: &str, values: Vec<Option<f64>>) -> Column {
+        Column {
+            name: name.into(),
+            values: Values::MaybeFloat(values),
         }
     }
 }
@@ -134,6 +145,10 @@ impl Table {
                     Values::Float { values, decimals } => {
                         write!(out, "{:.*}", decimals, values[row])
                     }
+                    Values::MaybeFloat(v) => match v[row] {
+                        Some(x) => write!(out, "{x}"),
+                        None => Ok(()),
+                    },
                 };
             }
             out.push('\n');
@@ -163,8 +178,13 @@ impl Table {
                 } else {
                     ""
                 };
+                let repetition = if matches!(c.values, Values::MaybeFloat(_)) {
+                    "OPTIONAL"
+                } else {
+                    "REQUIRED"
+                };
                 format!(
-                    "REQUIRED {} {}{logical};",
+                    "{repetition} {} {}{logical};",
                     c.values.parquet_type(),
                     parquet_name(&c.name)
                 )
@@ -210,6 +230,15 @@ impl Table {
                     Values::Float { values, .. } => {
                         col.typed::<DoubleType>()
                             .write_batch(&values[start..end], None, None)
+                            .map_err(|e| failed(&e))?;
+                    }
+                    Values::MaybeFloat(v) => {
+                        let rows = &v[start..end];
+                        let present: Vec<f64> = rows.iter().flatten().copied().collect();
+                        let defined: Vec<i16> =
+                            rows.iter().map(|x| i16::from(x.is_some())).collect();
+                        col.typed::<DoubleType>()
+                            .write_batch(&present, Some(&defined), None)
                             .map_err(|e| failed(&e))?;
                     }
                 }
@@ -293,6 +322,32 @@ mod tests {
         );
         let _ = std::fs::remove_file(path);
         let _ = std::fs::remove_file(again);
+    }
+
+    #[test]
+    fn missing_figures_are_empty_in_csv_and_null_in_parquet() {
+        let t = Table::new(
+            "results",
+            vec![
+                Column::int("job", vec![0, 1, 2]),
+                Column::maybe_float("bikes.trips", vec![Some(9394.5), None, Some(0.1)]),
+            ],
+        )
+        .unwrap();
+        assert_eq!(t.to_csv(), "job,bikes.trips\n0,9394.5\n1,\n2,0.1\n");
+        let path =
+            std::env::temp_dir().join(format!("citytwin-maybe-{}.parquet", std::process::id()));
+        t.write_parquet(&path).unwrap();
+        let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let rows: Vec<_> = reader
+            .get_row_iter(None)
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(rows[0].get_double(1).unwrap(), 9394.5);
+        assert!(rows[1].get_double(1).is_err(), "a missing figure is null");
+        assert_eq!(rows[2].get_double(1).unwrap(), 0.1);
+        let _ = std::fs::remove_file(path);
     }
 
     #[test]

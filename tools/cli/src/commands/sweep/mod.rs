@@ -6,6 +6,7 @@ use crate::commands::compare::kpis;
 use crate::commands::run::{self, RunArgs};
 use crate::{interrupt, progress};
 use anyhow::{Context, Result, bail};
+use citytwin_gis::table::{Column, Table};
 use clap::{Args, Parser};
 use plan::{Job, SweepFile};
 use std::collections::BTreeSet;
@@ -32,6 +33,10 @@ pub struct SweepArgs {
     /// Only merge the finished runs' summaries into results.csv
     #[arg(long)]
     collect: bool,
+    /// Also write the results table as Parquet (results.parquet: the same columns, missing
+    /// figures as nulls, dots in names as underscores)
+    #[arg(long)]
+    parquet: bool,
     /// Runs at once when running here (default: the machine's cores)
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
     jobs: Option<u64>,
@@ -96,7 +101,7 @@ pub fn run(args: SweepArgs, quiet: bool) -> Result<()> {
     if !args.collect {
         run_here(&jobs, args.jobs, quiet)?;
     }
-    let (done, missing) = collect(&args.output, &sweep, &jobs)?;
+    let (done, missing) = collect(&args.output, &sweep, &jobs, args.parquet)?;
     if !quiet {
         eprintln!(
             "sweep `{}`: {done} of {} runs in {}{}",
@@ -183,40 +188,36 @@ fn write_manifest(out: &Path, sweep: &SweepFile, jobs: &[Job]) -> Result<()> {
     run::reports::write(&out.join("jobs.csv"), &csv)
 }
 
-/// results.csv: one row per run (finished or not), its parameters, then every figure of the
+/// results.csv (and .parquet): one row per run (finished or not), its parameters, then every figure of the
 /// finished runs' summary.json in name order. Returns (finished, not finished).
-fn collect(out: &Path, sweep: &SweepFile, jobs: &[Job]) -> Result<(usize, usize)> {
+fn collect(out: &Path, sweep: &SweepFile, jobs: &[Job], parquet: bool) -> Result<(usize, usize)> {
     let figures: Vec<Option<std::collections::BTreeMap<String, f64>>> = jobs
         .iter()
         .map(|j| j.finished_summary().map(|s| kpis(&s)))
         .collect();
     let names: BTreeSet<&String> = figures.iter().flatten().flat_map(|f| f.keys()).collect();
-    let mut csv = String::from("job,seed");
-    for name in sweep.grid.keys() {
-        let _ = write!(csv, ",{name}");
+    let mut columns = vec![
+        Column::text("job", jobs.iter().map(|j| j.id.clone()).collect()),
+        Column::int("seed", jobs.iter().map(|j| j.seed as i64).collect()),
+    ];
+    for (k, name) in sweep.grid.keys().enumerate() {
+        let values = jobs.iter().map(|j| j.params[k].1.clone()).collect();
+        columns.push(Column::text(name, values));
     }
-    csv.push_str(",status");
+    let status = figures
+        .iter()
+        .map(|f| if f.is_some() { "done" } else { "missing" }.to_string())
+        .collect();
+    columns.push(Column::text("status", status));
     for name in &names {
-        let _ = write!(csv, ",{name}");
+        let values = figures
+            .iter()
+            .map(|f| f.as_ref().and_then(|f| f.get(*name)).copied())
+            .collect();
+        columns.push(Column::maybe_float(name, values));
     }
-    csv.push('\n');
-    for (job, f) in jobs.iter().zip(&figures) {
-        let _ = write!(csv, "{},{}", job.id, job.seed);
-        for (_, value) in &job.params {
-            let _ = write!(csv, ",{}", run::reports::csv_field(value));
-        }
-        csv.push_str(if f.is_some() { ",done" } else { ",missing" });
-        for name in &names {
-            match f.as_ref().and_then(|f| f.get(*name)) {
-                Some(v) => {
-                    let _ = write!(csv, ",{v}");
-                }
-                None => csv.push(','),
-            }
-        }
-        csv.push('\n');
-    }
-    run::reports::write(&out.join("results.csv"), &csv)?;
+    let table = Table::new("results", columns)?;
+    run::reports::write_table(out, &table, parquet)?;
     let done = figures.iter().filter(|f| f.is_some()).count();
     Ok((done, jobs.len() - done))
 }
