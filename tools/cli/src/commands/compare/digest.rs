@@ -31,6 +31,9 @@ pub struct Series {
     pub vehicles: Vec<f64>,
     pub bikes_in_fences: Vec<f64>,
     pub open_bike_alarms: Vec<f64>,
+    /// The city's vital signs (the scene's ops), by indicator key, at the same times (NaN
+    /// where none was computed yet).
+    pub vitals: BTreeMap<String, Vec<f64>>,
 }
 
 /// Time series are compared at this resolution (the bikes' sampling interval).
@@ -105,6 +108,23 @@ impl RunDigest {
                     series.mean_speed_kmh.push(speed);
                     series.vehicles.push(vehicles);
                 }
+            }
+        }
+        if let Some(ops) = &world.ops {
+            let city: BTreeMap<(u32, &str), f64> = ops
+                .vital_rows
+                .iter()
+                .filter(|r| r.scope == "city")
+                .map(|r| ((r.at_s, r.indicator.as_str()), r.value))
+                .collect();
+            let keys: std::collections::BTreeSet<&str> = city.keys().map(|(_, k)| *k).collect();
+            for key in keys {
+                let values = series
+                    .at_s
+                    .iter()
+                    .map(|t| city.get(&(*t, key)).copied().unwrap_or(f64::NAN))
+                    .collect();
+                series.vitals.insert(key.to_string(), values);
             }
         }
         RunDigest {

@@ -198,6 +198,17 @@ fn time_series(path: &Path, c: &Comparison) -> Result<()> {
         ));
         panels.push(("open bike alarms", &b.open_bike_alarms, &v.open_bike_alarms));
     }
+    // the city's vital signs, where the scene has operations
+    let titles: Vec<String> = b
+        .vitals
+        .keys()
+        .map(|k| format!("vital sign: {}", k.replace('_', " ")))
+        .collect();
+    for (title, (key, base)) in titles.iter().zip(&b.vitals) {
+        if let Some(variant) = v.vitals.get(key) {
+            panels.push((title, base, variant));
+        }
+    }
     let root = BitMapBackend::new(path, (1400, 300 * panels.len() as u32)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
     let areas = root.split_evenly((panels.len(), 1));
@@ -233,6 +244,7 @@ fn line_panel(
         .iter()
         .chain(variant)
         .copied()
+        .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max)
         .max(1.0)
         * 1.1;
@@ -255,7 +267,11 @@ fn line_panel(
     ] {
         chart
             .draw_series(LineSeries::new(
-                t.iter().copied().zip(values.iter().copied()),
+                // a vital sign not yet computed at a time is left out, not drawn as 0
+                t.iter()
+                    .copied()
+                    .zip(values.iter().copied())
+                    .filter(|(_, v)| v.is_finite()),
                 colour.stroke_width(2),
             ))
             .map_err(plot_err)?

@@ -175,6 +175,29 @@ fn mean_series(runs: &[&digest::RunDigest]) -> Series {
         vehicles: column(|s| &s.vehicles),
         bikes_in_fences: column(|s| &s.bikes_in_fences),
         open_bike_alarms: column(|s| &s.open_bike_alarms),
+        vitals: first
+            .series
+            .vitals
+            .keys()
+            .map(|key| {
+                let values = (0..n)
+                    .map(|i| {
+                        let seen: Vec<f64> = runs
+                            .iter()
+                            .filter_map(|r| r.series.vitals.get(key)?.get(i).copied())
+                            .filter(|v| v.is_finite())
+                            .collect();
+                        // NaN where no seed had computed it yet (left out of the plot)
+                        if seen.is_empty() {
+                            f64::NAN
+                        } else {
+                            mean(seen.into_iter())
+                        }
+                    })
+                    .collect();
+                (key.clone(), values)
+            })
+            .collect(),
     }
 }
 
