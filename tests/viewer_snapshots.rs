@@ -328,6 +328,10 @@ fn the_vitals_overlay_shades_alerting_cells_marks_cases_and_lists_the_city_signs
     let case = [0xc9, 0xa8, 0xff];
     assert!(count(&with, &map, case) > 30, "no case markers");
     assert_eq!(count(&without, &map, case), 0);
+    // sensors as triangles (the loop detectors have no thresholds: neutral grey-blue)
+    let sensor = [0xb8, 0xc4, 0xd6];
+    assert!(count(&with, &map, sensor) > 200, "no sensor markers");
+    assert!(count(&without, &map, sensor) < 20);
     // the panel, bottom right: on the smog morning AQI is red, so a red swatch
     let (w, h) = SIZE;
     let panel = |x: u32, y: u32| x > w * 3 / 4 && y > h / 2 && y < h - 60;

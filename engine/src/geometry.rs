@@ -73,6 +73,16 @@ impl MeshBuffers {
             .extend([first, first + 1, first + 2, first, first + 2, first + 3]);
     }
 
+    /// A filled triangle.
+    pub fn add_triangle(&mut self, corners: [Vec2; 3], color: [f32; 4]) {
+        let first = self.positions.len() as u32;
+        for c in corners {
+            self.positions.push([c.x, c.y, 0.0]);
+            self.colors.push(color);
+        }
+        self.indices.extend([first, first + 1, first + 2]);
+    }
+
     /// A filled polygon with its holes, triangulated by earcut.
     pub fn add_polygon(&mut self, polygon: &Polygon<f64>, origin: &LocalOrigin, color: [f32; 4]) {
         let raw = polygon.earcut_triangles_raw();

@@ -1,5 +1,6 @@
-//! Inspect: click a fence or a road to see what it is and how it has been: the thing is
-//! outlined on the map and its recent samples listed (15-minute traffic bins, fence counts).
+//! Inspect: click a sensor, a case, a fence or a road to see what it is and how it has been:
+//! the thing is outlined on the map and its recent samples listed (a sensor's last readings,
+//! a case's states, 15-minute traffic bins, fence counts).
 
 use crate::camera::MapCamera;
 use crate::geometry::LocalOrigin;
@@ -8,7 +9,8 @@ use crate::palette::Palette;
 use crate::twin::{Twin, TwinSet, clock_text};
 use bevy::prelude::*;
 use citytwin_city::roads::Mode;
-use citytwin_city::{FenceId, LinkId};
+use citytwin_city::{CaseId, FenceId, LinkId, ThingId};
+use geo::{Distance, Euclidean};
 
 #[derive(Debug)]
 pub struct InspectPlugin;
@@ -20,6 +22,8 @@ pub enum Selection {
     Nothing,
     Link(LinkId),
     Fence(FenceId),
+    Sensor(ThingId),
+    Case(CaseId),
 }
 
 #[derive(Component, Debug)]
@@ -105,20 +109,47 @@ fn pick(
     };
     let point = geo::Point::from(origin.to_city(local));
     let radius = PICK_RADIUS_PX * metres_per_px;
-    // fences first: they sit on the roads
+    *selection = pick_at(&twin, point, radius);
+}
+
+/// What lies under a click at `point`: sensors and cases first (small markers drawn on top),
+/// then fences (they sit on the roads), then roads.
+pub fn pick_at(twin: &Twin, point: geo::Point<f64>, radius: f64) -> Selection {
+    let nearest = |candidates: &mut dyn Iterator<Item = (geo::Point<f64>, Selection)>| {
+        candidates
+            .map(|(p, s)| (Euclidean.distance(p, point), s))
+            .filter(|(d, _)| *d <= radius)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, s)| s)
+    };
+    if let Some(ops) = &twin.world.ops {
+        let mut sensors = ops
+            .things()
+            .iter()
+            .map(|t| (t.location.point, Selection::Sensor(t.id)));
+        let mut cases = ops
+            .desk
+            .cases()
+            .iter()
+            .filter(|c| !c.state().is_closed())
+            .map(|c| (c.filing.point, Selection::Case(c.id)));
+        if let Some(s) = nearest(&mut sensors).or_else(|| nearest(&mut cases)) {
+            return s;
+        }
+    }
     let fence = twin
         .world
         .bikes
         .as_ref()
         .and_then(|b| b.plan.fences.nearest_within(point, radius, |_| true));
-    *selection = match fence {
+    match fence {
         Some(f) => Selection::Fence(f),
         None => twin
             .city
             .nearest_link(point, Mode::Car)
             .filter(|m| m.distance_m <= radius)
             .map_or(Selection::Nothing, |m| Selection::Link(m.link)),
-    };
+    }
 }
 
 fn describe_selection(
@@ -136,6 +167,8 @@ fn describe_selection(
         }
         Selection::Link(id) => link_report(&twin, id),
         Selection::Fence(id) => fence_report(&twin, id),
+        Selection::Sensor(id) => sensor_report(&twin, id),
+        Selection::Case(id) => case_report(&twin, id),
     };
     node.display = Display::Flex;
     if text.0 != value {
@@ -221,6 +254,98 @@ pub fn fence_report(twin: &Twin, id: FenceId) -> String {
     lines.join("\n")
 }
 
+/// What the panel says about a sensor: what and where it is, each of its datastreams with
+/// its reading now (and level, where it has thresholds) and its last readings.
+pub fn sensor_report(twin: &Twin, id: ThingId) -> String {
+    let Some(ops) = &twin.world.ops else {
+        return String::new();
+    };
+    let Some(thing) = ops.things().iter().find(|t| t.id == id) else {
+        return String::new();
+    };
+    let mut lines = vec![
+        thing.name.clone(),
+        format!(
+            "{} · {:.5}, {:.5}",
+            thing.description, thing.location.lon, thing.location.lat
+        ),
+    ];
+    for d in &thing.datastreams {
+        let Some(feed) = ops.feeds.get(*d) else {
+            continue;
+        };
+        let unit = feed.stream.quantity.unit_symbol();
+        let now = match feed.current {
+            Some((t, v)) => {
+                let level = feed
+                    .stream
+                    .thresholds
+                    .as_ref()
+                    .map_or(String::new(), |th| format!(" · {:?}", th.level(v)));
+                format!("{v:.1} {unit} at {}{level}", clock_text(t))
+            }
+            None => "no reading yet".to_string(),
+        };
+        lines.push(format!("{}: {now}", feed.stream.name));
+        let recent = feed
+            .history
+            .iter()
+            .rev()
+            .take(RECENT_BINS)
+            .collect::<Vec<_>>();
+        for (t, v) in recent.into_iter().rev() {
+            lines.push(format!("  {}  {v:>8.1} {unit}", clock_text(*t)));
+        }
+    }
+    lines.join("\n")
+}
+
+/// What the panel says about a case: what was filed, where, its SLA, and its states so far.
+pub fn case_report(twin: &Twin, id: CaseId) -> String {
+    let Some(ops) = &twin.world.ops else {
+        return String::new();
+    };
+    let Some(case) = ops.desk.cases().iter().find(|c| c.id == id) else {
+        return String::new();
+    };
+    let now = twin.world.now_s();
+    let mut lines = vec![
+        format!("case {} · {}", case.id.0, case.filing.service_code),
+        case.filing.description.clone(),
+        format!(
+            "{:.5}, {:.5}{} · due {}{}",
+            case.filing.lon,
+            case.filing.lat,
+            case.filing
+                .cell_code
+                .as_ref()
+                .map_or(String::new(), |c| format!(" · cell {c}")),
+            clock_text(case.expected_s),
+            if now > case.expected_s && !case.state().is_closed() {
+                " · OVERDUE"
+            } else {
+                ""
+            }
+        ),
+    ];
+    if let Some(agency) = &case.agency {
+        lines.push(format!("team: {agency}"));
+    }
+    for change in case.history() {
+        lines.push(format!(
+            "{}  {:?}{}",
+            clock_text(change.at_s),
+            change.to,
+            if change.note.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", change.note)
+            }
+        ));
+    }
+    lines.join("\n")
+}
+
 fn outline_selection(
     twin: Res<Twin>,
     selection: Res<Selection>,
@@ -245,7 +370,30 @@ fn outline_selection(
                 gizmos.linestrip_2d(points, palette.alarm);
             }
         }
+        Selection::Sensor(_) | Selection::Case(_) => {
+            if let Some(p) = selected_point(&twin, *selection) {
+                gizmos.circle_2d(origin.to_local(p.0), 30.0, palette.alarm);
+            }
+        }
         Selection::Nothing => {}
+    }
+}
+
+fn selected_point(twin: &Twin, selection: Selection) -> Option<geo::Point<f64>> {
+    let ops = twin.world.ops.as_ref()?;
+    match selection {
+        Selection::Sensor(id) => ops
+            .things()
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.location.point),
+        Selection::Case(id) => ops
+            .desk
+            .cases()
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.filing.point),
+        _ => None,
     }
 }
 
@@ -274,5 +422,78 @@ mod tests {
         );
         // no bikes in this World: a fence report is empty, not a panic
         assert_eq!(fence_report(&twin, FenceId(0)), "");
+    }
+
+    /// The grid city with loop detectors on its streets and a citizen's report at 07:00.
+    fn twin_with_ops() -> Twin {
+        use citytwin_ops::setup::{LoopDetectors, OpsFile};
+        use citytwin_sim::ops::{OpsInputs, OpsSim, Report};
+        let mut twin = crate::testing::grid_twin(300);
+        let file = OpsFile {
+            date: "2025-01-06".into(),
+            utc_offset_hours: 8,
+            loop_detectors: LoopDetectors {
+                classes: vec!["residential".into()],
+                min_length_m: 10.0,
+                interval_minutes: 1,
+            },
+            air_quality: Vec::new(),
+            live: Vec::new(),
+            vitals: Default::default(),
+            services: Default::default(),
+            reports: None,
+            mqtt_prefix: "citytwin".into(),
+        };
+        let at = twin.city.roads().links[0].geometry.0[0];
+        let inputs = OpsInputs {
+            day: file.day().unwrap(),
+            file,
+            stations: Vec::new(),
+            live: Vec::new(),
+            reports: vec![Report {
+                at_s: 7 * 3600,
+                point: at.into(),
+                lon: 104.06,
+                lat: 30.66,
+                text: "路口堵车 traffic jam at the corner".into(),
+            }],
+        };
+        let ops = OpsSim::new(&twin.city, inputs, None, 1);
+        twin.world.attach_ops(ops);
+        twin.world.advance_to(8 * 3600);
+        twin
+    }
+
+    #[test]
+    fn sensors_and_cases_are_picked_and_described() {
+        let twin = twin_with_ops();
+        let ops = twin.world.ops.as_ref().unwrap();
+        let thing = &ops.things()[0];
+        // a click on a sensor selects it, and its report lists its readings
+        let picked = pick_at(&twin, thing.location.point, 5.0);
+        assert_eq!(picked, Selection::Sensor(thing.id));
+        let report = sensor_report(&twin, thing.id);
+        let lines: Vec<&str> = report.lines().collect();
+        assert_eq!(lines[0], thing.name);
+        assert!(report.contains("veh/h at 0"), "{report}");
+        assert!(
+            lines.iter().filter(|l| l.starts_with("  0")).count() >= RECENT_BINS,
+            "{report}"
+        );
+        // the citizen's report became a case: picked where it was filed, its states listed
+        let case = ops.desk.cases().first().expect("a case from the report");
+        let report = case_report(&twin, case.id);
+        assert!(
+            report.starts_with(&format!("case {} · ", case.id.0)),
+            "{report}"
+        );
+        assert!(
+            report.contains("07:00") && report.contains("Discovered"),
+            "{report}"
+        );
+        // away from everything: nothing
+        let far = geo::Point::new(thing.location.point.x() + 1e6, thing.location.point.y());
+        assert_eq!(pick_at(&twin, far, 5.0), Selection::Nothing);
+        assert_eq!(sensor_report(&twin, ThingId(9999)), "");
     }
 }

@@ -11,8 +11,8 @@ use crate::overlay::{OverlayPart, OverlaySwitch, overlay_mesh, replace_meshes, t
 use crate::palette::{Palette, linear};
 use crate::twin::{Twin, TwinSet, clock_text};
 use bevy::prelude::*;
-use citytwin_sim::ops::Level;
 use citytwin_sim::ops::OpsPicture;
+use citytwin_sim::ops::{CaseState, Level};
 
 #[derive(Debug, Default)]
 pub struct VitalsOverlayPlugin {
@@ -64,8 +64,19 @@ struct Drawn(Option<((u32, u32), i32)>);
 const ROWS: usize = 10;
 /// Case markers' side in pixels.
 const CASE_PX: f32 = 9.0;
+/// Sensor markers' side in pixels.
+const SENSOR_PX: f32 = 8.0;
 /// Between the base map's districts and the traffic overlay: shading under the roads' colours.
 const CELLS_Z: f32 = depth::DISTRICTS + 0.5;
+
+/// An open case by its state: waiting for a crew, a crew on the way, being handled.
+pub fn case_color(state: CaseState) -> Color {
+    match state {
+        CaseState::Dispatched => Color::srgb_u8(0x6f, 0xa8, 0xff),
+        CaseState::InProgress => Color::srgb_u8(0x4f, 0xe0, 0xd0),
+        _ => Color::srgb_u8(0xc9, 0xa8, 0xff),
+    }
+}
 
 pub fn level_color(level: Level) -> Color {
     match level {
@@ -130,13 +141,29 @@ fn vitals_mesh(picture: &OpsPicture, origin: &LocalOrigin, metres_per_px: f32) -
             c.to_f32_array(),
         );
     }
+    // sensors: triangles, coloured by their worst reading that has thresholds
+    let side = SENSOR_PX * metres_per_px;
+    for sensor in &picture.sensors {
+        let at = origin.to_local(sensor.point.0);
+        let color = sensor
+            .level
+            .map_or(Color::srgb_u8(0xb8, 0xc4, 0xd6), level_color);
+        b.add_triangle(
+            [
+                at + Vec2::new(0.0, side * 0.6),
+                at + Vec2::new(side * 0.5, -side * 0.4),
+                at + Vec2::new(-side * 0.5, -side * 0.4),
+            ],
+            linear(color),
+        );
+    }
     let half = CASE_PX * metres_per_px / 2.0;
     for case in &picture.open_cases {
         let at = origin.to_local(case.point.0);
         let color = if case.overdue {
             level_color(Level::Red)
         } else {
-            Color::srgb_u8(0xc9, 0xa8, 0xff)
+            case_color(case.state)
         };
         // a diamond, so cases do not read as fences
         b.add_quad(

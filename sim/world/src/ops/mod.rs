@@ -12,7 +12,8 @@ mod report;
 mod sensors;
 
 pub use citytwin_ops::Level;
-pub use picture::{CaseMarker, CellAlert, OpsPicture, VitalReading};
+pub use citytwin_ops::cases::CaseState;
+pub use picture::{CaseMarker, CellAlert, OpsPicture, SensorMarker, VitalReading};
 pub use report::{OpsSummary, VitalRow};
 
 use citytwin_bikes::BikeSim;

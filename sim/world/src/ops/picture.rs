@@ -4,6 +4,7 @@
 
 use super::OpsSim;
 use citytwin_city::grid::CellRef;
+use citytwin_city::{CaseId, ThingId};
 use citytwin_ops::Level;
 use citytwin_ops::cases::CaseState;
 use citytwin_ops::vitals::Scope;
@@ -30,6 +31,7 @@ pub struct CellAlert {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct CaseMarker {
+    pub id: CaseId,
     pub point: Point<f64>,
     pub service: String,
     pub state: CaseState,
@@ -45,6 +47,16 @@ pub struct OpsPicture {
     pub city: Vec<VitalReading>,
     pub cells: Vec<CellAlert>,
     pub open_cases: Vec<CaseMarker>,
+    pub sensors: Vec<SensorMarker>,
+}
+
+/// A sensor (a SensorThings Thing) on the map, with the worst level of its readings that
+/// have thresholds (`None`: no thresholds, or no reading yet).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SensorMarker {
+    pub thing: ThingId,
+    pub point: Point<f64>,
+    pub level: Option<Level>,
 }
 
 impl OpsSim {
@@ -93,10 +105,28 @@ impl OpsSim {
             .iter()
             .filter(|c| !c.state().is_closed())
             .map(|c| CaseMarker {
+                id: c.id,
                 point: c.filing.point,
                 service: c.filing.service_code.clone(),
                 state: c.state(),
                 overdue: now > c.expected_s,
+            })
+            .collect();
+        picture.sensors = self
+            .things()
+            .iter()
+            .map(|t| SensorMarker {
+                thing: t.id,
+                point: t.location.point,
+                level: t
+                    .datastreams
+                    .iter()
+                    .filter_map(|d| {
+                        let feed = self.feeds.get(*d)?;
+                        let (_, value) = feed.current?;
+                        Some(feed.stream.thresholds.as_ref()?.level(value))
+                    })
+                    .max(),
             })
             .collect();
         picture
