@@ -95,11 +95,24 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // one line: the chain of causes, outermost first
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// One line: the chain of causes, outermost first, leaving out a cause the message before it
+/// already ends with (errors that name their file print their I/O cause themselves).
+fn one_line(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.ends_with(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// The graphics stack (Mesa, the Vulkan loader) expects `XDG_RUNTIME_DIR` and prints
@@ -119,4 +132,25 @@ fn ensure_runtime_dir() -> Option<std::path::PathBuf> {
     // SAFETY: called from main before any other thread exists (clap parsing spawns none)
     unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
     Some(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+    use anyhow::Context;
+
+    #[test]
+    fn causes_already_in_the_message_are_not_repeated() {
+        let path = std::path::Path::new("/nonexistent/blacklist.txt");
+        let os = std::fs::read(path).unwrap_err().to_string();
+        let e =
+            anyhow::Error::from(citytwin_bikes::blacklist::read_blacklist(path, 10).unwrap_err());
+        assert_eq!(one_line(&e), format!("{}: {os}", path.display()));
+        // a context names what was being done, and its cause follows
+        let wrapped: anyhow::Result<()> = Err(e).context("reading the blacklist");
+        assert_eq!(
+            one_line(&wrapped.unwrap_err()),
+            format!("reading the blacklist: {}: {os}", path.display())
+        );
+    }
 }
