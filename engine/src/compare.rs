@@ -72,7 +72,6 @@ struct VariantGeometry {
     base_loads: Vec<LinkLoad>,
     loads: Vec<LinkLoad>,
     cars: Vec<CarPosition>,
-    fitted: bool,
 }
 
 impl Plugin for ComparePlugin {
@@ -86,6 +85,7 @@ impl Plugin for ComparePlugin {
         .add_systems(
             Update,
             (
+                share_render_target,
                 split_viewports,
                 keep_on_left::<TrafficOverlay>,
                 keep_on_left::<BikesOverlay>,
@@ -148,52 +148,48 @@ fn spawn_cameras(mut commands: Commands, left: Single<Entity, With<MapCamera>>) 
     ));
 }
 
-/// Left and right halves of whatever the map camera renders to (a window or a snapshot
-/// image); the other cameras render to the same target. The view is fitted to a pane once.
-fn split_viewports(
+/// The other cameras render to whatever the map camera renders to (a window, or a snapshot's
+/// image once the snapshot plugin has set it).
+fn share_render_target(
     mut commands: Commands,
-    extent: Option<Res<MapExtent>>,
-    mut view: ResMut<MapView>,
-    mut geometry: ResMut<VariantGeometry>,
-    mut left: Single<(&mut Camera, Option<&RenderTarget>), With<MapCamera>>,
-    mut others: Query<
-        (Entity, &mut Camera, Option<&RenderTarget>, Has<UiCamera>),
-        Without<MapCamera>,
-    >,
+    left: Query<&RenderTarget, (With<MapCamera>, Changed<RenderTarget>)>,
+    others: Query<Entity, Or<(With<VariantCamera>, With<UiCamera>)>>,
 ) {
-    let (camera, target) = &mut *left;
-    for (entity, mut other, other_target, is_ui) in &mut others {
-        if let Some(target) = target
-            && other_target.map(|t| format!("{t:?}")) != Some(format!("{target:?}"))
-        {
-            commands.entity(entity).insert((*target).clone());
-        }
-        let Some(size) = camera.physical_target_size() else {
-            continue;
-        };
-        let half = size.x / 2;
-        if !is_ui {
-            set_viewport(
-                &mut other,
-                UVec2::new(half + GAP_PX / 2, 0),
-                UVec2::new(size.x.saturating_sub(half + GAP_PX / 2).max(1), size.y),
-            );
+    for target in &left {
+        for e in &others {
+            commands.entity(e).insert(target.clone());
         }
     }
-    let Some(size) = camera.physical_target_size() else {
+}
+
+/// Left and right halves of the target; the view is fitted to a pane once it is split.
+fn split_viewports(
+    extent: Option<Res<MapExtent>>,
+    mut view: ResMut<MapView>,
+    mut fitted: Local<bool>,
+    mut left: Single<&mut Camera, With<MapCamera>>,
+    mut right: Single<&mut Camera, (With<VariantCamera>, Without<MapCamera>)>,
+) {
+    let Some(size) = left.physical_target_size() else {
         return;
     };
-    let pane = UVec2::new((size.x / 2).saturating_sub(GAP_PX / 2).max(1), size.y);
-    set_viewport(camera, UVec2::ZERO, pane);
-    if !geometry.fitted
-        && let (Some(extent), Some(logical)) = (extent, camera.logical_viewport_size())
-        && logical.x < camera.logical_target_size().map_or(f32::MAX, |s| s.x)
+    let half = size.x / 2;
+    let pane = UVec2::new(half.saturating_sub(GAP_PX / 2).max(1), size.y);
+    set_viewport(&mut left, UVec2::ZERO, pane);
+    set_viewport(
+        &mut right,
+        UVec2::new(half + GAP_PX / 2, 0),
+        UVec2::new(size.x.saturating_sub(half + GAP_PX / 2).max(1), size.y),
+    );
+    if !*fitted
+        && let (Some(extent), Some(logical)) = (extent, left.logical_viewport_size())
+        && logical.x < left.logical_target_size().map_or(f32::MAX, |s| s.x)
     {
         // the pane, less room for the KPI panel at the top and the legend at the bottom
         let scale = logical.y / 1080.0;
         let area = (logical - Vec2::new(40.0, 420.0) * scale).max(logical * 0.5);
         *view = MapView::fit(extent.min, extent.max, area);
-        geometry.fitted = true;
+        *fitted = true;
     }
 }
 

@@ -118,8 +118,7 @@ pub struct Task {
     pub arrive_s: Option<u32>,
     pub bikes_moved: u32,
     pub done: bool,
-    /// The link the truck left from, the estimated arrival and metres when it was sent.
-    pub from_link: u32,
+    /// The estimated arrival and metres when the truck was sent.
     pub eta_s: Option<u32>,
     pub estimated_m: f64,
 }
@@ -148,9 +147,8 @@ pub struct DispatchSummary {
 pub struct Dispatcher {
     pub crews: Vec<Crew>,
     pub tasks: Vec<Task>,
-    pub truck_capacity: u32,
-    /// Who is on duty when (crew `i` works while `i < on_duty(t)`).
-    duty: DispatchConfig,
+    /// Trucks' capacity, and who is on duty when (crew `i` works while `i < on_duty(t)`).
+    pub config: DispatchConfig,
     in_traffic: bool,
     outbox: Vec<TruckTrip>,
 }
@@ -167,8 +165,7 @@ impl Dispatcher {
                 })
                 .collect(),
             tasks: Vec::new(),
-            truck_capacity: config.truck_capacity,
-            duty: config.clone(),
+            config: config.clone(),
             in_traffic: false,
             outbox: Vec::new(),
         }
@@ -217,7 +214,6 @@ impl Dispatcher {
             arrive_s: None,
             bikes_moved: 0,
             done: false,
-            from_link: 0,
             eta_s: None,
             estimated_m: 0.0,
         });
@@ -280,7 +276,7 @@ impl Dispatcher {
                 continue;
             }
             let target = fence_link[self.tasks[t].fence as usize];
-            let on_duty = self.duty.on_duty(now) as usize;
+            let on_duty = self.config.on_duty(now) as usize;
             let best = self
                 .crews
                 .iter()
@@ -298,7 +294,6 @@ impl Dispatcher {
             c.km += metres / 1000.0;
             let task = &mut self.tasks[t];
             task.crew = Some(crew);
-            task.from_link = from_link;
             task.eta_s = Some(arrive);
             task.estimated_m = metres;
             if self.in_traffic {

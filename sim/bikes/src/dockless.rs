@@ -508,7 +508,7 @@ impl BikeSim {
             self.state[b as usize] = BikeState::Impounded;
             self.impounded.push(b);
         }
-        let capacity = self.dispatcher.truck_capacity as usize;
+        let capacity = self.dispatcher.config.truck_capacity as usize;
         let mut moved = 0;
         match kind {
             AlarmKind::Overflow => {

@@ -6,8 +6,8 @@ use super::clock;
 use anyhow::{Context, Result};
 use citytwin_bikes::gbfs::simulated::snapshot;
 use citytwin_bikes::gbfs::{GbfsSystem, GbfsVersion, write_feeds};
-use citytwin_city::calendar::Date;
 use citytwin_gis::crs::Reprojector;
+use citytwin_ops::wire::SimDay;
 use citytwin_sim::World;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -29,15 +29,14 @@ pub struct GbfsArgs {
 
 /// Writes the feed sets as the simulated clock reaches each asked-for time.
 pub struct GbfsPublisher {
-    times: Vec<u32>,
+    /// Times not written yet, in order.
+    due: Vec<u32>,
     versions: Vec<GbfsVersion>,
     dir: PathBuf,
     url: Option<String>,
     system: GbfsSystem,
-    midnight_unix: i64,
+    day: SimDay,
     to_lonlat: Reprojector,
-    /// The feed sets written so far.
-    pub written: Vec<PathBuf>,
 }
 
 impl GbfsPublisher {
@@ -47,17 +46,17 @@ impl GbfsPublisher {
         output: &Path,
         scene_name: &str,
         timezone: &str,
-        utc_offset_s: i32,
-        date: Date,
+        day: SimDay,
         crs: &str,
     ) -> Result<Option<GbfsPublisher>> {
         if args.at.is_empty() {
             return Ok(None);
         }
-        let mut times = args.at.clone();
-        times.sort_unstable();
-        times.dedup();
+        let mut due = args.at.clone();
+        due.sort_unstable();
+        due.dedup();
         let mut versions = args.versions.clone();
+        versions.sort_unstable();
         versions.dedup();
         let system_id: String = scene_name
             .chars()
@@ -70,7 +69,7 @@ impl GbfsPublisher {
             })
             .collect();
         Ok(Some(GbfsPublisher {
-            times,
+            due,
             versions,
             dir: output.join("gbfs"),
             url: args.url.clone(),
@@ -79,22 +78,22 @@ impl GbfsPublisher {
                 name: format!("{scene_name} shared bikes (citytwin simulation)"),
                 language: "en".into(),
                 timezone: timezone.into(),
-                utc_offset_s,
+                utc_offset_s: day.utc_offset_s,
                 feed_contact_email: "citytwin@example.org".into(),
                 base_url: String::new(),
             },
-            midnight_unix: date.days_since_epoch() * 86_400 - i64::from(utc_offset_s),
+            day,
             to_lonlat: Reprojector::new(crs, "EPSG:4326")?,
-            written: Vec::new(),
         }))
     }
 
     /// Writes the feed sets due at the World's time (called every simulated minute).
     pub fn at_minute(&mut self, world: &World) -> Result<()> {
         let now = world.now_s();
-        if !self.times.contains(&now) {
+        if self.due.first() != Some(&now) {
             return Ok(());
         }
+        self.due.remove(0);
         let Some(bikes) = &world.bikes else {
             anyhow::bail!(
                 "--gbfs-at {}: the run has no shared bikes (--bike-fleet 0)",
@@ -102,44 +101,32 @@ impl GbfsPublisher {
             );
         };
         let project = |c| self.to_lonlat.coord(c).ok();
+        let mut feeds = snapshot(
+            bikes,
+            self.system.clone(),
+            self.day.midnight_unix() + i64::from(now),
+            60,
+            &project,
+        )
+        .with_context(|| format!("GBFS at {}", clock(now)))?;
+        let folder = format!("{:02}{:02}", now / 3600, now / 60 % 60);
         for &version in &self.versions {
-            let dir = self
-                .dir
-                .join(format!("{:02}{:02}", now / 3600, now / 60 % 60))
-                .join(version.as_str());
-            let mut system = self.system.clone();
-            system.base_url = match &self.url {
-                Some(url) => format!(
-                    "{}/{}/",
-                    url.trim_end_matches('/'),
-                    relative(&dir, &self.dir)
-                ),
+            let dir = self.dir.join(&folder).join(version.as_str());
+            feeds.system.base_url = match &self.url {
+                Some(url) => format!("{}/{folder}/{version}/", url.trim_end_matches('/')),
                 None => format!("file://{}/", absolute(&dir).display()),
             };
-            let feeds = snapshot(
-                bikes,
-                system,
-                self.midnight_unix + i64::from(now),
-                60,
-                &project,
-            )
-            .with_context(|| format!("GBFS at {}", clock(now)))?;
             write_feeds(&dir, version, &feeds)?;
-            self.written.push(dir);
         }
         Ok(())
+    }
+
+    /// Asked-for times the run never reached (outside its window, or stopped before).
+    pub fn missed(&self) -> &[u32] {
+        &self.due
     }
 }
 
 fn absolute(dir: &Path) -> PathBuf {
     std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
-}
-
-fn relative(dir: &Path, base: &Path) -> String {
-    dir.strip_prefix(base)
-        .unwrap_or(dir)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
 }

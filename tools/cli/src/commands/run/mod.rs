@@ -266,8 +266,10 @@ fn load(args: &RunArgs) -> Result<Loaded> {
         &args.output,
         &scene.name,
         scene.timezone.as_deref().unwrap_or("Etc/UTC"),
-        ops.as_ref().map_or(0, |o| o.day.utc_offset_s),
-        date,
+        citytwin_ops::wire::SimDay {
+            date,
+            utc_offset_s: ops.as_ref().map_or(0, |o| o.day.utc_offset_s),
+        },
         &city.bundle.meta.crs.id,
     )?;
     Ok(Loaded {
@@ -379,6 +381,9 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
     // the day's reports are written first: a feed that could not be written loses nothing else
     if let Some(e) = gbfs_error {
         return Err(e);
+    }
+    for &t in gbfs.as_ref().map_or(&[][..], |g| g.missed()) {
+        tracing::warn!("--gbfs-at {}: the run did not reach that time", clock(t));
     }
     if !quiet {
         eprintln!(
