@@ -268,26 +268,22 @@ fn spawn_hud(
                 p.text_dim,
                 "T traffic  B bikes  V vitals  G grid  Space pause  1–4 speed  [ ] ±1 h  F fit",
             ));
-            for (label, ratio) in [("free", 1.0), ("slow", 0.55), ("jammed", 0.1)] {
+            let legend = [("free", speed_color(1.0)), ("slow", speed_color(0.55))]
+                .into_iter()
+                .chain([("jammed", speed_color(0.1)), ("bike crew truck", p.truck)]);
+            for (label, color) in legend {
+                // a swatch keeps its size when the credits crowd the row
                 c.spawn((
                     Node {
                         width: px(18),
                         height: px(10),
+                        flex_shrink: 0.0,
                         ..default()
                     },
-                    BackgroundColor(speed_color(ratio)),
+                    BackgroundColor(color),
                 ));
                 c.spawn(text(f, 15.0, p.text_dim, label));
             }
-            c.spawn((
-                Node {
-                    width: px(18),
-                    height: px(10),
-                    ..default()
-                },
-                BackgroundColor(p.truck),
-            ));
-            c.spawn(text(f, 15.0, p.text_dim, "bike crew truck"));
             c.spawn((Node {
                 flex_grow: 1.0,
                 ..default()
