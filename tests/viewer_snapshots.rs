@@ -18,7 +18,7 @@ use image::{Rgb, RgbImage};
 use std::path::{Path, PathBuf};
 
 const SIZE: (u32, u32) = (1280, 720);
-const TRIPS: u32 = 30_000;
+const TRIPS: u32 = 100_000;
 const AT_S: u32 = 8 * 3600;
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -10,6 +10,10 @@
 //! (netgenerate grids): ≥ 70 km/h as trunk, ≥ 45 km/h as secondary, else tertiary. SUMO's
 //! explicit `<connection>` turn permissions are not read: every outgoing edge may follow
 //! every incoming one, as in our OSM networks without turn restrictions.
+//!
+//! SUMO cuts its edges at the junction's shape and drives the rest on internal lanes, so a
+//! link here is the edge plus the mean length of the car lanes inside the junction it leads
+//! to: the same trip is as long as in SUMO.
 
 use crate::dynamic::{Purpose, TripSpec};
 use citytwin_city::ids::{JunctionId, NodeId};
@@ -150,6 +154,9 @@ impl SumoNet {
         let mut junctions: BTreeMap<String, (Point<f64>, bool)> = BTreeMap::new();
         let mut edges: Vec<EdgeDraft> = Vec::new();
         let mut in_edge = false;
+        // the junction whose internal edge we are in, and per junction (Σ lane length, lanes)
+        let mut inside: Option<String> = None;
+        let mut crossing: BTreeMap<String, (f64, u32)> = BTreeMap::new();
         let mut saw_net = false;
         loop {
             let pos = reader.buffer_position();
@@ -161,6 +168,7 @@ impl SumoNet {
                 Event::End(e) => {
                     if e.name().as_ref() == b"edge" {
                         in_edge = false;
+                        inside = None;
                     }
                     continue;
                 }
@@ -171,10 +179,14 @@ impl SumoNet {
             match e.name().as_ref() {
                 b"net" => saw_net = true,
                 b"edge" => {
-                    let internal = attr(e, "function")
-                        .map_err(fail)?
-                        .is_some_and(|f| f != "normal");
-                    in_edge = !internal && matches!(event, Event::Start(_));
+                    let function = attr(e, "function").map_err(fail)?;
+                    let opened = matches!(event, Event::Start(_));
+                    in_edge = function.as_deref().is_none_or(|f| f == "normal") && opened;
+                    // internal edges are `:<junction>_<index>`
+                    inside = (function.as_deref() == Some("internal") && opened)
+                        .then(|| need(e, "id").map_err(fail))
+                        .transpose()?
+                        .and_then(|id| Some(id.strip_prefix(':')?.rsplit_once('_')?.0.to_owned()));
                     if in_edge {
                         let class = attr(e, "type")
                             .map_err(fail)?
@@ -211,6 +223,14 @@ impl SumoNet {
                         }
                     }
                 }
+                b"lane" if inside.is_some() && allows_cars(e).map_err(fail)? => {
+                    let length =
+                        number(&need(e, "length").map_err(fail)?, "length").map_err(fail)?;
+                    let junction = inside.clone().unwrap_or_default();
+                    let sum = crossing.entry(junction).or_default();
+                    sum.0 += length;
+                    sum.1 += 1;
+                }
                 b"junction" => {
                     let kind = need(e, "type").map_err(fail)?;
                     if kind != "internal" {
@@ -228,13 +248,18 @@ impl SumoNet {
         if !saw_net {
             return Err(invalid(0, "not a SUMO network: no <net> element".into()));
         }
-        Self::assemble(path, junctions, edges)
+        let crossing_m = crossing
+            .into_iter()
+            .map(|(j, (sum, n))| (j, sum / f64::from(n.max(1))))
+            .collect();
+        Self::assemble(path, junctions, edges, &crossing_m)
     }
 
     fn assemble(
         path: &Path,
         junctions: BTreeMap<String, (Point<f64>, bool)>,
         edges: Vec<EdgeDraft>,
+        crossing_m: &BTreeMap<String, f64>,
     ) -> Result<SumoNet, SumoError> {
         let mut roads = RoadNetwork::default();
         let mut node_of = BTreeMap::new();
@@ -290,7 +315,8 @@ impl SumoNet {
                 twin: None,
                 internal: false,
                 geometry,
-                length_m: edge.length_m.max(1.0),
+                length_m: (edge.length_m + crossing_m.get(&edge.to).copied().unwrap_or(0.0))
+                    .max(1.0),
             });
             edge_ids.push(edge.id);
         }
@@ -382,6 +408,8 @@ mod tests {
         assert_eq!(net.edge_ids, ["AB", "BC"]);
         let (ab, bc) = (&net.roads.links[0], &net.roads.links[1]);
         assert_eq!((ab.lanes, bc.lanes), (1, 2));
+        // AB leads into junction B, whose internal car lane is 5 m long; C has none
+        assert_eq!((ab.length_m, bc.length_m), (105.0, 100.0));
         assert_eq!(bc.class, RoadClass::Primary);
         assert_eq!(bc.capacity_vph, 3000.0);
         assert!((ab.speed_kmh - 50.0).abs() < 0.01);

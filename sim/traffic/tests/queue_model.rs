@@ -233,6 +233,96 @@ fn a_closure_reroutes_cars_already_on_their_way() {
     assert_eq!(used, 1);
 }
 
+/// Link 0 (node 0 → 1, `lanes`) forks into link 1, a one-car link draining at 36 veh/h into
+/// link 3, and link 2.
+fn fork(lanes: u8) -> QueueNetwork {
+    QueueNetwork::from_links(
+        5,
+        vec![
+            link(0, 1, 200.0, 3600.0, lanes),
+            link(1, 2, 7.5, 36.0, 1),
+            link(1, 3, 100.0, 3600.0, 1),
+            link(2, 4, 100.0, 3600.0, 1),
+        ],
+    )
+}
+
+#[test]
+fn a_car_bound_elsewhere_passes_a_blocked_head_only_where_there_are_lanes_beside_it() {
+    // three cars for link 1 (the first goes through, the second fills link 1 for 100 s, the
+    // third waits at the head of link 0), then one for link 2 right behind them
+    let mut demand = trips(3, 1.0, 0, 3);
+    demand.push(TripSpec {
+        origin_link: 0,
+        dest_link: 2,
+        departure_s: 3,
+        purpose: Purpose::Other,
+    });
+    let arrival_of_last = |lanes| {
+        let mut s = sim(fork(lanes), demand.clone(), vec![]);
+        s.run_until(1200, &mut |_| true);
+        assert!(s.records.iter().all(|r| r.status == TripStatus::Arrived));
+        let third = s.records[2].arrival_s.unwrap();
+        (s.records[3].arrival_s.unwrap(), third)
+    };
+    let (passed, third) = arrival_of_last(2);
+    assert!(passed < 40, "on two lanes it passed: arrived at {passed} s");
+    assert!(third > 100, "the blocked head waited for link 1: {third} s");
+    let (queued, _) = arrival_of_last(1);
+    assert!(
+        queued > 100,
+        "on one lane it waits behind the head: arrived at {queued} s"
+    );
+}
+
+/// A ring of four one-car links (nodes 0 → 1 → 2 → 3 → 0), each fed by an entry link.
+fn ring() -> QueueNetwork {
+    let mut links = (0..4)
+        .map(|k| link(k, (k + 1) % 4, 7.5, 3600.0, 1))
+        .collect::<Vec<_>>();
+    // entry link 4 + k from node 4 + k into ring node k
+    links.extend((0..4).map(|k| link(4 + k, k, 300.0, 3600.0, 1)));
+    QueueNetwork::from_links(8, links)
+}
+
+#[test]
+fn a_locked_ring_drains_at_capacity_once_its_cars_have_waited_the_stuck_time() {
+    // every car enters the ring and drives three quarters round it: the four one-car links
+    // fill, each head waits for the next link, and the ring locks
+    let mut demand = Vec::new();
+    for i in 0..40 {
+        for k in 0..4u32 {
+            demand.push(TripSpec {
+                origin_link: 4 + k,
+                dest_link: (k + 3) % 4,
+                departure_s: i,
+                purpose: Purpose::Other,
+            });
+        }
+    }
+    demand.sort_by_key(|t| t.departure_s);
+    let mut s = sim(ring(), demand, vec![]);
+    s.run_until(6 * 3600, &mut |_| true);
+    let summary = s.summary();
+    assert_eq!(summary.trips_completed, 160);
+    assert!(summary.stuck_moves > 0, "the ring locked");
+    // the rule frees a link's cars at its flow capacity once the link has not moved for the
+    // stuck time, not one car per stuck time: 160 cars × 300 s would be over 13 hours
+    let last = s.records.iter().filter_map(|r| r.arrival_s).max().unwrap();
+    assert!(last < 3600, "the last car arrived at {last} s");
+    let stuck: u32 = s
+        .stats
+        .bins
+        .iter()
+        .flat_map(|b| b.iter().map(|x| x.stuck))
+        .sum();
+    assert_eq!(
+        u64::from(stuck),
+        summary.stuck_moves,
+        "stuck moves booked per link"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 

@@ -9,9 +9,11 @@ pub struct TrafficKpis {
     pub at_s: u32,
     /// Cars on links plus cars waiting to enter their first link.
     pub vehicles: u64,
-    /// Space-mean speed of the cars on links now (km/h); 0 with none.
+    /// Space-mean speed of the cars on links now: the mean of their links' speeds (km/h); 0
+    /// with none.
     pub mean_speed_kmh: f64,
-    /// Current travel time over free-flow time, weighted by the cars on each link (1 = free).
+    /// Their mean free-flow speed over their mean speed now (1 = free): the travel time index
+    /// with links weighted by the vehicle-km they carry.
     pub congestion_index: f64,
     pub trips_done: u64,
     pub trips: u64,
@@ -33,23 +35,31 @@ const HOTSPOT_SPEED_RATIO: f32 = 0.5;
 const HOTSPOT_MIN_VEHICLES: u32 = 5;
 
 pub fn traffic_kpis(traffic: &TrafficSim, loads: &[LinkLoad]) -> TrafficKpis {
-    let (mut metres, mut seconds, mut free) = (0.0, 0.0, 0.0);
+    // Σ cars × speed is the rate at which vehicle-km grow, so these are the instantaneous
+    // forms of the day's VKT / VHT and of the VKT-weighted travel time index (FHWA): a few
+    // jammed links weigh by the cars on them, not by the hours a crossing would take
+    let (mut cars, mut speed_sum, mut free_speed_sum) = (0.0, 0.0, 0.0);
     for_each_loaded(&traffic.net, loads, |_link, load, length_m, travel_s| {
-        let cars = f64::from(load.vehicles);
-        metres += cars * length_m;
-        seconds += cars * travel_s;
-        free += cars * travel_s * f64::from(load.speed_ratio);
+        let n = f64::from(load.vehicles);
+        let speed = length_m / travel_s;
+        cars += n;
+        speed_sum += n * speed;
+        free_speed_sum += n * speed / f64::from(load.speed_ratio);
     });
     let counts = traffic.counts();
     TrafficKpis {
         at_s: traffic.now(),
         vehicles: counts.on_links + counts.waiting,
-        mean_speed_kmh: if seconds > 0.0 {
-            metres / seconds * 3.6
+        mean_speed_kmh: if cars > 0.0 {
+            speed_sum / cars * 3.6
         } else {
             0.0
         },
-        congestion_index: if free > 0.0 { seconds / free } else { 1.0 },
+        congestion_index: if speed_sum > 0.0 {
+            free_speed_sum / speed_sum
+        } else {
+            1.0
+        },
         trips_done: counts.arrived,
         trips: traffic.trips().len() as u64,
     }

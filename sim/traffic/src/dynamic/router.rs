@@ -7,15 +7,26 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 const LANDMARKS: usize = 8;
+/// Landmarks used per query: those giving the best bound between its two ends (Goldberg &
+/// Harrelson's "active landmarks"); fewer to evaluate per node, nearly as tight.
+const ACTIVE: usize = 4;
+
+/// A node's free-flow seconds from each landmark, then to each: one cache line or two per
+/// node instead of one per landmark.
+type NodeBounds = [f64; 2 * LANDMARKS];
 
 #[derive(Debug)]
 pub struct Router {
-    /// from_landmark[k][n]: free-flow seconds from landmark k to node n; to_landmark: n → k.
-    from_landmark: Vec<Vec<f64>>,
-    to_landmark: Vec<Vec<f64>>,
+    /// bounds[n][k]: free-flow seconds from landmark k to n; bounds[n][LANDMARKS + k]: n → k.
+    bounds: Vec<NodeBounds>,
+    landmarks: usize,
+    /// This query's active landmarks.
+    active: Vec<usize>,
     dist: Vec<f64>,
     pred: Vec<u32>,
     seen: Vec<u32>,
+    /// The node's lower bound to this query's target (valid where `seen` is this query).
+    bound: Vec<f64>,
     stamp: u32,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
 }
@@ -26,11 +37,13 @@ impl Router {
     pub fn new(net: &QueueNetwork, free_flow: &[f64]) -> Self {
         let n = net.node_count;
         let mut router = Self {
-            from_landmark: Vec::new(),
-            to_landmark: Vec::new(),
+            bounds: vec![[f64::INFINITY; 2 * LANDMARKS]; n],
+            landmarks: 0,
+            active: Vec::new(),
             dist: vec![f64::INFINITY; n],
             pred: vec![NONE; n],
             seen: vec![0; n],
+            bound: vec![0.0; n],
             stamp: 0,
             heap: BinaryHeap::new(),
         };
@@ -43,15 +56,18 @@ impl Router {
         // farthest-point landmarks: each new one is the node farthest from those chosen
         let mut nearest = vec![f64::INFINITY; n];
         let mut landmark = has_links[0];
-        for _ in 0..LANDMARKS.min(has_links.len()) {
+        for k in 0..LANDMARKS.min(has_links.len()) {
             let forward = all_distances(net, free_flow, landmark, true);
             let backward = all_distances(net, free_flow, landmark, false);
             for &v in &has_links {
                 let d = forward[v as usize].min(backward[v as usize]);
                 nearest[v as usize] = nearest[v as usize].min(d);
             }
-            router.from_landmark.push(forward);
-            router.to_landmark.push(backward);
+            for (v, b) in router.bounds.iter_mut().enumerate() {
+                b[k] = forward[v];
+                b[LANDMARKS + k] = backward[v];
+            }
+            router.landmarks = k + 1;
             landmark = *has_links
                 .iter()
                 .filter(|v| nearest[**v as usize].is_finite())
@@ -65,21 +81,32 @@ impl Router {
         router
     }
 
+    /// The bound from landmark `k` alone: d(v,t) ≥ d(L,t) − d(L,v) and d(v,t) ≥ d(v,L) − d(t,L).
+    fn landmark_bound(v: &NodeBounds, t: &NodeBounds, k: usize) -> f64 {
+        let a = t[k] - v[k];
+        let b = v[LANDMARKS + k] - t[LANDMARKS + k];
+        let a = if a.is_finite() { a } else { 0.0 };
+        let b = if b.is_finite() { b } else { 0.0 };
+        a.max(b).max(0.0)
+    }
+
+    /// Picks the landmarks that bound `start` → `target` best.
+    fn choose_active(&mut self, start: usize, target: usize) {
+        let (s, t) = (&self.bounds[start], &self.bounds[target]);
+        let mut by_bound: Vec<(f64, usize)> = (0..self.landmarks)
+            .map(|k| (Self::landmark_bound(s, t, k), k))
+            .collect();
+        by_bound.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.active.clear();
+        self.active
+            .extend(by_bound.iter().take(ACTIVE).map(|&(_, k)| k));
+    }
+
     fn lower_bound(&self, v: usize, target: usize) -> f64 {
-        let mut best: f64 = 0.0;
-        for k in 0..self.from_landmark.len() {
-            // d(v,t) ≥ d(L,t) − d(L,v)  and  d(v,t) ≥ d(v,L) − d(t,L)
-            let (lf, lt) = (&self.from_landmark[k], &self.to_landmark[k]);
-            let a = lf[target] - lf[v];
-            let b = lt[v] - lt[target];
-            if a.is_finite() {
-                best = best.max(a);
-            }
-            if b.is_finite() {
-                best = best.max(b);
-            }
-        }
-        best
+        let (b, t) = (&self.bounds[v], &self.bounds[target]);
+        self.active
+            .iter()
+            .fold(0.0, |best: f64, &k| best.max(Self::landmark_bound(b, t, k)))
     }
 
     /// The fastest route from the end of link `from_link` to the end of `to_link`, both
@@ -123,18 +150,18 @@ impl Router {
             self.stamp = 1;
         }
         self.heap.clear();
+        self.choose_active(start, target);
         self.visit(start, 0.0, NONE);
-        self.heap.push(Reverse((
-            self.lower_bound(start, target).to_bits(),
-            start as u32,
-        )));
+        self.bound[start] = self.lower_bound(start, target);
+        self.heap
+            .push(Reverse((self.bound[start].to_bits(), start as u32)));
         while let Some(Reverse((key, node))) = self.heap.pop() {
             let u = node as usize;
             if u == target {
                 break;
             }
             let du = self.dist[u];
-            if f64::from_bits(key) > du + self.lower_bound(u, target) + 1e-9 {
+            if f64::from_bits(key) > du + self.bound[u] + 1e-9 {
                 continue; // stale entry
             }
             for &a in net.outgoing(node) {
@@ -144,9 +171,13 @@ impl Router {
                 }
                 let v = net.links[a as usize].as_ref().map(|l| l.to as usize)?;
                 let dv = du + c;
-                if self.seen[v] != self.stamp || dv < self.dist[v] {
+                let first = self.seen[v] != self.stamp;
+                if first || dv < self.dist[v] {
                     self.visit(v, dv, a);
-                    let h = self.lower_bound(v, target);
+                    if first {
+                        self.bound[v] = self.lower_bound(v, target);
+                    }
+                    let h = self.bound[v];
                     self.heap.push(Reverse(((dv + h).to_bits(), v as u32)));
                 }
             }

@@ -10,6 +10,9 @@ pub struct LinkBin {
     pub travel_s: f64,
     /// ∫ vehicles on the link dt over the bin (vehicle-seconds).
     pub vehicle_s: f64,
+    /// Vehicles the gridlock rule moved on from the head of the link in the bin.
+    #[serde(default)]
+    pub stuck: u32,
 }
 
 impl LinkBin {
@@ -70,6 +73,7 @@ impl LinkStats {
             total.exits += b.exits;
             total.travel_s += b.travel_s;
             total.vehicle_s += b.vehicle_s;
+            total.stuck += b.stuck;
             peak = peak.max(b.density_veh_km(length_m, self.bin_s));
         }
         (total, peak)

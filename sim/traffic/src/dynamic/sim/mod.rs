@@ -76,8 +76,11 @@ struct LinkState {
     capacity_vps: f64,
     storage: u32,
     occupancy_since: u32,
-    /// When the current head car got to the head of the queue.
-    head_since: u32,
+    /// When a car last left the link by driving on (or arriving), or the link last became
+    /// non-empty: the gridlock clock. Jumps do not reset it, so a locked link, once its time is
+    /// up, drains at its flow capacity — every car in the jam has waited that long, as in
+    /// SUMO — instead of one car per stuck time.
+    moved_at: u32,
     /// Travel times of cars that left since the last refresh.
     recent_s: f64,
     recent_n: u32,
@@ -377,7 +380,7 @@ impl TrafficSim {
         state.queue.push_back(v);
         self.counts.on_links += 1;
         if state.queue.len() == 1 {
-            state.head_since = now;
+            state.moved_at = now;
             let to = self.net.links[l as usize].as_ref().map_or(0, |q| q.to);
             self.busy_in[to as usize] += 1;
             self.active_nodes.insert(to);
@@ -435,6 +438,7 @@ impl TrafficSim {
             // arriving cars park at the end of their link without crossing the junction (as
             // in MATSim): no signal, no flow capacity
             self.leave_link(v, l, now, false);
+            self.links[l as usize].moved_at = now;
             self.arrive(v, now);
             return true;
         };
@@ -457,20 +461,62 @@ impl TrafficSim {
         let target = &self.links[m as usize];
         let full = target.lanes_open == 0 || target.queue.len() >= target.storage as usize;
         if full {
-            let waiting_since = veh.ready_at.max(self.links[l as usize].head_since);
-            if now - waiting_since < self.config.stuck_time_s {
-                return false;
+            let waiting_since = veh.ready_at.max(self.links[l as usize].moved_at);
+            if now - waiting_since >= self.config.stuck_time_s {
+                self.stuck_moves += 1;
+                self.stats.bin_mut(now, l).stuck += 1;
+                self.teleport(v, l, now);
+                return true;
             }
-            self.stuck_moves += 1;
-            self.teleport(v, l, now);
-            return true;
+            return self.pass_blocked_head(l, m, now);
         }
+        self.cross(v, l, m, now);
+        true
+    }
+
+    /// The car `v` leaves link `l` across its junction into link `m`.
+    fn cross(&mut self, v: u32, l: u32, m: u32, now: u32) {
         self.leave_link(v, l, now, true);
+        self.links[l as usize].moved_at = now;
         if let Some(veh) = self.vehicles[v as usize].as_mut() {
             veh.at += 1;
         }
         self.enter_link(v, m, now);
-        true
+    }
+
+    /// On a link of several lanes, a head car held by its full next link `blocked` does not
+    /// hold the cars beside it bound elsewhere (SUMO meso's queues per exit): the first ready
+    /// car among the next `lanes − 1` whose own next link has room (or who arrives) goes.
+    fn pass_blocked_head(&mut self, l: u32, blocked: u32, now: u32) -> bool {
+        let state = &self.links[l as usize];
+        let beside = usize::from(state.lanes_open).min(state.queue.len());
+        for pos in 1..beside {
+            let v = self.links[l as usize].queue[pos];
+            let Some(veh) = self.vehicles[v as usize].as_ref() else {
+                continue;
+            };
+            if veh.ready_at > now {
+                // cars behind entered later, so they are not ready either
+                return false;
+            }
+            match veh.route.get(veh.at as usize + 1).copied() {
+                None => {
+                    self.leave_link(v, l, now, false);
+                    self.links[l as usize].moved_at = now;
+                    self.arrive(v, now);
+                    return true;
+                }
+                Some(m) if m != blocked => {
+                    let target = &self.links[m as usize];
+                    if target.lanes_open > 0 && target.queue.len() < target.storage as usize {
+                        self.cross(v, l, m, now);
+                        return true;
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        false
     }
 
     fn leave_link(&mut self, v: u32, l: u32, now: u32, through_junction: bool) {
@@ -478,8 +524,12 @@ impl TrafficSim {
         let link = self.net.links[l as usize].as_ref();
         let (length, free, to) = link.map_or((0.0, 0, 0), |q| (q.length_m, q.free_flow_s, q.to));
         let state = &mut self.links[l as usize];
-        state.queue.pop_front();
-        state.head_since = now;
+        // the head, or a car beside a blocked head (`pass_blocked_head`)
+        if state.queue.front() == Some(&v) {
+            state.queue.pop_front();
+        } else if let Some(pos) = state.queue.iter().position(|&c| c == v) {
+            state.queue.remove(pos);
+        }
         if through_junction {
             state.budget -= 1.0;
         }

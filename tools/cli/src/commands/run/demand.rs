@@ -25,7 +25,7 @@ pub struct Demand {
 #[derive(Debug, Clone, Args)]
 pub struct DemandArgs {
     /// Car trips in the synthetic day (when neither --od nor --trip-list is given)
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 200_000)]
     pub trips: u32,
     /// OD matrix between zones: TNTP `*_trips.tntp` (zones by number) or CSV origin,destination,trips
     #[arg(long, conflicts_with = "trip_list")]

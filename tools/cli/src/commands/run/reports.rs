@@ -167,6 +167,7 @@ fn link_bins_table(roads: &RoadNetwork, world: &World) -> Result<Table> {
     let stats = &world.traffic.stats;
     let (mut start, mut link, mut way) = (Vec::new(), Vec::new(), Vec::new());
     let (mut flow, mut speed, mut density) = (Vec::new(), Vec::new(), Vec::new());
+    let mut stuck = Vec::new();
     for (b, bins) in stats.bins.iter().enumerate() {
         for (l, bin) in bins.iter().enumerate().filter(|(_, b)| !b.is_empty()) {
             let road = &roads.links[l];
@@ -176,6 +177,7 @@ fn link_bins_table(roads: &RoadNetwork, world: &World) -> Result<Table> {
             flow.push(bin.flow_vph(stats.bin_s));
             speed.push(bin.mean_speed_kmh(road.length_m));
             density.push(bin.density_veh_km(road.length_m, stats.bin_s));
+            stuck.push(i64::from(bin.stuck));
         }
     }
     Ok(Table::new(
@@ -187,6 +189,7 @@ fn link_bins_table(roads: &RoadNetwork, world: &World) -> Result<Table> {
             Column::float("flow_vph", 1, flow),
             Column::float("mean_speed_kmh", 2, speed),
             Column::float("density_veh_km", 3, density),
+            Column::int("stuck_moves", stuck),
         ],
     )?)
 }
@@ -260,6 +263,7 @@ fn links_gpkg(
         ("speed_ratio", OFTReal),
         ("vehicle_hours", OFTReal),
         ("peak_density_veh_km", OFTReal),
+        ("stuck_moves", OFTInteger64),
     ];
     let day = roads.links.iter().enumerate().filter_map(|(l, link)| {
         world.traffic.net.link(l as u32)?;
@@ -277,6 +281,7 @@ fn links_gpkg(
                 Value::Real(speed / f64::from(link.speed_kmh).max(1.0)),
                 Value::Real(total.vehicle_s / 3600.0),
                 Value::Real(peak),
+                Value::Int(i64::from(total.stuck)),
             ],
         ))
     });
@@ -289,6 +294,7 @@ fn links_gpkg(
         ("mean_speed_kmh", OFTReal),
         ("speed_ratio", OFTReal),
         ("density_veh_km", OFTReal),
+        ("stuck_moves", OFTInteger64),
     ];
     let stamps: Vec<String> = (0..=stats.bins.len() as u32)
         .map(|b| timestamp(date, b * stats.bin_s))
@@ -311,6 +317,7 @@ fn links_gpkg(
                         Value::Real(speed),
                         Value::Real(speed / f64::from(link.speed_kmh).max(1.0)),
                         Value::Real(bin.density_veh_km(link.length_m, stats.bin_s)),
+                        Value::Int(i64::from(bin.stuck)),
                     ],
                 )
             })

@@ -1,0 +1,104 @@
+//! The landmark A* router against plain Dijkstra: on random grids whose links are slowed by
+//! random congestion (never below free flow), every route it finds is a fastest one.
+
+#![allow(clippy::unwrap_used)]
+
+use citytwin_traffic::dynamic::router::Router;
+use citytwin_traffic::dynamic::{QueueLink, QueueNetwork};
+use proptest::prelude::*;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// A `side × side` grid of two-way links with the given lengths (one per directed link).
+fn grid(side: u32, lengths: &[f64]) -> QueueNetwork {
+    let mut links = Vec::new();
+    let node = |x: u32, y: u32| y * side + x;
+    for y in 0..side {
+        for x in 0..side {
+            let mut join = |a: u32, b: u32| {
+                for (from, to) in [(a, b), (b, a)] {
+                    let length_m = lengths[links.len() % lengths.len()];
+                    links.push(Some(QueueLink {
+                        from,
+                        to,
+                        length_m,
+                        free_flow_s: (length_m / 13.9).round().max(1.0) as u32,
+                        capacity_vps: 0.5,
+                        storage: 10,
+                        lanes: 1,
+                    }));
+                }
+            };
+            if x + 1 < side {
+                join(node(x, y), node(x + 1, y));
+            }
+            if y + 1 < side {
+                join(node(x, y), node(x, y + 1));
+            }
+        }
+    }
+    QueueNetwork::from_links((side * side) as usize, links)
+}
+
+/// Seconds from the end of `from` to the end of `to` by Dijkstra over nodes.
+fn dijkstra(net: &QueueNetwork, cost: &[f64], from: u32, to: u32) -> f64 {
+    let start = net.link(from).unwrap().to;
+    let target = net.link(to).unwrap().from;
+    let mut dist = vec![f64::INFINITY; net.node_count];
+    let mut heap = BinaryHeap::new();
+    dist[start as usize] = 0.0;
+    heap.push(Reverse((0f64.to_bits(), start)));
+    while let Some(Reverse((key, u))) = heap.pop() {
+        let d = f64::from_bits(key);
+        if d > dist[u as usize] {
+            continue;
+        }
+        for &a in net.outgoing(u) {
+            let v = net.link(a).unwrap().to;
+            if d + cost[a as usize] < dist[v as usize] {
+                dist[v as usize] = d + cost[a as usize];
+                heap.push(Reverse((dist[v as usize].to_bits(), v)));
+            }
+        }
+    }
+    dist[target as usize] + cost[to as usize]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn landmark_routes_are_as_fast_as_dijkstras(
+        side in 3u32..9,
+        lengths in prop::collection::vec(20.0f64..800.0, 1..40),
+        slowdowns in prop::collection::vec(1.0f64..12.0, 1..60),
+        pairs in prop::collection::vec((0usize..1000, 0usize..1000), 1..20),
+    ) {
+        let net = grid(side, &lengths);
+        let free = net.free_flow_times();
+        let router_free = free.clone();
+        let mut router = Router::new(&net, &router_free);
+        let cost: Vec<f64> = free
+            .iter()
+            .enumerate()
+            .map(|(i, f)| f * slowdowns[i % slowdowns.len()])
+            .collect();
+        let n = net.links.len();
+        let mut route = Vec::new();
+        for (a, b) in pairs {
+            let (from, to) = ((a % n) as u32, (b % n) as u32);
+            let found = router.route(&net, &cost, from, to, &mut route).unwrap();
+            let best = if from == to { 0.0 } else { dijkstra(&net, &cost, from, to) };
+            prop_assert!((found - best).abs() < 1e-6, "{from}→{to}: {found} vs {best}");
+            // the route is connected and its cost is what the router said
+            prop_assert_eq!(route.first().copied(), Some(from));
+            prop_assert_eq!(route.last().copied(), Some(to));
+            for w in route.windows(2) {
+                prop_assert_eq!(net.link(w[0]).unwrap().to, net.link(w[1]).unwrap().from);
+            }
+            if from != to {
+                let driven: f64 = route[1..].iter().map(|&l| cost[l as usize]).sum();
+                prop_assert!((driven - found).abs() < 1e-6);
+            }
+        }
+    }
+}
