@@ -404,3 +404,39 @@ fn car_positions_move_forward_stop_behind_the_queue_and_match_the_counts() {
     assert!(loads[1].speed_ratio < 1.0);
     assert!(loads[1].fill > 0.0 && !loads[1].closed);
 }
+
+#[test]
+fn iterating_the_day_spreads_trips_over_both_routes_and_the_gap_falls() {
+    use citytwin_traffic::dynamic::EquilibriumOptions;
+    use citytwin_traffic::dynamic::equilibrium::next_plans;
+    use citytwin_traffic::dynamic::router::Router;
+    // 2,400 veh/h for 20 minutes at a 1,800 veh/h short route with a longer one beside it
+    let demand = trips(800, 1.5, 0, 5);
+    let net = two_routes();
+    let mut router = Router::new(&net, &net.free_flow_times());
+    let options = EquilibriumOptions::default();
+    let mut plans = Vec::new();
+    let mut gaps = Vec::new();
+    for day in 1..=8 {
+        let mut s = sim(two_routes(), demand.clone(), vec![]);
+        s.set_plans(std::mem::take(&mut plans));
+        s.keep_routes();
+        s.run_until(4 * 3600, &mut |_| true);
+        assert_eq!(s.summary().trips_completed, 800);
+        let (report, next) = next_plans(&s, &mut router, &options, 1, day);
+        gaps.push(report.relative_gap);
+        plans = next;
+        if day == 8 {
+            let exits = |l: usize| -> u32 { s.stats.bins.iter().map(|b| b[l].exits).sum() };
+            assert!(
+                exits(1) > 100 && exits(2) > 100,
+                "both routes used: {} / {}",
+                exits(1),
+                exits(2)
+            );
+        }
+    }
+    // a few hundred cars switching in steps still bounce a little: judge the last three days
+    let settled = gaps[5..].iter().sum::<f64>() / 3.0;
+    assert!(settled < 0.6 * gaps[0], "relative gap by day: {gaps:?}");
+}

@@ -2,11 +2,13 @@
 //! re-planning, with DTA's relative gap as the convergence measure).
 //!
 //! After each simulated day, every link's experienced travel time per bin becomes a
-//! time-dependent cost. Each trip's best route at its departure time under those costs is
-//! found by time-dependent A* ([`Router::route_by`]). The relative gap
-//! `Σ (experienced − best) / Σ experienced` over arrived trips says how far the day is from
+//! time-dependent cost. Each trip's best route from the moment it got onto the network
+//! (waiting at the origin for room is no route's doing) is found by time-dependent A*
+//! ([`Router::route_by`]). The relative gap `Σ (driven − best) / Σ driven` over arrived trips,
+//! the route driven and the best one both timed on those costs, says how far the day is from
 //! equilibrium (0 = nobody could have arrived earlier by another route). For the next day a
-//! share of the trips switches to its best route; the others drive the route they took.
+//! decreasing share of the trips switches to its best route; the others drive the route they
+//! took.
 
 use super::net::QueueNetwork;
 use super::router::Router;
@@ -67,16 +69,23 @@ impl TimeDependentTimes {
         }
     }
 
-    /// The best route for a trip departing at `departure_s`, and its travel time (the
-    /// origin link included).
+    /// Seconds to drive `route` entering its first link at `start_s`.
+    pub fn route_time(&self, route: &[u32], start_s: u32) -> f64 {
+        let start = f64::from(start_s);
+        route.iter().fold(start, |t, &l| t + self.cost(l, t)) - start
+    }
+
+    /// The best route for a trip entering its origin link at `start_s`, and its travel time
+    /// (the origin link included).
     pub fn best_route(
         &self,
         router: &mut Router,
         net: &QueueNetwork,
         trip: &TripSpec,
+        start_s: u32,
         out: &mut Vec<u32>,
     ) -> Option<f64> {
-        let start = f64::from(trip.departure_s);
+        let start = f64::from(start_s);
         let first = self.cost(trip.origin_link, start);
         let rest = router.route_by(
             net,
@@ -101,7 +110,7 @@ impl Default for EquilibriumOptions {
     fn default() -> Self {
         Self {
             iterations: 10,
-            replan_share: 0.1,
+            replan_share: 0.3,
         }
     }
 }
@@ -118,6 +127,11 @@ pub struct IterationReport {
 }
 
 /// Measures the day's gap and makes the next day's route plans.
+///
+/// Who switches: a random `replan_share / √day` of the trips that arrived (a decreasing step,
+/// as in the method of successive averages, so the days settle instead of swinging; sending
+/// the trips with the most to gain first made every day overshoot), and every trip that did
+/// not.
 pub fn next_plans(
     day: &TrafficSim,
     router: &mut Router,
@@ -129,37 +143,56 @@ pub fn next_plans(
     let times = TimeDependentTimes::from_stats(&day.stats, &net.free_flow_times());
     let (trips, records, taken) = (day.trips(), &day.records, &day.taken);
     let mut rng = SimRng::fork(seed ^ u64::from(iteration), "traffic.replan");
-    let (mut experienced, mut excess) = (0.0, 0.0);
+    let (mut experienced, mut excess, mut driven_s) = (0.0, 0.0, 0.0);
     let mut completed = 0u64;
-    let mut replanned = 0u64;
-    let mut plans = Vec::with_capacity(trips.len());
+    // per trip: its best route, and whether it arrived on a route it could keep
+    let mut best_routes: Vec<Option<Vec<u32>>> = Vec::with_capacity(trips.len());
+    let mut may_keep: Vec<bool> = Vec::with_capacity(trips.len());
     let mut best = Vec::new();
     for (i, trip) in trips.iter().enumerate() {
         let record = &records[i];
-        let switch = rng.unit() < options.replan_share;
-        let arrived = record.status == TripStatus::Arrived;
-        let best_time = times.best_route(router, net, trip, &mut best);
-        if let (true, Some(arrival), Some(b)) = (arrived, record.arrival_s, best_time) {
-            let t = f64::from(arrival - trip.departure_s);
-            completed += 1;
-            experienced += t;
-            excess += (t - b).max(0.0);
+        // waiting at the origin for room on the first link is no route's doing: both the
+        // driven and the best time start when the car got on
+        let entered = trip.departure_s + record.waited_s;
+        let best_time = times.best_route(router, net, trip, entered, &mut best);
+        best_routes.push(best_time.map(|_| best.clone()));
+        let driven = taken.get(i).filter(|r| !r.is_empty());
+        match (record.status, record.arrival_s, best_time, driven) {
+            (TripStatus::Arrived, Some(arrival), Some(b), Some(route)) => {
+                completed += 1;
+                driven_s += f64::from(arrival - trip.departure_s);
+                // the route driven and the best one, both timed on the day's link times: a
+                // car's place in a queue (ahead of or behind the bin's mean) is no gap
+                let t = times.route_time(route, entered);
+                experienced += t;
+                excess += (t - b).max(0.0);
+                may_keep.push(true);
+            }
+            _ => may_keep.push(false),
         }
-        let keep = arrived && !switch && taken.get(i).is_some_and(|r| !r.is_empty());
-        if keep {
-            plans.push(taken[i].clone());
-        } else if best_time.is_some() {
-            replanned += 1;
-            plans.push(best.clone());
-        } else {
-            plans.push(Vec::new());
+    }
+    let share = options.replan_share / f64::from(iteration.max(1)).sqrt();
+    let mut replanned = 0u64;
+    let mut plans = Vec::with_capacity(trips.len());
+    for (i, best) in best_routes.into_iter().enumerate() {
+        // one draw per trip whatever it arrived on, so one trip's fate does not shift the
+        // draws of all those after it
+        let draw = rng.unit();
+        let switch = !may_keep[i] || draw < share;
+        match (switch, best) {
+            (true, Some(route)) => {
+                replanned += 1;
+                plans.push(route);
+            }
+            (false, _) => plans.push(taken[i].clone()),
+            (true, None) => plans.push(Vec::new()),
         }
     }
     let report = IterationReport {
         iteration,
         trips_completed: completed,
         mean_travel_time_s: if completed > 0 {
-            experienced / completed as f64
+            driven_s / completed as f64
         } else {
             0.0
         },

@@ -70,6 +70,8 @@ pub struct TripRecord {
     /// Free-flow seconds of the links driven so far.
     pub free_flow_s: u32,
     pub reroutes: u16,
+    /// Seconds it waited at its origin for room on its first link.
+    pub waited_s: u32,
 }
 
 impl TripRecord {
@@ -80,6 +82,7 @@ impl TripRecord {
             length_m: 0.0,
             free_flow_s: 0,
             reroutes: 0,
+            waited_s: 0,
         }
     }
 

@@ -363,7 +363,10 @@ impl TrafficSim {
                 self.counts.waiting -= 1;
                 self.enter_link(v, l, now);
                 if let Some(veh) = self.vehicles[v as usize].as_ref() {
-                    self.records[veh.trip as usize].status = TripStatus::EnRoute;
+                    let trip = veh.trip as usize;
+                    let record = &mut self.records[trip];
+                    record.status = TripStatus::EnRoute;
+                    record.waited_s = now.saturating_sub(self.trips[trip].departure_s);
                 }
             }
         }

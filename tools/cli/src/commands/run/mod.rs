@@ -68,8 +68,10 @@ pub struct RunArgs {
     /// Simulated days for the dynamic equilibrium (1 = a single day)
     #[arg(long, default_value_t = 1)]
     iterations: u32,
-    /// Share of trips that switch to their best route after each day (with --iterations)
-    #[arg(long, default_value_t = 0.1)]
+    /// Share of trips that switch to their best route after the first day (with --iterations);
+    /// after day k it is this share / √k, so the days settle; trips that did not arrive always
+    /// switch
+    #[arg(long, default_value_t = 0.3)]
     replan_share: f64,
     /// Calendar date of the simulated day, for the GeoPackage's timestamps (YYYY-MM-DD)
     #[arg(long, default_value = "2025-01-06", value_parser = parse_date)]
