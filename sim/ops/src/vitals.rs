@@ -1,11 +1,13 @@
 //! Vital signs: indicators per unit grid cell, per district and city-wide, each with a
 //! green/amber/red level from the scene's thresholds and a bounded history.
 //!
-//! - **traffic index** (0–10): the share of vehicle-km now on congested links (below half
+//! - **traffic index** (0–10): the share of vehicle-km now driven on congested links (below half
 //!   their free-flow speed) mapped piecewise-linearly onto 0–10 by `traffic_index_breakpoints`
 //!   (by default 4, 8, 11, 14 and 24 % → 2, 4, 6, 8, 10, after Beijing's traffic performance
 //!   index, which maps the congested share of road-km the same way);
-//! - **mean speed** of the cars there (km/h, space-mean);
+//! - **mean speed** of the cars there (km/h, space-mean: the mean of their links' speeds, the
+//!   instantaneous vehicle-km per vehicle-hour, so a jam weighs by its cars, not by the hours
+//!   a crossing would take);
 //! - **bike availability**: share of fences with at least one bike; **bike overflow**: fences
 //!   holding more bikes than their capacity;
 //! - **AQI** (HJ 633-2012) of a station's cell, and of a district or the city from the mean of
@@ -245,9 +247,12 @@ pub struct VitalSigns {
 /// Sums per scope, so that each indicator is computed in one pass over the evidence.
 #[derive(Default)]
 struct Sums {
-    vkt: f64,
-    congested_vkt: f64,
-    vehicle_hours: f64,
+    /// Cars × link length: how much traffic is there (the cell's minimum).
+    vehicle_km: f64,
+    cars: f64,
+    /// Σ cars × speed: vehicle-km driven per hour now, in all and on congested links.
+    vkt_per_h: f64,
+    congested_vkt_per_h: f64,
     fences: u32,
     fences_with_bikes: u32,
     overflowing: u32,
@@ -275,18 +280,16 @@ impl VitalSigns {
             }
         };
         for l in &evidence.links {
-            let km = f64::from(l.vehicles) * l.length_m / 1000.0;
+            let cars = f64::from(l.vehicles);
+            let km = cars * l.length_m / 1000.0;
             let congested = l.speed_ratio < 0.5;
-            let hours = if l.speed_kmh > 0.0 {
-                km / l.speed_kmh
-            } else {
-                0.0
-            };
+            let vkt_per_h = cars * l.speed_kmh.max(0.0);
             each(&l.place, &mut |s| {
-                s.vkt += km;
-                s.vehicle_hours += hours;
+                s.vehicle_km += km;
+                s.cars += cars;
+                s.vkt_per_h += vkt_per_h;
                 if congested {
-                    s.congested_vkt += km;
+                    s.congested_vkt_per_h += vkt_per_h;
                 }
             });
         }
@@ -312,15 +315,19 @@ impl VitalSigns {
         let at = evidence.at_s;
         for (scope, s) in &sums {
             let enough = match scope {
-                Scope::Cell(_) => s.vkt >= self.config.min_cell_vehicle_km,
-                _ => s.vkt > 0.0,
+                Scope::Cell(_) => s.vehicle_km >= self.config.min_cell_vehicle_km,
+                _ => s.vehicle_km > 0.0,
             };
             if enough {
-                let index = self.config.traffic_index(s.congested_vkt / s.vkt);
+                // cars standing still drive no vehicle-km: a standstill is all congestion
+                let share = if s.vkt_per_h > 0.0 {
+                    s.congested_vkt_per_h / s.vkt_per_h
+                } else {
+                    1.0
+                };
+                let index = self.config.traffic_index(share);
                 self.record(Indicator::TrafficIndex, *scope, index, at);
-                if s.vehicle_hours > 0.0 {
-                    self.record(Indicator::MeanSpeed, *scope, s.vkt / s.vehicle_hours, at);
-                }
+                self.record(Indicator::MeanSpeed, *scope, s.vkt_per_h / s.cars, at);
             }
             if s.fences > 0 {
                 let share = f64::from(s.fences_with_bikes) / f64::from(s.fences);
@@ -452,9 +459,10 @@ mod tests {
         let mut vs = VitalSigns::new(VitalsConfig::default());
         let evidence = Evidence {
             at_s: 300,
-            // 10 veh-km congested of 40: 25 % → index 10; speeds 10 and 40 km/h; the cell
-            // has 40 veh-km, more than the 1 it needs
-            links: vec![link(0, 10, 10.0, 0.2), link(1, 30, 40.0, 0.9)],
+            // 30 cars at 20 km/h (congested) and 10 at 40 km/h drive 600 of 1,000 veh-km/h on
+            // congested links: 60 % → index 10; the cell has 40 veh-km, more than the 1 it
+            // needs
+            links: vec![link(0, 30, 20.0, 0.4), link(1, 10, 40.0, 0.9)],
             fences: vec![
                 FenceReading {
                     place: place(0),
@@ -484,9 +492,9 @@ mod tests {
         vs.update(&evidence);
         let value = |i, s| vs.get(i, s).map(|v| v.value);
         assert_eq!(value(Indicator::TrafficIndex, Scope::City), Some(10.0));
-        // 40 veh-km over (1 + 0.75) veh-h
+        // 1,000 veh-km per hour driven by 40 cars (the old Σ km / Σ hours gave 22.9)
         let speed = value(Indicator::MeanSpeed, Scope::City).expect("speed");
-        assert!((speed - 40.0 / 1.75).abs() < 1e-9);
+        assert!((speed - 1000.0 / 40.0).abs() < 1e-9);
         assert_eq!(
             value(Indicator::TrafficIndex, Scope::District(DistrictId(1))),
             Some(0.0)

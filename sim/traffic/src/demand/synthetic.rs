@@ -23,7 +23,7 @@
 //! Highway Capacity Manual's K-factor), where the first version's 40-minute spread put 19%.
 //!
 //! The default, 200,000 trips, is the demo extract's day at "hundreds of thousands": it runs
-//! through without locking up, with heavy peaks (congestion index ≈ 4.3); 100,000 give about
+//! through without locking up, with heavy peaks (congestion index ≈ 4.2); 100,000 give about
 //! the congestion Chengdu's traffic reports show (≈ 1.8). See docs/traffic.md.
 
 use super::DemandError;
