@@ -361,7 +361,7 @@ fn update_alarm_feed(twin: Res<Twin>, mut feed: ResMut<AlarmFeed>) {
     // one alarm per road: its links (both directions, each block) raise it once
     let mut labels: Vec<String> = Vec::new();
     for h in &hotspots {
-        let label = road_label(&roads.links[h.link as usize]);
+        let label = roads.links[h.link as usize].label();
         if !feed.active_roads.contains(&label) && !labels.contains(&label) {
             feed.lines
                 .push_back(alarm_line(twin.world.now_s(), h, &label));
@@ -374,15 +374,6 @@ fn update_alarm_feed(twin: Res<Twin>, mut feed: ResMut<AlarmFeed>) {
         }
     }
     feed.active_roads = labels;
-}
-
-/// A road as operators name it: its street name, or its class and OSM way when it has none
-/// (ramps and service roads often do not).
-pub fn road_label(link: &citytwin_city::roads::RoadLink) -> String {
-    match &link.name {
-        Some(name) => name.clone(),
-        None => format!("{} (way {})", link.class.as_osm(), link.osm_way_id),
-    }
 }
 
 pub fn alarm_line(now_s: u32, h: &Hotspot, road: &str) -> String {

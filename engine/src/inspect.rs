@@ -182,7 +182,7 @@ pub fn link_report(twin: &Twin, id: LinkId) -> String {
     let mut loads = Vec::new();
     twin.world.link_loads(&mut loads);
     let mut lines = vec![
-        format!("{} · {}", crate::hud::road_label(link), link.class.as_osm()),
+        format!("{} · {}", link.label(), link.class.as_osm()),
         format!(
             "OSM way {} · link {} · {} lane(s) · {:.0} km/h limit · {:.0} veh/h capacity · {:.0} m",
             link.osm_way_id, id.0, link.lanes, link.speed_kmh, link.capacity_vph, link.length_m

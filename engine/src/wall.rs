@@ -153,7 +153,7 @@ fn advance_tour(
             let link = &twin.city.roads().links[h.link as usize];
             let mid = link.geometry.0[link.geometry.0.len() / 2];
             let c = origin.to_local(mid);
-            let name = crate::hud::road_label(link);
+            let name = link.label();
             TourStop {
                 name: format!("Worst hotspot · {name} · {:.0} km/h", h.speed_kmh),
                 min: c - Vec2::splat(HOTSPOT_VIEW_M),

@@ -56,6 +56,15 @@ impl RoadLink {
         let speed = (f64::from(self.speed_kmh) / 3.6).min(mode.max_speed_mps());
         self.length_m / speed
     }
+
+    /// The road as operators name it: its street name, or its class and OSM way when it has
+    /// none (ramps and service roads often do not).
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(name) => name.clone(),
+            None => format!("{} (way {})", self.class.as_osm(), self.osm_way_id),
+        }
+    }
 }
 
 /// A controlled junction: the graph nodes that traffic control treats as one.

@@ -19,6 +19,7 @@ use citytwin_traffic::dynamic::EquilibriumOptions;
 use citytwin_traffic::dynamic::TrafficConfig;
 use citytwin_traffic::sumo::SumoNet;
 use clap::Args;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -407,6 +408,31 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
             s.stuck_moves,
             args.output.display()
         );
+        let worst = most_stuck_roads(network.roads(), &world, 3);
+        if !worst.is_empty() {
+            eprintln!(
+                "most stuck moves (where the network locks): {}",
+                worst.join(", ")
+            );
+        }
     }
     Ok(())
+}
+
+/// The `n` roads whose links moved the most stuck cars on, as `name (count)`, worst first.
+fn most_stuck_roads(roads: &RoadNetwork, world: &World, n: usize) -> Vec<String> {
+    let mut by_road: BTreeMap<String, u32> = BTreeMap::new();
+    for (l, link) in roads.links.iter().enumerate() {
+        let (total, _) = world.traffic.stats.day_total(l, link.length_m);
+        if total.stuck > 0 {
+            *by_road.entry(link.label()).or_default() += total.stuck;
+        }
+    }
+    let mut ranked: Vec<(String, u32)> = by_road.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked
+        .into_iter()
+        .take(n)
+        .map(|(road, count)| format!("{road} ({count})"))
+        .collect()
 }
