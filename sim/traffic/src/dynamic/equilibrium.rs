@@ -145,19 +145,21 @@ pub fn next_plans(
     let mut rng = SimRng::fork(seed ^ u64::from(iteration), "traffic.replan");
     let (mut experienced, mut excess, mut driven_s) = (0.0, 0.0, 0.0);
     let mut completed = 0u64;
-    // per trip: its best route, and whether it arrived on a route it could keep
-    let mut best_routes: Vec<Option<Vec<u32>>> = Vec::with_capacity(trips.len());
-    let mut may_keep: Vec<bool> = Vec::with_capacity(trips.len());
+    let share = options.replan_share / f64::from(iteration.max(1)).sqrt();
+    let mut replanned = 0u64;
+    let mut plans = Vec::with_capacity(trips.len());
     let mut best = Vec::new();
     for (i, trip) in trips.iter().enumerate() {
         let record = &records[i];
+        // one draw per trip whatever became of it, so one trip's fate does not shift the
+        // draws of all those after it
+        let draw = rng.unit();
         // waiting at the origin for room on the first link is no route's doing: both the
         // driven and the best time start when the car got on
         let entered = trip.departure_s + record.waited_s;
         let best_time = times.best_route(router, net, trip, entered, &mut best);
-        best_routes.push(best_time.map(|_| best.clone()));
         let driven = taken.get(i).filter(|r| !r.is_empty());
-        match (record.status, record.arrival_s, best_time, driven) {
+        let arrived_on = match (record.status, record.arrival_s, best_time, driven) {
             (TripStatus::Arrived, Some(arrival), Some(b), Some(route)) => {
                 completed += 1;
                 driven_s += f64::from(arrival - trip.departure_s);
@@ -166,26 +168,17 @@ pub fn next_plans(
                 let t = times.route_time(route, entered);
                 experienced += t;
                 excess += (t - b).max(0.0);
-                may_keep.push(true);
+                Some(route)
             }
-            _ => may_keep.push(false),
-        }
-    }
-    let share = options.replan_share / f64::from(iteration.max(1)).sqrt();
-    let mut replanned = 0u64;
-    let mut plans = Vec::with_capacity(trips.len());
-    for (i, best) in best_routes.into_iter().enumerate() {
-        // one draw per trip whatever it arrived on, so one trip's fate does not shift the
-        // draws of all those after it
-        let draw = rng.unit();
-        let switch = !may_keep[i] || draw < share;
-        match (switch, best) {
-            (true, Some(route)) => {
+            _ => None,
+        };
+        match arrived_on {
+            Some(route) if draw >= share => plans.push(route.clone()),
+            _ if best_time.is_some() => {
                 replanned += 1;
-                plans.push(route);
+                plans.push(best.clone());
             }
-            (false, _) => plans.push(taken[i].clone()),
-            (true, None) => plans.push(Vec::new()),
+            _ => plans.push(Vec::new()),
         }
     }
     let report = IterationReport {

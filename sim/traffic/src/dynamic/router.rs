@@ -93,13 +93,13 @@ impl Router {
     /// Picks the landmarks that bound `start` → `target` best.
     fn choose_active(&mut self, start: usize, target: usize) {
         let (s, t) = (&self.bounds[start], &self.bounds[target]);
-        let mut by_bound: Vec<(f64, usize)> = (0..self.landmarks)
-            .map(|k| (Self::landmark_bound(s, t, k), k))
-            .collect();
-        by_bound.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let bound = |k: usize| Self::landmark_bound(s, t, k);
+        // once per query: no allocation, the landmarks are few
         self.active.clear();
+        self.active.extend(0..self.landmarks);
         self.active
-            .extend(by_bound.iter().take(ACTIVE).map(|&(_, k)| k));
+            .sort_by(|&a, &b| bound(b).total_cmp(&bound(a)).then(a.cmp(&b)));
+        self.active.truncate(ACTIVE);
     }
 
     fn lower_bound(&self, v: usize, target: usize) -> f64 {

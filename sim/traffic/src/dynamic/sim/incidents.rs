@@ -136,10 +136,9 @@ impl TrafficSim {
             return;
         };
         let (trip, from) = (veh.trip as usize, veh.at as usize + 1);
-        let landing = veh.route[from..].iter().position(|&m| {
-            let state = &self.links[m as usize];
-            state.lanes_open > 0 && state.queue.len() < state.storage as usize
-        });
+        let landing = veh.route[from..]
+            .iter()
+            .position(|&m| self.links[m as usize].has_room());
         let skipped_to = landing.map_or(veh.route.len(), |k| from + k);
         let mut skipped_s = 0;
         for &m in &veh.route[from..skipped_to] {

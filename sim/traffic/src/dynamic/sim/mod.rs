@@ -86,6 +86,13 @@ struct LinkState {
     recent_n: u32,
 }
 
+impl LinkState {
+    /// Open, with storage left for one more car.
+    fn has_room(&self) -> bool {
+        self.lanes_open > 0 && self.queue.len() < self.storage as usize
+    }
+}
+
 /// Counts that must balance at every step: departed = arrived + on links + waiting to enter.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VehicleCounts {
@@ -121,7 +128,6 @@ pub struct TrafficSim {
     pub stats: LinkStats,
     counts: VehicleCounts,
     vkt_m: f64,
-    stuck_moves: u64,
     reroutes: u64,
     scratch: Vec<u32>,
     /// Trips whose drivers re-route en route.
@@ -188,7 +194,6 @@ impl TrafficSim {
             free_flow,
             counts: VehicleCounts::default(),
             vkt_m: 0.0,
-            stuck_moves: 0,
             reroutes: 0,
             scratch: Vec::new(),
             adaptive,
@@ -438,11 +443,7 @@ impl TrafficSim {
         }
         let next = veh.route.get(veh.at as usize + 1).copied();
         let Some(m) = next else {
-            // arriving cars park at the end of their link without crossing the junction (as
-            // in MATSim): no signal, no flow capacity
-            self.leave_link(v, l, now, false);
-            self.links[l as usize].moved_at = now;
-            self.arrive(v, now);
+            self.park(v, l, now);
             return true;
         };
         if !self.signals.is_green(l, now) {
@@ -461,12 +462,9 @@ impl TrafficSim {
         if state.budget < 1.0 {
             return false;
         }
-        let target = &self.links[m as usize];
-        let full = target.lanes_open == 0 || target.queue.len() >= target.storage as usize;
-        if full {
+        if !self.links[m as usize].has_room() {
             let waiting_since = veh.ready_at.max(self.links[l as usize].moved_at);
             if now - waiting_since >= self.config.stuck_time_s {
-                self.stuck_moves += 1;
                 self.stats.bin_mut(now, l).stuck += 1;
                 self.teleport(v, l, now);
                 return true;
@@ -475,6 +473,14 @@ impl TrafficSim {
         }
         self.cross(v, l, m, now);
         true
+    }
+
+    /// The car `v` arrives: it parks at the end of its link `l` without crossing the junction
+    /// (as in MATSim): no signal, no flow capacity.
+    fn park(&mut self, v: u32, l: u32, now: u32) {
+        self.leave_link(v, l, now, false);
+        self.links[l as usize].moved_at = now;
+        self.arrive(v, now);
     }
 
     /// The car `v` leaves link `l` across its junction into link `m`.
@@ -504,17 +510,12 @@ impl TrafficSim {
             }
             match veh.route.get(veh.at as usize + 1).copied() {
                 None => {
-                    self.leave_link(v, l, now, false);
-                    self.links[l as usize].moved_at = now;
-                    self.arrive(v, now);
+                    self.park(v, l, now);
                     return true;
                 }
-                Some(m) if m != blocked => {
-                    let target = &self.links[m as usize];
-                    if target.lanes_open > 0 && target.queue.len() < target.storage as usize {
-                        self.cross(v, l, m, now);
-                        return true;
-                    }
+                Some(m) if m != blocked && self.links[m as usize].has_room() => {
+                    self.cross(v, l, m, now);
+                    return true;
                 }
                 Some(_) => {}
             }
@@ -582,7 +583,6 @@ impl TrafficSim {
 
     pub fn summary(&self) -> TrafficSummary {
         let mut s = TrafficSummary {
-            stuck_moves: self.stuck_moves,
             reroutes: self.reroutes,
             vkt_km: self.vkt_m / 1000.0,
             ..TrafficSummary::default()
@@ -610,12 +610,11 @@ impl TrafficSim {
                 TripStatus::Planned => {}
             }
         }
-        let vehicle_s: f64 = self
-            .stats
-            .bins
-            .iter()
-            .flat_map(|b| b.iter().map(|x| x.vehicle_s))
-            .sum();
+        let mut vehicle_s = 0.0;
+        for bin in self.stats.bins.iter().flatten() {
+            vehicle_s += bin.vehicle_s;
+            s.stuck_moves += u64::from(bin.stuck);
+        }
         s.vht_h = vehicle_s / 3600.0;
         if s.vht_h > 0.0 {
             s.mean_speed_kmh = s.vkt_km / s.vht_h;
