@@ -1,8 +1,10 @@
-//! The landmark A* router against plain Dijkstra: on random grids whose links are slowed by
-//! random congestion (never below free flow), every route it finds is a fastest one.
+//! Both routers against plain Dijkstra: on random grids whose links are slowed by random
+//! congestion, every route the landmark A* router finds is a fastest one; so is every route
+//! of the contraction hierarchy, on any costs (closures, parallel links and loops included).
 
 #![allow(clippy::unwrap_used)]
 
+use citytwin_traffic::dynamic::cch::Cch;
 use citytwin_traffic::dynamic::router::Router;
 use citytwin_traffic::dynamic::{QueueLink, QueueNetwork};
 use proptest::prelude::*;
@@ -17,16 +19,7 @@ fn grid(side: u32, lengths: &[f64]) -> QueueNetwork {
         for x in 0..side {
             let mut join = |a: u32, b: u32| {
                 for (from, to) in [(a, b), (b, a)] {
-                    let length_m = lengths[links.len() % lengths.len()];
-                    links.push(Some(QueueLink {
-                        from,
-                        to,
-                        length_m,
-                        free_flow_s: (length_m / 13.9).round().max(1.0) as u32,
-                        capacity_vps: 0.5,
-                        storage: 10,
-                        lanes: 1,
-                    }));
+                    links.push(Some(link(from, to, lengths[links.len() % lengths.len()])));
                 }
             };
             if x + 1 < side {
@@ -86,19 +79,106 @@ proptest! {
         let mut route = Vec::new();
         for (a, b) in pairs {
             let (from, to) = ((a % n) as u32, (b % n) as u32);
-            let found = router.route(&net, &cost, from, to, &mut route).unwrap();
-            let best = if from == to { 0.0 } else { dijkstra(&net, &cost, from, to) };
-            prop_assert!((found - best).abs() < 1e-6, "{from}→{to}: {found} vs {best}");
-            // the route is connected and its cost is what the router said
-            prop_assert_eq!(route.first().copied(), Some(from));
-            prop_assert_eq!(route.last().copied(), Some(to));
-            for w in route.windows(2) {
-                prop_assert_eq!(net.link(w[0]).unwrap().to, net.link(w[1]).unwrap().from);
+            let found = router.route(&net, &cost, from, to, &mut route);
+            check_route(&net, &cost, from, to, found, &route)?;
+        }
+    }
+
+    #[test]
+    fn hierarchy_routes_are_as_fast_as_dijkstras(
+        side in 1u32..9,
+        lengths in prop::collection::vec(20.0f64..800.0, 1..40),
+        costs in prop::collection::vec(prop_oneof![9 => 1.0f64..500.0, 1 => Just(f64::INFINITY)], 1..60),
+        extra in prop::collection::vec((0u32..81, 0u32..81), 0..12),
+        pairs in prop::collection::vec((0usize..1000, 0usize..1000), 1..20),
+        recustomize in prop::collection::vec(0.5f64..3.0, 1..30),
+    ) {
+        // a grid with parallel links, loops and one-way shortcuts thrown in
+        let mut net = grid(side, &lengths);
+        let nodes = net.node_count as u32;
+        let mut links = net.links.clone();
+        for (a, b) in extra {
+            let mut l = links.first().cloned().flatten().unwrap_or_else(|| link(0, 0, 100.0));
+            (l.from, l.to) = (a % nodes, b % nodes);
+            links.push(Some(l));
+        }
+        links.push(None); // a link no car may use
+        net = QueueNetwork::from_links(net.node_count, links);
+        let n = net.links.len();
+        let mut cost: Vec<f64> = (0..n).map(|i| costs[i % costs.len()]).collect();
+        let mut cch = Cch::new(&net);
+        let mut route = Vec::new();
+        // free flow first, then the given costs, then those costs rescaled link by link
+        for round in 0..3 {
+            if round == 1 {
+                cch.customize(&cost);
+            } else if round == 2 {
+                for (i, c) in cost.iter_mut().enumerate() {
+                    *c *= recustomize[i % recustomize.len()];
+                }
+                cch.customize(&cost);
             }
-            if from != to {
-                let driven: f64 = route[1..].iter().map(|&l| cost[l as usize]).sum();
-                prop_assert!((driven - found).abs() < 1e-6);
+            let now = if round == 0 { net.free_flow_times() } else { cost.clone() };
+            for &(a, b) in &pairs {
+                let (from, to) = ((a % n) as u32, (b % n) as u32);
+                if net.link(from).is_none() || net.link(to).is_none() {
+                    prop_assert!(cch.route(&net, from, to, &mut route).is_none());
+                    continue;
+                }
+                let found = cch.route(&net, from, to, &mut route);
+                check_route(&net, &now, from, to, found, &route)?;
             }
         }
     }
+}
+
+fn link(from: u32, to: u32, length_m: f64) -> QueueLink {
+    QueueLink {
+        from,
+        to,
+        length_m,
+        free_flow_s: (length_m / 13.9).round().max(1.0) as u32,
+        capacity_vps: 0.5,
+        storage: 10,
+        lanes: 1,
+    }
+}
+
+/// `found` is the fastest time by Dijkstra (or none where Dijkstra finds none), and `route`
+/// a connected chain of links from `from` to `to` taking that time.
+fn check_route(
+    net: &QueueNetwork,
+    cost: &[f64],
+    from: u32,
+    to: u32,
+    found: Option<f64>,
+    route: &[u32],
+) -> Result<(), TestCaseError> {
+    // a closed destination link is no destination, even for a car already on it
+    let best = match from == to {
+        true if cost[to as usize].is_finite() => 0.0,
+        true => f64::INFINITY,
+        false => dijkstra(net, cost, from, to),
+    };
+    let Some(found) = found else {
+        prop_assert!(
+            best.is_infinite(),
+            "{from}→{to}: no route, Dijkstra found {best}"
+        );
+        return Ok(());
+    };
+    prop_assert!(
+        (found - best).abs() < 1e-6,
+        "{from}→{to}: {found} vs {best}"
+    );
+    prop_assert_eq!(route.first().copied(), Some(from));
+    prop_assert_eq!(route.last().copied(), Some(to));
+    for w in route.windows(2) {
+        prop_assert_eq!(net.link(w[0]).unwrap().to, net.link(w[1]).unwrap().from);
+    }
+    if from != to {
+        let driven: f64 = route[1..].iter().map(|&l| cost[l as usize]).sum();
+        prop_assert!((driven - found).abs() < 1e-6);
+    }
+    Ok(())
 }

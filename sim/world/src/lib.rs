@@ -157,7 +157,8 @@ impl World {
         let traffic = &self.traffic;
         let mut path = Vec::new();
         let mut travel = |router: &mut Router, from: u32, to: u32| {
-            let seconds = router.route(&traffic.net, &traffic.travel_time, from, to, &mut path)?;
+            let seconds =
+                router.route(&traffic.net, traffic.travel_times(), from, to, &mut path)?;
             let metres = path
                 .iter()
                 .filter_map(|l| traffic.net.link(*l))

@@ -1,7 +1,9 @@
 //! The dynamic traffic model: a mesoscopic queue model on the road graph ([`sim`]), fastest
-//! routes by current travel times ([`router`]), fixed-time signals by Webster's method
-//! ([`signals`]), and per-link statistics ([`stats`]).
+//! routes by current travel times ([`cch`]; [`router`] where a cost depends on the time of
+//! entry), fixed-time signals by Webster's method ([`signals`]), and per-link statistics
+//! ([`stats`]).
 
+pub mod cch;
 pub mod equilibrium;
 pub mod net;
 pub mod router;

@@ -33,6 +33,7 @@ impl TrafficSim {
             } else {
                 self.free_flow[e.link as usize]
             };
+            self.router_stale = true;
             if closed {
                 self.reroute_around(e.link);
             }
@@ -57,6 +58,15 @@ impl TrafficSim {
             state.recent_s = 0.0;
             state.recent_n = 0;
         }
+        self.router_stale = true;
+    }
+
+    /// The fastest route by the travel times now (see [`crate::dynamic::cch::Cch::route`]).
+    pub(super) fn fastest_route(&mut self, from: u32, to: u32, out: &mut Vec<u32>) -> Option<f64> {
+        if std::mem::take(&mut self.router_stale) {
+            self.router.customize(&self.travel_time);
+        }
+        self.router.route(&self.net, from, to, out)
     }
 
     /// Free-flow time of link `l` plus the time for the cars already queued at its head to
@@ -108,20 +118,24 @@ impl TrafficSim {
 
     /// New route from the car's current link to its destination; keeps the old one if none.
     pub(super) fn reroute(&mut self, v: u32) {
-        let Some(veh) = self.vehicles[v as usize].as_mut() else {
+        let Some(veh) = self.vehicles[v as usize].as_ref() else {
             return;
         };
         let current = veh.route[veh.at as usize];
         let dest = *veh.route.last().unwrap_or(&current);
         let mut route = std::mem::take(&mut self.scratch);
-        let found = self
-            .router
-            .route(&self.net, &self.travel_time, current, dest, &mut route);
+        let found = self.fastest_route(current, dest, &mut route);
+        let Some(veh) = self.vehicles[v as usize].as_mut() else {
+            return;
+        };
         if found.is_some() && route[..] != veh.route[veh.at as usize..] {
             veh.route.truncate(veh.at as usize);
             veh.route.extend_from_slice(&route);
             self.records[veh.trip as usize].reroutes += 1;
             self.reroutes += 1;
+            if self.links[current as usize].queue.front() == Some(&v) {
+                self.refresh_head(current);
+            }
         }
         self.scratch = route;
     }
@@ -156,10 +170,7 @@ impl TrafficSim {
                 if let Some(veh) = self.vehicles[v as usize].as_mut() {
                     veh.at = skipped_to as u32;
                 }
-                self.enter_link(v, m, now);
-                if let Some(veh) = self.vehicles[v as usize].as_mut() {
-                    veh.ready_at += skipped_s;
-                }
+                self.enter_link(v, m, now, skipped_s);
             }
             None => self.arrive(v, now + skipped_s),
         }

@@ -9,8 +9,8 @@
 //! link with room, after the free-flow time of the links it skipped (or arrives, if none has
 //! room). Each such jump is counted (`stuck_moves`).
 
+use super::cch::Cch;
 use super::net::QueueNetwork;
-use super::router::Router;
 use super::signals::Signals;
 use super::stats::{LinkStats, TrafficSummary};
 use super::trips::{Purpose, TripRecord, TripSpec, TripStatus};
@@ -23,6 +23,9 @@ mod memory;
 mod views;
 
 pub use views::{CarPosition, LinkLoad};
+
+/// No link: a head car with no next link arrives.
+const NO_LINK: u32 = u32::MAX;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrafficConfig {
@@ -69,6 +72,11 @@ struct Vehicle {
 #[derive(Clone, Debug, Default)]
 struct LinkState {
     queue: VecDeque<u32>,
+    /// When the car at the head of `queue` may leave (`u32::MAX` when empty), and the link it
+    /// goes on to (`NO_LINK` when it arrives): what a junction asks of a head every second,
+    /// answered without touching the car (see [`TrafficSim::refresh_head`]).
+    head_ready_at: u32,
+    head_next: u32,
     waiting: VecDeque<u32>,
     budget: f64,
     budget_at: u32,
@@ -107,7 +115,9 @@ pub struct TrafficSim {
     pub net: QueueNetwork,
     config: TrafficConfig,
     signals: Signals,
-    router: Router,
+    /// Routes on `travel_time`, customized again before the first route after it changed.
+    router: Cch,
+    router_stale: bool,
     now: u32,
     trips: Vec<TripSpec>,
     /// Trip indices by departure time (stable for equal times).
@@ -123,7 +133,7 @@ pub struct TrafficSim {
     events: Vec<LinkEvent>,
     next_event: usize,
     /// Seconds per link for routing (∞ = closed or not for cars).
-    pub travel_time: Vec<f64>,
+    travel_time: Vec<f64>,
     free_flow: Vec<f64>,
     pub stats: LinkStats,
     counts: VehicleCounts,
@@ -148,12 +158,16 @@ impl TrafficSim {
         seed: u64,
     ) -> Self {
         let free_flow = net.free_flow_times();
-        let router = Router::new(&net, &free_flow);
+        let router = Cch::new(&net);
         let links = net
             .links
             .iter()
             .map(|l| {
-                let mut s = LinkState::default();
+                let mut s = LinkState {
+                    head_ready_at: u32::MAX,
+                    head_next: NO_LINK,
+                    ..LinkState::default()
+                };
                 if let Some(l) = l {
                     s.lanes_open = l.lanes;
                     s.capacity_vps = l.capacity_vps;
@@ -177,6 +191,7 @@ impl TrafficSim {
             config,
             signals,
             router,
+            router_stale: false,
             now: 0,
             records: vec![TripRecord::planned(); trips.len()],
             trips,
@@ -264,6 +279,11 @@ impl TrafficSim {
             && self.next_event == self.events.len()
     }
 
+    /// Seconds per link that routes are chosen on now (∞ = closed or not for cars).
+    pub fn travel_times(&self) -> &[f64] {
+        &self.travel_time
+    }
+
     /// Cars on each link now.
     pub fn vehicles_on(&self, link: u32) -> usize {
         self.links[link as usize].queue.len()
@@ -318,11 +338,7 @@ impl TrafficSim {
                 });
             if let Some(plan) = planned {
                 route.clone_from(plan);
-            } else if self
-                .router
-                .route(&self.net, &self.travel_time, from, to, &mut route)
-                .is_none()
-            {
+            } else if self.fastest_route(from, to, &mut route).is_none() {
                 self.records[t as usize].status = TripStatus::NoRoute;
                 continue;
             }
@@ -366,7 +382,7 @@ impl TrafficSim {
                 }
                 self.links[l as usize].waiting.pop_front();
                 self.counts.waiting -= 1;
-                self.enter_link(v, l, now);
+                self.enter_link(v, l, now, 0);
                 if let Some(veh) = self.vehicles[v as usize].as_ref() {
                     let trip = veh.trip as usize;
                     let record = &mut self.records[trip];
@@ -377,17 +393,20 @@ impl TrafficSim {
         }
     }
 
-    fn enter_link(&mut self, v: u32, l: u32, now: u32) {
-        let free = self.net.link(l).map_or(1, |q| q.free_flow_s);
+    /// The car `v` gets on link `l` now and may leave it after its free-flow time and `delay`.
+    fn enter_link(&mut self, v: u32, l: u32, now: u32, delay: u32) {
+        let ready_at = now + self.net.link(l).map_or(1, |q| q.free_flow_s) + delay;
         if let Some(veh) = self.vehicles[v as usize].as_mut() {
             veh.entered_at = now;
-            veh.ready_at = now + free;
+            veh.ready_at = ready_at;
         }
         self.note_occupancy(l, now);
         let state = &mut self.links[l as usize];
         state.queue.push_back(v);
         self.counts.on_links += 1;
         if state.queue.len() == 1 {
+            self.refresh_head(l);
+            let state = &mut self.links[l as usize];
             state.moved_at = now;
             let to = self.net.links[l as usize].as_ref().map_or(0, |q| q.to);
             self.busy_in[to as usize] += 1;
@@ -432,20 +451,21 @@ impl TrafficSim {
     /// Moves the head car of link `l` across its downstream junction, if it may.
     fn move_head(&mut self, l: u32) -> bool {
         let now = self.now;
+        let (ready_at, m) = {
+            let state = &self.links[l as usize];
+            (state.head_ready_at, state.head_next)
+        };
+        if ready_at > now {
+            return false;
+        }
         let Some(&v) = self.links[l as usize].queue.front() else {
             return false;
         };
-        let Some(veh) = self.vehicles[v as usize].as_ref() else {
-            return false;
-        };
-        if veh.ready_at > now {
-            return false;
-        }
-        let next = veh.route.get(veh.at as usize + 1).copied();
-        let Some(m) = next else {
+        debug_assert_eq!((ready_at, m), self.head_of(l), "link {l}: stale head cache");
+        if m == NO_LINK {
             self.park(v, l, now);
             return true;
-        };
+        }
         if !self.signals.is_green(l, now) {
             return false;
         }
@@ -463,7 +483,7 @@ impl TrafficSim {
             return false;
         }
         if !self.links[m as usize].has_room() {
-            let waiting_since = veh.ready_at.max(self.links[l as usize].moved_at);
+            let waiting_since = ready_at.max(self.links[l as usize].moved_at);
             if now - waiting_since >= self.config.stuck_time_s {
                 self.stats.bin_mut(now, l).stuck += 1;
                 self.teleport(v, l, now);
@@ -490,7 +510,7 @@ impl TrafficSim {
         if let Some(veh) = self.vehicles[v as usize].as_mut() {
             veh.at += 1;
         }
-        self.enter_link(v, m, now);
+        self.enter_link(v, m, now, 0);
     }
 
     /// On a link of several lanes, a head car held by its full next link `blocked` does not
@@ -531,9 +551,11 @@ impl TrafficSim {
         // the head, or a car beside a blocked head (`pass_blocked_head`)
         if state.queue.front() == Some(&v) {
             state.queue.pop_front();
+            self.refresh_head(l);
         } else if let Some(pos) = state.queue.iter().position(|&c| c == v) {
             state.queue.remove(pos);
         }
+        let state = &mut self.links[l as usize];
         if through_junction {
             state.budget -= 1.0;
         }
@@ -571,6 +593,25 @@ impl TrafficSim {
         }
         self.free_slots.push(v);
         self.counts.arrived += 1;
+    }
+
+    /// Notes when the car now at the head of link `l` may leave and where it goes next; after
+    /// every change of head, or of the head's route.
+    pub(super) fn refresh_head(&mut self, l: u32) {
+        let (ready_at, next) = self.head_of(l);
+        let state = &mut self.links[l as usize];
+        state.head_ready_at = ready_at;
+        state.head_next = next;
+    }
+
+    fn head_of(&self, l: u32) -> (u32, u32) {
+        let head = self.links[l as usize].queue.front();
+        let head = head.and_then(|&h| self.vehicles[h as usize].as_ref());
+        let next = head.and_then(|h| h.route.get(h.at as usize + 1).copied());
+        (
+            head.map_or(u32::MAX, |h| h.ready_at),
+            next.unwrap_or(NO_LINK),
+        )
     }
 
     /// Books occupancy up to now on every link (call before reading `stats` at the end).

@@ -1,0 +1,330 @@
+//! Fastest routes on a metric that changes every few minutes: a customizable contraction
+//! hierarchy (Dibbelt, Strasser & Wagner 2016).
+//!
+//! The hierarchy's shape depends on the network alone and is built once ([`Cch::new`]):
+//! nodes are ranked by nested dissection ([`order`]) and the graph is closed under
+//! contraction (every two higher neighbours of a node are joined). Link costs go in by
+//! [`Cch::customize`], which settles every shortcut's cost from its lower triangles in one
+//! sweep; our queue model refreshes travel times every few minutes, and a customization
+//! costs a handful of queries. A query climbs the elimination tree from both ends, with no
+//! priority queue, and unpacks the shortcuts it took into links. Routes are exact fastest
+//! routes for the customized costs, ties settled by rank, so the same costs always give the
+//! same route.
+
+mod order;
+
+use super::net::QueueNetwork;
+use order::{Undirected, nested_dissection};
+
+const NONE: u32 = u32::MAX;
+/// In a shortcut's `via`: the middle node's rank, not a link.
+const MIDDLE: u32 = 1 << 31;
+/// In `link_edge`: the link runs from the edge's higher end down to its lower.
+const DOWNWARD: u32 = 1 << 31;
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Direction {
+    /// From the edge's lower-ranked end to its higher.
+    Up,
+    Down,
+}
+
+#[derive(Debug)]
+pub struct Cch {
+    /// rank[node]
+    rank: Vec<u32>,
+    /// Edges by their lower end (a rank): `first_up[v]..first_up[v + 1]`, sorted by head.
+    first_up: Vec<u32>,
+    head: Vec<u32>,
+    tail: Vec<u32>,
+    /// Each link's edge (with `DOWNWARD`), `NONE` for links no car may use and loops.
+    link_edge: Vec<u32>,
+    /// The customized costs, per link, and per edge up and down, with what each comes from.
+    metric: Vec<f64>,
+    up: Vec<f64>,
+    down: Vec<f64>,
+    up_via: Vec<u32>,
+    down_via: Vec<u32>,
+    // query scratch, by rank; back to ∞ / NONE after every query
+    from_start: Vec<f64>,
+    to_target: Vec<f64>,
+    start_pred: Vec<u32>,
+    target_pred: Vec<u32>,
+    unpack: Vec<(u32, Direction)>,
+}
+
+impl Cch {
+    /// The hierarchy of `net`'s car links; customized with free-flow times.
+    pub fn new(net: &QueueNetwork) -> Self {
+        let n = net.node_count;
+        let car_links = || {
+            net.links
+                .iter()
+                .flatten()
+                .map(|l| (l.from, l.to))
+                .filter(|(a, b)| a != b)
+        };
+        let rank = nested_dissection(&Undirected::new(n, car_links()));
+        // higher neighbours by rank; a node's fill goes to its lowest higher neighbour, which
+        // passes it on when its turn comes (the elimination tree's symbolic factorization)
+        let mut higher: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for (a, b) in car_links() {
+            let (a, b) = (rank[a as usize], rank[b as usize]);
+            higher[a.min(b) as usize].push(a.max(b));
+        }
+        for v in 0..n {
+            let mut list = std::mem::take(&mut higher[v]);
+            list.sort_unstable();
+            list.dedup();
+            if let Some((&parent, rest)) = list.split_first() {
+                higher[parent as usize].extend_from_slice(rest);
+            }
+            higher[v] = list;
+        }
+        let mut first_up = Vec::with_capacity(n + 1);
+        let (mut head, mut tail) = (Vec::new(), Vec::new());
+        for (v, list) in higher.iter().enumerate() {
+            first_up.push(head.len() as u32);
+            head.extend_from_slice(list);
+            tail.extend(std::iter::repeat_n(v as u32, list.len()));
+        }
+        first_up.push(head.len() as u32);
+        let edges = head.len();
+        let mut cch = Self {
+            rank,
+            first_up,
+            head,
+            tail,
+            link_edge: Vec::new(),
+            metric: Vec::new(),
+            up: vec![f64::INFINITY; edges],
+            down: vec![f64::INFINITY; edges],
+            up_via: vec![NONE; edges],
+            down_via: vec![NONE; edges],
+            from_start: vec![f64::INFINITY; n],
+            to_target: vec![f64::INFINITY; n],
+            start_pred: vec![NONE; n],
+            target_pred: vec![NONE; n],
+            unpack: Vec::new(),
+        };
+        cch.link_edge = net
+            .links
+            .iter()
+            .map(|l| {
+                let Some(l) = l.as_ref().filter(|l| l.from != l.to) else {
+                    return NONE;
+                };
+                let (a, b) = (cch.rank[l.from as usize], cch.rank[l.to as usize]);
+                let edge = cch.edge(a.min(b), a.max(b));
+                if a < b { edge } else { edge | DOWNWARD }
+            })
+            .collect();
+        cch.customize(&net.free_flow_times());
+        cch
+    }
+
+    fn edges_of(&self, v: u32) -> std::ops::Range<usize> {
+        self.first_up[v as usize] as usize..self.first_up[v as usize + 1] as usize
+    }
+
+    /// The edge between ranks `low < high` (present by construction).
+    fn edge(&self, low: u32, high: u32) -> u32 {
+        let range = self.edges_of(low);
+        let at = self.head[range.clone()].partition_point(|&h| h < high);
+        debug_assert_eq!(self.head[range.start + at], high);
+        (range.start + at) as u32
+    }
+
+    /// Sets the link costs (seconds; ∞ = closed) that routes are computed on.
+    pub fn customize(&mut self, cost: &[f64]) {
+        self.metric.clear();
+        self.metric.extend_from_slice(cost);
+        self.up.fill(f64::INFINITY);
+        self.down.fill(f64::INFINITY);
+        self.up_via.fill(NONE);
+        self.down_via.fill(NONE);
+        for (link, &slot) in self.link_edge.iter().enumerate() {
+            if slot == NONE {
+                continue;
+            }
+            let c = cost[link];
+            let e = (slot & !DOWNWARD) as usize;
+            let (best, via) = if slot & DOWNWARD == 0 {
+                (&mut self.up[e], &mut self.up_via[e])
+            } else {
+                (&mut self.down[e], &mut self.down_via[e])
+            };
+            if c < *best {
+                *best = c;
+                *via = link as u32;
+            }
+        }
+        // lower triangles in rank order: when v's turn comes its own edges are final
+        for v in 0..self.rank.len() as u32 {
+            let edges = self.edges_of(v);
+            for i in edges.clone() {
+                let u = self.head[i];
+                // v's higher neighbours above u are all u's neighbours too (chordality):
+                // walk both sorted lists together
+                let mut k = self.first_up[u as usize] as usize;
+                for j in i + 1..edges.end {
+                    let w = self.head[j];
+                    while self.head[k] < w {
+                        k += 1;
+                    }
+                    let through_v = self.down[i] + self.up[j];
+                    if through_v < self.up[k] {
+                        self.up[k] = through_v;
+                        self.up_via[k] = MIDDLE | v;
+                    }
+                    let through_v = self.down[j] + self.up[i];
+                    if through_v < self.down[k] {
+                        self.down[k] = through_v;
+                        self.down_via[k] = MIDDLE | v;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The fastest route from the end of link `from_link` to the end of `to_link`, both
+    /// included, on the customized costs. `None` if unreachable.
+    pub fn route(
+        &mut self,
+        net: &QueueNetwork,
+        from_link: u32,
+        to_link: u32,
+        out: &mut Vec<u32>,
+    ) -> Option<f64> {
+        out.clear();
+        let start = self.rank[net.link(from_link)?.to as usize];
+        let target = self.rank[net.link(to_link)?.from as usize];
+        let last = self.metric[to_link as usize];
+        if !last.is_finite() {
+            return None;
+        }
+        if from_link == to_link {
+            out.push(from_link);
+            return Some(0.0);
+        }
+        self.climb(start, Direction::Up);
+        self.climb(target, Direction::Down);
+        let (mut best, mut meet) = (f64::INFINITY, NONE);
+        let mut v = start;
+        while v != NONE {
+            let through = self.from_start[v as usize] + self.to_target[v as usize];
+            if through < best {
+                (best, meet) = (through, v);
+            }
+            v = self.parent(v);
+        }
+        if meet != NONE {
+            out.push(from_link);
+            self.unpack_path(meet, out);
+            out.push(to_link);
+        }
+        self.reset(start);
+        self.reset(target);
+        (meet != NONE).then_some(best + last)
+    }
+
+    fn parent(&self, v: u32) -> u32 {
+        let range = self.edges_of(v);
+        if range.is_empty() {
+            NONE
+        } else {
+            self.head[range.start]
+        }
+    }
+
+    /// Distances from `from` up its elimination-tree path (`Up`), or to it (`Down`).
+    fn climb(&mut self, from: u32, direction: Direction) {
+        let (dist, pred, cost) = match direction {
+            Direction::Up => (&mut self.from_start, &mut self.start_pred, &self.up),
+            Direction::Down => (&mut self.to_target, &mut self.target_pred, &self.down),
+        };
+        dist[from as usize] = 0.0;
+        let mut v = from;
+        while v != NONE {
+            let range = self.first_up[v as usize] as usize..self.first_up[v as usize + 1] as usize;
+            let dv = dist[v as usize];
+            if dv.is_finite() {
+                for e in range.clone() {
+                    let w = self.head[e] as usize;
+                    let dw = dv + cost[e];
+                    if dw < dist[w] {
+                        dist[w] = dw;
+                        pred[w] = e as u32;
+                    }
+                }
+            }
+            v = if range.is_empty() {
+                NONE
+            } else {
+                self.head[range.start]
+            };
+        }
+    }
+
+    fn reset(&mut self, from: u32) {
+        let mut v = from;
+        while v != NONE {
+            self.from_start[v as usize] = f64::INFINITY;
+            self.to_target[v as usize] = f64::INFINITY;
+            self.start_pred[v as usize] = NONE;
+            self.target_pred[v as usize] = NONE;
+            v = self.parent(v);
+        }
+    }
+
+    /// Appends the links of start → `meet` → target.
+    fn unpack_path(&mut self, meet: u32, out: &mut Vec<u32>) {
+        let mut climb = Vec::new();
+        let mut v = meet;
+        while self.start_pred[v as usize] != NONE {
+            let e = self.start_pred[v as usize];
+            climb.push(e);
+            v = self.tail[e as usize];
+        }
+        for &e in climb.iter().rev() {
+            self.unpack_edge(e, Direction::Up, out);
+        }
+        let mut v = meet;
+        while self.target_pred[v as usize] != NONE {
+            let e = self.target_pred[v as usize];
+            self.unpack_edge(e, Direction::Down, out);
+            v = self.tail[e as usize];
+        }
+    }
+
+    /// Appends the links a shortcut stands for, in driving order.
+    fn unpack_edge(&mut self, edge: u32, direction: Direction, out: &mut Vec<u32>) {
+        let mut stack = std::mem::take(&mut self.unpack);
+        stack.push((edge, direction));
+        while let Some((e, direction)) = stack.pop() {
+            let via = match direction {
+                Direction::Up => self.up_via[e as usize],
+                Direction::Down => self.down_via[e as usize],
+            };
+            if via & MIDDLE == 0 {
+                out.push(via);
+                continue;
+            }
+            let middle = via & !MIDDLE;
+            let (low, high) = (self.tail[e as usize], self.head[e as usize]);
+            let (to_low, to_high) = (self.edge(middle, low), self.edge(middle, high));
+            // popped last-in first: the second half goes on the stack first
+            match direction {
+                // low → middle → high
+                Direction::Up => {
+                    stack.extend([(to_high, Direction::Up), (to_low, Direction::Down)])
+                }
+                // high → middle → low
+                Direction::Down => {
+                    stack.extend([(to_low, Direction::Up), (to_high, Direction::Down)])
+                }
+            }
+        }
+        self.unpack = stack;
+    }
+}
