@@ -13,48 +13,66 @@
 use super::net::QueueNetwork;
 use super::router::Router;
 use super::sim::TrafficSim;
-use super::stats::LinkStats;
 use super::trips::{TripSpec, TripStatus};
 use citytwin_city::rng::SimRng;
 use serde::{Deserialize, Serialize};
 
-/// Experienced link travel times per time bin (by the bin cars left in): the larger of the
-/// mean time of the cars that left and vehicle-seconds per car that left; a link that held
-/// cars but let none out costs a whole bin more than free flow; an empty one, free flow.
+/// Experienced link travel times by the time a car gets on: per bin, the mean time of the
+/// cars that got on the link in it (those still on it when the day ends count the time they
+/// have spent so far). A bin no car got on in costs free flow if the link was empty then, and
+/// the bin before's time if it held cars (a full link lets nobody on). Between bin middles
+/// times are linear, kept first-in first-out (getting on later never gets off earlier).
 #[derive(Clone, Debug)]
 pub struct TimeDependentTimes {
     bin_s: u32,
-    /// times[bin][link]
+    /// times[k][link]: seconds for a car getting on at the middle of bin `k`.
     times: Vec<Vec<f64>>,
     free: Vec<f64>,
 }
 
 impl TimeDependentTimes {
-    pub fn from_stats(stats: &LinkStats, free_flow: &[f64]) -> Self {
-        let times = stats
+    pub fn from_day(day: &TrafficSim, free_flow: &[f64]) -> Self {
+        let stats = &day.stats;
+        let bin_s = stats.bin_s.max(1);
+        let mut spent: Vec<Vec<(f64, u32)>> = stats
             .bins
             .iter()
             .map(|bins| {
-                bins.iter()
-                    .zip(free_flow)
-                    .map(|(b, &free)| {
-                        if b.exits > 0 {
-                            // Little's law (time = vehicle-seconds / throughput) also sees
-                            // the queue that built up behind the cars that got out
-                            let n = f64::from(b.exits);
-                            (b.travel_s / n).max(b.vehicle_s / n).max(free)
-                        } else if b.vehicle_s > 0.0 {
-                            // cars on the link and none got out: it holds a car the whole bin
-                            free + f64::from(stats.bin_s)
-                        } else {
-                            free
-                        }
-                    })
-                    .collect()
+                let per_link = bins
+                    .iter()
+                    .map(|b| (f64::from(b.entered_travel_s), b.entered_exits));
+                per_link.collect()
             })
             .collect();
+        for (link, entered_at) in day.cars_on_links() {
+            if let Some(bin) = spent.get_mut((entered_at / bin_s) as usize) {
+                let (s, n) = &mut bin[link as usize];
+                *s += f64::from(day.now() - entered_at);
+                *n += 1;
+            }
+        }
+        let mut times = vec![free_flow.to_vec(); spent.len()];
+        for (k, bin) in spent.iter().enumerate() {
+            for (link, &(s, n)) in bin.iter().enumerate() {
+                let free = free_flow[link];
+                times[k][link] = if n > 0 {
+                    (s / f64::from(n)).max(free)
+                } else if k > 0 && stats.bins[k][link].vehicle_s > 0 {
+                    times[k - 1][link]
+                } else {
+                    free
+                };
+            }
+        }
+        // first in, first out: getting on a bin earlier never gets off later
+        for k in (1..times.len()).rev() {
+            let (earlier, later) = times.split_at_mut(k);
+            for (time, &next) in earlier[k - 1].iter_mut().zip(&later[0]) {
+                *time = time.min(next + f64::from(bin_s));
+            }
+        }
         Self {
-            bin_s: stats.bin_s.max(1),
+            bin_s,
             times,
             free: free_flow.to_vec(),
         }
@@ -62,10 +80,16 @@ impl TimeDependentTimes {
 
     /// Seconds to cross `link` entering at time `t` (seconds after midnight).
     pub fn cost(&self, link: u32, t: f64) -> f64 {
-        let bin = (t.max(0.0) as u32 / self.bin_s) as usize;
-        match self.times.get(bin) {
-            Some(times) => times[link as usize],
-            None => self.free[link as usize],
+        // bin middles are the knots
+        let at = (t.max(0.0) / f64::from(self.bin_s) - 0.5).max(0.0);
+        let k = at as usize;
+        match (self.times.get(k), self.times.get(k + 1)) {
+            (Some(a), Some(b)) => {
+                let share = at - k as f64;
+                a[link as usize] * (1.0 - share) + b[link as usize] * share
+            }
+            (Some(a), None) => a[link as usize],
+            _ => self.free[link as usize],
         }
     }
 
@@ -140,7 +164,7 @@ pub fn next_plans(
     iteration: u32,
 ) -> (IterationReport, Vec<Vec<u32>>) {
     let net = &day.net;
-    let times = TimeDependentTimes::from_stats(&day.stats, &net.free_flow_times());
+    let times = TimeDependentTimes::from_day(day, &net.free_flow_times());
     let (trips, records, taken) = (day.trips(), &day.records, &day.taken);
     let mut rng = SimRng::fork(seed ^ u64::from(iteration), "traffic.replan");
     let (mut experienced, mut excess, mut driven_s) = (0.0, 0.0, 0.0);

@@ -2,22 +2,32 @@
 
 use serde::{Deserialize, Serialize};
 
+/// One link's traffic in one time bin. The model moves in whole seconds, so every sum here is
+/// a whole number: kept as `u32` (exact, and a bin is 24 bytes — the bins are most of the
+/// model's memory).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LinkBin {
     /// Vehicles that left the link in the bin.
     pub exits: u32,
     /// Summed seconds those vehicles spent on the link.
-    pub travel_s: f64,
+    pub travel_s: u32,
     /// ∫ vehicles on the link dt over the bin (vehicle-seconds).
-    pub vehicle_s: f64,
+    pub vehicle_s: u32,
     /// Vehicles the gridlock rule moved on from the head of the link in the bin.
     #[serde(default)]
     pub stuck: u32,
+    /// Vehicles that got onto the link in the bin and have left it since (by the bin they
+    /// got on in: what a car getting on then went through).
+    #[serde(default)]
+    pub entered_exits: u32,
+    /// Their summed seconds on the link.
+    #[serde(default)]
+    pub entered_travel_s: u32,
 }
 
 impl LinkBin {
     pub fn is_empty(&self) -> bool {
-        self.exits == 0 && self.vehicle_s == 0.0
+        self.exits == 0 && self.vehicle_s == 0
     }
 
     /// Vehicles per hour that left the link.
@@ -30,12 +40,12 @@ impl LinkBin {
         if self.exits == 0 {
             return 0.0;
         }
-        length_m / (self.travel_s / f64::from(self.exits)).max(1.0) * 3.6
+        length_m / (f64::from(self.travel_s) / f64::from(self.exits)).max(1.0) * 3.6
     }
 
     /// Mean vehicles per km over the bin.
     pub fn density_veh_km(&self, length_m: f64, bin_s: u32) -> f64 {
-        self.vehicle_s / f64::from(bin_s) / (length_m / 1000.0).max(1e-3)
+        f64::from(self.vehicle_s) / f64::from(bin_s) / (length_m / 1000.0).max(1e-3)
     }
 }
 
@@ -70,9 +80,11 @@ impl LinkStats {
         let mut peak = 0.0f64;
         for bins in &self.bins {
             let b = &bins[link];
+            total.entered_exits = total.entered_exits.saturating_add(b.entered_exits);
+            total.entered_travel_s = total.entered_travel_s.saturating_add(b.entered_travel_s);
             total.exits += b.exits;
-            total.travel_s += b.travel_s;
-            total.vehicle_s += b.vehicle_s;
+            total.travel_s = total.travel_s.saturating_add(b.travel_s);
+            total.vehicle_s = total.vehicle_s.saturating_add(b.vehicle_s);
             total.stuck += b.stuck;
             peak = peak.max(b.density_veh_km(length_m, self.bin_s));
         }
@@ -87,7 +99,11 @@ impl LinkStats {
         let mut t = from;
         while t < to {
             let end = ((t / self.bin_s + 1) * self.bin_s).min(to);
-            self.bin_mut(t, link).vehicle_s += (vehicles as f64) * f64::from(end - t);
+            let added = u32::try_from(vehicles)
+                .unwrap_or(u32::MAX)
+                .saturating_mul(end - t);
+            let bin = self.bin_mut(t, link);
+            bin.vehicle_s = bin.vehicle_s.saturating_add(added);
             t = end;
         }
     }

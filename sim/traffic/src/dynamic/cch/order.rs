@@ -8,7 +8,7 @@
 //! middle — George's level-structure dissection, as sparse Cholesky solvers order grids.
 
 /// Parts this small are ranked as they come: splitting them saves nothing.
-const LEAF: usize = 16;
+const LEAF: usize = 8;
 
 /// Undirected adjacency without self-loops or duplicates, by node.
 pub(super) struct Undirected {
@@ -143,7 +143,8 @@ fn components(
     found
 }
 
-/// Splits a connected part into (separator, one side, other side).
+/// Splits a connected part into (separator, one side, other side): the best level cut seen
+/// from a few peripheral nodes.
 fn bisect(
     graph: &Undirected,
     nodes: &[u32],
@@ -151,44 +152,73 @@ fn bisect(
     id: u32,
     level: &mut [u32],
 ) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
-    // a peripheral node: the last reached from any start (one sweep is enough here)
-    let far = *breadth_first(graph, nodes[0], part, id, level)
-        .last()
-        .unwrap_or(&nodes[0]);
-    clear(level, nodes);
-    let order = breadth_first(graph, far, part, id, level);
-    let depth = level[*order.last().unwrap_or(&far) as usize] as usize;
-    let mut per_level = vec![0usize; depth + 1];
+    let mut best: Option<(Vec<u32>, Vec<u32>, Vec<u32>)> = None;
+    let mut source = nodes[0];
+    for _ in 0..SWEEPS {
+        // the last node reached is peripheral: the next sweep starts there
+        let (cut, last) = level_cut(graph, nodes, part, id, level, source);
+        if best.as_ref().is_none_or(|b| cut.0.len() < b.0.len()) {
+            best = Some(cut);
+        }
+        source = last;
+    }
+    best.unwrap_or_default()
+}
+
+/// Breadth-first sweeps per bisection: each from the node the previous one reached last.
+const SWEEPS: usize = 3;
+
+/// The cut at the breadth-first level from `source` with the fewest nodes touching the next
+/// level, leaving at least `MIN_SIDE` of the part on either side (the median level if none
+/// does; never the last level, which would separate nothing); and the last node the sweep
+/// reached.
+#[allow(clippy::type_complexity)]
+fn level_cut(
+    graph: &Undirected,
+    nodes: &[u32],
+    part: &[u32],
+    id: u32,
+    level: &mut [u32],
+    source: u32,
+) -> ((Vec<u32>, Vec<u32>, Vec<u32>), u32) {
+    let order = breadth_first(graph, source, part, id, level);
+    let last = *order.last().unwrap_or(&source);
+    let depth = level[last as usize] as usize;
+    // only a level's nodes that touch the next level need to go into its separator
+    let touches_next = |v: u32| {
+        let next = level[v as usize] + 1;
+        graph
+            .neighbours(v)
+            .iter()
+            .any(|&w| part[w as usize] == id && level[w as usize] == next)
+    };
+    let (mut per_level, mut separating) = (vec![0usize; depth + 1], vec![0usize; depth + 1]);
     for &v in &order {
         per_level[level[v as usize] as usize] += 1;
+        separating[level[v as usize] as usize] += usize::from(touches_next(v));
     }
-    // the thinnest level whose cut leaves at least 30% on either side; the median level if
-    // none does
-    let total = order.len();
+    let total = order.len() as f64;
     let (mut before, mut cut, mut median) = (0usize, None::<(usize, usize)>, None);
-    for (l, &count) in per_level.iter().enumerate() {
-        if median.is_none() && before + count >= total / 2 {
+    for l in 0..=depth {
+        let after = order.len() - before - per_level[l];
+        if median.is_none() && 2 * (before + per_level[l]) >= order.len() {
             median = Some(l);
         }
-        let after = total - before - count;
-        let balanced = l > 0 && 10 * before >= 3 * total && 10 * after >= 3 * total;
-        if balanced && cut.is_none_or(|(_, c)| count < c) {
-            cut = Some((l, count));
+        let low = before + per_level[l] - separating[l];
+        let balanced = low as f64 >= MIN_SIDE * total && after as f64 >= MIN_SIDE * total;
+        if balanced && cut.is_none_or(|(_, c)| separating[l] < c) {
+            cut = Some((l, separating[l]));
         }
-        before += count;
+        before += per_level[l];
     }
-    let at = cut.map_or(median.unwrap_or(0).max(1).min(depth), |(l, _)| l) as u32;
-    // only the level's nodes that touch the far side need to go into the separator
+    // a cut below the last level always separates something (every node of the next level
+    // touches this one), so each bisection makes progress
+    let fallback = median.unwrap_or(0).min(depth.saturating_sub(1));
+    let at = cut.map_or(fallback, |(l, _)| l) as u32;
     let (mut separator, mut low, mut high) = (Vec::new(), Vec::new(), Vec::new());
     for &v in &order {
         let l = level[v as usize];
-        let touches_far = || {
-            graph
-                .neighbours(v)
-                .iter()
-                .any(|&w| part[w as usize] == id && level[w as usize] == at + 1)
-        };
-        if l < at || (l == at && !touches_far()) {
+        if l < at || (l == at && !touches_next(v)) {
             low.push(v);
         } else if l == at {
             separator.push(v);
@@ -197,8 +227,11 @@ fn bisect(
         }
     }
     clear(level, nodes);
-    (separator, low, high)
+    ((separator, low, high), last)
 }
+
+/// The least share of a part each side of a separator keeps.
+const MIN_SIDE: f64 = 0.3;
 
 #[cfg(test)]
 mod tests {
@@ -227,6 +260,9 @@ mod tests {
             grid(7),
             grid(40),
             Undirected::new(5, std::iter::empty()),
+            // a star and a path: shapes where a level cut could separate nothing
+            Undirected::new(50, (1..50).map(|v| (0, v))),
+            Undirected::new(50, (1..50).map(|v| (v - 1, v))),
         ] {
             let mut rank = nested_dissection(&graph);
             rank.sort_unstable();

@@ -284,6 +284,17 @@ impl TrafficSim {
         &self.travel_time
     }
 
+    /// Every car on a link now, as (link, when it got on).
+    pub fn cars_on_links(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.links.iter().enumerate().flat_map(move |(l, state)| {
+            let entered = state
+                .queue
+                .iter()
+                .filter_map(|&v| self.vehicles[v as usize].as_ref());
+            entered.map(move |veh| (l as u32, veh.entered_at))
+        })
+    }
+
     /// Cars on each link now.
     pub fn vehicles_on(&self, link: u32) -> usize {
         self.links[link as usize].queue.len()
@@ -575,7 +586,10 @@ impl TrafficSim {
         state.recent_n += 1;
         let bin = self.stats.bin_mut(now, l);
         bin.exits += 1;
-        bin.travel_s += f64::from(spent);
+        bin.travel_s = bin.travel_s.saturating_add(spent);
+        let bin = self.stats.bin_mut(veh.entered_at, l);
+        bin.entered_exits += 1;
+        bin.entered_travel_s = bin.entered_travel_s.saturating_add(spent);
         let record = &mut self.records[veh.trip as usize];
         record.length_m += length;
         record.free_flow_s += free;
@@ -653,7 +667,7 @@ impl TrafficSim {
         }
         let mut vehicle_s = 0.0;
         for bin in self.stats.bins.iter().flatten() {
-            vehicle_s += bin.vehicle_s;
+            vehicle_s += f64::from(bin.vehicle_s);
             s.stuck_moves += u64::from(bin.stuck);
         }
         s.vht_h = vehicle_s / 3600.0;

@@ -279,7 +279,7 @@ fn links_gpkg(
                 Value::Int(i64::from(total.exits)),
                 Value::Real(speed),
                 Value::Real(speed / f64::from(link.speed_kmh).max(1.0)),
-                Value::Real(total.vehicle_s / 3600.0),
+                Value::Real(f64::from(total.vehicle_s) / 3600.0),
                 Value::Real(peak),
                 Value::Int(i64::from(total.stuck)),
             ],
