@@ -152,10 +152,10 @@ pub struct IterationReport {
 
 /// Measures the day's gap and makes the next day's route plans.
 ///
-/// Who switches: a random `replan_share / √day` of the trips that arrived (a decreasing step,
-/// as in the method of successive averages, so the days settle instead of swinging; sending
-/// the trips with the most to gain first made every day overshoot), and every trip that did
-/// not.
+/// Who switches: a random `replan_share / day` of the trips that arrived (the method of
+/// successive averages' step, so the days settle: with `/ √day` a few thousand switchers
+/// still jammed a junction every few days, and sending the trips with the most to gain first
+/// made every day overshoot), and every trip that did not.
 pub fn next_plans(
     day: &TrafficSim,
     router: &mut Router,
@@ -169,7 +169,7 @@ pub fn next_plans(
     let mut rng = SimRng::fork(seed ^ u64::from(iteration), "traffic.replan");
     let (mut experienced, mut excess, mut driven_s) = (0.0, 0.0, 0.0);
     let mut completed = 0u64;
-    let share = options.replan_share / f64::from(iteration.max(1)).sqrt();
+    let share = options.replan_share / f64::from(iteration.max(1));
     let mut replanned = 0u64;
     let mut plans = Vec::with_capacity(trips.len());
     let mut best = Vec::new();

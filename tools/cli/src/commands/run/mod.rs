@@ -70,8 +70,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1)]
     iterations: u32,
     /// Share of trips that switch to their best route after the first day (with --iterations);
-    /// after day k it is this share / √k, so the days settle; trips that did not arrive always
-    /// switch
+    /// after day k it is this share / k (the method of successive averages), so the days
+    /// settle; trips that did not arrive always switch
     #[arg(long, default_value_t = 0.3)]
     replan_share: f64,
     /// Calendar date of the simulated day, for the GeoPackage's timestamps (YYYY-MM-DD)
