@@ -135,6 +135,20 @@ fn trip_lists_od_matrices_equilibrium_and_the_geopackage() {
     assert_eq!(s["traffic"]["equilibrium_days"], 2);
     let days = std::fs::read_to_string(out.join("iterations.csv")).unwrap();
     assert_eq!(days.lines().count(), 3, "{days}");
+    // a target gap every day meets stops after the first day; one none meets runs them all
+    for (target, expected_days) in [("1", 1), ("0", 3)] {
+        let out = dir.join(format!("od-target-{target}"));
+        let args = ["--od", od.to_str().unwrap(), "--iterations", "3"];
+        let r = run(
+            &scene,
+            &out,
+            &[&args[..], &["--target-gap", target]].concat(),
+        );
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let s = summary(&out);
+        assert_eq!(s["traffic"]["equilibrium_days"], expected_days);
+        assert_eq!(s["traffic"]["equilibrium_reached"], expected_days == 1);
+    }
     std::fs::write(&od, "origin,destination,trips\n青羊区,Atlantis,10\n").unwrap();
     let r = run(&scene, &dir.join("od-bad"), &["--od", od.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&r.stderr);

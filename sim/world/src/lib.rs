@@ -315,8 +315,8 @@ impl World {
         self.traffic.flush_stats();
     }
 
-    /// Simulates the window day after day until routes settle (dynamic user equilibrium),
-    /// reporting each day; `traffic` ends as the last day simulated. Drivers learn between
+    /// Simulates the window day after day until routes settle (dynamic user equilibrium):
+    /// `eq.iterations` days, or fewer once a day's gap reaches `eq.target_gap`; reports each day; `traffic` ends as the last day simulated. Drivers learn between
     /// days instead of en route, so en-route re-routing is off (closures still re-route).
     /// Stops early, keeping the day it was in, when `keep_going` says so.
     pub fn run_equilibrium(
@@ -345,8 +345,12 @@ impl World {
             let (report, next) =
                 next_plans(&self.traffic, &mut router, eq, self.options.seed, iteration);
             on_day(&report);
+            let reached = eq.reached(&report);
             reports.push(report);
             plans = next;
+            if reached {
+                break;
+            }
         }
         reports
     }

@@ -124,10 +124,20 @@ impl TimeDependentTimes {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EquilibriumOptions {
-    /// Days simulated (the first routes every trip on the travel times of the moment).
+    /// Days simulated at most (the first routes every trip on the travel times of the moment).
     pub iterations: u32,
-    /// Share of trips that switch to their best route after each day.
+    /// Share of trips that switch to their best route after the first day (then `/ day`).
     pub replan_share: f64,
+    /// Stop after the first day whose relative gap is at most this.
+    #[serde(default)]
+    pub target_gap: Option<f64>,
+}
+
+impl EquilibriumOptions {
+    /// Whether `day` is close enough to equilibrium to stop.
+    pub fn reached(&self, day: &IterationReport) -> bool {
+        self.target_gap.is_some_and(|g| day.relative_gap <= g)
+    }
 }
 
 impl Default for EquilibriumOptions {
@@ -135,6 +145,7 @@ impl Default for EquilibriumOptions {
         Self {
             iterations: 10,
             replan_share: 0.3,
+            target_gap: None,
         }
     }
 }

@@ -224,6 +224,7 @@ impl Job<'_> {
             wall_s: started.elapsed().as_secs_f64(),
             interrupted: false,
             days: &[],
+            target_gap: None,
             scenario: self.scenario.map(|s| (s, built.changes)),
             live: None,
         };

@@ -74,6 +74,10 @@ pub struct RunArgs {
     /// settle; trips that did not arrive always switch
     #[arg(long, default_value_t = 0.3)]
     replan_share: f64,
+    /// Stop iterating after the first day whose relative gap is at most this (0–1; with
+    /// --iterations as the most days); summary.json says whether it was reached
+    #[arg(long)]
+    target_gap: Option<f64>,
     /// Calendar date of the simulated day, for the GeoPackage's timestamps (YYYY-MM-DD)
     #[arg(long, default_value = "2025-01-06", value_parser = parse_date)]
     date: String,
@@ -288,6 +292,9 @@ fn load(args: &RunArgs) -> Result<Loaded> {
 pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
     args.sim.check()?;
     check_share("--replan-share", args.replan_share)?;
+    if let Some(gap) = args.target_gap {
+        check_share("--target-gap", gap)?;
+    }
     let started = Instant::now();
     args.live.check(&args)?;
     let Loaded {
@@ -332,6 +339,7 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
         let eq = EquilibriumOptions {
             iterations: args.iterations,
             replan_share: args.replan_share,
+            target_gap: args.target_gap,
         };
         world.run_equilibrium(&eq, &mut keep_going, &mut |day| {
             let line = format!(
@@ -377,6 +385,7 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
         wall_s: started.elapsed().as_secs_f64(),
         interrupted,
         days: &days,
+        target_gap: args.target_gap.filter(|_| !days.is_empty()),
         scenario: scenario.as_ref().map(|(s, n)| (s, *n)),
         live: live_facts.as_ref(),
     };
@@ -408,6 +417,18 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
             s.stuck_moves,
             args.output.display()
         );
+        if let (Some(target), Some(last)) = (args.target_gap, days.last()) {
+            eprintln!(
+                "equilibrium: relative gap {:.5} after {} days, target {target} {}",
+                last.relative_gap,
+                days.len(),
+                if last.relative_gap <= target {
+                    "reached"
+                } else {
+                    "not reached"
+                }
+            );
+        }
         let worst = most_stuck_roads(network.roads(), &world, 3);
         if !worst.is_empty() {
             eprintln!(
