@@ -316,9 +316,10 @@ impl World {
     }
 
     /// Simulates the window day after day until routes settle (dynamic user equilibrium):
-    /// `eq.iterations` days, or fewer once a day's gap reaches `eq.target_gap`; reports each day; `traffic` ends as the last day simulated. Drivers learn between
-    /// days instead of en route, so en-route re-routing is off (closures still re-route).
-    /// Stops early, keeping the day it was in, when `keep_going` says so.
+    /// `eq.iterations` days, or fewer once a day's gap reaches `eq.target_gap`; reports each
+    /// day; `traffic` ends as the last day simulated. Drivers learn between days instead of en
+    /// route, so en-route re-routing is off (closures still re-route). Stops early, keeping the
+    /// day it was in, when `keep_going` says so.
     pub fn run_equilibrium(
         &mut self,
         eq: &EquilibriumOptions,

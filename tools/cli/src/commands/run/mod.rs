@@ -335,12 +335,12 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
         !interrupt::requested()
     };
     let mut live_facts = None;
+    let eq = EquilibriumOptions {
+        iterations: args.iterations,
+        replan_share: args.replan_share,
+        target_gap: args.target_gap,
+    };
     let days = if args.iterations > 1 {
-        let eq = EquilibriumOptions {
-            iterations: args.iterations,
-            replan_share: args.replan_share,
-            target_gap: args.target_gap,
-        };
         world.run_equilibrium(&eq, &mut keep_going, &mut |day| {
             let line = format!(
                 "day {:>3}: relative gap {:.5}  mean travel time {:.0} s  {} trips done  {} re-planned",
@@ -385,7 +385,10 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
         wall_s: started.elapsed().as_secs_f64(),
         interrupted,
         days: &days,
-        target_gap: args.target_gap.filter(|_| !days.is_empty()),
+        target_gap: args
+            .target_gap
+            .zip(days.last())
+            .map(|(target, last)| (target, eq.reached(last))),
         scenario: scenario.as_ref().map(|(s, n)| (s, *n)),
         live: live_facts.as_ref(),
     };
@@ -417,16 +420,12 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
             s.stuck_moves,
             args.output.display()
         );
-        if let (Some(target), Some(last)) = (args.target_gap, days.last()) {
+        if let (Some((target, reached)), Some(last)) = (run.target_gap, days.last()) {
             eprintln!(
                 "equilibrium: relative gap {:.5} after {} days, target {target} {}",
                 last.relative_gap,
                 days.len(),
-                if last.relative_gap <= target {
-                    "reached"
-                } else {
-                    "not reached"
-                }
+                if reached { "reached" } else { "not reached" }
             );
         }
         let worst = most_stuck_roads(network.roads(), &world, 3);

@@ -19,8 +19,8 @@ pub struct RunFacts<'a> {
     pub wall_s: f64,
     pub interrupted: bool,
     pub days: &'a [IterationReport],
-    /// The gap the equilibrium was to reach (`--target-gap`).
-    pub target_gap: Option<f64>,
+    /// The gap the equilibrium was to reach (`--target-gap`), and whether its last day did.
+    pub target_gap: Option<(f64, bool)>,
     /// The scenario and the number of changes its edits made.
     pub scenario: Option<(&'a LoadedScenario, usize)>,
     /// What a live run received from the broker.
@@ -40,12 +40,9 @@ pub fn summary_json(
     if let (Some(last), Some(map)) = (run.days.last(), traffic_json.as_object_mut()) {
         map.insert("equilibrium_days".into(), run.days.len().into());
         map.insert("equilibrium_gap".into(), last.relative_gap.into());
-        if let Some(target) = run.target_gap {
+        if let Some((target, reached)) = run.target_gap {
             map.insert("equilibrium_target_gap".into(), target.into());
-            map.insert(
-                "equilibrium_reached".into(),
-                (last.relative_gap <= target).into(),
-            );
+            map.insert("equilibrium_reached".into(), reached.into());
         }
     }
     let model_bytes = world.traffic.memory_bytes();
