@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Version of the bundle format this build reads and writes.
-pub const BUNDLE_VERSION: u32 = 1;
+pub const BUNDLE_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"CTBUNDLE";
 
 /// The city's coordinate reference system: always projected and metric.

@@ -10,6 +10,10 @@ use crate::spatial::{LayerIndex, LinkIndex, LinkMatch};
 use geo::{Point, Rect};
 use std::path::Path;
 
+/// How far (m) a trip end looks for a road that carries through traffic before it takes the
+/// nearest street ([`City::access_link`]).
+pub const ACCESS_RADIUS_M: f64 = 300.0;
+
 /// A city ready for queries and simulation.
 #[derive(Debug)]
 pub struct City {
@@ -37,8 +41,8 @@ pub struct PointRoute {
 impl City {
     pub fn new(bundle: CityBundle) -> City {
         let layer_indexes = bundle.layers.iter().map(LayerIndex::new).collect();
-        let links = LinkIndex::new(&bundle.roads);
         let graph = RoadGraph::new(&bundle.roads);
+        let links = LinkIndex::new(&bundle.roads, &graph.car_core(&bundle.roads));
         City {
             bundle,
             layer_indexes,
@@ -120,6 +124,20 @@ impl City {
     /// Map matching: the nearest link a mode may use.
     pub fn nearest_link(&self, point: Point<f64>, mode: Mode) -> Option<LinkMatch> {
         self.links.nearest(point, mode)
+    }
+
+    /// Where a trip from or to `point` joins the traffic: the nearest road that carries
+    /// through traffic (trunk, primary, secondary or tertiary) within [`ACCESS_RADIUS_M`], else
+    /// the nearest link cars may use. A block reaches its collector roads by many gates and
+    /// lanes that maps mostly leave out; putting its trips on the one mapped side street would
+    /// make that street every block's only exit (docs/demand.md).
+    pub fn access_link(&self, point: Point<f64>) -> Option<LinkMatch> {
+        let roads = &self.bundle.roads;
+        self.links
+            .nearest_where(point, Mode::Car, ACCESS_RADIUS_M, |l| {
+                roads.link(l).class.carries_through_traffic()
+            })
+            .or_else(|| self.nearest_link(point, Mode::Car))
     }
 
     /// Fastest path by free-flow time between two nodes.

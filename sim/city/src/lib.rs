@@ -25,6 +25,7 @@ pub mod ron_file;
 pub mod scene;
 pub mod spatial;
 pub mod summary;
+pub mod synthetic;
 
 pub use bundle::{BUNDLE_VERSION, BundleError, CityBundle, CityMeta, Crs, ImportReport};
 pub use city::{City, QueryError};

@@ -21,6 +21,18 @@ pub enum RonFileError {
         column: usize,
         message: String,
     },
+    /// Well-formed, but a value is out of its range.
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl RonFileError {
+    pub fn invalid(path: &Path, message: impl Into<String>) -> Self {
+        RonFileError::Invalid {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
 }
 
 fn options() -> ron::Options {

@@ -43,6 +43,25 @@ pub struct Scene {
     /// (`citytwin_ops::setup::OpsFile`).
     #[serde(default)]
     pub ops: Option<PathBuf>,
+    /// Residents of the extract from official statistics: scales the estimate from the map
+    /// (docs/demand.md).
+    #[serde(default)]
+    pub population: Option<f64>,
+    /// Jobs in the extract from official statistics: scales the estimate from the map.
+    #[serde(default)]
+    pub jobs: Option<f64>,
+    /// Signalise junctions of major roads that OSM leaves untagged (on by default; the rule is
+    /// in docs/road-defaults.md).
+    #[serde(default = "default_true")]
+    pub infer_signals: bool,
+    /// The model's parameters (demand, road factors): a file `citytwin calibrate` writes.
+    /// Without it, the documented defaults.
+    #[serde(default)]
+    pub model: Option<PathBuf>,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_grid_size() -> f64 {
@@ -60,13 +79,26 @@ impl Scene {
     /// Reads a scene and makes its paths relative to the current directory.
     pub fn load(path: &Path) -> Result<Scene, SceneError> {
         let mut scene: Scene = crate::ron_file::read(path)?;
+        for (field, value) in [("population", scene.population), ("jobs", scene.jobs)] {
+            if let Some(v) = value
+                && !(v > 0.0 && v.is_finite())
+            {
+                return Err(crate::ron_file::RonFileError::invalid(
+                    path,
+                    format!("{field}: expected a positive number, found {v}"),
+                ));
+            }
+        }
         let base = path.parent().unwrap_or(Path::new(""));
         scene.osm = base.join(&scene.osm);
         scene.bundle = base.join(&scene.bundle);
         for file in scene.layers.values_mut() {
             *file = base.join(&*file);
         }
-        for file in [&mut scene.ops, &mut scene.fences].into_iter().flatten() {
+        for file in [&mut scene.ops, &mut scene.fences, &mut scene.model]
+            .into_iter()
+            .flatten()
+        {
             *file = base.join(&*file);
         }
         Ok(scene)

@@ -152,14 +152,20 @@ pub struct LinkIndex {
 }
 
 impl LinkIndex {
-    pub fn new(network: &RoadNetwork) -> Self {
+    /// `car_core[l]`: link l is in the network's strongly connected core for cars (the car
+    /// tree holds only those, so any two car matches are routable).
+    pub fn new(network: &RoadNetwork, car_core: &[bool]) -> Self {
         let mut segments: [Vec<LinkSegment>; 3] = Default::default();
         for id in network.link_ids() {
             let link = network.link(id);
             let mut offset_m = 0.0;
             for line in link.geometry.lines() {
                 for mode in [Mode::Car, Mode::Bike, Mode::Walk] {
-                    if link.modes.allows(mode) {
+                    let usable = match mode {
+                        Mode::Car => car_core[id.index()],
+                        _ => link.modes.allows(mode),
+                    };
+                    if usable {
                         segments[mode as usize].push(LinkSegment {
                             link: id,
                             line,
@@ -178,8 +184,21 @@ impl LinkIndex {
     /// The nearest link that `mode` may use; the smallest link id when several are as near
     /// (a two-way street's two directions always are).
     pub fn nearest(&self, point: Point<f64>, mode: Mode) -> Option<LinkMatch> {
+        self.nearest_where(point, mode, f64::INFINITY, |_| true)
+    }
+
+    /// The nearest link that `mode` may use and `keep` accepts, within `radius_m`.
+    pub fn nearest_where(
+        &self,
+        point: Point<f64>,
+        mode: Mode,
+        radius_m: f64,
+        keep: impl Fn(LinkId) -> bool,
+    ) -> Option<LinkMatch> {
         let mut candidates = self.by_mode[mode as usize]
-            .nearest_neighbor_iter_with_distance_2(&[point.x(), point.y()]);
+            .nearest_neighbor_iter_with_distance_2(&[point.x(), point.y()])
+            .take_while(|(_, d)| d.sqrt() <= radius_m)
+            .filter(|(s, _)| keep(s.link));
         let (first, d2) = candidates.next()?;
         let best = candidates
             .take_while(|(_, d)| *d == d2)

@@ -23,6 +23,12 @@ pub struct CitySummary {
     pub junctions: usize,
     pub joined_junctions: usize,
     pub signalised_junctions: usize,
+    /// Of those, with a `highway=traffic_signals` node...
+    pub signals_tagged: usize,
+    /// ...and signalised by the inference rule (docs/road-defaults.md).
+    pub signals_inferred: usize,
+    /// Where major roads cross the extract's edge (docs/demand.md).
+    pub external_stations: usize,
     pub car_components: usize,
     pub car_nodes_dropped: usize,
     pub car_links_dropped: usize,
@@ -93,6 +99,17 @@ impl CitySummary {
             junctions: roads.junctions.len(),
             joined_junctions: r.joined_junctions,
             signalised_junctions: roads.junctions.iter().filter(|j| j.signals).count(),
+            signals_tagged: roads
+                .junctions
+                .iter()
+                .filter(|j| j.signals && !j.signals_inferred)
+                .count(),
+            signals_inferred: roads
+                .junctions
+                .iter()
+                .filter(|j| j.signals_inferred)
+                .count(),
+            external_stations: crate::roads::edge_stations(roads, bundle.meta.extent).len(),
             car_components: r.car_components,
             car_nodes_dropped: r.car_nodes_dropped,
             car_links_dropped: r.car_links_dropped,
@@ -144,8 +161,17 @@ impl fmt::Display for CitySummary {
         writeln!(f, "  links by mode: {}", modes.join(", "))?;
         writeln!(
             f,
-            "  junctions {} ({} joined from several nodes, {} signalised)",
-            self.junctions, self.joined_junctions, self.signalised_junctions
+            "  junctions {} ({} joined from several nodes, {} signalised: {} tagged in OSM, {} inferred)",
+            self.junctions,
+            self.joined_junctions,
+            self.signalised_junctions,
+            self.signals_tagged,
+            self.signals_inferred
+        )?;
+        writeln!(
+            f,
+            "  external stations (major roads crossing the edge): {}",
+            self.external_stations
         )?;
         writeln!(
             f,

@@ -80,7 +80,7 @@ proptest! {
         }
         ways.push(RawWay { osm_id: 99, nodes: vec![0, 6, 12, 18, 24], tags: BTreeMap::from([("highway".to_string(), "footway".to_string())]) });
         let (net, _) = build_road_network(&ways, &nodes, &BuildOptions::default()).unwrap();
-        let index = LinkIndex::new(&net);
+        let index = LinkIndex::new(&net, &citytwin_city::roads::graph::RoadGraph::new(&net).car_core(&net));
         for (x, y) in queries {
             let p = Point::new(x, y);
             for mode in [Mode::Car, Mode::Walk] {

@@ -13,7 +13,7 @@ use citytwin_city::roads::build::{
     BuildOptions, RawNode, RawWay, RoadBuildError, build_road_network,
 };
 use citytwin_city::spatial::LayerIndex;
-use citytwin_city::{CityBundle, DistrictId, Layer};
+use citytwin_city::{CityBundle, DistrictId};
 use geo::{Coord, Rect};
 use std::collections::HashMap;
 use std::fmt;
@@ -152,7 +152,21 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
             tags: way.tags.clone(),
         });
     }
-    let (roads, road_report) = build_road_network(&raw_ways, &raw_nodes, &options.roads).map_err(
+    let bounds = match osm.bounds {
+        Some(b) => Some(to_city.rect(b).map_err(|reason| GisError::Reproject {
+            path: path.clone(),
+            from: WGS84.into(),
+            x: b.min().x,
+            y: b.min().y,
+            reason,
+        })?),
+        None => None,
+    };
+    let road_options = BuildOptions {
+        extent: bounds.or(options.roads.extent),
+        ..options.roads
+    };
+    let (roads, road_report) = build_road_network(&raw_ways, &raw_nodes, &road_options).map_err(
         |RoadBuildError::NoRoads { .. }| GisError::NoRoads {
             path: path.clone(),
             reason: format!(
@@ -166,22 +180,15 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
     let mut issues = ReadIssues::default();
     let mut layers = read_osm_layers(path, &to_city, &mut issues)?;
 
-    let data_extent = layers
+    // without OSM bounds, the roads' own extent: complete multipolygons (a district's
+    // boundary, a park) reach far beyond what the extract is about
+    let data_extent = roads
+        .nodes
         .iter()
-        .filter_map(Layer::extent)
-        .chain(roads.nodes.iter().map(|n| Rect::new(n.point.0, n.point.0)))
+        .map(|n| Rect::new(n.point.0, n.point.0))
         .reduce(union_rect)
         .expect("a city with roads has an extent");
-    let extent = match osm.bounds {
-        Some(b) => to_city.rect(b).map_err(|reason| GisError::Reproject {
-            path: path.clone(),
-            from: WGS84.into(),
-            x: b.min().x,
-            y: b.min().y,
-            reason,
-        })?,
-        None => data_extent,
-    };
+    let extent = bounds.unwrap_or(data_extent);
 
     progress(Stage::Districts);
     let (districts, districts_clipped) =

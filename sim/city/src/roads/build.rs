@@ -10,13 +10,14 @@
 //!   controlled [`Junction`] when both ends are intersections (3+ neighbours) or signals, as
 //!   SUMO's `--junctions.join` does; a junction never grows wider than `junction_max_extent_m`.
 //!   Links keep their exact topology; only the control grouping changes.
-//! - Cars keep the largest strongly connected component; car access is removed outside it
-//!   (links that then allow no mode are dropped) and the report says how much.
+//! - Cars keep the largest strongly connected component and the one-way carriageways that
+//!   link it with the extract's edge (in or out); car access is removed elsewhere (links that
+//!   then allow no mode are dropped) and the report says how much.
 
 use super::tags::{NotRoutable, RoadSpec, Tags, road_spec};
 use super::{Junction, Modes, RoadLink, RoadNetwork, RoadNode};
 use crate::ids::{JunctionId, LinkId, NodeId};
-use geo::{Coord, Euclidean, Length, LineString, Point};
+use geo::{Coord, Euclidean, Length, LineString, Point, Rect};
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,11 @@ pub struct BuildOptions {
     pub junction_join_m: f64,
     /// No controlled junction spans more than this (bounding-box diagonal, m).
     pub junction_max_extent_m: f64,
+    /// Signalise junctions of major roads that OSM leaves untagged ([`super::signals`]).
+    pub infer_signals: bool,
+    /// The extract's extent (its OSM bounds), where ways were cut; the ways' own extent when
+    /// `None`. Dead ends of major roads at its edge lead outside ([`super::edge`]).
+    pub extent: Option<Rect<f64>>,
 }
 
 impl Default for BuildOptions {
@@ -51,6 +57,8 @@ impl Default for BuildOptions {
         Self {
             junction_join_m: 15.0,
             junction_max_extent_m: 60.0,
+            infer_signals: true,
+            extent: None,
         }
     }
 }
@@ -79,6 +87,10 @@ pub struct RoadBuildReport {
     pub car_links_dropped: usize,
     pub bike_components: usize,
     pub walk_components: usize,
+    /// Junctions with a `highway=traffic_signals` node.
+    pub signals_tagged: usize,
+    /// Junctions signalised by the inference rule.
+    pub signals_inferred: usize,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -214,7 +226,8 @@ pub fn build_road_network(
         });
     }
 
-    prune_car_components(&mut drafts, vertices.len(), &mut report);
+    let stubs = edge_stubs(&drafts, &specs, vertices.len(), options.extent);
+    prune_car_components(&mut drafts, vertices.len(), &stubs, &mut report);
     report.bike_components = count_components(&drafts, vertices.len(), Modes::BIKE);
     report.walk_components = count_components(&drafts, vertices.len(), Modes::WALK);
 
@@ -269,6 +282,7 @@ pub fn build_road_network(
                 oneway: false,
                 twin: None,
                 internal: false,
+                forward: d.forward,
                 length_m: Euclidean.length(&geometry),
                 geometry,
             }
@@ -294,6 +308,10 @@ pub fn build_road_network(
         junctions: Vec::new(),
     };
     join_junctions(&mut network, options, &mut report);
+    report.signals_tagged = network.junctions.iter().filter(|j| j.signals).count();
+    if options.infer_signals {
+        report.signals_inferred = super::signals::infer_signals(&mut network);
+    }
     Ok((network, report))
 }
 
@@ -388,9 +406,67 @@ fn count_components(drafts: &[LinkDraft], vertex_count: usize, mode: Modes) -> u
         .count()
 }
 
+/// Vertices where a major road's car links dead-end at the extract's edge: the road goes on
+/// outside, so for connectivity they all meet there.
+fn edge_stubs(
+    drafts: &[LinkDraft],
+    specs: &[&RoadSpec],
+    vertex_count: usize,
+    extent: Option<Rect<f64>>,
+) -> Vec<usize> {
+    let mut neighbours: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); vertex_count];
+    let mut point: Vec<Option<Coord<f64>>> = vec![None; vertex_count];
+    let mut major = vec![false; vertex_count];
+    let mut bbox: Option<Rect<f64>> = None;
+    for d in drafts.iter().filter(|d| d.modes.contains(Modes::CAR)) {
+        if d.from == d.to {
+            continue;
+        }
+        neighbours[d.from].insert(d.to);
+        neighbours[d.to].insert(d.from);
+        let (a, b) = (d.coords[0], d.coords[d.coords.len() - 1]);
+        point[d.from] = Some(a);
+        point[d.to] = Some(b);
+        let class = specs[d.spec_index].class;
+        for v in [d.from, d.to] {
+            major[v] |= super::edge::leads_outside(class);
+        }
+        for c in [a, b] {
+            let r = Rect::new(c, c);
+            bbox = Some(bbox.map_or(r, |e| {
+                Rect::new(
+                    Coord {
+                        x: e.min().x.min(c.x),
+                        y: e.min().y.min(c.y),
+                    },
+                    Coord {
+                        x: e.max().x.max(c.x),
+                        y: e.max().y.max(c.y),
+                    },
+                )
+            }));
+        }
+    }
+    let Some(extent) = extent.or(bbox) else {
+        return Vec::new();
+    };
+    (0..vertex_count)
+        .filter(|&v| {
+            neighbours[v].len() == 1
+                && major[v]
+                && point[v].is_some_and(|p| super::edge::at_edge(extent, p.into()))
+        })
+        .collect()
+}
+
+/// Keeps the links cars can use from the largest strongly connected component (the core):
+/// the core itself, and the one-way appendices that link it with the extract's edge — a
+/// carriageway in from an edge stub, or out to one — so traffic can enter and leave along
+/// divided roads that the extract cut. Everything else loses car access.
 fn prune_car_components(
     drafts: &mut Vec<LinkDraft>,
     vertex_count: usize,
+    edge_stubs: &[usize],
     report: &mut RoadBuildReport,
 ) {
     let touched = touched_by(drafts, vertex_count, Modes::CAR);
@@ -406,20 +482,61 @@ fn prune_car_components(
     }) else {
         return;
     };
-    let mut in_largest = vec![false; vertex_count];
+    let mut core = vec![false; vertex_count];
     for n in largest {
-        in_largest[n.index()] = true;
+        core[n.index()] = true;
     }
-    report.car_nodes_dropped = (0..vertex_count)
-        .filter(|v| touched[*v] && !in_largest[*v])
-        .count();
+    let mut forward: Vec<Vec<usize>> = vec![Vec::new(); vertex_count];
+    let mut backward: Vec<Vec<usize>> = vec![Vec::new(); vertex_count];
+    for d in drafts.iter().filter(|d| d.modes.contains(Modes::CAR)) {
+        forward[d.from].push(d.to);
+        backward[d.to].push(d.from);
+    }
+    let all = vec![true; vertex_count];
+    let core_vertices: Vec<usize> = (0..vertex_count).filter(|v| core[*v]).collect();
+    let reaches_core = closure(&core_vertices, &backward, &all);
+    let from_core = closure(&core_vertices, &forward, &all);
+    let inbound = closure(edge_stubs, &forward, &reaches_core);
+    let outbound = closure(edge_stubs, &backward, &from_core);
+    let keep = |a: usize, b: usize| {
+        (core[a] && core[b]) || (inbound[a] && inbound[b]) || (outbound[a] && outbound[b])
+    };
+    let mut kept = vec![false; vertex_count];
     for d in drafts.iter_mut() {
-        if d.modes.contains(Modes::CAR) && !(in_largest[d.from] && in_largest[d.to]) {
+        if !d.modes.contains(Modes::CAR) {
+            continue;
+        }
+        if keep(d.from, d.to) {
+            kept[d.from] = true;
+            kept[d.to] = true;
+        } else {
             d.modes = d.modes.with(Modes::CAR, false);
             report.car_links_dropped += 1;
         }
     }
+    report.car_nodes_dropped = (0..vertex_count)
+        .filter(|v| touched[*v] && !kept[*v])
+        .count();
     drafts.retain(|d| !d.modes.is_empty());
+}
+
+/// The vertices reachable from `start` along `next`, through vertices `allowed` only
+/// (`start` included where allowed).
+fn closure(start: &[usize], next: &[Vec<usize>], allowed: &[bool]) -> Vec<bool> {
+    let mut seen = vec![false; next.len()];
+    let mut stack: Vec<usize> = start.iter().copied().filter(|v| allowed[*v]).collect();
+    for &v in &stack {
+        seen[v] = true;
+    }
+    while let Some(v) = stack.pop() {
+        for &w in &next[v] {
+            if allowed[w] && !seen[w] {
+                seen[w] = true;
+                stack.push(w);
+            }
+        }
+    }
+    seen
 }
 
 struct UnionFind {
@@ -513,6 +630,7 @@ fn join_junctions(network: &mut RoadNetwork, options: &BuildOptions, report: &mu
             junctions.push(Junction {
                 nodes: Vec::new(),
                 signals: false,
+                signals_inferred: false,
                 centroid: Point::new(0.0, 0.0),
             });
             JunctionId::from_index(junctions.len() - 1)

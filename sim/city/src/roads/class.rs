@@ -96,6 +96,15 @@ impl RoadClass {
         })
     }
 
+    /// Roads that carry through traffic and that blocks load their trips onto: arterials and
+    /// collectors, not motorways or ramps (no access from the side) nor local streets.
+    pub fn carries_through_traffic(self) -> bool {
+        matches!(
+            self,
+            RoadClass::Trunk | RoadClass::Primary | RoadClass::Secondary | RoadClass::Tertiary
+        )
+    }
+
     /// The OSM value this class is written as in exports.
     pub fn as_osm(self) -> &'static str {
         match self {

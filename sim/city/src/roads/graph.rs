@@ -53,6 +53,30 @@ impl RoadGraph {
         }
     }
 
+    /// Per link: whether it is in the largest strongly connected component of the car links
+    /// (from any such link a car can reach any other). The import keeps one-way carriageways
+    /// to and from the extract's edge besides it; trips start and end in the core.
+    pub fn car_core(&self, network: &RoadNetwork) -> Vec<bool> {
+        let cars = EdgeFiltered::from_fn(&self.graph, |e| network.link(*e.weight()).carries_cars());
+        let components = petgraph::algo::kosaraju_scc(&cars);
+        let mut core = vec![false; network.links.len()];
+        let Some(largest) = components.iter().max_by_key(|c| {
+            let smallest = c.iter().map(|n| n.index()).min().unwrap_or(usize::MAX);
+            (c.len(), std::cmp::Reverse(smallest))
+        }) else {
+            return core;
+        };
+        let mut in_largest = vec![false; network.nodes.len()];
+        for n in largest {
+            in_largest[n.index()] = true;
+        }
+        for (l, link) in network.links.iter().enumerate() {
+            core[l] =
+                link.carries_cars() && in_largest[link.from.index()] && in_largest[link.to.index()];
+        }
+        core
+    }
+
     pub fn node_count(&self) -> usize {
         self.graph.node_count()
     }

@@ -3,8 +3,10 @@
 
 pub mod build;
 pub mod class;
+pub mod edge;
 pub mod graph;
 pub mod modes;
+pub mod signals;
 pub mod tags;
 
 use crate::ids::{JunctionId, LinkId, NodeId};
@@ -12,6 +14,7 @@ use geo::{LineString, Point};
 use serde::{Deserialize, Serialize};
 
 pub use class::RoadClass;
+pub use edge::{EdgeStation, edge_stations};
 pub use modes::{Mode, Modes};
 
 /// A graph node: where ways meet, where a way ends, or a signal on a way.
@@ -45,12 +48,20 @@ pub struct RoadLink {
     pub twin: Option<LinkId>,
     /// Both ends belong to one controlled junction (a link inside a divided-road crossing).
     pub internal: bool,
+    /// Runs the way's drawing direction (OSM's "forward"), not against it.
+    pub forward: bool,
     /// Geometry from `from` to `to`, in the city CRS.
     pub geometry: LineString<f64>,
     pub length_m: f64,
 }
 
 impl RoadLink {
+    /// Whether cars may drive it: car access and some capacity. Everything that puts cars on
+    /// links (map matching, the queue model, external stations) asks this one question.
+    pub fn carries_cars(&self) -> bool {
+        self.modes.contains(Modes::CAR) && self.capacity_vph > 0.0
+    }
+
     /// Free-flow travel time for a mode, in seconds.
     pub fn free_flow_time_s(&self, mode: Mode) -> f64 {
         let speed = (f64::from(self.speed_kmh) / 3.6).min(mode.max_speed_mps());
@@ -71,7 +82,10 @@ impl RoadLink {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Junction {
     pub nodes: Vec<NodeId>,
+    /// Signal-controlled: tagged in OSM, or inferred at import ([`signals`]).
     pub signals: bool,
+    /// The signals were inferred, not tagged.
+    pub signals_inferred: bool,
     pub centroid: Point<f64>,
 }
 

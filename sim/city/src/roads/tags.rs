@@ -198,7 +198,15 @@ pub fn road_spec(tags: &Tags) -> Result<RoadSpec, NotRoutable> {
         forward,
         backward,
         car_oneway,
-        capacity_per_lane_vph: defaults.capacity_per_lane_vph,
+        // a car-free class opened to cars by its tags (a pedestrian street with
+        // motor_vehicle=yes) carries them as a living street does
+        capacity_per_lane_vph: if defaults.capacity_per_lane_vph > 0.0
+            || !modes.contains(Modes::CAR)
+        {
+            defaults.capacity_per_lane_vph
+        } else {
+            RoadClass::LivingStreet.defaults().capacity_per_lane_vph
+        },
     })
 }
 
