@@ -276,6 +276,7 @@ impl SumoNet {
             roads.junctions.push(Junction {
                 nodes: vec![NodeId::from_index(i)],
                 signals: *signals,
+                signals_inferred: false,
                 centroid: *point,
             });
         }
@@ -314,6 +315,7 @@ impl SumoNet {
                 oneway: true,
                 twin: None,
                 internal: false,
+                forward: true,
                 geometry,
                 length_m: (edge.length_m + crossing_m.get(&edge.to).copied().unwrap_or(0.0))
                     .max(1.0),

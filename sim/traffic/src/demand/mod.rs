@@ -1,12 +1,15 @@
 //! Car demand for the dynamic model, from three sources:
 //!
-//! - [`synthetic`]: the demo city's documented synthetic day from land use and POIs;
+//! - [`synthetic`]: the city's documented synthetic day: residents and jobs estimated from
+//!   the map ([`activity`]), and traffic across the extract's edge ([`external`]);
 //! - [`od`]: an OD matrix between zones (TNTP `_trips.tntp` or CSV), spread over the day by a
 //!   departure-time profile;
 //! - [`trip_list`]: a CSV of individual trips (origin and destination as lon/lat or OSM node).
 //!
 //! Every source ends as [`TripSpec`]s on car links, sorted by departure time.
 
+pub mod activity;
+pub mod external;
 pub mod od;
 pub mod profile;
 pub mod sites;
@@ -14,17 +17,23 @@ pub mod synthetic;
 pub mod table;
 pub mod trip_list;
 
+pub use activity::{ActivityParams, ActivitySources};
+pub use external::ExternalCounts;
 pub use od::{OdMatrix, ZoneKey, ZoneKind, od_trips};
 pub use profile::DepartureProfile;
-pub use synthetic::synthetic_day;
+pub use synthetic::{CityDay, CityTotals, DemandParams, city_day, residents, synthetic_day};
 pub use trip_list::{Place, TripList, TripRequest, read_trip_list, resolve_trip_list};
 
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemandError {
-    #[error("the city has no residential land use or buildings to start trips from")]
+    #[error(
+        "the city has no homes, work places or streets to start trips from, and no major road crossing its edge"
+    )]
     NoHomes,
+    #[error("{0}")]
+    Params(String),
     #[error("the city has no car links to put trips on")]
     NoRoads,
     #[error(transparent)]

@@ -2,8 +2,8 @@
 //! point inside it, and the car link nearest to that point — so the trips of one big
 //! residential block spread over the streets around it instead of piling onto one.
 
+use citytwin_city::City;
 use citytwin_city::rng::SimRng;
-use citytwin_city::{City, Mode};
 use geo::{BoundingRect, Contains, Geometry, Point};
 
 #[derive(Clone, Debug, Default)]
@@ -30,15 +30,23 @@ impl Sites {
 
     /// Adds every site of `other` with its own weight.
     pub fn extend(&mut self, other: &Sites) {
-        let mut previous = 0.0;
-        for (shape, c) in other.shapes.iter().zip(&other.cumulative) {
-            self.push(shape.clone(), c - previous);
-            previous = *c;
+        for (shape, w) in other.iter() {
+            self.push(shape.clone(), w);
         }
     }
 
     pub fn is_empty(&self) -> bool {
         self.shapes.is_empty()
+    }
+
+    /// Every site with its weight.
+    pub fn iter(&self) -> impl Iterator<Item = (&Geometry<f64>, f64)> {
+        let mut previous = 0.0;
+        self.shapes.iter().zip(&self.cumulative).map(move |(s, c)| {
+            let w = c - previous;
+            previous = *c;
+            (s, w)
+        })
     }
 
     /// A random point in a site drawn by weight.
@@ -47,10 +55,11 @@ impl Sites {
         random_point_in(shape, rng)
     }
 
-    /// The car link nearest to a random point in a site drawn by weight.
+    /// The link where a trip from a random point in a site drawn by weight joins the
+    /// traffic ([`City::access_link`]).
     pub fn draw_link(&self, city: &City, rng: &mut SimRng) -> Option<u32> {
         let p = self.draw_point(rng)?;
-        Some(city.nearest_link(p, Mode::Car)?.link.index() as u32)
+        Some(city.access_link(p)?.link.index() as u32)
     }
 
     /// As [`Sites::draw_link`], with a distance decay from the end of link `from`: of
@@ -75,13 +84,20 @@ impl Sites {
             *c = total;
         }
         let chosen = points[rng.pick_cumulative(&cumulative)?];
-        Some(city.nearest_link(chosen, Mode::Car)?.link.index() as u32)
+        Some(city.access_link(chosen)?.link.index() as u32)
     }
 }
 
 pub fn random_point_in(shape: &Geometry<f64>, rng: &mut SimRng) -> Option<Point<f64>> {
-    if let Geometry::Point(p) = shape {
-        return Some(*p);
+    match shape {
+        Geometry::Point(p) => return Some(*p),
+        // a street standing for the homes along it: a point along it
+        Geometry::LineString(line) if line.0.len() >= 2 => {
+            let i = rng.below(line.0.len() as u64 - 1) as usize;
+            let (a, b, t) = (line.0[i], line.0[i + 1], rng.unit());
+            return Some(Point::new(a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)));
+        }
+        _ => {}
     }
     let rect = shape.bounding_rect()?;
     for _ in 0..POINT_TRIES {

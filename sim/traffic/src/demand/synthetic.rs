@@ -1,14 +1,10 @@
-//! The demo city's synthetic day of car trips, generated from land use and POIs.
+//! A city's synthetic day of car trips: its residents' trips, sized from where they live and
+//! work ([`super::activity`]), and the traffic that crosses the extract's edge
+//! ([`super::external`]).
 //!
-//! Anchors: homes are residential land use and residential buildings; work places are
-//! commercial, retail, industrial and office land use and buildings plus service POIs;
-//! schools and hospitals are their POIs; shops are retail land use and service POIs. Areas
-//! weigh by their size, a POI as a 400 m² site. Every trip end is a fresh random point in a
-//! site drawn by weight, snapped to the nearest car link, so one big block's trips spread over
-//! the streets around it. Destinations decay with distance from home (gravity model,
-//! exp(−d / decay): work and hospital 3 km, school 1.2 km, shops 1.5 km, other 2.5 km).
-//!
-//! Tours (each gives an outbound and a return trip), with departure times:
+//! Residents make [`DemandParams::trips_per_resident`] trips a day, [`DemandParams::car_share`]
+//! of them as car drivers; [`DemandParams::scale`] multiplies every car trip (the calibrated
+//! factor). Their trips are tours from home (each an outbound and a return trip):
 //!
 //! | share | tour | out | back |
 //! |---|---|---|---|
@@ -20,19 +16,19 @@
 //!
 //! The spreads put 11.8% of the day's trips in the morning peak hour (07:15–08:15) and 11.7%
 //! in the evening one: urban roads carry 9–12% of their daily traffic in the peak hour (the
-//! Highway Capacity Manual's K-factor), where the first version's 40-minute spread put 19%.
-//!
-//! The default, 200,000 trips, is the demo extract's day at "hundreds of thousands": it runs
-//! through without locking up, with heavy peaks (congestion index ≈ 4.2); 100,000 give about
-//! the congestion Chengdu's traffic reports show (≈ 1.8). See docs/traffic.md.
+//! Highway Capacity Manual's K-factor). Homes are drawn by residents, work places by jobs;
+//! destinations decay with distance from home (gravity model, exp(−d / decay): work and
+//! hospital 3 km, school 1.2 km, shops 1.5 km, other 2.5 km). Every trip end is a random point
+//! in its site, snapped to the nearest link cars may drive. See docs/demand.md.
 
 use super::DemandError;
+use super::activity::{self, Activity, ActivityParams, ActivitySources};
+use super::external::{self, ExternalCounts};
 use super::sites::Sites;
 use crate::dynamic::{Purpose, TripSpec};
 use citytwin_city::City;
-use citytwin_city::layer::names;
 use citytwin_city::rng::SimRng;
-use geo::{Area, Geometry};
+use serde::{Deserialize, Serialize};
 
 /// Distance decay of destination choice (metres): a destination d metres away is
 /// exp(−d / decay) times as attractive (see `Sites::draw_link_near`).
@@ -44,23 +40,86 @@ mod decay {
     pub const OTHER_M: f64 = 2500.0;
 }
 
-/// A POI stands for a small site of this many m² (areas weigh by their size).
-const POI_AREA_M2: f64 = 400.0;
+/// The documented parameters of the synthetic day (docs/demand.md gives their sources); a
+/// scene's model file sets them, `citytwin calibrate` fits them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemandParams {
+    /// Trips a resident makes on a weekday, all modes.
+    pub trips_per_resident: f64,
+    /// Share of those trips driven by car (private cars, taxis, ride-hailing): one vehicle
+    /// trip each.
+    pub car_share: f64,
+    /// Multiplies every car trip, residents' and external (the calibrated demand factor).
+    pub scale: f64,
+    /// Traffic crossing the extract's edge: each direction of a crossing road carries this
+    /// share of its capacity for 10 hours a day ([`external`]).
+    pub external_share: f64,
+    /// Share of the traffic entering the extract that leaves it again by another road.
+    pub through_share: f64,
+    /// How residents and jobs are estimated from the map.
+    pub activity: ActivityParams,
+}
 
-fn collect(city: &City, layer: &str, keep: impl Fn(&str) -> bool, into: &mut Sites) {
-    let Ok(layer) = city.layer(layer) else {
-        return;
-    };
-    for f in &layer.features {
-        // POIs carry a normalised `category` (school, hospital, other…) beside the raw OSM
-        // `class` (amenity=school); areas carry only `class`
-        let class = f.text("category").or(f.text("class")).unwrap_or("");
-        if keep(class) {
-            let area = f.geometry.unsigned_area().max(POI_AREA_M2);
-            let shape: Geometry<f64> = f.geometry.clone();
-            into.push(shape, area);
+impl Default for DemandParams {
+    fn default() -> Self {
+        Self {
+            trips_per_resident: 2.4,
+            car_share: 0.2,
+            scale: 0.5,
+            external_share: 0.1,
+            through_share: 0.15,
+            activity: ActivityParams::default(),
         }
     }
+}
+
+impl DemandParams {
+    /// One-line errors for values that make no demand.
+    pub fn check(&self) -> Result<(), String> {
+        let non_negative = [
+            ("trips_per_resident", self.trips_per_resident),
+            ("scale", self.scale),
+            ("external_share", self.external_share),
+        ];
+        for (name, v) in non_negative {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(format!("demand.{name}: expected a number ≥ 0, found {v}"));
+            }
+        }
+        for (name, v) in [
+            ("car_share", self.car_share),
+            ("through_share", self.through_share),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!(
+                    "demand.{name}: expected a share between 0 and 1, found {v}"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Official figures for the extract that the estimate is scaled to (a scene's `population`
+/// and `jobs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CityTotals {
+    pub population: Option<f64>,
+    pub jobs: Option<f64>,
+}
+
+/// A synthetic day and what it was made of (the `demand.` block of summary.json).
+#[derive(Clone, Debug, Default)]
+pub struct CityDay {
+    /// Every trip, in departure order.
+    pub trips: Vec<TripSpec>,
+    /// Residents' trips within the extract.
+    pub resident_trips: u64,
+    pub external: ExternalCounts,
+    pub residents: f64,
+    pub jobs: f64,
+    pub sources: ActivitySources,
 }
 
 fn normal_time(rng: &mut SimRng, mean_h: f64, sd_min: f64, lo_h: f64, hi_h: f64) -> u32 {
@@ -72,99 +131,129 @@ fn uniform_time(rng: &mut SimRng, lo_h: f64, hi_h: f64) -> u32 {
     ((lo_h + rng.unit() * (hi_h - lo_h)) * 3600.0) as u32
 }
 
-/// `trips` car trips (rounded down to whole tours) for one day, in departure order.
-pub fn synthetic_day(city: &City, trips: u32, seed: u64) -> Result<Vec<TripSpec>, DemandError> {
-    let mut rng = SimRng::fork(seed, "traffic.demand");
-    let (mut homes, mut work, mut schools, mut hospitals, mut shops): (
-        Sites,
-        Sites,
-        Sites,
-        Sites,
-        Sites,
-    ) = Default::default();
-    let residential = |c: &str| {
-        matches!(
-            c,
-            "residential" | "apartments" | "house" | "dormitory" | "detached"
-        )
+/// The city's day: residents' tours and external trips sized by `params` (or, with
+/// `total_trips`, rescaled together to that many trips).
+pub fn city_day(
+    city: &City,
+    params: &DemandParams,
+    totals: CityTotals,
+    total_trips: Option<u32>,
+    seed: u64,
+) -> Result<CityDay, DemandError> {
+    params.check().map_err(DemandError::Params)?;
+    let mut activity = activity::estimate(city, &params.activity);
+    activity.scale_to(totals.population, totals.jobs);
+    let stations = citytwin_city::roads::edge_stations(city.roads(), city.bundle.meta.extent);
+    let resident_trips =
+        activity.residents * params.trips_per_resident * params.car_share * params.scale;
+    let external_trips = external::daily_trips(&stations, params);
+    let factor = match total_trips {
+        Some(n) if resident_trips + external_trips > 0.0 => {
+            f64::from(n) / (resident_trips + external_trips)
+        }
+        _ => 1.0,
     };
-    let workplace = |c: &str| {
-        matches!(
-            c,
-            "commercial" | "retail" | "industrial" | "office" | "government" | "civic" | "other"
-        )
-    };
-    collect(city, names::LANDUSE, residential, &mut homes);
-    collect(city, names::BUILDINGS, residential, &mut homes);
-    collect(city, names::LANDUSE, workplace, &mut work);
-    collect(city, names::BUILDINGS, workplace, &mut work);
-    collect(city, names::POIS, |c| c == "other", &mut work);
-    collect(city, names::POIS, |c| c == "school", &mut schools);
-    collect(city, names::POIS, |c| c == "hospital", &mut hospitals);
-    collect(city, names::LANDUSE, |c| c == "retail", &mut shops);
-    collect(city, names::POIS, |c| c == "other", &mut shops);
-    if homes.is_empty() {
+    if activity.homes.is_empty() {
+        // streets of shops and nothing else: people live above them
+        let work = activity.work.clone();
+        activity.homes.extend(&work);
+    }
+    if activity.homes.is_empty() && stations.is_empty() {
         return Err(DemandError::NoHomes);
     }
+    let mut rng = SimRng::fork(seed, "traffic.demand");
+    let mut trips = Vec::new();
+    let tours = (resident_trips * factor / 2.0).round() as u64;
+    if !activity.homes.is_empty() {
+        resident_tours(city, &activity, tours, &mut rng, &mut trips)?;
+    }
+    let resident_count = trips.len() as u64;
+    let external = external::trips(city, &stations, &activity, params, factor, seed, &mut trips)?;
+    trips.sort_by_key(|t| t.departure_s);
+    Ok(CityDay {
+        trips,
+        resident_trips: resident_count,
+        external,
+        residents: activity.residents,
+        jobs: activity.jobs,
+        sources: activity.sources,
+    })
+}
+
+/// The city's residents: the map's estimate, scaled to the scene's `population` if it has one.
+pub fn residents(city: &City, params: &DemandParams, totals: CityTotals) -> f64 {
+    let mut activity = activity::estimate(city, &params.activity);
+    activity.scale_to(totals.population, totals.jobs);
+    activity.residents
+}
+
+/// `trips` car trips (about half of them tours' returns) on the default parameters: the
+/// resident/external mix of an uncalibrated city, rescaled to `trips` (tests and benches).
+pub fn synthetic_day(city: &City, trips: u32, seed: u64) -> Result<Vec<TripSpec>, DemandError> {
+    city_day(
+        city,
+        &DemandParams::default(),
+        CityTotals::default(),
+        Some(trips),
+        seed,
+    )
+    .map(|d| d.trips)
+}
+
+fn resident_tours(
+    city: &City,
+    a: &Activity,
+    tours: u64,
+    rng: &mut SimRng,
+    out: &mut Vec<TripSpec>,
+) -> Result<(), DemandError> {
     let mut anywhere = Sites::default();
-    for sites in [&homes, &work, &schools, &hospitals, &shops] {
+    for sites in [&a.homes, &a.work, &a.schools, &a.hospitals, &a.shops] {
         anywhere.extend(sites);
     }
-    let mut out = Vec::with_capacity(trips as usize);
-    for _ in 0..trips / 2 {
+    for _ in 0..tours {
         let u = rng.unit();
-        let home = homes
-            .draw_link(city, &mut rng)
-            .ok_or(DemandError::NoHomes)?;
-        let (purpose, from, to, out_s, back_s) = if u < 0.55 {
-            let w = work
-                .draw_link_near(city, &mut rng, home, decay::WORK_M)
-                .or_else(|| anywhere.draw_link(city, &mut rng))
+        let home = a.homes.draw_link(city, rng).ok_or(DemandError::NoRoads)?;
+        let (purpose, from, to, out_s, back_s) = if u < 0.55 && !a.work.is_empty() {
+            let w = a
+                .work
+                .draw_link_near(city, rng, home, decay::WORK_M)
                 .ok_or(DemandError::NoRoads)?;
-            let out_s = normal_time(&mut rng, 8.0, 80.0, 5.0, 11.0);
-            (
-                Purpose::Work,
-                home,
-                w,
-                out_s,
-                normal_time(&mut rng, 18.0, 75.0, 15.0, 23.0),
-            )
-        } else if u < 0.65 && !schools.is_empty() {
-            let s = schools
-                .draw_link_near(city, &mut rng, home, decay::SCHOOL_M)
+            let out_s = normal_time(rng, 8.0, 80.0, 5.0, 11.0);
+            let back_s = normal_time(rng, 18.0, 75.0, 15.0, 23.0);
+            (Purpose::Work, home, w, out_s, back_s)
+        } else if u < 0.65 && !a.schools.is_empty() {
+            let s = a
+                .schools
+                .draw_link_near(city, rng, home, decay::SCHOOL_M)
                 .ok_or(DemandError::NoRoads)?;
-            let out_s = normal_time(&mut rng, 7.5, 25.0, 6.5, 9.0);
-            (
-                Purpose::School,
-                home,
-                s,
-                out_s,
-                normal_time(&mut rng, 16.5, 30.0, 15.0, 19.0),
-            )
-        } else if u < 0.70 && !hospitals.is_empty() {
-            let h = hospitals
-                .draw_link_near(city, &mut rng, home, decay::HOSPITAL_M)
+            let out_s = normal_time(rng, 7.5, 25.0, 6.5, 9.0);
+            let back_s = normal_time(rng, 16.5, 30.0, 15.0, 19.0);
+            (Purpose::School, home, s, out_s, back_s)
+        } else if u < 0.70 && !a.hospitals.is_empty() {
+            let h = a
+                .hospitals
+                .draw_link_near(city, rng, home, decay::HOSPITAL_M)
                 .ok_or(DemandError::NoRoads)?;
-            let out_s = uniform_time(&mut rng, 8.0, 16.0);
-            let stay = normal_time(&mut rng, 2.0, 30.0, 0.5, 5.0);
+            let out_s = uniform_time(rng, 8.0, 16.0);
+            let stay = normal_time(rng, 2.0, 30.0, 0.5, 5.0);
             (Purpose::Hospital, home, h, out_s, out_s + stay)
-        } else if u < 0.90 && !shops.is_empty() {
-            let s = shops
-                .draw_link_near(city, &mut rng, home, decay::SHOPS_M)
+        } else if u < 0.90 && !a.shops.is_empty() {
+            let s = a
+                .shops
+                .draw_link_near(city, rng, home, decay::SHOPS_M)
                 .ok_or(DemandError::NoRoads)?;
-            let out_s = uniform_time(&mut rng, 10.0, 20.0);
-            let stay = normal_time(&mut rng, 1.5, 30.0, 0.25, 4.0);
+            let out_s = uniform_time(rng, 10.0, 20.0);
+            let stay = normal_time(rng, 1.5, 30.0, 0.25, 4.0);
             (Purpose::Shopping, home, s, out_s, out_s + stay)
         } else {
-            let a = anywhere
-                .draw_link(city, &mut rng)
+            let from = anywhere.draw_link(city, rng).ok_or(DemandError::NoRoads)?;
+            let to = anywhere
+                .draw_link_near(city, rng, from, decay::OTHER_M)
                 .ok_or(DemandError::NoRoads)?;
-            let b = anywhere
-                .draw_link_near(city, &mut rng, a, decay::OTHER_M)
-                .ok_or(DemandError::NoRoads)?;
-            let out_s = uniform_time(&mut rng, 6.0, 23.0);
-            let stay = normal_time(&mut rng, 2.0, 60.0, 0.25, 6.0);
-            (Purpose::Other, a, b, out_s, out_s + stay)
+            let out_s = uniform_time(rng, 6.0, 23.0);
+            let stay = normal_time(rng, 2.0, 60.0, 0.25, 6.0);
+            (Purpose::Other, from, to, out_s, out_s + stay)
         };
         out.push(TripSpec {
             origin_link: from,
@@ -182,6 +271,5 @@ pub fn synthetic_day(city: &City, trips: u32, seed: u64) -> Result<Vec<TripSpec>
             });
         }
     }
-    out.sort_by_key(|t| t.departure_s);
-    Ok(out)
+    Ok(())
 }

@@ -38,7 +38,7 @@ impl QueueNetwork {
             .links
             .iter()
             .map(|l| {
-                (l.modes.allows(Mode::Car) && l.capacity_vph > 0.0).then(|| QueueLink {
+                l.carries_cars().then(|| QueueLink {
                     from: l.from.index() as u32,
                     to: l.to.index() as u32,
                     length_m: l.length_m,

@@ -131,4 +131,48 @@ pub struct TrafficSummary {
     /// kilometres, hours and mean speed, not in the trip figures.
     #[serde(default)]
     pub service_trips: u64,
+    /// Share of the day's trips that arrived.
+    #[serde(default)]
+    pub completed_share: f64,
+    /// Stuck moves per trip.
+    #[serde(default)]
+    pub stuck_share: f64,
+    /// Arrived trips that left in a peak period (07:00–09:00, 17:00–19:00).
+    #[serde(default)]
+    pub peak_trips: u64,
+    /// Their travel time index: Σ travel time / Σ free-flow time (Amap's congestion delay
+    /// index; docs/traffic.md).
+    #[serde(default)]
+    pub peak_tti: f64,
+    /// Their mean speed: Σ length / Σ travel time (km/h).
+    #[serde(default)]
+    pub peak_speed_kmh: f64,
+}
+
+/// The peak periods of China's traffic reports (Amap's: 07:00–09:00 and 17:00–19:00).
+pub const PEAK_PERIODS_S: [(u32, u32); 2] = [(7 * 3600, 9 * 3600), (17 * 3600, 19 * 3600)];
+
+/// Whether a trip leaving at `departure_s` counts in the peak figures.
+pub fn is_peak(departure_s: u32) -> bool {
+    PEAK_PERIODS_S
+        .iter()
+        .any(|(from, to)| (*from..*to).contains(&departure_s))
+}
+
+/// Sums over the arrived trips that left in a peak period.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PeakTotals {
+    pub(crate) trips: u64,
+    pub(crate) travel_s: f64,
+    pub(crate) free_s: f64,
+    pub(crate) length_m: f64,
+}
+
+impl PeakTotals {
+    pub(crate) fn add(&mut self, travel_s: f64, free_s: f64, length_m: f64) {
+        self.trips += 1;
+        self.travel_s += travel_s;
+        self.free_s += free_s;
+        self.length_m += length_m;
+    }
 }

@@ -13,9 +13,23 @@ pub enum Purpose {
     Other,
     /// A service vehicle added while the day runs (a bike crew's truck).
     Service,
+    /// From outside the extract, in by one of its external stations.
+    Inbound,
+    /// Out of the extract by one of its external stations.
+    Outbound,
+    /// In by one external station and out by another.
+    Through,
 }
 
 impl Purpose {
+    /// Whether the trip crosses the extract's edge.
+    pub fn is_external(self) -> bool {
+        matches!(
+            self,
+            Purpose::Inbound | Purpose::Outbound | Purpose::Through
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::Work => "work",
@@ -25,6 +39,9 @@ impl Purpose {
             Purpose::Shopping => "shopping",
             Purpose::Other => "other",
             Purpose::Service => "service",
+            Purpose::Inbound => "inbound",
+            Purpose::Outbound => "outbound",
+            Purpose::Through => "through",
         }
     }
 }

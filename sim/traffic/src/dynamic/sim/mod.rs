@@ -12,7 +12,7 @@
 use super::cch::Cch;
 use super::net::QueueNetwork;
 use super::signals::Signals;
-use super::stats::{LinkStats, TrafficSummary};
+use super::stats::{LinkStats, PeakTotals, TrafficSummary, is_peak};
 use super::trips::{Purpose, TripRecord, TripSpec, TripStatus};
 use citytwin_city::rng::SimRng;
 use serde::{Deserialize, Serialize};
@@ -643,6 +643,7 @@ impl TrafficSim {
             ..TrafficSummary::default()
         };
         let (mut travel, mut free, mut delay) = (0.0, 0.0, 0.0);
+        let mut peak = PeakTotals::default();
         for (spec, record) in self.trips.iter().zip(&self.records) {
             // trucks on the job share the road (kilometres, hours, speed) but are nobody's trip
             if spec.purpose == Purpose::Service {
@@ -657,6 +658,9 @@ impl TrafficSim {
                         f64::from(record.arrival_s.unwrap_or(spec.departure_s) - spec.departure_s);
                     travel += t;
                     free += f64::from(record.free_flow_s);
+                    if is_peak(spec.departure_s) {
+                        peak.add(t, f64::from(record.free_flow_s), record.length_m);
+                    }
                     delay += record.delay_s(spec).unwrap_or(0) as f64;
                 }
                 TripStatus::EnRoute => s.trips_en_route += 1,
@@ -681,6 +685,15 @@ impl TrafficSim {
         }
         if free > 0.0 {
             s.congestion_index = travel / free;
+        }
+        if s.trips > 0 {
+            s.completed_share = s.trips_completed as f64 / s.trips as f64;
+            s.stuck_share = s.stuck_moves as f64 / s.trips as f64;
+        }
+        s.peak_trips = peak.trips;
+        if peak.free_s > 0.0 {
+            s.peak_tti = peak.travel_s / peak.free_s;
+            s.peak_speed_kmh = peak.length_m / peak.travel_s * 3.6;
         }
         s
     }
