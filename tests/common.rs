@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -97,4 +98,82 @@ pub fn scene_with(dir: &Path, field: &str) -> PathBuf {
     let text = text.trim_end().trim_end_matches(')').to_string() + &format!(", {field})");
     std::fs::write(&scene, text).unwrap();
     scene
+}
+
+/// A town of streets only: a 1.6 km square grid of residential streets 160 m apart, crossed by
+/// a primary road and a secondary one that both run past the extract's bounds.
+pub fn roads_only_town(path: &Path) {
+    let (lon0, lat0) = (116.40, 39.90);
+    // 160 m in degrees at 39.9° N
+    let (dlon, dlat) = (160.0 / 85_300.0, 160.0 / 111_000.0);
+    let n = 11;
+    let mut xml = String::from(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\" generator=\"citytwin tests\">\n",
+    );
+    let _ = writeln!(
+        xml,
+        "<bounds minlat=\"{}\" minlon=\"{}\" maxlat=\"{}\" maxlon=\"{}\"/>",
+        lat0,
+        lon0,
+        lat0 + dlat * f64::from(n - 1),
+        lon0 + dlon * f64::from(n - 1)
+    );
+    let id = |r: i32, c: i32| 1000 + (r + 1) * 100 + (c + 1);
+    // one ring of nodes outside the bounds, where the main roads continue
+    for r in -1..=n {
+        for c in -1..=n {
+            let _ = writeln!(
+                xml,
+                "<node id=\"{}\" version=\"1\" lat=\"{:.7}\" lon=\"{:.7}\"/>",
+                id(r, c),
+                lat0 + dlat * f64::from(r),
+                lon0 + dlon * f64::from(c)
+            );
+        }
+    }
+    let mut way = 1;
+    let mut add = |xml: &mut String, nodes: Vec<i32>, tags: &[(&str, &str)]| {
+        let _ = writeln!(xml, "<way id=\"{way}\" version=\"1\">");
+        for nd in nodes {
+            let _ = writeln!(xml, "  <nd ref=\"{nd}\"/>");
+        }
+        for (k, v) in tags {
+            let _ = writeln!(xml, "  <tag k=\"{k}\" v=\"{v}\"/>");
+        }
+        xml.push_str("</way>\n");
+        way += 1;
+    };
+    let main_row = n / 2;
+    for i in 0..n {
+        if i == main_row {
+            // the primary road runs W–E from outside to outside
+            add(
+                &mut xml,
+                (-1..=n).map(|c| id(i, c)).collect(),
+                &[
+                    ("highway", "primary"),
+                    ("name", "Main Road"),
+                    ("lanes", "4"),
+                ],
+            );
+            add(
+                &mut xml,
+                (-1..=n).map(|r| id(r, i)).collect(),
+                &[("highway", "secondary"), ("name", "Cross Street")],
+            );
+        } else {
+            add(
+                &mut xml,
+                (0..n).map(|c| id(i, c)).collect(),
+                &[("highway", "residential")],
+            );
+            add(
+                &mut xml,
+                (0..n).map(|r| id(r, i)).collect(),
+                &[("highway", "residential")],
+            );
+        }
+    }
+    xml.push_str("</osm>\n");
+    std::fs::write(path, xml).unwrap();
 }

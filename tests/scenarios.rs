@@ -170,7 +170,7 @@ fn unknown_names_are_errors_that_suggest_the_nearest() {
         ),
         (
             r#"VitalThresholds(indicator: "smog", amber: 1, red: 2)"#,
-            "no indicator `smog`; expected one of traffic_index,",
+            "no indicator `smog`; expected one of travel_time_index,",
         ),
         (
             r#"VitalThresholds(indicator: "aqi", amber: 200, red: 200)"#,

@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 
 const SIZE: (u32, u32) = (1280, 720);
 const TRIPS: u32 = 100_000;
+/// A day busy enough to queue at its bottlenecks by 08:00 (the hotspot test).
+const BUSY_TRIPS: u32 = 250_000;
 const AT_S: u32 = 8 * 3600;
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -31,8 +33,12 @@ fn in_map_area((x, y): (f32, f32)) -> bool {
 }
 
 fn snapshot(scene: &Path, out: &Path, extra: &[&str]) -> RgbImage {
+    snapshot_of(scene, out, TRIPS, extra)
+}
+
+fn snapshot_of(scene: &Path, out: &Path, trips: u32, extra: &[&str]) -> RgbImage {
     let size = format!("{}x{}", SIZE.0, SIZE.1);
-    let trips = TRIPS.to_string();
+    let trips = trips.to_string();
     let mut args = vec![
         "-q",
         "snapshot",
@@ -143,11 +149,21 @@ fn roads_are_drawn_where_the_road_layer_is_and_not_elsewhere() {
 #[test]
 fn the_traffic_overlay_colours_the_models_hotspots_and_the_hud_shows_text() {
     let d = demo("snapshot-traffic");
-    let with = snapshot(&d.scene, &d.dir.join("traffic.png"), &[]);
-    let without = snapshot(&d.scene, &d.dir.join("plain.png"), &["--overlay", "grid"]);
-    // the same World the command built: same demand, seed and time
-    let trips = synthetic_day(&d.city, TRIPS, 1).unwrap();
-    let mut world = World::new(d.city.roads(), trips, WorldOptions::default()).unwrap();
+    let with = snapshot_of(&d.scene, &d.dir.join("traffic.png"), BUSY_TRIPS, &[]);
+    let without = snapshot_of(
+        &d.scene,
+        &d.dir.join("plain.png"),
+        BUSY_TRIPS,
+        &["--overlay", "grid"],
+    );
+    // the same World the command built: same demand, seed, roads (the default model's
+    // free-flow speeds) and time
+    let trips = synthetic_day(&d.city, BUSY_TRIPS, 1).unwrap();
+    let mut roads = d.city.roads().clone();
+    citytwin_sim::model::ModelParams::default()
+        .roads
+        .apply(&mut roads);
+    let mut world = World::new(&roads, trips, WorldOptions::default()).unwrap();
     world.advance_to(AT_S);
     let to_px = start_view_pixels(d.city.bundle.meta.extent, SIZE);
     let (mut shown, mut hot, mut hot_without) = (0, 0, 0);
@@ -332,13 +348,37 @@ fn the_vitals_overlay_shades_alerting_cells_marks_cases_and_lists_the_city_signs
     let sensor = [0xb8, 0xc4, 0xd6];
     assert!(count(&with, &map, sensor) > 200, "no sensor markers");
     assert!(count(&without, &map, sensor) < 20);
-    // the panel, bottom right: on the smog morning AQI is red, so a red swatch
+    // the panel, bottom right: an ordinary morning has at most one red row; on the smog day
+    // (the scenario) AQI is red too
     let (w, h) = SIZE;
     let panel = |x: u32, y: u32| x > w * 3 / 4 && y > h / 2 && y < h - 60;
     let red = [0xff, 0x3b, 0x3b];
+    let swatch = count(&with, &panel, red);
+    let smog_day = dir.join("smog.ron");
+    std::fs::write(
+        &smog_day,
+        r#"(name: "smog", base: "scene.ron", edits: [AirQualityDay(date: "2016-12-18")])"#,
+    )
+    .unwrap();
+    let smog = snapshot(
+        &scene,
+        &dir.join("smog.png"),
+        &[
+            "--overlay",
+            "vitals",
+            "--scenario",
+            smog_day.to_str().unwrap(),
+        ],
+    );
+    let smog_swatch = count(&smog, &panel, red);
+    assert!(smog_swatch >= 40, "no red swatch in the smog day's panel");
     assert!(
-        count(&with, &panel, red) >= 40,
-        "no red swatch in the vitals panel"
+        smog_swatch > swatch,
+        "the smog day ({smog_swatch} red pixels) is no redder than an ordinary one ({swatch})"
+    );
+    assert!(
+        swatch < 2 * smog_swatch.min(80),
+        "{swatch} red pixels: more than one red row on an ordinary morning"
     );
     assert_eq!(count(&without, &panel, red), 0);
     // red cells shaded on the map (red at 45 % over the dark map: a dim red)
@@ -347,7 +387,7 @@ fn the_vitals_overlay_shades_alerting_cells_marks_cases_and_lists_the_city_signs
             .filter(|(x, y, c)| map(*x, *y) && c.0[0] > 100 && c.0[1] < 60 && c.0[2] < 60)
             .count()
     };
-    assert!(shaded(&with) > shaded(&without) + 50, "no shaded cells");
+    assert!(shaded(&smog) > shaded(&without) + 50, "no shaded cells");
 }
 
 #[test]
@@ -409,4 +449,30 @@ fn split_screen_compare_shows_the_baseline_the_variant_and_their_difference() {
             .count()
     };
     assert!(title(&difference, false) > 100 && title(&difference, true) > 100);
+}
+
+#[test]
+fn every_wall_text_fits_its_panel_and_the_screen_at_full_hd_and_4k() {
+    let dir = scratch("snapshot-text-fits");
+    let scene = scene_with_ops(&dir, Path::new(DEMO_OPS));
+    for size in ["1920x1080", "3840x2160"] {
+        let out = dir.join(format!("wall-{size}.png"));
+        // the default day (its demand from the city, bikes and cases): the longest texts
+        let out_s = out.to_str().unwrap();
+        let args = [
+            "-q",
+            "snapshot",
+            scene.to_str().unwrap(),
+            "--at",
+            "08:30",
+            "--wall",
+            "--check-text",
+            "--size",
+            size,
+            "-o",
+            out_s,
+        ];
+        ok(&args);
+        assert!(out.exists(), "{size}: no picture");
+    }
 }

@@ -16,7 +16,9 @@ use ops::OpsSim;
 use scenario::RunInputs;
 use serde::{Deserialize, Serialize};
 
+pub mod calibrate;
 pub mod compare;
+pub mod model;
 pub mod ops;
 pub mod scenario;
 pub mod views;
@@ -62,6 +64,8 @@ struct DayInputs {
     /// Shared bikes as the day starts, if the World has them.
     bikes: Option<BikeSim>,
     ops: Option<OpsSim>,
+    /// Trips across the extract's edge: (in, out, through).
+    external: (u64, u64, u64),
 }
 
 #[derive(Debug)]
@@ -113,12 +117,22 @@ impl World {
             .filter(|t| (options.from_s..options.to_s).contains(&t.departure_s))
             .collect();
         let signals = Signals::webster(roads, &net, &peak_hour_demand(&net, &trips));
+        let mut external = (0, 0, 0);
+        for t in &trips {
+            match t.purpose {
+                Purpose::Inbound => external.0 += 1,
+                Purpose::Outbound => external.1 += 1,
+                Purpose::Through => external.2 += 1,
+                _ => {}
+            }
+        }
         let day = DayInputs {
             net,
             signals,
             trips,
             bikes: None,
             ops: None,
+            external,
         };
         let traffic = Self::fresh_day(&day, &options);
         Ok(World {
@@ -279,6 +293,11 @@ impl World {
     /// Each link's load now, indexed by link.
     pub fn link_loads(&self, out: &mut Vec<LinkLoad>) {
         self.traffic.link_loads(out);
+    }
+
+    /// The day's trips across the extract's edge: (in, out, through).
+    pub fn external_trips(&self) -> (u64, u64, u64) {
+        self.day.external
     }
 
     /// City-wide figures now.

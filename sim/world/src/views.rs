@@ -1,6 +1,7 @@
 //! What dashboards and the viewer read from the World: city-wide traffic figures now, their
 //! recent history, and the worst hotspots. Plain structs, computed from the model's views.
 
+use citytwin_ops::vitals::TtiSums;
 use citytwin_traffic::dynamic::{LinkLoad, QueueNetwork, TrafficSim};
 
 /// City-wide traffic figures at one moment.
@@ -12,9 +13,9 @@ pub struct TrafficKpis {
     /// Space-mean speed of the cars on links now: the mean of their links' speeds (km/h); 0
     /// with none.
     pub mean_speed_kmh: f64,
-    /// Their mean free-flow speed over their mean speed now (1 = free): the travel time index
-    /// with links weighted by the vehicle-km they carry.
-    pub congestion_index: f64,
+    /// The travel time index of the cars on the road now (1 = free flow): the vital signs'
+    /// city-wide value, computed the same way ([`TtiSums`]).
+    pub travel_time_index: f64,
     pub trips_done: u64,
     pub trips: u64,
 }
@@ -38,28 +39,22 @@ pub fn traffic_kpis(traffic: &TrafficSim, loads: &[LinkLoad]) -> TrafficKpis {
     // Σ cars × speed is the rate at which vehicle-km grow, so these are the instantaneous
     // forms of the day's VKT / VHT and of the VKT-weighted travel time index (FHWA): a few
     // jammed links weigh by the cars on them, not by the hours a crossing would take
-    let (mut cars, mut speed_sum, mut free_speed_sum) = (0.0, 0.0, 0.0);
+    let (mut cars, mut tti) = (0.0, TtiSums::default());
     for_each_loaded(&traffic.net, loads, |_link, load, length_m, travel_s| {
         let n = f64::from(load.vehicles);
-        let speed = length_m / travel_s;
         cars += n;
-        speed_sum += n * speed;
-        free_speed_sum += n * speed / f64::from(load.speed_ratio);
+        tti.add(n, length_m / travel_s * 3.6, f64::from(load.speed_ratio));
     });
     let counts = traffic.counts();
     TrafficKpis {
         at_s: traffic.now(),
         vehicles: counts.on_links + counts.waiting,
         mean_speed_kmh: if cars > 0.0 {
-            speed_sum / cars * 3.6
+            tti.speed_sum / cars
         } else {
             0.0
         },
-        congestion_index: if speed_sum > 0.0 {
-            free_speed_sum / speed_sum
-        } else {
-            1.0
-        },
+        travel_time_index: tti.index(),
         trips_done: counts.arrived,
         trips: traffic.trips().len() as u64,
     }

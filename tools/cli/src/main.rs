@@ -3,6 +3,7 @@
 
 mod commands;
 mod interrupt;
+mod plotting;
 mod progress;
 
 use clap::{Parser, Subcommand};
@@ -41,6 +42,7 @@ enum Command {
     Run(commands::run::RunArgs),
     Compare(commands::compare::CompareArgs),
     Sweep(commands::sweep::SweepArgs),
+    Calibrate(commands::calibrate::CalibrateArgs),
     Fences(commands::fences::FencesArgs),
     Broker(commands::broker::BrokerArgs),
     Feed(commands::feed::FeedArgs),
@@ -80,6 +82,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args, cli.quiet),
         Command::Compare(args) => commands::compare::run(args, cli.quiet),
         Command::Sweep(args) => commands::sweep::run(args, cli.quiet),
+        Command::Calibrate(args) => commands::calibrate::run(args, cli.quiet),
         Command::Fences(args) => commands::fences::run(args, cli.quiet),
         Command::Broker(args) => commands::broker::run(args, cli.quiet),
         Command::Feed(args) => commands::feed::run(args, cli.quiet),

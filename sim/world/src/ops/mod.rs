@@ -13,6 +13,7 @@ mod sensors;
 
 pub use citytwin_ops::Level;
 pub use citytwin_ops::cases::CaseState;
+pub use citytwin_ops::vitals::describe;
 pub use picture::{CaseMarker, CellAlert, OpsPicture, SensorMarker, VitalReading};
 pub use report::{OpsSummary, VitalRow};
 
@@ -56,7 +57,32 @@ pub struct StationInput {
     pub point: Point<f64>,
     pub lon: f64,
     pub lat: f64,
+    /// The day of its record it replays.
     pub replay: ReplayDay,
+    /// The whole record (a PRSA file's text), so a scenario can replay another day.
+    pub record: std::sync::Arc<str>,
+}
+
+impl OpsInputs {
+    /// The day of their records the stations replay.
+    pub fn air_quality_date(&self) -> Option<citytwin_city::calendar::Date> {
+        self.stations.first().map(|s| s.replay.date)
+    }
+
+    /// Every station replays `date` of its record instead; an error names the station whose
+    /// record has no such day.
+    pub fn replay_air_quality(
+        &mut self,
+        date: citytwin_city::calendar::Date,
+    ) -> Result<(), String> {
+        for s in &mut self.stations {
+            if s.replay.date != date {
+                s.replay = ReplayDay::from_csv(&s.record, date)
+                    .map_err(|e| format!("air-quality station {}: {e}", s.name))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -212,14 +238,16 @@ impl OpsSim {
                 (r, link)
             })
             .collect();
-        let crew_links = crew_bases(city, &inputs.file.services);
+        let e = city.bundle.meta.extent;
+        let catalog = inputs.file.catalog(e.width() * e.height() / 1e6);
+        let crew_links = crew_bases(city, &catalog);
         let district_names = city.bundle.district_names();
         OpsSim {
             day: inputs.day,
             mqtt_prefix: inputs.file.mqtt_prefix.clone(),
             feeds,
             vitals: VitalSigns::new(inputs.file.vitals.clone()),
-            desk: CaseDesk::new(inputs.file.services.clone(), &crew_links, seed),
+            desk: CaseDesk::new(catalog, &crew_links, seed),
             case_places: Vec::new(),
             link_places,
             fences,
@@ -408,10 +436,11 @@ impl OpsSim {
                 .map_or(String::new(), |f| f.name.clone());
             let (code, what) = match e.kind {
                 AlarmKind::Overflow => (codes::BIKE_OVERFLOW, "over capacity"),
-                AlarmKind::Empty => (codes::BIKE_EMPTY, "empty"),
                 AlarmKind::IllegalParking => (codes::BIKE_OVERFLOW, "bikes parked outside it"),
-                // the operator's own business: no case for the city
-                AlarmKind::Blacklist => continue,
+                // the operator's own business (a rebalancing task, a bike to collect): no
+                // case for the city, as digital city management files only what the public
+                // space suffers from (pile-ups, bikes parked outside fences)
+                AlarmKind::Empty | AlarmKind::Blacklist => continue,
             };
             let description = format!("fence {name} {what} (capacity {})", site.capacity);
             let key = format!("{}:{}", code, e.fence);
@@ -463,7 +492,7 @@ impl OpsSim {
             return;
         };
         let code = match indicator {
-            Indicator::TrafficIndex => codes::CONGESTION,
+            Indicator::TravelTimeIndex => codes::CONGESTION,
             Indicator::Aqi => codes::AIR,
             Indicator::Reading(_) => codes::READING,
             _ => return,

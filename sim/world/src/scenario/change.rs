@@ -4,6 +4,7 @@
 use super::inputs::{BikeInputs, DemandScale, RunInputs};
 use citytwin_bikes::{AlarmRules, DispatchConfig, FenceError, PlannedFence};
 use citytwin_city::FenceId;
+use citytwin_city::calendar::Date;
 use citytwin_ops::Thresholds;
 use citytwin_traffic::dynamic::LinkEvent;
 use geo::Polygon;
@@ -69,6 +70,10 @@ pub enum Change {
         indicator: String,
         old: Thresholds,
         new: Thresholds,
+    },
+    AirQualityDay {
+        old: Option<Date>,
+        new: Option<Date>,
     },
 }
 
@@ -152,6 +157,9 @@ impl Change {
                     .and_then(|v| v.thresholds_mut(indicator))
                     .expect("threshold changes are resolved only for indicators the run has");
                 *set = *pick(forward, old, new);
+            }
+            Change::AirQualityDay { old, new } => {
+                inputs.air_quality_date = *pick(forward, old, new);
             }
         }
         Ok(())

@@ -177,6 +177,11 @@ pub enum Edit {
         amber: f64,
         red: f64,
     },
+    /// The air-quality stations replay this day of their record (`YYYY-MM-DD`), e.g. a smog
+    /// day; needs the scene's ops file.
+    AirQualityDay {
+        date: String,
+    },
 }
 
 impl Edit {
@@ -198,6 +203,7 @@ impl Edit {
             Edit::Rebalancing { .. } => "Rebalancing",
             Edit::BikeAlarms { .. } => "BikeAlarms",
             Edit::VitalThresholds { .. } => "VitalThresholds",
+            Edit::AirQualityDay { .. } => "AirQualityDay",
         }
     }
 }

@@ -20,6 +20,8 @@ pub struct RunInputs {
     pub bikes: Option<BikeInputs>,
     /// The vital signs' thresholds, when the run has operations.
     pub vitals: Option<VitalsConfig>,
+    /// The day the air-quality stations replay, when the run has them.
+    pub air_quality_date: Option<citytwin_city::calendar::Date>,
 }
 
 /// The shared bikes' fences and settings.
@@ -58,6 +60,7 @@ impl RunInputs {
             demand: Vec::new(),
             bikes,
             vitals: None,
+            air_quality_date: None,
         }
     }
 

@@ -176,6 +176,17 @@ pub(super) fn resolve(
                 },
             }])
         }
+        Edit::AirQualityDay { date } => {
+            let new: citytwin_city::calendar::Date =
+                date.parse().map_err(|e| format!("date: {e}"))?;
+            let old = inputs
+                .air_quality_date
+                .ok_or("the run has no air-quality stations (the scene's ops file replays none)")?;
+            Ok(vec![Change::AirQualityDay {
+                old: Some(old),
+                new: Some(new),
+            }])
+        }
         _ => resolve_bikes(edit, city, project, bike_inputs(inputs)?),
     }
 }
@@ -359,7 +370,8 @@ fn resolve_bikes(
         | Edit::ChangeRoad { .. }
         | Edit::Incident { .. }
         | Edit::ScaleDemand { .. }
-        | Edit::VitalThresholds { .. } => unreachable!("resolved by `resolve`"),
+        | Edit::VitalThresholds { .. }
+        | Edit::AirQualityDay { .. } => unreachable!("resolved by `resolve`"),
     })
 }
 

@@ -64,13 +64,14 @@ pub fn run(args: FencesArgs, quiet: bool) -> Result<()> {
         let count = |s: FenceSite| plan.sites.iter().filter(|x| **x == s).count();
         let capacity: u64 = plan.fences.iter().map(|f| u64::from(f.capacity)).sum();
         eprintln!(
-            "{} fences ({} subway entrances, {} hospitals, {} schools, {} shopping, {} bus stops), room for {} bikes, {} monitoring points → {}",
+            "{} fences ({} subway entrances, {} hospitals, {} schools, {} shopping, {} bus stops, {} residential blocks), room for {} bikes, {} monitoring points → {}",
             plan.fences.len(),
             count(FenceSite::SubwayEntrance),
             count(FenceSite::Hospital),
             count(FenceSite::School),
             count(FenceSite::Shopping),
             count(FenceSite::BusStop),
+            count(FenceSite::Residential),
             capacity,
             plan.monitored.len(),
             args.output.display()

@@ -130,6 +130,7 @@ fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
                 .unwrap_or(6),
             roads: BuildOptions {
                 junction_join_m: args.junction_join,
+                infer_signals: scene.as_ref().is_none_or(|s| s.infer_signals),
                 ..BuildOptions::default()
             },
             attribution: scene.map(|s| s.attribution).unwrap_or_default(),

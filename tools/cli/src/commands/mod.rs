@@ -1,5 +1,6 @@
 pub mod assign;
 pub mod broker;
+pub mod calibrate;
 pub mod compare;
 pub mod export;
 pub mod feed;

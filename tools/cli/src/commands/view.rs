@@ -109,6 +109,9 @@ pub struct SnapshotArgs {
     /// As the wall shows it (with the auto-tour caption)
     #[arg(long)]
     wall: bool,
+    /// Fail if any text runs off the screen or out of its panel (always warned about)
+    #[arg(long)]
+    check_text: bool,
     /// The PNG to write
     #[arg(short, long)]
     output: PathBuf,
@@ -163,7 +166,9 @@ fn load_twin(args: &TwinArgs, scenario: Option<&Path>, quiet: bool) -> Result<(T
         crate::commands::run::ops::load(&scene, &city)?
     };
     let fences = crate::commands::run::fence_source::fence_plan(&scene, &city)?;
+    let model = citytwin_sim::model::SceneModel::of(&scene, None)?;
     let spec = WorldSpec {
+        model: &model,
         fences: &fences,
         demand: &args.demand,
         bikes: &args.bikes,
@@ -277,6 +282,23 @@ pub fn snapshot(args: SnapshotArgs, quiet: bool) -> Result<()> {
         bail!(
             "{}: snapshot not written (no frame was captured; is a Vulkan driver installed? scripts/setup.sh installs Mesa's)",
             args.output.display()
+        );
+    }
+    for (text, [x0, y0, x1, y1]) in &outcome.text_overflows {
+        tracing::warn!(
+            "text runs off the screen or its panel at {}x{}: {text:?} spans ({x0:.0}, {y0:.0})–({x1:.0}, {y1:.0})",
+            args.size.0,
+            args.size.1
+        );
+    }
+    if args.check_text && !outcome.text_overflows.is_empty() {
+        bail!(
+            "{}: {} text(s) run off the screen or their panel at {}x{}, first {:?}",
+            args.output.display(),
+            outcome.text_overflows.len(),
+            args.size.0,
+            args.size.1,
+            outcome.text_overflows[0].0
         );
     }
     if !quiet {

@@ -81,6 +81,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
         crate::commands::run::ops::load(&scene, &city)?
     };
     let fences = crate::commands::run::fence_source::fence_plan(&scene, &city)?;
+    let model = citytwin_sim::model::SceneModel::of(&scene, args.sim.model.as_deref())?;
     std::fs::create_dir_all(args.output.join("runs"))
         .with_context(|| format!("creating {}", args.output.display()))?;
     // variants first: a scenario that does not fit the city fails at once
@@ -113,6 +114,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
                     let job = Job {
                         city: &city,
                         fences: &fences,
+                        model: &model,
                         ops: ops.as_ref(),
                         args: &args,
                         scenario: (side == Side::Variant).then_some(&scenario),
@@ -191,6 +193,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 struct Job<'a> {
     city: &'a City,
     fences: &'a citytwin_bikes::osm_fences::FencePlan,
+    model: &'a citytwin_sim::model::SceneModel,
     ops: Option<&'a citytwin_sim::ops::OpsInputs>,
     args: &'a CompareArgs,
     scenario: Option<&'a LoadedScenario>,
@@ -205,7 +208,7 @@ impl Job<'_> {
         let sim = &self.args.sim;
         let built = build_world(
             self.city,
-            &sim.world_spec(self.seed, self.scenario, self.fences, self.ops),
+            &sim.world_spec(self.seed, self.scenario, self.fences, self.ops, self.model),
         )?;
         let mut world = built.world;
         let mut last = sim.from;
@@ -231,6 +234,7 @@ impl Job<'_> {
         let traffic = world.traffic.summary();
         let summary = reports::summary_json(
             Some(&self.args.scene),
+            Some(self.city),
             &world,
             &built.demand,
             &traffic,

@@ -3,16 +3,14 @@
 
 use super::report::{Comparison, number};
 use crate::commands::run::clock;
-use anyhow::{Context, Result, anyhow};
+use crate::plotting::{base64, plot_err, register_font};
+use anyhow::{Context, Result};
 use citytwin_city::City;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::OnceLock;
 
-/// The font the plots are labelled with (installed by scripts/setup.sh; it has Chinese).
-const FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 /// Vehicles a link must carry in the baseline (mean over seeds) to be marked as having lost
 /// its traffic in the variant.
 const LOST_TRAFFIC_MIN: f64 = 10.0;
@@ -44,25 +42,6 @@ const HEADLINE: [&str; 16] = [
 pub struct Image {
     pub file: &'static str,
     pub title: &'static str,
-}
-
-fn register_font() -> Result<()> {
-    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
-    REGISTERED
-        .get_or_init(|| {
-            let bytes = std::fs::read(FONT).map_err(|e| {
-                format!("{FONT}: {e} (scripts/setup.sh installs fonts-wqy-microhei)")
-            })?;
-            let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-            plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
-                .map_err(|_| format!("{FONT}: not a font plotters can read"))
-        })
-        .clone()
-        .map_err(|e| anyhow!(e))
-}
-
-fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("drawing failed: {e:?}")
 }
 
 pub fn draw_all(out: &Path, city: &City, c: &Comparison) -> Result<Vec<Image>> {
@@ -473,46 +452,9 @@ fence_diff). Every run's summary: <code>runs/</code>. Map data © OpenStreetMap 
     Ok(h)
 }
 
-/// Standard base64 (RFC 4648) with padding.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648_test_vectors() {
-        for (plain, encoded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), encoded);
-        }
-    }
 
     #[test]
     fn speed_colours_run_from_grey_to_saturated() {

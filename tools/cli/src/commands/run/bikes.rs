@@ -11,6 +11,7 @@ use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
 use citytwin_gis::table::{Column, Table};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
+use citytwin_sim::model::BikeParams;
 use citytwin_sim::scenario::BikeInputs;
 use citytwin_traffic::demand::read_trip_list;
 use clap::{Args, ValueEnum};
@@ -20,19 +21,22 @@ use std::path::{Path, PathBuf};
 /// Shared bikes on the scene's generated fences (docs/bikes.md).
 #[derive(Debug, Clone, Args)]
 pub struct BikeArgs {
-    /// Bikes in the dockless fleet (0: no shared bikes)
-    #[arg(long, default_value_t = 3000)]
-    pub bike_fleet: u32,
-    /// Shared-bike trips wished for in the day (metro last mile, bus feeder, schools, shops)
-    #[arg(long, default_value_t = 15_000)]
-    pub bike_trips: u32,
+    /// Bikes in the dockless fleet (0: no shared bikes); without it, the city's own: its
+    /// residents × the model's fleet per 1,000 residents (docs/bikes.md)
+    #[arg(long)]
+    pub bike_fleet: Option<u32>,
+    /// Shared-bike trips wished for in the day (metro last mile, bus feeder, schools, shops);
+    /// without it, the fleet × the model's rides per bike
+    #[arg(long)]
+    pub bike_trips: Option<u32>,
     /// Bike trips from a CSV instead of the synthetic day, in the car trip list's format:
     /// depart,from_lon,from_lat,to_lon,to_lat (or from_node,to_node: OSM node ids)
     #[arg(long)]
     pub bike_trip_list: Option<PathBuf>,
-    /// Operator crews, each with a truck, that alarms are dispatched to
-    #[arg(long, default_value_t = 4)]
-    pub crews: u32,
+    /// Operator crews, each with a truck, that alarms are dispatched to; without it, one per
+    /// the model's bikes per crew (300) of the fleet
+    #[arg(long)]
+    pub crews: Option<u32>,
     /// Crews on duty in a window instead of --crews, as CREWS@HH:MM-HH:MM (e.g. 8@17:00-20:00
     /// doubles four crews at the evening peak); repeat for more shifts
     #[arg(long = "crew-shift", value_parser = parse_shift)]
@@ -40,9 +44,10 @@ pub struct BikeArgs {
     /// Bikes a truck carries
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub truck_capacity: u32,
-    /// How trucks are sent: on alarms (reactive), to keep fences within a target range from
-    /// the demand forecast (proactive), or not at all (off: the do-nothing baseline)
-    #[arg(long, value_enum, default_value_t = Strategy::Reactive)]
+    /// How trucks are sent: to keep fences within a target range from the demand forecast
+    /// (proactive, as Chinese operators schedule their vans), on alarms only (reactive), or
+    /// not at all (off: the do-nothing baseline)
+    #[arg(long, value_enum, default_value_t = Strategy::Proactive)]
     pub rebalancing: Strategy,
     /// The operator's blacklist: one bike id per line (bike42 or 42, # comments); by
     /// default every 100th bike
@@ -94,10 +99,19 @@ pub fn inputs(
     plan: &FencePlan,
     city: &City,
     seed: u64,
+    model: &BikeParams,
+    residents: f64,
 ) -> Result<Option<(BikeInputs, Vec<BikeTrip>)>> {
-    if args.bike_fleet == 0 {
+    let (city_fleet, city_wishes) = model.fleet_and_wishes(residents);
+    let fleet = args.bike_fleet.unwrap_or(city_fleet);
+    if fleet == 0 {
         return Ok(None);
     }
+    let wishes = args.bike_trips.unwrap_or(match args.bike_fleet {
+        // a fleet given by hand gets the model's turnover
+        Some(f) => (f64::from(f) * model.rides_per_bike).round() as u32,
+        None => city_wishes,
+    });
     if !(0.0..=1.0).contains(&args.breakdown_rate) {
         bail!(
             "--breakdown-rate {}: expected a share between 0 and 1",
@@ -107,7 +121,7 @@ pub fn inputs(
     let blacklist = args
         .blacklist
         .as_deref()
-        .map(|path| read_blacklist(path, args.bike_fleet))
+        .map(|path| read_blacklist(path, fleet))
         .transpose()?;
     let plan = plan.clone();
     let trips = match &args.bike_trip_list {
@@ -117,14 +131,17 @@ pub fn inputs(
             let project = |lon: f64, lat: f64| to_city.point(lon, lat);
             bike_trips_from_list(city, &list, &project)?
         }
-        None => synthetic_bike_day(city, &plan, args.bike_trips, seed),
+        None => synthetic_bike_day(city, &plan, wishes, seed),
     };
     let config = DocklessConfig {
-        fleet: args.bike_fleet,
+        fleet,
+        fence_compliance: model.park_in_fence_share,
+        park_radius_m: model.walk_to_fence_m,
         blacklist,
         breakdown_per_ride: args.breakdown_rate,
+        walk_radius_m: model.walk_to_bike_m,
         dispatch: DispatchConfig {
-            crews: args.crews,
+            crews: args.crews.unwrap_or_else(|| model.crews(fleet)),
             truck_capacity: args.truck_capacity,
             rebalancing: args.rebalancing.into(),
             shifts: args.crew_shifts.clone(),

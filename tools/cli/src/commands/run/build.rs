@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use citytwin_bikes::osm_fences::FencePlan;
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
+use citytwin_sim::model::SceneModel;
 use citytwin_sim::ops::{OpsInputs, OpsSim};
 use citytwin_sim::scenario::{RunInputs, Scenario};
 use citytwin_sim::{World, WorldOptions};
@@ -55,6 +56,8 @@ pub struct WorldSpec<'a> {
     pub fences: &'a FencePlan,
     /// Sensors, vital signs and cases (the scene's ops file), unless left out.
     pub ops: Option<&'a OpsInputs>,
+    /// The model's parameters and the city's official totals.
+    pub model: &'a SceneModel,
 }
 
 /// A World ready to run, with its demand (trips in the World's order) and how many changes
@@ -70,14 +73,35 @@ pub struct Built {
 
 pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
     let (from_s, to_s) = spec.window;
-    let mut demand = demand::build(spec.demand, spec.seed, city)?;
+    let model = &spec.model.params;
+    let mut demand = demand::build(
+        spec.demand,
+        spec.seed,
+        city,
+        &model.demand,
+        spec.model.totals,
+    )?;
     demand.keep_window(from_s, to_s);
-    let (bike_inputs, bike_trips) = match bikes::inputs(spec.bikes, spec.fences, city, spec.seed)? {
+    let residents = match &demand.day {
+        Some(day) => day.residents,
+        None => citytwin_traffic::demand::residents(city, &model.demand, spec.model.totals),
+    };
+    let (bike_inputs, bike_trips) = match bikes::inputs(
+        spec.bikes,
+        spec.fences,
+        city,
+        spec.seed,
+        &model.bikes,
+        residents,
+    )? {
         Some((inputs, trips)) => (Some(inputs), trips),
         None => (None, Vec::new()),
     };
-    let mut inputs = RunInputs::new(city.roads().clone(), bike_inputs);
+    let mut roads = city.roads().clone();
+    model.roads.apply(&mut roads);
+    let mut inputs = RunInputs::new(roads, bike_inputs);
     inputs.vitals = spec.ops.map(|o| o.file.vitals.clone());
+    inputs.air_quality_date = spec.ops.and_then(OpsInputs::air_quality_date);
     let mut changes = 0;
     if let Some(s) = spec.scenario {
         let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
@@ -102,6 +126,10 @@ pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
         // as the scenario left them
         if let Some(vitals) = &inputs.vitals {
             ops.file.vitals = vitals.clone();
+        }
+        if let Some(date) = inputs.air_quality_date {
+            ops.replay_air_quality(date)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         let ops = OpsSim::new(city, ops, world.bikes.as_ref(), spec.seed);
         world.attach_ops(ops);

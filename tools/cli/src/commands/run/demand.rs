@@ -4,8 +4,8 @@ use anyhow::Result;
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
 use citytwin_traffic::demand::{
-    DepartureProfile, OdMatrix, ZoneKind, od_trips, read_trip_list, resolve_trip_list,
-    synthetic_day,
+    CityDay, CityTotals, DemandParams, DepartureProfile, OdMatrix, ZoneKind, city_day, od_trips,
+    read_trip_list, resolve_trip_list,
 };
 use citytwin_traffic::dynamic::TripSpec;
 use clap::{Args, ValueEnum};
@@ -19,14 +19,18 @@ pub struct Demand {
     pub trips: Vec<TripSpec>,
     /// The trip list's own ids, in the order of `trips`.
     pub ids: Option<Vec<String>>,
+    /// What the synthetic day was made of (residents, jobs, external trips).
+    pub day: Option<CityDay>,
 }
 
 /// Where the day's trips come from: the scene's synthetic day, an OD matrix or a trip list.
 #[derive(Debug, Clone, Args)]
 pub struct DemandArgs {
-    /// Car trips in the synthetic day (when neither --od nor --trip-list is given)
-    #[arg(long, default_value_t = 200_000)]
-    pub trips: u32,
+    /// Car trips in the synthetic day (when neither --od nor --trip-list is given); without
+    /// it, the city's own: its residents' trips and the traffic crossing its edge, from the
+    /// scene's model (docs/demand.md)
+    #[arg(long)]
+    pub trips: Option<u32>,
     /// OD matrix between zones: TNTP `*_trips.tntp` (zones by number) or CSV origin,destination,trips
     #[arg(long, conflicts_with = "trip_list")]
     pub od: Option<PathBuf>,
@@ -61,7 +65,13 @@ impl From<Zones> for ZoneKind {
     }
 }
 
-pub fn build(args: &DemandArgs, seed: u64, city: &City) -> Result<Demand> {
+pub fn build(
+    args: &DemandArgs,
+    seed: u64,
+    city: &City,
+    params: &DemandParams,
+    totals: CityTotals,
+) -> Result<Demand> {
     if let Some(path) = &args.trip_list {
         let list = read_trip_list(path)?;
         let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
@@ -72,6 +82,7 @@ pub fn build(args: &DemandArgs, seed: u64, city: &City) -> Result<Demand> {
             file: Some(path.display().to_string()),
             trips,
             ids: Some(ids),
+            day: None,
         });
     }
     if let Some(path) = &args.od {
@@ -86,13 +97,16 @@ pub fn build(args: &DemandArgs, seed: u64, city: &City) -> Result<Demand> {
             file: Some(path.display().to_string()),
             trips,
             ids: None,
+            day: None,
         });
     }
+    let mut day = city_day(city, params, totals, args.trips, seed)?;
     Ok(Demand {
         source: "synthetic",
         file: None,
-        trips: synthetic_day(city, args.trips, seed)?,
+        trips: std::mem::take(&mut day.trips),
         ids: None,
+        day: Some(day),
     })
 }
 

@@ -117,6 +117,10 @@ pub struct SimArgs {
     /// Leave out the scene's operations (sensors, vital signs, data quality, cases)
     #[arg(long)]
     pub no_ops: bool,
+    /// The model's parameters (demand, road factors), in place of the scene's `model` file:
+    /// e.g. what `citytwin calibrate` wrote
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
 }
 
 impl SimArgs {
@@ -151,6 +155,7 @@ impl SimArgs {
         scenario: Option<&'a build::LoadedScenario>,
         fences: &'a citytwin_bikes::osm_fences::FencePlan,
         ops: Option<&'a citytwin_sim::ops::OpsInputs>,
+        model: &'a citytwin_sim::model::SceneModel,
     ) -> build::WorldSpec<'a> {
         build::WorldSpec {
             demand: &self.demand,
@@ -161,6 +166,7 @@ impl SimArgs {
             scenario,
             fences,
             ops: if self.no_ops { None } else { ops },
+            model,
         }
     }
 }
@@ -225,6 +231,7 @@ fn load(args: &RunArgs) -> Result<Loaded> {
             file: Some(trips.display().to_string()),
             trips: trips_list,
             ids: Some(ids),
+            day: None,
         };
         demand.keep_window(args.sim.from, args.sim.to);
         let options = WorldOptions {
@@ -260,9 +267,10 @@ fn load(args: &RunArgs) -> Result<Loaded> {
         ops::load(&scene, &city)?
     };
     let fences = fence_source::fence_plan(&scene, &city)?;
+    let model = citytwin_sim::model::SceneModel::of(&scene, args.sim.model.as_deref())?;
     let spec = args
         .sim
-        .world_spec(args.seed, scenario.as_ref(), &fences, ops.as_ref());
+        .world_spec(args.seed, scenario.as_ref(), &fences, ops.as_ref(), &model);
     let built = build::build_world(&city, &spec)?;
     let date: citytwin_city::calendar::Date = args
         .date

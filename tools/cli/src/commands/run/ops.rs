@@ -11,7 +11,7 @@ use citytwin_gis::table::{Column, Table};
 use citytwin_ops::cases::CaseState;
 use citytwin_ops::model::Source;
 use citytwin_ops::quality::QualityScore;
-use citytwin_ops::replay::ReplayDay;
+use citytwin_ops::replay::{ReplayDay, median_aqi_date};
 use citytwin_ops::setup::OpsFile;
 use citytwin_sim::ops::{LiveInput, OpsInputs, OpsSim, Report, StationInput};
 use citytwin_sim::scenario::Clock;
@@ -41,11 +41,23 @@ pub fn load(scene: &Scene, city: &City) -> Result<Option<OpsInputs>> {
         })?;
         Ok(Point::from(p))
     };
-    let mut stations = Vec::new();
+    let mut records = Vec::new();
     for (i, s) in file.air_quality.iter().enumerate() {
         let text = std::fs::read_to_string(&s.file)
             .with_context(|| format!("{}: air_quality[{i}]: reading", s.file.display()))?;
-        let replay = ReplayDay::from_csv(&text, day.date)
+        records.push(std::sync::Arc::<str>::from(text));
+    }
+    // the file's day, else a typical one (the median AQI of the records' days)
+    let texts: Vec<&str> = records.iter().map(|r| &**r).collect();
+    let replay_date = match &file.air_quality_date {
+        Some(d) => d
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{}: air_quality_date: {e}", path.display()))?,
+        None => median_aqi_date(&texts).unwrap_or(day.date),
+    };
+    let mut stations = Vec::new();
+    for ((i, s), record) in file.air_quality.iter().enumerate().zip(records) {
+        let replay = ReplayDay::from_csv(&record, replay_date)
             .map_err(|e| anyhow::anyhow!("{}: {e}", s.file.display()))?;
         stations.push(StationInput {
             name: s.name.clone(),
@@ -53,6 +65,7 @@ pub fn load(scene: &Scene, city: &City) -> Result<Option<OpsInputs>> {
             lon: s.lon,
             lat: s.lat,
             replay,
+            record,
         });
     }
     let mut live = Vec::new();

@@ -5,6 +5,7 @@ use super::build::LoadedScenario;
 use super::demand::Demand;
 use super::{Network, RunArgs, clock};
 use anyhow::{Context, Result};
+use citytwin_city::City;
 use citytwin_city::roads::RoadNetwork;
 use citytwin_gis::table::{Column, Table};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
@@ -30,6 +31,7 @@ pub struct RunFacts<'a> {
 /// summary.json: the `traffic.`, `demand.`, `run.` and (with bikes) `bikes.` blocks.
 pub fn summary_json(
     scene: Option<&Path>,
+    city: Option<&City>,
     world: &World,
     demand: &Demand,
     traffic: &TrafficSummary,
@@ -71,6 +73,33 @@ pub fn summary_json(
             "model_bytes_per_trip": model_bytes / world.traffic.trips().len().max(1),
         },
     });
+    if let (Some(city), Some(map)) = (city, summary.as_object_mut()) {
+        let e = city.bundle.meta.extent;
+        map.insert(
+            "city".into(),
+            serde_json::json!({
+                "name": city.bundle.meta.name,
+                "area_km2": e.width() * e.height() / 1e6,
+            }),
+        );
+    }
+    if let (Some(day), Some(block)) = (&demand.day, summary["demand"].as_object_mut()) {
+        // counted in the window, as `trips` is
+        let external = demand
+            .trips
+            .iter()
+            .filter(|t| t.purpose.is_external())
+            .count();
+        block.insert("external_trips".into(), external.into());
+        block.insert(
+            "resident_trips".into(),
+            (demand.trips.len() - external).into(),
+        );
+        block.insert("external_stations".into(), day.external.stations.into());
+        block.insert("residents".into(), day.residents.round().into());
+        block.insert("jobs".into(), day.jobs.round().into());
+        block.insert("estimate".into(), serde_json::to_value(&day.sources)?);
+    }
     if let (Some(b), Some(map)) = (&world.bikes, summary.as_object_mut()) {
         map.insert("bikes".into(), serde_json::to_value(b.summary())?);
     }
@@ -101,7 +130,18 @@ pub fn write_all(
     run: &RunFacts,
 ) -> Result<()> {
     let scene = args.scene.as_ref().or(args.sumo_net.as_ref());
-    let summary = summary_json(scene.map(PathBuf::as_path), world, demand, traffic, run)?;
+    let city = match network {
+        Network::City(city) => Some(city.as_ref()),
+        Network::Sumo(_) => None,
+    };
+    let summary = summary_json(
+        scene.map(PathBuf::as_path),
+        city,
+        world,
+        demand,
+        traffic,
+        run,
+    )?;
     let summary_path = args.output.join("summary.json");
     // a summary from an earlier run must not vouch for files this one has not written yet
     let _ = std::fs::remove_file(&summary_path);

@@ -1,0 +1,424 @@
+//! Calibration: fit the model's documented parameters (demand scale, car share, external
+//! share, road capacity and speed factors by class group) to observations — link counts and
+//! speeds, and city-wide indicators where no counts exist (peak travel time index, peak speed,
+//! daily vehicle-km).
+//!
+//! Each evaluation simulates the targets' window with the candidate parameters on one seed;
+//! Levenberg–Marquardt ([`fit`]) moves the parameters (in log space, within ×0.2…×5 of where
+//! they started) to minimise Σ r², with one residual per indicator ((simulated − target) /
+//! tolerance; for the travel time index on its excess over 1, in log terms) and per count (the signed GEH / 5, so a count at GEH 5 weighs as an indicator
+//! one tolerance off; speeds by (simulated − observed) / 5 km/h). The finite-difference runs of
+//! an iteration run in parallel. Same inputs ⇒ the same fit, whatever the thread count.
+
+pub mod counts;
+pub mod fit;
+pub mod targets;
+
+use crate::model::{ModelParams, SceneModel};
+use crate::{World, WorldError, WorldOptions};
+use citytwin_city::City;
+use citytwin_traffic::demand::{DemandError, city_day};
+use citytwin_traffic::dynamic::TrafficSummary;
+use counts::{CountSite, geh};
+use fit::{FitOptions, Stop};
+use std::path::{Path, PathBuf};
+use targets::{IndicatorKind, Param, Targets};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrateError {
+    #[error(transparent)]
+    Demand(#[from] DemandError),
+    #[error(transparent)]
+    World(#[from] WorldError),
+    #[error("{}:{line}: {message}", path.display())]
+    Row {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{0}")]
+    Targets(String),
+}
+
+impl CalibrateError {
+    pub(crate) fn row(path: &Path, line: usize, message: impl Into<String>) -> Self {
+        CalibrateError::Row {
+            path: path.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// A residual of one km/h of speed error is this many km/h.
+const SPEED_SCALE_KMH: f64 = 5.0;
+/// Parameters stay within this factor of where they started.
+const RANGE: f64 = 5.0;
+
+/// What one simulated day showed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observed {
+    pub summary: TrafficSummary,
+    /// Per count site: simulated flow (veh/h) and speed (km/h).
+    pub counts: Vec<(f64, f64)>,
+}
+
+impl Observed {
+    pub fn indicator(&self, kind: IndicatorKind) -> f64 {
+        match kind {
+            IndicatorKind::PeakTti => self.summary.peak_tti,
+            IndicatorKind::PeakSpeedKmh => self.summary.peak_speed_kmh,
+            IndicatorKind::DailyVktKm => self.summary.vkt_km,
+            IndicatorKind::StuckShare => self.summary.stuck_share,
+        }
+    }
+}
+
+/// One simulated candidate, for the progress display and the report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRecord {
+    pub run: usize,
+    /// The fitted parameters' values.
+    pub values: Vec<f64>,
+    pub cost: f64,
+    pub peak_tti: f64,
+    pub peak_speed_kmh: f64,
+}
+
+/// How well a run matches the counts (the usual acceptance: ≥ 85% of link-bins with GEH < 5).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CountFit {
+    pub link_bins: usize,
+    pub geh_below_5_share: f64,
+    /// Squared correlation of simulated and observed flows.
+    pub r2: f64,
+    /// Root mean square error as a share of the mean observed flow, in %.
+    pub rmse_pct: f64,
+}
+
+/// The result: fitted parameters, what they give, and the path there.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub params: ModelParams,
+    /// (parameter, start value, fitted value)
+    pub fitted: Vec<(Param, f64, f64)>,
+    pub observed: Observed,
+    pub counts: CountFit,
+    pub runs: Vec<RunRecord>,
+    pub stopped: Stop,
+    pub cost: f64,
+}
+
+/// The value a parameter has in `params`.
+fn value_of(params: &ModelParams, p: Param) -> f64 {
+    match p {
+        Param::DemandScale => params.demand.scale,
+        Param::CarShare => params.demand.car_share,
+        Param::ExternalShare => params.demand.external_share,
+        Param::Capacity(g) | Param::Speed(g) => {
+            let group = g.groups()[0];
+            let class = crate::model::CLASS_GROUPS
+                .iter()
+                .find(|(name, _)| *name == group)
+                .map(|(_, classes)| classes[0]);
+            class.map_or(1.0, |c| {
+                let (cap, speed) = params.roads.of(c);
+                if matches!(p, Param::Capacity(_)) {
+                    cap
+                } else {
+                    speed
+                }
+            })
+        }
+    }
+}
+
+fn set(params: &mut ModelParams, p: Param, v: f64) {
+    match p {
+        Param::DemandScale => params.demand.scale = v,
+        Param::CarShare => params.demand.car_share = v,
+        Param::ExternalShare => params.demand.external_share = v,
+        Param::Capacity(g) => {
+            for group in g.groups() {
+                params.roads.set_group(group, Some(v), None);
+            }
+        }
+        Param::Speed(g) => {
+            for group in g.groups() {
+                params.roads.set_group(group, None, Some(v));
+            }
+        }
+    }
+}
+
+/// The largest value a parameter may take (shares stay shares).
+fn ceiling(p: Param) -> f64 {
+    match p {
+        Param::CarShare => 1.0,
+        // a crossing road at capacity for 24 hours
+        Param::ExternalShare => 2.4,
+        _ => f64::INFINITY,
+    }
+}
+
+/// Simulates one day of `model` and observes it at `sites`; `None` when stopped.
+pub fn simulate(
+    city: &City,
+    model: &SceneModel,
+    window: (u32, u32),
+    seed: u64,
+    sites: &[CountSite],
+    keep_going: &dyn Fn() -> bool,
+) -> Result<Option<Observed>, CalibrateError> {
+    let day = city_day(city, &model.params.demand, model.totals, None, seed)?;
+    let mut roads = city.roads().clone();
+    model.params.roads.apply(&mut roads);
+    let options = WorldOptions {
+        seed,
+        from_s: window.0,
+        to_s: window.1,
+        ..WorldOptions::default()
+    };
+    let mut world = World::new(&roads, day.trips, options)?;
+    let mut stopped = false;
+    world.run(&mut |_| {
+        stopped = !keep_going();
+        !stopped
+    });
+    if stopped {
+        return Ok(None);
+    }
+    let stats = &world.traffic.stats;
+    let counts = sites
+        .iter()
+        .map(|s| {
+            let (flow, speed) = s.simulated(stats, city);
+            // no car left those links: they ran at their free-flow speed
+            let free = s
+                .links
+                .iter()
+                .map(|&l| f64::from(roads.links[l as usize].speed_kmh))
+                .fold(0.0, f64::max);
+            (flow, speed.unwrap_or(free))
+        })
+        .collect();
+    Ok(Some(Observed {
+        summary: world.traffic.summary(),
+        counts,
+    }))
+}
+
+/// An indicator's miss in tolerances. The travel time index's miss is taken on its excess over
+/// free flow in log terms: the excess grows steeply as demand nears capacity, and its
+/// logarithm is nearer to linear in the parameters, which is what the fit's steps assume.
+fn indicator_residual(i: &targets::Indicator, simulated: f64) -> f64 {
+    match i.kind {
+        IndicatorKind::PeakTti if i.value > 1.0 => {
+            let excess = |v: f64| (v - 1.0).max(1e-3);
+            (excess(simulated) / excess(i.value)).ln() / (1.0 + i.tolerance / excess(i.value)).ln()
+        }
+        _ => (simulated - i.value) / i.tolerance,
+    }
+}
+
+fn residuals(targets: &Targets, sites: &[CountSite], o: &Observed) -> Vec<f64> {
+    let mut r: Vec<f64> = targets
+        .indicators
+        .iter()
+        .map(|i| indicator_residual(i, o.indicator(i.kind)))
+        .collect();
+    for (site, &(flow, speed)) in sites.iter().zip(&o.counts) {
+        if let Some(obs) = site.observed_vph() {
+            r.push((flow - obs).signum() * geh(flow, obs) / 5.0);
+        }
+        if let Some(obs) = site.speed_kmh {
+            r.push((speed - obs) / SPEED_SCALE_KMH);
+        }
+    }
+    r
+}
+
+/// How a day's counts compare with the observed ones.
+pub fn count_fit(sites: &[CountSite], o: &Observed) -> CountFit {
+    let pairs: Vec<(f64, f64)> = sites
+        .iter()
+        .zip(&o.counts)
+        .filter_map(|(s, &(flow, _))| s.observed_vph().map(|obs| (flow, obs)))
+        .collect();
+    if pairs.is_empty() {
+        return CountFit::default();
+    }
+    let n = pairs.len() as f64;
+    let below = pairs.iter().filter(|(s, o)| geh(*s, *o) < 5.0).count() as f64;
+    let (ms, mo) = (
+        pairs.iter().map(|p| p.0).sum::<f64>() / n,
+        pairs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let (mut sso, mut sss, mut sp, mut se) = (0.0, 0.0, 0.0, 0.0);
+    for (s, o) in &pairs {
+        sso += (o - mo).powi(2);
+        sss += (s - ms).powi(2);
+        sp += (s - ms) * (o - mo);
+        se += (s - o).powi(2);
+    }
+    CountFit {
+        link_bins: pairs.len(),
+        geh_below_5_share: below / n,
+        r2: if sso > 0.0 && sss > 0.0 {
+            sp * sp / (sso * sss)
+        } else {
+            0.0
+        },
+        rmse_pct: if mo > 0.0 {
+            (se / n).sqrt() / mo * 100.0
+        } else {
+            0.0
+        },
+    }
+}
+
+/// Fits `targets` from `base`. `on_run` hears of every simulated candidate; `keep_going` is
+/// asked every simulated minute (Ctrl-C): a stopped calibration returns what it had fitted.
+pub fn calibrate(
+    city: &City,
+    base: &SceneModel,
+    targets: &Targets,
+    sites: &[CountSite],
+    on_run: &(dyn Fn(&RunRecord) + Sync),
+    keep_going: &(dyn Fn() -> bool + Sync),
+) -> Result<Outcome, CalibrateError> {
+    targets.check().map_err(CalibrateError::Targets)?;
+    let window = targets.window().map_err(CalibrateError::Targets)?;
+    let start: Vec<f64> = targets
+        .fit
+        .iter()
+        .map(|&p| value_of(&base.params, p))
+        .collect();
+    let model_at = |x: &[f64]| {
+        let mut m = base.clone();
+        for ((&p, &x), &s) in targets.fit.iter().zip(x).zip(&start) {
+            set(&mut m.params, p, (s * x.exp()).min(ceiling(p)));
+        }
+        m
+    };
+    let options = FitOptions {
+        lower: vec![-RANGE.ln(); start.len()],
+        upper: targets
+            .fit
+            .iter()
+            .zip(&start)
+            .map(|(&p, &s)| RANGE.ln().min((ceiling(p) / s).ln()))
+            .collect(),
+        step: 0.15,
+        max_move: 0.7,
+        tolerance: 0.01,
+        max_evaluations: targets.max_runs as usize,
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut seen: Vec<(Vec<f64>, Observed)> = Vec::new();
+    let mut error = None;
+    let mut eval = |xs: &[Vec<f64>]| -> Option<Vec<Vec<f64>>> {
+        let results: Vec<Result<Option<Observed>, CalibrateError>> = xs
+            .chunks(threads)
+            .flat_map(|chunk| {
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = chunk
+                        .iter()
+                        .map(|x| {
+                            let model = model_at(x);
+                            scope.spawn(move || {
+                                simulate(city, &model, window, targets.seed, sites, keep_going)
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| {
+                            h.join().unwrap_or_else(|_| {
+                                Err(CalibrateError::Targets(
+                                    "a simulation thread panicked".into(),
+                                ))
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(xs.len());
+        for (x, result) in xs.iter().zip(results) {
+            match result {
+                Ok(Some(o)) => {
+                    let r = residuals(targets, sites, &o);
+                    let m = model_at(x);
+                    on_run(&RunRecord {
+                        run: seen.len() + 1,
+                        values: targets
+                            .fit
+                            .iter()
+                            .map(|&p| value_of(&m.params, p))
+                            .collect(),
+                        cost: fit::cost(&r),
+                        peak_tti: o.summary.peak_tti,
+                        peak_speed_kmh: o.summary.peak_speed_kmh,
+                    });
+                    seen.push((x.clone(), o));
+                    out.push(r);
+                }
+                Ok(None) => return None,
+                Err(e) => {
+                    error = Some(e);
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    };
+    let result = fit::levenberg_marquardt(&vec![0.0; start.len()], &options, &mut eval);
+    if let Some(e) = error {
+        return Err(e);
+    }
+    let Some(result) = result else {
+        return Err(CalibrateError::Targets(
+            "stopped before the first run finished: nothing fitted".into(),
+        ));
+    };
+    let best = model_at(&result.best.x);
+    let observed = seen
+        .iter()
+        .find(|(x, _)| *x == result.best.x)
+        .map(|(_, o)| o.clone())
+        .ok_or_else(|| CalibrateError::Targets("the best run was not kept".into()))?;
+    let runs = seen
+        .iter()
+        .zip(&result.history)
+        .enumerate()
+        .map(|(i, ((x, o), e))| RunRecord {
+            run: i + 1,
+            values: {
+                let m = model_at(x);
+                targets
+                    .fit
+                    .iter()
+                    .map(|&p| value_of(&m.params, p))
+                    .collect()
+            },
+            cost: e.cost,
+            peak_tti: o.summary.peak_tti,
+            peak_speed_kmh: o.summary.peak_speed_kmh,
+        })
+        .collect();
+    Ok(Outcome {
+        fitted: targets
+            .fit
+            .iter()
+            .zip(&start)
+            .map(|(&p, &s)| (p, s, value_of(&best.params, p)))
+            .collect(),
+        counts: count_fit(sites, &observed),
+        params: best.params,
+        observed,
+        runs,
+        stopped: result.stopped,
+        cost: result.best.cost,
+    })
+}

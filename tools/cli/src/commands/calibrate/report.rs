@@ -1,0 +1,366 @@
+//! The calibration's validation report: report.html (self-contained), fit.png, runs.csv and
+//! counts.csv, and the comment header of the fitted model file.
+
+use crate::commands::run::reports::write;
+use crate::plotting::{base64, plot_err, register_font};
+use anyhow::{Context, Result};
+use citytwin_sim::calibrate::counts::{CountSite, geh};
+use citytwin_sim::calibrate::targets::Targets;
+use citytwin_sim::calibrate::{Outcome, fit::Stop};
+use plotters::prelude::*;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// What the report is about.
+#[derive(Debug)]
+pub struct Inputs<'a> {
+    pub scene: &'a str,
+    pub command: &'a str,
+    pub targets: &'a Targets,
+    pub sites: &'a [CountSite],
+    pub outcome: &'a Outcome,
+    /// The fitted parameters' names, in the targets' order.
+    pub names: &'a [String],
+}
+
+fn stop_reason(s: Stop) -> &'static str {
+    match s {
+        Stop::Converged => "converged (no parameter moved more than 1%)",
+        Stop::NoImprovement => "no step lowered the misses further",
+        Stop::MaxEvaluations => "used the most simulated days allowed (max_runs)",
+        Stop::Interrupted => "interrupted (Ctrl-C): the best fit so far",
+    }
+}
+
+/// Comment lines for the top of the fitted model file.
+pub fn model_header(
+    command: &str,
+    targets: &Targets,
+    o: &Outcome,
+    names: &[String],
+) -> Vec<String> {
+    let mut h = vec![
+        "Fitted by citytwin calibrate (docs/validation.md):".to_string(),
+        format!("  {command}"),
+    ];
+    for ((_, from, to), n) in o.fitted.iter().zip(names) {
+        h.push(format!("  {n}: {from:.4} → {to:.4}"));
+    }
+    for i in &targets.indicators {
+        h.push(format!(
+            "  {} target {} ± {} ({}): simulated {:.3}",
+            i.kind.as_str(),
+            i.value,
+            i.tolerance,
+            i.source,
+            o.observed.indicator(i.kind)
+        ));
+    }
+    if o.counts.link_bins > 0 {
+        h.push(format!(
+            "  counts: {:.1}% of {} link-bins with GEH < 5, R² {:.3}, RMSE {:.1}%",
+            o.counts.geh_below_5_share * 100.0,
+            o.counts.link_bins,
+            o.counts.r2,
+            o.counts.rmse_pct
+        ));
+    }
+    h.push(format!(
+        "  {} simulated days; {}",
+        o.runs.len(),
+        stop_reason(o.stopped)
+    ));
+    h
+}
+
+pub fn write_report(dir: &Path, i: &Inputs) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    write(&dir.join("runs.csv"), &runs_csv(i))?;
+    write(&dir.join("counts.csv"), &counts_csv(i))?;
+    register_font()?;
+    let png = dir.join("fit.png");
+    if i.sites.iter().any(|s| s.count.is_some()) {
+        scatter(&png, i).context("fit.png")?;
+    } else {
+        indicator_bars(&png, i).context("fit.png")?;
+    }
+    let image = std::fs::read(&png).with_context(|| format!("reading {}", png.display()))?;
+    write(&dir.join("report.html"), &html(i, &base64(&image))?)
+}
+
+fn runs_csv(i: &Inputs) -> String {
+    let mut csv = format!("run,{},cost,peak_tti,peak_speed_kmh\n", i.names.join(","));
+    for r in &i.outcome.runs {
+        let values: Vec<String> = r.values.iter().map(|v| format!("{v:.5}")).collect();
+        let _ = writeln!(
+            csv,
+            "{},{},{:.5},{:.4},{:.3}",
+            r.run,
+            values.join(","),
+            r.cost,
+            r.peak_tti,
+            r.peak_speed_kmh
+        );
+    }
+    csv
+}
+
+fn counts_csv(i: &Inputs) -> String {
+    let mut csv = String::from(
+        "line,links,from_s,to_s,observed_vph,simulated_vph,geh,observed_speed_kmh,simulated_speed_kmh\n",
+    );
+    for (s, &(flow, speed)) in i.sites.iter().zip(&i.outcome.observed.counts) {
+        let links: Vec<String> = s.links.iter().map(u32::to_string).collect();
+        let obs = s.observed_vph();
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{:.1},{},{},{:.2}",
+            s.line,
+            links.join(" "),
+            s.from_s,
+            s.to_s,
+            obs.map_or(String::new(), |o| format!("{o:.1}")),
+            flow,
+            obs.map_or(String::new(), |o| format!("{:.3}", geh(flow, o))),
+            s.speed_kmh.map_or(String::new(), |v| format!("{v:.2}")),
+            speed
+        );
+    }
+    csv
+}
+
+/// Observed against simulated hourly flows, with the line of equality.
+fn scatter(path: &Path, i: &Inputs) -> Result<()> {
+    let points: Vec<(f64, f64, bool)> = i
+        .sites
+        .iter()
+        .zip(&i.outcome.observed.counts)
+        .filter_map(|(s, &(flow, _))| s.observed_vph().map(|o| (o, flow, geh(flow, o) < 5.0)))
+        .collect();
+    let top = points.iter().map(|p| p.0.max(p.1)).fold(10.0f64, f64::max) * 1.05;
+    let root = BitMapBackend::new(path, (1000, 1000)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let c = &i.outcome.counts;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!(
+                "{}: {:.0}% GEH < 5, R² {:.2}, RMSE {:.0}%",
+                i.scene,
+                c.geh_below_5_share * 100.0,
+                c.r2,
+                c.rmse_pct
+            ),
+            ("sans-serif", 26),
+        )
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..top, 0.0..top)
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .x_desc("observed flow (veh/h)")
+        .y_desc("simulated flow (veh/h)")
+        .label_style(("sans-serif", 18))
+        .draw()
+        .map_err(plot_err)?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, 0.0), (top, top)],
+            BLACK.stroke_width(1),
+        )))
+        .map_err(plot_err)?;
+    chart
+        .draw_series(points.iter().map(|&(o, s, ok)| {
+            let colour = if ok {
+                RGBColor(40, 110, 200)
+            } else {
+                RGBColor(220, 70, 40)
+            };
+            Circle::new((o, s), 4, colour.filled())
+        }))
+        .map_err(plot_err)?;
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
+/// Each indicator as simulated over its target band (target ± tolerance), in % of target.
+fn indicator_bars(path: &Path, i: &Inputs) -> Result<()> {
+    let rows: Vec<(String, f64, f64)> = i
+        .targets
+        .indicators
+        .iter()
+        .map(|t| {
+            let sim = i.outcome.observed.indicator(t.kind);
+            (
+                t.kind.as_str().to_string(),
+                (sim / t.value - 1.0) * 100.0,
+                t.tolerance / t.value * 100.0,
+            )
+        })
+        .collect();
+    let n = rows.len().max(1) as i32;
+    let extreme = rows
+        .iter()
+        .map(|r| r.1.abs().max(r.2))
+        .fold(5.0f64, f64::max)
+        * 1.2;
+    let root = BitMapBackend::new(path, (1200, 160 + 70 * n as u32)).into_drawing_area();
+    root.fill(&WHITE).map_err(plot_err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("{}: simulated against published figures", i.scene),
+            ("sans-serif", 26),
+        )
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(200)
+        .build_cartesian_2d(-extreme..extreme, (0..n - 1).into_segmented())
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(n as usize)
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(k) => {
+                rows.get(*k as usize).map_or(String::new(), |r| r.0.clone())
+            }
+            _ => String::new(),
+        })
+        .x_desc("simulated − target, % of target (grey: the tolerance)")
+        .label_style(("sans-serif", 18))
+        .draw()
+        .map_err(plot_err)?;
+    chart
+        .draw_series(rows.iter().enumerate().map(|(k, r)| {
+            let mut band = Rectangle::new(
+                [
+                    (-r.2, SegmentValue::Exact(k as i32)),
+                    (r.2, SegmentValue::Exact(k as i32 + 1)),
+                ],
+                RGBColor(220, 220, 220).filled(),
+            );
+            band.set_margin(4, 4, 0, 0);
+            band
+        }))
+        .map_err(plot_err)?;
+    chart
+        .draw_series(rows.iter().enumerate().map(|(k, r)| {
+            let colour = if r.1.abs() <= r.2 {
+                RGBColor(40, 110, 200)
+            } else {
+                RGBColor(220, 70, 40)
+            };
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(k as i32)),
+                    (r.1, SegmentValue::Exact(k as i32 + 1)),
+                ],
+                colour.filled(),
+            );
+            bar.set_margin(16, 16, 0, 0);
+            bar
+        }))
+        .map_err(plot_err)?;
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn html(i: &Inputs, png_base64: &str) -> Result<String> {
+    let o = i.outcome;
+    let mut h = String::new();
+    write!(
+        h,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Calibration — {scene}</title>\
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}table{{border-collapse:collapse;margin:1em 0}}\
+td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}}th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}\
+.ok{{color:#1a6}}.miss{{color:#c33}}code{{background:#f5f5f5;padding:1px 4px}}</style></head><body>\
+<h1>Calibration — {scene}</h1><p><code>{command}</code></p>\
+<p>{runs} simulated days; {stop}.</p>",
+        scene = escape(i.scene),
+        command = escape(i.command),
+        runs = o.runs.len(),
+        stop = stop_reason(o.stopped),
+    )?;
+    h.push_str(
+        "<h2>Fitted parameters</h2><table><tr><th>parameter</th><th>start</th><th>fitted</th></tr>",
+    );
+    for ((_, from, to), n) in o.fitted.iter().zip(i.names) {
+        write!(h, "<tr><td>{n}</td><td>{from:.4}</td><td>{to:.4}</td></tr>")?;
+    }
+    h.push_str("</table>");
+    if !i.targets.indicators.is_empty() {
+        h.push_str("<h2>Published figures</h2><table><tr><th>indicator</th><th>target</th><th>tolerance</th><th>simulated</th><th>source</th></tr>");
+        for t in &i.targets.indicators {
+            let sim = o.observed.indicator(t.kind);
+            let class = if (sim - t.value).abs() <= t.tolerance {
+                "ok"
+            } else {
+                "miss"
+            };
+            write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>± {}</td><td class=\"{class}\">{sim:.3}</td><td style=\"text-align:left\">{}</td></tr>",
+                t.kind.as_str(),
+                t.value,
+                t.tolerance,
+                escape(&t.source)
+            )?;
+        }
+        h.push_str("</table>");
+    }
+    if o.counts.link_bins > 0 {
+        write!(
+            h,
+            "<h2>Counts</h2><table><tr><th>link-bins</th><th>GEH &lt; 5</th><th>R²</th><th>RMSE</th></tr>\
+<tr><td>{}</td><td class=\"{}\">{:.1}%</td><td>{:.3}</td><td>{:.1}%</td></tr></table>\
+<p>The usual acceptance is GEH &lt; 5 on at least 85% of link-bins. Every link-bin: <code>counts.csv</code>.</p>",
+            o.counts.link_bins,
+            if o.counts.geh_below_5_share >= 0.85 {
+                "ok"
+            } else {
+                "miss"
+            },
+            o.counts.geh_below_5_share * 100.0,
+            o.counts.r2,
+            o.counts.rmse_pct
+        )?;
+    }
+    let s = &o.observed.summary;
+    write!(
+        h,
+        "<h2>The fitted day</h2><table><tr><th>trips</th><th>completed</th><th>peak TTI</th><th>peak speed</th><th>veh·km</th><th>stuck moves</th></tr>\
+<tr><td>{}</td><td>{:.2}%</td><td>{:.3}</td><td>{:.1} km/h</td><td>{:.0}</td><td>{}</td></tr></table>\
+<img alt=\"fit\" style=\"max-width:100%\" src=\"data:image/png;base64,{png_base64}\">\
+<h2>Every simulated day</h2><p><code>runs.csv</code></p><table><tr><th>run</th>",
+        s.trips,
+        s.completed_share * 100.0,
+        s.peak_tti,
+        s.peak_speed_kmh,
+        s.vkt_km,
+        s.stuck_moves
+    )?;
+    for n in i.names {
+        write!(h, "<th>{n}</th>")?;
+    }
+    h.push_str("<th>cost</th><th>peak TTI</th><th>peak speed</th></tr>");
+    for r in &o.runs {
+        write!(h, "<tr><td>{}</td>", r.run)?;
+        for v in &r.values {
+            write!(h, "<td>{v:.4}</td>")?;
+        }
+        write!(
+            h,
+            "<td>{:.3}</td><td>{:.3}</td><td>{:.1}</td></tr>",
+            r.cost, r.peak_tti, r.peak_speed_kmh
+        )?;
+    }
+    h.push_str("</table><p>Map data © OpenStreetMap contributors.</p></body></html>\n");
+    Ok(h)
+}
