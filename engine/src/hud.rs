@@ -164,7 +164,7 @@ fn spawn_hud(
                 position_type: PositionType::Absolute,
                 left: px(16),
                 top: px(16),
-                width: px(360),
+                width: px(400),
                 flex_direction: FlexDirection::Column,
                 padding: UiRect::all(px(14)),
                 row_gap: px(6),
@@ -284,11 +284,18 @@ fn spawn_hud(
                 ));
                 c.spawn(text(f, 15.0, p.text_dim, label));
             }
+            // the credits take what the row leaves and wrap, right-aligned, inside it
             c.spawn((Node {
                 flex_grow: 1.0,
+                flex_shrink: 1.0,
+                min_width: px(0),
+                justify_content: JustifyContent::FlexEnd,
                 ..default()
-            },));
-            c.spawn(text(f, 14.0, p.text_dim, credits.0.clone()));
+            },))
+                .with_children(|c| {
+                    c.spawn(text(f, 13.0, p.text_dim, credits.0.clone()))
+                        .insert(TextLayout::new(Justify::Right, LineBreak::WordBoundary));
+                });
         })
         .id();
     // bottom right above the credits: scale bar and north arrow
@@ -405,21 +412,30 @@ fn update_texts(
             ),
             HudText::Kpis => {
                 let mut kpis = format!(
-                    "Cars on the road  {}\nMean speed  {:.1} km/h\nCongestion index  {:.2}\nTrips done  {} / {}\nOpen congestion alarms  {}",
+                    "Cars on the road  {}\nMean speed  {:.0} km/h\nTravel time index  {:.2}\nTrips done  {} / {}\nOpen congestion alarms  {}",
                     k.vehicles,
                     k.mean_speed_kmh,
-                    k.congestion_index,
+                    k.travel_time_index,
                     k.trips_done,
                     k.trips,
                     feed.active_roads.len()
                 );
+                let (inbound, outbound, through) = twin.world.external_trips();
+                if inbound + outbound + through > 0 {
+                    kpis.push_str(&format!(
+                        "\nEntering / leaving  {} / {}\nThrough the city  {}",
+                        thousands(inbound),
+                        thousands(outbound),
+                        thousands(through)
+                    ));
+                }
                 if let Some(bikes) = &twin.world.bikes {
                     let (in_fences, outside) = bikes.counts();
                     let parked: u32 = in_fences.iter().sum();
                     let s = bikes.summary();
                     let open = bikes.open_alarms();
                     kpis.push_str(&format!(
-                        "\nBikes in fences  {parked}  (outside {outside}, riding {})\nOpen bike alarms  {} ({} overflow)\nBike trips  {}  unmet {}",
+                        "\nBikes in fences  {parked}\nBikes outside / riding  {outside} / {}\nOpen bike alarms  {} ({} overflow)\nBike trips  {}  unmet {}",
                         bikes.riding(),
                         open.0 + open.1,
                         open.0,
@@ -446,6 +462,15 @@ fn update_texts(
         if text.0 != value {
             text.0 = value;
         }
+    }
+}
+
+/// 12,345 as "12.3k", 987 as "987".
+fn thousands(n: u64) -> String {
+    if n >= 1000 {
+        format!("{:.1}k", n as f64 / 1000.0)
+    } else {
+        n.to_string()
     }
 }
 

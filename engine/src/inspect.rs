@@ -438,6 +438,7 @@ mod tests {
                 interval_minutes: 1,
             },
             air_quality: Vec::new(),
+            air_quality_date: None,
             live: Vec::new(),
             vitals: Default::default(),
             services: Default::default(),

@@ -94,6 +94,9 @@ pub struct ViewerOutcome {
     pub frame_stats: Option<FrameStats>,
     pub snapshot_written: bool,
     pub exit: Option<String>,
+    /// Text that a snapshot found running off the screen or out of its box: the text's first
+    /// line and its bounds (x0, y0, x1, y1 in pixels).
+    pub text_overflows: Vec<(String, [f32; 4])>,
 }
 
 /// Builds the viewer app around a twin; `run` it, or drive it frame by frame in tests.

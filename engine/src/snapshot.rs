@@ -8,6 +8,8 @@ use bevy::camera::RenderTarget;
 use bevy::prelude::*;
 use bevy::render::render_resource::TextureFormat;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::text::TextLayoutInfo;
+use bevy::ui::{ComputedNode, UiGlobalTransform};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -64,12 +66,20 @@ fn render_to_image(
         .insert(RenderTarget::Image(snapshot.target.clone().into()));
 }
 
-fn capture_when_settled(mut commands: Commands, mut snapshot: ResMut<Snapshot>) {
+fn capture_when_settled(
+    mut commands: Commands,
+    mut snapshot: ResMut<Snapshot>,
+    texts: Query<(&Text, &ComputedNode, &UiGlobalTransform, &TextLayoutInfo)>,
+) {
     snapshot.frames += 1;
     if snapshot.requested || snapshot.frames < SETTLE_FRAMES {
         return;
     }
     snapshot.requested = true;
+    let overflows = text_overflows(&texts, snapshot.size.as_vec2());
+    if let Ok(mut o) = snapshot.outcome.lock() {
+        o.text_overflows = overflows;
+    }
     let path = snapshot.path.clone();
     let outcome = snapshot.outcome.clone();
     commands
@@ -86,6 +96,39 @@ fn capture_when_settled(mut commands: Commands, mut snapshot: ResMut<Snapshot>) 
                 exit.write(AppExit::Success);
             },
         );
+}
+
+/// Slack (px) for rounding in the layout.
+const TEXT_SLACK_PX: f32 = 1.5;
+
+/// Every visible text whose glyphs reach past the screen's edges or past the width of its own
+/// node (where a panel would clip it).
+fn text_overflows(
+    texts: &Query<(&Text, &ComputedNode, &UiGlobalTransform, &TextLayoutInfo)>,
+    screen: Vec2,
+) -> Vec<(String, [f32; 4])> {
+    let mut found = Vec::new();
+    for (text, node, transform, layout) in texts {
+        if text.0.trim().is_empty() || node.size == Vec2::ZERO {
+            continue;
+        }
+        let top_left = transform.translation - node.size / 2.0;
+        let bottom_right = top_left + layout.size;
+        let off_screen = top_left.x < -TEXT_SLACK_PX
+            || top_left.y < -TEXT_SLACK_PX
+            || bottom_right.x > screen.x + TEXT_SLACK_PX
+            || bottom_right.y > screen.y + TEXT_SLACK_PX;
+        let out_of_box = layout.size.x > node.size.x + TEXT_SLACK_PX;
+        if off_screen || out_of_box {
+            let first = text.0.lines().next().unwrap_or_default().to_string();
+            found.push((
+                first,
+                [top_left.x, top_left.y, bottom_right.x, bottom_right.y],
+            ));
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found
 }
 
 /// Writes the captured frame as an RGB PNG (alpha dropped: the map is opaque).

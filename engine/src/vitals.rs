@@ -283,14 +283,20 @@ fn update_panel(
     }
     let picture = &picture.picture;
     let heading = format!(
-        "VITAL SIGNS · {} · {} red cells · {} open cases",
+        "VITAL SIGNS · {}\n{} red cells · {} open cases",
         &clock_text(picture.at_s)[..5],
         picture
             .cells
             .iter()
             .filter(|c| c.level == Level::Red)
             .count(),
-        picture.open_cases.len()
+        // the open-cases row's figure, of the same update as every other row (the markers
+        // on the map are the cases open this very minute)
+        picture
+            .city
+            .iter()
+            .find(|r| r.indicator == "open_cases")
+            .map_or(picture.open_cases.len(), |r| r.value.round() as usize)
     );
     for mut t in &mut title {
         t.0.clone_from(&heading);
@@ -304,26 +310,12 @@ fn update_panel(
     }
     for (label, mut text) in &mut labels {
         if let Some(r) = picture.city.get(label.0) {
-            text.0 = format!(
-                "{}  {}",
-                r.indicator.replace('_', " "),
-                format_value(r.value)
-            );
+            text.0 = citytwin_sim::ops::describe(&r.indicator, r.value);
         }
     }
     for (swatch, mut color) in &mut swatches {
         if let Some(r) = picture.city.get(swatch.0) {
             color.0 = level_color(r.level);
         }
-    }
-}
-
-fn format_value(v: f64) -> String {
-    if v.abs() >= 100.0 || v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
     }
 }

@@ -6,18 +6,17 @@
 //! - 25% shopping: between a shopping fence and a point 300 m–2 km away, either way.
 //!
 //! Departure times follow the typical weekday profile (AM and PM peaks). The far end is a
-//! random point of the city's homes (residential buildings and land use) in the distance band,
+//! random point of the city's homes (the car demand's estimate of residents) in the distance band,
 //! or, failing 20 draws, a point in a random direction at a random distance in the band.
 
 use crate::osm_fences::{FencePlan, FenceSite};
 use citytwin_city::City;
-use citytwin_city::layer::names;
 use citytwin_city::rng::SimRng;
 use citytwin_city::roads::Mode;
 use citytwin_traffic::demand::sites::Sites;
 use citytwin_traffic::demand::trip_list::{MAX_SNAP_M, Place, TripList};
 use citytwin_traffic::demand::{DemandError, DepartureProfile};
-use geo::{Area, Centroid, Distance, Euclidean, Point};
+use geo::{Centroid, Distance, Euclidean, Point};
 use std::collections::BTreeMap;
 
 /// One rider's wish.
@@ -165,23 +164,10 @@ pub fn bike_trips_from_list(
     Ok(trips)
 }
 
+/// Where riders live: the car demand's estimate of residents (buildings, land use, streets).
 fn homes(city: &City) -> Sites {
-    let mut sites = Sites::default();
-    for layer in [names::BUILDINGS, names::LANDUSE] {
-        let Ok(layer) = city.layer(layer) else {
-            continue;
-        };
-        for f in &layer.features {
-            let class = f.text("class").unwrap_or("");
-            if matches!(
-                class,
-                "residential" | "apartments" | "house" | "dormitory" | "detached"
-            ) {
-                sites.push(f.geometry.clone(), f.geometry.unsigned_area().max(100.0));
-            }
-        }
-    }
-    sites
+    use citytwin_traffic::demand::activity::{ActivityParams, estimate};
+    estimate(city, &ActivityParams::default()).homes
 }
 
 fn far_end(homes: &Sites, fence: Point<f64>, lo: f64, hi: f64, rng: &mut SimRng) -> Point<f64> {

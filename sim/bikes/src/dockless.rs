@@ -98,6 +98,15 @@ pub struct BikeSummary {
     /// Monitoring points' illegal-parking alarms, and blacklisted bikes crews impounded.
     pub illegal_parking_alarms: u64,
     pub impounded: u64,
+    /// Rides that ended (parked) in the day.
+    #[serde(default)]
+    pub rides_ended: u64,
+    /// Wishes that found no bike within reach: unmet / (rides + unmet).
+    #[serde(default)]
+    pub unmet_share: f64,
+    /// Share of the ended rides whose bike was left inside a fence.
+    #[serde(default)]
+    pub parking_compliance: f64,
 }
 
 /// Where a bike is: each bike is in exactly one of these at any time.
@@ -465,6 +474,7 @@ impl BikeSim {
             self.summary.breakdowns += 1;
         }
         self.park(bike, spot);
+        self.summary.rides_ended += 1;
         if self.fence_of[bike as usize].is_none() {
             self.summary.illegal_parking += 1;
         }
@@ -722,7 +732,19 @@ impl BikeSim {
 
     pub fn summary(&self) -> BikeSummary {
         let d = self.dispatcher.summary();
+        let s = &self.summary;
+        let wishes = s.trips + s.unmet_demand;
         BikeSummary {
+            unmet_share: if wishes > 0 {
+                s.unmet_demand as f64 / wishes as f64
+            } else {
+                0.0
+            },
+            parking_compliance: if s.rides_ended > 0 {
+                1.0 - s.illegal_parking as f64 / s.rides_ended as f64
+            } else {
+                1.0
+            },
             tasks: d.tasks,
             tasks_done: d.tasks_done,
             mean_response_s: d.mean_response_s,

@@ -23,6 +23,8 @@ pub enum FenceSite {
     School,
     BusStop,
     Shopping,
+    /// A residential block's gate: where riders going home leave their bikes.
+    Residential,
 }
 
 impl FenceSite {
@@ -33,6 +35,7 @@ impl FenceSite {
             FenceSite::School => "school",
             FenceSite::BusStop => "bus_stop",
             FenceSite::Shopping => "shopping",
+            FenceSite::Residential => "residential",
         }
     }
 
@@ -44,6 +47,7 @@ impl FenceSite {
             FenceSite::Hospital | FenceSite::School => (24.0, 4.0),
             FenceSite::Shopping => (18.0, 4.0),
             FenceSite::BusStop => (12.0, 3.0),
+            FenceSite::Residential => (15.0, 3.0),
         }
     }
 
@@ -128,6 +132,27 @@ pub fn fences_from_osm(city: &City) -> Result<FencePlan, FenceError> {
         sources.push(source.to_string());
         centres.push(p);
     }
+    // blocks of homes with no fence near them get one at their gate, as cities paint them
+    // along residential streets: where riders going home leave their bikes
+    for (p, cell) in residential_gates(city) {
+        if centres
+            .iter()
+            .any(|c| Euclidean.distance(*c, p) < RESIDENTIAL_SPACING_M / 2.0)
+        {
+            continue;
+        }
+        let area = kerbside_strip(city, p, FenceSite::Residential.size_m());
+        fences.push(Fence {
+            id: FenceId(0),
+            name: format!("residential · block {cell}"),
+            capacity: capacity_of(&area),
+            area,
+            dock: false,
+        });
+        sites.push(FenceSite::Residential);
+        sources.push(format!("homes of block {cell}"));
+        centres.push(p);
+    }
     let monitored = busiest(&centres, &sites, &all_pois);
     Ok(FencePlan {
         fences: Fences::new(fences)?,
@@ -135,6 +160,43 @@ pub fn fences_from_osm(city: &City) -> Result<FencePlan, FenceError> {
         sources,
         monitored,
     })
+}
+
+/// Side of the blocks that get one residential fence each (m): a rider is then at most
+/// ~180 m, mostly under 125 m, from one — inside the walk riders accept to park legally.
+pub const RESIDENTIAL_SPACING_M: f64 = 250.0;
+
+/// For every [`RESIDENTIAL_SPACING_M`] block with residents (the car demand's estimate:
+/// buildings, land use, streets), the point on its nearest walkable street closest to where
+/// they live (the homes' weighted centre), and the block's `row_col` label; in block order.
+fn residential_gates(city: &City) -> Vec<(Point<f64>, String)> {
+    use citytwin_traffic::demand::activity::{ActivityParams, estimate};
+    let homes = estimate(city, &ActivityParams::default()).homes;
+    let e = city.bundle.meta.extent;
+    let block = |p: Point<f64>| {
+        (
+            ((p.y() - e.min().y) / RESIDENTIAL_SPACING_M).floor() as i64,
+            ((p.x() - e.min().x) / RESIDENTIAL_SPACING_M).floor() as i64,
+        )
+    };
+    let mut sums: std::collections::BTreeMap<(i64, i64), (f64, f64, f64)> = Default::default();
+    for (shape, weight) in homes.iter() {
+        let Some(c) = shape.centroid() else {
+            continue;
+        };
+        let s = sums.entry(block(c)).or_default();
+        s.0 += weight * c.x();
+        s.1 += weight * c.y();
+        s.2 += weight;
+    }
+    sums.into_iter()
+        .filter(|(_, (_, _, w))| *w > 0.0)
+        .filter_map(|((r, c), (x, y, w))| {
+            let centre = Point::new(x / w, y / w);
+            let kerb = city.nearest_link(centre, Mode::Walk)?;
+            Some((kerb.point, format!("{r}_{c}")))
+        })
+        .collect()
 }
 
 /// A fence serves the kind of the nearest site POI within this distance.

@@ -169,6 +169,74 @@ impl ReplayDay {
     }
 }
 
+impl ReplayDay {
+    /// The hour's concentrations as the AQI reads them (24-hour PM means, 1-hour gases).
+    pub fn concentrations(&self, hour: usize) -> crate::iaqi::HourlyConcentrations {
+        let v = self.values.get(hour).copied().unwrap_or([None; 8]);
+        crate::iaqi::HourlyConcentrations {
+            pm25_24h: v[6],
+            pm10_24h: v[7],
+            so2_1h: v[2],
+            no2_1h: v[3],
+            co_1h: v[4],
+            o3_1h: v[5],
+        }
+    }
+
+    /// The day's mean of its hourly AQIs (hours with none left out).
+    pub fn mean_aqi(&self) -> Option<f64> {
+        let hourly: Vec<f64> = (0..self.values.len())
+            .filter_map(|h| self.concentrations(h).aqi().map(|a| f64::from(a.aqi)))
+            .collect();
+        (!hourly.is_empty()).then(|| hourly.iter().sum::<f64>() / hourly.len() as f64)
+    }
+}
+
+/// The dates a PRSA file's text has hours of, in order (rows it cannot read are skipped).
+pub fn dates_in(text: &str) -> Vec<Date> {
+    let mut dates = std::collections::BTreeSet::new();
+    for line in text.lines().skip(1) {
+        let f = fields(line);
+        // No, year, month, day, hour, ...
+        let n = |i: usize| f.get(i).and_then(|v| v.parse::<u32>().ok());
+        if let (Some(year), Some(month), Some(day)) = (n(1), n(2), n(3)) {
+            dates.insert(Date {
+                year: year as i32,
+                month,
+                day,
+            });
+        }
+    }
+    dates.into_iter().collect()
+}
+
+/// A typical day of a city's replayed stations: of the dates every station's record has (but
+/// the first, whose 24-hour means lack the day before), the one whose mean AQI over the
+/// stations is the median (the lower one of an even count); `None` without any such date.
+/// Replaying it by default keeps an ordinary day ordinary: a smog day is a scenario.
+pub fn median_aqi_date(texts: &[&str]) -> Option<Date> {
+    let mut common: Option<std::collections::BTreeSet<Date>> = None;
+    for t in texts {
+        let dates: std::collections::BTreeSet<Date> = dates_in(t).into_iter().skip(1).collect();
+        common = Some(match common {
+            None => dates,
+            Some(c) => c.intersection(&dates).copied().collect(),
+        });
+    }
+    let mut days: Vec<(f64, Date)> = common?
+        .into_iter()
+        .filter_map(|d| {
+            let means: Vec<f64> = texts
+                .iter()
+                .filter_map(|t| ReplayDay::from_csv(t, d).ok()?.mean_aqi())
+                .collect();
+            (!means.is_empty()).then(|| (means.iter().sum::<f64>() / means.len() as f64, d))
+        })
+        .collect();
+    days.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    days.get(days.len().checked_sub(1)? / 2).map(|(_, d)| *d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +249,23 @@ mod tests {
             s += &format!("{i},2016,3,{day},{hour},{pm},100,NA,40,1200,30,5.0,\"Dongsi\"\n");
         }
         s
+    }
+
+    #[test]
+    fn the_typical_day_is_the_median_of_the_record() {
+        // days 1–5 at PM2.5 of 20, 300, 40, 150, 60: day 1 only feeds day 2's 24-hour means,
+        // which carry each day's level into the next; the cleanest of days 2–5 is day 4
+        // (40 → 150), then day 5 (150 → 60), then days 2 and 3: the lower median is day 5
+        let levels = [(1, "20"), (2, "300"), (3, "40"), (4, "150"), (5, "60")];
+        let rows: Vec<(u32, u32, &str)> = levels
+            .iter()
+            .flat_map(|&(d, pm)| (0..24).map(move |h| (d, h, pm)))
+            .collect();
+        let text = file(&rows);
+        assert_eq!(dates_in(&text).len(), 5);
+        let median = median_aqi_date(&[&text, &text]).expect("a day");
+        assert_eq!(median, "2016-03-05".parse().expect("date"));
+        assert_eq!(median_aqi_date(&[]), None);
     }
 
     #[test]

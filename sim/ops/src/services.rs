@@ -88,7 +88,7 @@ impl Default for ServiceCatalog {
                     CONGESTION,
                     "交通拥堵 traffic congestion",
                     "traffic police",
-                    30,
+                    60,
                     20.0,
                     &[
                         "拥堵",
@@ -196,6 +196,34 @@ impl Default for ServiceCatalog {
     }
 }
 
+/// Square kilometres one crew of a team covers in the default catalogue, so a city's teams
+/// grow with it (docs/ops.md): a traffic-police crew (a patrol or a post) per 1.5 km² of a dense
+/// centre at peak, an urban-management crew per 5 km², as Chinese grid management staffs its
+/// units.
+const KM2_PER_CREW: [(&str, f64); 6] = [
+    ("traffic police", 1.5),
+    ("bike operator", 10.0),
+    ("environmental protection", 30.0),
+    ("IoT maintenance", 30.0),
+    ("urban management", 5.0),
+    ("municipal works", 20.0),
+];
+
+impl ServiceCatalog {
+    /// The default catalogue with each team's crews for a city of `area_km2` (at least the
+    /// default's own crews).
+    pub fn for_area(area_km2: f64) -> ServiceCatalog {
+        let mut catalog = ServiceCatalog::default();
+        for team in &mut catalog.teams {
+            if let Some((_, km2)) = KM2_PER_CREW.iter().find(|(name, _)| *name == team.name) {
+                let sized = (area_km2.max(0.0) / km2).ceil() as u32;
+                team.crews = team.crews.max(sized);
+            }
+        }
+        catalog
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CatalogError {
     #[error("service `{service}`: team `{team}` is not in the catalogue's teams")]
@@ -269,6 +297,23 @@ impl ServiceCatalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn teams_grow_with_the_city() {
+        let small = ServiceCatalog::for_area(1.0);
+        assert_eq!(
+            small,
+            ServiceCatalog::default(),
+            "never fewer than the defaults"
+        );
+        let demo = ServiceCatalog::for_area(70.9);
+        let crews = |c: &ServiceCatalog, team: &str| {
+            c.teams.iter().find(|t| t.name == team).map(|t| t.crews)
+        };
+        assert_eq!(crews(&demo, "traffic police"), Some(48));
+        assert_eq!(crews(&demo, "urban management"), Some(15));
+        assert!(demo.check().is_ok());
+    }
 
     #[test]
     fn reports_in_chinese_and_english_are_filed_by_their_keywords() {

@@ -25,13 +25,20 @@ pub struct OpsFile {
     /// Air-quality stations whose hourly series is replayed.
     #[serde(default)]
     pub air_quality: Vec<ReplayedStation>,
+    /// Which day of their record the stations replay (`YYYY-MM-DD`); without it, a typical
+    /// day: the one whose mean AQI is the median of the record's days
+    /// (`replay::median_aqi_date`). A smog day is a scenario (`AirQualityDay`).
+    #[serde(default)]
+    pub air_quality_date: Option<String>,
     /// Any other sensor: it reports live over MQTT.
     #[serde(default)]
     pub live: Vec<LiveSensor>,
     #[serde(default)]
     pub vitals: VitalsConfig,
+    /// The services and teams; without it, the default catalogue with its teams sized to the
+    /// city's area ([`ServiceCatalog::for_area`]).
     #[serde(default)]
-    pub services: ServiceCatalog,
+    pub services: Option<ServiceCatalog>,
     /// Citizens' reports: CSV with `time,lon,lat,text` (time as HH:MM).
     #[serde(default)]
     pub reports: Option<PathBuf>,
@@ -115,12 +122,18 @@ impl OpsFile {
             reason,
         };
         file.day().map_err(|e| field("date", e))?;
+        if let Some(d) = &file.air_quality_date {
+            d.parse::<Date>()
+                .map_err(|e| field("air_quality_date", e))?;
+        }
         if !(-12..=14).contains(&file.utc_offset_hours) {
             return Err(field("utc_offset_hours", "expected -12 to 14".into()));
         }
-        file.services
-            .check()
-            .map_err(|e| field("services", e.to_string()))?;
+        if let Some(services) = &file.services {
+            services
+                .check()
+                .map_err(|e| field("services", e.to_string()))?;
+        }
         for (i, s) in file.live.iter().enumerate() {
             if s.interval_s == 0 {
                 return Err(field(
@@ -143,6 +156,13 @@ impl OpsFile {
             *r = base.join(&*r);
         }
         Ok(file)
+    }
+
+    /// The catalogue cases go to: the file's own, else the default sized for `area_km2`.
+    pub fn catalog(&self, area_km2: f64) -> ServiceCatalog {
+        self.services
+            .clone()
+            .unwrap_or_else(|| ServiceCatalog::for_area(area_km2))
     }
 
     pub fn day(&self) -> Result<SimDay, String> {

@@ -1,10 +1,12 @@
 //! Vital signs: indicators per unit grid cell, per district and city-wide, each with a
 //! green/amber/red level from the scene's thresholds and a bounded history.
 //!
-//! - **traffic index** (0–10): the share of vehicle-km now driven on congested links (below half
-//!   their free-flow speed) mapped piecewise-linearly onto 0–10 by `traffic_index_breakpoints`
-//!   (by default 4, 8, 11, 14 and 24 % → 2, 4, 6, 8, 10, after Beijing's traffic performance
-//!   index, which maps the congested share of road-km the same way);
+//! - **travel time index** (TTI, 1 = free flow): how much longer driving takes now than at
+//!   free flow, over the cars there — Σ cars × free-flow speed / Σ cars × speed, the
+//!   instantaneous form of the vehicle-km-weighted TTI; the same index the HUD shows and
+//!   summary.json's `peak_tti` reports for trips (docs/traffic.md). Thresholds follow Amap's
+//!   grading of its congestion delay index: below 1.5 flowing, 1.5–2.0 slow, 2.0 and above
+//!   congested;
 //! - **mean speed** of the cars there (km/h, space-mean: the mean of their links' speeds, the
 //!   instantaneous vehicle-km per vehicle-hour, so a jam weighs by its cars, not by the hours
 //!   a crossing would take);
@@ -31,7 +33,7 @@ pub const AREA_HISTORY: usize = 24 * 12;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Indicator {
-    TrafficIndex,
+    TravelTimeIndex,
     MeanSpeed,
     BikeAvailability,
     BikeOverflow,
@@ -44,7 +46,7 @@ pub enum Indicator {
 impl Indicator {
     pub fn key(&self) -> String {
         match self {
-            Indicator::TrafficIndex => "traffic_index".into(),
+            Indicator::TravelTimeIndex => "travel_time_index".into(),
             Indicator::MeanSpeed => "mean_speed_kmh".into(),
             Indicator::BikeAvailability => "bike_availability".into(),
             Indicator::BikeOverflow => "bike_overflow".into(),
@@ -52,6 +54,30 @@ impl Indicator {
             Indicator::OpenCases => "open_cases".into(),
             Indicator::SlaCompliance => "sla_compliance".into(),
             Indicator::Reading(ds) => format!("reading_{ds}"),
+        }
+    }
+}
+
+/// An indicator and its value as a person writes them on a panel: "Mean speed 24 km/h",
+/// "Travel time index 1.62", "Fences with bikes 85%"; `key` as in vitals.csv.
+pub fn describe(key: &str, value: f64) -> String {
+    let percent = |v: f64| format!("{:.0}%", v * 100.0);
+    match key {
+        "travel_time_index" => format!("Travel time index {value:.2}"),
+        "mean_speed_kmh" => format!("Mean speed {value:.0} km/h"),
+        "bike_availability" => format!("Fences with bikes {}", percent(value)),
+        "bike_overflow" => format!("Overflowing fences {value:.0}"),
+        "aqi" => format!("AQI {value:.0}"),
+        "open_cases" => format!("Open cases {value:.0}"),
+        "sla_compliance" => format!("Cases within SLA {}", percent(value)),
+        other => {
+            let name = other.replace('_', " ");
+            let mut chars = name.chars();
+            let name: String = chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+            format!("{name} {value:.1}")
         }
     }
 }
@@ -67,15 +93,13 @@ pub enum Scope {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VitalsConfig {
-    pub traffic_index: Thresholds,
+    pub travel_time_index: Thresholds,
     pub mean_speed_kmh: Thresholds,
     pub bike_availability: Thresholds,
     pub bike_overflow: Thresholds,
     pub aqi: Thresholds,
     pub open_cases: Thresholds,
     pub sla_compliance: Thresholds,
-    /// Congested vehicle-km shares where the traffic index reaches 2, 4, 6, 8 and 10.
-    pub traffic_index_breakpoints: [f64; 5],
     /// A grid cell gets traffic indicators only with at least this many vehicle-km on its
     /// links (a handful of cars waiting at one light is not a congested cell).
     pub min_cell_vehicle_km: f64,
@@ -84,7 +108,7 @@ pub struct VitalsConfig {
 impl VitalsConfig {
     /// Keys of the indicators whose thresholds the config sets (as in vitals.csv).
     pub const KEYS: [&'static str; 7] = [
-        "traffic_index",
+        "travel_time_index",
         "mean_speed_kmh",
         "bike_availability",
         "bike_overflow",
@@ -96,7 +120,7 @@ impl VitalsConfig {
     /// The thresholds of an indicator, by its key.
     pub fn thresholds_mut(&mut self, key: &str) -> Option<&mut Thresholds> {
         Some(match key {
-            "traffic_index" => &mut self.traffic_index,
+            "travel_time_index" => &mut self.travel_time_index,
             "mean_speed_kmh" => &mut self.mean_speed_kmh,
             "bike_availability" => &mut self.bike_availability,
             "bike_overflow" => &mut self.bike_overflow,
@@ -112,7 +136,8 @@ impl Default for VitalsConfig {
     fn default() -> Self {
         let t = |amber, red| Thresholds { amber, red };
         VitalsConfig {
-            traffic_index: t(4.0, 6.0),
+            // Amap's grading: 1.5 "slow", 2.0 "congested"
+            travel_time_index: t(1.5, 2.0),
             mean_speed_kmh: t(25.0, 15.0),
             bike_availability: t(0.6, 0.4),
             bike_overflow: t(1.0, 5.0),
@@ -120,7 +145,6 @@ impl Default for VitalsConfig {
             aqi: t(101.0, 201.0),
             open_cases: t(20.0, 50.0),
             sla_compliance: t(0.9, 0.8),
-            traffic_index_breakpoints: [0.04, 0.08, 0.11, 0.14, 0.24],
             min_cell_vehicle_km: 1.0,
         }
     }
@@ -129,7 +153,7 @@ impl Default for VitalsConfig {
 impl VitalsConfig {
     pub fn thresholds(&self, indicator: Indicator) -> Option<Thresholds> {
         Some(match indicator {
-            Indicator::TrafficIndex => self.traffic_index,
+            Indicator::TravelTimeIndex => self.travel_time_index,
             Indicator::MeanSpeed => self.mean_speed_kmh,
             Indicator::BikeAvailability => self.bike_availability,
             Indicator::BikeOverflow => self.bike_overflow,
@@ -139,19 +163,36 @@ impl VitalsConfig {
             Indicator::Reading(_) => return None,
         })
     }
+}
 
-    /// The traffic index (0–10) of a congested share of vehicle-km.
-    pub fn traffic_index(&self, congested_share: f64) -> f64 {
-        let mut lo = (0.0, 0.0);
-        for (k, &bp) in self.traffic_index_breakpoints.iter().enumerate() {
-            let hi = (bp, 2.0 * (k + 1) as f64);
-            if congested_share <= hi.0 {
-                let span = (hi.0 - lo.0).max(f64::EPSILON);
-                return lo.1 + (hi.1 - lo.1) * (congested_share - lo.0).max(0.0) / span;
-            }
-            lo = hi;
+/// The travel time index's two sums over the cars on the road now: TTI = Σ cars × free-flow
+/// speed / Σ cars × speed (1 = free flow; docs/traffic.md). The HUD's city-wide index and the
+/// vital sign of every cell, district and the city are this one computation.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TtiSums {
+    /// Σ cars × speed (km/h): the vehicle-km driven per hour now.
+    pub speed_sum: f64,
+    /// Σ cars × free-flow speed: what they would drive per hour at free flow.
+    pub free_speed_sum: f64,
+}
+
+impl TtiSums {
+    /// Adds `cars` on a link at `speed_kmh`, `speed_ratio` of its free-flow speed (links at a
+    /// standstill, ratio 0, carry no speed to weigh by and are left out).
+    pub fn add(&mut self, cars: f64, speed_kmh: f64, speed_ratio: f64) {
+        if speed_ratio > 0.0 && speed_kmh > 0.0 {
+            self.speed_sum += cars * speed_kmh;
+            self.free_speed_sum += cars * speed_kmh / speed_ratio;
         }
-        10.0
+    }
+
+    /// The index; 1 with no cars moving.
+    pub fn index(&self) -> f64 {
+        if self.speed_sum > 0.0 {
+            self.free_speed_sum / self.speed_sum
+        } else {
+            1.0
+        }
     }
 }
 
@@ -250,9 +291,8 @@ struct Sums {
     /// Cars × link length: how much traffic is there (the cell's minimum).
     vehicle_km: f64,
     cars: f64,
-    /// Σ cars × speed: vehicle-km driven per hour now, in all and on congested links.
-    vkt_per_h: f64,
-    congested_vkt_per_h: f64,
+    /// Σ cars × speed and Σ cars × free-flow speed (the travel time index's two sums).
+    tti: TtiSums,
     fences: u32,
     fences_with_bikes: u32,
     overflowing: u32,
@@ -282,15 +322,10 @@ impl VitalSigns {
         for l in &evidence.links {
             let cars = f64::from(l.vehicles);
             let km = cars * l.length_m / 1000.0;
-            let congested = l.speed_ratio < 0.5;
-            let vkt_per_h = cars * l.speed_kmh.max(0.0);
             each(&l.place, &mut |s| {
                 s.vehicle_km += km;
                 s.cars += cars;
-                s.vkt_per_h += vkt_per_h;
-                if congested {
-                    s.congested_vkt_per_h += vkt_per_h;
-                }
+                s.tti.add(cars, l.speed_kmh, l.speed_ratio);
             });
         }
         for f in &evidence.fences {
@@ -319,15 +354,8 @@ impl VitalSigns {
                 _ => s.vehicle_km > 0.0,
             };
             if enough {
-                // cars standing still drive no vehicle-km: a standstill is all congestion
-                let share = if s.vkt_per_h > 0.0 {
-                    s.congested_vkt_per_h / s.vkt_per_h
-                } else {
-                    1.0
-                };
-                let index = self.config.traffic_index(share);
-                self.record(Indicator::TrafficIndex, *scope, index, at);
-                self.record(Indicator::MeanSpeed, *scope, s.vkt_per_h / s.cars, at);
+                self.record(Indicator::TravelTimeIndex, *scope, s.tti.index(), at);
+                self.record(Indicator::MeanSpeed, *scope, s.tti.speed_sum / s.cars, at);
             }
             if s.fences > 0 {
                 let share = f64::from(s.fences_with_bikes) / f64::from(s.fences);
@@ -445,13 +473,28 @@ mod tests {
     }
 
     #[test]
-    fn traffic_index_follows_its_breakpoints() {
-        let c = VitalsConfig::default();
-        assert_eq!(c.traffic_index(0.0), 0.0);
-        assert!((c.traffic_index(0.02) - 1.0).abs() < 1e-12);
-        assert!((c.traffic_index(0.08) - 4.0).abs() < 1e-12);
-        assert!((c.traffic_index(0.19) - 9.0).abs() < 1e-12);
-        assert_eq!(c.traffic_index(0.5), 10.0);
+    fn indicators_read_as_a_person_writes_them() {
+        assert_eq!(describe("mean_speed_kmh", 24.3), "Mean speed 24 km/h");
+        assert_eq!(
+            describe("travel_time_index", 1.618),
+            "Travel time index 1.62"
+        );
+        assert_eq!(
+            describe("bike_availability", 0.853),
+            "Fences with bikes 85%"
+        );
+        assert_eq!(describe("reading_3", 61.0), "Reading 3 61.0");
+    }
+
+    #[test]
+    fn the_travel_time_index_weighs_links_by_their_cars() {
+        let mut t = TtiSums::default();
+        assert_eq!(t.index(), 1.0);
+        // 30 cars at 20 km/h where 50 is free, 10 at 40 of 57.1
+        t.add(30.0, 20.0, 0.4);
+        t.add(10.0, 40.0, 0.7);
+        t.add(5.0, 0.0, 0.0);
+        assert!((t.index() - (1500.0 + 400.0 / 0.7) / 1000.0).abs() < 1e-12);
     }
 
     #[test]
@@ -459,10 +502,10 @@ mod tests {
         let mut vs = VitalSigns::new(VitalsConfig::default());
         let evidence = Evidence {
             at_s: 300,
-            // 30 cars at 20 km/h (congested) and 10 at 40 km/h drive 600 of 1,000 veh-km/h on
-            // congested links: 60 % → index 10; the cell has 40 veh-km, more than the 1 it
-            // needs
-            links: vec![link(0, 30, 20.0, 0.4), link(1, 10, 40.0, 0.9)],
+            // 30 cars at 20 km/h of 50 and 10 at 40 km/h of 57.1: TTI (1,500 + 571.4) / 1,000
+            // = 2.07 in the city, 2.5 in district 0, 1.43 in district 1; the cell has 40
+            // veh-km, more than the 1 it needs
+            links: vec![link(0, 30, 20.0, 0.4), link(1, 10, 40.0, 0.7)],
             fences: vec![
                 FenceReading {
                     place: place(0),
@@ -491,14 +534,16 @@ mod tests {
         };
         vs.update(&evidence);
         let value = |i, s| vs.get(i, s).map(|v| v.value);
-        assert_eq!(value(Indicator::TrafficIndex, Scope::City), Some(10.0));
+        let tti = value(Indicator::TravelTimeIndex, Scope::City).expect("tti");
+        assert!(
+            (tti - (1500.0 + 400.0 / 0.7) / 1000.0).abs() < 1e-9,
+            "{tti}"
+        );
         // 1,000 veh-km per hour driven by 40 cars (the old Σ km / Σ hours gave 22.9)
         let speed = value(Indicator::MeanSpeed, Scope::City).expect("speed");
         assert!((speed - 1000.0 / 40.0).abs() < 1e-9);
-        assert_eq!(
-            value(Indicator::TrafficIndex, Scope::District(DistrictId(1))),
-            Some(0.0)
-        );
+        let tti_1 = value(Indicator::TravelTimeIndex, Scope::District(DistrictId(1)));
+        assert!((tti_1.expect("tti") - 1.0 / 0.7).abs() < 1e-9);
         assert_eq!(value(Indicator::BikeAvailability, Scope::City), Some(0.5));
         assert_eq!(value(Indicator::BikeOverflow, Scope::Cell(CELL)), Some(1.0));
         assert_eq!(
@@ -508,11 +553,13 @@ mod tests {
         assert_eq!(value(Indicator::Aqi, Scope::District(DistrictId(1))), None);
         assert_eq!(value(Indicator::SlaCompliance, Scope::City), Some(1.0));
         assert_eq!(value(Indicator::OpenCases, Scope::City), Some(0.0));
-        let index = vs.get(Indicator::TrafficIndex, Scope::City).expect("index");
+        let index = vs
+            .get(Indicator::TravelTimeIndex, Scope::City)
+            .expect("index");
         assert_eq!(index.level, Level::Red);
         let red_index = |vs: &VitalSigns, runs| {
             vs.newly_red(runs)
-                .filter(|((i, _), _)| *i == Indicator::TrafficIndex)
+                .filter(|((i, _), _)| *i == Indicator::TravelTimeIndex)
                 .map(|((_, s), _)| *s)
                 .collect::<Vec<_>>()
         };
@@ -530,7 +577,7 @@ mod tests {
         assert!(red_index(&vs, 1).is_empty(), "a red spell is new once");
         assert_eq!(red_index(&vs, 2), everywhere);
         let history: Vec<_> = vs
-            .get(Indicator::TrafficIndex, Scope::City)
+            .get(Indicator::TravelTimeIndex, Scope::City)
             .expect("index")
             .history
             .iter()
