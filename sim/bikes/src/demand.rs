@@ -5,9 +5,14 @@
 //! - 15% school and hospital trips: to them before noon, from them after;
 //! - 25% shopping: between a shopping fence and a point 300 m–2 km away, either way.
 //!
+//! A kind's fences take at most [`TURNOVERS_PER_DAY`] × their stalls of its trips a day; what
+//! they cannot take goes to the other kinds by their shares. An extract whose OSM maps few bus
+//! stops (Nanjing's centre: 13, against Chengdu's 112) would otherwise send a fifth of the day's
+//! riders to a dozen kerbside strips, which fill by mid-morning.
+//!
 //! Departure times follow the typical weekday profile (AM and PM peaks). The far end is a
 //! random point of the city's homes (the car demand's estimate of residents) in the distance band,
-//! or, failing 20 draws, a point in a random direction at a random distance in the band.
+//! or, where no home lies in the band, a point in a random direction at a random distance in it.
 
 use crate::osm_fences::{FencePlan, FenceSite};
 use citytwin_city::City;
@@ -16,7 +21,7 @@ use citytwin_city::roads::Mode;
 use citytwin_traffic::demand::sites::Sites;
 use citytwin_traffic::demand::trip_list::{MAX_SNAP_M, Place, TripList};
 use citytwin_traffic::demand::{DemandError, DepartureProfile};
-use geo::{Centroid, Distance, Euclidean, Point};
+use geo::{Centroid, Point};
 use std::collections::BTreeMap;
 
 /// One rider's wish.
@@ -62,30 +67,79 @@ const KINDS: [TripKind; 4] = [
     kind(0.25, &[FenceSite::Shopping], (300.0, 2000.0), false),
 ];
 
+/// The most trips a day a fence's stalls take as one end (a busy kerbside fence, emptied by
+/// crews at the peaks, turns its stalls over about this often; a model assumption, docs/bikes.md).
+pub const TURNOVERS_PER_DAY: f64 = 4.0;
+
+/// Each kind's share of `trips` once every kind's fences take at most [`TURNOVERS_PER_DAY`] ×
+/// their stalls: the surplus of full kinds goes to the others by their shares, until every
+/// kind is full (then the rest keeps the documented shares).
+fn shares_within_capacity(stalls: &[f64], trips: f64) -> Vec<f64> {
+    let wanted: Vec<f64> = KINDS.iter().map(|k| k.share * trips).collect();
+    let limit: Vec<f64> = stalls.iter().map(|s| s * TURNOVERS_PER_DAY).collect();
+    let mut taken = vec![0.0; KINDS.len()];
+    let mut left = trips;
+    let mut open: Vec<usize> = (0..KINDS.len()).filter(|&k| limit[k] > 0.0).collect();
+    while left > 0.5 && !open.is_empty() {
+        let weight: f64 = open.iter().map(|&k| wanted[k]).sum();
+        let mut next = Vec::new();
+        let mut given = 0.0;
+        for &k in &open {
+            let offer = left * wanted[k] / weight;
+            let take = offer.min(limit[k] - taken[k]);
+            taken[k] += take;
+            given += take;
+            if taken[k] < limit[k] - 1e-9 {
+                next.push(k);
+            }
+        }
+        left -= given;
+        if next.len() == open.len() {
+            break;
+        }
+        open = next;
+    }
+    if left > 0.5 {
+        // every kind full: the rest as documented
+        for k in 0..KINDS.len() {
+            taken[k] += left * KINDS[k].share;
+        }
+    }
+    let total: f64 = taken.iter().sum();
+    taken.iter().map(|t| t / total.max(1e-9)).collect()
+}
+
 pub fn synthetic_bike_day(city: &City, plan: &FencePlan, trips: u32, seed: u64) -> Vec<BikeTrip> {
     let mut rng = SimRng::fork(seed, "bikes.demand");
     let profile = DepartureProfile::default();
     let homes = homes(city);
     let extent = city.bundle.meta.extent;
-    let by_kind: Vec<Vec<Point<f64>>> = KINDS
+    // each kind's fences: their centres, and their stalls in all
+    let (by_kind, stalls): (Vec<Vec<Point<f64>>>, Vec<f64>) = KINDS
         .iter()
         .map(|kind| {
-            plan.fences
+            let fences: Vec<_> = plan
+                .fences
                 .iter()
                 .zip(&plan.sites)
                 .filter(|(_, s)| kind.sites.contains(s))
-                .filter_map(|(f, _)| f.area.centroid())
-                .collect()
+                .map(|(f, _)| f)
+                .collect();
+            (
+                fences.iter().filter_map(|f| f.area.centroid()).collect(),
+                fences.iter().map(|f| f64::from(f.capacity)).sum::<f64>(),
+            )
         })
-        .collect();
+        .unzip();
+    let shares = shares_within_capacity(&stalls, f64::from(trips));
     let mut out = Vec::with_capacity(trips as usize);
     for _ in 0..trips {
         let depart_s = profile.draw(&mut rng);
         let mut u = rng.unit();
-        let kind = KINDS
+        let kind = shares
             .iter()
-            .position(|k| {
-                u -= k.share;
+            .position(|share| {
+                u -= share;
                 u < 0.0
             })
             .unwrap_or(KINDS.len() - 1);
@@ -171,15 +225,34 @@ fn homes(city: &City) -> Sites {
 }
 
 fn far_end(homes: &Sites, fence: Point<f64>, lo: f64, hi: f64, rng: &mut SimRng) -> Point<f64> {
-    for _ in 0..20 {
-        if let Some(p) = homes.draw_point(rng) {
-            let d = Euclidean.distance(p, fence);
-            if (lo..=hi).contains(&d) {
-                return p;
-            }
-        }
+    if let Some(p) = homes.draw_point_between(fence, lo, hi, rng) {
+        return p;
     }
+    // nobody lives in the band (a fence by a lake or at the extract's edge)
     let angle = rng.unit() * std::f64::consts::TAU;
     let d = lo + rng.unit() * (hi - lo);
     Point::new(fence.x() + d * angle.cos(), fence.y() + d * angle.sin())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_with_room_keep_their_shares_and_full_kinds_pass_on_their_surplus() {
+        // metro, bus, school+hospital, shopping: plenty of stalls everywhere
+        let roomy = shares_within_capacity(&[1e6; 4], 10_000.0);
+        for (share, kind) in roomy.iter().zip(&KINDS) {
+            assert!((share - kind.share).abs() < 1e-9, "{roomy:?}");
+        }
+        // a dozen bus stops take 4 × 300 = 1,200 of the 2,000 bus trips wanted; the 800 go to
+        // the others by their shares (40 : 15 : 25)
+        let few_stops = shares_within_capacity(&[1e6, 300.0, 1e6, 1e6], 10_000.0);
+        assert!((few_stops[1] - 0.12).abs() < 1e-9, "{few_stops:?}");
+        assert!((few_stops[0] - (0.40 + 0.08 * 40.0 / 80.0)).abs() < 1e-9);
+        assert!((few_stops.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        // no kind has fences: the documented shares
+        let none = shares_within_capacity(&[0.0; 4], 100.0);
+        assert!((none[0] - 0.40).abs() < 1e-9, "{none:?}");
+    }
 }

@@ -9,8 +9,14 @@ use geo::{BoundingRect, Contains, Geometry, Point};
 #[derive(Clone, Debug, Default)]
 pub struct Sites {
     shapes: Vec<Geometry<f64>>,
+    /// Each shape's bounding-box centre: a cheap first test of its distance.
+    centres: Vec<Point<f64>>,
     cumulative: Vec<f64>,
 }
+
+/// Draws by weight before [`Sites::draw_point_between`] gives up: enough for a 300 m–1.5 km
+/// band around a point of a 1,000 km² city (about one site in 150 lies in it).
+const BAND_TRIES: usize = 2000;
 
 /// Candidate destinations per distance-decayed draw.
 pub const CANDIDATES: usize = 8;
@@ -24,6 +30,10 @@ impl Sites {
             return;
         }
         let total = self.cumulative.last().copied().unwrap_or(0.0);
+        let centre = shape
+            .bounding_rect()
+            .map_or(Point::new(f64::NAN, f64::NAN), |r| r.center().into());
+        self.centres.push(centre);
         self.shapes.push(shape);
         self.cumulative.push(total + weight);
     }
@@ -53,6 +63,34 @@ impl Sites {
     pub fn draw_point(&self, rng: &mut SimRng) -> Option<Point<f64>> {
         let shape = &self.shapes[rng.pick_cumulative(&self.cumulative)?];
         random_point_in(shape, rng)
+    }
+
+    /// A random point of the sites at `lo..=hi` metres from `centre`, drawn by weight among
+    /// them (rejection sampling: exact, and cheap while the band holds one site in a few
+    /// hundred); `None` when [`BAND_TRIES`] draws found none there.
+    pub fn draw_point_between(
+        &self,
+        centre: Point<f64>,
+        lo: f64,
+        hi: f64,
+        rng: &mut SimRng,
+    ) -> Option<Point<f64>> {
+        let distance =
+            |p: Point<f64>| ((p.x() - centre.x()).powi(2) + (p.y() - centre.y()).powi(2)).sqrt();
+        for _ in 0..BAND_TRIES {
+            let i = rng.pick_cumulative(&self.cumulative)?;
+            // a shape whose box centre is far outside the band has no point in it (slack for
+            // big shapes is the check on the point itself)
+            let d = distance(self.centres[i]);
+            if d > hi + 1000.0 || d + 1000.0 < lo {
+                continue;
+            }
+            let p = random_point_in(&self.shapes[i], rng)?;
+            if (lo..=hi).contains(&distance(p)) {
+                return Some(p);
+            }
+        }
+        None
     }
 
     /// The link where a trip from a random point in a site drawn by weight joins the
@@ -116,6 +154,35 @@ pub fn random_point_in(shape: &Geometry<f64>, rng: &mut SimRng) -> Option<Point<
 mod tests {
     use super::*;
     use geo::polygon;
+
+    #[test]
+    fn points_between_two_distances_come_from_the_sites_in_that_band_by_weight() {
+        let mut sites = Sites::default();
+        let square = |x: f64| {
+            Geometry::Polygon(
+                polygon![(x: x, y: 0.0), (x: x + 10.0, y: 0.0), (x: x + 10.0, y: 10.0), (x: x, y: 10.0)],
+            )
+        };
+        // near the centre (out of the band), in the band twice with weights 1 : 3, beyond it
+        for (x, w) in [(0.0, 50.0), (500.0, 1.0), (-510.0, 3.0), (5000.0, 50.0)] {
+            sites.push(square(x), w);
+        }
+        let mut rng = SimRng::seed(3);
+        let centre = Point::new(5.0, 5.0);
+        let (mut east, mut west) = (0, 0);
+        for _ in 0..2000 {
+            let p = sites
+                .draw_point_between(centre, 300.0, 1000.0, &mut rng)
+                .unwrap();
+            if p.x() > 0.0 { east += 1 } else { west += 1 }
+        }
+        assert!((400..600).contains(&east), "{east} east, {west} west");
+        assert!(
+            sites
+                .draw_point_between(centre, 2000.0, 3000.0, &mut rng)
+                .is_none()
+        );
+    }
 
     #[test]
     fn points_fall_inside_their_shape_and_follow_weights() {
