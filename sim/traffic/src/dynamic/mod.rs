@@ -14,6 +14,9 @@ pub mod trips;
 
 pub use equilibrium::{EquilibriumOptions, IterationReport, TimeDependentTimes};
 pub use net::{QueueLink, QueueNetwork};
-pub use sim::{CarPosition, LinkEvent, LinkLoad, TrafficConfig, TrafficSim, VehicleCounts};
+pub use sim::{
+    CarPosition, DEFAULT_REROUTE_SHARE, LinkEvent, LinkLoad, TrafficConfig, TrafficSim,
+    VehicleCounts,
+};
 pub use stats::{LinkBin, LinkStats, TrafficSummary};
 pub use trips::{Purpose, TripRecord, TripSpec, TripStatus};

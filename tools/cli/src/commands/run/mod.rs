@@ -107,8 +107,9 @@ pub struct SimArgs {
     pub demand: demand::DemandArgs,
     #[command(flatten)]
     pub bikes: bikes::BikeArgs,
-    /// Share of drivers who re-route en route every 10 minutes (0..=1)
-    #[arg(long, default_value_t = 0.1)]
+    /// Share of drivers who re-route en route every 10 minutes (0..=1; those who follow live
+    /// navigation)
+    #[arg(long, default_value_t = citytwin_traffic::dynamic::DEFAULT_REROUTE_SHARE)]
     pub reroute_share: f64,
     /// Seconds a car may wait at the head of a link for room downstream before it is moved on
     /// anyway (the gridlock rule, as MATSim's stuck time and SUMO's time-to-teleport)
