@@ -22,8 +22,8 @@ use std::collections::BTreeSet;
 /// A morning of 1000 bikes (one ride in twenty breaks its bike, so that every state is
 /// seen), checked every ten minutes.
 fn morning(city: &City, rebalancing: Rebalancing) -> BikeSim {
-    let plan = fences_from_osm(city).unwrap();
-    let trips = synthetic_bike_day(city, &plan, 6000, 7);
+    let plan = fences_from_osm(city, &Default::default()).unwrap();
+    let trips = synthetic_bike_day(city, &plan, &Default::default(), 6000, 7);
     let config = DocklessConfig {
         fleet: 1000,
         breakdown_per_ride: 0.05,
@@ -386,8 +386,8 @@ fn crews_trucks_drive_in_the_traffic_and_their_tasks_start_when_they_arrive() {
     };
     let mut world = World::new(city.roads(), cars, options).unwrap();
     let cars_planned = world.traffic.trips().len();
-    let plan = fences_from_osm(&city).unwrap();
-    let trips = synthetic_bike_day(&city, &plan, 6000, 3);
+    let plan = fences_from_osm(&city, &Default::default()).unwrap();
+    let trips = synthetic_bike_day(&city, &plan, &Default::default(), 6000, 3);
     let config = DocklessConfig {
         fleet: 1000,
         ..DocklessConfig::default()

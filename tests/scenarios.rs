@@ -49,7 +49,7 @@ fn inputs(city: &City) -> RunInputs {
         fleet: 800,
         ..DocklessConfig::default()
     };
-    let bikes = BikeInputs::new(fences_from_osm(city).unwrap(), config);
+    let bikes = BikeInputs::new(fences_from_osm(city, &Default::default()).unwrap(), config);
     let mut inputs = RunInputs::new(city.roads().clone(), Some(bikes));
     inputs.vitals = Some(VitalsConfig::default());
     inputs
@@ -73,8 +73,8 @@ fn apply(
 /// An hour of the morning from these inputs; its traffic and bike figures.
 fn morning(city: &City, inputs: &RunInputs) -> String {
     let trips = synthetic_day(city, 20_000, 3).unwrap();
-    let plan = fences_from_osm(city).unwrap();
-    let bike_trips = synthetic_bike_day(city, &plan, 4000, 3);
+    let plan = fences_from_osm(city, &Default::default()).unwrap();
+    let bike_trips = synthetic_bike_day(city, &plan, &Default::default(), 4000, 3);
     let options = WorldOptions {
         seed: 3,
         from_s: 7 * 3600,

@@ -301,7 +301,7 @@ fn the_bikes_overlay_marks_every_fence_with_its_occupancy() {
         .any(|k| k.iter().zip(c.0).all(|(a, b)| u8::abs_diff(*a, b) <= 6))
     };
     let to_px = start_view_pixels(d.city.bundle.meta.extent, SIZE);
-    let plan = fences_from_osm(&d.city).unwrap();
+    let plan = fences_from_osm(&d.city, &Default::default()).unwrap();
     let (mut shown, mut marked, mut marked_without) = (0, 0, 0);
     for fence in plan.fences.iter() {
         let p = to_px(fence.area.centroid().unwrap().0);

@@ -18,6 +18,7 @@ use crate::osm_fences::{FencePlan, FenceSite};
 use citytwin_city::City;
 use citytwin_city::rng::SimRng;
 use citytwin_city::roads::Mode;
+use citytwin_traffic::demand::activity::ActivityParams;
 use citytwin_traffic::demand::sites::Sites;
 use citytwin_traffic::demand::trip_list::{MAX_SNAP_M, Place, TripList};
 use citytwin_traffic::demand::{DemandError, DepartureProfile};
@@ -109,10 +110,18 @@ fn shares_within_capacity(stalls: &[f64], trips: f64) -> Vec<f64> {
     taken.iter().map(|t| t / total.max(1e-9)).collect()
 }
 
-pub fn synthetic_bike_day(city: &City, plan: &FencePlan, trips: u32, seed: u64) -> Vec<BikeTrip> {
+/// `trips` riders' wishes between `plan`'s fences and the homes the demand model estimates
+/// with `activity` (see the module docs).
+pub fn synthetic_bike_day(
+    city: &City,
+    plan: &FencePlan,
+    activity: &ActivityParams,
+    trips: u32,
+    seed: u64,
+) -> Vec<BikeTrip> {
     let mut rng = SimRng::fork(seed, "bikes.demand");
     let profile = DepartureProfile::default();
-    let homes = homes(city);
+    let homes = citytwin_traffic::demand::activity::estimate(city, activity).homes;
     let extent = city.bundle.meta.extent;
     // each kind's fences: their centres, and their stalls in all
     let (by_kind, stalls): (Vec<Vec<Point<f64>>>, Vec<f64>) = KINDS
@@ -216,12 +225,6 @@ pub fn bike_trips_from_list(
     // stable: riders wishing at the same second keep the file's order
     trips.sort_by_key(|t| t.depart_s);
     Ok(trips)
-}
-
-/// Where riders live: the car demand's estimate of residents (buildings, land use, streets).
-fn homes(city: &City) -> Sites {
-    use citytwin_traffic::demand::activity::{ActivityParams, estimate};
-    estimate(city, &ActivityParams::default()).homes
 }
 
 fn far_end(homes: &Sites, fence: Point<f64>, lo: f64, hi: f64, rng: &mut SimRng) -> Point<f64> {

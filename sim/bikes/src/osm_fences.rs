@@ -12,6 +12,7 @@ use crate::fence::{Fence, FenceError, Fences, capacity_of};
 use citytwin_city::layer::names;
 use citytwin_city::roads::Mode;
 use citytwin_city::{City, FenceId};
+use citytwin_traffic::demand::activity::ActivityParams;
 use geo::{Centroid, Coord, Distance, Euclidean, LineString, Point, Polygon};
 use serde::{Deserialize, Serialize};
 
@@ -82,7 +83,10 @@ pub struct FencePlan {
     pub monitored: Vec<FenceId>,
 }
 
-pub fn fences_from_osm(city: &City) -> Result<FencePlan, FenceError> {
+/// Fences at the city's metro entrances, bus stops, schools, hospitals and shops, and one at
+/// the gate of every block of homes (`activity`: how the demand model estimates where people
+/// live, so riders and cars live in the same places).
+pub fn fences_from_osm(city: &City, activity: &ActivityParams) -> Result<FencePlan, FenceError> {
     let Ok(pois) = city.layer(names::POIS) else {
         return Ok(FencePlan {
             fences: Fences::new(Vec::new())?,
@@ -134,7 +138,7 @@ pub fn fences_from_osm(city: &City) -> Result<FencePlan, FenceError> {
     }
     // blocks of homes with no fence near them get one at their gate, as cities paint them
     // along residential streets: where riders going home leave their bikes
-    for (p, cell) in residential_gates(city) {
+    for (p, cell) in residential_gates(city, activity) {
         if centres
             .iter()
             .any(|c| Euclidean.distance(*c, p) < RESIDENTIAL_SPACING_M / 2.0)
@@ -169,9 +173,8 @@ pub const RESIDENTIAL_SPACING_M: f64 = 250.0;
 /// For every [`RESIDENTIAL_SPACING_M`] block with residents (the car demand's estimate:
 /// buildings, land use, streets), the point on its nearest walkable street closest to where
 /// they live (the homes' weighted centre), and the block's `row_col` label; in block order.
-fn residential_gates(city: &City) -> Vec<(Point<f64>, String)> {
-    use citytwin_traffic::demand::activity::{ActivityParams, estimate};
-    let homes = estimate(city, &ActivityParams::default()).homes;
+fn residential_gates(city: &City, activity: &ActivityParams) -> Vec<(Point<f64>, String)> {
+    let homes = citytwin_traffic::demand::activity::estimate(city, activity).homes;
     let e = city.bundle.meta.extent;
     let block = |p: Point<f64>| {
         (

@@ -23,6 +23,8 @@ pub struct GridCity {
     pub street_class: &'static str,
     /// Residential land use over the whole grid and a commercial block in its centre.
     pub land_use: bool,
+    /// Every street's name (`None`: its class and number).
+    pub street_name: Option<&'static str>,
 }
 
 impl Default for GridCity {
@@ -33,6 +35,7 @@ impl Default for GridCity {
             arterial_every: 4,
             street_class: "residential",
             land_use: true,
+            street_name: None,
         }
     }
 }
@@ -75,51 +78,23 @@ impl GridCity {
             let mut row: Vec<i64> = (0..n).map(|c| i * n + c).collect();
             let mut col: Vec<i64> = (0..n).map(|r| r * n + i).collect();
             if arterial {
-                // past the west/east and south/north edges
+                // past the west, east, south and north edges: (shift, the grid's end it leaves)
                 let ends = [
-                    (
-                        -1i64,
-                        Coord {
-                            x: -OVERHANG_M,
-                            y: 0.0,
-                        },
-                        0,
-                    ),
-                    (
-                        -2,
-                        Coord {
-                            x: OVERHANG_M,
-                            y: 0.0,
-                        },
-                        n - 1,
-                    ),
-                    (
-                        -3,
-                        Coord {
-                            x: 0.0,
-                            y: -OVERHANG_M,
-                        },
-                        0,
-                    ),
-                    (
-                        -4,
-                        Coord {
-                            x: 0.0,
-                            y: OVERHANG_M,
-                        },
-                        n - 1,
-                    ),
+                    ((-OVERHANG_M, 0.0), at(i, 0)),
+                    ((OVERHANG_M, 0.0), at(i, n - 1)),
+                    ((0.0, -OVERHANG_M), at(0, i)),
+                    ((0.0, OVERHANG_M), at(n - 1, i)),
                 ];
-                for (k, (tag, shift, edge)) in ends.into_iter().enumerate() {
-                    let id = 1_000_000 + i * 10 + tag.abs();
-                    let base = if k < 2 { at(i, edge) } else { at(edge, i) };
+                for (k, ((dx, dy), base)) in ends.into_iter().enumerate() {
+                    let id = 1_000_000 + i * 10 + k as i64 + 1;
+                    let coord = Coord {
+                        x: base.x + dx,
+                        y: base.y + dy,
+                    };
                     nodes.insert(
                         id,
                         RawNode {
-                            coord: Coord {
-                                x: base.x + shift.x,
-                                y: base.y + shift.y,
-                            },
+                            coord,
                             signals: false,
                         },
                     );
@@ -139,7 +114,11 @@ impl GridCity {
             for refs in [row, col] {
                 let mut tags: BTreeMap<String, String> = BTreeMap::new();
                 tags.insert("highway".into(), class.into());
-                tags.insert("name".into(), format!("{} {}", class, ways.len()));
+                let name = match self.street_name {
+                    Some(name) => name.to_string(),
+                    None => format!("{} {}", class, ways.len()),
+                };
+                tags.insert("name".into(), name);
                 ways.push(RawWay {
                     osm_id: 1000 + ways.len() as i64,
                     nodes: refs,

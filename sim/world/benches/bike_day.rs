@@ -25,8 +25,8 @@ fn benches(c: &mut Criterion) {
         return;
     }
     let city = City::load(path).expect("bundle loads");
-    let plan = fences_from_osm(&city).expect("fences from OSM");
-    let trips = synthetic_bike_day(&city, &plan, TRIPS, 1);
+    let plan = fences_from_osm(&city, &Default::default()).expect("fences from OSM");
+    let trips = synthetic_bike_day(&city, &plan, &Default::default(), TRIPS, 1);
     let config = DocklessConfig {
         fleet: FLEET,
         ..DocklessConfig::default()

@@ -100,8 +100,8 @@ pub struct RoadFactors {
     pub speed: BTreeMap<String, f64>,
 }
 
-/// Free-flow speed over the speed limit where a model file says nothing: the mean of the two
-/// shipped cities' fits to Amap's peak figures (Chengdu 0.77, Nanjing 0.73; docs/validation.md).
+/// Free-flow speed over the speed limit where a model file says nothing: a round figure at the
+/// two shipped cities' fits to Amap's peak figures (Chengdu 0.743, Nanjing 0.747; docs/demand.md).
 /// Chinese urban streets run below their limits even when empty: signals, crossings, bikes and
 /// side access.
 pub const DEFAULT_SPEED_FACTOR: f64 = 0.75;

@@ -141,8 +141,7 @@ pub fn city_day(
     seed: u64,
 ) -> Result<CityDay, DemandError> {
     params.check().map_err(DemandError::Params)?;
-    let mut activity = activity::estimate(city, &params.activity);
-    activity.scale_to(totals.population, totals.jobs);
+    let mut activity = scaled_activity(city, params, totals);
     let stations = citytwin_city::roads::edge_stations(city.roads(), city.bundle.meta.extent);
     let resident_trips =
         activity.residents * params.trips_per_resident * params.car_share * params.scale;
@@ -180,11 +179,16 @@ pub fn city_day(
     })
 }
 
-/// The city's residents: the map's estimate, scaled to the scene's `population` if it has one.
-pub fn residents(city: &City, params: &DemandParams, totals: CityTotals) -> f64 {
+/// The map's estimate of residents and jobs, scaled to the scene's official figures.
+fn scaled_activity(city: &City, params: &DemandParams, totals: CityTotals) -> Activity {
     let mut activity = activity::estimate(city, &params.activity);
     activity.scale_to(totals.population, totals.jobs);
-    activity.residents
+    activity
+}
+
+/// The city's residents: the map's estimate, scaled to the scene's `population` if it has one.
+pub fn residents(city: &City, params: &DemandParams, totals: CityTotals) -> f64 {
+    scaled_activity(city, params, totals).residents
 }
 
 /// `trips` car trips (about half of them tours' returns) on the default parameters: the
@@ -214,35 +218,29 @@ fn resident_tours(
     for _ in 0..tours {
         let u = rng.unit();
         let home = a.homes.draw_link(city, rng).ok_or(DemandError::NoRoads)?;
+        // a destination among `sites`, decaying with distance from home
+        let near_home = |sites: &Sites, decay_m: f64, rng: &mut SimRng| {
+            sites
+                .draw_link_near(city, rng, home, decay_m)
+                .ok_or(DemandError::NoRoads)
+        };
         let (purpose, from, to, out_s, back_s) = if u < 0.55 && !a.work.is_empty() {
-            let w = a
-                .work
-                .draw_link_near(city, rng, home, decay::WORK_M)
-                .ok_or(DemandError::NoRoads)?;
+            let w = near_home(&a.work, decay::WORK_M, rng)?;
             let out_s = normal_time(rng, 8.0, 80.0, 5.0, 11.0);
             let back_s = normal_time(rng, 18.0, 75.0, 15.0, 23.0);
             (Purpose::Work, home, w, out_s, back_s)
         } else if u < 0.65 && !a.schools.is_empty() {
-            let s = a
-                .schools
-                .draw_link_near(city, rng, home, decay::SCHOOL_M)
-                .ok_or(DemandError::NoRoads)?;
+            let s = near_home(&a.schools, decay::SCHOOL_M, rng)?;
             let out_s = normal_time(rng, 7.5, 25.0, 6.5, 9.0);
             let back_s = normal_time(rng, 16.5, 30.0, 15.0, 19.0);
             (Purpose::School, home, s, out_s, back_s)
         } else if u < 0.70 && !a.hospitals.is_empty() {
-            let h = a
-                .hospitals
-                .draw_link_near(city, rng, home, decay::HOSPITAL_M)
-                .ok_or(DemandError::NoRoads)?;
+            let h = near_home(&a.hospitals, decay::HOSPITAL_M, rng)?;
             let out_s = uniform_time(rng, 8.0, 16.0);
             let stay = normal_time(rng, 2.0, 30.0, 0.5, 5.0);
             (Purpose::Hospital, home, h, out_s, out_s + stay)
         } else if u < 0.90 && !a.shops.is_empty() {
-            let s = a
-                .shops
-                .draw_link_near(city, rng, home, decay::SHOPS_M)
-                .ok_or(DemandError::NoRoads)?;
+            let s = near_home(&a.shops, decay::SHOPS_M, rng)?;
             let out_s = uniform_time(rng, 10.0, 20.0);
             let stay = normal_time(rng, 1.5, 30.0, 0.25, 4.0);
             (Purpose::Shopping, home, s, out_s, out_s + stay)

@@ -6,8 +6,9 @@
 //! Each evaluation simulates the targets' window with the candidate parameters on one seed;
 //! Levenberg–Marquardt ([`fit`]) moves the parameters (in log space, within ×0.2…×5 of where
 //! they started) to minimise Σ r², with one residual per indicator ((simulated − target) /
-//! tolerance; for the travel time index on its excess over 1, in log terms) and per count (the signed GEH / 5, so a count at GEH 5 weighs as an indicator
-//! one tolerance off; speeds by (simulated − observed) / 5 km/h). The finite-difference runs of
+//! tolerance; for the travel time index on its excess over 1, in log terms) and per count
+//! (the signed GEH / 5, so a count at GEH 5 weighs as an indicator one tolerance off; speeds
+//! by (simulated − observed) / 5 km/h). The finite-difference runs of
 //! an iteration run in parallel. Same inputs ⇒ the same fit, whatever the thread count.
 
 pub mod counts;
@@ -315,7 +316,9 @@ pub fn calibrate(
         max_evaluations: targets.max_runs as usize,
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // every simulated candidate: where it was, what it showed, and its record
     let mut seen: Vec<(Vec<f64>, Observed)> = Vec::new();
+    let mut runs: Vec<RunRecord> = Vec::new();
     let mut error = None;
     let mut eval = |xs: &[Vec<f64>]| -> Option<Vec<Vec<f64>>> {
         let results: Vec<Result<Option<Observed>, CalibrateError>> = xs
@@ -350,8 +353,8 @@ pub fn calibrate(
                 Ok(Some(o)) => {
                     let r = residuals(targets, sites, &o);
                     let m = model_at(x);
-                    on_run(&RunRecord {
-                        run: seen.len() + 1,
+                    let record = RunRecord {
+                        run: runs.len() + 1,
                         values: targets
                             .fit
                             .iter()
@@ -360,7 +363,9 @@ pub fn calibrate(
                         cost: fit::cost(&r),
                         peak_tti: o.summary.peak_tti,
                         peak_speed_kmh: o.summary.peak_speed_kmh,
-                    });
+                    };
+                    on_run(&record);
+                    runs.push(record);
                     seen.push((x.clone(), o));
                     out.push(r);
                 }
@@ -388,25 +393,6 @@ pub fn calibrate(
         .find(|(x, _)| *x == result.best.x)
         .map(|(_, o)| o.clone())
         .ok_or_else(|| CalibrateError::Targets("the best run was not kept".into()))?;
-    let runs = seen
-        .iter()
-        .zip(&result.history)
-        .enumerate()
-        .map(|(i, ((x, o), e))| RunRecord {
-            run: i + 1,
-            values: {
-                let m = model_at(x);
-                targets
-                    .fit
-                    .iter()
-                    .map(|&p| value_of(&m.params, p))
-                    .collect()
-            },
-            cost: e.cost,
-            peak_tti: o.summary.peak_tti,
-            peak_speed_kmh: o.summary.peak_speed_kmh,
-        })
-        .collect();
     Ok(Outcome {
         fitted: targets
             .fit

@@ -165,8 +165,8 @@ fn load_twin(args: &TwinArgs, scenario: Option<&Path>, quiet: bool) -> Result<(T
     } else {
         crate::commands::run::ops::load(&scene, &city)?
     };
-    let fences = crate::commands::run::fence_source::fence_plan(&scene, &city)?;
     let model = citytwin_sim::model::SceneModel::of(&scene, None)?;
+    let fences = crate::commands::run::fence_source::fence_plan(&scene, &city, &model)?;
     let spec = WorldSpec {
         model: &model,
         fences: &fences,

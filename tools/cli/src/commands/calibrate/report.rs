@@ -2,7 +2,7 @@
 //! counts.csv, and the comment header of the fitted model file.
 
 use crate::commands::run::reports::write;
-use crate::plotting::{base64, plot_err, register_font};
+use crate::plotting::{RowLayout, base64, plot_err, register_font, row_chart};
 use anyhow::{Context, Result};
 use citytwin_sim::calibrate::counts::{CountSite, geh};
 use citytwin_sim::calibrate::targets::Targets;
@@ -207,30 +207,19 @@ fn indicator_bars(path: &Path, i: &Inputs) -> Result<()> {
         * 1.2;
     let root = BitMapBackend::new(path, (1200, 160 + 70 * n as u32)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("{}: simulated against published figures", i.scene),
-            ("sans-serif", 26),
-        )
-        .margin(16)
-        .x_label_area_size(50)
-        .y_label_area_size(200)
-        .build_cartesian_2d(-extreme..extreme, (0..n - 1).into_segmented())
-        .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(n as usize)
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(k) => {
-                rows.get(*k as usize).map_or(String::new(), |r| r.0.clone())
-            }
-            _ => String::new(),
-        })
-        .x_desc("simulated − target, % of target (grey: the tolerance)")
-        .label_style(("sans-serif", 18))
-        .draw()
-        .map_err(plot_err)?;
+    let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let mut chart = row_chart(
+        &root,
+        &format!("{}: simulated against published figures", i.scene),
+        &labels,
+        extreme,
+        "simulated − target, % of target (grey: the tolerance)",
+        RowLayout {
+            label_width: 200,
+            axis_height: 50,
+            label_size: 18,
+        },
+    )?;
     chart
         .draw_series(rows.iter().enumerate().map(|(k, r)| {
             let mut band = Rectangle::new(

@@ -80,8 +80,8 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
     } else {
         crate::commands::run::ops::load(&scene, &city)?
     };
-    let fences = crate::commands::run::fence_source::fence_plan(&scene, &city)?;
     let model = citytwin_sim::model::SceneModel::of(&scene, args.sim.model.as_deref())?;
+    let fences = crate::commands::run::fence_source::fence_plan(&scene, &city, &model)?;
     std::fs::create_dir_all(args.output.join("runs"))
         .with_context(|| format!("creating {}", args.output.display()))?;
     // variants first: a scenario that does not fit the city fails at once

@@ -3,7 +3,7 @@
 
 use super::report::{Comparison, number};
 use crate::commands::run::clock;
-use crate::plotting::{base64, plot_err, register_font};
+use crate::plotting::{RowLayout, base64, plot_err, register_font, row_chart};
 use anyhow::{Context, Result};
 use citytwin_city::City;
 use plotters::coord::Shift;
@@ -94,30 +94,19 @@ fn kpi_bars(path: &Path, c: &Comparison) -> Result<()> {
         * 1.15;
     let root = BitMapBackend::new(path, (1400, 120 + 44 * n as u32)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("{} — change from baseline", c.scenario.scenario.name),
-            ("sans-serif", 26),
-        )
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(300)
-        .build_cartesian_2d(-extreme..extreme, (0..n - 1).into_segmented())
-        .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(n as usize)
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => rows
-                .get(*i as usize)
-                .map_or(String::new(), |r| r.0.to_string()),
-            _ => String::new(),
-        })
-        .x_desc("change, % of the baseline mean (whiskers: 95% interval over seeds)")
-        .label_style(("sans-serif", 17))
-        .draw()
-        .map_err(plot_err)?;
+    let labels: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
+    let mut chart = row_chart(
+        &root,
+        &format!("{} — change from baseline", c.scenario.scenario.name),
+        &labels,
+        extreme,
+        "change, % of the baseline mean (whiskers: 95% interval over seeds)",
+        RowLayout {
+            label_width: 300,
+            axis_height: 44,
+            label_size: 17,
+        },
+    )?;
     chart
         .draw_series(rows.iter().enumerate().map(|(i, (_, v, _, significant))| {
             let colour = if *significant {

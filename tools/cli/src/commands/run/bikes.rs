@@ -11,7 +11,7 @@ use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
 use citytwin_gis::table::{Column, Table};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
-use citytwin_sim::model::BikeParams;
+use citytwin_sim::model::ModelParams;
 use citytwin_sim::scenario::BikeInputs;
 use citytwin_traffic::demand::read_trip_list;
 use clap::{Args, ValueEnum};
@@ -99,9 +99,10 @@ pub fn inputs(
     plan: &FencePlan,
     city: &City,
     seed: u64,
-    model: &BikeParams,
+    params: &ModelParams,
     residents: f64,
 ) -> Result<Option<(BikeInputs, Vec<BikeTrip>)>> {
+    let model = &params.bikes;
     let (city_fleet, city_wishes) = model.fleet_and_wishes(residents);
     let fleet = args.bike_fleet.unwrap_or(city_fleet);
     if fleet == 0 {
@@ -131,7 +132,7 @@ pub fn inputs(
             let project = |lon: f64, lat: f64| to_city.point(lon, lat);
             bike_trips_from_list(city, &list, &project)?
         }
-        None => synthetic_bike_day(city, &plan, wishes, seed),
+        None => synthetic_bike_day(city, &plan, &params.demand.activity, wishes, seed),
     };
     let config = DocklessConfig {
         fleet,

@@ -10,13 +10,15 @@ use citytwin_city::scene::Scene;
 use citytwin_city::{City, FenceId};
 use citytwin_gis::crs::Reprojector;
 use citytwin_gis::vector::{ReadIssues, read_user_layer};
+use citytwin_sim::model::SceneModel;
 use geo::{Area, Geometry, Polygon};
 use std::path::Path;
 
-/// The scene's fences with what each serves and its monitoring points.
-pub fn fence_plan(scene: &Scene, city: &City) -> Result<FencePlan> {
+/// The scene's fences with what each serves and its monitoring points (generated ones where
+/// `model`'s demand estimates homes).
+pub fn fence_plan(scene: &Scene, city: &City, model: &SceneModel) -> Result<FencePlan> {
     let Some(path) = &scene.fences else {
-        return Ok(fences_from_osm(city)?);
+        return Ok(fences_from_osm(city, &model.params.demand.activity)?);
     };
     let fences = if path.is_dir() {
         from_gbfs(path, city)?

@@ -267,8 +267,8 @@ fn load(args: &RunArgs) -> Result<Loaded> {
     } else {
         ops::load(&scene, &city)?
     };
-    let fences = fence_source::fence_plan(&scene, &city)?;
     let model = citytwin_sim::model::SceneModel::of(&scene, args.sim.model.as_deref())?;
+    let fences = fence_source::fence_plan(&scene, &city, &model)?;
     let spec = args
         .sim
         .world_spec(args.seed, scenario.as_ref(), &fences, ops.as_ref(), &model);
