@@ -197,11 +197,11 @@ impl Default for ServiceCatalog {
 }
 
 /// Square kilometres one crew of a team covers in the default catalogue, so a city's teams
-/// grow with it (docs/ops.md): a traffic-police crew (a patrol or a post) per 1.5 km² of a dense
+/// grow with it (docs/ops.md): a traffic-police crew (a patrol or a post) per km² of a dense
 /// centre at peak, an urban-management crew per 5 km², as Chinese grid management staffs its
 /// units.
 const KM2_PER_CREW: [(&str, f64); 6] = [
-    ("traffic police", 1.5),
+    ("traffic police", 1.0),
     ("bike operator", 10.0),
     ("environmental protection", 30.0),
     ("IoT maintenance", 30.0),
