@@ -10,7 +10,9 @@ use citytwin_bikes::gbfs::{
     read_geofencing_zones, read_station_information, read_station_status, read_vehicle_status,
 };
 use citytwin_bikes::osm_fences::fences_from_osm;
-use citytwin_bikes::{AlarmKind, BikeSim, BikeState, DispatchConfig, DocklessConfig, Rebalancing};
+use citytwin_bikes::{
+    AlarmKind, BikeSim, BikeState, DispatchConfig, DocklessConfig, OperatorConfig, Rebalancing,
+};
 use citytwin_city::City;
 use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::demand::synthetic_day;
@@ -22,6 +24,10 @@ use std::collections::BTreeSet;
 /// A morning of 1000 bikes (one ride in twenty breaks its bike, so that every state is
 /// seen), checked every ten minutes.
 fn morning(city: &City, rebalancing: Rebalancing) -> BikeSim {
+    morning_of(city, rebalancing, Vec::new())
+}
+
+fn morning_of(city: &City, rebalancing: Rebalancing, operators: Vec<OperatorConfig>) -> BikeSim {
     let plan = fences_from_osm(city, &Default::default()).unwrap();
     let trips = synthetic_bike_day(city, &plan, &Default::default(), 6000, 7);
     let config = DocklessConfig {
@@ -32,6 +38,11 @@ fn morning(city: &City, rebalancing: Rebalancing) -> BikeSim {
             rebalancing,
             ..DispatchConfig::default()
         },
+        // riders near metro entrances as careless as elsewhere, so that monitoring points
+        // there see bikes left outside
+        key_area_enforcement: 0.0,
+        operators,
+        residents: 150_000.0,
         ..DocklessConfig::default()
     };
     let mut bikes = BikeSim::new(city, plan, trips, config, 7);
@@ -104,7 +115,11 @@ fn fence_counts_stay_exact_and_every_bike_is_in_exactly_one_state() {
     let opened = bikes.events.iter().filter(|e| e.opened).count() as u64;
     assert_eq!(
         opened,
-        s.overflow_alarms + s.empty_alarms + s.illegal_parking_alarms + s.blacklist_alarms
+        s.overflow_alarms
+            + s.empty_alarms
+            + s.illegal_parking_alarms
+            + s.blacklist_alarms
+            + s.breakdowns
     );
     assert!(s.empty_minutes > 0);
     // every alarm that found no open task on its fence became one; crews served some
@@ -130,6 +145,66 @@ fn fence_counts_stay_exact_and_every_bike_is_in_exactly_one_state() {
         (0, 0, 0)
     );
     assert_eq!(off.trips + off.unmet_demand, s.trips + s.unmet_demand);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Two operators share the morning: each crew works for one, tasks go to the operator whose
+/// bikes are there, and the rules catch the do-nothing operator (broken bikes left for hours,
+/// a fleet over the cap).
+#[test]
+fn operators_share_the_fleet_and_the_rules_catch_one_that_does_nothing() {
+    let dir = scratch("bike-operators");
+    demo_scene(&dir);
+    let city = City::load(&dir.join("city.ctb")).unwrap();
+    let op = |name: &str, share: f64| OperatorConfig {
+        name: name.into(),
+        share,
+        offline_locks: 0.02,
+        blacklist: None,
+    };
+    let operators = vec![op("A", 0.7), op("B", 0.3)];
+    let bikes = morning_of(&city, Rebalancing::Reactive, operators.clone());
+    let ranges: Vec<_> = bikes
+        .operators()
+        .map(|(o, r)| (o.name.clone(), r))
+        .collect();
+    assert_eq!(
+        ranges,
+        [("A".to_string(), 0..700), ("B".to_string(), 700..1000)]
+    );
+    let crews = &bikes.dispatcher.crews;
+    assert_eq!(
+        crews.iter().filter(|c| c.operator == 1).count(),
+        1,
+        "{crews:?}"
+    );
+    for t in bikes.dispatcher.tasks.iter().filter(|t| t.crew.is_some()) {
+        assert_eq!(crews[t.crew.unwrap()].operator, t.operator, "{t:?}");
+    }
+    let g = bikes.governance();
+    assert_eq!(g.operators.len(), 2);
+    assert_eq!(
+        g.operators.iter().map(|o| o.rides).sum::<u64>(),
+        bikes.summary().trips - bikes.riding() as u64
+    );
+    let rule = |g: &citytwin_bikes::GovernanceReport, id: &str| {
+        g.rules.iter().find(|r| r.id == id).cloned().unwrap()
+    };
+    // crews answer a lock's fault report (this morning's four crews are swamped by empty
+    // fences: only part of them in time)
+    let repairs = rule(&g, "broken_handled");
+    assert!(repairs.checks > 0 && repairs.met_share > 0.0, "{repairs:?}");
+    // 700 bikes for 150,000 residents is 4.7 per 1,000: under the cap of 5
+    assert!(rule(&g, "fleet_cap").met);
+
+    let idle = morning_of(&city, Rebalancing::Off, operators).governance();
+    let idle_repairs = rule(&idle, "broken_handled");
+    assert!(
+        idle_repairs.breaches > 0 && !idle_repairs.met,
+        "{idle_repairs:?}"
+    );
+    assert!(idle_repairs.met_share < repairs.met_share);
+    assert!(idle.score < g.score, "{} vs {}", idle.score, g.score);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

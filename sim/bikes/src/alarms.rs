@@ -19,6 +19,9 @@ pub enum AlarmKind {
     Empty,
     IllegalParking,
     Blacklist,
+    /// A lock reported a fault at the end of a ride (an event, like the blacklist alarm): the
+    /// operator sends a crew to take the bike to the workshop.
+    Broken,
 }
 
 impl AlarmKind {

@@ -94,6 +94,30 @@ pub const HORIZON_S: u32 = 7200;
 pub const SAFETY_BIKES: f64 = 2.0;
 pub const SLACK_BIKES: u32 = 3;
 
+/// `total` split in proportion to `shares` by largest remainders (ties to the earlier).
+pub fn split_by_shares(total: u32, shares: &[f64]) -> Vec<u32> {
+    let sum: f64 = shares.iter().filter(|s| **s > 0.0).sum();
+    if sum <= 0.0 {
+        return vec![0; shares.len()];
+    }
+    let exact: Vec<f64> = shares
+        .iter()
+        .map(|s| f64::from(total) * s.max(0.0) / sum)
+        .collect();
+    let mut out: Vec<u32> = exact.iter().map(|e| e.floor() as u32).collect();
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
+    let left = total - out.iter().sum::<u32>();
+    for &i in order.iter().cycle().take(left as usize) {
+        out[i] += 1;
+    }
+    out
+}
+
 /// A crew and its truck.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Crew {
@@ -103,6 +127,10 @@ pub struct Crew {
     /// Bikes on the truck.
     pub load: Vec<u32>,
     pub km: f64,
+    /// The operator the crew works for, and its number among that operator's crews (a shift
+    /// of fewer crews sends the lower numbers home last).
+    pub operator: usize,
+    pub rank: u32,
 }
 
 /// A rebalancing task from an alarm.
@@ -121,6 +149,8 @@ pub struct Task {
     /// The estimated arrival and metres when the truck was sent.
     pub eta_s: Option<u32>,
     pub estimated_m: f64,
+    /// The operator whose crew must do it (the World's bike model decides).
+    pub operator: usize,
 }
 
 /// A truck leaving for a task, for the World to drive in the traffic model.
@@ -149,21 +179,49 @@ pub struct Dispatcher {
     pub tasks: Vec<Task>,
     /// Trucks' capacity, and who is on duty when (crew `i` works while `i < on_duty(t)`).
     pub config: DispatchConfig,
+    /// Crews employed by each operator.
+    pub crews_of: Vec<u32>,
     in_traffic: bool,
     outbox: Vec<TruckTrip>,
 }
 
 impl Dispatcher {
+    /// One operator employing every crew.
     pub fn new(config: &DispatchConfig, depot_link: u32) -> Self {
+        Dispatcher::for_operators(config, depot_link, &[1.0])
+    }
+
+    /// The crews split among operators by their fleet shares (largest remainders; each
+    /// operator keeps at least one crew while there are enough).
+    pub fn for_operators(config: &DispatchConfig, depot_link: u32, shares: &[f64]) -> Self {
+        let employed = config.employed();
+        let mut crews_of = split_by_shares(employed, shares);
+        if employed as usize >= shares.len() {
+            while let Some(empty) = crews_of.iter().position(|&n| n == 0) {
+                let Some(richest) = (0..crews_of.len()).max_by_key(|&i| (crews_of[i], Reverse(i)))
+                else {
+                    break;
+                };
+                crews_of[richest] -= 1;
+                crews_of[empty] += 1;
+            }
+        }
         Dispatcher {
-            crews: (0..config.employed())
-                .map(|_| Crew {
-                    at_link: depot_link,
-                    free_at: 0,
-                    load: Vec::new(),
-                    km: 0.0,
+            crews: crews_of
+                .iter()
+                .enumerate()
+                .flat_map(|(operator, &n)| {
+                    (0..n).map(move |rank| Crew {
+                        at_link: depot_link,
+                        free_at: 0,
+                        load: Vec::new(),
+                        km: 0.0,
+                        operator,
+                        rank,
+                    })
                 })
                 .collect(),
+            crews_of,
             tasks: Vec::new(),
             config: config.clone(),
             in_traffic: false,
@@ -197,7 +255,11 @@ impl Dispatcher {
     /// Opens a task for each alarm that opened, unless its fence already has one open.
     pub fn open_tasks(&mut self, now: u32, events: &[AlarmEvent]) {
         for e in events.iter().filter(|e| e.opened) {
-            let busy = self.tasks.iter().any(|t| !t.done && t.fence == e.fence.0);
+            // a repair does not wait for a rebalancing at the same fence, nor the reverse
+            let repair = e.kind == AlarmKind::Broken;
+            let busy = self.tasks.iter().any(|t| {
+                !t.done && t.fence == e.fence.0 && (t.kind == AlarmKind::Broken) == repair
+            });
             if !busy {
                 self.open(now, e.fence.0, e.kind, None);
             }
@@ -216,6 +278,7 @@ impl Dispatcher {
             done: false,
             eta_s: None,
             estimated_m: 0.0,
+            operator: 0,
         });
     }
 
@@ -276,12 +339,13 @@ impl Dispatcher {
                 continue;
             }
             let target = fence_link[self.tasks[t].fence as usize];
-            let on_duty = self.config.on_duty(now) as usize;
+            let operator = self.tasks[t].operator;
+            let on_duty = self.on_duty(operator, now);
             let best = self
                 .crews
                 .iter()
                 .enumerate()
-                .filter(|(i, c)| *i < on_duty && c.free_at <= now)
+                .filter(|(_, c)| c.operator == operator && c.rank < on_duty && c.free_at <= now)
                 .filter_map(|(i, c)| travel(c.at_link, target).map(|(s, m)| (i, s, m)))
                 .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
             let Some((crew, seconds, metres)) = best else {
@@ -312,6 +376,13 @@ impl Dispatcher {
             }
         }
         sent
+    }
+
+    /// An operator's crews on duty at `t`: its part of the shift, rounded up.
+    fn on_duty(&self, operator: usize, t: u32) -> u32 {
+        let employed = self.config.employed().max(1);
+        let own = self.crews_of.get(operator).copied().unwrap_or(0);
+        (u64::from(self.config.on_duty(t)) * u64::from(own)).div_ceil(u64::from(employed)) as u32
     }
 
     pub fn summary(&self) -> DispatchSummary {

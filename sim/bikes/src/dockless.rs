@@ -20,7 +20,9 @@ use crate::dispatch::{
     Rebalancing, TruckTrip,
 };
 use crate::forecast::FenceForecast;
-use crate::osm_fences::FencePlan;
+use crate::governance::{GovernanceReport, Ledger, OperatorConfig, OperatorDay};
+use crate::osm_fences::{FencePlan, FenceSite};
+use citytwin_city::governance::Rule;
 use citytwin_city::rng::SimRng;
 use citytwin_city::roads::Mode;
 use citytwin_city::{BikeId, City, FenceId};
@@ -49,9 +51,38 @@ pub struct DocklessConfig {
     pub watch_radius_m: f64,
     pub alarms: AlarmRules,
     pub dispatch: DispatchConfig,
+    /// Near a metro entrance the operators' apps charge a fee for a ride ended outside a
+    /// fence: this share of the riders who would not look for a fence look for one there.
+    #[serde(default = "default_key_area_enforcement")]
+    pub key_area_enforcement: f64,
     /// Per fence, a factor on its share of the fleet at the start of the day (bikes start
     /// in fences in proportion to capacity × factor); empty or missing entries are 1.
     pub start_bias: Vec<f64>,
+    /// The operators sharing the fleet and its crews (none: one operator runs it all).
+    #[serde(default)]
+    pub operators: Vec<OperatorConfig>,
+    /// What the city holds them to.
+    #[serde(default = "Rule::defaults")]
+    pub rules: Vec<Rule>,
+    /// Residents of the city, for the fleet cap (0: the cap is not checked).
+    #[serde(default)]
+    pub residents: f64,
+}
+
+/// A model assumption (docs/bikes.md): the fee deters most, not all.
+fn default_key_area_enforcement() -> f64 {
+    0.9
+}
+
+impl DocklessConfig {
+    /// The operators, or the sole one of a scene that names none.
+    pub fn operators(&self) -> Vec<OperatorConfig> {
+        if self.operators.is_empty() {
+            vec![OperatorConfig::sole()]
+        } else {
+            self.operators.clone()
+        }
+    }
 }
 
 impl Default for DocklessConfig {
@@ -68,6 +99,10 @@ impl Default for DocklessConfig {
             alarms: AlarmRules::default(),
             dispatch: DispatchConfig::default(),
             start_bias: Vec::new(),
+            key_area_enforcement: default_key_area_enforcement(),
+            operators: Vec::new(),
+            rules: Rule::defaults(),
+            residents: 0.0,
         }
     }
 }
@@ -159,6 +194,8 @@ const WALK_MPS: f64 = 1.3;
 /// the trip ends.
 pub const DROP_SCATTER_M: f64 = 20.0;
 const RIDE_FALLBACK_MPS: f64 = 15.0 / 3.6;
+/// A crew at a fence takes its operator's broken bikes this close to the workshop.
+pub const REPAIR_RADIUS_M: f64 = COLLECT_RADIUS_M;
 
 type Parked = GeomWithData<[f64; 2], u32>;
 
@@ -173,6 +210,20 @@ pub struct BikeSim {
     positions: Vec<Option<Point<f64>>>,
     fence_of: Vec<Option<FenceId>>,
     blacklisted: Vec<bool>,
+    /// Each bike's operator (bikes are numbered operator by operator), and the operators.
+    operator: Vec<u16>,
+    operators: Vec<OperatorConfig>,
+    fleet_of: Vec<u32>,
+    /// Bikes whose lock does not report.
+    offline: Vec<bool>,
+    /// When each broken bike broke.
+    broken_since: Vec<u32>,
+    /// Rides and rides ended in a fence, per operator.
+    rides_of: Vec<u64>,
+    in_fence_of: Vec<u64>,
+    /// Empty-fence tasks handed to each operator (they are shared by fleet).
+    empty_tasks_of: Vec<u64>,
+    ledger: Ledger,
     state: Vec<BikeState>,
     /// Rides each bike has made today (GBFS ids rotate after every ride).
     rides: Vec<u32>,
@@ -256,9 +307,32 @@ impl BikeSim {
                 config.park_radius_m,
             )
         });
+        let operators = config.operators();
+        let shares: Vec<f64> = operators.iter().map(|o| o.share).collect();
+        let fleet_of = crate::dispatch::split_by_shares(config.fleet, &shares);
+        let operator: Vec<u16> = fleet_of
+            .iter()
+            .enumerate()
+            .flat_map(|(op, &n)| std::iter::repeat_n(op as u16, n as usize))
+            .collect();
+        let mut locks = SimRng::fork(seed, "bikes.locks");
+        let offline = operator
+            .iter()
+            .map(|&op| locks.unit() < operators[op as usize].offline_locks)
+            .collect();
         let mut sim = BikeSim {
             forecast,
-            dispatcher: Dispatcher::new(&config.dispatch, depot_link),
+            dispatcher: Dispatcher::for_operators(&config.dispatch, depot_link, &shares),
+            ledger: Ledger::new(config.rules.clone(), operators.len(), n, config.residents),
+            blacklisted: blacklisted(&config, &operators, &fleet_of),
+            rides_of: vec![0; operators.len()],
+            in_fence_of: vec![0; operators.len()],
+            empty_tasks_of: vec![0; operators.len()],
+            broken_since: vec![0; config.fleet as usize],
+            offline,
+            operator,
+            operators,
+            fleet_of,
             fence_link,
             truck_arrivals: BinaryHeap::new(),
             alarms: FenceAlarms::new(config.alarms.clone(), n),
@@ -269,7 +343,6 @@ impl BikeSim {
             },
             positions: Vec::new(),
             fence_of: Vec::new(),
-            blacklisted: blacklisted(&config),
             state: vec![BikeState::InFence; config.fleet as usize],
             rides: vec![0; config.fleet as usize],
             id_salt: SimRng::fork(seed, "bikes.public_ids").next_u64(),
@@ -378,7 +451,10 @@ impl BikeSim {
             self.next_trip += 1;
         }
         if now.is_multiple_of(60) {
+            let before = self.events.len();
             self.govern(now / 60);
+            self.ledger_pile_ups(before);
+            let tasks_before = self.dispatcher.tasks.len();
             let fresh = &self.events[self.dispatched..];
             match self.config.dispatch.rebalancing {
                 Rebalancing::Reactive => self.dispatcher.open_tasks(now, fresh),
@@ -387,7 +463,12 @@ impl BikeSim {
                     let compliance: Vec<AlarmEvent> = fresh
                         .iter()
                         .filter(|e| {
-                            matches!(e.kind, AlarmKind::IllegalParking | AlarmKind::Blacklist)
+                            matches!(
+                                e.kind,
+                                AlarmKind::IllegalParking
+                                    | AlarmKind::Blacklist
+                                    | AlarmKind::Broken
+                            )
                         })
                         .cloned()
                         .collect();
@@ -404,6 +485,7 @@ impl BikeSim {
                 Rebalancing::Off => {}
             }
             self.dispatched = self.events.len();
+            self.charge_tasks(tasks_before);
             let sent = self.dispatcher.assign(now, &self.fence_link, travel);
             for (task, arrive) in sent {
                 self.truck_arrivals.push(Reverse((arrive, task)));
@@ -427,6 +509,7 @@ impl BikeSim {
                 empty_open: flag(AlarmKind::Empty),
                 illegal_parking_open: flag(AlarmKind::IllegalParking),
             });
+            self.sample_locks();
         }
         self.now += 1;
     }
@@ -460,7 +543,16 @@ impl BikeSim {
             .fences
             .nearest_within(to, self.config.park_radius_m, |f| f.dock)
             .is_some();
-        let fence = if near_dock || self.rng.unit() < self.config.fence_compliance {
+        // near a metro entrance the operators' apps charge for a ride ended outside a fence
+        // (as Chinese cities require there), so most riders there look for one
+        let key_area = self.in_key_area(to);
+        let compliance = if key_area {
+            let c = self.config.fence_compliance;
+            c + (1.0 - c) * self.config.key_area_enforcement
+        } else {
+            self.config.fence_compliance
+        };
+        let fence = if near_dock || self.rng.unit() < compliance {
             self.fence_with_room(to)
         } else {
             None
@@ -469,14 +561,32 @@ impl BikeSim {
             Some(f) => self.spot_in(&f),
             None => self.drop_spot(to),
         };
-        if self.wear.unit() < self.config.breakdown_per_ride {
+        let broke = self.wear.unit() < self.config.breakdown_per_ride;
+        if broke {
             self.state[bike as usize] = BikeState::Broken;
+            self.broken_since[bike as usize] = self.now;
             self.summary.breakdowns += 1;
         }
         self.park(bike, spot);
+        if broke && let Some(fence) = self.plan.fences.nearest_within(spot, f64::MAX, |_| true) {
+            // the lock reports the fault; a crew comes to the nearest fence's kerb
+            self.events.push(AlarmEvent {
+                minute: self.now / 60,
+                fence,
+                kind: AlarmKind::Broken,
+                opened: true,
+            });
+        }
         self.summary.rides_ended += 1;
-        if self.fence_of[bike as usize].is_none() {
+        let op = usize::from(self.operator[bike as usize]);
+        let in_fence = self.fence_of[bike as usize].is_some();
+        self.rides_of[op] += 1;
+        self.in_fence_of[op] += u64::from(in_fence);
+        if !in_fence {
             self.summary.illegal_parking += 1;
+        }
+        if key_area {
+            self.ledger.key_area_ride(op, in_fence);
         }
         if self.blacklisted[bike as usize]
             && let Some(fence) = self.watching(spot)
@@ -495,14 +605,21 @@ impl BikeSim {
     /// a surplus away, or fills a fence short of bikes (first collecting bikes left outside
     /// fences nearby if its truck is empty).
     fn serve(&mut self, task: usize) {
-        let (fence, kind, crew, target) = {
+        let (fence, kind, crew, target, op) = {
             let t = &self.dispatcher.tasks[task];
-            (t.fence as usize, t.kind, t.crew.unwrap_or(0), t.target)
+            (
+                t.fence as usize,
+                t.kind,
+                t.crew.unwrap_or(0),
+                t.target,
+                t.operator as u16,
+            )
         };
+        let own = |sim: &BikeSim, b: &u32| sim.operator[*b as usize] == op;
         let Some(f) = self.plan.fences.get(FenceId(fence as u32)).cloned() else {
             return;
         };
-        let broken: Vec<u32> = self.bikes_in(f.id, BikeState::Broken).collect();
+        let broken = self.broken_near(f.id, op);
         for b in broken {
             self.send_to_workshop(b);
         }
@@ -511,7 +628,7 @@ impl BikeSim {
             .outside_in_view(f.id)
             .into_iter()
             .chain(self.bikes_in(f.id, BikeState::InFence))
-            .filter(|&b| self.blacklisted[b as usize])
+            .filter(|&b| self.blacklisted[b as usize] && own(self, &b))
             .collect();
         for b in blacklisted {
             self.take(b);
@@ -528,6 +645,7 @@ impl BikeSim {
                 let room = capacity.saturating_sub(self.dispatcher.crews[crew].load.len());
                 let here: Vec<u32> = self
                     .bikes_in(f.id, BikeState::InFence)
+                    .filter(|b| own(self, b))
                     .take(excess.min(room))
                     .collect();
                 for b in here {
@@ -539,7 +657,12 @@ impl BikeSim {
                 // bikes left outside in the camera's view go into the fence while it has
                 // room, the rest onto the truck
                 let room = f.capacity.saturating_sub(self.counts[fence]) as usize;
-                for (i, b) in self.outside_in_view(f.id).into_iter().enumerate() {
+                let theirs: Vec<u32> = self
+                    .outside_in_view(f.id)
+                    .into_iter()
+                    .filter(|b| own(self, b))
+                    .collect();
+                for (i, b) in theirs.into_iter().enumerate() {
                     if i < room {
                         self.take(b);
                         let spot = self.spot_in(&f);
@@ -552,8 +675,8 @@ impl BikeSim {
                     moved += 1;
                 }
             }
-            // the impounding above was the job
-            AlarmKind::Blacklist => {}
+            // the impounding or the repairs above were the job
+            AlarmKind::Blacklist | AlarmKind::Broken => {}
             AlarmKind::Empty => {
                 if self.dispatcher.crews[crew].load.is_empty() {
                     self.collect_outside(&f, crew, capacity);
@@ -622,6 +745,9 @@ impl BikeSim {
     /// Broken bikes ride on the truck's rack to the workshop and are out for the day.
     fn send_to_workshop(&mut self, bike: u32) {
         self.take(bike);
+        let op = usize::from(self.operator[bike as usize]);
+        self.ledger
+            .broken_handled(op, self.broken_since[bike as usize], self.now);
         self.workshop.push(bike);
         self.summary.repairs_collected += 1;
     }
@@ -632,11 +758,12 @@ impl BikeSim {
         let Some(centre) = self.plan.fences.centre(f.id) else {
             return;
         };
+        let op = self.dispatcher.crews[crew].operator as u16;
         let mut near: Vec<(f64, u32)> = self
             .positions
             .iter()
             .enumerate()
-            .filter(|(b, _)| self.fence_of[*b].is_none())
+            .filter(|(b, _)| self.fence_of[*b].is_none() && self.operator[*b] == op)
             .filter_map(|(b, p)| p.map(|p| (Euclidean.distance(p, centre), b as u32)))
             .filter(|(d, _)| *d <= COLLECT_RADIUS_M)
             .collect();
@@ -710,6 +837,161 @@ impl BikeSim {
             .collect();
         bikes.sort_unstable();
         bikes
+    }
+
+    /// Whether a ride ending at `p` ends in a key area (near a metro entrance's fence).
+    fn in_key_area(&self, p: Point<f64>) -> bool {
+        let Some(radius) = self.ledger.key_area_radius() else {
+            return false;
+        };
+        let sites = &self.plan.sites;
+        self.plan
+            .fences
+            .nearest_within(p, radius, |f| {
+                sites.get(f.id.index()) == Some(&FenceSite::SubwayEntrance)
+            })
+            .is_some()
+    }
+
+    /// An operator's broken bikes on the street within [`REPAIR_RADIUS_M`] of a fence.
+    fn broken_near(&self, fence: FenceId, op: u16) -> Vec<u32> {
+        let Some(c) = self.plan.fences.centre(fence) else {
+            return Vec::new();
+        };
+        (0..self.state.len())
+            .filter(|&b| self.state[b] == BikeState::Broken && self.operator[b] == op)
+            .filter(|&b| {
+                self.positions[b].is_some_and(|p| Euclidean.distance(p, c) <= REPAIR_RADIUS_M)
+            })
+            .map(|b| b as u32)
+            .collect()
+    }
+
+    /// Pile-ups that opened or cleared in this minute's alarm events, into the ledger; a
+    /// pile-up is charged to the operator with most bikes in the fence.
+    fn ledger_pile_ups(&mut self, from_event: usize) {
+        for i in from_event..self.events.len() {
+            let e = &self.events[i];
+            if e.kind != AlarmKind::Overflow {
+                continue;
+            }
+            let (fence, at_s, opened) = (e.fence, e.minute * 60, e.opened);
+            if opened {
+                let op = self.busiest_operator(self.bikes_in(fence, BikeState::InFence));
+                self.ledger.pile_up_opened(fence.index(), at_s, op);
+            } else {
+                self.ledger.pile_up_cleared(fence.index(), at_s);
+            }
+        }
+    }
+
+    /// The operator owning most of `bikes` (ties to the first; none: by fleet).
+    fn busiest_operator(&self, bikes: impl Iterator<Item = u32>) -> usize {
+        let mut n = vec![0u32; self.operators.len()];
+        for b in bikes {
+            n[usize::from(self.operator[b as usize])] += 1;
+        }
+        (0..n.len())
+            .max_by_key(|&i| (n[i], self.fleet_of[i], Reverse(i)))
+            .unwrap_or(0)
+    }
+
+    /// Hands each task opened since `from_task` to an operator: a surplus or an illegal-
+    /// parking or blacklist alarm to the operator whose bikes are there, an empty fence to the
+    /// operators in turn by fleet (the platform shares them out).
+    fn charge_tasks(&mut self, from_task: usize) {
+        for t in from_task..self.dispatcher.tasks.len() {
+            let (fence, kind) = {
+                let task = &self.dispatcher.tasks[t];
+                (FenceId(task.fence), task.kind)
+            };
+            let op = match kind {
+                AlarmKind::Overflow => {
+                    self.busiest_operator(self.bikes_in(fence, BikeState::InFence))
+                }
+                AlarmKind::IllegalParking | AlarmKind::Blacklist => {
+                    self.busiest_operator(self.outside_in_view(fence).into_iter())
+                }
+                AlarmKind::Broken => {
+                    let broken: Vec<u32> = (0..self.operators.len() as u16)
+                        .flat_map(|op| self.broken_near(fence, op))
+                        .collect();
+                    self.busiest_operator(broken.into_iter())
+                }
+                AlarmKind::Empty => {
+                    let turn = |i: usize| {
+                        (self.empty_tasks_of[i] + 1) as f64 / f64::from(self.fleet_of[i].max(1))
+                    };
+                    let op = (0..self.operators.len())
+                        .filter(|&i| self.fleet_of[i] > 0)
+                        .min_by(|&a, &b| turn(a).total_cmp(&turn(b)).then(a.cmp(&b)))
+                        .unwrap_or(0);
+                    self.empty_tasks_of[op] += 1;
+                    op
+                }
+            };
+            self.dispatcher.tasks[t].operator = op;
+        }
+    }
+
+    /// Each operator's locks on the street: those that report, of those out there.
+    fn sample_locks(&mut self) {
+        let mut street = vec![0u32; self.operators.len()];
+        let mut online = vec![0u32; self.operators.len()];
+        for (b, state) in self.state.iter().enumerate() {
+            let out = self.positions[b].is_some() || *state == BikeState::Riding;
+            if out {
+                let op = usize::from(self.operator[b]);
+                street[op] += 1;
+                online[op] += u32::from(!self.offline[b]);
+            }
+        }
+        for op in 0..street.len() {
+            self.ledger.locks_sampled(op, online[op], street[op]);
+        }
+    }
+
+    /// The rules' figures and each operator's assessment so far.
+    pub fn governance(&self) -> GovernanceReport {
+        let crews = &self.dispatcher.crews_of;
+        let days: Vec<OperatorDay> = (0..self.operators.len())
+            .map(|op| OperatorDay {
+                fleet: self.fleet_of[op],
+                crews: crews.get(op).copied().unwrap_or(0),
+                rides: self.rides_of[op],
+                rides_in_fence: self.in_fence_of[op],
+                broken_waiting_since: (0..self.state.len())
+                    .filter(|&b| {
+                        usize::from(self.operator[b]) == op
+                            && self.state[b] == BikeState::Broken
+                            && self.positions[b].is_some()
+                    })
+                    .map(|b| self.broken_since[b])
+                    .collect(),
+            })
+            .collect();
+        let names: Vec<String> = self.operators.iter().map(|o| o.name.clone()).collect();
+        self.ledger.report(self.now, &names, &days)
+    }
+
+    /// The operators, in bike-numbering order, and each one's bikes.
+    pub fn operators(&self) -> impl Iterator<Item = (&OperatorConfig, std::ops::Range<u32>)> {
+        let mut first = 0;
+        self.operators
+            .iter()
+            .zip(&self.fleet_of)
+            .map(move |(o, &n)| {
+                let range = first..first + n;
+                first += n;
+                (o, range)
+            })
+    }
+
+    /// The operator of a bike, by index into [`BikeSim::operators`].
+    pub fn operator_of(&self, bike: BikeId) -> usize {
+        self.operator
+            .get(bike.index())
+            .map_or(0, |&o| usize::from(o))
     }
 
     fn govern(&mut self, minute: u32) {
@@ -889,25 +1171,35 @@ impl BikeSim {
     }
 }
 
-/// The blacklisted bikes: the listed ids, or every n-th id.
-fn blacklisted(config: &DocklessConfig) -> Vec<bool> {
+/// The blacklisted bikes: the listed ids (fleet-wide), else each operator's list (its own
+/// numbering) or every n-th of its bikes.
+fn blacklisted(
+    config: &DocklessConfig,
+    operators: &[OperatorConfig],
+    fleet_of: &[u32],
+) -> Vec<bool> {
     let mut out = vec![false; config.fleet as usize];
-    match &config.blacklist {
-        Some(ids) => {
-            for id in ids {
-                if let Some(b) = out.get_mut(id.index()) {
-                    *b = true;
-                }
+    if let Some(ids) = &config.blacklist {
+        for id in ids {
+            if let Some(b) = out.get_mut(id.index()) {
+                *b = true;
             }
         }
-        None if config.blacklist_every > 0 => {
-            for b in
-                (config.blacklist_every - 1..config.fleet).step_by(config.blacklist_every as usize)
-            {
-                out[b as usize] = true;
-            }
+        return out;
+    }
+    let mut first = 0u32;
+    for (op, &n) in operators.iter().zip(fleet_of) {
+        let own: Vec<u32> = match &op.blacklist {
+            Some(list) => list.iter().copied().filter(|&b| b < n).collect(),
+            None if config.blacklist_every > 0 => (config.blacklist_every - 1..n)
+                .step_by(config.blacklist_every as usize)
+                .collect(),
+            None => Vec::new(),
+        };
+        for b in own {
+            out[(first + b) as usize] = true;
         }
-        None => {}
+        first += n;
     }
     out
 }

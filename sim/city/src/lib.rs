@@ -16,6 +16,7 @@
 pub mod bundle;
 pub mod calendar;
 pub mod city;
+pub mod governance;
 pub mod grid;
 pub mod ids;
 pub mod layer;

@@ -58,6 +58,13 @@ pub struct Scene {
     /// Without it, the documented defaults.
     #[serde(default)]
     pub model: Option<PathBuf>,
+    /// What the city requires of its bike operators (docs/bikes.md); without it the
+    /// defaults, `[]` for none.
+    #[serde(default = "crate::governance::Rule::defaults")]
+    pub rules: Vec<crate::governance::Rule>,
+    /// The operators sharing the fleet; without them, one operator runs it all.
+    #[serde(default)]
+    pub operators: Vec<crate::governance::OperatorSpec>,
 }
 
 fn default_true() -> bool {
@@ -89,7 +96,14 @@ impl Scene {
                 ));
             }
         }
+        crate::governance::check(&scene.rules, &scene.operators)
+            .map_err(|why| crate::ron_file::RonFileError::invalid(path, why))?;
         let base = path.parent().unwrap_or(Path::new(""));
+        for op in &mut scene.operators {
+            if let Some(file) = &mut op.blacklist {
+                *file = base.join(&*file);
+            }
+        }
         scene.osm = base.join(&scene.osm);
         scene.bundle = base.join(&scene.bundle);
         for file in scene.layers.values_mut() {

@@ -3,6 +3,7 @@
 //! observations; without one, the documented defaults apply (docs/demand.md,
 //! docs/road-defaults.md).
 
+use citytwin_city::governance::{OperatorSpec, Rule};
 use citytwin_city::roads::{RoadClass, RoadNetwork};
 use citytwin_city::ron_file::{self, RonFileError};
 use citytwin_city::scene::Scene;
@@ -221,11 +222,26 @@ impl ModelParams {
     }
 }
 
-/// A scene's model: its parameters file (or the defaults) and its official totals.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// A scene's model: its parameters file (or the defaults), its official totals, and what it
+/// requires of its bike operators.
+#[derive(Clone, Debug, PartialEq)]
 pub struct SceneModel {
     pub params: ModelParams,
     pub totals: CityTotals,
+    pub rules: Vec<Rule>,
+    /// Empty: one operator runs the whole fleet.
+    pub operators: Vec<OperatorSpec>,
+}
+
+impl Default for SceneModel {
+    fn default() -> Self {
+        SceneModel {
+            params: ModelParams::default(),
+            totals: CityTotals::default(),
+            rules: Rule::defaults(),
+            operators: Vec::new(),
+        }
+    }
 }
 
 impl SceneModel {
@@ -241,6 +257,8 @@ impl SceneModel {
                 population: scene.population,
                 jobs: scene.jobs,
             },
+            rules: scene.rules.clone(),
+            operators: scene.operators.clone(),
         })
     }
 }

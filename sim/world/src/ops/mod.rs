@@ -440,7 +440,7 @@ impl OpsSim {
                 // the operator's own business (a rebalancing task, a bike to collect): no
                 // case for the city, as digital city management files only what the public
                 // space suffers from (pile-ups, bikes parked outside fences)
-                AlarmKind::Empty | AlarmKind::Blacklist => continue,
+                AlarmKind::Empty | AlarmKind::Blacklist | AlarmKind::Broken => continue,
             };
             let description = format!("fence {name} {what} (capacity {})", site.capacity);
             let key = format!("{}:{}", code, e.fence);

@@ -4,14 +4,17 @@
 use anyhow::{Result, bail};
 use citytwin_bikes::blacklist::read_blacklist;
 use citytwin_bikes::demand::{BikeTrip, bike_trips_from_list, synthetic_bike_day};
+use citytwin_bikes::dispatch::split_by_shares;
 use citytwin_bikes::dockless::FenceSample;
 use citytwin_bikes::osm_fences::FencePlan;
-use citytwin_bikes::{BikeSim, CrewShift, DispatchConfig, DocklessConfig, Rebalancing};
+use citytwin_bikes::{
+    BikeSim, CrewShift, DispatchConfig, DocklessConfig, OperatorConfig, Rebalancing,
+};
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
 use citytwin_gis::table::{Column, Table};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
-use citytwin_sim::model::ModelParams;
+use citytwin_sim::model::SceneModel;
 use citytwin_sim::scenario::BikeInputs;
 use citytwin_traffic::demand::read_trip_list;
 use clap::{Args, ValueEnum};
@@ -99,9 +102,10 @@ pub fn inputs(
     plan: &FencePlan,
     city: &City,
     seed: u64,
-    params: &ModelParams,
+    scene: &SceneModel,
     residents: f64,
 ) -> Result<Option<(BikeInputs, Vec<BikeTrip>)>> {
+    let params = &scene.params;
     let model = &params.bikes;
     let (city_fleet, city_wishes) = model.fleet_and_wishes(residents);
     let fleet = args.bike_fleet.unwrap_or(city_fleet);
@@ -147,9 +151,37 @@ pub fn inputs(
             rebalancing: args.rebalancing.into(),
             shifts: args.crew_shifts.clone(),
         },
+        operators: operators(scene, fleet)?,
+        rules: scene.rules.clone(),
+        residents,
         ..DocklessConfig::default()
     };
     Ok(Some((BikeInputs::new(plan, config), trips)))
+}
+
+/// The scene's operators with their blacklists read (each numbered within its own fleet).
+fn operators(scene: &SceneModel, fleet: u32) -> Result<Vec<OperatorConfig>> {
+    let shares: Vec<f64> = scene.operators.iter().map(|o| o.share).collect();
+    let fleets = split_by_shares(fleet, &shares);
+    scene
+        .operators
+        .iter()
+        .zip(fleets)
+        .map(|(o, n)| {
+            let blacklist = o
+                .blacklist
+                .as_deref()
+                .map(|path| read_blacklist(path, n))
+                .transpose()?
+                .map(|ids| ids.iter().map(|b| b.0).collect());
+            Ok(OperatorConfig {
+                name: o.name.clone(),
+                share: o.share,
+                offline_locks: o.offline_locks,
+                blacklist,
+            })
+        })
+        .collect()
 }
 
 /// Per fence and 15-minute sample: its bikes, capacity and open alarms.

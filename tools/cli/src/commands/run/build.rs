@@ -86,11 +86,17 @@ pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
         Some(day) => day.residents,
         None => citytwin_traffic::demand::residents(city, &model.demand, spec.model.totals),
     };
-    let (bike_inputs, bike_trips) =
-        match bikes::inputs(spec.bikes, spec.fences, city, spec.seed, model, residents)? {
-            Some((inputs, trips)) => (Some(inputs), trips),
-            None => (None, Vec::new()),
-        };
+    let (bike_inputs, bike_trips) = match bikes::inputs(
+        spec.bikes,
+        spec.fences,
+        city,
+        spec.seed,
+        spec.model,
+        residents,
+    )? {
+        Some((inputs, trips)) => (Some(inputs), trips),
+        None => (None, Vec::new()),
+    };
     let mut roads = city.roads().clone();
     model.roads.apply(&mut roads);
     let mut inputs = RunInputs::new(roads, bike_inputs);

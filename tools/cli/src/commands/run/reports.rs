@@ -28,7 +28,8 @@ pub struct RunFacts<'a> {
     pub live: Option<&'a citytwin_live::twin::LiveFacts>,
 }
 
-/// summary.json: the `traffic.`, `demand.`, `run.` and (with bikes) `bikes.` blocks.
+/// summary.json: the `traffic.`, `demand.`, `run.` and (with bikes) `bikes.` and
+/// `governance.` blocks.
 pub fn summary_json(
     scene: Option<&Path>,
     city: Option<&City>,
@@ -102,6 +103,7 @@ pub fn summary_json(
     }
     if let (Some(b), Some(map)) = (&world.bikes, summary.as_object_mut()) {
         map.insert("bikes".into(), serde_json::to_value(b.summary())?);
+        map.insert("governance".into(), serde_json::to_value(b.governance())?);
     }
     if let (Some(ops), Some(map)) = (&world.ops, summary.as_object_mut()) {
         let o = ops.summary(world.now_s());
