@@ -508,3 +508,117 @@ fn crews_trucks_drive_in_the_traffic_and_their_tasks_start_when_they_arrive() {
     assert!((km - driven / 1000.0).abs() < 1e-6, "{km} km vs {driven} m");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A scene with two operators and its own rules: summary.json assesses each, each publishes
+/// valid GBFS feeds of its own bikes, and a bad rules block is one line naming the field.
+#[test]
+fn operators_publish_their_own_feeds_and_are_assessed_by_the_scenes_rules() {
+    let dir = scratch("bike-governance-run");
+    let scene = scene_with(
+        &dir,
+        "rules: [FleetCap(per_mille: 0.5), BrokenHandled(within_h: 2.0)], \
+         operators: [(name: \"Meituan\", share: 0.6), (name: \"青桔\", share: 0.4)]",
+    );
+    let out = dir.join("out");
+    ok(&[
+        "-q",
+        "run",
+        scene.to_str().unwrap(),
+        "--from",
+        "06:00",
+        "--to",
+        "08:05",
+        "--trips",
+        "2000",
+        "--bike-fleet",
+        "1000",
+        "--bike-trips",
+        "3000",
+        "--gbfs-at",
+        "08:00",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let g = &summary(&out)["governance"];
+    let ids: Vec<&str> = g["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["fleet_cap", "broken_handled"]);
+    let ops = g["operators"].as_array().unwrap();
+    let fleets: Vec<u64> = ops.iter().map(|o| o["fleet"].as_u64().unwrap()).collect();
+    assert_eq!(fleets, [600, 400]);
+    assert_eq!(ops[1]["name"], "青桔");
+    // a cap of 0.5 bikes per 1,000 residents is broken by both: the score says so
+    assert_eq!(g["rules"][0]["breaches"], 2, "{g}");
+    assert!(g["score"].as_f64().unwrap() <= 50.0, "{g}");
+    // each operator's own feeds: valid, and its bikes only
+    let folders = [
+        out.join("gbfs/0800/meituan/3.0"),
+        out.join("gbfs/0800/operator1/3.0"),
+    ];
+    let status = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scripts/validate_gbfs.py"
+        ))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/gbfs-json-schema"
+        ))
+        .args(&folders)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let parked: Vec<usize> = folders
+        .iter()
+        .map(|f| {
+            read_vehicle_status(&f.join("vehicle_status.json"))
+                .unwrap()
+                .len()
+        })
+        .collect();
+    assert!(
+        parked[0] > parked[1] && parked[0] <= 600 && parked[1] <= 400,
+        "{parked:?}"
+    );
+    let in_stations: u32 = read_station_status(&folders[1].join("station_status.json"))
+        .unwrap()
+        .iter()
+        .map(|s| s.bikes_available)
+        .sum();
+    assert!(in_stations as usize <= parked[1]);
+
+    for (field, expected) in [
+        (
+            "rules: [FleetCap(per_mille: -1.0)]",
+            "rules[0] (fleet_cap): per_mille",
+        ),
+        ("rules: [Helmets(share: 1.0)]", "Helmets"),
+        (
+            "operators: [(name: \"A\", share: 1.0), (name: \"A\", share: 1.0)]",
+            "operators[1].name",
+        ),
+    ] {
+        let bad = dir.join("bad");
+        std::fs::create_dir_all(&bad).unwrap();
+        let text = std::fs::read_to_string(dir.join("scene.ron")).unwrap();
+        let start = text.find(", rules:").unwrap();
+        let path = bad.join("scene.ron");
+        std::fs::write(&path, format!("{}, {field})", &text[..start])).unwrap();
+        let e = fails(&[
+            "run",
+            path.to_str().unwrap(),
+            "-o",
+            bad.join("o").to_str().unwrap(),
+        ]);
+        assert!(
+            e.contains("scene.ron") && e.contains(expected),
+            "{field}: {e}"
+        );
+        assert_eq!(e.trim().lines().count(), 1, "{e}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -442,6 +442,17 @@ fn update_texts(
                         s.trips,
                         s.unmet_demand
                     ));
+                    let g = bikes.governance();
+                    let operators: Vec<String> = g
+                        .operators
+                        .iter()
+                        .map(|o| format!("{} {:.0}", o.name, o.score))
+                        .collect();
+                    kpis.push_str(&format!(
+                        "\nBike rules score  {:.0}\n{}",
+                        g.score,
+                        operators.join(" · ")
+                    ));
                 }
                 kpis
             }

@@ -52,6 +52,7 @@ pub struct Sensor {
 /// Green/amber/red levels of a reading. `amber` and `red` are the values where each level
 /// starts; a reading that is better when high (speed) has `amber > red`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Thresholds {
     pub amber: f64,
     pub red: f64,

@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Service {
     pub code: String,
     pub name: String,
@@ -32,12 +33,14 @@ pub struct Service {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Team {
     pub name: String,
     pub crews: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServiceCatalog {
     pub services: Vec<Service>,
     pub teams: Vec<Team>,
@@ -310,7 +313,7 @@ mod tests {
         let crews = |c: &ServiceCatalog, team: &str| {
             c.teams.iter().find(|t| t.name == team).map(|t| t.crews)
         };
-        assert_eq!(crews(&demo, "traffic police"), Some(48));
+        assert_eq!(crews(&demo, "traffic police"), Some(71));
         assert_eq!(crews(&demo, "urban management"), Some(15));
         assert!(demo.check().is_ok());
     }

@@ -14,6 +14,10 @@
 //!   holding more bikes than their capacity;
 //! - **AQI** (HJ 633-2012) of a station's cell, and of a district or the city from the mean of
 //!   its stations' concentrations, as Chinese cities report theirs;
+//! - **bike governance score** (city-wide, 0–100): the operators' assessment from the
+//!   governance rules so far, as the city's regulatory platform computes it
+//!   (`citytwin_bikes::governance`); below 90 amber, below 80 red, the bands Chinese cities'
+//!   quarterly assessments cut quotas at;
 //! - **open cases** and **SLA compliance** (share of disposed cases disposed in time);
 //! - **reading**: any sensor with thresholds of its own, in its cell.
 //!
@@ -37,6 +41,7 @@ pub enum Indicator {
     MeanSpeed,
     BikeAvailability,
     BikeOverflow,
+    BikeGovernance,
     Aqi,
     OpenCases,
     SlaCompliance,
@@ -50,6 +55,7 @@ impl Indicator {
             Indicator::MeanSpeed => "mean_speed_kmh".into(),
             Indicator::BikeAvailability => "bike_availability".into(),
             Indicator::BikeOverflow => "bike_overflow".into(),
+            Indicator::BikeGovernance => "bike_governance_score".into(),
             Indicator::Aqi => "aqi".into(),
             Indicator::OpenCases => "open_cases".into(),
             Indicator::SlaCompliance => "sla_compliance".into(),
@@ -67,6 +73,7 @@ pub fn describe(key: &str, value: f64) -> String {
         "mean_speed_kmh" => format!("Mean speed {value:.0} km/h"),
         "bike_availability" => format!("Fences with bikes {}", percent(value)),
         "bike_overflow" => format!("Overflowing fences {value:.0}"),
+        "bike_governance_score" => format!("Bike rules score {value:.0}"),
         "aqi" => format!("AQI {value:.0}"),
         "open_cases" => format!("Open cases {value:.0}"),
         "sla_compliance" => format!("Cases within SLA {}", percent(value)),
@@ -91,12 +98,14 @@ pub enum Scope {
 
 /// The scene's thresholds (`vitals:` in scene.ron).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct VitalsConfig {
     pub travel_time_index: Thresholds,
     pub mean_speed_kmh: Thresholds,
     pub bike_availability: Thresholds,
     pub bike_overflow: Thresholds,
+    pub bike_governance_score: Thresholds,
     pub aqi: Thresholds,
     pub open_cases: Thresholds,
     pub sla_compliance: Thresholds,
@@ -107,11 +116,12 @@ pub struct VitalsConfig {
 
 impl VitalsConfig {
     /// Keys of the indicators whose thresholds the config sets (as in vitals.csv).
-    pub const KEYS: [&'static str; 7] = [
+    pub const KEYS: [&'static str; 8] = [
         "travel_time_index",
         "mean_speed_kmh",
         "bike_availability",
         "bike_overflow",
+        "bike_governance_score",
         "aqi",
         "open_cases",
         "sla_compliance",
@@ -124,6 +134,7 @@ impl VitalsConfig {
             "mean_speed_kmh" => &mut self.mean_speed_kmh,
             "bike_availability" => &mut self.bike_availability,
             "bike_overflow" => &mut self.bike_overflow,
+            "bike_governance_score" => &mut self.bike_governance_score,
             "aqi" => &mut self.aqi,
             "open_cases" => &mut self.open_cases,
             "sla_compliance" => &mut self.sla_compliance,
@@ -141,6 +152,7 @@ impl Default for VitalsConfig {
             mean_speed_kmh: t(25.0, 15.0),
             bike_availability: t(0.6, 0.4),
             bike_overflow: t(1.0, 5.0),
+            bike_governance_score: t(90.0, 80.0),
             // AQI: 101 is "lightly polluted", 201 "heavily polluted"
             aqi: t(101.0, 201.0),
             open_cases: t(20.0, 50.0),
@@ -157,6 +169,7 @@ impl VitalsConfig {
             Indicator::MeanSpeed => self.mean_speed_kmh,
             Indicator::BikeAvailability => self.bike_availability,
             Indicator::BikeOverflow => self.bike_overflow,
+            Indicator::BikeGovernance => self.bike_governance_score,
             Indicator::Aqi => self.aqi,
             Indicator::OpenCases => self.open_cases,
             Indicator::SlaCompliance => self.sla_compliance,
@@ -264,6 +277,8 @@ pub struct Evidence {
     pub stations: Vec<StationReading>,
     pub cases: Vec<CaseReading>,
     pub readings: Vec<SensorReading>,
+    /// The operators' governance score now (with shared bikes).
+    pub governance_score: Option<f64>,
 }
 
 /// One indicator in one scope.
@@ -377,6 +392,9 @@ impl VitalSigns {
                 let share = f64::from(s.in_time) / f64::from(s.disposed);
                 self.record(Indicator::SlaCompliance, *scope, share, at);
             }
+        }
+        if let Some(score) = evidence.governance_score {
+            self.record(Indicator::BikeGovernance, Scope::City, score, at);
         }
         for r in &evidence.readings {
             if let Some(cell) = r.place.cell {

@@ -7,9 +7,12 @@ use super::{GbfsError, GbfsZone};
 use crate::dockless::BikeSim;
 use geo::{Coord, MapCoords, MultiPolygon};
 
-/// The state of `bikes` now; `to_lonlat` takes the city's metric coordinates to WGS84.
+/// The state of `bikes` now, of one operator's fleet (`operator`, an index into
+/// [`BikeSim::operators`]: its own feed, as each operator publishes one) or of all;
+/// `to_lonlat` takes the city's metric coordinates to WGS84.
 pub fn snapshot(
     bikes: &BikeSim,
+    operator: Option<usize>,
     system: GbfsSystem,
     last_updated: i64,
     ttl: u32,
@@ -18,14 +21,19 @@ pub fn snapshot(
     let project = |c: Coord<f64>, what: &dyn Fn() -> String| {
         to_lonlat(c).ok_or_else(|| GbfsError::Projection { what: what() })
     };
-    let (counts, _) = bikes.counts();
-    let mut disabled = vec![0u32; counts.len()];
+    let fences = bikes.plan.fences.len();
+    let mut counts = vec![0u32; fences];
+    let mut disabled = vec![0u32; fences];
     let mut vehicles = Vec::new();
-    for (bike, at) in bikes.parked_bikes() {
+    let listed = bikes
+        .parked_bikes()
+        .filter(|(bike, _)| operator.is_none_or(|op| bikes.operator_of(*bike) == op));
+    for (bike, at) in listed {
         let fence = bikes.fence_of(bike);
         let is_disabled = bikes.is_broken(bike);
-        if let (Some(f), true) = (fence, is_disabled) {
-            disabled[f.index()] += 1;
+        if let Some(f) = fence {
+            counts[f.index()] += 1;
+            disabled[f.index()] += u32::from(is_disabled);
         }
         let p = project(at.0, &|| format!("{bike}"))?;
         vehicles.push(VehicleSnapshot {

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 /// A city-wide figure of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum IndicatorKind {
     /// Travel time index of the trips leaving 07:00–09:00 and 17:00–19:00.
     PeakTti,
@@ -55,6 +56,7 @@ pub struct Indicator {
 
 /// Road classes that move together (`citytwin_sim::model::CLASS_GROUPS`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum ClassGroup {
     Major,
     Minor,
@@ -75,6 +77,7 @@ impl ClassGroup {
 
 /// A parameter calibration may move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Param {
     /// `demand.scale`
     DemandScale,

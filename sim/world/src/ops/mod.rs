@@ -310,7 +310,8 @@ impl OpsSim {
         }
         self.open_report_cases(now);
         if now.is_multiple_of(VITALS_EVERY_S) {
-            self.update_vitals(now, traffic, loads);
+            let score = bikes.map(|b| b.governance().score);
+            self.update_vitals(now, traffic, loads, score);
         }
         if now >= self.period_start + QUALITY_PERIOD_S {
             self.close_quality_period(now);
@@ -470,8 +471,15 @@ impl OpsSim {
         }
     }
 
-    fn update_vitals(&mut self, now: u32, traffic: &TrafficSim, loads: &[LinkLoad]) {
-        let evidence = self.evidence(now, traffic, loads);
+    fn update_vitals(
+        &mut self,
+        now: u32,
+        traffic: &TrafficSim,
+        loads: &[LinkLoad],
+        governance_score: Option<f64>,
+    ) {
+        let mut evidence = self.evidence(now, traffic, loads);
+        evidence.governance_score = governance_score;
         self.vitals.update(&evidence);
         let red: Vec<(Indicator, Scope)> = self
             .vitals

@@ -5,6 +5,7 @@ use super::inputs::{BikeInputs, DemandScale, RunInputs};
 use citytwin_bikes::{AlarmRules, DispatchConfig, FenceError, PlannedFence};
 use citytwin_city::FenceId;
 use citytwin_city::calendar::Date;
+use citytwin_city::governance::Rule;
 use citytwin_ops::Thresholds;
 use citytwin_traffic::dynamic::LinkEvent;
 use geo::Polygon;
@@ -65,6 +66,10 @@ pub enum Change {
     Alarms {
         old: AlarmRules,
         new: AlarmRules,
+    },
+    Rules {
+        old: Vec<Rule>,
+        new: Vec<Rule>,
     },
     VitalThresholds {
         indicator: String,
@@ -145,6 +150,9 @@ impl Change {
             }
             Change::Alarms { old, new } => {
                 bikes(inputs).config.alarms = pick(forward, old, new).clone()
+            }
+            Change::Rules { old, new } => {
+                bikes(inputs).config.rules = pick(forward, old, new).clone()
             }
             Change::VitalThresholds {
                 indicator,

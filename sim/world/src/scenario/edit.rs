@@ -43,6 +43,7 @@ impl<'de> Deserialize<'de> for Clock {
 /// Which road an edit is about. Every car link of the match is edited (both directions of a
 /// two-way street).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum RoadRef {
     /// An OSM way, by id.
     Way(i64),
@@ -57,6 +58,7 @@ pub enum RoadRef {
 
 /// Which fences an edit is about.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum FenceSelector {
     /// Every fence serving this kind of site.
     Site(FenceSite),
@@ -66,6 +68,7 @@ pub enum FenceSelector {
 
 /// One change a scenario makes, in the words of its file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Edit {
     /// Closes a road to cars from `from` (default: the start of the day) to `to` (default:
     /// never re-opened); trips routed through it re-route.
@@ -169,6 +172,9 @@ pub enum Edit {
         #[serde(default)]
         clear_minutes: Option<u32>,
     },
+    /// A governance rule the operators are held to (scene `rules:`), replacing the scene's
+    /// rule of the same kind: `Rule(FleetCap(per_mille: 3.0))`.
+    Rule(citytwin_city::governance::Rule),
     /// A vital sign's green/amber/red thresholds (ops.ron `vitals:`), by its key in
     /// vitals.csv: a reading is red at or past `red` (for indicators better high, such as
     /// speed, `red < amber`).
@@ -202,6 +208,7 @@ impl Edit {
             Edit::Crews { .. } => "Crews",
             Edit::Rebalancing { .. } => "Rebalancing",
             Edit::BikeAlarms { .. } => "BikeAlarms",
+            Edit::Rule(_) => "Rule",
             Edit::VitalThresholds { .. } => "VitalThresholds",
             Edit::AirQualityDay { .. } => "AirQualityDay",
         }
@@ -219,5 +226,24 @@ mod tests {
         assert_eq!(Clock::parse("24:01"), None);
         assert_eq!(Clock::parse("7h"), None);
         assert_eq!(Clock(27_000).to_string(), "07:30");
+    }
+
+    #[test]
+    fn a_misspelt_field_inside_an_edit_is_refused_not_ignored() {
+        let read = |text: &str| citytwin_city::ron_file::from_str::<Vec<Edit>>(text);
+        for (text, wrong) in [
+            (
+                r#"[ScaleDemand(factor: 2.0, distrct: "Chenghua")]"#,
+                "distrct",
+            ),
+            (r#"[CloseRoad(road: Way(1), form: "07:00")]"#, "form"),
+            (r#"[Crews(crews: 8, form: "17:00")]"#, "form"),
+            (r#"[Rule(FleetCap(per_mile: 3.0))]"#, "per_mile"),
+        ] {
+            let err = read(text).expect_err(text).to_string();
+            assert!(err.contains(wrong), "{text}: {err}");
+        }
+        let ok = read(r#"[Rule(FleetCap(per_mille: 3.0)), Crews(crews: 8, from: "17:00")]"#);
+        assert_eq!(ok.expect("valid").len(), 2);
     }
 }

@@ -365,6 +365,18 @@ fn resolve_bikes(
             new.clear_minutes = clear_minutes.unwrap_or(old.clear_minutes);
             vec![Change::Alarms { old, new }]
         }
+        Edit::Rule(rule) => {
+            if let Some(why) = rule.invalid() {
+                return Err(format!("{}: {why}", rule.id()));
+            }
+            let old = config.rules.clone();
+            let mut new = old.clone();
+            match new.iter_mut().find(|r| r.id() == rule.id()) {
+                Some(r) => *r = rule.clone(),
+                None => new.push(rule.clone()),
+            }
+            vec![Change::Rules { old, new }]
+        }
         Edit::CloseRoad { .. }
         | Edit::ReopenRoad { .. }
         | Edit::ChangeRoad { .. }

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Args)]
 pub struct GbfsArgs {
     /// Write the bike system as GBFS feeds at this simulated time (HH:MM; repeat for more):
-    /// <output>/gbfs/<HHMM>/<version>/gbfs.json and the feeds it lists
+    /// <output>/gbfs/<HHMM>/<version>/gbfs.json and the feeds it lists; with several
+    /// operators each publishes its own, <output>/gbfs/<HHMM>/<operator>/<version>/
     #[arg(long = "gbfs-at", value_parser = super::parse_clock)]
     pub at: Vec<u32>,
     /// GBFS versions to write (2.3, 3.0; repeat for both)
@@ -58,23 +59,14 @@ impl GbfsPublisher {
         let mut versions = args.versions.clone();
         versions.sort_unstable();
         versions.dedup();
-        let system_id: String = scene_name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let system_id = slug(scene_name);
         Ok(Some(GbfsPublisher {
             due,
             versions,
             dir: output.join("gbfs"),
             url: args.url.clone(),
             system: GbfsSystem {
-                system_id: format!("citytwin_{}", system_id.trim_matches('_')),
+                system_id: format!("citytwin_{system_id}"),
                 name: format!("{scene_name} shared bikes (citytwin simulation)"),
                 language: "en".into(),
                 timezone: timezone.into(),
@@ -101,22 +93,49 @@ impl GbfsPublisher {
             );
         };
         let project = |c| self.to_lonlat.coord(c).ok();
-        let mut feeds = snapshot(
-            bikes,
-            self.system.clone(),
-            self.day.midnight_unix() + i64::from(now),
-            60,
-            &project,
-        )
-        .with_context(|| format!("GBFS at {}", clock(now)))?;
-        let folder = format!("{:02}{:02}", now / 3600, now / 60 % 60);
-        for &version in &self.versions {
-            let dir = self.dir.join(&folder).join(version.as_str());
-            feeds.system.base_url = match &self.url {
-                Some(url) => format!("{}/{folder}/{version}/", url.trim_end_matches('/')),
-                None => format!("file://{}/", absolute(&dir).display()),
-            };
-            write_feeds(&dir, version, &feeds)?;
+        let time = format!("{:02}{:02}", now / 3600, now / 60 % 60);
+        let names: Vec<String> = bikes.operators().map(|(o, _)| o.name.clone()).collect();
+        // names fit for folders and ids, distinct even where the names are not in ASCII
+        let mut operators: Vec<String> = Vec::new();
+        for (op, name) in names.iter().enumerate() {
+            let s = slug(name);
+            operators.push(if s.is_empty() || operators.contains(&s) {
+                format!("{s}operator{op}")
+            } else {
+                s
+            });
+        }
+        // one operator: the city's one system; several: each publishes its own feeds
+        let publishers: Vec<(Option<usize>, String)> = if operators.len() == 1 {
+            vec![(None, time.clone())]
+        } else {
+            (0..operators.len())
+                .map(|op| (Some(op), format!("{time}/{}", operators[op])))
+                .collect()
+        };
+        for (operator, folder) in publishers {
+            let mut system = self.system.clone();
+            if let Some(op) = operator {
+                system.system_id = format!("{}_{}", system.system_id, operators[op]);
+                system.name = format!("{}: {}", names[op], system.name);
+            }
+            let mut feeds = snapshot(
+                bikes,
+                operator,
+                system,
+                self.day.midnight_unix() + i64::from(now),
+                60,
+                &project,
+            )
+            .with_context(|| format!("GBFS at {}", clock(now)))?;
+            for &version in &self.versions {
+                let dir = self.dir.join(&folder).join(version.as_str());
+                feeds.system.base_url = match &self.url {
+                    Some(url) => format!("{}/{folder}/{version}/", url.trim_end_matches('/')),
+                    None => format!("file://{}/", absolute(&dir).display()),
+                };
+                write_feeds(&dir, version, &feeds)?;
+            }
         }
         Ok(())
     }
@@ -125,6 +144,21 @@ impl GbfsPublisher {
     pub fn missed(&self) -> &[u32] {
         &self.due
     }
+}
+
+/// "Chengdu (centre)" as "chengdu_centre": a name fit for ids and folders.
+fn slug(name: &str) -> String {
+    let text: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    text.trim_matches('_').to_string()
 }
 
 fn absolute(dir: &Path) -> PathBuf {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// A parameter value as written in the sweep file: a number or a string.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(untagged)]
 pub enum ParamValue {
     Int(i64),
