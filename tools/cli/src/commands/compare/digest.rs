@@ -148,6 +148,19 @@ pub fn kpis(summary: &Value) -> BTreeMap<String, f64> {
                     if let Some(v) = value.as_f64() {
                         out.insert(format!("{block}.{name}"), v);
                     }
+                    // lists of named things (governance rules and operators): one figure per
+                    // thing and field, `governance.Meituan.score`
+                    for item in value.as_array().into_iter().flatten() {
+                        let Some(key) = item.get("id").or(item.get("name")).and_then(Value::as_str)
+                        else {
+                            continue;
+                        };
+                        for (field, v) in item.as_object().into_iter().flatten() {
+                            if let Some(v) = v.as_f64() {
+                                out.insert(format!("{block}.{key}.{field}"), v);
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -165,12 +178,18 @@ mod tests {
             "traffic": {"mean_speed_kmh": 20.5, "trips": 10},
             "demand": {"source": "synthetic", "trips": 10},
             "run": {"seed": 3, "wall_seconds": 1.2},
+            "governance": {"operators": [{"name": "A", "score": 90.0, "rules": []}]},
         });
         let k = kpis(&summary);
         let names: Vec<&str> = k.keys().map(String::as_str).collect();
         assert_eq!(
             names,
-            ["demand.trips", "traffic.mean_speed_kmh", "traffic.trips"]
+            [
+                "demand.trips",
+                "governance.A.score",
+                "traffic.mean_speed_kmh",
+                "traffic.trips"
+            ]
         );
         assert_eq!(k["traffic.mean_speed_kmh"], 20.5);
     }
