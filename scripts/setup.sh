@@ -18,7 +18,7 @@ PACKAGES=(
   # command-line clients, for publishing by hand
   mosquitto mosquitto-clients
   # GBFS out: the tests check the feeds against the official GBFS JSON schemas
-  python3-jsonschema
+  python3-jsonschema python3-yaml
 )
 
 missing=()

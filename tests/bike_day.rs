@@ -536,6 +536,7 @@ fn operators_publish_their_own_feeds_and_are_assessed_by_the_scenes_rules() {
         "3000",
         "--gbfs-at",
         "08:00",
+        "--mds-policy",
         "-o",
         out.to_str().unwrap(),
     ]);
@@ -590,6 +591,7 @@ fn operators_publish_their_own_feeds_and_are_assessed_by_the_scenes_rules() {
         .map(|s| s.bikes_available)
         .sum();
     assert!(in_stations as usize <= parked[1]);
+    mds_policy_is_valid_and_has_the_gbfs_zones(&out, &folders[0]);
 
     for (field, expected) in [
         (
@@ -621,4 +623,68 @@ fn operators_publish_their_own_feeds_and_are_assessed_by_the_scenes_rules() {
         assert_eq!(e.trim().lines().count(), 1, "{e}");
     }
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// MDS 2.0 Policy and Geographies: valid against the official models, a fleet-cap policy per
+/// operator and the city's repair rule, and the same fences as GBFS's geofencing zones.
+fn mds_policy_is_valid_and_has_the_gbfs_zones(run: &std::path::Path, gbfs: &std::path::Path) {
+    let mds = run.join("mds");
+    let out = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scripts/validate_mds.py"
+        ))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/mds-openapi/models"
+        ))
+        .arg(&mds)
+        .output()
+        .expect("python3 with jsonschema and yaml (scripts/setup.sh installs them)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |p: std::path::PathBuf| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let policies = read(mds.join("policies.json"));
+    let names: Vec<&str> = policies["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "test: bike parking and repairs",
+            "test: fleet cap of Meituan",
+            "test: fleet cap of 青桔"
+        ]
+    );
+    let repair = &policies["policies"][0]["rules"][0];
+    assert_eq!(
+        (repair["rule_type"].as_str(), repair["maximum"].as_i64()),
+        (Some("time"), Some(120))
+    );
+    let geographies = read(mds.join("geographies.json"));
+    let fences = geographies["geographies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "test: parking fences")
+        .unwrap();
+    let zones = read(gbfs.join("geofencing_zones.json"));
+    let zone_features = zones["data"]["geofencing_zones"]["features"]
+        .as_array()
+        .unwrap();
+    let fence_features = fences["geography_json"]["features"].as_array().unwrap();
+    assert_eq!(fence_features.len(), zone_features.len());
+    for (f, z) in fence_features.iter().zip(zone_features) {
+        assert_eq!(f["geometry"], z["geometry"]);
+        assert_eq!(f["properties"]["name"], z["properties"]["name"][0]["text"]);
+    }
 }

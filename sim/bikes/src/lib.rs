@@ -13,6 +13,8 @@
 //!   dockless day itself (riding, parking in or outside fences, counts, alarms).
 //! - [`docked`]: a docked system replayed from demand and truck moves (the validation
 //!   against the real Oslo week).
+//! - [`governance`] and [`mds`]: the city's rules checked per operator through the day, and
+//!   written as MDS 2.0 Policy and Geography files.
 //! - [`series`]: real occupancy series (Oslo Bysykkel) turned into departures and arrivals per
 //!   station and hour, the demand signal the simulation is validated against.
 //!
@@ -29,6 +31,7 @@ pub mod fence;
 pub mod forecast;
 pub mod gbfs;
 pub mod governance;
+pub mod mds;
 pub mod osm_fences;
 pub mod plan_edits;
 pub mod series;

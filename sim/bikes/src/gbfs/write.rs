@@ -351,7 +351,7 @@ impl Feeds<'_> {
 }
 
 /// A GeoJSON MultiPolygon, rings closed as GeoJSON requires.
-fn multipolygon(area: &MultiPolygon<f64>) -> Value {
+pub(crate) fn multipolygon(area: &MultiPolygon<f64>) -> Value {
     let ring = |r: &geo::LineString<f64>| -> Value {
         let mut points: Vec<[f64; 2]> = r.0.iter().map(|c| [degrees(c.x), degrees(c.y)]).collect();
         if points.first() != points.last()

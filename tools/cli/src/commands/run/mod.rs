@@ -6,6 +6,7 @@ pub mod demand;
 pub mod fence_source;
 pub mod gbfs;
 pub mod live;
+pub mod mds;
 pub mod ops;
 pub mod reports;
 
@@ -81,6 +82,11 @@ pub struct RunArgs {
     /// Calendar date of the simulated day, for the GeoPackage's timestamps (YYYY-MM-DD)
     #[arg(long, default_value = "2025-01-06", value_parser = parse_date)]
     date: String,
+    /// Write the scene's bike fences and governance rules (as the scenario left them) as
+    /// Mobility Data Specification 2.0 Policy files: <output>/mds/policies.json and
+    /// geographies.json (docs/bikes.md)
+    #[arg(long)]
+    pub mds_policy: bool,
     /// Write summary.json only (sweeps: thousands of runs need their figures, not their
     /// per-link files)
     #[arg(long)]
@@ -277,15 +283,31 @@ fn load(args: &RunArgs) -> Result<Loaded> {
         .date
         .parse()
         .map_err(|_| anyhow::anyhow!("--date {}: expected YYYY-MM-DD", args.date))?;
+    let day = citytwin_ops::wire::SimDay {
+        date,
+        utc_offset_s: ops.as_ref().map_or(0, |o| o.day.utc_offset_s),
+    };
+    if args.mds_policy {
+        let bikes = built
+            .world
+            .bikes
+            .as_ref()
+            .context("--mds-policy: the run has no shared bikes (--bike-fleet 0)")?;
+        let left_out =
+            mds::write_policy(&args.output, &scene.name, &city, bikes, day.midnight_unix())?;
+        if !left_out.is_empty() {
+            tracing::info!(
+                "MDS Policy has no rule type for {}: not in mds/policies.json",
+                left_out.join(", ")
+            );
+        }
+    }
     let gbfs = gbfs::GbfsPublisher::new(
         &args.gbfs,
         &args.output,
         &scene.name,
         scene.timezone.as_deref().unwrap_or("Etc/UTC"),
-        citytwin_ops::wire::SimDay {
-            date,
-            utc_offset_s: ops.as_ref().map_or(0, |o| o.day.utc_offset_s),
-        },
+        day,
         &city.bundle.meta.crs.id,
     )?;
     Ok(Loaded {
