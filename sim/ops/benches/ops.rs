@@ -154,6 +154,7 @@ fn vitals(c: &mut Criterion) {
                 },
             })
             .collect(),
+        governance_score: Some(96.0),
     };
     let mut signs = VitalSigns::new(VitalsConfig::default());
     signs.update(&evidence);

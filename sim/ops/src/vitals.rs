@@ -549,9 +549,19 @@ mod tests {
                 sla_met: Some(true),
             }],
             readings: Vec::new(),
+            governance_score: Some(85.0),
         };
         vs.update(&evidence);
         let value = |i, s| vs.get(i, s).map(|v| v.value);
+        // the operators' score is a city-wide indicator, amber below 90
+        let score = vs
+            .get(Indicator::BikeGovernance, Scope::City)
+            .expect("score");
+        assert_eq!((score.value, score.level), (85.0, Level::Amber));
+        assert!(
+            vs.get(Indicator::BikeGovernance, Scope::District(DistrictId(0)))
+                .is_none()
+        );
         let tti = value(Indicator::TravelTimeIndex, Scope::City).expect("tti");
         assert!(
             (tti - (1500.0 + 400.0 / 0.7) / 1000.0).abs() < 1e-9,
