@@ -67,7 +67,9 @@ pub fn named_uuid(kind: &str, name: &str) -> String {
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&rng.next_u64().to_be_bytes());
     bytes[8..].copy_from_slice(&rng.next_u64().to_be_bytes());
-    uuid::Uuid::new_v8(bytes).to_string()
+    uuid::Builder::from_custom_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// The Policy and Geography files; `to_lonlat` takes the city's coordinates to WGS84.
