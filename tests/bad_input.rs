@@ -240,3 +240,84 @@ fn bundles_of_another_version_or_not_bundles() {
     ]);
     assert!(err.contains("LON,LAT"), "{err}");
 }
+
+/// Issue 23's first cases: a closed stdout ends the program quietly, absurd counts are refused
+/// before any work with the flag or field named, and an interrupted run says so by its exit
+/// code (130) after writing what it computed.
+#[test]
+fn closed_pipes_absurd_counts_and_interrupted_runs() {
+    let dir = scratch("bad-limits");
+    let scene = demo_scene(&dir);
+    // `citytwin info city.ctb | head -1`
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["info", dir.join("city.ctb").to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    assert!(!first.is_empty());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        out.status.success()
+            || std::os::unix::process::ExitStatusExt::signal(&out.status) == Some(13),
+        "{:?} {stderr}",
+        out.status
+    );
+
+    let scene_s = scene.to_str().unwrap();
+    let o = dir.join("o");
+    let o_s = o.to_str().unwrap();
+    let e = fails(&["run", scene_s, "--crews", "4294967295", "-o", o_s]);
+    assert!(e.contains("--crews 4294967295: at most 100000"), "{e}");
+    let e = fails(&["run", scene_s, "--bike-fleet", "100000000", "-o", o_s]);
+    assert!(e.contains("--bike-fleet 100000000: at most 5000000"), "{e}");
+    let scenario = dir.join("huge.ron");
+    std::fs::write(
+        &scenario,
+        "(name: \"huge\", base: \"scene.ron\", edits: [Crews(crews: 2147483648)])",
+    )
+    .unwrap();
+    let e = fails(&[
+        "run",
+        scene_s,
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "-o",
+        o_s,
+    ]);
+    assert!(
+        e.contains("huge.ron: edit 1 (Crews): `crews`: expected at most 100000"),
+        "{e}"
+    );
+
+    // Ctrl-C a whole day: the outputs are written, summary.json says interrupted, exit 130
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["-q", "run", scene_s, "--bike-fleet", "0", "-o", o_s])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    // SAFETY: sending a signal to our own child process
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = summary(&o);
+    assert_eq!(s["run"]["interrupted"], true, "{}", s["run"]);
+    assert!(o.join("trips.csv").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}

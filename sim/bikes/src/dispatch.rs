@@ -81,6 +81,10 @@ pub enum Rebalancing {
     Off,
 }
 
+/// The most crews a day may employ: a crew per 10 bikes of the largest fleet is already absurd,
+/// and each crew costs memory and time.
+pub const MAX_CREWS: u32 = 100_000;
+
 /// Time at a fence: parking the truck, loading or unloading, tidying the rows.
 pub const HANDLING_S: u32 = 300;
 /// An empty truck collects bikes left outside fences this close to its target.

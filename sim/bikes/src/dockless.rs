@@ -187,6 +187,10 @@ pub struct FenceSample {
     pub illegal_parking_open: Vec<bool>,
 }
 
+/// The largest fleet a day may have: China's largest cities license a few hundred thousand
+/// bikes; far more would not fit in memory.
+pub const MAX_FLEET: u32 = 5_000_000;
+
 /// Fence counts are sampled for the time series this often.
 pub const SAMPLE_EVERY_S: u32 = 900;
 const WALK_MPS: f64 = 1.3;

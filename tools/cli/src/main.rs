@@ -53,6 +53,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing to a closed pipe (`citytwin info … | head -1`) panics;
+    // with the default action the program ends quietly as Unix tools do (exit 141)
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid action
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     #[cfg(feature = "view")]
     let runtime_dir = if matches!(cli.command, Command::View(_) | Command::Snapshot(_)) {
@@ -96,6 +103,9 @@ fn main() -> ExitCode {
         let _ = std::fs::remove_dir_all(dir);
     }
     match result {
+        // stopped by Ctrl-C or SIGTERM: what was computed is written, and the exit code says
+        // it is not the whole job (130, as shells report an interrupted program)
+        Ok(()) if interrupt::requested() => ExitCode::from(130),
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", one_line(&e));

@@ -267,7 +267,11 @@ fn resolve_bikes(
             }]
         }
         Edit::Fleet { bikes } => {
-            check(*bikes > 0, "bikes", "at least 1")?;
+            check(
+                *bikes > 0 && *bikes <= citytwin_bikes::dockless::MAX_FLEET,
+                "bikes",
+                &format!("1 to {}", citytwin_bikes::dockless::MAX_FLEET),
+            )?;
             vec![Change::Fleet {
                 old: config.fleet,
                 new: *bikes,
@@ -294,7 +298,16 @@ fn resolve_bikes(
                 bias[f.index()] *= factor;
             }
             // the bikes elsewhere stay as many: the fleet grows by what the chosen fences gain
-            let fleet = (f64::from(config.fleet) * (1.0 + (factor - 1.0) * share)).round() as u32;
+            let fleet = (f64::from(config.fleet) * (1.0 + (factor - 1.0) * share)).round();
+            check(
+                fleet <= f64::from(citytwin_bikes::dockless::MAX_FLEET),
+                "factor",
+                &format!(
+                    "a fleet of at most {} bikes (this factor makes {fleet})",
+                    citytwin_bikes::dockless::MAX_FLEET
+                ),
+            )?;
+            let fleet = fleet as u32;
             vec![
                 Change::StartBias {
                     old: config.start_bias.clone(),
@@ -316,6 +329,11 @@ fn resolve_bikes(
                 truck_capacity.is_none_or(|c| c > 0),
                 "truck_capacity",
                 "at least 1 bike",
+            )?;
+            check(
+                *crews <= citytwin_bikes::dispatch::MAX_CREWS,
+                "crews",
+                &format!("at most {}", citytwin_bikes::dispatch::MAX_CREWS),
             )?;
             let mut new = config.dispatch.clone();
             match window(*from, *to)? {

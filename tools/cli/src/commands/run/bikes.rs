@@ -4,8 +4,9 @@
 use anyhow::{Result, bail};
 use citytwin_bikes::blacklist::read_blacklist;
 use citytwin_bikes::demand::{BikeTrip, bike_trips_from_list, synthetic_bike_day};
-use citytwin_bikes::dispatch::split_by_shares;
+use citytwin_bikes::dispatch::{MAX_CREWS, split_by_shares};
 use citytwin_bikes::dockless::FenceSample;
+use citytwin_bikes::dockless::MAX_FLEET;
 use citytwin_bikes::osm_fences::FencePlan;
 use citytwin_bikes::{
     BikeSim, CrewShift, DispatchConfig, DocklessConfig, OperatorConfig, Rebalancing,
@@ -117,6 +118,21 @@ pub fn inputs(
         Some(f) => (f64::from(f) * model.rides_per_bike).round() as u32,
         None => city_wishes,
     });
+    for (flag, value, most) in [
+        ("--bike-fleet", fleet, MAX_FLEET),
+        ("--crews", args.crews.unwrap_or(0), MAX_CREWS),
+        (
+            "--crew-shift",
+            args.crew_shifts.iter().map(|s| s.crews).max().unwrap_or(0),
+            MAX_CREWS,
+        ),
+    ] {
+        if value > most {
+            bail!(
+                "{flag} {value}: at most {most} (more than any city runs; the day would not fit in memory)"
+            );
+        }
+    }
     if !(0.0..=1.0).contains(&args.breakdown_rate) {
         bail!(
             "--breakdown-rate {}: expected a share between 0 and 1",

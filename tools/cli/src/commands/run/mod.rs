@@ -328,6 +328,9 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
     }
     let started = Instant::now();
     args.live.check(&args)?;
+    // from the start: a Ctrl-C while the city and the World load stops the day at its first
+    // minute, with its (empty) outputs written, instead of killing the program
+    interrupt::install();
     let Loaded {
         network,
         demand,
@@ -338,7 +341,6 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
     } = load(&args)?;
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("creating {}", args.output.display()))?;
-    interrupt::install();
     let (from, to) = (args.sim.from, args.sim.to);
     let bar = progress::steps(u64::from(to - from), quiet);
     let sim_started = Instant::now();
