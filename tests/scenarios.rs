@@ -176,6 +176,10 @@ fn unknown_names_are_errors_that_suggest_the_nearest() {
             r#"VitalThresholds(indicator: "aqi", amber: 200, red: 200)"#,
             "`amber, red`: expected two different numbers",
         ),
+        (
+            r#"VitalThresholds(indicator: "travel_time_index", amber: 2.0, red: 1.5)"#,
+            "`amber, red`: travel_time_index is worse when high: red (1.5) must be above amber (2)",
+        ),
     ] {
         let text =
             format!("(name: \"bad\", base: \"scene.ron\", edits: [Fleet(bikes: 900), {edit}])");

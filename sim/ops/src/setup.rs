@@ -142,6 +142,9 @@ impl OpsFile {
                 ));
             }
         }
+        file.vitals
+            .check()
+            .map_err(|(key, why)| field(&format!("vitals.{key}"), why))?;
         if file.loop_detectors.interval_minutes == 0 {
             return Err(field(
                 "loop_detectors.interval_minutes",

@@ -127,6 +127,51 @@ impl VitalsConfig {
         "sla_compliance",
     ];
 
+    /// Whether an indicator is better when high (speed, shares met), by its key; `None` for
+    /// one the config does not know.
+    pub fn better_high(key: &str) -> Option<bool> {
+        match key {
+            "mean_speed_kmh" | "bike_availability" | "bike_governance_score" | "sla_compliance" => {
+                Some(true)
+            }
+            "travel_time_index" | "bike_overflow" | "aqi" | "open_cases" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Why `t` cannot be the thresholds of `key`: not two different finite numbers, or in the
+    /// order of the other direction (red below amber for an indicator worse when high would
+    /// make empty roads red).
+    pub fn misordered(key: &str, t: Thresholds) -> Option<String> {
+        if !(t.amber.is_finite() && t.red.is_finite() && t.amber != t.red) {
+            return Some("expected two different numbers".into());
+        }
+        match Self::better_high(key) {
+            Some(true) if t.red > t.amber => Some(format!(
+                "{key} is better when high: red ({}) must be below amber ({})",
+                t.red, t.amber
+            )),
+            Some(false) if t.red < t.amber => Some(format!(
+                "{key} is worse when high: red ({}) must be above amber ({})",
+                t.red, t.amber
+            )),
+            _ => None,
+        }
+    }
+
+    /// The first indicator whose thresholds are misordered, with why.
+    pub fn check(&self) -> Result<(), (String, String)> {
+        let mut config = self.clone();
+        for key in Self::KEYS {
+            if let Some(t) = config.thresholds_mut(key).copied()
+                && let Some(why) = Self::misordered(key, t)
+            {
+                return Err((key.to_string(), why));
+            }
+        }
+        Ok(())
+    }
+
     /// The thresholds of an indicator, by its key.
     pub fn thresholds_mut(&mut self, key: &str) -> Option<&mut Thresholds> {
         Some(match key {
@@ -488,6 +533,25 @@ mod tests {
             speed_kmh,
             speed_ratio,
         }
+    }
+
+    #[test]
+    fn thresholds_in_the_wrong_order_for_their_indicator_are_refused() {
+        assert_eq!(VitalsConfig::default().check(), Ok(()));
+        let mut swapped = VitalsConfig::default();
+        swapped.travel_time_index = Thresholds {
+            amber: 2.0,
+            red: 1.5,
+        };
+        let (key, why) = swapped.check().unwrap_err();
+        assert_eq!(key, "travel_time_index");
+        assert!(why.contains("red (1.5) must be above amber (2)"), "{why}");
+        let mut speed = VitalsConfig::default();
+        speed.mean_speed_kmh = Thresholds {
+            amber: 15.0,
+            red: 25.0,
+        };
+        assert_eq!(speed.check().unwrap_err().0, "mean_speed_kmh");
     }
 
     #[test]

@@ -152,11 +152,15 @@ pub(super) fn resolve(
             amber,
             red,
         } => {
-            check(
-                amber.is_finite() && red.is_finite() && amber != red,
-                "amber, red",
-                "two different numbers",
-            )?;
+            if let Some(why) = VitalsConfig::misordered(
+                indicator,
+                Thresholds {
+                    amber: *amber,
+                    red: *red,
+                },
+            ) {
+                return Err(format!("`amber, red`: {why}"));
+            }
             let mut vitals = inputs
                 .vitals
                 .clone()
