@@ -63,6 +63,33 @@ fn trip_lists_od_matrices_equilibrium_and_the_geopackage() {
     assert!(trips.lines().nth(1).unwrap().starts_with("a1,"), "{trips}");
     assert!(trips.lines().nth(2).unwrap().starts_with("a2,"), "{trips}");
 
+    // the same list as a spreadsheet saves it: a BOM, CRLF, quoted ids with a comma and a
+    // quote; trips.csv quotes them back, so each stays one row
+    let excel = dir.join("excel.csv");
+    std::fs::write(
+        &excel,
+        "\u{feff}id,depart,from_lon,from_lat,to_lon,to_lat\r\n\
+         \"a,1\",07:05,104.0650,30.6600,104.0800,30.6700\r\n\
+         \"\"\"q\"\"\",07:10:30,104.0800,30.6700,104.0650,30.6600\r\n",
+    )
+    .unwrap();
+    let out_excel = dir.join("excel");
+    let r = run(
+        &scene,
+        &out_excel,
+        &["--trip-list", excel.to_str().unwrap()],
+    );
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let trips = std::fs::read_to_string(out_excel.join("trips.csv")).unwrap();
+    assert!(
+        trips.lines().nth(1).unwrap().starts_with("\"a,1\","),
+        "{trips}"
+    );
+    assert!(
+        trips.lines().nth(2).unwrap().starts_with("\"\"\"q\"\"\","),
+        "{trips}"
+    );
+
     let by_node = dir.join("nodes.csv");
     std::fs::write(
         &by_node,
@@ -82,6 +109,10 @@ fn trip_lists_od_matrices_equilibrium_and_the_geopackage() {
         (
             "depart,from_lon,from_lat,to_lon,to_lat\n7h,104.07,30.66,104.08,30.67\n",
             "bad.csv:2: depart: expected a time",
+        ),
+        (
+            "depart,from_lon,from_lat,to_lon,to_lat\n99999999999,104.07,30.66,104.08,30.67\n",
+            "bad.csv:2: depart: expected a time HH:MM[:SS] or seconds from 00:00 to 48:00",
         ),
         (
             "depart,from_lon,from_lat,to_lon,to_lat\n07:00,104.07,30.66,120.0,30.67\n",

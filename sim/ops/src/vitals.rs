@@ -538,18 +538,22 @@ mod tests {
     #[test]
     fn thresholds_in_the_wrong_order_for_their_indicator_are_refused() {
         assert_eq!(VitalsConfig::default().check(), Ok(()));
-        let mut swapped = VitalsConfig::default();
-        swapped.travel_time_index = Thresholds {
-            amber: 2.0,
-            red: 1.5,
+        let swapped = VitalsConfig {
+            travel_time_index: Thresholds {
+                amber: 2.0,
+                red: 1.5,
+            },
+            ..VitalsConfig::default()
         };
         let (key, why) = swapped.check().unwrap_err();
         assert_eq!(key, "travel_time_index");
         assert!(why.contains("red (1.5) must be above amber (2)"), "{why}");
-        let mut speed = VitalsConfig::default();
-        speed.mean_speed_kmh = Thresholds {
-            amber: 15.0,
-            red: 25.0,
+        let speed = VitalsConfig {
+            mean_speed_kmh: Thresholds {
+                amber: 15.0,
+                red: 25.0,
+            },
+            ..VitalsConfig::default()
         };
         assert_eq!(speed.check().unwrap_err().0, "mean_speed_kmh");
     }

@@ -1,5 +1,7 @@
-//! The plain CSV that demand files use: a header row naming the columns, comma-separated
-//! fields without quotes, blank lines and lines starting with `#` ignored.
+//! The CSV that demand files use (RFC 4180, read by the `csv` crate): a header row naming the
+//! columns, quoted fields where a field holds a comma or a quote, LF or CRLF line ends, a
+//! UTF-8 byte-order mark ignored; blank lines and lines starting with `#` skipped; fields
+//! trimmed.
 
 use super::DemandError;
 use std::path::Path;
@@ -13,19 +15,39 @@ pub struct Table {
 
 impl Table {
     pub fn read(path: &Path) -> Result<Table, DemandError> {
-        let text = std::fs::read_to_string(path).map_err(|e| DemandError::io(path, e))?;
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| (i + 1, l.trim()))
-            .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
-        let (_, header) = lines
-            .next()
+        let bytes = std::fs::read(path).map_err(|e| DemandError::io(path, e))?;
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .comment(Some(b'#'))
+            .flexible(true)
+            .from_reader(bytes);
+        // the line of a record: where it ends (csv's own record positions and line counts
+        // do not see skipped comment and blank lines)
+        let line_at = |byte: u64| {
+            1 + bytes[..(byte as usize).min(bytes.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+        };
+        let mut record = csv::StringRecord::new();
+        let mut next = || -> Result<Option<(usize, Vec<String>)>, DemandError> {
+            let more = reader.read_record(&mut record).map_err(|e| {
+                let line = e.position().map_or(1, |p| line_at(p.byte()));
+                let why = match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
+                    _ => e.to_string(),
+                };
+                DemandError::parse(path, line, why)
+            })?;
+            // (the position is past a record's LF, or on the LF of its CRLF)
+            let line = line_at(reader.position().byte().saturating_sub(1));
+            Ok(more.then(|| (line, record.iter().map(|f| f.trim().to_string()).collect())))
+        };
+        let (_, columns) = next()?
             .ok_or_else(|| DemandError::parse(path, 1, "empty file: expected a header row"))?;
-        let columns: Vec<String> = header.split(',').map(|c| c.trim().to_string()).collect();
         let mut rows = Vec::new();
-        for (line, l) in lines {
-            let fields: Vec<String> = l.split(',').map(|f| f.trim().to_string()).collect();
+        while let Some((line, fields)) = next()? {
             if fields.len() != columns.len() {
                 return Err(DemandError::parse(
                     path,
@@ -79,7 +101,12 @@ pub fn number<T: std::str::FromStr>(
     })
 }
 
-/// A time of day as seconds after midnight: `HH:MM`, `HH:MM:SS` or plain seconds.
+/// The latest departure a file may give: the end of the next day (a day's trips that leave
+/// after midnight belong to it).
+pub const LATEST_S: u32 = 48 * 3600;
+
+/// A time of day as seconds after midnight: `HH:MM`, `HH:MM:SS` or plain seconds. Up to
+/// [`LATEST_S`].
 pub fn time_of_day(
     path: &Path,
     line: usize,
@@ -92,14 +119,16 @@ pub fn time_of_day(
         value
             .parse::<f64>()
             .ok()
-            .filter(|s| *s >= 0.0)
-            .map(|s| s as u32)
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(|s| s.min(f64::from(u32::MAX)) as u32)
     };
-    parsed.ok_or_else(|| {
+    parsed.filter(|s| *s <= LATEST_S).ok_or_else(|| {
         DemandError::parse(
             path,
             line,
-            format!("{column}: expected a time HH:MM[:SS] or seconds, found {value:?}"),
+            format!(
+                "{column}: expected a time HH:MM[:SS] or seconds from 00:00 to 48:00, found {value:?}"
+            ),
         )
     })
 }
@@ -117,5 +146,40 @@ mod tests {
         let e = time_of_day(p, 2, "depart", "7h30").unwrap_err().to_string();
         assert!(e.starts_with("t.csv:2: depart: expected"), "{e}");
         assert!(time_of_day(p, 2, "depart", "07:75").is_err());
+        assert_eq!(time_of_day(p, 2, "depart", "25:00").unwrap(), 90_000);
+        let e = time_of_day(p, 2, "depart", "99999999999")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("00:00 to 48:00"), "{e}");
+        assert!(time_of_day(p, 2, "depart", "NaN").is_err());
+    }
+
+    #[test]
+    fn quoted_fields_crlf_and_a_bom_read_as_plain_csv() {
+        let dir = std::env::temp_dir().join(format!("citytwin-table-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("trips.csv");
+        std::fs::write(
+            &path,
+            "\u{feff}id,depart,from_node,to_node\r\n# a comment\r\n\"a,1\",07:00:00, 1 ,2\r\n\r\nb,07:01,3,4\r\n",
+        )
+        .unwrap();
+        let t = Table::read(&path).unwrap();
+        assert_eq!(t.column("id"), Some(0));
+        assert_eq!(
+            t.rows[0],
+            (
+                3,
+                vec!["a,1".into(), "07:00:00".into(), "1".into(), "2".into()]
+            )
+        );
+        assert_eq!(t.rows[1].0, 5);
+        std::fs::write(&path, "id,depart\nx,07:00,3\n").unwrap();
+        let e = Table::read(&path).unwrap_err().to_string();
+        assert!(
+            e.ends_with("trips.csv:2: 3 fields, expected 2 (id,depart)"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

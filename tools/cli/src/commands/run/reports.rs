@@ -242,10 +242,25 @@ fn link_bins_table(roads: &RoadNetwork, world: &World) -> Result<Table> {
     )?)
 }
 
+/// trips.csv, quoted by the csv crate where a field needs it (an id from a trip list may hold
+/// a comma or a quote).
 fn trips_csv(world: &World, demand: &Demand) -> String {
-    let mut out = String::from(
-        "id,purpose,origin_link,destination_link,departure,arrival,status,length_m,travel_time_s,delay_s,reroutes\n",
-    );
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "id",
+        "purpose",
+        "origin_link",
+        "destination_link",
+        "departure",
+        "arrival",
+        "status",
+        "length_m",
+        "travel_time_s",
+        "delay_s",
+        "reroutes",
+    ];
+    // writing to memory cannot fail
+    let _ = out.write_record(header);
     let traffic = &world.traffic;
     for (i, (spec, record)) in traffic.trips().iter().zip(&traffic.records).enumerate() {
         let (arrival, travel, delay) = match record.arrival_s {
@@ -261,19 +276,21 @@ fn trips_csv(world: &World, demand: &Demand) -> String {
             .as_ref()
             .and_then(|ids| ids.get(i).cloned())
             .unwrap_or_else(|| i.to_string());
-        let _ = writeln!(
-            out,
-            "{id},{},{},{},{},{arrival},{},{:.1},{travel},{delay},{}",
-            spec.purpose.as_str(),
-            spec.origin_link,
-            spec.dest_link,
+        let _ = out.write_record([
+            id,
+            spec.purpose.as_str().to_string(),
+            spec.origin_link.to_string(),
+            spec.dest_link.to_string(),
             clock(spec.departure_s),
-            record.status.as_str(),
-            record.length_m,
-            record.reroutes
-        );
+            arrival,
+            record.status.as_str().to_string(),
+            format!("{:.1}", record.length_m),
+            travel,
+            delay,
+            record.reroutes.to_string(),
+        ]);
     }
-    out
+    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 fn iterations_csv(days: &[IterationReport]) -> String {
