@@ -277,6 +277,20 @@ fn closed_pipes_absurd_counts_and_interrupted_runs() {
     let o_s = o.to_str().unwrap();
     let e = fails(&["run", scene_s, "--crews", "4294967295", "-o", o_s]);
     assert!(e.contains("--crews 4294967295: at most 100000"), "{e}");
+    let e = fails(&[
+        "run",
+        scene_s,
+        "--to",
+        "09:00",
+        "--gbfs-at",
+        "10:00",
+        "-o",
+        o_s,
+    ]);
+    assert!(
+        e.contains("--gbfs-at 10:00:00: outside the simulated window 00:00:00–09:00:00"),
+        "{e}"
+    );
     let e = fails(&["run", scene_s, "--bike-fleet", "100000000", "-o", o_s]);
     assert!(e.contains("--bike-fleet 100000000: at most 5000000"), "{e}");
     let scenario = dir.join("huge.ron");
@@ -297,6 +311,44 @@ fn closed_pipes_absurd_counts_and_interrupted_runs() {
         e.contains("huge.ron: edit 1 (Crews): `crews`: expected at most 100000"),
         "{e}"
     );
+
+    // import options and sweep sizes out of range
+    for (flag, value, expected) in [
+        (
+            "--grid-size",
+            "inf",
+            "--grid-size inf: expected 10 to 10000 metres",
+        ),
+        (
+            "--grid-size",
+            "0.5",
+            "--grid-size 0.5: expected 10 to 10000 metres",
+        ),
+        (
+            "--junction-join",
+            "NaN",
+            "--junction-join NaN: expected 0 to 100 metres",
+        ),
+    ] {
+        let e = fails(&["import", "--scene", scene_s, flag, value]);
+        assert!(e.contains(expected), "{e}");
+    }
+    for (sweep, expected) in [
+        (
+            "first_seed: 18446744073709551615, seeds: 3",
+            "is past the largest seed",
+        ),
+        ("seeds: 100000000", "make more than 100000 runs"),
+    ] {
+        let path = dir.join("sweep.ron");
+        std::fs::write(
+            &path,
+            format!("(name: \"s\", scene: \"scene.ron\", {sweep}, grid: {{\"crews\": [1, 2]}})"),
+        )
+        .unwrap();
+        let e = fails(&["sweep", path.to_str().unwrap(), "--plan", "-o", o_s]);
+        assert!(e.contains("sweep.ron: ") && e.contains(expected), "{e}");
+    }
 
     // Ctrl-C a whole day: the outputs are written, summary.json says interrupted, exit 130
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_citytwin"))

@@ -105,6 +105,20 @@ fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
                 })
                 .unwrap_or_else(|| "city".into())
         });
+    let grid_size_m = args
+        .grid_size
+        .or(scene.as_ref().map(|s| s.grid_size_m))
+        .unwrap_or(100.0);
+    // China's unit grid cells are about 100 m; below 10 m a city has hundreds of millions
+    if !(10.0..=10_000.0).contains(&grid_size_m) {
+        bail!("--grid-size {grid_size_m}: expected 10 to 10000 metres");
+    }
+    if !(0.0..=100.0).contains(&args.junction_join) {
+        bail!(
+            "--junction-join {}: expected 0 to 100 metres",
+            args.junction_join
+        );
+    }
     Ok((
         ImportOptions {
             name,
@@ -115,10 +129,7 @@ fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
                 .clone()
                 .or_else(|| scene.as_ref().and_then(|s| s.crs.clone())),
             assume_crs: args.assume_crs.clone(),
-            grid_size_m: args
-                .grid_size
-                .or(scene.as_ref().map(|s| s.grid_size_m))
-                .unwrap_or(100.0),
+            grid_size_m,
             grid_prefix: args
                 .grid_prefix
                 .clone()

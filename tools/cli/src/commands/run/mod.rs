@@ -323,6 +323,20 @@ fn load(args: &RunArgs) -> Result<Loaded> {
 pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
     args.sim.check()?;
     check_share("--replan-share", args.replan_share)?;
+    // a feed the window never reaches would be missing without a word under -q
+    if let Some(&t) = args
+        .gbfs
+        .at
+        .iter()
+        .find(|&&t| t < args.sim.from || t > args.sim.to)
+    {
+        bail!(
+            "--gbfs-at {}: outside the simulated window {}–{}",
+            clock(t),
+            clock(args.sim.from),
+            clock(args.sim.to)
+        );
+    }
     if let Some(gap) = args.target_gap {
         check_share("--target-gap", gap)?;
     }

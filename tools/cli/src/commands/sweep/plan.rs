@@ -66,6 +66,9 @@ pub struct Job {
     pub output: PathBuf,
 }
 
+/// The most runs one sweep may plan (each is a simulated day: a million would take months).
+pub const MAX_JOBS: u64 = 100_000;
+
 impl SweepFile {
     pub fn load(path: &Path) -> Result<SweepFile> {
         let mut sweep: SweepFile = citytwin_city::ron_file::read(path)?;
@@ -74,6 +77,25 @@ impl SweepFile {
         sweep.scenario = sweep.scenario.map(|s| base.join(s));
         if sweep.seeds == 0 {
             bail!("{}: `seeds`: expected at least 1", path.display());
+        }
+        if sweep.first_seed.checked_add(sweep.seeds).is_none() {
+            bail!(
+                "{}: `first_seed` {} + `seeds` {} is past the largest seed ({})",
+                path.display(),
+                sweep.first_seed,
+                sweep.seeds,
+                u64::MAX
+            );
+        }
+        let jobs = sweep
+            .grid
+            .values()
+            .try_fold(sweep.seeds, |n, values| n.checked_mul(values.len() as u64));
+        if jobs.is_none_or(|n| n > MAX_JOBS) {
+            bail!(
+                "{}: `seeds` × the grid's values make more than {MAX_JOBS} runs",
+                path.display()
+            );
         }
         for (name, values) in &sweep.grid {
             if values.is_empty() {
