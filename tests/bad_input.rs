@@ -291,6 +291,15 @@ fn closed_pipes_absurd_counts_and_interrupted_runs() {
         e.contains("--gbfs-at 10:00:00: outside the simulated window 00:00:00–09:00:00"),
         "{e}"
     );
+    let out = citytwin(&["run", scene_s, "--date", "0000-01-01", "-o", o_s]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("expected a date YYYY-MM-DD from 1970 to 2200"),
+        "{stderr}"
+    );
+    let e = fails(&["run", scene_s, "--iterations", "0", "-o", o_s]);
+    assert!(e.contains("--iterations 0: expected at least 1"), "{e}");
     let e = fails(&["run", scene_s, "--bike-fleet", "100000000", "-o", o_s]);
     assert!(e.contains("--bike-fleet 100000000: at most 5000000"), "{e}");
     let scenario = dir.join("huge.ron");
@@ -328,6 +337,11 @@ fn closed_pipes_absurd_counts_and_interrupted_runs() {
             "--junction-join",
             "NaN",
             "--junction-join NaN: expected 0 to 100 metres",
+        ),
+        (
+            "--grid-prefix",
+            "51,0100",
+            "--grid-prefix \"51,0100\": expected up to 12 digits",
         ),
     ] {
         let e = fails(&["import", "--scene", scene_s, flag, value]);

@@ -113,6 +113,17 @@ fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
     if !(10.0..=10_000.0).contains(&grid_size_m) {
         bail!("--grid-size {grid_size_m}: expected 10 to 10000 metres");
     }
+    let grid_prefix = args
+        .grid_prefix
+        .clone()
+        .or_else(|| scene.as_ref().map(|s| s.grid_prefix.clone()))
+        .unwrap_or_default();
+    // a GB/T 2260 division code: digits (a comma would break every CSV the cells appear in)
+    if grid_prefix.len() > 12 || !grid_prefix.chars().all(|c| c.is_ascii_digit()) {
+        bail!(
+            "--grid-prefix {grid_prefix:?}: expected up to 12 digits (a GB/T 2260 code, e.g. 510100)"
+        );
+    }
     if !(0.0..=100.0).contains(&args.junction_join) {
         bail!(
             "--junction-join {}: expected 0 to 100 metres",
@@ -130,11 +141,7 @@ fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
                 .or_else(|| scene.as_ref().and_then(|s| s.crs.clone())),
             assume_crs: args.assume_crs.clone(),
             grid_size_m,
-            grid_prefix: args
-                .grid_prefix
-                .clone()
-                .or_else(|| scene.as_ref().map(|s| s.grid_prefix.clone()))
-                .unwrap_or_default(),
+            grid_prefix,
             district_admin_level: args
                 .district_level
                 .or(scene.as_ref().map(|s| s.district_admin_level))

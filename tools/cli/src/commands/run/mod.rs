@@ -187,8 +187,11 @@ pub fn parse_clock(value: &str) -> Result<u32, String> {
 fn parse_date(value: &str) -> Result<String, String> {
     value
         .parse::<citytwin_city::calendar::Date>()
+        .ok()
+        // feeds and GeoPackages carry Unix times: a year before 1970 is a typing error
+        .filter(|d| (1970..=2200).contains(&d.year))
         .map(|d| d.to_string())
-        .map_err(|_| format!("expected a date YYYY-MM-DD, found {value:?}"))
+        .ok_or_else(|| format!("expected a date YYYY-MM-DD from 1970 to 2200, found {value:?}"))
 }
 
 pub fn clock(t: u32) -> String {
@@ -323,6 +326,9 @@ fn load(args: &RunArgs) -> Result<Loaded> {
 pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
     args.sim.check()?;
     check_share("--replan-share", args.replan_share)?;
+    if args.iterations == 0 {
+        bail!("--iterations 0: expected at least 1 (one simulated day)");
+    }
     // a feed the window never reaches would be missing without a word under -q
     if let Some(&t) = args
         .gbfs
