@@ -315,6 +315,25 @@ fn a_run_with_bikes_reports_them_and_repeats_byte_for_byte() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Runs one of the project's schema checkers (`scripts/validate_gbfs.py` or `validate_mds.py`,
+/// with the official schemas kept under `tests/fixtures`) on output folders; panics with
+/// what it printed unless every folder is valid.
+fn assert_valid(script: &str, schemas: &str, folders: &[std::path::PathBuf]) {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let out = std::process::Command::new("python3")
+        .arg(format!("{root}/scripts/{script}"))
+        .arg(format!("{root}/tests/fixtures/{schemas}"))
+        .args(folders)
+        .output()
+        .expect("python3 with jsonschema and yaml (scripts/setup.sh installs them)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The 08:00 feeds: valid against the official GBFS schemas (both versions), byte-identical
 /// between runs, and saying what fences.csv says at 08:00.
 fn gbfs_feeds_are_valid_and_agree_with_the_fences(
@@ -323,25 +342,10 @@ fn gbfs_feeds_are_valid_and_agree_with_the_fences(
     fences_csv: &str,
 ) {
     let feeds = |run: &std::path::Path, v: &str| run.join("gbfs/0800").join(v);
-    let schemas = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/gbfs-json-schema"
-    );
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../scripts/validate_gbfs.py"
-    );
-    let out = std::process::Command::new("python3")
-        .args([script, schemas])
-        .arg(feeds(a, "2.3"))
-        .arg(feeds(a, "3.0"))
-        .output()
-        .expect("python3 with jsonschema (scripts/setup.sh installs python3-jsonschema)");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    assert_valid(
+        "validate_gbfs.py",
+        "gbfs-json-schema",
+        &[feeds(a, "2.3"), feeds(a, "3.0")],
     );
     for v in ["2.3", "3.0"] {
         for f in std::fs::read_dir(feeds(a, v)).unwrap() {
@@ -560,19 +564,7 @@ fn operators_publish_their_own_feeds_and_are_assessed_by_the_scenes_rules() {
         out.join("gbfs/0800/meituan/3.0"),
         out.join("gbfs/0800/operator1/3.0"),
     ];
-    let status = std::process::Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../scripts/validate_gbfs.py"
-        ))
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/gbfs-json-schema"
-        ))
-        .args(&folders)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    assert_valid("validate_gbfs.py", "gbfs-json-schema", &folders);
     let parked: Vec<usize> = folders
         .iter()
         .map(|f| {
@@ -629,23 +621,10 @@ fn operators_publish_their_own_feeds_and_are_assessed_by_the_scenes_rules() {
 /// operator and the city's repair rule, and the same fences as GBFS's geofencing zones.
 fn mds_policy_is_valid_and_has_the_gbfs_zones(run: &std::path::Path, gbfs: &std::path::Path) {
     let mds = run.join("mds");
-    let out = std::process::Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../scripts/validate_mds.py"
-        ))
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/mds-openapi/models"
-        ))
-        .arg(&mds)
-        .output()
-        .expect("python3 with jsonschema and yaml (scripts/setup.sh installs them)");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    assert_valid(
+        "validate_mds.py",
+        "mds-openapi/models",
+        std::slice::from_ref(&mds),
     );
     let read = |p: std::path::PathBuf| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()

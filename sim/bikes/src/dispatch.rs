@@ -181,10 +181,9 @@ pub struct DispatchSummary {
 pub struct Dispatcher {
     pub crews: Vec<Crew>,
     pub tasks: Vec<Task>,
-    /// Trucks' capacity, and who is on duty when (crew `i` works while `i < on_duty(t)`).
+    /// Trucks' capacity, and who is on duty when (an operator's crew works while its rank is
+    /// below the operator's part of `on_duty(t)`).
     pub config: DispatchConfig,
-    /// Crews employed by each operator.
-    pub crews_of: Vec<u32>,
     in_traffic: bool,
     outbox: Vec<TruckTrip>,
 }
@@ -225,7 +224,6 @@ impl Dispatcher {
                     })
                 })
                 .collect(),
-            crews_of,
             tasks: Vec::new(),
             config: config.clone(),
             in_traffic: false,
@@ -382,10 +380,15 @@ impl Dispatcher {
         sent
     }
 
+    /// The crews an operator employs.
+    pub fn crews_of(&self, operator: usize) -> u32 {
+        self.crews.iter().filter(|c| c.operator == operator).count() as u32
+    }
+
     /// An operator's crews on duty at `t`: its part of the shift, rounded up.
     fn on_duty(&self, operator: usize, t: u32) -> u32 {
         let employed = self.config.employed().max(1);
-        let own = self.crews_of.get(operator).copied().unwrap_or(0);
+        let own = self.crews_of(operator);
         (u64::from(self.config.on_duty(t)) * u64::from(own)).div_ceil(u64::from(employed)) as u32
     }
 

@@ -623,7 +623,11 @@ impl BikeSim {
         let Some(f) = self.plan.fences.get(FenceId(fence as u32)).cloned() else {
             return;
         };
-        let broken = self.broken_near(f.id, op);
+        let broken: Vec<u32> = self
+            .broken_near(f.id)
+            .into_iter()
+            .filter(|b| own(self, b))
+            .collect();
         for b in broken {
             self.send_to_workshop(b);
         }
@@ -857,13 +861,13 @@ impl BikeSim {
             .is_some()
     }
 
-    /// An operator's broken bikes on the street within [`REPAIR_RADIUS_M`] of a fence.
-    fn broken_near(&self, fence: FenceId, op: u16) -> Vec<u32> {
+    /// The broken bikes on the street within [`REPAIR_RADIUS_M`] of a fence.
+    fn broken_near(&self, fence: FenceId) -> Vec<u32> {
         let Some(c) = self.plan.fences.centre(fence) else {
             return Vec::new();
         };
         (0..self.state.len())
-            .filter(|&b| self.state[b] == BikeState::Broken && self.operator[b] == op)
+            .filter(|&b| self.state[b] == BikeState::Broken)
             .filter(|&b| {
                 self.positions[b].is_some_and(|p| Euclidean.distance(p, c) <= REPAIR_RADIUS_M)
             })
@@ -916,12 +920,7 @@ impl BikeSim {
                 AlarmKind::IllegalParking | AlarmKind::Blacklist => {
                     self.busiest_operator(self.outside_in_view(fence).into_iter())
                 }
-                AlarmKind::Broken => {
-                    let broken: Vec<u32> = (0..self.operators.len() as u16)
-                        .flat_map(|op| self.broken_near(fence, op))
-                        .collect();
-                    self.busiest_operator(broken.into_iter())
-                }
+                AlarmKind::Broken => self.busiest_operator(self.broken_near(fence).into_iter()),
                 AlarmKind::Empty => {
                     let turn = |i: usize| {
                         (self.empty_tasks_of[i] + 1) as f64 / f64::from(self.fleet_of[i].max(1))
@@ -957,23 +956,23 @@ impl BikeSim {
 
     /// The rules' figures and each operator's assessment so far.
     pub fn governance(&self) -> GovernanceReport {
-        let crews = &self.dispatcher.crews_of;
-        let days: Vec<OperatorDay> = (0..self.operators.len())
+        let mut days: Vec<OperatorDay> = (0..self.operators.len())
             .map(|op| OperatorDay {
                 fleet: self.fleet_of[op],
-                crews: crews.get(op).copied().unwrap_or(0),
+                crews: self.dispatcher.crews_of(op),
                 rides: self.rides_of[op],
                 rides_in_fence: self.in_fence_of[op],
-                broken_waiting_since: (0..self.state.len())
-                    .filter(|&b| {
-                        usize::from(self.operator[b]) == op
-                            && self.state[b] == BikeState::Broken
-                            && self.positions[b].is_some()
-                    })
-                    .map(|b| self.broken_since[b])
-                    .collect(),
+                broken_waiting_since: Vec::new(),
             })
             .collect();
+        // broken bikes still on the street (those in the workshop have no position)
+        for b in 0..self.state.len() {
+            if self.state[b] == BikeState::Broken && self.positions[b].is_some() {
+                days[usize::from(self.operator[b])]
+                    .broken_waiting_since
+                    .push(self.broken_since[b]);
+            }
+        }
         let names: Vec<String> = self.operators.iter().map(|o| o.name.clone()).collect();
         self.ledger.report(self.now, &names, &days)
     }

@@ -11,7 +11,7 @@
 //! Score: 100 × the mean over rules of min(1, met share / required share), per operator; the
 //! city's is the same over every operator's checks (docs/bikes.md).
 
-use citytwin_city::governance::Rule;
+use citytwin_city::governance::{Rule, fleet_cap};
 use serde::{Deserialize, Serialize};
 
 /// One operator as the bike model runs it.
@@ -119,36 +119,30 @@ impl Ledger {
         }
     }
 
-    fn tally(&mut self, id: &str, operator: usize, passed: bool) {
-        if let Some(r) = self.rules.iter().position(|r| r.id() == id)
-            && let Some(t) = self.tallies[r].get_mut(operator)
-        {
+    /// The rule `pick` recognises, by index, with the figure `pick` takes from it.
+    fn rule(&self, pick: impl Fn(&Rule) -> Option<f64>) -> Option<(usize, f64)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .find_map(|(i, r)| pick(r).map(|v| (i, v)))
+    }
+
+    fn tally(&mut self, rule: usize, operator: usize, passed: bool) {
+        if let Some(t) = self.tallies[rule].get_mut(operator) {
             t.add(passed);
         }
     }
 
     /// The key-area radius, when the rule is on.
     pub fn key_area_radius(&self) -> Option<f64> {
-        self.rules.iter().find_map(|r| match r {
-            Rule::KeyAreaParking { radius_m, .. } => Some(*radius_m),
-            _ => None,
-        })
-    }
-
-    fn hours(&self, id: &str) -> Option<u32> {
-        self.rules
-            .iter()
-            .find_map(|r| match *r {
-                Rule::OverflowCleared { within_h } if id == r.id() => Some(within_h),
-                Rule::BrokenHandled { within_h } if id == r.id() => Some(within_h),
-                _ => None,
-            })
-            .map(|h| (h * 3600.0).round() as u32)
+        self.rule(key_area).map(|(_, radius)| radius)
     }
 
     /// A ride ended in a key area, inside a fence or not.
     pub fn key_area_ride(&mut self, operator: usize, in_fence: bool) {
-        self.tally("key_area_parking", operator, in_fence);
+        if let Some((r, _)) = self.rule(key_area) {
+            self.tally(r, operator, in_fence);
+        }
     }
 
     pub fn pile_up_opened(&mut self, fence: usize, at_s: u32, operator: usize) {
@@ -161,72 +155,58 @@ impl Ledger {
         let Some((since, operator)) = self.pile_ups.get_mut(fence).and_then(Option::take) else {
             return;
         };
-        if let Some(limit) = self.hours("overflow_cleared") {
-            self.tally("overflow_cleared", operator, at_s - since <= limit);
+        if let Some((r, hours)) = self.rule(overflow_hours) {
+            self.tally(r, operator, !overdue(since, at_s, hours));
         }
     }
 
     /// A broken bike that broke at `since` was taken off the street at `at_s`.
     pub fn broken_handled(&mut self, operator: usize, since: u32, at_s: u32) {
-        if let Some(limit) = self.hours("broken_handled") {
-            self.tally(
-                "broken_handled",
-                operator,
-                at_s.saturating_sub(since) <= limit,
-            );
+        if let Some((r, hours)) = self.rule(broken_hours) {
+            self.tally(r, operator, !overdue(since, at_s, hours));
         }
     }
 
     /// One sample of an operator's locks: `online` of `street` bikes report.
     pub fn locks_sampled(&mut self, operator: usize, online: u32, street: u32) {
-        let min = self.rules.iter().find_map(|r| match *r {
+        let online_min = |r: &Rule| match *r {
             Rule::OnlineShare { min_share } => Some(min_share),
             _ => None,
-        });
-        if let Some(min) = min
+        };
+        if let Some((r, min)) = self.rule(online_min)
             && street > 0
         {
-            self.tally(
-                "online_share",
-                operator,
-                f64::from(online) >= min * f64::from(street),
-            );
+            self.tally(r, operator, f64::from(online) >= min * f64::from(street));
         }
     }
 
     /// The figures at `now`: the tallies, plus what waits past its limit, plus the fleet caps.
     pub fn report(&self, now: u32, names: &[String], days: &[OperatorDay]) -> GovernanceReport {
         let mut tallies = self.tallies.clone();
-        for (r, rule) in self.rules.iter().enumerate() {
-            let overdue = |since: u32, limit_h: f64| {
-                f64::from(now.saturating_sub(since)) > (limit_h * 3600.0).round()
-            };
-            match *rule {
-                Rule::OverflowCleared { within_h } => {
-                    for &(since, op) in self.pile_ups.iter().flatten() {
-                        if overdue(since, within_h)
-                            && let Some(t) = tallies[r].get_mut(op)
-                        {
-                            t.add(false);
-                        }
+        if let Some((r, hours)) = self.rule(overflow_hours) {
+            for &(since, op) in self.pile_ups.iter().flatten() {
+                if overdue(since, now, hours)
+                    && let Some(t) = tallies[r].get_mut(op)
+                {
+                    t.add(false);
+                }
+            }
+        }
+        if let Some((r, hours)) = self.rule(broken_hours) {
+            for (op, day) in days.iter().enumerate() {
+                for &since in &day.broken_waiting_since {
+                    if overdue(since, now, hours) {
+                        tallies[r][op].add(false);
                     }
                 }
-                Rule::BrokenHandled { within_h } => {
-                    for (op, day) in days.iter().enumerate() {
-                        for &since in &day.broken_waiting_since {
-                            if overdue(since, within_h) {
-                                tallies[r][op].add(false);
-                            }
-                        }
-                    }
-                }
-                Rule::FleetCap { per_mille } if self.residents > 0.0 => {
-                    let cap = per_mille * self.residents / 1000.0;
-                    for (op, day) in days.iter().enumerate() {
-                        tallies[r][op].add(f64::from(day.fleet) <= cap);
-                    }
-                }
-                _ => {}
+            }
+        }
+        let capped = |r: &Rule| matches!(r, Rule::FleetCap { .. }).then_some(0.0);
+        if let (Some((r, _)), Some(cap)) =
+            (self.rule(capped), fleet_cap(&self.rules, self.residents))
+        {
+            for (op, day) in days.iter().enumerate() {
+                tallies[r][op].add(day.fleet <= cap);
             }
         }
         let rule_report = |r: usize, t: Tally| {
@@ -293,6 +273,32 @@ impl Ledger {
             operators,
         }
     }
+}
+
+fn key_area(r: &Rule) -> Option<f64> {
+    match *r {
+        Rule::KeyAreaParking { radius_m, .. } => Some(radius_m),
+        _ => None,
+    }
+}
+
+fn overflow_hours(r: &Rule) -> Option<f64> {
+    match *r {
+        Rule::OverflowCleared { within_h } => Some(within_h),
+        _ => None,
+    }
+}
+
+fn broken_hours(r: &Rule) -> Option<f64> {
+    match *r {
+        Rule::BrokenHandled { within_h } => Some(within_h),
+        _ => None,
+    }
+}
+
+/// Whether something waiting since `since` is past a limit of `hours` at `now`.
+fn overdue(since: u32, now: u32, hours: f64) -> bool {
+    f64::from(now.saturating_sub(since)) > (hours * 3600.0).round()
 }
 
 #[cfg(test)]

@@ -19,9 +19,10 @@
 //! Ids are UUIDs derived from names (version 8, from the project's seeded hash), so the same
 //! scene gives the same files.
 
-use crate::gbfs::write::multipolygon;
+use crate::dockless::BikeSim;
+use crate::gbfs::write::{multipolygon, write_json_whole};
 use crate::osm_fences::{FencePlan, FenceSite};
-use citytwin_city::governance::Rule;
+use citytwin_city::governance::{Rule, fleet_cap};
 use citytwin_city::rng::SimRng;
 use geo::{Coord, MapCoords, MultiPolygon, Polygon};
 use serde_json::{Value, json};
@@ -41,10 +42,27 @@ pub struct PolicyInputs<'a> {
     /// The operating area in the city's CRS (the extract).
     pub extent: Polygon<f64>,
     pub rules: &'a [Rule],
-    /// (operator, its fleet cap in bikes when the rule and residents are known)
-    pub operators: Vec<(String, Option<u32>)>,
+    pub operators: Vec<String>,
+    /// The city's residents, for the fleet cap.
+    pub residents: f64,
     /// When the policy starts, Unix milliseconds (the simulated day's midnight).
     pub start_ms: i64,
+}
+
+impl<'a> PolicyInputs<'a> {
+    /// What a run's bike model enforces: its fences, rules (as a scenario left them) and
+    /// operators.
+    pub fn of(bikes: &'a BikeSim, scene: &'a str, extent: Polygon<f64>, start_ms: i64) -> Self {
+        PolicyInputs {
+            scene,
+            plan: &bikes.plan,
+            extent,
+            rules: &bikes.config.rules,
+            operators: bikes.operators().map(|(o, _)| o.name.clone()).collect(),
+            residents: bikes.config.residents,
+            start_ms,
+        }
+    }
 }
 
 /// The two files' contents, and the rules that MDS cannot express.
@@ -56,9 +74,33 @@ pub struct MdsPolicy {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("MDS: {what} has no position in WGS84")]
-pub struct MdsError {
-    what: String,
+pub enum MdsError {
+    #[error("MDS: {what} has no position in WGS84")]
+    Projection { what: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Writes `policies.json` and `geographies.json` into `dir` (created if needed), each whole
+/// or not at all.
+pub fn write_policy(dir: &std::path::Path, mds: &MdsPolicy) -> Result<(), MdsError> {
+    let io = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |source| MdsError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    for (name, value) in [
+        ("policies.json", &mds.policies),
+        ("geographies.json", &mds.geographies),
+    ] {
+        let path = dir.join(name);
+        write_json_whole(&path, value).map_err(io(&path))?;
+    }
+    Ok(())
 }
 
 /// A stable UUID for a named thing.
@@ -83,7 +125,7 @@ pub fn policy(
     let scene = inputs.scene;
     let project = |area: &Polygon<f64>, what: &str| {
         area.try_map_coords(|c| to_lonlat(c).ok_or(()))
-            .map_err(|()| MdsError { what: what.into() })
+            .map_err(|()| MdsError::Projection { what: what.into() })
     };
     let fences = &inputs.plan.fences;
     let key: Vec<bool> = (0..fences.len())
@@ -158,7 +200,6 @@ pub fn policy(
     };
     let mut city_rules = Vec::new();
     let mut not_expressible = Vec::new();
-    let mut caps = None;
     for r in inputs.rules {
         match *r {
             Rule::KeyAreaParking { .. } if key.iter().any(|k| *k) => {
@@ -180,7 +221,7 @@ pub fn policy(
                        "geographies": [area_id], "states": {"non_operational": []},
                        "maximum": (within_h * 60.0).round() as i64}),
             )),
-            Rule::FleetCap { .. } => caps = Some(()),
+            Rule::FleetCap { .. } => {}
             Rule::OverflowCleared { .. } | Rule::OnlineShare { .. } => not_expressible.push(r.id()),
         }
     }
@@ -215,10 +256,9 @@ pub fn policy(
             Vec::new(),
         ));
     }
-    for (operator, cap) in &inputs.operators {
-        let (Some(()), Some(cap)) = (caps, cap) else {
-            continue;
-        };
+    // each operator's own policy: its fleet cap
+    let caps = fleet_cap(inputs.rules, inputs.residents).into_iter();
+    for (cap, operator) in caps.flat_map(|cap| inputs.operators.iter().map(move |o| (cap, o))) {
         let states = json!({"available": [], "non_operational": [], "reserved": [],
                             "on_trip": []});
         policies.push(policy(

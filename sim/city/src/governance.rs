@@ -95,6 +95,17 @@ impl Rule {
     }
 }
 
+/// The most bikes an operator may run under the `FleetCap` rule among `rules` in a city of
+/// `residents` (`None`: no cap, or the residents are unknown).
+pub fn fleet_cap(rules: &[Rule], residents: f64) -> Option<u32> {
+    rules.iter().find_map(|r| match *r {
+        Rule::FleetCap { per_mille } if residents > 0.0 => {
+            Some((per_mille * residents / 1000.0).floor() as u32)
+        }
+        _ => None,
+    })
+}
+
 /// An operator licensed to run bikes in the city.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -148,19 +148,22 @@ pub fn write_feeds(
             _ => feeds.vehicles(),
         };
         let path = dir.join(format!("{name}.json"));
-        let mut text = serde_json::to_string_pretty(&feeds.envelope(data))
-            .expect("JSON values always serialise");
-        text.push('\n');
-        let partial = path.with_extension("json.partial");
-        std::fs::write(&partial, text)
-            .and_then(|()| std::fs::rename(&partial, &path))
-            .map_err(|source| GbfsError::Io {
-                path: path.clone(),
-                source,
-            })?;
+        write_json_whole(&path, &feeds.envelope(data)).map_err(|source| GbfsError::Io {
+            path: path.clone(),
+            source,
+        })?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Writes `value` as pretty JSON, whole or not at all: through a temporary name, so a reader
+/// polling the folder never sees half a file (GBFS feeds, MDS policies).
+pub fn write_json_whole(path: &Path, value: &Value) -> std::io::Result<()> {
+    let mut text = serde_json::to_string_pretty(value).expect("JSON values always serialise");
+    text.push('\n');
+    let partial = path.with_extension("json.partial");
+    std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, path))
 }
 
 struct Feeds<'a> {

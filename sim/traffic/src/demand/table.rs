@@ -13,6 +13,26 @@ pub struct Table {
     pub rows: Vec<(usize, Vec<String>)>,
 }
 
+/// Line numbers of byte offsets that only move forward.
+#[derive(Default)]
+struct LineCounter {
+    /// Bytes counted so far, and the line feeds among them.
+    counted: usize,
+    feeds: usize,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, bytes: &[u8], byte: u64) -> usize {
+        let to = (byte as usize).clamp(self.counted, bytes.len());
+        self.feeds += bytes[self.counted..to]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.counted = to;
+        1 + self.feeds
+    }
+}
+
 impl Table {
     pub fn read(path: &Path) -> Result<Table, DemandError> {
         let bytes = std::fs::read(path).map_err(|e| DemandError::io(path, e))?;
@@ -23,15 +43,12 @@ impl Table {
             .flexible(true)
             .from_reader(bytes);
         // the line of a record: where it ends (csv's own record positions and line counts
-        // do not see skipped comment and blank lines)
-        let line_at = |byte: u64| {
-            1 + bytes[..(byte as usize).min(bytes.len())]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-        };
+        // do not see skipped comment and blank lines); counted on from the last record, so a
+        // long file is read once
+        let mut lines = LineCounter::default();
         let mut record = csv::StringRecord::new();
         let mut next = || -> Result<Option<(usize, Vec<String>)>, DemandError> {
+            let mut line_at = |byte: u64| lines.line_at(bytes, byte);
             let more = reader.read_record(&mut record).map_err(|e| {
                 let line = e.position().map_or(1, |p| line_at(p.byte()));
                 let why = match e.kind() {

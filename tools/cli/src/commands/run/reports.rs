@@ -259,7 +259,7 @@ fn trips_csv(world: &World, demand: &Demand) -> String {
         "delay_s",
         "reroutes",
     ];
-    // writing to memory cannot fail
+    // records go to memory: nothing to fail but a full memory
     let _ = out.write_record(header);
     let traffic = &world.traffic;
     for (i, (spec, record)) in traffic.trips().iter().zip(&traffic.records).enumerate() {
@@ -290,7 +290,8 @@ fn trips_csv(world: &World, demand: &Demand) -> String {
             record.reroutes.to_string(),
         ]);
     }
-    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+    let bytes = out.into_inner().expect("CSV into memory cannot fail");
+    String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
 }
 
 fn iterations_csv(days: &[IterationReport]) -> String {
