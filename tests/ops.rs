@@ -73,6 +73,8 @@ fn a_morning_reports_vitals_quality_and_cases_and_repeats_exactly() {
             > 0
     );
     assert!(cases["not_responsible"].as_u64().unwrap() >= 1);
+    // nothing of the weather question was disposed of: no SLA share rather than 0
+    assert!(cases["by_service"]["unclassified"]["sla_met_share"].is_null());
     let share = cases["sla_met_share"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&share));
 

@@ -10,13 +10,16 @@
 //! report no service takes is closed as not responsible.
 
 use crate::cases::{Case, CaseState, Filing, Origin};
-use crate::services::ServiceCatalog;
+use crate::services::{CrewVehicle, ServiceCatalog};
 use citytwin_city::CaseId;
 use citytwin_city::rng::SimRng;
 use serde::Serialize;
 
 /// Where a case or crew is on the road network: a car link.
 pub type LinkRef = u32;
+
+/// Seconds to drive from one link to another in this vehicle now (`None`: no road).
+pub type TravelTime<'a> = dyn FnMut(LinkRef, LinkRef, CrewVehicle) -> Option<f64> + 'a;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Crew {
@@ -123,8 +126,8 @@ impl CaseDesk {
     }
 
     /// Moves every case whose time has come, then dispatches waiting cases to free crews.
-    /// `travel(from, to)` is the road travel time in seconds between two links.
-    pub fn step(&mut self, now_s: u32, travel: &mut dyn FnMut(LinkRef, LinkRef) -> Option<f64>) {
+    /// `travel(from, to, vehicle)` is the road travel time in seconds between two links.
+    pub fn step(&mut self, now_s: u32, travel: &mut TravelTime<'_>) {
         for i in 0..self.cases.len() {
             let Some(due) = self.due[i].filter(|d| d.at_s <= now_s) else {
                 continue;
@@ -172,11 +175,7 @@ impl CaseDesk {
         }
     }
 
-    fn dispatch_waiting(
-        &mut self,
-        now_s: u32,
-        travel: &mut dyn FnMut(LinkRef, LinkRef) -> Option<f64>,
-    ) {
+    fn dispatch_waiting(&mut self, now_s: u32, travel: &mut TravelTime<'_>) {
         for i in 0..self.cases.len() {
             let state = self.cases[i].state();
             if !matches!(state, CaseState::Discovered | CaseState::Reopened) {
@@ -191,13 +190,14 @@ impl CaseDesk {
             let Some(team) = self.catalog.team(&service.team) else {
                 continue;
             };
+            let vehicle = self.catalog.teams[team].vehicle;
             // the nearest free crew by travel time; ties to the lower crew number
             let mut best: Option<(usize, f64)> = None;
             for (c, crew) in self.crews.iter().enumerate() {
                 if crew.team != team || crew.case.is_some() {
                     continue;
                 }
-                if let Some(s) = travel(crew.link, target)
+                if let Some(s) = travel(crew.link, target, vehicle)
                     && best.is_none_or(|(_, b)| s < b)
                 {
                     best = Some((c, s));
@@ -256,7 +256,7 @@ mod tests {
     }
 
     /// Links on a line, 60 s apart.
-    fn line(a: u32, b: u32) -> Option<f64> {
+    fn line(a: u32, b: u32, _: CrewVehicle) -> Option<f64> {
         Some(f64::from(a.abs_diff(b)) * 60.0)
     }
 
@@ -323,6 +323,37 @@ mod tests {
         assert!(
             disposed <= t && t - disposed < 60,
             "the second waits until the crew is free: disposed {disposed}, dispatched {t}"
+        );
+    }
+
+    #[test]
+    fn each_team_drives_its_own_vehicle() {
+        let catalog = ServiceCatalog::default();
+        let police = catalog.team("traffic police").expect("team");
+        let works = catalog.team("municipal works").expect("team");
+        let mut crew_links = vec![Vec::new(); catalog.teams.len()];
+        crew_links[police] = vec![0];
+        crew_links[works] = vec![0];
+        let mut desk = CaseDesk::new(catalog, &crew_links, 1);
+        let jam = desk.open(filing("traffic.congestion", "jam"), Some(5), 0);
+        let hole = desk.open(filing("road.damage", "hole"), Some(5), 0);
+        // a jammed road: ten minutes by car, two between the queues
+        let mut jammed = |_: u32, _: u32, vehicle: CrewVehicle| {
+            Some(match vehicle {
+                CrewVehicle::Car => 600.0,
+                CrewVehicle::Motorcycle => 120.0,
+            })
+        };
+        for t in (0..=600).step_by(60) {
+            desk.step(t, &mut jammed);
+        }
+        assert_eq!(
+            desk.cases()[jam.index()].first(CaseState::InProgress),
+            Some(120)
+        );
+        assert_eq!(
+            desk.cases()[hole.index()].first(CaseState::InProgress),
+            Some(600)
         );
     }
 }

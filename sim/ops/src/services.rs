@@ -37,6 +37,20 @@ pub struct Service {
 pub struct Team {
     pub name: String,
     pub crews: u32,
+    /// What the team's crews ride to a case (cars by default).
+    #[serde(default)]
+    pub vehicle: CrewVehicle,
+}
+
+/// How a crew gets through traffic.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CrewVehicle {
+    /// A van or car: stuck in the same queues as everyone (current link travel times).
+    #[default]
+    Car,
+    /// A patrol motorcycle, as Chinese traffic police's 铁骑 units ride precisely so they
+    /// pass between queued cars: free-flow link travel times whatever the traffic.
+    Motorcycle,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -84,6 +98,11 @@ impl Default for ServiceCatalog {
         let team = |name: &str, crews| Team {
             name: name.into(),
             crews,
+            vehicle: if name == "traffic police" {
+                CrewVehicle::Motorcycle
+            } else {
+                CrewVehicle::Car
+            },
         };
         ServiceCatalog {
             services: vec![
@@ -107,8 +126,11 @@ impl Default for ServiceCatalog {
                     "traffic.incident",
                     "交通事故 traffic incident",
                     "traffic police",
-                    20,
-                    30.0,
+                    // a lane-blocking minor collision: cleared within the hour, 20 min on
+                    // site (MUTCD 6I.01's minor incident is under 30 min); an SLA shorter
+                    // than the time on site could never be met
+                    60,
+                    20.0,
                     &["事故", "追尾", "撞", "accident", "crash", "collision"],
                 ),
                 service(
@@ -267,6 +289,13 @@ impl ServiceCatalog {
             if !(0.0..=1.0).contains(&s.reopen_share) {
                 return Err(field("reopen_share", "between 0 and 1"));
             }
+            // most cases would miss it: the median case spends longer than this on site
+            if f64::from(s.sla_minutes) <= s.disposal_median_minutes {
+                return Err(field(
+                    "sla_minutes",
+                    "longer than disposal_median_minutes (the time on site of a typical case)",
+                ));
+            }
         }
         Ok(())
     }
@@ -339,6 +368,20 @@ mod tests {
             Some("urban.noise")
         );
         assert_eq!(code("我想问一下天气"), None);
+    }
+
+    #[test]
+    fn an_sla_no_typical_case_can_meet_is_refused() {
+        let mut cat = ServiceCatalog::default();
+        cat.services[0].sla_minutes = 20;
+        cat.services[0].disposal_median_minutes = 30.0;
+        let err = cat.check().expect_err("20 min SLA, 30 min on site");
+        assert!(
+            err.to_string().contains("sla_minutes must be longer"),
+            "{err}"
+        );
+        cat.services[0].sla_minutes = 31;
+        assert!(cat.check().is_ok());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use citytwin_bikes::BikeSim;
 use citytwin_bikes::demand::BikeTrip;
 use citytwin_city::City;
 use citytwin_city::roads::RoadNetwork;
+use citytwin_ops::services::CrewVehicle;
 use citytwin_traffic::dynamic::LinkLoad;
 use citytwin_traffic::dynamic::equilibrium::{EquilibriumOptions, IterationReport, next_plans};
 use citytwin_traffic::dynamic::router::Router;
@@ -74,8 +75,9 @@ pub struct World {
     pub bikes: Option<BikeSim>,
     /// Sensors, vital signs and cases, if the World has them.
     pub ops: Option<OpsSim>,
-    /// Routes trucks and crews on the links' current travel times.
-    crew_router: Option<Router>,
+    /// Routes trucks and crews on the links' current travel times, or free-flow ones for
+    /// crews on motorcycles.
+    crew_router: Option<(Router, Vec<f64>)>,
     /// Crews' trucks on the roads: (traffic trip, bike task).
     trucks: Vec<(u32, usize)>,
     pub options: WorldOptions,
@@ -180,7 +182,7 @@ impl World {
                 .sum();
             Some((seconds, metres))
         };
-        if let (Some(bikes), Some(router)) = (&mut self.bikes, &mut self.crew_router) {
+        if let (Some(bikes), Some((router, _))) = (&mut self.bikes, &mut self.crew_router) {
             hand_over_arrived_trucks(traffic, bikes, &mut self.trucks);
             // crews are chosen on the links' current travel times
             bikes.step(&mut |from, to| travel(router, from, to));
@@ -189,13 +191,19 @@ impl World {
             self.traffic.link_loads(&mut self.loads);
             self.history
                 .push(views::traffic_kpis(&self.traffic, &self.loads));
-            if let (Some(ops), Some(router)) = (&mut self.ops, &mut self.crew_router) {
+            if let (Some(ops), Some((router, free_flow))) = (&mut self.ops, &mut self.crew_router) {
+                let mut between_queues = Vec::new();
                 ops.minute(
                     self.traffic.now(),
                     &self.traffic,
                     &self.loads,
                     self.bikes.as_ref(),
-                    &mut |from, to| travel(router, from, to).map(|(s, _)| s),
+                    &mut |from, to, vehicle| match vehicle {
+                        CrewVehicle::Car => travel(router, from, to).map(|(s, _)| s),
+                        CrewVehicle::Motorcycle => {
+                            router.route(&traffic.net, free_flow, from, to, &mut between_queues)
+                        }
+                    },
                 );
             }
         }
@@ -279,7 +287,7 @@ impl World {
     fn ensure_router(&mut self) {
         if self.crew_router.is_none() {
             let free = self.day.net.free_flow_times();
-            self.crew_router = Some(Router::new(&self.day.net, &free));
+            self.crew_router = Some((Router::new(&self.day.net, &free), free));
         }
     }
 

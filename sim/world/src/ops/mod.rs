@@ -286,7 +286,7 @@ impl OpsSim {
         traffic: &TrafficSim,
         loads: &[LinkLoad],
         bikes: Option<&BikeSim>,
-        travel: &mut dyn FnMut(u32, u32) -> Option<f64>,
+        travel: &mut citytwin_ops::desk::TravelTime<'_>,
     ) {
         if !self.started {
             self.start(now);

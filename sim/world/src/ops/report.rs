@@ -137,9 +137,13 @@ pub struct StageMinutes {
 pub struct ServiceCases {
     pub opened: u32,
     pub closed: u32,
-    pub sla_met_share: f64,
+    /// `None` (null) where none of the service's cases was disposed of (all duplicates or
+    /// not the city's business): no share, rather than a share of 0.
+    pub sla_met_share: Option<f64>,
     #[serde(skip)]
     disposed: u32,
+    #[serde(skip)]
+    in_time: u32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -318,7 +322,7 @@ fn cases_summary(ops: &OpsSim, now: u32) -> CasesSummary {
             disposed += 1;
             in_time += u32::from(met);
             service.disposed += 1;
-            service.sla_met_share += f64::from(u8::from(met));
+            service.in_time += u32::from(met);
         }
         reopened += u32::from(c.reopened());
         for (k, (a, b)) in pairs.iter().enumerate() {
@@ -328,7 +332,7 @@ fn cases_summary(ops: &OpsSim, now: u32) -> CasesSummary {
         }
     }
     for s in out.by_service.values_mut() {
-        s.sla_met_share /= f64::from(s.disposed.max(1));
+        s.sla_met_share = (s.disposed > 0).then(|| f64::from(s.in_time) / f64::from(s.disposed));
     }
     out.sla_met_share = if disposed > 0 {
         f64::from(in_time) / f64::from(disposed)
