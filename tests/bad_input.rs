@@ -277,6 +277,15 @@ fn closed_pipes_absurd_counts_and_interrupted_runs() {
     let o_s = o.to_str().unwrap();
     let e = fails(&["run", scene_s, "--crews", "4294967295", "-o", o_s]);
     assert!(e.contains("--crews 4294967295: at most 100000"), "{e}");
+    let e = fails(&["run", scene_s, "--trips", "4000000000", "-o", o_s]);
+    assert!(
+        e.contains("trips: 4000000000 trips in a day; at most 20000000"),
+        "{e}"
+    );
+    let od = dir.join("od.csv");
+    std::fs::write(&od, "origin,destination,trips\n1,2,1e15\n").unwrap();
+    let e = fails(&["run", scene_s, "--od", od.to_str().unwrap(), "-o", o_s]);
+    assert!(e.contains("od.csv: 1000000000000000 trips in a day"), "{e}");
     let e = fails(&[
         "run",
         scene_s,

@@ -183,5 +183,46 @@ fn assign_prints_iterations_and_ends_with_json() {
         err.contains("cut_net.tntp") && err.lines().count() == 1,
         "{err}"
     );
+
+    // a negative weight used to loop forever; zones cut off by the header used to leave
+    // most trips out with a warning and "converged"
+    let sioux = |net: &str, extra: &[&str]| {
+        let mut args = vec![
+            "-q",
+            "assign",
+            "--net",
+            net,
+            "--trips",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../sim/traffic/tests/data/SiouxFalls/SiouxFalls_trips.tntp"
+            ),
+        ];
+        args.extend_from_slice(extra);
+        fails(&args)
+    };
+    let net = format!("{SIOUX}/SiouxFalls_net.tntp");
+    let err = sioux(&net, &["--toll-weight=-1"]);
+    assert!(
+        err.contains("toll weight -1: expected minutes per unit ≥ 0"),
+        "{err}"
+    );
+    let isolated = dir.join("isolated_net.tntp");
+    // cut every link of node 24 (zone 24 too) and its trips have no path
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            !(f.len() > 2 && (f[0] == "24" || f[1] == "24"))
+        })
+        .collect();
+    let removed = text.lines().count() - kept.len();
+    let kept = kept.join("\n").replace(
+        "<NUMBER OF LINKS> 76",
+        &format!("<NUMBER OF LINKS> {}", 76 - removed),
+    );
+    std::fs::write(&isolated, kept).unwrap();
+    let err = sioux(isolated.to_str().unwrap(), &[]);
+    assert!(err.contains("trips have no path through"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -20,6 +20,7 @@ pub mod governance;
 pub mod grid;
 pub mod ids;
 pub mod layer;
+pub mod memory;
 pub mod rng;
 pub mod roads;
 pub mod ron_file;

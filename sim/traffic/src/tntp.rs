@@ -22,6 +22,15 @@ pub enum TntpError {
     Invalid { path: PathBuf, message: String },
 }
 
+/// The largest network a TNTP file may declare: a hundred times the largest of the TNTP
+/// collection (Chicago-Regional, 12,982 nodes and 39,018 links), far past any region.
+pub const MAX_NODES: u32 = 2_000_000;
+pub const MAX_LINKS: u32 = 10_000_000;
+/// Zones, whose OD pairs assignment keeps (Berlin-Center has 865).
+pub const MAX_ZONES: u32 = 100_000;
+/// The most trips one OD pair may carry in a day (more than any city's whole day).
+pub const MAX_OD_FLOW: f64 = 1e8;
+
 /// One link of a TNTP network; node numbers are the file's (1-based).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TntpLink {
@@ -140,8 +149,36 @@ pub fn read_net(path: &Path) -> Result<TntpNet, TntpError> {
         need("NUMBER OF NODES")?,
         need("NUMBER OF LINKS")?,
     );
+    let invalid = |message: String| TntpError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    if !(1..=MAX_NODES).contains(&nodes) {
+        return Err(invalid(format!(
+            "<NUMBER OF NODES> {nodes}: expected 1 to {MAX_NODES}"
+        )));
+    }
+    if declared_links > MAX_LINKS {
+        return Err(invalid(format!(
+            "<NUMBER OF LINKS> {declared_links}: at most {MAX_LINKS}"
+        )));
+    }
+    if zones > nodes {
+        return Err(invalid(format!(
+            "<NUMBER OF ZONES> {zones} is more than <NUMBER OF NODES> {nodes}: zones are the first nodes"
+        )));
+    }
     let first_thru_node = meta_u32(path, &meta, "FIRST THRU NODE")?.unwrap_or(1);
-    let mut links = Vec::with_capacity(declared_links as usize);
+    // 1: paths may pass through zones; zones + 1: they may not. Anything between would make
+    // some zones' centroids through nodes and others not; past it real nodes become dead ends.
+    if !(first_thru_node == 1 || first_thru_node == zones + 1) {
+        return Err(invalid(format!(
+            "<FIRST THRU NODE> {first_thru_node}: expected 1 (paths may pass through zones) or {} (<NUMBER OF ZONES> + 1: they may not)",
+            zones + 1
+        )));
+    }
+    // the declared count is a claim, not a promise: reserve no more than the file can hold
+    let mut links = Vec::with_capacity((declared_links as usize).min(text.len() / 20 + 1));
     for (line_no, line) in data_lines(&text, start) {
         let err = |message: String| TntpError::Parse {
             path: path.to_path_buf(),
@@ -190,13 +227,32 @@ pub fn read_net(path: &Path) -> Result<TntpNet, TntpError> {
             toll: num(8, "toll")?,
             link_type: num(9, "link_type")? as i64,
         };
-        if link.free_flow_time < 0.0 || link.capacity < 0.0 || link.b < 0.0 {
+        // negative costs would let a path gain by looping: no shortest path exists
+        if [
+            link.free_flow_time,
+            link.capacity,
+            link.b,
+            link.length,
+            link.toll,
+        ]
+        .iter()
+        .any(|v| *v < 0.0)
+        {
             return Err(err(
-                "free_flow_time, capacity and b must not be negative".into()
+                "capacity, length, free_flow_time, b and toll must not be negative".into(),
             ));
         }
-        if link.b > 0.0 && link.capacity <= 0.0 {
-            return Err(err("a congestible link (b > 0) needs capacity > 0".into()));
+        if link.b > 0.0 && link.capacity < 1e-3 {
+            return Err(err(format!(
+                "a congestible link (b > 0) needs a capacity of at least 0.001, found {}",
+                link.capacity
+            )));
+        }
+        if link.b > 0.0 && !(link.power > 0.0 && link.power <= 20.0) {
+            return Err(err(format!(
+                "power: expected a BPR exponent above 0 and at most 20 (4 is usual), found {}",
+                link.power
+            )));
         }
         links.push(link);
     }
@@ -224,11 +280,18 @@ pub fn read_trips(path: &Path) -> Result<TntpTrips, TntpError> {
         path: path.to_path_buf(),
         message: "missing <NUMBER OF ZONES> in the metadata".into(),
     })?;
+    if !(1..=MAX_ZONES).contains(&zones) {
+        return Err(TntpError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("<NUMBER OF ZONES> {zones}: expected 1 to {MAX_ZONES}"),
+        });
+    }
     let mut trips = TntpTrips {
         zones,
         od: Vec::new(),
     };
     let mut origin: Option<u32> = None;
+    let mut origin_lines = std::collections::BTreeMap::new();
     for (line_no, line) in data_lines(&text, start) {
         let err = |message: String| TntpError::Parse {
             path: path.to_path_buf(),
@@ -247,7 +310,13 @@ pub fn read_trips(path: &Path) -> Result<TntpTrips, TntpError> {
                 })
         };
         if let Some(rest) = line.strip_prefix("Origin") {
-            origin = Some(zone(rest)?);
+            let o = zone(rest)?;
+            if let Some(first) = origin_lines.insert(o, line_no) {
+                return Err(err(format!(
+                    "Origin {o} again (first at line {first}): one block per origin"
+                )));
+            }
+            origin = Some(o);
             continue;
         }
         let Some(o) = origin else {
@@ -263,15 +332,75 @@ pub fn read_trips(path: &Path) -> Result<TntpTrips, TntpError> {
                 .trim()
                 .parse()
                 .ok()
-                .filter(|f: &f64| f.is_finite() && *f >= 0.0)
-                .ok_or_else(|| err(format!("flow should be a number ≥ 0, found {flow:?}")))?;
+                .filter(|f: &f64| f.is_finite() && (0.0..=MAX_OD_FLOW).contains(f))
+                .ok_or_else(|| {
+                    err(format!(
+                        "flow should be a number from 0 to {MAX_OD_FLOW:e}, found {flow:?}"
+                    ))
+                })?;
             let d = zone(d)?;
             if flow > 0.0 && d != o {
                 trips.od.push((o, d, flow));
             }
         }
     }
+    check_total(path, &meta, &text, &trips)?;
     Ok(trips)
+}
+
+/// `<TOTAL OD FLOW>`, where given, must match the blocks (to 0.1%, as the collection's files
+/// print totals rounded): a mismatch means lost or extra lines.
+fn check_total(
+    path: &Path,
+    meta: &[(String, String)],
+    text: &str,
+    trips: &TntpTrips,
+) -> Result<(), TntpError> {
+    let Some((_, declared)) = meta.iter().find(|(k, _)| k == "TOTAL OD FLOW") else {
+        return Ok(());
+    };
+    let invalid = |message: String| TntpError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let declared: f64 = declared
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite())
+        .ok_or_else(|| {
+            invalid(format!(
+                "<TOTAL OD FLOW> should be a number, found {declared:?}"
+            ))
+        })?;
+    // intrazonal flows count in the declared total but are not trips between zones
+    let intrazonal: f64 = intrazonal_flow(text);
+    let found = trips.total() + intrazonal;
+    if (found - declared).abs() > 1e-3 * declared.abs().max(1.0) {
+        return Err(invalid(format!(
+            "<TOTAL OD FLOW> says {declared} but the blocks sum to {found} (truncated or edited?)"
+        )));
+    }
+    Ok(())
+}
+
+/// The flows from a zone to itself, which [`read_trips`] drops.
+fn intrazonal_flow(text: &str) -> f64 {
+    let mut origin = None;
+    let mut sum = 0.0;
+    for line in text.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("Origin") {
+            origin = rest.trim().parse::<u32>().ok();
+            continue;
+        }
+        for entry in line.split(';') {
+            if let Some((d, f)) = entry.split_once(':')
+                && d.trim().parse::<u32>().ok() == origin
+            {
+                sum += f.trim().parse::<f64>().unwrap_or(0.0);
+            }
+        }
+    }
+    sum
 }
 
 /// A `_flow.tntp` file: `(from, to, volume, cost)` rows.
@@ -372,6 +501,67 @@ mod tests {
         assert!(e.contains("t.tntp:8: flow should be a number"), "{e}");
         let good = read_trips(&write("t2.tntp", &text.replace(": x;", ": 0;"))).unwrap();
         assert_eq!(good.od, vec![(1, 2, 30.0)]);
+    }
+
+    #[test]
+    fn nonsense_headers_and_costs_are_refused() {
+        let refused = |name: &str, text: String, expect: &str| {
+            let e = read_net(&write(name, &text)).unwrap_err().to_string();
+            assert!(e.contains(expect), "{name}: {e}");
+        };
+        refused(
+            "huge_net.tntp",
+            NET.replace("NODES> 3", "NODES> 2000000000"),
+            "<NUMBER OF NODES> 2000000000: expected 1 to",
+        );
+        refused(
+            "links_net.tntp",
+            NET.replace("LINKS> 2", "LINKS> 4000000000"),
+            "<NUMBER OF LINKS> 4000000000: at most",
+        );
+        refused(
+            "thru_net.tntp",
+            NET.replace("THRU NODE> 3", "THRU NODE> 2"),
+            "<FIRST THRU NODE> 2: expected 1",
+        );
+        refused(
+            "toll_net.tntp",
+            NET.replace("\t0\t5\t1", "\t0\t-5\t1"),
+            "toll_net.tntp:9: capacity, length, free_flow_time, b and toll must not be negative",
+        );
+        refused(
+            "power_net.tntp",
+            NET.replace("0.15\t4\t0\t5", "0.15\t0\t0\t5"),
+            "power: expected a BPR exponent",
+        );
+        refused(
+            "cap_net.tntp",
+            NET.replace("\t3\t2\t100", "\t3\t2\t1e-300"),
+            "capacity of at least 0.001",
+        );
+    }
+
+    #[test]
+    fn od_totals_duplicate_origins_and_absurd_flows_are_refused() {
+        let text = "<NUMBER OF ZONES> 2\n<TOTAL OD FLOW> 40\n<END OF METADATA>\n\nOrigin 1\n\
+    1 :  10.0;  2 : 30.0;\nOrigin 2\n    1 : 0;\n";
+        let ok = read_trips(&write("tot.tntp", text)).expect("intrazonal flow counts in the total");
+        assert_eq!(ok.total(), 30.0);
+        let e = read_trips(&write("tot2.tntp", &text.replace("> 40", "> 400")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("says 400 but the blocks sum to 40"), "{e}");
+        let e = read_trips(&write("dup.tntp", &text.replace("Origin 2", "Origin 1")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("dup.tntp:7: Origin 1 again (first at line 5)"),
+            "{e}"
+        );
+        let e = read_trips(&write("big.tntp", &text.replace("30.0", "1e15")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("flow should be a number from 0 to"), "{e}");
     }
 
     #[test]

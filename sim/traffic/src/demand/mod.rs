@@ -26,6 +26,27 @@ pub use trip_list::{Place, TripList, TripRequest, read_trip_list, resolve_trip_l
 
 use std::path::PathBuf;
 
+/// The most car trips one simulated day may hold: 20 times issue 22's million-trip regional
+/// day, beyond any single city's car traffic (Beijing's residents make about 40 million trips
+/// a day by all modes, a third by car).
+pub const MAX_DAY_TRIPS: u64 = 20_000_000;
+
+/// Whole-process bytes per trip of a day measured on the million-trip regional network
+/// (815 MiB, docs/benchmarks.md), rounded up: what the estimate of a day's memory uses.
+pub const BYTES_PER_TRIP: u64 = 900;
+
+/// Refuses a day of `trips` trips (from `what`: a flag, a file) that is over
+/// [`MAX_DAY_TRIPS`] or would not fit in this machine's free memory.
+pub fn check_day_size(what: &str, trips: f64) -> Result<(), DemandError> {
+    if !(trips.is_finite() && trips >= 0.0) || trips > MAX_DAY_TRIPS as f64 {
+        return Err(DemandError::Params(format!(
+            "{what}: {trips:.0} trips in a day; at most {MAX_DAY_TRIPS}"
+        )));
+    }
+    citytwin_city::memory::check_fits(what, trips as u64, BYTES_PER_TRIP)
+        .map_err(DemandError::Params)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DemandError {
     #[error(

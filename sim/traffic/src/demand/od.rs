@@ -185,6 +185,12 @@ pub fn od_trips(
     scale: f64,
     seed: u64,
 ) -> Result<Vec<TripSpec>, DemandError> {
+    if !(scale.is_finite() && scale >= 0.0) {
+        return Err(DemandError::Params(format!(
+            "OD scale {scale}: expected a factor ≥ 0"
+        )));
+    }
+    super::check_day_size(&od.path.display().to_string(), od.total() * scale)?;
     let zones = Zones::of(city, kind);
     let mut rng = SimRng::fork(seed, "traffic.od");
     let mut out = Vec::new();

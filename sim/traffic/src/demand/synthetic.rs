@@ -141,6 +141,9 @@ pub fn city_day(
     seed: u64,
 ) -> Result<CityDay, DemandError> {
     params.check().map_err(DemandError::Params)?;
+    if let Some(n) = total_trips {
+        super::check_day_size("trips", f64::from(n))?;
+    }
     let mut activity = scaled_activity(city, params, totals);
     let stations = citytwin_city::roads::edge_stations(city.roads(), city.bundle.meta.extent);
     let resident_trips =
@@ -152,6 +155,11 @@ pub fn city_day(
         }
         _ => 1.0,
     };
+    // a scene's population or demand scale can ask for more than any city drives
+    super::check_day_size(
+        "the scene's demand (population × trips per resident × car share × scale)",
+        (resident_trips + external_trips) * factor,
+    )?;
     if activity.homes.is_empty() {
         // streets of shops and nothing else: people live above them
         let work = activity.work.clone();

@@ -131,10 +131,11 @@ pub(super) fn resolve(
             to,
             district,
         } => {
+            // ten times a city's traffic is already far past any road network's capacity
             check(
-                factor.is_finite() && *factor >= 0.0,
+                factor.is_finite() && (0.0..=10.0).contains(factor),
                 "factor",
-                "a factor ≥ 0",
+                "a factor from 0 to 10",
             )?;
             let window = window(*from, *to)?;
             let district = district
@@ -282,10 +283,11 @@ fn resolve_bikes(
             }]
         }
         Edit::ScaleBikesAt { fences, factor } => {
+            // ten times a city's traffic is already far past any road network's capacity
             check(
-                factor.is_finite() && *factor >= 0.0,
+                factor.is_finite() && (0.0..=10.0).contains(factor),
                 "factor",
-                "a factor ≥ 0",
+                "a factor from 0 to 10",
             )?;
             let chosen = select_fences(bikes, fences)?;
             let weight = |f: &Fence| f64::from(f.capacity) * config.start_bias[f.id.index()];

@@ -66,6 +66,17 @@ fn weights(args: &AssignArgs) -> Result<CostWeights> {
     if let Some(w) = args.distance_weight {
         weights.distance = w;
     }
+    // a negative or undefined weight makes costs that no shortest path respects
+    for (name, w) in [
+        ("toll weight", weights.toll),
+        ("distance weight", weights.distance),
+    ] {
+        if !(w.is_finite() && w >= 0.0) {
+            bail!(
+                "{name} {w}: expected minutes per unit ≥ 0 (--toll-weight, --distance-weight or the network's README)"
+            );
+        }
+    }
     Ok(weights)
 }
 
@@ -124,9 +135,12 @@ pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
     });
     let seconds = started.elapsed().as_secs_f64();
     if result.unreachable_demand > 0.0 {
-        tracing::warn!(
-            "{:.1} trips have no path and were not assigned",
-            result.unreachable_demand
+        bail!(
+            "{}: {:.1} of {:.1} trips have no path through {} (a disconnected network, or zones cut off by <FIRST THRU NODE>); an assignment without them would not be the network's",
+            args.trips.display(),
+            result.unreachable_demand,
+            trips.total(),
+            args.net.display()
         );
     }
     if let Some(path) = &args.flows {
