@@ -338,8 +338,17 @@ fn a_sweep_plans_runs_resumes_and_collects_through_gnu_parallel() {
         "{results}"
     );
     // resumable: a run taken away is redone, the others are kept
-    std::fs::remove_file(here.join("runs/run-0002/summary.json")).unwrap();
-    let kept = std::fs::metadata(here.join("runs/run-0001/summary.json"))
+    let run_dir = |label: &str| {
+        let mut dirs: Vec<_> = std::fs::read_dir(here.join("runs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with(label))
+            .collect();
+        assert_eq!(dirs.len(), 1, "{label}: {dirs:?}");
+        dirs.pop().unwrap()
+    };
+    std::fs::remove_file(run_dir("run-0002-").join("summary.json")).unwrap();
+    let kept = std::fs::metadata(run_dir("run-0001-").join("summary.json"))
         .unwrap()
         .modified()
         .unwrap();
@@ -355,7 +364,37 @@ fn a_sweep_plans_runs_resumes_and_collects_through_gnu_parallel() {
         results
     );
     assert_eq!(
-        std::fs::metadata(here.join("runs/run-0001/summary.json"))
+        std::fs::metadata(run_dir("run-0001-").join("summary.json"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        kept
+    );
+
+    // an edited sweep file re-runs what changed (it used to report "4 of 4 runs already
+    // done" and label the old figures with the new values)
+    let edited = dir.join("edited.ron");
+    std::fs::write(
+        &edited,
+        std::fs::read_to_string(&sweep)
+            .unwrap()
+            .replace("[1, 3]", "[1, 4]"),
+    )
+    .unwrap();
+    ok(&[
+        "-q",
+        "sweep",
+        edited.to_str().unwrap(),
+        "-o",
+        here.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read_dir(here.join("runs")).unwrap().count(),
+        6,
+        "crews 4's two runs are new, crews 1's kept"
+    );
+    assert_eq!(
+        std::fs::metadata(run_dir("run-0001-").join("summary.json"))
             .unwrap()
             .modified()
             .unwrap(),

@@ -1,8 +1,10 @@
 //! The city bundle: everything an import produced, in one versioned file that loads fast.
 //!
-//! File layout: the 8 magic bytes `CTBUNDLE`, the format version as a little-endian `u32`, then
-//! the [`CityBundle`] in postcard encoding. A bundle of another version is refused with a message
-//! that says to re-import.
+//! File layout: the 8 magic bytes `CTBUNDLE`, the format version as a little-endian `u32`, the
+//! CRC-32 (IEEE) of what follows as a little-endian `u32`, then the [`CityBundle`] in postcard
+//! encoding. A bundle of another version is refused with a message that says to re-import; one
+//! whose bytes changed after it was written (a bad disk, a copy cut short, a byte edited) fails
+//! its checksum: postcard alone accepted most single-byte corruptions as other valid values.
 
 use crate::grid::Grid;
 use crate::layer::Layer;
@@ -14,7 +16,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Version of the bundle format this build reads and writes.
-pub const BUNDLE_VERSION: u32 = 2;
+pub const BUNDLE_VERSION: u32 = 3;
+/// Magic, version, checksum.
+const HEADER_LEN: usize = 16;
 const MAGIC: &[u8; 8] = b"CTBUNDLE";
 
 /// The city's coordinate reference system: always projected and metric.
@@ -120,7 +124,10 @@ impl CityBundle {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = MAGIC.to_vec();
         bytes.extend_from_slice(&BUNDLE_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&[0; 4]);
         postcard::to_io(self, &mut bytes).expect("writing to a Vec cannot fail");
+        let crc = crc32fast::hash(&bytes[HEADER_LEN..]);
+        bytes[12..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
         bytes
     }
 
@@ -137,12 +144,26 @@ impl CityBundle {
                 expected: BUNDLE_VERSION,
             });
         }
-        let (bundle, rest) =
-            postcard::take_from_bytes::<CityBundle>(&bytes[12..]).map_err(|e| {
-                BundleError::Corrupt {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                }
+        if bytes.len() < HEADER_LEN {
+            return Err(BundleError::Corrupt {
+                path,
+                reason: "cut short inside its header".into(),
+            });
+        }
+        let stored = u32::from_le_bytes(bytes[12..HEADER_LEN].try_into().expect("4 bytes"));
+        let computed = crc32fast::hash(&bytes[HEADER_LEN..]);
+        if stored != computed {
+            return Err(BundleError::Corrupt {
+                path,
+                reason: format!(
+                    "checksum {computed:08x} of its contents, {stored:08x} written: the file changed after the import; re-import it"
+                ),
+            });
+        }
+        let (bundle, rest) = postcard::take_from_bytes::<CityBundle>(&bytes[HEADER_LEN..])
+            .map_err(|e| BundleError::Corrupt {
+                path: path.clone(),
+                reason: e.to_string(),
             })?;
         if !rest.is_empty() {
             return Err(BundleError::Corrupt {

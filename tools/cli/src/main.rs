@@ -3,6 +3,7 @@
 
 mod commands;
 mod interrupt;
+mod output_dir;
 mod plotting;
 mod progress;
 

@@ -10,6 +10,7 @@ pub mod mds;
 pub mod ops;
 pub mod reports;
 
+use crate::output_dir::StagedOutput;
 use crate::{interrupt, progress};
 use anyhow::{Context, Result, bail};
 use citytwin_city::City;
@@ -94,9 +95,13 @@ pub struct RunArgs {
     /// Also write the time series (link_bins, vitals, quality) as Parquet, beside their CSV
     #[arg(long)]
     pub parquet: bool,
-    /// Output folder
+    /// Output folder, written whole when the run ends: an earlier run's folder there is
+    /// replaced as a whole (no stale file survives); a folder holding anything else is refused
     #[arg(short, long)]
     pub output: PathBuf,
+    /// Replace the output folder even if it holds files that are not an earlier run's
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What a simulated day is made of: its window, demand, bikes and driver behaviour. Shared
@@ -323,7 +328,7 @@ fn load(args: &RunArgs) -> Result<Loaded> {
     })
 }
 
-pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
+pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
     args.sim.check()?;
     check_share("--replan-share", args.replan_share)?;
     if args.iterations == 0 {
@@ -351,6 +356,8 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
     // from the start: a Ctrl-C while the city and the World load stops the day at its first
     // minute, with its (empty) outputs written, instead of killing the program
     interrupt::install();
+    let staged = StagedOutput::new(&args.output, args.force)?;
+    let target = std::mem::replace(&mut args.output, staged.path().to_path_buf());
     let Loaded {
         network,
         demand,
@@ -358,9 +365,13 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
         scenario,
         inputs,
         mut gbfs,
-    } = load(&args)?;
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("creating {}", args.output.display()))?;
+    } = match load(&args) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            staged.discard();
+            return Err(e);
+        }
+    };
     let (from, to) = (args.sim.from, args.sim.to);
     let bar = progress::steps(u64::from(to - from), quiet);
     let sim_started = Instant::now();
@@ -445,7 +456,10 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
         scenario: scenario.as_ref().map(|(s, n)| (s, *n)),
         live: live_facts.as_ref(),
     };
-    reports::write_all(&args, &network, &world, &demand, &s, &run)?;
+    let written = reports::write_all(&args, &network, &world, &demand, &s, &run);
+    // what was written is kept even when a report failed: the error names what is missing
+    staged.commit()?;
+    written?;
     // the day's reports are written first: a feed that could not be written loses nothing else
     if let Some(e) = gbfs_error {
         return Err(e);
@@ -471,7 +485,7 @@ pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
             s.mean_delay_s,
             s.congestion_index,
             s.stuck_moves,
-            args.output.display()
+            target.display()
         );
         if let (Some((target, reached)), Some(last)) = (run.target_gap, days.last()) {
             eprintln!(

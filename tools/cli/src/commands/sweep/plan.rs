@@ -56,7 +56,8 @@ fn first_seed() -> u64 {
 /// One run of the sweep.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Job {
-    /// "run-0001"…
+    /// "run-0001-" and the first 12 hex digits of the BLAKE3 hash of its arguments, scene
+    /// and scenario file: the run's folder under runs/.
     pub id: String,
     pub seed: u64,
     /// (parameter, value) in the grid's order.
@@ -127,11 +128,16 @@ impl SweepFile {
                 })
                 .collect();
         }
+        // what a run reads besides its arguments: an edited scene or scenario is a new run
+        let mut inputs = blake3::Hasher::new();
+        for file in std::iter::once(&self.scene).chain(&self.scenario) {
+            inputs.update(&std::fs::read(file).unwrap_or_default());
+            inputs.update(&[0xff]);
+        }
         let mut jobs = Vec::new();
         for params in combos {
             for seed in self.first_seed..self.first_seed + self.seeds {
-                let id = format!("run-{:04}", jobs.len() + 1);
-                let dir = output.join("runs").join(&id);
+                let label = format!("run-{:04}", jobs.len() + 1);
                 let mut argv = vec![
                     "-q".to_string(),
                     "run".into(),
@@ -148,6 +154,16 @@ impl SweepFile {
                 if !self.full_outputs {
                     argv.push("--summary-only".into());
                 }
+                let mut spec = inputs.clone();
+                for arg in &argv {
+                    spec.update(arg.as_bytes());
+                    spec.update(&[0]);
+                }
+                let key = spec.finalize().to_hex();
+                // the folder is keyed by the run's whole specification: a resumed sweep whose
+                // file was edited re-runs what changed instead of relabelling old figures
+                let id = format!("{label}-{}", &key[..12]);
+                let dir = output.join("runs").join(&id);
                 argv.extend(["-o".into(), dir.display().to_string()]);
                 jobs.push(Job {
                     id,
@@ -225,7 +241,8 @@ mod tests {
     fn every_combination_runs_with_every_seed() {
         let jobs = sweep().jobs(Path::new("out"));
         assert_eq!(jobs.len(), 4);
-        assert_eq!(jobs[0].id, "run-0001");
+        assert!(jobs[0].id.starts_with("run-0001-"), "{}", jobs[0].id);
+        assert_eq!(jobs[0].id.len(), "run-0001-".len() + 12);
         assert_eq!(jobs[1].seed, 6);
         assert_eq!(
             jobs[2].params,
@@ -236,8 +253,25 @@ mod tests {
         );
         assert_eq!(
             jobs[3].command_line(),
-            "citytwin -q run scene.ron --from 07:00 --crews 4 --reroute-share 0.25 --seed 6 --summary-only -o out/runs/run-0004"
+            format!(
+                "citytwin -q run scene.ron --from 07:00 --crews 4 --reroute-share 0.25 --seed 6 --summary-only -o out/runs/{}",
+                jobs[3].id
+            )
         );
+    }
+
+    #[test]
+    fn an_edited_job_gets_a_new_folder_the_others_keep_theirs() {
+        let before = sweep().jobs(Path::new("out"));
+        let mut edited = sweep();
+        edited.grid.insert(
+            "crews".to_string(),
+            vec![ParamValue::Int(2), ParamValue::Int(5)],
+        );
+        let after = edited.jobs(Path::new("out"));
+        assert_eq!(before[..2], after[..2], "crews 2: the same runs");
+        assert_ne!(before[2].id, after[2].id, "crews 4 → 5: a new run");
+        assert!(after[2].id.starts_with("run-0003-"));
     }
 
     #[test]
