@@ -150,6 +150,20 @@ fn layers_without_crs_wrong_crs_and_bad_specs() {
         "--assume-crs",
         "EPSG:4326",
     ]);
+    // the wrong CRS for the file: its degrees read as Web Mercator metres land off Africa
+    let err = import_err(&osm, &dir, &["--layer", &spec, "--assume-crs", "EPSG:3857"]);
+    assert!(
+        err.contains("sites.shp: layer `sites`, feature 0: it lies")
+            && err.contains("km outside the city's extent")
+            && err.contains("EPSG:3857"),
+        "{err}"
+    );
+    // a CRS must be named exactly: PROJ matched `FOO` by name to a Dutch datum (790 m off)
+    let err = import_err(&osm, &dir, &["--layer", &spec, "--assume-crs", "FOO"]);
+    assert!(
+        err.contains("CRS `FOO`") && err.lines().count() == 1,
+        "{err}"
+    );
 
     let err = import_err(&osm, &dir, &["--crs", "EPSG:4326"]);
     assert!(err.contains("EPSG:4326") && err.contains("metres"), "{err}");

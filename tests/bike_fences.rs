@@ -180,7 +180,7 @@ fn a_scene_brings_its_own_fences_as_a_layer_or_as_gbfs() {
     // about 21 × 22 m: its capacity comes from its area, 1.5 m² a bike
     assert!((250..=350).contains(&caps[1]), "{caps:?}");
     // a point is not a fence
-    let mut bad = good;
+    let mut bad = good.clone();
     bad.push(
         r#"{"type":"Feature","properties":{"name":"a bollard"},"geometry":{"type":"Point","coordinates":[104.06,30.66]}}"#
             .to_string(),
@@ -191,6 +191,17 @@ fn a_scene_brings_its_own_fences_as_a_layer_or_as_gbfs() {
     assert!(!out.status.success());
     assert!(
         e.contains("fences.geojson: feature 3: a Point, expected a Polygon or MultiPolygon fence"),
+        "{e}"
+    );
+    // a fence 8,000 km away (Oslo, in lon/lat like the rest): another city's data
+    let mut far = good.clone();
+    far.push(feature("Oslo S", "20", square(10.75, 59.91)));
+    std::fs::write(dir.join("fences.geojson"), layer(far)).unwrap();
+    let out = morning(&scene, &dir.join("far"), &[]);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        e.contains("fences.geojson: `Oslo S` lies") && e.contains("km outside the city's extent"),
         "{e}"
     );
     // GBFS round trip: the generated fences published as GBFS 3.0 come back as the same

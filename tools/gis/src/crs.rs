@@ -21,8 +21,62 @@ pub fn utm_epsg(lon: f64, lat: f64) -> u32 {
     }
 }
 
+/// Checks that a CRS is written in one of the forms PROJ reads exactly: `AUTHORITY:CODE`
+/// (`EPSG:32648`, `ESRI:102100`, `OGC:CRS84`), an OGC URN or URL, WKT (1 or 2), PROJJSON or a
+/// `+proj=` string.
+///
+/// PROJ also accepts a bare name and matches it loosely against its database: `FOO` becomes
+/// the Dutch Amersfoort datum and `WGS 84` one of several, so a typo would silently place a
+/// layer hundreds of metres, or continents, away.
+///
+/// ```
+/// use citytwin_gis::crs::check_crs_form;
+/// assert!(check_crs_form("EPSG:4326").is_ok());
+/// assert!(check_crs_form("+proj=utm +zone=48 +datum=WGS84").is_ok());
+/// assert!(check_crs_form("FOO").is_err());
+/// ```
+pub fn check_crs_form(id: &str) -> Result<()> {
+    let text = id.trim();
+    let is_code = |s: &str| {
+        s.split_once(':').is_some_and(|(auth, code)| {
+            auth.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && auth.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !code.is_empty()
+                && code
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        })
+    };
+    let is_wkt = text.split_once(['[', '(']).is_some_and(|(keyword, _)| {
+        let keyword = keyword.trim_end();
+        !keyword.is_empty()
+            && keyword
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    });
+    let lower = text.to_ascii_lowercase();
+    let known = is_code(text)
+        || lower.starts_with("urn:ogc:def:crs:")
+        || lower.starts_with("http://www.opengis.net/def/crs/")
+        || lower.starts_with("https://www.opengis.net/def/crs/")
+        || is_wkt
+        || text.starts_with('{')
+        || lower.starts_with("+proj=");
+    if known {
+        Ok(())
+    } else {
+        Err(GisError::BadCrs {
+            crs: id.to_string(),
+            reason: "not written as AUTHORITY:CODE, an OGC URN, WKT, PROJJSON or a +proj= string"
+                .into(),
+        })
+    }
+}
+
 /// Describes a CRS for the bundle: its id and WKT, checked to be projected and metric.
 pub fn city_crs(id: &str) -> Result<Crs> {
+    check_crs_form(id)?;
+    crate::route_gdal_messages();
     let bad = |reason: String| GisError::BadCrs {
         crs: id.to_string(),
         reason,
@@ -48,6 +102,9 @@ pub struct Reprojector {
 
 impl Reprojector {
     pub fn new(from: &str, to: &str) -> Result<Reprojector> {
+        check_crs_form(from)?;
+        check_crs_form(to)?;
+        quiet_proj_log();
         let proj = Proj::new_known_crs(from, to, None).map_err(|e| GisError::BadCrs {
             crs: format!("{from} → {to}"),
             reason: e.to_string(),
@@ -111,6 +168,17 @@ impl Reprojector {
     }
 }
 
+/// Silences PROJ's own messages on stderr ("proj_create: crs not found"): every failure
+/// already comes back to us as an error, which names the file and the CRS.
+fn quiet_proj_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: a null context is PROJ's default context, from which every later context is
+    // copied; this runs once, before any context of ours exists.
+    ONCE.call_once(|| unsafe {
+        proj_sys::proj_log_level(std::ptr::null_mut(), proj_sys::PJ_LOG_LEVEL_PJ_LOG_NONE);
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +221,35 @@ mod tests {
             city_crs("EPSG:999999"),
             Err(GisError::BadCrs { .. })
         ));
+    }
+
+    #[test]
+    fn crs_written_loosely_is_refused_before_proj_guesses() {
+        for ok in [
+            "EPSG:32648",
+            "ESRI:102100",
+            "OGC:CRS84",
+            "urn:ogc:def:crs:EPSG::4326",
+            "+proj=longlat +datum=WGS84",
+            r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]]]"#,
+            "{\"type\": \"GeographicCRS\"}",
+        ] {
+            assert!(check_crs_form(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "FOO",
+            "WGS 84",
+            "Amersfoort",
+            "",
+            "EPSG:",
+            "4326",
+            "epsg 4326",
+        ] {
+            assert!(
+                matches!(check_crs_form(bad), Err(GisError::BadCrs { .. })),
+                "{bad}"
+            );
+        }
+        assert!(Reprojector::new("FOO", "EPSG:32648").is_err());
     }
 }

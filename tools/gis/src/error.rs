@@ -57,6 +57,14 @@ pub enum GisError {
     Districts { path: PathBuf, reason: String },
     #[error("--layer {spec}: {reason}")]
     BadLayerSpec { spec: String, reason: String },
+    #[error("{path}: layer `{layer}`, feature {feature}: {reason} (the layer's CRS: {crs})")]
+    FarAway {
+        path: PathBuf,
+        layer: String,
+        feature: String,
+        crs: String,
+        reason: String,
+    },
     #[error("{0}")]
     Bundle(#[from] citytwin_city::BundleError),
 }

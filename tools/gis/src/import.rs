@@ -213,6 +213,7 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
             &crs_id,
             &mut issues,
         )?;
+        check_layer_near(&layer, extent, file, &source_crs)?;
         sources.push(SourceInfo {
             layer: name.clone(),
             path: file.display().to_string(),
@@ -273,4 +274,36 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
             districts_clipped,
         },
     })
+}
+
+/// Every feature of a user layer must lie in or near the city: a layer whose declared CRS is
+/// wrong lands thousands of kilometres away, and used to be taken without a word.
+fn check_layer_near(
+    layer: &citytwin_city::Layer,
+    extent: geo::Rect<f64>,
+    path: &std::path::Path,
+    crs: &str,
+) -> Result<()> {
+    use geo::BoundingRect;
+    for f in &layer.features {
+        let Some(b) = f.geometry.bounding_rect() else {
+            continue;
+        };
+        // the feature's point nearest the extent: the extent's centre, clamped into its box
+        let c = extent.center();
+        let nearest = geo::Point::new(
+            c.x.clamp(b.min().x, b.max().x),
+            c.y.clamp(b.min().y, b.max().y),
+        );
+        if let Err(reason) = citytwin_city::city::check_near(extent, "it", nearest) {
+            return Err(GisError::FarAway {
+                path: path.to_path_buf(),
+                layer: layer.name.clone(),
+                feature: f.source_id.clone(),
+                crs: crs.to_string(),
+                reason,
+            });
+        }
+    }
+    Ok(())
 }

@@ -48,7 +48,10 @@ pub fn run(args: RouteArgs) -> Result<()> {
             .coord(c)
             .map_err(anyhow::Error::msg)
             .with_context(|| format!("--{what}"))?;
-        Ok(Point::from(p))
+        let p = Point::from(p);
+        city.check_near(&format!("--{what}"), p)
+            .map_err(anyhow::Error::msg)?;
+        Ok(p)
     };
     let from = project(lonlat(&args.from, "from")?, "from")?;
     let to = project(lonlat(&args.to, "to")?, "to")?;

@@ -42,12 +42,15 @@ fn from_gbfs(dir: &Path, city: &City) -> Result<Fences> {
     );
     if stations.exists() {
         let list = read_station_information(&stations)?;
-        return Fences::from_stations(&list, &project)
-            .with_context(|| stations.display().to_string());
+        let fences = Fences::from_stations(&list, &project)
+            .with_context(|| stations.display().to_string())?;
+        return near_city(city, fences, &stations);
     }
     if zones.exists() {
         let list = read_geofencing_zones(&zones)?;
-        return Fences::from_zones(&list, &project).with_context(|| zones.display().to_string());
+        let fences =
+            Fences::from_zones(&list, &project).with_context(|| zones.display().to_string())?;
+        return near_city(city, fences, &zones);
     }
     bail!(
         "{}: expected a GBFS station_information.json or geofencing_zones.json in the folder",
@@ -108,7 +111,19 @@ fn from_layer(path: &Path, city: &City) -> Result<Fences> {
             });
         }
     }
-    Ok(Fences::new(fences)?)
+    near_city(city, Fences::new(fences)?, path)
+}
+
+/// The fences, if every one lies in or near the city: Oslo's stations used to become
+/// Chengdu's fences without a word (and 2 rides a day).
+fn near_city(city: &City, fences: Fences, file: &Path) -> Result<Fences> {
+    for f in fences.iter() {
+        if let Some(centre) = fences.centre(f.id) {
+            city.check_near(&format!("`{}`", f.name), centre)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        }
+    }
+    Ok(fences)
 }
 
 fn geometry_kind(g: &Geometry<f64>) -> &'static str {

@@ -39,7 +39,10 @@ pub fn load(scene: &Scene, city: &City) -> Result<Option<OpsInputs>> {
         let p = to_city.coord(Coord { x: lon, y: lat }).map_err(|e| {
             anyhow::anyhow!("{}: {what}: projecting ({lon}, {lat}): {e}", path.display())
         })?;
-        Ok(Point::from(p))
+        let p = Point::from(p);
+        city.check_near(&format!("{what} ({lon}, {lat})"), p)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(p)
     };
     let mut records = Vec::new();
     for (i, s) in file.air_quality.iter().enumerate() {
