@@ -22,6 +22,7 @@ fn grid() -> QueueNetwork {
             capacity_vps: 2.0 * 1000.0 / 3600.0,
             storage: (2.0 * 200.0 / 7.5) as u32,
             lanes: 2,
+            inner: false,
         })
     };
     let mut links = Vec::new();

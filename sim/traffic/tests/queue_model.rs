@@ -17,6 +17,7 @@ fn link(from: u32, to: u32, length_m: f64, vph: f64, lanes: u8) -> Option<QueueL
         capacity_vps: vph / 3600.0,
         storage: ((f64::from(lanes) * length_m / 7.5) as u32).max(1),
         lanes,
+        inner: false,
     })
 }
 
@@ -285,10 +286,8 @@ fn ring() -> QueueNetwork {
     QueueNetwork::from_links(8, links)
 }
 
-#[test]
-fn a_locked_ring_drains_at_capacity_once_its_cars_have_waited_the_stuck_time() {
-    // every car enters the ring and drives three quarters round it: the four one-car links
-    // fill, each head waits for the next link, and the ring locks
+/// 40 cars from each entry of [`ring`], each driving three quarters round it.
+fn ring_demand() -> Vec<TripSpec> {
     let mut demand = Vec::new();
     for i in 0..40 {
         for k in 0..4u32 {
@@ -301,6 +300,14 @@ fn a_locked_ring_drains_at_capacity_once_its_cars_have_waited_the_stuck_time() {
         }
     }
     demand.sort_by_key(|t| t.departure_s);
+    demand
+}
+
+#[test]
+fn a_locked_ring_drains_at_capacity_once_its_cars_have_waited_the_stuck_time() {
+    // every car enters the ring and drives three quarters round it: the four one-car links
+    // fill, each head waits for the next link, and the ring locks
+    let demand = ring_demand();
     let mut s = sim(ring(), demand, vec![]);
     s.run_until(6 * 3600, &mut |_| true);
     let summary = s.summary();
@@ -310,6 +317,78 @@ fn a_locked_ring_drains_at_capacity_once_its_cars_have_waited_the_stuck_time() {
     // stuck time, not one car per stuck time: 160 cars × 300 s would be over 13 hours
     let last = s.records.iter().filter_map(|r| r.arrival_s).max().unwrap();
     assert!(last < 3600, "the last car arrived at {last} s");
+}
+
+/// Two streams merge at node 1 into a 360 veh/h link: one from a long approach (link 0), one
+/// from a short link inside the crossing (link 1, fed by link 4).
+fn merge(inner: bool) -> QueueNetwork {
+    let mut crossing = link(2, 1, 30.0, 3600.0, 1);
+    if let Some(l) = crossing.as_mut() {
+        l.inner = inner;
+    }
+    QueueNetwork::from_links(
+        6,
+        vec![
+            link(0, 1, 300.0, 3600.0, 1),
+            crossing,
+            link(1, 3, 200.0, 360.0, 1),
+            link(3, 4, 100.0, 3600.0, 1),
+            link(5, 2, 300.0, 3600.0, 1),
+        ],
+    )
+}
+
+#[test]
+fn cars_inside_a_crossing_go_before_cars_entering_it() {
+    let last_arrivals = |inner: bool| {
+        let mut demand = trips(100, 4.0, 0, 3);
+        demand.extend(trips(100, 4.0, 4, 3));
+        demand.sort_by_key(|t| t.departure_s);
+        // no gridlock rule: the approach's cars would jump the queue after 300 s
+        let config = TrafficConfig {
+            stuck_time_s: 100_000,
+            ..no_reroute()
+        };
+        let mut s = TrafficSim::new(merge(inner), Signals::default(), demand, vec![], config, 1);
+        s.run_until(4 * 3600, &mut |_| true);
+        assert_eq!(s.summary().trips_completed, 200);
+        let last = |origin: u32| {
+            s.trips()
+                .iter()
+                .zip(&s.records)
+                .filter(|(t, _)| t.origin_link == origin)
+                .filter_map(|(_, r)| r.arrival_s)
+                .max()
+                .unwrap()
+        };
+        (last(0), last(4))
+    };
+    // served in turn, the two streams share the merge and finish together
+    let (approach, crossing) = last_arrivals(false);
+    assert!(approach.abs_diff(crossing) < 60, "{approach} vs {crossing}");
+    // the crossing's own cars first: they clear it long before the approach's
+    let (approach, crossing) = last_arrivals(true);
+    assert!(crossing + 600 < approach, "{approach} vs {crossing}");
+}
+
+#[test]
+fn a_locked_link_is_priced_for_routing_by_how_long_it_has_stood_still() {
+    // the ring of the test above, locked; before the stuck rule frees it, nobody leaves its
+    // links, so the exits of the last minutes cannot tell routing how slow they are
+    let demand = ring_demand();
+    let config = TrafficConfig {
+        travel_time_update_s: 60,
+        ..no_reroute()
+    };
+    let mut s = TrafficSim::new(ring(), Signals::default(), demand, vec![], config, 1);
+    s.run_until(241, &mut |_| true);
+    assert_eq!(s.summary().stuck_moves, 0, "still before the stuck time");
+    for l in 0..4 {
+        assert_eq!(s.vehicles_on(l), 1, "ring link {l} is full");
+        // free flow is 1 s; the head has stood still for most of the 240 s
+        let t = s.travel_times()[l as usize];
+        assert!(t > 150.0, "ring link {l} priced at {t} s");
+    }
 }
 
 proptest! {

@@ -141,6 +141,7 @@ fn link(from: u32, to: u32, length_m: f64) -> QueueLink {
         capacity_vps: 0.5,
         storage: 10,
         lanes: 1,
+        inner: false,
     }
 }
 

@@ -6,6 +6,11 @@ use citytwin_city::roads::{Mode, RoadNetwork};
 /// Road space one queued car takes (vehicle length + gap), as in MATSim and SUMO's defaults.
 pub const JAM_SPACING_M: f64 = 7.5;
 
+/// Links up to this long between two intersections lie inside one crossing: the carriageways
+/// of divided roads meet as 2–4 graph nodes 10–60 m apart (the extent a joined junction may
+/// have), and a roundabout's ring is a chain of such links.
+pub const INNER_LINK_MAX_M: f64 = 60.0;
+
 /// A car link as the queue model sees it; indices are the city's `LinkId` indices.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueueLink {
@@ -19,6 +24,12 @@ pub struct QueueLink {
     /// Vehicles the link holds when jammed.
     pub storage: u32,
     pub lanes: u8,
+    /// A short link between two intersections, inside a crossing ([`INNER_LINK_MAX_M`]): its
+    /// cars go first at its downstream junction, as traffic already in a junction or a
+    /// roundabout has the right of way over traffic entering it (PRC Road Traffic Safety Law
+    /// Implementing Regulations, art. 52). Served in turn with the approaches instead, the
+    /// inner links of a divided crossing fill with left-turners from every side and lock.
+    pub inner: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -34,6 +45,7 @@ pub struct QueueNetwork {
 
 impl QueueNetwork {
     pub fn new(roads: &RoadNetwork) -> Self {
+        let intersection = intersections(roads);
         let links: Vec<Option<QueueLink>> = roads
             .links
             .iter()
@@ -48,6 +60,9 @@ impl QueueNetwork {
                         as u32)
                         .max(1),
                     lanes: l.lanes.max(1),
+                    inner: l.length_m <= INNER_LINK_MAX_M
+                        && intersection[l.from.index()]
+                        && intersection[l.to.index()],
                 })
             })
             .collect();
@@ -88,10 +103,44 @@ impl QueueNetwork {
         &self.out_links[self.out_start[n] as usize..self.out_start[n + 1] as usize]
     }
 
+    /// Puts the inner links of `links` first (keeping each group's order) and returns how
+    /// many there are.
+    pub fn inner_first(&self, links: &mut [u32]) -> usize {
+        let is_inner = |l: &u32| self.link(*l).is_some_and(|q| q.inner);
+        links.sort_by_key(|l| !is_inner(l));
+        links.iter().filter(|l| is_inner(l)).count()
+    }
+
     pub fn incoming(&self, node: u32) -> &[u32] {
         let n = node as usize;
         &self.in_links[self.in_start[n] as usize..self.in_start[n + 1] as usize]
     }
+}
+
+/// Per node: is it an intersection of car roads (three or more car neighbours, or signals)?
+fn intersections(roads: &RoadNetwork) -> Vec<bool> {
+    let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); roads.nodes.len()];
+    for l in roads.links.iter().filter(|l| l.carries_cars()) {
+        let (a, b) = (l.from.index(), l.to.index());
+        if a != b {
+            neighbours[a].push(b);
+            neighbours[b].push(a);
+        }
+    }
+    neighbours
+        .iter_mut()
+        .zip(&roads.nodes)
+        .map(|(n, node)| {
+            n.sort_unstable();
+            n.dedup();
+            n.len() >= 3
+                || node.signals
+                || roads
+                    .junctions
+                    .get(node.junction.index())
+                    .is_some_and(|j| j.signals)
+        })
+        .collect()
 }
 
 fn adjacency(

@@ -70,11 +70,21 @@ impl TrafficSim {
     }
 
     /// Free-flow time of link `l` plus the time for the cars already queued at its head to
-    /// discharge at its capacity now.
+    /// discharge at its capacity now, plus how long its ready head has stood still: a link
+    /// locked by the full link ahead lets nobody out, so the few exits it had say nothing of
+    /// its wait (as SUMO's re-routing reads a stopped queue's speed, near zero, as a long time).
     pub(super) fn discharge_time(&self, l: usize, now: u32) -> f64 {
-        let capacity = self.links[l].capacity_vps;
+        let state = &self.links[l];
+        let capacity = state.capacity_vps;
         if capacity > 0.0 {
-            self.free_flow[l] + self.vehicles_ready(l as u32, now) as f64 / capacity
+            let stalled_s = if state.head_ready_at <= now {
+                now - state.head_ready_at.max(state.moved_at)
+            } else {
+                0
+            };
+            self.free_flow[l]
+                + self.vehicles_ready(l as u32, now) as f64 / capacity
+                + f64::from(stalled_s)
         } else {
             f64::INFINITY
         }

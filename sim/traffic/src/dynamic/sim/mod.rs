@@ -449,13 +449,18 @@ impl TrafficSim {
                 .copied()
                 .filter(|&l| !self.links[l as usize].queue.is_empty()),
         );
-        let k = incoming.len();
-        if k > 0 {
-            let start = self.now as usize % k;
+        // links inside the crossing first, each group in turn from a rotating start
+        let inner = self.net.inner_first(&mut incoming);
+        let groups = [(0, inner), (inner, incoming.len())];
+        if !incoming.is_empty() {
             loop {
                 let mut moved = false;
-                for i in 0..k {
-                    moved |= self.move_head(incoming[(start + i) % k]);
+                for (from, to) in groups {
+                    let k = to - from;
+                    let start = if k > 0 { self.now as usize % k } else { 0 };
+                    for i in 0..k {
+                        moved |= self.move_head(incoming[from + (start + i) % k]);
+                    }
                 }
                 if !moved {
                     break;
