@@ -408,5 +408,17 @@ fn closed_pipes_absurd_counts_and_interrupted_runs() {
     let s = summary(&o);
     assert_eq!(s["run"]["interrupted"], true, "{}", s["run"]);
     assert!(o.join("trips.csv").exists());
+    // rates of the last bin are over the part of it the run saw, which link_bins.csv states
+    let bins = std::fs::read_to_string(o.join("link_bins.csv")).unwrap();
+    let rows: Vec<(&str, u32)> = bins
+        .lines()
+        .skip(1)
+        .map(|l| (&l[..8], l.rsplit(',').next().unwrap().parse().unwrap()))
+        .collect();
+    let last = rows.iter().map(|r| r.0).max().unwrap();
+    for (start, seconds) in rows {
+        assert!((1..=900).contains(&seconds), "{start}: {seconds}");
+        assert!(start == last || seconds == 900, "{start}: {seconds}");
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }

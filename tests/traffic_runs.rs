@@ -88,14 +88,18 @@ fn a_morning_peak_runs_reports_and_repeats_byte_for_byte() {
     let bins = std::fs::read_to_string(a.join("link_bins.csv")).unwrap();
     assert_eq!(
         bins.lines().next(),
-        Some("bin_start,link,osm_way_id,flow_vph,mean_speed_kmh,density_veh_km,stuck_moves")
+        Some(
+            "bin_start,link,osm_way_id,flow_vph,mean_speed_kmh,density_veh_km,stuck_moves,bin_seconds"
+        )
     );
     // the per-link stuck moves add up to the summary's
     let stuck: u64 = bins
         .lines()
         .skip(1)
-        .map(|l| l.rsplit(',').next().unwrap().parse::<u64>().unwrap())
+        .map(|l| l.split(',').nth(6).unwrap().parse::<u64>().unwrap())
         .sum();
+    // a day run to its end saw every bin whole
+    assert!(bins.lines().skip(1).all(|l| l.ends_with(",900")));
     assert_eq!(stuck, n("stuck_moves"));
     assert!(bins.lines().skip(1).all(|l| {
         let start = l.split(',').next().unwrap();

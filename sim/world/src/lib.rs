@@ -167,6 +167,25 @@ impl World {
         self.traffic.now()
     }
 
+    /// Until when the day was observed: its window's end when it ran to it or everyone had
+    /// arrived (nothing moved after), else when it stopped (an interrupted run).
+    pub fn observed_until_s(&self) -> u32 {
+        let now = self.traffic.now();
+        if self.traffic.is_done() || now >= self.options.to_s {
+            now.max(self.options.to_s)
+        } else {
+            now
+        }
+    }
+
+    /// The part of traffic bin `b` this day observed (see
+    /// [`citytwin_traffic::dynamic::LinkStats::observed`]).
+    pub fn observed_bin(&self, b: usize) -> (u32, u32) {
+        self.traffic
+            .stats
+            .observed(b, self.options.from_s, self.observed_until_s())
+    }
+
     /// Advances one second; samples the city-wide figures every simulated minute.
     pub fn step(&mut self) {
         self.traffic.step();

@@ -66,6 +66,15 @@ impl LinkStats {
         }
     }
 
+    /// The part of bin `b` that a run observing `[from_s, until_s)` saw, as (start, end) in
+    /// seconds after midnight: the whole bin, or less for the first bin of a window that
+    /// starts inside it and the last of a run stopped inside it. At least one second.
+    pub fn observed(&self, b: usize, from_s: u32, until_s: u32) -> (u32, u32) {
+        let start = (b as u32 * self.bin_s).max(from_s);
+        let end = ((b as u32 + 1) * self.bin_s).min(until_s);
+        (start, end.max(start + 1))
+    }
+
     pub fn bin_mut(&mut self, t: u32, link: u32) -> &mut LinkBin {
         let b = (t / self.bin_s) as usize;
         while self.bins.len() <= b {
@@ -174,5 +183,19 @@ impl PeakTotals {
         self.travel_s += travel_s;
         self.free_s += free_s;
         self.length_m += length_m;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bin_cut_by_the_window_or_a_stop_is_observed_in_part() {
+        let stats = LinkStats::new(900, 1);
+        assert_eq!(stats.observed(4, 3600, 7200), (3600, 4500));
+        // a window from 05:07, a run stopped at 08:07
+        assert_eq!(stats.observed(20, 18_420, 29_220), (18_420, 18_900));
+        assert_eq!(stats.observed(32, 18_420, 29_220), (28_800, 29_220));
     }
 }

@@ -215,17 +215,21 @@ fn link_bins_table(roads: &RoadNetwork, world: &World) -> Result<Table> {
     let stats = &world.traffic.stats;
     let (mut start, mut link, mut way) = (Vec::new(), Vec::new(), Vec::new());
     let (mut flow, mut speed, mut density) = (Vec::new(), Vec::new(), Vec::new());
-    let mut stuck = Vec::new();
+    let (mut stuck, mut seconds) = (Vec::new(), Vec::new());
     for (b, bins) in stats.bins.iter().enumerate() {
+        // rates over the part of the bin the run saw: the last bin of an interrupted run
+        let (from, until) = world.observed_bin(b);
+        let observed_s = until - from;
         for (l, bin) in bins.iter().enumerate().filter(|(_, b)| !b.is_empty()) {
             let road = &roads.links[l];
             start.push(clock(b as u32 * stats.bin_s));
             link.push(l as i64);
             way.push(road.osm_way_id);
-            flow.push(bin.flow_vph(stats.bin_s));
+            flow.push(bin.flow_vph(observed_s));
             speed.push(bin.mean_speed_kmh(road.length_m));
-            density.push(bin.density_veh_km(road.length_m, stats.bin_s));
+            density.push(bin.density_veh_km(road.length_m, observed_s));
             stuck.push(i64::from(bin.stuck));
+            seconds.push(i64::from(observed_s));
         }
     }
     Ok(Table::new(
@@ -238,6 +242,7 @@ fn link_bins_table(roads: &RoadNetwork, world: &World) -> Result<Table> {
             Column::float("mean_speed_kmh", 2, speed),
             Column::float("density_veh_km", 3, density),
             Column::int("stuck_moves", stuck),
+            Column::int("bin_seconds", seconds),
         ],
     )?)
 }
@@ -362,11 +367,17 @@ fn links_gpkg(
         ("density_veh_km", OFTReal),
         ("stuck_moves", OFTInteger64),
     ];
-    let stamps: Vec<String> = (0..=stats.bins.len() as u32)
-        .map(|b| timestamp(date, b * stats.bin_s))
+    // each bin from and to when the run saw it (an interrupted run's last bin ends early)
+    let observed: Vec<(u32, u32)> = (0..stats.bins.len())
+        .map(|b| world.observed_bin(b))
+        .collect();
+    let stamps: Vec<(String, String)> = observed
+        .iter()
+        .map(|&(from, until)| (timestamp(date, from), timestamp(date, until)))
         .collect();
     let bins = stats.bins.iter().enumerate().flat_map(|(b, bins)| {
-        let (start, end) = (stamps[b].as_str(), stamps[b + 1].as_str());
+        let (start, end) = (stamps[b].0.as_str(), stamps[b].1.as_str());
+        let observed_s = observed[b].1 - observed[b].0;
         bins.iter()
             .enumerate()
             .filter(|(_, bin)| !bin.is_empty())
@@ -379,10 +390,10 @@ fn links_gpkg(
                         Value::Int(l as i64),
                         Value::Text(start),
                         Value::Text(end),
-                        Value::Real(bin.flow_vph(stats.bin_s)),
+                        Value::Real(bin.flow_vph(observed_s)),
                         Value::Real(speed),
                         Value::Real(speed / f64::from(link.speed_kmh).max(1.0)),
-                        Value::Real(bin.density_veh_km(link.length_m, stats.bin_s)),
+                        Value::Real(bin.density_veh_km(link.length_m, observed_s)),
                         Value::Int(i64::from(bin.stuck)),
                     ],
                 )
