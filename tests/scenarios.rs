@@ -274,7 +274,17 @@ fn compare_with_a_no_op_scenario_differs_by_zero_and_writes_its_report() {
     assert_eq!(moved["variant_mean"], 0.0, "{moved}");
     assert!(moved["baseline_mean"].as_f64().unwrap() > 0.0, "{moved}");
     let gpkg = gdal::Dataset::open(dir.join("crews2/compare.gpkg")).unwrap();
-    assert!(gpkg.layer_by_name("link_diff").is_ok() && gpkg.layer_by_name("fence_diff").is_ok());
+    assert!(gpkg.layer_by_name("link_diff").is_ok());
+    // every fence once, also where several share a name (generated fences are named after
+    // the stop or street they serve)
+    let fences = json["kpis"]["bikes.fences"]["baseline_mean"]
+        .as_f64()
+        .unwrap();
+    let fence_diff = gpkg.layer_by_name("fence_diff").unwrap();
+    assert_eq!(
+        gdal::vector::LayerAccess::feature_count(&fence_diff) as f64,
+        fences
+    );
 
     // a scenario for another scene is refused
     let other = dir.join("other.ron");

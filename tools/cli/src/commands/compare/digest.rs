@@ -43,7 +43,7 @@ pub const SERIES_EVERY_S: u32 = citytwin_bikes::dockless::SAMPLE_EVERY_S;
 pub struct RunDigest {
     pub summary: Value,
     pub links: Vec<LinkDay>,
-    /// By fence name (fences may differ between baseline and variant).
+    /// By fence key ([`fence_keys`]; fences may differ between baseline and variant).
     pub fences: BTreeMap<String, FenceDay>,
     pub fence_areas: BTreeMap<String, Polygon<f64>>,
     pub series: Series,
@@ -75,14 +75,15 @@ impl RunDigest {
         if let Some(bikes) = &world.bikes {
             let samples = bikes.series();
             let n = samples.len().max(1) as f64;
-            for (f, fence) in bikes.plan.fences.iter().enumerate() {
-                fence_areas.insert(fence.name.clone(), fence.area.clone());
+            let keys = fence_keys(bikes.plan.fences.iter().map(|f| f.name.as_str()));
+            for ((f, fence), key) in bikes.plan.fences.iter().enumerate().zip(keys) {
+                fence_areas.insert(key.clone(), fence.area.clone());
                 let mean_bikes = samples.iter().map(|s| f64::from(s.counts[f])).sum::<f64>() / n;
                 let count = |open: fn(&citytwin_bikes::dockless::FenceSample, usize) -> bool| {
                     samples.iter().filter(|s| open(s, f)).count() as f64
                 };
                 fences.insert(
-                    fence.name.clone(),
+                    key,
                     FenceDay {
                         mean_bikes,
                         overflow_samples: count(|s, f| s.overflow_open[f]),
@@ -168,6 +169,25 @@ pub fn kpis(summary: &Value) -> BTreeMap<String, f64> {
     out
 }
 
+/// A key per fence that is the same on both sides of a comparison and never shared: its name,
+/// and for the second and later fences of one name (generated fences are named after the stop
+/// or street they serve) `name #2`, `name #3`… in plan order. Names alone merged such fences
+/// (10 of Chengdu's 302); plan indices shift when a scenario removes a fence.
+pub fn fence_keys<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    names
+        .map(|name| {
+            let n = seen.entry(name).or_default();
+            *n += 1;
+            if *n == 1 {
+                name.to_string()
+            } else {
+                format!("{name} #{n}")
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +212,11 @@ mod tests {
             ]
         );
         assert_eq!(k["traffic.mean_speed_kmh"], 20.5);
+    }
+
+    #[test]
+    fn fences_of_one_name_get_keys_of_their_own() {
+        let keys = fence_keys(["地铁站", "公交站", "地铁站", "地铁站"].into_iter());
+        assert_eq!(keys, ["地铁站", "公交站", "地铁站 #2", "地铁站 #3"]);
     }
 }
