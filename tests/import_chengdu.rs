@@ -348,8 +348,26 @@ fn info_and_geopackage_export() {
     assert_eq!(count("road_links"), bundle.roads.links.len());
     assert_eq!(count("road_nodes"), bundle.roads.nodes.len());
     assert_eq!(count("grid_cells"), bundle.grid.len());
+    // a layer of mixed geometry kinds comes out as one GeoPackage layer per kind, all of its
+    // features kept, so that no layer reads as "Unknown (any)" in QGIS (OSM `water` holds
+    // rivers and lakes)
     for layer in &bundle.layers {
-        assert_eq!(count(&layer.name), layer.len(), "layer {}", layer.name);
+        let parts: usize = ["", "_points", "_lines", "_polygons", "_collections"]
+            .iter()
+            .map(|suffix| format!("{}{suffix}", layer.name))
+            .filter(|name| ds.layer_by_name(name).is_ok())
+            .map(|name| count(&name))
+            .sum();
+        assert_eq!(parts, layer.len(), "layer {}", layer.name);
+    }
+    assert!(ds.layer_by_name("water_polygons").is_ok());
+    for l in ds.layers() {
+        assert_ne!(
+            l.defn().geometry_type(),
+            gdal::vector::OGRwkbGeometryType::wkbUnknown,
+            "layer {}",
+            l.name()
+        );
     }
     let srs = ds
         .layer_by_name("road_links")

@@ -6,6 +6,7 @@ use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
 use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
 use gdal::{Dataset, DriverManager};
 use geo::Geometry;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// A value for one exported field. Text written to an `OFTDateTime` field is parsed by GDAL
@@ -189,7 +190,12 @@ impl GpkgWriter {
         Ok(count)
     }
 
-    fn feature_layer(&mut self, layer: &Layer) -> Result<usize> {
+    /// Writes a bundle layer; one of mixed geometry kinds (OSM `water` holds lakes and
+    /// rivers, `buildings` the odd node) is split, one GeoPackage layer per kind, because
+    /// QGIS and most tools take a layer of "Unknown" geometry badly: the largest kind keeps
+    /// the name, the others get `_points`, `_lines`, `_polygons` or `_collections`.
+    /// Returns each written layer's name and feature count.
+    fn feature_layer(&mut self, layer: &Layer) -> Result<Vec<(String, usize)>> {
         let mut fields: Vec<(&str, OGRFieldType::Type)> =
             vec![("source_id", OGRFieldType::OFTString)];
         fields.extend(
@@ -198,18 +204,75 @@ impl GpkgWriter {
                 .iter()
                 .map(|f| (f.name.as_str(), ogr_type(f.kind))),
         );
-        let ty = geometry_type(layer.features.iter().map(|f| &f.geometry));
-        let rows = layer.features.iter().map(|f| {
-            let mut values = vec![Value::Text(f.source_id.as_str())];
-            values.extend(layer.fields.iter().map(|def| match f.attrs.get(&def.name) {
-                Some(AttrValue::Int(v)) => Value::Int(*v),
-                Some(AttrValue::Real(v)) => Value::Real(*v),
-                Some(AttrValue::Text(v)) => Value::Text(v.as_str()),
-                None => Value::Null,
-            }));
-            (promote(&f.geometry, ty), values)
-        });
-        self.layer(&layer.name, &fields, ty, rows)
+        let mut by_kind: BTreeMap<GeometryKind, Vec<&citytwin_city::Feature>> = BTreeMap::new();
+        for f in &layer.features {
+            by_kind.entry(kind(&f.geometry)).or_default().push(f);
+        }
+        let largest = by_kind
+            .iter()
+            .max_by_key(|(k, features)| (features.len(), std::cmp::Reverse(**k)))
+            .map(|(k, _)| *k);
+        let mut written = Vec::new();
+        for (k, features) in &by_kind {
+            let name = if Some(*k) == largest {
+                layer.name.clone()
+            } else {
+                format!("{}_{}", layer.name, k.suffix())
+            };
+            let ty = geometry_type(features.iter().map(|f| &f.geometry));
+            let rows = features.iter().map(|f| {
+                let mut values = vec![Value::Text(f.source_id.as_str())];
+                values.extend(layer.fields.iter().map(|def| match f.attrs.get(&def.name) {
+                    Some(AttrValue::Int(v)) => Value::Int(*v),
+                    Some(AttrValue::Real(v)) => Value::Real(*v),
+                    Some(AttrValue::Text(v)) => Value::Text(v.as_str()),
+                    None => Value::Null,
+                }));
+                (promote(&f.geometry, ty), values)
+            });
+            let n = self.layer(&name, &fields, ty, rows)?;
+            written.push((name, n));
+        }
+        if by_kind.is_empty() {
+            let none = std::iter::empty::<(Geometry<f64>, Vec<Value>)>();
+            let n = self.layer(&layer.name, &fields, OGRwkbGeometryType::wkbUnknown, none)?;
+            written.push((layer.name.clone(), n));
+        }
+        Ok(written)
+    }
+}
+
+/// What a geometry is, whatever its parts: GeoPackage layers hold one kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum GeometryKind {
+    Polygons,
+    Lines,
+    Points,
+    Collections,
+}
+
+impl GeometryKind {
+    fn suffix(self) -> &'static str {
+        match self {
+            GeometryKind::Polygons => "polygons",
+            GeometryKind::Lines => "lines",
+            GeometryKind::Points => "points",
+            GeometryKind::Collections => "collections",
+        }
+    }
+}
+
+fn kind(g: &Geometry<f64>) -> GeometryKind {
+    match g {
+        Geometry::Point(_) | Geometry::MultiPoint(_) => GeometryKind::Points,
+        Geometry::Line(_) | Geometry::LineString(_) | Geometry::MultiLineString(_) => {
+            GeometryKind::Lines
+        }
+        Geometry::Polygon(_)
+        | Geometry::MultiPolygon(_)
+        | Geometry::Rect(_)
+        | Geometry::Triangle(_) => GeometryKind::Polygons,
+        Geometry::GeometryCollection(_) => GeometryKind::Collections,
     }
 }
 
@@ -225,8 +288,7 @@ pub fn export_gpkg(
 
     for layer in &bundle.layers {
         progress(&layer.name);
-        let n = writer.feature_layer(layer)?;
-        summary.layers.push((layer.name.clone(), n));
+        summary.layers.extend(writer.feature_layer(layer)?);
     }
 
     let roads = &bundle.roads;
