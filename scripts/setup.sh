@@ -14,6 +14,8 @@ PACKAGES=(
   fonts-wqy-microhei
   # sweeps: GNU parallel executes a sweep's job manifest (and the tests check that path)
   parallel
+  # time zones: a scene's `timezone` is checked against the IANA database (GBFS publishes it)
+  tzdata
   # live feeds: the MQTT broker (tests start their own on a free loopback port) and its
   # command-line clients, for publishing by hand
   mosquitto mosquitto-clients

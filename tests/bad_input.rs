@@ -314,6 +314,33 @@ fn closed_pipes_absurd_counts_and_interrupted_runs() {
         e.contains("--gbfs-at 10:00:00: outside the simulated window 00:00:00–09:00:00"),
         "{e}"
     );
+    let e = fails(&[
+        "run",
+        scene_s,
+        "--gbfs-at",
+        "08:00",
+        "--gbfs-url",
+        "not a url",
+        "-o",
+        o_s,
+    ]);
+    assert!(
+        e.contains("--gbfs-url not a url: expected an absolute URL"),
+        "{e}"
+    );
+    // a time zone GBFS readers cannot look up
+    let mars = dir.join("mars.ron");
+    let text = std::fs::read_to_string(&scene).unwrap();
+    std::fs::write(
+        &mars,
+        text.replacen("(name:", "(timezone: Some(\"Mars/Olympus\"), name:", 1),
+    )
+    .unwrap();
+    let e = fails(&["run", mars.to_str().unwrap(), "-o", o_s]);
+    assert!(
+        e.contains("mars.ron: timezone: `Mars/Olympus` is not a time zone of the IANA database"),
+        "{e}"
+    );
     let out = citytwin(&["run", scene_s, "--date", "0000-01-01", "-o", o_s]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");

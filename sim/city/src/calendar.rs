@@ -150,9 +150,75 @@ pub fn rfc3339(unix: i64, utc_offset_s: i32) -> String {
     format!("{clock}{sign}{:02}:{:02}", off / 3600, off / 60 % 60)
 }
 
+/// Where Debian's `tzdata` package keeps the IANA time zone database.
+pub const ZONEINFO_DIR: &str = "/usr/share/zoneinfo";
+
+/// Checks that `name` is an IANA time zone (`Asia/Shanghai`, `Etc/UTC`): written as the
+/// database writes its names and present in the system's database (a TZif file). Feeds
+/// publish the name (GBFS `system_information.timezone`) and their readers look it up, so
+/// `Mars/Olympus` or `UTC+8` would make a feed that fails the GBFS schema.
+///
+/// ```
+/// assert!(citytwin_city::calendar::check_time_zone("Asia/Shanghai").is_ok());
+/// assert!(citytwin_city::calendar::check_time_zone("Mars/Olympus").is_err());
+/// ```
+pub fn check_time_zone(name: &str) -> Result<(), String> {
+    let written_as_iana = !name.is_empty()
+        && name.split('/').all(|part| {
+            part.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+        });
+    if !written_as_iana {
+        return Err(format!(
+            "`{name}` is not written as an IANA time zone (Area/Location, e.g. Asia/Shanghai)"
+        ));
+    }
+    let dir = std::path::Path::new(ZONEINFO_DIR);
+    if !dir.is_dir() {
+        return Err(format!(
+            "no time zone database at {ZONEINFO_DIR} to check `{name}` against (install tzdata)"
+        ));
+    }
+    let mut magic = [0u8; 4];
+    let is_zone = std::fs::File::open(dir.join(name))
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok_and(|()| &magic == b"TZif");
+    if is_zone {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a time zone of the IANA database ({ZONEINFO_DIR})"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_zones_must_be_iana_names_of_the_database() {
+        for ok in [
+            "Asia/Shanghai",
+            "Etc/UTC",
+            "America/Argentina/Buenos_Aires",
+            "Etc/GMT-8",
+        ] {
+            assert_eq!(check_time_zone(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "Mars/Olympus",
+            "UTC+8",
+            "",
+            "../../etc/passwd",
+            "Asia",
+            "asia/shanghai ",
+        ] {
+            assert!(check_time_zone(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn rfc3339_round_trips() {

@@ -96,6 +96,11 @@ impl Scene {
                 ));
             }
         }
+        if let Some(zone) = &scene.timezone {
+            crate::calendar::check_time_zone(zone).map_err(|why| {
+                crate::ron_file::RonFileError::invalid(path, format!("timezone: {why}"))
+            })?;
+        }
         crate::governance::check(&scene.rules, &scene.operators)
             .map_err(|why| crate::ron_file::RonFileError::invalid(path, why))?;
         let base = path.parent().unwrap_or(Path::new(""));

@@ -17,7 +17,8 @@ pub use read::{
     read_geofencing_zones, read_station_information, read_station_status, read_vehicle_status,
 };
 pub use write::{
-    GbfsSnapshot, GbfsSystem, GbfsVersion, StationSnapshot, VehicleSnapshot, write_feeds,
+    GbfsSnapshot, GbfsSystem, GbfsVersion, StationSnapshot, VehicleSnapshot, check_feed_url,
+    write_feeds,
 };
 
 #[derive(Debug, thiserror::Error)]

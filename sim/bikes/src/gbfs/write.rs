@@ -125,6 +125,37 @@ pub struct GbfsSnapshot {
 
 const VEHICLE_TYPE: &str = "bike";
 
+/// Checks a URL feeds will be served from: GBFS readers follow the URLs `gbfs.json` lists,
+/// which the schema requires to be absolute (`format: uri`): `https://` or `http://` and a
+/// host, or `file://` and a path; nothing that needs quoting.
+///
+/// ```
+/// use citytwin_bikes::gbfs::check_feed_url;
+/// assert!(check_feed_url("https://feeds.example.org/gbfs").is_ok());
+/// assert!(check_feed_url("not a url").is_err());
+/// ```
+pub fn check_feed_url(url: &str) -> Result<(), String> {
+    let rest = ["https://", "http://", "file://"]
+        .iter()
+        .find_map(|scheme| url.strip_prefix(scheme));
+    let Some(rest) = rest else {
+        return Err("expected an absolute URL starting https://, http:// or file://".into());
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let plain = url.chars().all(|c| {
+        c.is_ascii_graphic() && !matches!(c, '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}')
+    });
+    if !plain {
+        Err("expected a URL without spaces or characters that need quoting".into())
+    } else if host.is_empty() && !url.starts_with("file://") {
+        Err("expected a host after the scheme".into())
+    } else if url.starts_with("file://") && !rest.starts_with('/') {
+        Err("expected an absolute path after file://".into())
+    } else {
+        Ok(())
+    }
+}
+
 /// Writes the feed set into `dir` (created if needed); returns the files in `gbfs.json` order.
 pub fn write_feeds(
     dir: &Path,
@@ -387,6 +418,26 @@ mod tests {
         read_geofencing_zones, read_station_information, read_station_status, read_vehicle_status,
     };
     use super::*;
+
+    #[test]
+    fn feed_urls_must_be_absolute_and_plain() {
+        for ok in [
+            "https://feeds.example.org/gbfs",
+            "http://localhost:8080/",
+            "file:///srv/gbfs",
+        ] {
+            assert_eq!(check_feed_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "not a url",
+            "feeds.example.org",
+            "https://",
+            "https://a b/",
+            "file://x",
+        ] {
+            assert!(check_feed_url(bad).is_err(), "{bad}");
+        }
+    }
     use geo::{LineString, Polygon};
 
     fn snapshot() -> GbfsSnapshot {

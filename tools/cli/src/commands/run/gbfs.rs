@@ -5,7 +5,7 @@
 use super::clock;
 use anyhow::{Context, Result};
 use citytwin_bikes::gbfs::simulated::snapshot;
-use citytwin_bikes::gbfs::{GbfsSystem, GbfsVersion, write_feeds};
+use citytwin_bikes::gbfs::{GbfsSystem, GbfsVersion, check_feed_url, write_feeds};
 use citytwin_gis::crs::Reprojector;
 use citytwin_ops::wire::SimDay;
 use citytwin_sim::World;
@@ -52,6 +52,9 @@ impl GbfsPublisher {
     ) -> Result<Option<GbfsPublisher>> {
         if args.at.is_empty() {
             return Ok(None);
+        }
+        if let Some(url) = &args.url {
+            check_feed_url(url).map_err(|why| anyhow::anyhow!("--gbfs-url {url}: {why}"))?;
         }
         let mut due = args.at.clone();
         due.sort_unstable();
