@@ -14,10 +14,11 @@ use clap::Args;
 use digest::RunDigest;
 pub use digest::kpis;
 use indicatif::ProgressBar;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Compare a what-if scenario with its baseline: both run with the same seeds (in parallel
@@ -101,44 +102,44 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
     bar.set_message(format!("{} runs, {workers} at a time", jobs.len()));
     let finished = Mutex::new(Finished::new());
     let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-    let (next, stop) = (AtomicUsize::new(0), AtomicBool::new(false));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= jobs.len() || stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let (side, seed) = jobs[i];
-                    let job = Job {
-                        city: &city,
-                        fences: &fences,
-                        model: &model,
-                        ops: ops.as_ref(),
-                        args: &args,
-                        scenario: (side == Side::Variant).then_some(&scenario),
-                        side,
-                        seed,
+    let stop = AtomicBool::new(false);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .context("starting the worker threads")?;
+    // each run's result is kept by its side and seed, so the order runs finish in (which
+    // depends on the thread count) changes nothing written
+    pool.install(|| {
+        jobs.par_iter().for_each(|&(side, seed)| {
+            if stop.load(Ordering::SeqCst) || interrupt::requested() {
+                return;
+            }
+            let job = Job {
+                city: &city,
+                fences: &fences,
+                model: &model,
+                ops: ops.as_ref(),
+                args: &args,
+                scenario: (side == Side::Variant).then_some(&scenario),
+                side,
+                seed,
+            };
+            match job.run(&bar, &stop) {
+                Ok(Some(digest)) => {
+                    let done = {
+                        let mut f = lock(&finished);
+                        f.insert((side, seed), digest);
+                        f.len()
                     };
-                    match job.run(&bar, &stop) {
-                        Ok(Some(digest)) => {
-                            let done = {
-                                let mut f = lock(&finished);
-                                f.insert((side, seed), digest);
-                                f.len()
-                            };
-                            bar.set_message(format!("{done}/{} runs done", jobs.len()));
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            stop.store(true, Ordering::SeqCst);
-                            lock(&failure).get_or_insert(e);
-                        }
-                    }
+                    bar.set_message(format!("{done}/{} runs done", jobs.len()));
                 }
-            });
-        }
+                Ok(None) => {}
+                Err(e) => {
+                    stop.store(true, Ordering::SeqCst);
+                    lock(&failure).get_or_insert(e);
+                }
+            }
+        });
     });
     bar.finish_and_clear();
     if let Some(e) = lock(&failure).take() {

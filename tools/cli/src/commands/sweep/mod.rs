@@ -9,11 +9,11 @@ use anyhow::{Context, Result, bail};
 use citytwin_gis::table::{Column, Table};
 use clap::{Args, Parser};
 use plan::{Job, SweepFile};
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Run a grid of parameter values × seeds (sweep.ron), each run an independent, deterministic
 /// `citytwin run`, and merge their figures into one table (results.csv).
@@ -137,26 +137,23 @@ fn run_here(jobs: &[Job], workers: Option<u64>, quiet: bool) -> Result<()> {
     interrupt::install();
     let bar = progress::steps(todo.len() as u64, quiet);
     bar.set_message(format!("runs, {workers} at a time"));
-    let next = AtomicUsize::new(0);
     let failures: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= todo.len() || interrupt::requested() {
-                        break;
-                    }
-                    let job = todo[i];
-                    let outcome = parse_job(job).and_then(|a| run::run(a, true));
-                    if let Err(e) = outcome {
-                        let mut f = failures.lock().unwrap_or_else(|p| p.into_inner());
-                        f.push(format!("{}: {e:#}", job.id));
-                    }
-                    bar.inc(1);
-                }
-            });
-        }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .context("starting the worker threads")?;
+    pool.install(|| {
+        todo.par_iter().for_each(|job| {
+            if interrupt::requested() {
+                return;
+            }
+            let outcome = parse_job(job).and_then(|a| run::run(a, true));
+            if let Err(e) = outcome {
+                let mut f = failures.lock().unwrap_or_else(|p| p.into_inner());
+                f.push(format!("{}: {e:#}", job.id));
+            }
+            bar.inc(1);
+        });
     });
     bar.finish_and_clear();
     let failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
