@@ -22,6 +22,7 @@ use citytwin_traffic::demand::{DemandError, city_day};
 use citytwin_traffic::dynamic::TrafficSummary;
 use counts::{CountSite, geh};
 use fit::{FitOptions, Stop};
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use targets::{IndicatorKind, Param, Targets};
 
@@ -315,36 +316,18 @@ pub fn calibrate(
         tolerance: 0.01,
         max_evaluations: targets.max_runs as usize,
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     // every simulated candidate: where it was, what it showed, and its record
     let mut seen: Vec<(Vec<f64>, Observed)> = Vec::new();
     let mut runs: Vec<RunRecord> = Vec::new();
     let mut error = None;
     let mut eval = |xs: &[Vec<f64>]| -> Option<Vec<Vec<f64>>> {
+        // the batch's days on every core; collected in the batch's order, so the fit is the
+        // same whatever the thread count
         let results: Vec<Result<Option<Observed>, CalibrateError>> = xs
-            .chunks(threads)
-            .flat_map(|chunk| {
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = chunk
-                        .iter()
-                        .map(|x| {
-                            let model = model_at(x);
-                            scope.spawn(move || {
-                                simulate(city, &model, window, targets.seed, sites, keep_going)
-                            })
-                        })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|h| {
-                            h.join().unwrap_or_else(|_| {
-                                Err(CalibrateError::Targets(
-                                    "a simulation thread panicked".into(),
-                                ))
-                            })
-                        })
-                        .collect::<Vec<_>>()
-                })
+            .par_iter()
+            .map(|x| {
+                let model = model_at(x);
+                simulate(city, &model, window, targets.seed, sites, keep_going)
             })
             .collect();
         let mut out = Vec::with_capacity(xs.len());
