@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use citytwin_traffic::assign::{AssignNetwork, AssignOptions, OdDemand, assign};
+use citytwin_traffic::assign::{AssignNetwork, AssignOptions, OdDemand, assign, assign_until};
 use citytwin_traffic::tntp::{self, CostWeights};
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -59,6 +59,38 @@ fn sioux_falls_reaches_the_best_known_objective_and_flows() {
     // gradient projection: the gap falls fast (Frank–Wolfe is still near 1e-2 after 10)
     assert!(gaps[10] < 1e-3, "{gaps:?}");
     assert!(gaps.windows(20).all(|w| w[19] < w[0]), "{gaps:?}");
+}
+
+#[test]
+fn a_stop_inside_an_iteration_returns_the_iteration_before() {
+    let (net, demand) = sioux_falls();
+    let options = AssignOptions {
+        target_gap: 1e-12,
+        max_iterations: 1000,
+    };
+    // asked between origins: SiouxFalls has 24, so the 60th question falls inside the
+    // second iteration's equilibration
+    let asked = std::cell::Cell::new(0);
+    let keep_going = || {
+        asked.set(asked.get() + 1);
+        asked.get() < 60
+    };
+    let stopped = assign_until(
+        &net,
+        &demand,
+        &options,
+        &mut |_| ControlFlow::Continue(()),
+        &keep_going,
+    );
+    assert!(!stopped.converged);
+    let one = AssignOptions {
+        max_iterations: stopped.last.iteration,
+        ..options
+    };
+    let reference = assign(&net, &demand, &one, &mut |_| ControlFlow::Continue(()));
+    assert_eq!(stopped.last, reference.last);
+    assert_eq!(stopped.flows, reference.flows);
+    assert_eq!(stopped.costs, reference.costs);
 }
 
 #[test]

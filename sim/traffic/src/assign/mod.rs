@@ -57,16 +57,48 @@ pub fn assign(
     options: &AssignOptions,
     on_iteration: &mut dyn FnMut(&IterationReport) -> ControlFlow<()>,
 ) -> AssignResult {
+    assign_until(net, demand, options, on_iteration, &|| true)
+}
+
+/// [`assign`], also asking `keep_going` between origins inside an iteration, so that a stop
+/// (Ctrl-C) is honoured within one origin's shortest-path tree, not one iteration (over a
+/// second on Berlin-Center). Stopped inside an iteration, the result is the iteration before:
+/// its flows, costs and report.
+pub fn assign_until(
+    net: &AssignNetwork,
+    demand: &OdDemand,
+    options: &AssignOptions,
+    on_iteration: &mut dyn FnMut(&IterationReport) -> ControlFlow<()>,
+    keep_going: &dyn Fn() -> bool,
+) -> AssignResult {
     let mut state = LinkState::free_flow(net);
     let mut tree = ShortestPathTree::new(net.node_count);
     let (mut sets, unreachable_demand) =
         PathSets::all_or_nothing(net, demand, &mut state, &mut tree);
-    let mut last = report(net, demand, &state, &mut tree, 0);
+    let mut last = report(net, demand, &state, &mut tree, 0, &|| true)
+        .expect("a report that is never stopped");
     let mut converged = last.relative_gap <= options.target_gap;
     let mut stopped = on_iteration(&last).is_break();
     while !converged && !stopped && last.iteration < options.max_iterations {
-        sets.equilibrate(net, &mut state, &mut tree);
-        last = report(net, demand, &state, &mut tree, last.iteration + 1);
+        let before = (state.flow.clone(), state.cost.clone());
+        let next = sets
+            .equilibrate(net, &mut state, &mut tree, keep_going)
+            .then(|| {
+                report(
+                    net,
+                    demand,
+                    &state,
+                    &mut tree,
+                    last.iteration + 1,
+                    keep_going,
+                )
+            })
+            .flatten();
+        let Some(next) = next else {
+            (state.flow, state.cost) = before;
+            break;
+        };
+        last = next;
         converged = last.relative_gap <= options.target_gap;
         stopped = on_iteration(&last).is_break();
     }
@@ -107,16 +139,21 @@ impl LinkState {
     }
 }
 
+/// The iteration's gap and objective; `None` when `keep_going` says stop.
 fn report(
     net: &AssignNetwork,
     demand: &OdDemand,
     state: &LinkState,
     tree: &mut ShortestPathTree,
     iteration: u32,
-) -> IterationReport {
+    keep_going: &dyn Fn() -> bool,
+) -> Option<IterationReport> {
     let total: f64 = state.flow.iter().zip(&state.cost).map(|(x, c)| x * c).sum();
     let mut shortest = 0.0;
     for (origin, dests) in &demand.by_origin {
+        if !keep_going() {
+            return None;
+        }
         tree.compute(net, &state.cost, *origin);
         shortest += dests
             .iter()
@@ -125,7 +162,7 @@ fn report(
             .map(|(dist, flow)| dist * flow)
             .sum::<f64>();
     }
-    IterationReport {
+    Some(IterationReport {
         iteration,
         relative_gap: if total > 0.0 {
             ((total - shortest) / total).max(0.0)
@@ -133,5 +170,5 @@ fn report(
             0.0
         },
         objective: net.objective(&state.flow),
-    }
+    })
 }

@@ -72,14 +72,19 @@ impl PathSets {
     /// One sweep over all origins: add each OD's current shortest path, then move flow onto it
     /// from every costlier path by a projected Newton step. Link costs follow every shift
     /// (Gauss–Seidel), so later OD pairs see the effect of earlier ones.
+    /// One iteration over every origin; `false` when `keep_going` stopped it part way.
     pub fn equilibrate(
         &mut self,
         net: &AssignNetwork,
         state: &mut LinkState,
         tree: &mut ShortestPathTree,
-    ) {
+        keep_going: &dyn Fn() -> bool,
+    ) -> bool {
         let mut shortest = Vec::new();
         for (origin, ods) in &mut self.by_origin {
+            if !keep_going() {
+                return false;
+            }
             tree.compute(net, &state.cost, *origin);
             for od in ods.iter_mut() {
                 if tree.path_to(net, od.dest, &mut shortest).is_none() {
@@ -101,6 +106,7 @@ impl PathSets {
                 }
             }
         }
+        true
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::interrupt;
 use anyhow::{Context, Result, bail};
-use citytwin_traffic::assign::{AssignNetwork, AssignOptions, OdDemand, assign};
+use citytwin_traffic::assign::{AssignNetwork, AssignOptions, OdDemand, assign_until};
 use citytwin_traffic::tntp::{self, CostWeights};
 use clap::Args;
 use std::io::Write;
@@ -118,21 +118,28 @@ pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
         max_iterations: args.max_iterations,
     };
     let mut stdout = std::io::stdout().lock();
-    let result = assign(&network, &demand, &options, &mut |r| {
-        let _ = writeln!(
-            stdout,
-            "iteration {:>4}  relative gap {:.3e}  objective {:.10}  {:.2} s",
-            r.iteration,
-            r.relative_gap,
-            r.objective,
-            started.elapsed().as_secs_f64()
-        );
-        if interrupt::requested() {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    });
+    let keep_going = || !interrupt::requested();
+    let result = assign_until(
+        &network,
+        &demand,
+        &options,
+        &mut |r| {
+            let _ = writeln!(
+                stdout,
+                "iteration {:>4}  relative gap {:.3e}  objective {:.10}  {:.2} s",
+                r.iteration,
+                r.relative_gap,
+                r.objective,
+                started.elapsed().as_secs_f64()
+            );
+            if interrupt::requested() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        },
+        &keep_going,
+    );
     let seconds = started.elapsed().as_secs_f64();
     if result.unreachable_demand > 0.0 {
         bail!(
