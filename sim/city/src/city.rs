@@ -59,50 +59,12 @@ impl City {
         &self.bundle.roads
     }
 
-    /// Metres from `point` to the city's extent (0 inside it).
-    pub fn distance_outside(&self, point: Point<f64>) -> f64 {
-        distance_outside(self.bundle.meta.extent, point)
-    }
-
     /// `Err` naming `what` and how far out it is when `point` lies more than [`NEAR_CITY_M`]
     /// outside the city's extent: data for another city, or a layer whose CRS is wrong.
     pub fn check_near(&self, what: &str, point: Point<f64>) -> Result<(), String> {
         check_near(self.bundle.meta.extent, what, point)
     }
-}
 
-/// How far outside a city's extent something may lie and still be the city's: a station or
-/// detector just beyond a clipped extract, trips crossing its edge.
-pub const NEAR_CITY_M: f64 = 5_000.0;
-
-/// Metres from `point` to `extent` (0 inside it).
-pub fn distance_outside(extent: Rect<f64>, point: Point<f64>) -> f64 {
-    if !(point.x().is_finite() && point.y().is_finite()) {
-        return f64::INFINITY;
-    }
-    let dx = (extent.min().x - point.x())
-        .max(point.x() - extent.max().x)
-        .max(0.0);
-    let dy = (extent.min().y - point.y())
-        .max(point.y() - extent.max().y)
-        .max(0.0);
-    dx.hypot(dy)
-}
-
-/// See [`City::check_near`].
-pub fn check_near(extent: Rect<f64>, what: &str, point: Point<f64>) -> Result<(), String> {
-    let d = distance_outside(extent, point);
-    if d > NEAR_CITY_M {
-        return Err(format!(
-            "{what} lies {:.1} km outside the city's extent (at most {} km): another city's data, or a wrong CRS?",
-            d / 1000.0,
-            NEAR_CITY_M / 1000.0
-        ));
-    }
-    Ok(())
-}
-
-impl City {
     pub fn graph(&self) -> &RoadGraph {
         &self.graph
     }
@@ -227,6 +189,37 @@ impl City {
             route,
         })
     }
+}
+
+/// How far outside a city's extent something may lie and still be the city's: a station or
+/// detector just beyond a clipped extract, trips crossing its edge.
+pub const NEAR_CITY_M: f64 = 5_000.0;
+
+/// Metres from `point` to `extent` (0 inside it).
+pub fn distance_outside(extent: Rect<f64>, point: Point<f64>) -> f64 {
+    if !(point.x().is_finite() && point.y().is_finite()) {
+        return f64::INFINITY;
+    }
+    let dx = (extent.min().x - point.x())
+        .max(point.x() - extent.max().x)
+        .max(0.0);
+    let dy = (extent.min().y - point.y())
+        .max(point.y() - extent.max().y)
+        .max(0.0);
+    dx.hypot(dy)
+}
+
+/// See [`City::check_near`].
+pub fn check_near(extent: Rect<f64>, what: &str, point: Point<f64>) -> Result<(), String> {
+    let d = distance_outside(extent, point);
+    if d > NEAR_CITY_M {
+        return Err(format!(
+            "{what} lies {:.1} km outside the city's extent (at most {} km): another city's data, or a wrong CRS?",
+            d / 1000.0,
+            NEAR_CITY_M / 1000.0
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

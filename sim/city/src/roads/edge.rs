@@ -72,7 +72,7 @@ pub fn edge_stations(roads: &RoadNetwork, extent: Rect<f64>) -> Vec<EdgeStation>
 
 fn stations_of(roads: &RoadNetwork, extent: Rect<f64>, with_tertiary: bool) -> Vec<EdgeStation> {
     let n = roads.nodes.len();
-    let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let neighbours = roads.car_neighbour_counts();
     let mut inbound: Vec<Option<LinkId>> = vec![None; n];
     let mut outbound: Vec<Option<LinkId>> = vec![None; n];
     for (i, l) in roads.links.iter().enumerate() {
@@ -80,17 +80,12 @@ fn stations_of(roads: &RoadNetwork, extent: Rect<f64>, with_tertiary: bool) -> V
             continue;
         }
         let (a, b) = (l.from.index(), l.to.index());
-        neighbours[a].push(b);
-        neighbours[b].push(a);
         inbound[a].get_or_insert(LinkId::from_index(i));
         outbound[b].get_or_insert(LinkId::from_index(i));
     }
     let mut stations = Vec::new();
     for (v, node) in roads.nodes.iter().enumerate() {
-        let nb = &mut neighbours[v];
-        nb.sort_unstable();
-        nb.dedup();
-        if nb.len() != 1 || !at_edge(extent, node.point) {
+        if neighbours[v] != 1 || !at_edge(extent, node.point) {
             continue;
         }
         let (i, o) = (inbound[v], outbound[v]);

@@ -98,6 +98,27 @@ pub struct RoadNetwork {
 }
 
 impl RoadNetwork {
+    /// Per node, how many other nodes car links join it to (either direction, counted once):
+    /// 1 at a dead end, 2 along a road, 3 or more at an intersection.
+    pub fn car_neighbour_counts(&self) -> Vec<usize> {
+        let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); self.nodes.len()];
+        for l in self.links.iter().filter(|l| l.carries_cars()) {
+            let (a, b) = (l.from.index(), l.to.index());
+            if a != b {
+                neighbours[a].push(b);
+                neighbours[b].push(a);
+            }
+        }
+        neighbours
+            .into_iter()
+            .map(|mut n| {
+                n.sort_unstable();
+                n.dedup();
+                n.len()
+            })
+            .collect()
+    }
+
     pub fn node(&self, id: NodeId) -> &RoadNode {
         &self.nodes[id.index()]
     }

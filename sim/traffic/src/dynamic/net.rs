@@ -103,14 +103,6 @@ impl QueueNetwork {
         &self.out_links[self.out_start[n] as usize..self.out_start[n + 1] as usize]
     }
 
-    /// Puts the inner links of `links` first (keeping each group's order) and returns how
-    /// many there are.
-    pub fn inner_first(&self, links: &mut [u32]) -> usize {
-        let is_inner = |l: &u32| self.link(*l).is_some_and(|q| q.inner);
-        links.sort_by_key(|l| !is_inner(l));
-        links.iter().filter(|l| is_inner(l)).count()
-    }
-
     pub fn incoming(&self, node: u32) -> &[u32] {
         let n = node as usize;
         &self.in_links[self.in_start[n] as usize..self.in_start[n + 1] as usize]
@@ -119,21 +111,12 @@ impl QueueNetwork {
 
 /// Per node: is it an intersection of car roads (three or more car neighbours, or signals)?
 fn intersections(roads: &RoadNetwork) -> Vec<bool> {
-    let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); roads.nodes.len()];
-    for l in roads.links.iter().filter(|l| l.carries_cars()) {
-        let (a, b) = (l.from.index(), l.to.index());
-        if a != b {
-            neighbours[a].push(b);
-            neighbours[b].push(a);
-        }
-    }
-    neighbours
-        .iter_mut()
+    roads
+        .car_neighbour_counts()
+        .into_iter()
         .zip(&roads.nodes)
         .map(|(n, node)| {
-            n.sort_unstable();
-            n.dedup();
-            n.len() >= 3
+            n >= 3
                 || node.signals
                 || roads
                     .junctions

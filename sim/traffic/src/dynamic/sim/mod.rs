@@ -442,15 +442,16 @@ impl TrafficSim {
     fn serve_node(&mut self, node: u32) {
         let mut incoming = std::mem::take(&mut self.scratch);
         incoming.clear();
-        incoming.extend(
-            self.net
-                .incoming(node)
-                .iter()
-                .copied()
-                .filter(|&l| !self.links[l as usize].queue.is_empty()),
-        );
         // links inside the crossing first, each group in turn from a rotating start
-        let inner = self.net.inner_first(&mut incoming);
+        let busy_where = |inner: bool| {
+            let (net, links) = (&self.net, &self.links);
+            net.incoming(node).iter().copied().filter(move |&l| {
+                !links[l as usize].queue.is_empty() && net.link(l).is_some_and(|q| q.inner) == inner
+            })
+        };
+        incoming.extend(busy_where(true));
+        let inner = incoming.len();
+        incoming.extend(busy_where(false));
         let groups = [(0, inner), (inner, incoming.len())];
         if !incoming.is_empty() {
             loop {
