@@ -277,7 +277,7 @@ fn a_run_with_bikes_reports_them_and_repeats_byte_for_byte() {
     assert!(s["bikes"]["trips"].as_u64().unwrap() > 100);
     let fences = std::fs::read_to_string(a.join("fences.csv")).unwrap();
     assert!(fences.starts_with(
-        "fence,time_s,bikes,capacity,overflow_alarm,empty_alarm,illegal_parking_alarm\n"
+        "fence,time,bikes,capacity,overflow_alarm,empty_alarm,illegal_parking_alarm\n"
     ));
     // 12 samples of 15 minutes (06:00 … 08:45) for every fence
     let n = s["bikes"]["fences"].as_u64().unwrap() as usize;
@@ -358,12 +358,12 @@ fn gbfs_feeds_are_valid_and_agree_with_the_fences(
             );
         }
     }
-    // bikes per fence at 08:00 (28,800 s) in fences.csv
+    // bikes per fence at 08:00 on the scene's day in fences.csv
     let at_eight: Vec<u32> = fences_csv
         .lines()
         .skip(1)
         .map(|l| l.split(',').collect::<Vec<_>>())
-        .filter(|f| f[1] == "28800")
+        .filter(|f| f[1] == "2025-01-06T08:00:00+08:00")
         .map(|f| f[2].parse().unwrap())
         .collect();
     let v3 = feeds(a, "3.0");

@@ -283,16 +283,17 @@ fn docks_from_gbfs_never_hold_more_bikes_than_they_have_docks() {
     let csv = std::fs::read_to_string(dir.join("run/fences.csv")).unwrap();
     let mut full = 0;
     for row in csv.lines().skip(1) {
-        let f: Vec<u32> = row.split(',').take(4).map(|v| v.parse().unwrap()).collect();
+        let f: Vec<&str> = row.split(',').take(4).collect();
+        let (bikes, docks): (u32, u32) = (f[2].parse().unwrap(), f[3].parse().unwrap());
         assert!(
-            f[2] <= f[3],
-            "fence {} at {} s: {} bikes in {} docks",
+            bikes <= docks,
+            "fence {} at {}: {} bikes in {} docks",
             f[0],
             f[1],
             f[2],
             f[3]
         );
-        full += usize::from(f[2] == f[3]);
+        full += usize::from(bikes == docks);
     }
     assert!(full > 0, "no dock ever filled: the test shows nothing");
     std::fs::remove_dir_all(dir).unwrap();

@@ -71,7 +71,7 @@ pub fn demo_scene(dir: &Path) -> PathBuf {
     std::fs::write(
         &scene,
         format!(
-            "(name: \"test\", osm: {DEMO_OSM:?}, bundle: \"city.ctb\", crs: Some(\"EPSG:32648\"), grid_prefix: \"510100\")"
+            "(name: \"test\", osm: {DEMO_OSM:?}, bundle: \"city.ctb\", crs: Some(\"EPSG:32648\"), grid_prefix: \"510100\", timezone: Some(\"Asia/Shanghai\"))"
         ),
     )
     .unwrap();
@@ -95,7 +95,11 @@ pub fn scene_with_ops(dir: &Path, ops: &Path) -> PathBuf {
 pub fn scene_with(dir: &Path, field: &str) -> PathBuf {
     let scene = demo_scene(dir);
     let text = std::fs::read_to_string(&scene).unwrap();
-    let text = text.trim_end().trim_end_matches(')').to_string() + &format!(", {field})");
+    let body = text
+        .trim_end()
+        .strip_suffix(')')
+        .expect("a scene is one RON struct");
+    let text = format!("{body}, {field})");
     std::fs::write(&scene, text).unwrap();
     scene
 }

@@ -136,7 +136,7 @@ fn a_live_morning_through_mosquitto_loses_nothing_acknowledged() {
         "gateway",
         "gw-pw",
         &ds(4_000_000),
-        r#"{"phenomenonTime": "2016-12-18T07:59:00+08:00", "result": 3}"#,
+        r#"{"phenomenonTime": "2025-01-06T07:59:00+08:00", "result": 3}"#,
     );
     // scenario edits: only the planner's reach the twin
     let control = format!("{PREFIX}/control/scenario");

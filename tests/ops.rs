@@ -141,11 +141,12 @@ fn broken_ops_files_and_report_lists_are_one_line_errors() {
             dir.join("out").to_str().unwrap(),
         ])
     };
-    let err = run(r#"(date: "2016-12-32", utc_offset_hours: 8)"#);
+    // the day moved to the scene: an ops file that still names it says where it went
+    let err = run(r#"(date: "2016-12-18", utc_offset_hours: 8)"#);
     assert!(err.contains("ops.ron: date:"), "{err}");
-    assert!(err.contains("YYYY-MM-DD"), "{err}");
+    assert!(err.contains("the scene's `date:`"), "{err}");
 
-    let err = run(r#"(date: "2016-12-18", utc_offset_hours: 8, sensors: [])"#);
+    let err = run(r#"(sensors: [])"#);
     assert!(err.contains("ops.ron:1:"), "{err}");
     assert!(err.contains("sensors"), "{err}");
 
@@ -154,7 +155,7 @@ fn broken_ops_files_and_report_lists_are_one_line_errors() {
         "time,lon,lat,text\n07:00,104.07,30.69,堵车\n7 o'clock,104.07,30.69,堵车\n",
     )
     .unwrap();
-    let err = run(r#"(date: "2016-12-18", utc_offset_hours: 8, reports: "hotline.csv")"#);
+    let err = run(r#"(reports: "hotline.csv")"#);
     assert!(err.contains("hotline.csv:3: time `7 o'clock`"), "{err}");
 
     let replay = dir.join("station.csv");
@@ -164,7 +165,7 @@ fn broken_ops_files_and_report_lists_are_one_line_errors() {
     )
     .unwrap();
     let err = run(
-        r#"(date: "2016-12-18", utc_offset_hours: 8, air_quality: [(name: "x", file: "station.csv", lon: 104.07, lat: 30.69)])"#,
+        r#"(air_quality_date: "2016-12-18", air_quality: [(name: "x", file: "station.csv", lon: 104.07, lat: 30.69)])"#,
     );
     assert!(
         err.contains("station.csv: line 2: `PM2.5` is `lots`, expected a number or NA"),

@@ -203,10 +203,14 @@ fn trip_lists_od_matrices_equilibrium_and_the_geopackage() {
     let first = bins.features().next().unwrap();
     let at = first.field_index("bin_start").unwrap();
     let start = first.field_as_datetime(at).unwrap().unwrap();
+    // on the scene's day (the default, a Monday), stored in UTC as GeoPackage requires:
+    // 07:xx in Chengdu is 23:xx Z
+    let seven = citytwin_city::calendar::rfc3339_seconds("2025-01-06T07:00:00+08:00").unwrap();
     assert!(
-        format!("{start:?}").starts_with("2025-01-06T07:"),
+        (seven..seven + 3600).contains(&start.timestamp()),
         "{start:?}"
     );
+    assert_eq!(start.offset().local_minus_utc(), 0, "{start:?}");
     assert!(!dir.join("od/traffic.partial.gpkg").exists());
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -101,12 +101,15 @@ fn a_morning_peak_runs_reports_and_repeats_byte_for_byte() {
     // a day run to its end saw every bin whole
     assert!(bins.lines().skip(1).all(|l| l.ends_with(",900")));
     assert_eq!(stuck, n("stuck_moves"));
+    // bins start on the quarter hour of the scene's day, with the offset of its time zone
     assert!(bins.lines().skip(1).all(|l| {
         let start = l.split(',').next().unwrap();
-        start.ends_with(":00:00")
-            || start.ends_with(":15:00")
-            || start.ends_with(":30:00")
-            || start.ends_with(":45:00")
+        let (clock, offset) = start.split_at(19);
+        offset == "+08:00"
+            && clock.starts_with("2025-01-06T")
+            && [":00:00", ":15:00", ":30:00", ":45:00"]
+                .iter()
+                .any(|q| clock.ends_with(q))
     }));
     std::fs::remove_dir_all(dir).unwrap();
 }

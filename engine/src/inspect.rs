@@ -430,8 +430,8 @@ mod tests {
         use citytwin_sim::ops::{OpsInputs, OpsSim, Report};
         let mut twin = crate::testing::grid_twin(300);
         let file = OpsFile {
-            date: "2025-01-06".into(),
-            utc_offset_hours: 8,
+            date: None,
+            utc_offset_hours: None,
             loop_detectors: LoopDetectors {
                 classes: vec!["residential".into()],
                 min_length_m: 10.0,
@@ -447,7 +447,11 @@ mod tests {
         };
         let at = twin.city.roads().links[0].geometry.0[0];
         let inputs = OpsInputs {
-            day: file.day().unwrap(),
+            day: citytwin_city::calendar::SimDay::in_zone(
+                citytwin_city::calendar::DEFAULT_DATE,
+                Some("Asia/Shanghai"),
+            )
+            .unwrap(),
             file,
             stations: Vec::new(),
             live: Vec::new(),

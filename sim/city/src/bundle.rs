@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 /// Version of the bundle format this build reads and writes.
 pub const BUNDLE_VERSION: u32 = 3;
-/// Magic, version, checksum.
-const HEADER_LEN: usize = 16;
+/// Magic, format version and CRC-32 of the contents.
+pub const HEADER_LEN: usize = 16;
 const MAGIC: &[u8; 8] = b"CTBUNDLE";
 
 /// The city's coordinate reference system: always projected and metric.

@@ -1,6 +1,7 @@
-//! Calendar dates and RFC 3339 times as POSIX seconds, for the feeds that carry them (GBFS,
-//! SensorThings observations) and the dates replayed records are cut by. Proleptic
-//! Gregorian, no time-zone database: offsets are as written.
+//! The simulated day (its date and the city's UTC offset on it), calendar dates and RFC 3339
+//! times as POSIX seconds, for every file that carries a time (GBFS, SensorThings
+//! observations, cases, link bins, GeoPackages, Parquet) and the dates replayed records are
+//! cut by. Parsing, validation and time-zone rules are jiff's (the system's IANA database).
 
 use std::fmt;
 use std::str::FromStr;
@@ -50,16 +51,12 @@ impl FromStr for Date {
         if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
             return Err(bad());
         }
-        let date = Date {
-            year: y.parse().map_err(|_| bad())?,
-            month: m.parse().map_err(|_| bad())?,
-            day: d.parse().map_err(|_| bad())?,
-        };
-        // a day past the month's end comes back as another date
-        let valid = (1..=12).contains(&date.month)
-            && date.day >= 1
-            && Date::from_days_since_epoch(date.days_since_epoch()) == date;
-        valid.then_some(date).ok_or_else(bad)
+        let civil = s.parse::<jiff::civil::Date>().map_err(|_| bad())?;
+        Ok(Date {
+            year: i32::from(civil.year()),
+            month: civil.month() as u32,
+            day: civil.day() as u32,
+        })
     }
 }
 
@@ -100,34 +97,21 @@ pub fn clock_seconds(text: &str) -> Option<u32> {
         Some(s) => s?,
         None => 0,
     };
-    (parts.next().is_none() && m < 60 && s < 60).then_some(h * 3600 + m * 60 + s)
-}
-
-/// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` as POSIX seconds.
-pub fn rfc3339_seconds(s: &str) -> Option<i64> {
-    let (date, rest) = s.split_once(['T', 't', ' '])?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let zone_at = rest.find(['Z', 'z', '+', '-'])?;
-    let (clock, zone) = rest.split_at(zone_at);
-    let mut c = clock.split(':');
-    let (h, mi) = (
-        c.next()?.parse::<i64>().ok()?,
-        c.next()?.parse::<i64>().ok()?,
-    );
-    let sec = c.next()?.split('.').next()?.parse::<i64>().ok()?;
-    let offset = match zone.as_bytes().first()? {
-        b'Z' | b'z' => 0,
-        sign => {
-            let (oh, om) = zone[1..].split_once(':')?;
-            let o = oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60;
-            if *sign == b'-' { -o } else { o }
-        }
-    };
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || mi > 59 || sec > 60 {
+    if parts.next().is_some() || m >= 60 || s >= 60 {
         return None;
     }
-    Some(days_from_civil(y, m, day) * 86_400 + h * 3600 + mi * 60 + sec - offset)
+    // hours past what seconds in a u32 hold are no time at all (found by fuzzing)
+    h.checked_mul(3600)?.checked_add(m * 60 + s)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` as POSIX seconds (fractions dropped). A date the
+/// calendar does not have (`2025-02-31`) or a time without its offset is `None`.
+pub fn rfc3339_seconds(s: &str) -> Option<i64> {
+    // jiff also reads a bracketed zone name after the offset (RFC 9557); RFC 3339 has none
+    if s.contains('[') {
+        return None;
+    }
+    s.parse::<jiff::Timestamp>().ok().map(|t| t.as_second())
 }
 
 /// POSIX seconds as `YYYY-MM-DDTHH:MM:SS±HH:MM` at a UTC offset (`Z` at 0), the inverse of
@@ -148,6 +132,83 @@ pub fn rfc3339(unix: i64, utc_offset_s: i32) -> String {
     let sign = if utc_offset_s < 0 { '-' } else { '+' };
     let off = utc_offset_s.abs();
     format!("{clock}{sign}{:02}:{:02}", off / 3600, off / 60 % 60)
+}
+
+/// [`rfc3339`] with an explicit offset, `+00:00` in UTC too: one form for every file a run
+/// writes.
+pub fn rfc3339_offset(unix: i64, utc_offset_s: i32) -> String {
+    let text = rfc3339(unix, utc_offset_s);
+    match text.strip_suffix('Z') {
+        Some(clock) => format!("{clock}+00:00"),
+        None => text,
+    }
+}
+
+/// The simulated day: its date and the city's offset from UTC on it. Every file a run writes
+/// places its times on this one day.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SimDay {
+    pub date: Date,
+    /// The city's offset from UTC on that day, seconds (Chengdu: +8 h).
+    pub utc_offset_s: i32,
+}
+
+/// The date of a scene's day when neither the scene nor the run names one: an ordinary
+/// weekday (a Monday), as the demand model's day is.
+pub const DEFAULT_DATE: Date = Date {
+    year: 2025,
+    month: 1,
+    day: 6,
+};
+
+impl SimDay {
+    /// `date` in the IANA time zone `zone` (its offset at that day's noon, summer time
+    /// included); in UTC without a zone.
+    pub fn in_zone(date: Date, zone: Option<&str>) -> Result<SimDay, String> {
+        if !(1970..=2200).contains(&date.year) {
+            // feeds and GeoPackages carry Unix times: a year before 1970 is a typing error
+            return Err(format!("{date}: expected a date from 1970 to 2200"));
+        }
+        let Some(zone) = zone else {
+            return Ok(SimDay {
+                date,
+                utc_offset_s: 0,
+            });
+        };
+        check_time_zone(zone)?;
+        let tz = jiff::tz::db()
+            .get(zone)
+            .map_err(|e| format!("time zone `{zone}`: {e}"))?;
+        let noon = jiff::civil::Date::new(date.year as i16, date.month as i8, date.day as i8)
+            .and_then(|d| d.at(12, 0, 0, 0).to_zoned(tz))
+            .map_err(|e| format!("{date} in `{zone}`: {e}"))?;
+        Ok(SimDay {
+            date,
+            utc_offset_s: noon.offset().seconds(),
+        })
+    }
+
+    /// Unix seconds of the simulated day's midnight.
+    pub fn midnight_unix(&self) -> i64 {
+        self.date.days_since_epoch() * 86_400 - i64::from(self.utc_offset_s)
+    }
+
+    /// Unix seconds of a simulated time (seconds after midnight, past 24:00 into the night).
+    pub fn unix(&self, sim_s: u32) -> i64 {
+        self.midnight_unix() + i64::from(sim_s)
+    }
+
+    /// Simulated seconds of a unix time on this day (24:00 included: a window may end there).
+    pub fn sim_seconds(&self, unix: i64) -> Option<u32> {
+        let s = unix - self.midnight_unix();
+        (0..=86_400).contains(&s).then_some(s as u32)
+    }
+
+    /// RFC 3339 with this day's offset (`+00:00` in UTC, never `Z`: an explicit offset is what
+    /// SensorThings, Open311 and GBFS readers all take) of a simulated time.
+    pub fn iso(&self, sim_s: u32) -> String {
+        rfc3339_offset(self.unix(sim_s), self.utc_offset_s)
+    }
 }
 
 /// Where Debian's `tzdata` package keeps the IANA time zone database.
@@ -199,6 +260,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_day_takes_its_zones_offset_on_that_date() {
+        let date = |s: &str| s.parse::<Date>().unwrap();
+        let day = SimDay::in_zone(date("2016-12-14"), Some("Asia/Shanghai")).unwrap();
+        assert_eq!(day.utc_offset_s, 8 * 3600);
+        assert_eq!(day.iso(8 * 3600), "2016-12-14T08:00:00+08:00");
+        assert_eq!(day.iso(25 * 3600), "2016-12-15T01:00:00+08:00");
+        // summer time: Berlin is +1 h in January, +2 h in July
+        let winter = SimDay::in_zone(date("2025-01-06"), Some("Europe/Berlin")).unwrap();
+        let summer = SimDay::in_zone(date("2025-07-07"), Some("Europe/Berlin")).unwrap();
+        assert_eq!((winter.utc_offset_s, summer.utc_offset_s), (3600, 7200));
+        let utc = SimDay::in_zone(date("2025-01-06"), None).unwrap();
+        assert_eq!(utc.iso(0), "2025-01-06T00:00:00+00:00");
+        assert!(SimDay::in_zone(date("1969-12-31"), None).is_err());
+        assert!(SimDay::in_zone(date("2025-01-06"), Some("Mars/Olympus")).is_err());
+    }
+
+    #[test]
     fn time_zones_must_be_iana_names_of_the_database() {
         for ok in [
             "Asia/Shanghai",
@@ -242,6 +320,7 @@ mod tests {
         assert_eq!(clock_seconds("08:15"), Some(29_700));
         assert_eq!(clock_seconds("08:15:30"), Some(29_730));
         assert_eq!(clock_seconds("25:00"), Some(90_000));
+        assert_eq!(clock_seconds("4294967295:00"), None);
         for bad in [
             "08",
             "08:60",
@@ -267,8 +346,18 @@ mod tests {
             rfc3339_seconds("2025-04-01T00:12:00.250Z"),
             Some(1_743_466_320)
         );
-        assert_eq!(rfc3339_seconds("2025-13-01T00:00:00Z"), None);
-        assert_eq!(rfc3339_seconds("yesterday"), None);
+        for bad in [
+            "2025-13-01T00:00:00Z",
+            "2025-02-31T08:00:00+08:00",
+            "2025-02-29T08:00:00Z",
+            "2025-04-01T00:12:00",
+            "2025-04-01T24:12:00Z",
+            "2025-04-01T00:12:00+08:00[Asia/Shanghai]",
+            "yesterday",
+            "",
+        ] {
+            assert_eq!(rfc3339_seconds(bad), None, "{bad}");
+        }
     }
 
     #[test]

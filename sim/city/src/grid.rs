@@ -31,7 +31,35 @@ pub struct CellRef {
     pub col: u32,
 }
 
+/// The most cells a city's grid may have: 100 m cells over 200,000 km², more than any
+/// metropolitan region (Chongqing municipality, the largest, is 82,400 km²).
+pub const MAX_CELLS: u64 = 20_000_000;
+
+/// Memory a cell may cost over a run, an upper estimate: its district here, its vital-sign
+/// state and panel rows in the operations centre.
+pub const BYTES_PER_CELL: u64 = 256;
+
 impl Grid {
+    /// How many `cell_size_m` squares cover `extent`, before any is made.
+    pub fn cell_count(extent: Rect<f64>, cell_size_m: f64) -> u64 {
+        let span = |min: f64, max: f64| {
+            ((max / cell_size_m).floor() - (min / cell_size_m).floor() + 1.0).max(0.0) as u64
+        };
+        span(extent.min().y, extent.max().y).saturating_mul(span(extent.min().x, extent.max().x))
+    }
+
+    /// Whether a grid of `cell_size_m` over `extent` is within [`MAX_CELLS`] and fits this
+    /// machine's free memory; why not otherwise.
+    pub fn check_size(extent: Rect<f64>, cell_size_m: f64) -> Result<(), String> {
+        let cells = Grid::cell_count(extent, cell_size_m);
+        if cells > MAX_CELLS {
+            return Err(format!(
+                "{cells} cells, at most {MAX_CELLS}: use larger cells"
+            ));
+        }
+        crate::memory::check_fits("grid cells", cells, BYTES_PER_CELL)
+    }
+
     /// The grid of `cell_size_m` squares that covers `extent`.
     pub fn covering(extent: Rect<f64>, cell_size_m: f64, code_prefix: &str) -> Grid {
         assert!(cell_size_m > 0.0, "cell size must be positive");
@@ -153,6 +181,21 @@ impl Grid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grids_are_counted_before_they_are_made_and_huge_ones_refused() {
+        let extent = Rect::new((0.0, 0.0), (250.0, 150.0));
+        assert_eq!(Grid::cell_count(extent, 100.0), 6);
+        assert_eq!(
+            Grid::cell_count(extent, 100.0),
+            Grid::covering(extent, 100.0, "").len() as u64
+        );
+        assert!(Grid::check_size(extent, 100.0).is_ok());
+        // 10 m cells over a 125 × 100 km region: 125 million
+        let region = Rect::new((0.0, 0.0), (125_000.0, 100_000.0));
+        let e = Grid::check_size(region, 10.0).unwrap_err();
+        assert!(e.contains("at most 20000000"), "{e}");
+    }
 
     fn grid() -> Grid {
         Grid::covering(

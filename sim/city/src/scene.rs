@@ -36,9 +36,14 @@ pub struct Scene {
     /// (optional `name` and `capacity` fields). Without it, fences are generated from OSM.
     #[serde(default)]
     pub fences: Option<PathBuf>,
-    /// IANA time zone of the city (`Asia/Shanghai`), for feeds that publish it (GBFS).
+    /// IANA time zone of the city (`Asia/Shanghai`): every time a run writes carries its
+    /// offset on the simulated day, and feeds publish the name (GBFS). UTC without it.
     #[serde(default)]
     pub timezone: Option<String>,
+    /// The simulated day's date (`YYYY-MM-DD`), the one date of every file a run writes
+    /// (`run --date` overrides it); without it [`crate::calendar::DEFAULT_DATE`], a Monday.
+    #[serde(default)]
+    pub date: Option<String>,
     /// The operations file: sensors, vital-sign thresholds, services and teams
     /// (`citytwin_ops::setup::OpsFile`).
     #[serde(default)]
@@ -79,6 +84,22 @@ fn default_district_level() -> u8 {
     6
 }
 
+impl Scene {
+    /// The simulated day: `date` (a run's `--date`), else the scene's, else
+    /// [`DEFAULT_DATE`](crate::calendar::DEFAULT_DATE), in the scene's time zone.
+    pub fn day(
+        &self,
+        date: Option<crate::calendar::Date>,
+    ) -> Result<crate::calendar::SimDay, String> {
+        let date = match (date, &self.date) {
+            (Some(d), _) => d,
+            (None, Some(text)) => text.parse()?,
+            (None, None) => crate::calendar::DEFAULT_DATE,
+        };
+        crate::calendar::SimDay::in_zone(date, self.timezone.as_deref())
+    }
+}
+
 /// Reading a scene fails as any RON file does: unreadable, or a syntax error with its line.
 pub type SceneError = crate::ron_file::RonFileError;
 
@@ -99,6 +120,14 @@ impl Scene {
         if let Some(zone) = &scene.timezone {
             crate::calendar::check_time_zone(zone).map_err(|why| {
                 crate::ron_file::RonFileError::invalid(path, format!("timezone: {why}"))
+            })?;
+        }
+        if let Some(date) = &scene.date {
+            let date = date.parse().map_err(|why| {
+                crate::ron_file::RonFileError::invalid(path, format!("date: {why}"))
+            })?;
+            scene.day(Some(date)).map_err(|why| {
+                crate::ron_file::RonFileError::invalid(path, format!("date: {why}"))
             })?;
         }
         crate::governance::check(&scene.rules, &scene.operators)

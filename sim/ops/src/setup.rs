@@ -7,7 +7,6 @@ use crate::catalog::Quantity;
 use crate::model::Thresholds;
 use crate::services::ServiceCatalog;
 use crate::vitals::VitalsConfig;
-use crate::wire::SimDay;
 use citytwin_city::calendar::Date;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -15,11 +14,14 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpsFile {
-    /// The simulated day (`YYYY-MM-DD`): replayed series play this day of their record, and
-    /// live observations are placed on it.
-    pub date: String,
-    /// The city's offset from UTC, hours.
-    pub utc_offset_hours: i32,
+    /// No longer read: the simulated day is the scene's `date:` and its offset the scene's
+    /// `timezone:` (one date for every file a run writes). Kept to say so instead of
+    /// "unknown field".
+    #[serde(default, skip_serializing)]
+    pub date: Option<String>,
+    /// No longer read, as `date`.
+    #[serde(default, skip_serializing)]
+    pub utc_offset_hours: Option<i32>,
     #[serde(default)]
     pub loop_detectors: LoopDetectors,
     /// Air-quality stations whose hourly series is replayed.
@@ -121,13 +123,22 @@ impl OpsFile {
             field: field.to_string(),
             reason,
         };
-        file.day().map_err(|e| field("date", e))?;
+        for (name, given) in [
+            ("date", file.date.is_some()),
+            ("utc_offset_hours", file.utc_offset_hours.is_some()),
+        ] {
+            if given {
+                return Err(field(
+                    name,
+                    "the simulated day is the scene's `date:` and its UTC offset comes from \
+                     the scene's `timezone:`; move them there"
+                        .into(),
+                ));
+            }
+        }
         if let Some(d) = &file.air_quality_date {
             d.parse::<Date>()
                 .map_err(|e| field("air_quality_date", e))?;
-        }
-        if !(-12..=14).contains(&file.utc_offset_hours) {
-            return Err(field("utc_offset_hours", "expected -12 to 14".into()));
         }
         if let Some(services) = &file.services {
             services
@@ -166,13 +177,5 @@ impl OpsFile {
         self.services
             .clone()
             .unwrap_or_else(|| ServiceCatalog::for_area(area_km2))
-    }
-
-    pub fn day(&self) -> Result<SimDay, String> {
-        let date: Date = self.date.parse()?;
-        Ok(SimDay {
-            date,
-            utc_offset_s: self.utc_offset_hours * 3600,
-        })
     }
 }

@@ -11,7 +11,7 @@
 
 use crate::model::Observation;
 use citytwin_city::DatastreamId;
-use citytwin_city::calendar::{self, Date, rfc3339_seconds};
+use citytwin_city::calendar::rfc3339_seconds;
 use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -26,37 +26,8 @@ pub enum WireError {
     OtherDay(String),
 }
 
-/// The simulated day live observations are placed on.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SimDay {
-    pub date: Date,
-    /// The city's offset from UTC, seconds (Chengdu: +8 h).
-    pub utc_offset_s: i32,
-}
-
-impl SimDay {
-    /// Unix seconds of the simulated day's midnight.
-    pub fn midnight_unix(&self) -> i64 {
-        self.date.days_since_epoch() * 86_400 - i64::from(self.utc_offset_s)
-    }
-
-    /// Simulated seconds of a unix time on this day (24:00 included: a window may end there).
-    pub fn sim_seconds(&self, unix: i64) -> Option<u32> {
-        let s = unix - self.midnight_unix();
-        (0..=86_400).contains(&s).then_some(s as u32)
-    }
-
-    /// ISO 8601 (with this day's offset) of a simulated time.
-    pub fn iso(&self, sim_s: u32) -> String {
-        let unix = self.midnight_unix() + i64::from(sim_s);
-        let text = calendar::rfc3339(unix, self.utc_offset_s);
-        // observations always carry an explicit offset, UTC included
-        match text.strip_suffix('Z') {
-            Some(clock) => format!("{clock}+00:00"),
-            None => text,
-        }
-    }
-}
+/// The simulated day live observations are placed on (the scene's, [`calendar::SimDay`]).
+pub use citytwin_city::calendar::SimDay;
 
 /// The datastream a topic publishes to.
 pub fn datastream_of(topic: &str) -> Result<DatastreamId, WireError> {
@@ -108,6 +79,7 @@ pub fn encode(obs: &Observation, day: &SimDay) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use citytwin_city::calendar::Date;
 
     const DAY: SimDay = SimDay {
         date: Date {
@@ -160,6 +132,15 @@ mod tests {
         ));
         assert!(matches!(
             decode(&t, br#"{"phenomenonTime":"yesterday","result":1}"#, &DAY),
+            Err(WireError::Time(_))
+        ));
+        // a date the calendar lacks is refused, not rolled into the next month
+        assert!(matches!(
+            decode(
+                &t,
+                br#"{"phenomenonTime":"2026-02-31T08:00:00+08:00","result":1}"#,
+                &DAY
+            ),
             Err(WireError::Time(_))
         ));
         assert!(matches!(

@@ -26,6 +26,9 @@ pub enum TntpError {
 /// collection (Chicago-Regional, 12,982 nodes and 39,018 links), far past any region.
 pub const MAX_NODES: u32 = 2_000_000;
 pub const MAX_LINKS: u32 = 10_000_000;
+/// Memory a link may cost in an assignment, an upper estimate (network, flows, costs,
+/// shortest-path trees and path sets).
+const BYTES_PER_LINK: u64 = 400;
 /// Zones, whose OD pairs assignment keeps (Berlin-Center has 865).
 pub const MAX_ZONES: u32 = 100_000;
 /// The most trips one OD pair may carry in a day (more than any city's whole day).
@@ -163,6 +166,14 @@ pub fn read_net(path: &Path) -> Result<TntpNet, TntpError> {
             "<NUMBER OF LINKS> {declared_links}: at most {MAX_LINKS}"
         )));
     }
+    // what the assignment will hold per link (flows, costs, paths through it) and per node
+    citytwin_city::memory::check_fits(
+        "<NUMBER OF LINKS>",
+        u64::from(declared_links),
+        BYTES_PER_LINK,
+    )
+    .and_then(|()| citytwin_city::memory::check_fits("<NUMBER OF NODES>", u64::from(nodes), 64))
+    .map_err(&invalid)?;
     if zones > nodes {
         return Err(invalid(format!(
             "<NUMBER OF ZONES> {zones} is more than <NUMBER OF NODES> {nodes}: zones are the first nodes"

@@ -67,6 +67,13 @@ pub enum GisError {
     },
     #[error("{0}")]
     Bundle(#[from] citytwin_city::BundleError),
+    #[error("grid of {size_m} m cells over the {width_km:.1} × {height_km:.1} km extent: {reason}")]
+    Grid {
+        size_m: f64,
+        width_km: f64,
+        height_km: f64,
+        reason: String,
+    },
 }
 
 pub type Result<T, E = GisError> = std::result::Result<T, E>;

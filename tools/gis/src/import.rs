@@ -224,6 +224,12 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
     }
 
     progress(Stage::Grid);
+    Grid::check_size(extent, options.grid_size_m).map_err(|reason| GisError::Grid {
+        size_m: options.grid_size_m,
+        width_km: extent.width() / 1000.0,
+        height_km: extent.height() / 1000.0,
+        reason,
+    })?;
     let mut grid = Grid::covering(extent, options.grid_size_m, &options.grid_prefix);
     let district_index = LayerIndex::new(
         layers

@@ -1,12 +1,12 @@
 //! Tables of results (time series, per-link bins) written as CSV for spreadsheets and as
 //! Parquet for pandas, DuckDB, Polars and Arrow: one table, both files, the same columns.
 
+use citytwin_city::calendar::{SimDay, rfc3339_offset};
 use parquet::basic::Compression;
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -25,6 +25,13 @@ pub enum Values {
     /// Figures that may be missing: written to CSV as Rust's shortest exact form (empty when
     /// missing), to Parquet as an optional DOUBLE (null when missing).
     MaybeFloat(Vec<Option<f64>>),
+    /// Instants, as Unix seconds: written to CSV as RFC 3339 at the day's UTC offset
+    /// (`2016-12-14T08:00:00+08:00`), to Parquet as a UTC timestamp (INT64 milliseconds), so
+    /// pandas, DuckDB and Arrow read them as times, not text.
+    Time {
+        unix: Vec<i64>,
+        utc_offset_s: i32,
+    },
 }
 
 impl Values {
@@ -34,13 +41,14 @@ impl Values {
             Values::Int(v) => v.len(),
             Values::Float { values, .. } => values.len(),
             Values::MaybeFloat(v) => v.len(),
+            Values::Time { unix, .. } => unix.len(),
         }
     }
 
     fn parquet_type(&self) -> &'static str {
         match self {
             Values::Text(_) => "BYTE_ARRAY",
-            Values::Int(_) => "INT64",
+            Values::Int(_) | Values::Time { .. } => "INT64",
             Values::Float { .. } | Values::MaybeFloat(_) => "DOUBLE",
         }
     }
@@ -71,6 +79,17 @@ impl Column {
         Column {
             name: name.into(),
             values: Values::Float { values, decimals },
+        }
+    }
+
+    /// Simulated times of `day` (seconds after its midnight).
+    pub fn time(name: &str, day: &SimDay, sim_seconds: impl IntoIterator<Item = u32>) -> Column {
+        Column {
+            name: name.into(),
+            values: Values::Time {
+                unix: sim_seconds.into_iter().map(|s| day.unix(s)).collect(),
+                utc_offset_s: day.utc_offset_s,
+            },
         }
     }
 
@@ -125,35 +144,22 @@ impl Table {
         self.columns.first().map_or(0, |c| c.values.len())
     }
 
-    /// CSV with a header; text quoted where it holds a comma, quote or newline.
+    /// CSV with a header, quoted by the csv crate where a field needs it.
     pub fn to_csv(&self) -> String {
-        let mut out = self
-            .columns
-            .iter()
-            .map(|c| csv_field(&c.name))
-            .collect::<Vec<_>>()
-            .join(",");
-        out.push('\n');
-        for row in 0..self.rows() {
-            for (i, c) in self.columns.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                let _ = match &c.values {
-                    Values::Text(v) => write!(out, "{}", csv_field(&v[row])),
-                    Values::Int(v) => write!(out, "{}", v[row]),
-                    Values::Float { values, decimals } => {
-                        write!(out, "{:.*}", decimals, values[row])
-                    }
-                    Values::MaybeFloat(v) => match v[row] {
-                        Some(x) => write!(out, "{x}"),
-                        None => Ok(()),
-                    },
-                };
-            }
-            out.push('\n');
-        }
-        out
+        let header = self.columns.iter().map(|c| c.name.clone()).collect();
+        let rows = (0..self.rows()).map(|row| {
+            self.columns
+                .iter()
+                .map(|c| match &c.values {
+                    Values::Text(v) => v[row].clone(),
+                    Values::Int(v) => v[row].to_string(),
+                    Values::Float { values, decimals } => format!("{:.*}", decimals, values[row]),
+                    Values::MaybeFloat(v) => v[row].map_or(String::new(), |x| x.to_string()),
+                    Values::Time { unix, utc_offset_s } => rfc3339_offset(unix[row], *utc_offset_s),
+                })
+                .collect()
+        });
+        csv_text(header, rows)
     }
 
     pub fn write_csv(&self, path: &Path) -> Result<(), TableError> {
@@ -173,10 +179,10 @@ impl Table {
             .columns
             .iter()
             .map(|c| {
-                let logical = if matches!(c.values, Values::Text(_)) {
-                    " (UTF8)"
-                } else {
-                    ""
+                let logical = match c.values {
+                    Values::Text(_) => " (UTF8)",
+                    Values::Time { .. } => " (TIMESTAMP(MILLIS,true))",
+                    _ => "",
                 };
                 let repetition = if matches!(c.values, Values::MaybeFloat(_)) {
                     "OPTIONAL"
@@ -227,6 +233,12 @@ impl Table {
                             .write_batch(&v[start..end], None, None)
                             .map_err(|e| failed(&e))?;
                     }
+                    Values::Time { unix, .. } => {
+                        let millis: Vec<i64> = unix[start..end].iter().map(|s| s * 1000).collect();
+                        col.typed::<Int64Type>()
+                            .write_batch(&millis, None, None)
+                            .map_err(|e| failed(&e))?;
+                    }
                     Values::Float { values, .. } => {
                         col.typed::<DoubleType>()
                             .write_batch(&values[start..end], None, None)
@@ -255,13 +267,19 @@ impl Table {
     }
 }
 
-/// A CSV field, quoted where it must be.
-pub fn csv_field(v: &str) -> String {
-    if v.contains([',', '"', '\n']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v.to_string()
+/// CSV text of a header and rows (RFC 4180, LF line ends), written by the csv crate: a field
+/// holding a comma, a quote or a line break is quoted.
+pub fn csv_text(header: Vec<String>, rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut out = csv::WriterBuilder::new()
+        .flexible(false)
+        .from_writer(Vec::new());
+    // records go to memory: the only failure would be a row of another length, a bug
+    for record in std::iter::once(header).chain(rows) {
+        out.write_record(&record)
+            .expect("every row of a table has its header's length");
     }
+    let bytes = out.into_inner().expect("CSV into memory cannot fail");
+    String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
 }
 
 /// Parquet's schema parser takes plain identifiers.
@@ -288,6 +306,30 @@ mod tests {
             ],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn times_are_rfc3339_with_the_days_offset_in_csv_and_utc_timestamps_in_parquet() {
+        let day = SimDay::in_zone("2016-12-14".parse().unwrap(), Some("Asia/Shanghai")).unwrap();
+        let table = Table::new("t", vec![Column::time("at", &day, [8 * 3600, 24 * 3600])]).unwrap();
+        assert_eq!(
+            table.to_csv(),
+            "at\n2016-12-14T08:00:00+08:00\n2016-12-15T00:00:00+08:00\n"
+        );
+        let path =
+            std::env::temp_dir().join(format!("citytwin-times-{}.parquet", std::process::id()));
+        table.write_parquet(&path).unwrap();
+        let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let column = reader.metadata().file_metadata().schema_descr().column(0);
+        assert_eq!(
+            format!("{:?}", column.logical_type_ref()),
+            "Some(Timestamp { is_adjusted_to_u_t_c: true, unit: MILLIS })"
+        );
+        let row = reader.get_row_iter(None).unwrap().next().unwrap().unwrap();
+        // 08:00 in Chengdu is 00:00 UTC
+        let expected = citytwin_city::calendar::rfc3339_seconds("2016-12-14T00:00:00Z").unwrap();
+        assert_eq!(row.get_timestamp_millis(0).unwrap(), expected * 1000);
+        std::fs::remove_file(path).unwrap();
     }
 
     #[test]

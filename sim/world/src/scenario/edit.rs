@@ -13,7 +13,8 @@ impl Clock {
     pub fn parse(text: &str) -> Option<Clock> {
         let (h, m) = text.split_once(':')?;
         let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-        (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(Clock(h * 3600 + m * 60))
+        // checked before multiplying: a huge hour must not overflow (found by fuzzing)
+        (m < 60 && (h < 24 || (h == 24 && m == 0))).then(|| Clock(h * 3600 + m * 60))
     }
 }
 
@@ -224,6 +225,7 @@ mod tests {
         assert_eq!(Clock::parse("07:30"), Some(Clock(27_000)));
         assert_eq!(Clock::parse("24:00"), Some(Clock(86_400)));
         assert_eq!(Clock::parse("24:01"), None);
+        assert_eq!(Clock::parse("4294967295:00"), None);
         assert_eq!(Clock::parse("7h"), None);
         assert_eq!(Clock(27_000).to_string(), "07:30");
     }

@@ -18,8 +18,8 @@ use std::time::Duration;
 ///
 /// Input: CSV with the header `datastream,phenomenon_time,result`; `datastream` is the id in
 /// sensors.csv (a live sensor's id is its position in the ops file's `live:` list, from 0),
-/// `phenomenon_time` ISO 8601 with an offset (2016-12-18T08:15:00+08:00) or HH:MM[:SS] on the
-/// ops file's day, `result` a number in the datastream's unit.
+/// `phenomenon_time` ISO 8601 with an offset (2016-12-14T08:15:00+08:00) or HH:MM[:SS] on the
+/// scene's day, `result` a number in the datastream's unit.
 #[derive(Debug, Args)]
 pub struct FeedArgs {
     /// Scene file; its ops file gives the topic prefix and the day
@@ -45,9 +45,7 @@ pub fn run(args: FeedArgs, quiet: bool) -> Result<()> {
         )
     })?;
     let ops = OpsFile::load(ops_path)?;
-    let day = ops
-        .day()
-        .map_err(|e| anyhow::anyhow!("{}: date: {e}", ops_path.display()))?;
+    let day = super::scene_day(&scene, &args.scene, None)?;
     let text = if args.csv == Path::new("-") {
         let mut text = String::new();
         std::io::stdin()

@@ -163,7 +163,8 @@ fn load_twin(args: &TwinArgs, scenario: Option<&Path>, quiet: bool) -> Result<(T
     let ops = if args.no_ops {
         None
     } else {
-        crate::commands::run::ops::load(&scene, &city)?
+        let day = crate::commands::scene_day(&scene, &args.scene, None)?;
+        crate::commands::run::ops::load(&scene, &city, day)?
     };
     let model = citytwin_sim::model::SceneModel::of(&scene, None)?;
     let fences = crate::commands::run::fence_source::fence_plan(&scene, &city, &model)?;

@@ -76,10 +76,11 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
     let scenario = LoadedScenario::load(&args.scenario, &args.scene)?;
     let (scene, city) = super::load_scene_city(&args.scene)?;
+    let day = super::scene_day(&scene, &args.scene, None)?;
     let ops = if args.sim.no_ops {
         None
     } else {
-        crate::commands::run::ops::load(&scene, &city)?
+        crate::commands::run::ops::load(&scene, &city, day)?
     };
     let model = citytwin_sim::model::SceneModel::of(&scene, args.sim.model.as_deref())?;
     let fences = crate::commands::run::fence_source::fence_plan(&scene, &city, &model)?;
@@ -123,6 +124,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
                 scenario: (side == Side::Variant).then_some(&scenario),
                 side,
                 seed,
+                day,
             };
             match job.run(&bar, &stop) {
                 Ok(Some(digest)) => {
@@ -200,6 +202,7 @@ struct Job<'a> {
     scenario: Option<&'a LoadedScenario>,
     side: Side,
     seed: u64,
+    day: citytwin_city::calendar::SimDay,
 }
 
 impl Job<'_> {
@@ -231,6 +234,7 @@ impl Job<'_> {
             target_gap: None,
             scenario: self.scenario.map(|s| (s, built.changes)),
             live: None,
+            day: self.day,
         };
         let traffic = world.traffic.summary();
         let summary = reports::summary_json(

@@ -201,7 +201,7 @@ fn operators(scene: &SceneModel, fleet: u32) -> Result<Vec<OperatorConfig>> {
 }
 
 /// Per fence and 15-minute sample: its bikes, capacity and open alarms.
-pub fn fences_table(bikes: &BikeSim) -> Result<Table> {
+pub fn fences_table(bikes: &BikeSim, day: &citytwin_city::calendar::SimDay) -> Result<Table> {
     let series = bikes.series();
     let fences: Vec<_> = bikes.plan.fences.iter().collect();
     let rows = || {
@@ -216,7 +216,7 @@ pub fn fences_table(bikes: &BikeSim) -> Result<Table> {
         "fences",
         vec![
             Column::int("fence", rows().map(|(_, f)| f as i64).collect()),
-            Column::int("time_s", rows().map(|(s, _)| i64::from(s.at_s)).collect()),
+            Column::time("time", day, rows().map(|(s, _)| s.at_s)),
             Column::int(
                 "bikes",
                 rows().map(|(s, f)| i64::from(s.counts[f])).collect(),

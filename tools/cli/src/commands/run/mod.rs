@@ -80,9 +80,11 @@ pub struct RunArgs {
     /// --iterations as the most days); summary.json says whether it was reached
     #[arg(long)]
     target_gap: Option<f64>,
-    /// Calendar date of the simulated day, for the GeoPackage's timestamps (YYYY-MM-DD)
-    #[arg(long, default_value = "2025-01-06", value_parser = parse_date)]
-    date: String,
+    /// Calendar date of the simulated day (YYYY-MM-DD), the one date of every file the run
+    /// writes (CSV, GeoPackage, Parquet, GBFS, cases); default: the scene's `date:`, else
+    /// 2025-01-06 (a Monday). Times carry the scene's time zone's offset on that day.
+    #[arg(long, value_parser = parse_date)]
+    date: Option<citytwin_city::calendar::Date>,
     /// Write the scene's bike fences and governance rules (as the scenario left them) as
     /// Mobility Data Specification 2.0 Policy files: <output>/mds/policies.json and
     /// geographies.json (docs/bikes.md)
@@ -189,13 +191,12 @@ pub fn parse_clock(value: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("expected a time of day HH:MM (00:00 to 24:00), found {value:?}"))
 }
 
-fn parse_date(value: &str) -> Result<String, String> {
+fn parse_date(value: &str) -> Result<citytwin_city::calendar::Date, String> {
     value
         .parse::<citytwin_city::calendar::Date>()
         .ok()
         // feeds and GeoPackages carry Unix times: a year before 1970 is a typing error
-        .filter(|d| (1970..=2200).contains(&d.year))
-        .map(|d| d.to_string())
+        .filter(|d| citytwin_city::calendar::SimDay::in_zone(*d, None).is_ok())
         .ok_or_else(|| format!("expected a date YYYY-MM-DD from 1970 to 2200, found {value:?}"))
 }
 
@@ -235,6 +236,7 @@ struct Loaded {
     scenario: Option<(build::LoadedScenario, usize)>,
     inputs: Option<citytwin_sim::scenario::RunInputs>,
     gbfs: Option<gbfs::GbfsPublisher>,
+    day: citytwin_city::calendar::SimDay,
 }
 
 fn load(args: &RunArgs) -> Result<Loaded> {
@@ -257,7 +259,12 @@ fn load(args: &RunArgs) -> Result<Loaded> {
             events: Vec::new(),
         };
         let world = World::new(&net.roads, demand.trips.clone(), options)?;
+        // a SUMO network has no time zone: its day is in UTC
+        let date = args.date.unwrap_or(citytwin_city::calendar::DEFAULT_DATE);
+        let day = citytwin_city::calendar::SimDay::in_zone(date, None)
+            .map_err(|e| anyhow::anyhow!("--date {e}"))?;
         return Ok(Loaded {
+            day,
             network: Network::Sumo(net),
             demand,
             world,
@@ -276,10 +283,11 @@ fn load(args: &RunArgs) -> Result<Loaded> {
         .map(|p| build::LoadedScenario::load(p, scene_path))
         .transpose()?;
     let (scene, city) = super::load_scene_city(scene_path)?;
+    let day = super::scene_day(&scene, scene_path, args.date)?;
     let ops = if args.sim.no_ops {
         None
     } else {
-        ops::load(&scene, &city)?
+        ops::load(&scene, &city, day)?
     };
     let model = citytwin_sim::model::SceneModel::of(&scene, args.sim.model.as_deref())?;
     let fences = fence_source::fence_plan(&scene, &city, &model)?;
@@ -287,14 +295,6 @@ fn load(args: &RunArgs) -> Result<Loaded> {
         .sim
         .world_spec(args.seed, scenario.as_ref(), &fences, ops.as_ref(), &model);
     let built = build::build_world(&city, &spec)?;
-    let date: citytwin_city::calendar::Date = args
-        .date
-        .parse()
-        .map_err(|_| anyhow::anyhow!("--date {}: expected YYYY-MM-DD", args.date))?;
-    let day = citytwin_ops::wire::SimDay {
-        date,
-        utc_offset_s: ops.as_ref().map_or(0, |o| o.day.utc_offset_s),
-    };
     if args.mds_policy {
         let bikes = built
             .world
@@ -319,6 +319,7 @@ fn load(args: &RunArgs) -> Result<Loaded> {
         &city.bundle.meta.crs.id,
     )?;
     Ok(Loaded {
+        day,
         gbfs,
         network: Network::City(Box::new(city)),
         demand: built.demand,
@@ -365,6 +366,7 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
         scenario,
         inputs,
         mut gbfs,
+        day,
     } = match load(&args) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -455,6 +457,7 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
             .map(|(target, last)| (target, eq.reached(last))),
         scenario: scenario.as_ref().map(|(s, n)| (s, *n)),
         live: live_facts.as_ref(),
+        day,
     };
     let written = reports::write_all(&args, &network, &world, &demand, &s, &run);
     // what was written is kept even when a report failed: the error names what is missing

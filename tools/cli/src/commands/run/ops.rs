@@ -1,10 +1,10 @@
 //! The scene's operations file, read with everything it names: replayed series, citizens'
 //! reports, and every place projected into the city's CRS.
 
-use super::clock;
-use super::reports::{csv_field, write, write_table};
+use super::reports::{csv_text, write, write_table};
 use anyhow::{Context, Result, bail};
 use citytwin_city::City;
+use citytwin_city::calendar::SimDay;
 use citytwin_city::scene::Scene;
 use citytwin_gis::crs::Reprojector;
 use citytwin_gis::table::{Column, Table};
@@ -16,18 +16,14 @@ use citytwin_ops::setup::OpsFile;
 use citytwin_sim::ops::{LiveInput, OpsInputs, OpsSim, Report, StationInput};
 use citytwin_sim::scenario::Clock;
 use geo::{Coord, Point};
-use std::fmt::Write as _;
 use std::path::Path;
 
 /// The scene's ops, or `None` when the scene has no ops file.
-pub fn load(scene: &Scene, city: &City) -> Result<Option<OpsInputs>> {
+pub fn load(scene: &Scene, city: &City, day: SimDay) -> Result<Option<OpsInputs>> {
     let Some(path) = &scene.ops else {
         return Ok(None);
     };
     let file = OpsFile::load(path)?;
-    let day = file
-        .day()
-        .map_err(|e| anyhow::anyhow!("{}: date: {e}", path.display()))?;
     let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
     let project = |what: &str, lon: f64, lat: f64| -> Result<Point<f64>> {
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
@@ -153,7 +149,7 @@ pub fn write_reports(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
     let vitals = Table::new(
         "vitals",
         vec![
-            Column::text("time", rows.iter().map(|r| clock(r.at_s)).collect()),
+            Column::time("time", &ops.day, rows.iter().map(|r| r.at_s)),
             Column::text("scope", rows.iter().map(|r| r.scope.clone()).collect()),
             Column::text(
                 "indicator",
@@ -179,14 +175,12 @@ pub fn write_reports(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
     let quality = Table::new(
         "quality",
         vec![
-            Column::text(
+            Column::time(
                 "period_start",
-                rows.iter().map(|(p, _, _)| clock(p.from_s)).collect(),
+                &ops.day,
+                rows.iter().map(|(p, _, _)| p.from_s),
             ),
-            Column::text(
-                "period_end",
-                rows.iter().map(|(p, _, _)| clock(p.to_s)).collect(),
-            ),
+            Column::time("period_end", &ops.day, rows.iter().map(|(p, _, _)| p.to_s)),
             Column::int(
                 "datastream",
                 rows.iter()
@@ -206,24 +200,20 @@ pub fn write_reports(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
     )?;
     write_table(dir, &quality, parquet)?;
 
-    let mut cases = String::from(
-        "service_request_id,service_code,status,state,description,lat,long,cell_code,agency_responsible,requested_datetime,expected_datetime,updated_datetime,dispatched,in_progress,disposed,evaluated,sla_met,reopened\n",
-    );
-    for c in ops.desk.cases() {
+    let header = |names: &str| names.split(',').map(String::from).collect();
+    let cases = ops.desk.cases().iter().map(|c| {
         let iso = |t: u32| ops.day.iso(t);
         let first = |s: CaseState| c.first(s).map(iso).unwrap_or_default();
-        let _ = writeln!(
-            cases,
-            "{},{},{},{:?},{},{:.6},{:.6},{},{},{},{},{},{},{},{},{},{},{}",
-            c.id.0,
-            c.filing.service_code,
-            c.state().open311_status(),
-            c.state(),
-            csv_field(&c.filing.description),
-            c.filing.lat,
-            c.filing.lon,
-            c.filing.cell_code.as_deref().unwrap_or(""),
-            csv_field(c.agency.as_deref().unwrap_or("")),
+        vec![
+            c.id.0.to_string(),
+            c.filing.service_code.to_string(),
+            c.state().open311_status().to_string(),
+            format!("{:?}", c.state()),
+            c.filing.description.clone(),
+            format!("{:.6}", c.filing.lat),
+            format!("{:.6}", c.filing.lon),
+            c.filing.cell_code.clone().unwrap_or_default(),
+            c.agency.clone().unwrap_or_default(),
             iso(c.requested_s),
             iso(c.expected_s),
             iso(c.updated_s()),
@@ -232,15 +222,18 @@ pub fn write_reports(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
             c.last(CaseState::Disposed).map(iso).unwrap_or_default(),
             first(CaseState::Evaluated),
             c.sla_met().map_or(String::new(), |m| m.to_string()),
-            c.reopened()
-        );
-    }
+            c.reopened().to_string(),
+        ]
+    });
+    let cases = csv_text(
+        header(
+            "service_request_id,service_code,status,state,description,lat,long,cell_code,agency_responsible,requested_datetime,expected_datetime,updated_datetime,dispatched,in_progress,disposed,evaluated,sla_met,reopened",
+        ),
+        cases,
+    );
     write(&dir.join("cases.csv"), &cases)?;
 
-    let mut sensors = String::from(
-        "datastream,thing,name,quantity,unit,interval_s,source,lon,lat,cell,received,accepted,late,out_of_order,duplicate,invalid\n",
-    );
-    for f in ops.feeds.iter() {
+    let sensors = ops.feeds.iter().map(|f| {
         let thing = &ops.things()[f.stream.thing.index()];
         let source = match &f.stream.source {
             Source::Virtual => "virtual".to_string(),
@@ -248,29 +241,33 @@ pub fn write_reports(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
             Source::Live => "live (MQTT)".to_string(),
         };
         let t = f.total;
-        let _ = writeln!(
-            sensors,
-            "{},{},{},{},{},{},{},{:.6},{:.6},{},{},{},{},{},{},{}",
-            f.stream.id.0,
-            thing.id.0,
-            csv_field(&f.stream.name),
-            f.stream.quantity.key(),
-            csv_field(f.stream.quantity.unit_symbol()),
-            f.stream.interval_s,
-            csv_field(&source),
-            thing.location.lon,
-            thing.location.lat,
+        vec![
+            f.stream.id.0.to_string(),
+            thing.id.0.to_string(),
+            f.stream.name.clone(),
+            f.stream.quantity.key().to_string(),
+            f.stream.quantity.unit_symbol().to_string(),
+            f.stream.interval_s.to_string(),
+            source,
+            format!("{:.6}", thing.location.lon),
+            format!("{:.6}", thing.location.lat),
             thing
                 .location
                 .cell
                 .map_or(String::new(), |c| format!("{}/{}", c.row, c.col)),
-            t.received(),
-            t.accepted,
-            t.late,
-            t.out_of_order,
-            t.duplicate,
-            t.invalid
-        );
-    }
+            t.received().to_string(),
+            t.accepted.to_string(),
+            t.late.to_string(),
+            t.out_of_order.to_string(),
+            t.duplicate.to_string(),
+            t.invalid.to_string(),
+        ]
+    });
+    let sensors = csv_text(
+        header(
+            "datastream,thing,name,quantity,unit,interval_s,source,lon,lat,cell,received,accepted,late,out_of_order,duplicate,invalid",
+        ),
+        sensors,
+    );
     write(&dir.join("sensors.csv"), &sensors)
 }

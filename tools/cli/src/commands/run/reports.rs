@@ -3,9 +3,10 @@
 
 use super::build::LoadedScenario;
 use super::demand::Demand;
-use super::{Network, RunArgs, clock};
+use super::{Network, RunArgs};
 use anyhow::{Context, Result};
 use citytwin_city::City;
+use citytwin_city::calendar::SimDay;
 use citytwin_city::roads::RoadNetwork;
 use citytwin_gis::table::{Column, Table};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
@@ -26,6 +27,8 @@ pub struct RunFacts<'a> {
     pub scenario: Option<(&'a LoadedScenario, usize)>,
     /// What a live run received from the broker.
     pub live: Option<&'a citytwin_live::twin::LiveFacts>,
+    /// The simulated day every time in the outputs is placed on.
+    pub day: SimDay,
 }
 
 /// summary.json: the `traffic.`, `demand.`, `run.` and (with bikes) `bikes.` and
@@ -65,6 +68,8 @@ pub fn summary_json(
                 "changes": changes,
             })),
             "seed": world.options.seed,
+            "date": run.day.date.to_string(),
+            "utc_offset_s": run.day.utc_offset_s,
             "from_s": from_s,
             "to_s": world.now_s(),
             "sim_seconds": world.now_s() - from_s,
@@ -164,8 +169,16 @@ fn write_details(
     run: &RunFacts,
 ) -> Result<()> {
     let roads = network.roads();
-    write_table(&args.output, &link_bins_table(roads, world)?, args.parquet)?;
-    write(&args.output.join("trips.csv"), &trips_csv(world, demand))?;
+    let day = &run.day;
+    write_table(
+        &args.output,
+        &link_bins_table(roads, world, day)?,
+        args.parquet,
+    )?;
+    write(
+        &args.output.join("trips.csv"),
+        &trips_csv(world, demand, day),
+    )?;
     if !run.days.is_empty() {
         write(
             &args.output.join("iterations.csv"),
@@ -173,7 +186,11 @@ fn write_details(
         )?;
     }
     if let (Some(b), Network::City(city)) = (&world.bikes, network) {
-        write_table(&args.output, &super::bikes::fences_table(b)?, args.parquet)?;
+        write_table(
+            &args.output,
+            &super::bikes::fences_table(b, day)?,
+            args.parquet,
+        )?;
         super::bikes::fences_gpkg(
             &args.output.join("bikes.gpkg"),
             &city.bundle.meta.crs.wkt,
@@ -189,14 +206,20 @@ fn write_details(
             roads,
             &city.bundle.meta.crs.wkt,
             world,
-            &args.date,
+            day,
         ),
         // SUMO's local coordinates have no CRS to put in a GeoPackage
         Network::Sumo(_) => Ok(()),
     }
 }
 
-pub use citytwin_gis::table::csv_field;
+pub use citytwin_gis::table::csv_text;
+
+/// A simulated time in UTC (`…Z`), the form GeoPackage requires of its DATETIME values
+/// (GDAL flags any other offset as non-conformant); readers show it in their own zone.
+fn utc(day: &SimDay, sim_s: u32) -> String {
+    citytwin_city::calendar::rfc3339(day.unix(sim_s), 0)
+}
 
 /// Writes `<name>.csv` into `dir`, and `<name>.parquet` with `parquet`.
 pub fn write_table(dir: &Path, table: &Table, parquet: bool) -> Result<()> {
@@ -211,7 +234,7 @@ pub fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
-fn link_bins_table(roads: &RoadNetwork, world: &World) -> Result<Table> {
+fn link_bins_table(roads: &RoadNetwork, world: &World, day: &SimDay) -> Result<Table> {
     let stats = &world.traffic.stats;
     let (mut start, mut link, mut way) = (Vec::new(), Vec::new(), Vec::new());
     let (mut flow, mut speed, mut density) = (Vec::new(), Vec::new(), Vec::new());
@@ -222,7 +245,7 @@ fn link_bins_table(roads: &RoadNetwork, world: &World) -> Result<Table> {
         let observed_s = until - from;
         for (l, bin) in bins.iter().enumerate().filter(|(_, b)| !b.is_empty()) {
             let road = &roads.links[l];
-            start.push(clock(b as u32 * stats.bin_s));
+            start.push(b as u32 * stats.bin_s);
             link.push(l as i64);
             way.push(road.osm_way_id);
             flow.push(bin.flow_vph(observed_s));
@@ -235,7 +258,7 @@ fn link_bins_table(roads: &RoadNetwork, world: &World) -> Result<Table> {
     Ok(Table::new(
         "link_bins",
         vec![
-            Column::text("bin_start", start),
+            Column::time("bin_start", day, start),
             Column::int("link", link),
             Column::int("osm_way_id", way),
             Column::float("flow_vph", 1, flow),
@@ -249,8 +272,7 @@ fn link_bins_table(roads: &RoadNetwork, world: &World) -> Result<Table> {
 
 /// trips.csv, quoted by the csv crate where a field needs it (an id from a trip list may hold
 /// a comma or a quote).
-fn trips_csv(world: &World, demand: &Demand) -> String {
-    let mut out = csv::Writer::from_writer(Vec::new());
+fn trips_csv(world: &World, demand: &Demand, day: &SimDay) -> String {
     let header = [
         "id",
         "purpose",
@@ -264,39 +286,41 @@ fn trips_csv(world: &World, demand: &Demand) -> String {
         "delay_s",
         "reroutes",
     ];
-    // records go to memory: nothing to fail but a full memory
-    let _ = out.write_record(header);
     let traffic = &world.traffic;
-    for (i, (spec, record)) in traffic.trips().iter().zip(&traffic.records).enumerate() {
-        let (arrival, travel, delay) = match record.arrival_s {
-            Some(a) => (
-                clock(a),
-                (a - spec.departure_s).to_string(),
-                record.delay_s(spec).unwrap_or(0).to_string(),
-            ),
-            None => (String::new(), String::new(), String::new()),
-        };
-        let id = demand
-            .ids
-            .as_ref()
-            .and_then(|ids| ids.get(i).cloned())
-            .unwrap_or_else(|| i.to_string());
-        let _ = out.write_record([
-            id,
-            spec.purpose.as_str().to_string(),
-            spec.origin_link.to_string(),
-            spec.dest_link.to_string(),
-            clock(spec.departure_s),
-            arrival,
-            record.status.as_str().to_string(),
-            format!("{:.1}", record.length_m),
-            travel,
-            delay,
-            record.reroutes.to_string(),
-        ]);
-    }
-    let bytes = out.into_inner().expect("CSV into memory cannot fail");
-    String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
+    let rows = traffic
+        .trips()
+        .iter()
+        .zip(&traffic.records)
+        .enumerate()
+        .map(|(i, (spec, record))| {
+            let (arrival, travel, delay) = match record.arrival_s {
+                Some(a) => (
+                    day.iso(a),
+                    (a - spec.departure_s).to_string(),
+                    record.delay_s(spec).unwrap_or(0).to_string(),
+                ),
+                None => (String::new(), String::new(), String::new()),
+            };
+            let id = demand
+                .ids
+                .as_ref()
+                .and_then(|ids| ids.get(i).cloned())
+                .unwrap_or_else(|| i.to_string());
+            vec![
+                id,
+                spec.purpose.as_str().to_string(),
+                spec.origin_link.to_string(),
+                spec.dest_link.to_string(),
+                day.iso(spec.departure_s),
+                arrival,
+                record.status.as_str().to_string(),
+                format!("{:.1}", record.length_m),
+                travel,
+                delay,
+                record.reroutes.to_string(),
+            ]
+        });
+    csv_text(header.map(String::from).to_vec(), rows)
 }
 
 fn iterations_csv(days: &[IterationReport]) -> String {
@@ -319,7 +343,7 @@ fn links_gpkg(
     roads: &RoadNetwork,
     crs_wkt: &str,
     world: &World,
-    date: &str,
+    sim_day: &SimDay,
 ) -> Result<()> {
     use FieldType::*;
     let stats = &world.traffic.stats;
@@ -373,7 +397,7 @@ fn links_gpkg(
         .collect();
     let stamps: Vec<(String, String)> = observed
         .iter()
-        .map(|&(from, until)| (timestamp(date, from), timestamp(date, until)))
+        .map(|&(from, until)| (utc(sim_day, from), utc(sim_day, until)))
         .collect();
     let bins = stats.bins.iter().enumerate().flat_map(|(b, bins)| {
         let (start, end) = (stamps[b].0.as_str(), stamps[b].1.as_str());
@@ -402,13 +426,4 @@ fn links_gpkg(
     gpkg.layer("link_bins", &fields, GeometryType::wkbLineString, bins)?;
     gpkg.finish()?;
     Ok(())
-}
-
-/// `date` + seconds after its midnight, as GDAL parses it. The day's last bin ends at
-/// 23:59:59 of the same date (no calendar arithmetic for a nominal date).
-fn timestamp(date: &str, t: u32) -> String {
-    if t >= 86_400 {
-        return format!("{date}T23:59:59");
-    }
-    format!("{date}T{}", clock(t))
 }

@@ -11,7 +11,6 @@ use clap::{Args, Parser};
 use plan::{Job, SweepFile};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -167,20 +166,22 @@ fn run_here(jobs: &[Job], workers: Option<u64>, quiet: bool) -> Result<()> {
 /// jobs.csv (each run's id, seed and parameters).
 fn write_manifest(out: &Path, sweep: &SweepFile, jobs: &[Job]) -> Result<()> {
     let mut txt = String::new();
-    let mut csv = String::from("job,seed");
-    for name in sweep.grid.keys() {
-        let _ = write!(csv, ",{name}");
-    }
-    csv.push('\n');
     for job in jobs {
         txt.push_str(&job.command_line());
         txt.push('\n');
-        let _ = write!(csv, "{},{}", job.id, job.seed);
-        for (_, value) in &job.params {
-            let _ = write!(csv, ",{}", run::reports::csv_field(value));
-        }
-        csv.push('\n');
     }
+    let header = ["job", "seed"]
+        .into_iter()
+        .map(String::from)
+        .chain(sweep.grid.keys().cloned())
+        .collect();
+    let rows = jobs.iter().map(|job| {
+        [job.id.clone(), job.seed.to_string()]
+            .into_iter()
+            .chain(job.params.iter().map(|(_, value)| value.clone()))
+            .collect()
+    });
+    let csv = run::reports::csv_text(header, rows);
     run::reports::write(&out.join("jobs.txt"), &txt)?;
     run::reports::write(&out.join("jobs.csv"), &csv)
 }
