@@ -2,6 +2,7 @@
 //! progress and output files; the work is done by the library crates.
 
 mod commands;
+mod html_page;
 mod interrupt;
 mod output_dir;
 mod plotting;

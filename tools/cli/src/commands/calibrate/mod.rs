@@ -2,6 +2,7 @@
 //! write the fitted parameters (a model file the scene or `--model` reads) with a validation
 //! report.
 
+mod page;
 mod report;
 
 use crate::commands::run::clock;

@@ -2,7 +2,7 @@
 //! counts.csv, and the comment header of the fitted model file.
 
 use crate::commands::run::reports::write;
-use crate::plotting::{RowLayout, base64, plot_err, register_font, row_chart};
+use crate::plotting::{RowLayout, plot_err, register_font, row_chart};
 use anyhow::{Context, Result};
 use citytwin_sim::calibrate::counts::{CountSite, geh};
 use citytwin_sim::calibrate::targets::Targets;
@@ -23,7 +23,7 @@ pub struct Inputs<'a> {
     pub names: &'a [String],
 }
 
-fn stop_reason(s: Stop) -> &'static str {
+pub fn stop_reason(s: Stop) -> &'static str {
     match s {
         Stop::Converged => "converged (no parameter moved more than 1%)",
         Stop::NoImprovement => "no step lowered the misses further",
@@ -85,7 +85,7 @@ pub fn write_report(dir: &Path, i: &Inputs) -> Result<()> {
         indicator_bars(&png, i).context("fit.png")?;
     }
     let image = std::fs::read(&png).with_context(|| format!("reading {}", png.display()))?;
-    write(&dir.join("report.html"), &html(i, &base64(&image))?)
+    write(&dir.join("report.html"), &super::page::html(i, &image))
 }
 
 fn runs_csv(i: &Inputs) -> String {
@@ -253,103 +253,4 @@ fn indicator_bars(path: &Path, i: &Inputs) -> Result<()> {
         .map_err(plot_err)?;
     root.present().map_err(plot_err)?;
     Ok(())
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn html(i: &Inputs, png_base64: &str) -> Result<String> {
-    let o = i.outcome;
-    let mut h = String::new();
-    write!(
-        h,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Calibration — {scene}</title>\
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}table{{border-collapse:collapse;margin:1em 0}}\
-td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}}th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}\
-.ok{{color:#1a6}}.miss{{color:#c33}}code{{background:#f5f5f5;padding:1px 4px}}</style></head><body>\
-<h1>Calibration — {scene}</h1><p><code>{command}</code></p>\
-<p>{runs} simulated days; {stop}.</p>",
-        scene = escape(i.scene),
-        command = escape(i.command),
-        runs = o.runs.len(),
-        stop = stop_reason(o.stopped),
-    )?;
-    h.push_str(
-        "<h2>Fitted parameters</h2><table><tr><th>parameter</th><th>start</th><th>fitted</th></tr>",
-    );
-    for ((_, from, to), n) in o.fitted.iter().zip(i.names) {
-        write!(h, "<tr><td>{n}</td><td>{from:.4}</td><td>{to:.4}</td></tr>")?;
-    }
-    h.push_str("</table>");
-    if !i.targets.indicators.is_empty() {
-        h.push_str("<h2>Published figures</h2><table><tr><th>indicator</th><th>target</th><th>tolerance</th><th>simulated</th><th>source</th></tr>");
-        for t in &i.targets.indicators {
-            let sim = o.observed.indicator(t.kind);
-            let class = if (sim - t.value).abs() <= t.tolerance {
-                "ok"
-            } else {
-                "miss"
-            };
-            write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>± {}</td><td class=\"{class}\">{sim:.3}</td><td style=\"text-align:left\">{}</td></tr>",
-                t.kind.as_str(),
-                t.value,
-                t.tolerance,
-                escape(&t.source)
-            )?;
-        }
-        h.push_str("</table>");
-    }
-    if o.counts.link_bins > 0 {
-        write!(
-            h,
-            "<h2>Counts</h2><table><tr><th>link-bins</th><th>GEH &lt; 5</th><th>R²</th><th>RMSE</th></tr>\
-<tr><td>{}</td><td class=\"{}\">{:.1}%</td><td>{:.3}</td><td>{:.1}%</td></tr></table>\
-<p>The usual acceptance is GEH &lt; 5 on at least 85% of link-bins. Every link-bin: <code>counts.csv</code>.</p>",
-            o.counts.link_bins,
-            if o.counts.geh_below_5_share >= 0.85 {
-                "ok"
-            } else {
-                "miss"
-            },
-            o.counts.geh_below_5_share * 100.0,
-            o.counts.r2,
-            o.counts.rmse_pct
-        )?;
-    }
-    let s = &o.observed.summary;
-    write!(
-        h,
-        "<h2>The fitted day</h2><table><tr><th>trips</th><th>completed</th><th>peak TTI</th><th>peak speed</th><th>veh·km</th><th>stuck moves</th></tr>\
-<tr><td>{}</td><td>{:.2}%</td><td>{:.3}</td><td>{:.1} km/h</td><td>{:.0}</td><td>{}</td></tr></table>\
-<img alt=\"fit\" style=\"max-width:100%\" src=\"data:image/png;base64,{png_base64}\">\
-<h2>Every simulated day</h2><p><code>runs.csv</code></p><table><tr><th>run</th>",
-        s.trips,
-        s.completed_share * 100.0,
-        s.peak_tti,
-        s.peak_speed_kmh,
-        s.vkt_km,
-        s.stuck_moves
-    )?;
-    for n in i.names {
-        write!(h, "<th>{n}</th>")?;
-    }
-    h.push_str("<th>cost</th><th>peak TTI</th><th>peak speed</th></tr>");
-    for r in &o.runs {
-        write!(h, "<tr><td>{}</td>", r.run)?;
-        for v in &r.values {
-            write!(h, "<td>{v:.4}</td>")?;
-        }
-        write!(
-            h,
-            "<td>{:.3}</td><td>{:.3}</td><td>{:.1}</td></tr>",
-            r.cost, r.peak_tti, r.peak_speed_kmh
-        )?;
-    }
-    h.push_str("</table><p>Map data © OpenStreetMap contributors.</p></body></html>\n");
-    Ok(h)
 }

@@ -1,6 +1,7 @@
 //! `citytwin compare`: a scenario against its baseline, over several seeds run in parallel.
 
 mod digest;
+mod page;
 mod plots;
 mod report;
 

@@ -1,14 +1,13 @@
 //! The comparison's pictures (PNG, drawn with plotters) and the one-page HTML report that
 //! carries them inline, so that it reads offline and travels as one file.
 
-use super::report::{Comparison, number};
+use super::report::Comparison;
 use crate::commands::run::clock;
-use crate::plotting::{RowLayout, base64, plot_err, register_font, row_chart};
+use crate::plotting::{RowLayout, plot_err, register_font, row_chart};
 use anyhow::{Context, Result};
 use citytwin_city::City;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::fmt::Write as _;
 use std::path::Path;
 
 /// Vehicles a link must carry in the baseline (mean over seeds) to be marked as having lost
@@ -354,91 +353,6 @@ fn speed_map(path: &Path, city: &City, c: &Comparison) -> Result<()> {
     }
     root.present().map_err(plot_err)?;
     Ok(())
-}
-
-/// report.html: the scenario, the settings, the figures table and the images, inline.
-pub fn html(c: &Comparison, window: (u32, u32), images: &[Image], out: &Path) -> Result<String> {
-    let s = &c.scenario.scenario;
-    let esc = |t: &str| {
-        t.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\n<style>\
-body{{font-family:sans-serif;margin:2em auto;max-width:1200px;color:#222}}\
-table{{border-collapse:collapse;font-size:14px}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}\
-td:first-child,th:first-child{{text-align:left}}tr.sig{{background:#fff1e0}}img{{max-width:100%;border:1px solid #ddd}}\
-code{{background:#f4f4f4;padding:1px 4px}}</style></head><body>\n\
-<h1>{title}</h1>\n<p>{desc}</p>\n<p>Scene <code>{scene}</code>, scenario <code>{file}</code>; \
-simulated {from}–{to}; seeds {seeds}{partial}. Each seed runs once as baseline and once as variant \
-(common random numbers); intervals are 95% Student-t intervals of the paired differences; \
-a figure is marked significant when its interval leaves out zero.</p>\n<h2>Edits</h2>\n<ol>\n",
-        title = esc(&format!("{} — comparison with the baseline", s.name)),
-        desc = esc(&s.description),
-        scene = esc(&c.scene),
-        file = esc(&c.scenario.path.display().to_string()),
-        from = clock(window.0),
-        to = clock(window.1),
-        seeds = c
-            .seeds
-            .iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-        partial = if c.complete {
-            ""
-        } else {
-            " (interrupted: only these seeds finished)"
-        },
-    );
-    for e in &s.edits {
-        let _ = writeln!(h, "<li><code>{}</code></li>", esc(&format!("{e:?}")));
-    }
-    h.push_str(
-        "</ol>\n<h2>Figures</h2>\n<table><tr><th>figure</th><th>baseline</th><th>variant</th>\
-<th>difference</th><th>95% interval</th><th>change</th><th>significant</th></tr>\n",
-    );
-    for (name, d) in &c.kpis {
-        let _ = writeln!(
-            h,
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            if d.significant { " class=\"sig\"" } else { "" },
-            esc(name),
-            number(d.baseline_mean),
-            number(d.variant_mean),
-            number(d.difference),
-            d.ci95.map_or("–".into(), |(lo, hi)| format!(
-                "{} … {}",
-                number(lo),
-                number(hi)
-            )),
-            d.relative_difference
-                .map_or("–".into(), |r| format!("{:+.1}%", r * 100.0)),
-            if d.significant { "yes" } else { "no" }
-        );
-    }
-    h.push_str("</table>\n");
-    for image in images {
-        let bytes = std::fs::read(out.join(image.file))
-            .with_context(|| format!("reading {}", out.join(image.file).display()))?;
-        let _ = write!(
-            h,
-            "<h2>{}</h2>\n<img alt=\"{}\" src=\"data:image/png;base64,{}\">\n",
-            esc(image.title),
-            esc(image.title),
-            base64(&bytes)
-        );
-    }
-    h.push_str(
-        "<p>Per-link and per-fence differences: <code>compare.gpkg</code> (layers link_diff and \
-fence_diff). Every run's summary: <code>runs/</code>. Map data © OpenStreetMap contributors.</p>\n\
-</body></html>\n",
-    );
-    Ok(h)
 }
 
 #[cfg(test)]

@@ -213,7 +213,7 @@ pub fn write_all(out: &Path, city: &City, c: &Comparison, window: (u32, u32)) ->
     };
     write(
         &out.join("report.html"),
-        &plots::html(c, window, &images, out)?,
+        &super::page::html(c, window, &images, out)?,
     )?;
     Ok(())
 }
