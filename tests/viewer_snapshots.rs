@@ -168,7 +168,7 @@ fn the_traffic_overlay_colours_the_models_hotspots_and_the_hud_shows_text() {
     let to_px = start_view_pixels(d.city.bundle.meta.extent, SIZE);
     let (mut shown, mut hot, mut hot_without) = (0, 0, 0);
     for h in world.hotspots(30) {
-        let link = &d.city.roads().links[h.link as usize];
+        let link = &d.city.roads().links[h.link.index()];
         let points: Vec<(f32, f32)> = link.geometry.0.iter().map(|c| to_px(*c)).collect();
         if !points.iter().all(|p| in_map_area(*p)) {
             continue;

@@ -368,7 +368,7 @@ fn update_alarm_feed(twin: Res<Twin>, mut feed: ResMut<AlarmFeed>) {
     // one alarm per road: its links (both directions, each block) raise it once
     let mut labels: Vec<String> = Vec::new();
     for h in &hotspots {
-        let label = roads.links[h.link as usize].label();
+        let label = roads.links[h.link.index()].label();
         if !feed.active_roads.contains(&label) && !labels.contains(&label) {
             feed.lines
                 .push_back(alarm_line(twin.world.now_s(), h, &label));

@@ -150,7 +150,7 @@ fn advance_tour(
     };
     let hotspot = if tour.hotspot_turn {
         twin.world.hotspots(1).first().map(|h| {
-            let link = &twin.city.roads().links[h.link as usize];
+            let link = &twin.city.roads().links[h.link.index()];
             let mid = link.geometry.0[link.geometry.0.len() / 2];
             let c = origin.to_local(mid);
             let name = link.label();

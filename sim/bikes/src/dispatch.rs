@@ -18,6 +18,7 @@
 
 use crate::alarms::{AlarmEvent, AlarmKind};
 use crate::forecast::FenceForecast;
+use citytwin_city::FenceId;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
@@ -140,7 +141,7 @@ pub struct Crew {
 /// A rebalancing task from an alarm.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Task {
-    pub fence: u32,
+    pub fence: FenceId,
     /// Overflow: take bikes away; Empty: bring bikes.
     pub kind: AlarmKind,
     /// Bikes to leave at the fence (`None`: the alarm defaults, 70% or 50% of capacity).
@@ -259,9 +260,10 @@ impl Dispatcher {
         for e in events.iter().filter(|e| e.opened) {
             // a repair does not wait for a rebalancing at the same fence, nor the reverse
             let repair = e.kind == AlarmKind::Broken;
-            let busy = self.tasks.iter().any(|t| {
-                !t.done && t.fence == e.fence.0 && (t.kind == AlarmKind::Broken) == repair
-            });
+            let busy = self
+                .tasks
+                .iter()
+                .any(|t| !t.done && t.fence == e.fence && (t.kind == AlarmKind::Broken) == repair);
             if !busy {
                 self.open(now, e.fence.0, e.kind, None);
             }
@@ -270,7 +272,7 @@ impl Dispatcher {
 
     fn open(&mut self, now: u32, fence: u32, kind: AlarmKind, target: Option<u32>) {
         self.tasks.push(Task {
-            fence,
+            fence: FenceId(fence),
             kind,
             target,
             opened_s: now,
@@ -298,7 +300,7 @@ impl Dispatcher {
             .tasks
             .iter()
             .filter(|t| !t.done)
-            .map(|t| t.fence)
+            .map(|t| t.fence.0)
             .collect();
         // (imbalance, fence, kind, target), surpluses before deficits
         let mut wanted: Vec<(u32, u32, AlarmKind, u32)> = Vec::new();
@@ -340,7 +342,7 @@ impl Dispatcher {
             if self.tasks[t].crew.is_some() || self.tasks[t].done {
                 continue;
             }
-            let target = fence_link[self.tasks[t].fence as usize];
+            let target = fence_link[self.tasks[t].fence.index()];
             let operator = self.tasks[t].operator;
             let on_duty = self.on_duty(operator, now);
             let best = self

@@ -612,7 +612,7 @@ impl BikeSim {
         let (fence, kind, crew, target, op) = {
             let t = &self.dispatcher.tasks[task];
             (
-                t.fence as usize,
+                t.fence.index(),
                 t.kind,
                 t.crew.unwrap_or(0),
                 t.target,
@@ -911,7 +911,7 @@ impl BikeSim {
         for t in from_task..self.dispatcher.tasks.len() {
             let (fence, kind) = {
                 let task = &self.dispatcher.tasks[t];
-                (FenceId(task.fence), task.kind)
+                (task.fence, task.kind)
             };
             let op = match kind {
                 AlarmKind::Overflow => {

@@ -148,7 +148,7 @@ fn a_closure_moves_flow_to_the_alternative_and_lifting_it_restores_the_base() {
     let demand = || trips(300, 6.0, 0, 5);
     let closed = vec![LinkEvent {
         at_s: 0,
-        link: 1,
+        link: citytwin_city::LinkId(1),
         lanes: Some(0),
     }];
     let mut base = sim(two_routes(), demand(), vec![]);
@@ -163,7 +163,7 @@ fn a_closure_moves_flow_to_the_alternative_and_lifting_it_restores_the_base() {
     let mut lifted_events = closed;
     lifted_events.push(LinkEvent {
         at_s: 0,
-        link: 1,
+        link: citytwin_city::LinkId(1),
         lanes: None,
     });
     let mut lifted = sim(two_routes(), demand(), lifted_events);
@@ -178,7 +178,7 @@ fn a_closure_scheduled_during_the_run_is_the_same_as_one_planned_for_that_time()
     let demand = || trips(300, 6.0, 0, 5);
     let at = |at_s| LinkEvent {
         at_s,
-        link: 1,
+        link: citytwin_city::LinkId(1),
         lanes: Some(0),
     };
     let mut planned = sim(two_routes(), demand(), vec![at(900)]);
@@ -223,7 +223,7 @@ fn a_closure_reroutes_cars_already_on_their_way() {
     // the car departs at 0 on the short route; link 1 closes while it is on link 0
     let events = vec![LinkEvent {
         at_s: 2,
-        link: 1,
+        link: citytwin_city::LinkId(1),
         lanes: Some(0),
     }];
     let mut s = sim(two_routes(), trips(1, 1.0, 0, 5), events);

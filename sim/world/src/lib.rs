@@ -50,7 +50,7 @@ impl Default for WorldOptions {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorldError {
-    #[error("--from {from_s} s is not before --to {to_s} s")]
+    #[error("the window's start ({from_s} s) is not before its end ({to_s} s)")]
     Window { from_s: u32, to_s: u32 },
     #[error("trip {trip}: link {link} is not a car link of the network")]
     NotACarLink { trip: usize, link: u32 },

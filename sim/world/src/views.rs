@@ -23,7 +23,7 @@ pub struct TrafficKpis {
 /// A link where cars lose the most time now.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Hotspot {
-    pub link: u32,
+    pub link: citytwin_city::LinkId,
     pub vehicles: u32,
     pub speed_kmh: f64,
     /// Cars × (current − free-flow travel time): the time lost per second on this link.
@@ -69,7 +69,7 @@ pub fn hotspots(traffic: &TrafficSim, loads: &[LinkLoad], n: usize) -> Vec<Hotsp
         }
         let free_s = travel_s * f64::from(load.speed_ratio);
         found.push(Hotspot {
-            link,
+            link: citytwin_city::LinkId(link),
             vehicles: load.vehicles,
             speed_kmh: length_m / travel_s * 3.6,
             delay_s: f64::from(load.vehicles) * (travel_s - free_s),

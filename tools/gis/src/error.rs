@@ -27,7 +27,7 @@ pub enum GisError {
     #[error("{path}: no roads: {reason}")]
     NoRoads { path: PathBuf, reason: String },
     #[error(
-        "{path}: layer `{layer}` has no coordinate reference system; give one with --assume-crs EPSG:xxxx"
+        "{path}: layer `{layer}` has no coordinate reference system: say which one its coordinates are in"
     )]
     NoCrs { path: PathBuf, layer: String },
     #[error("{path}: layer `{layer}` has no features")]
@@ -55,7 +55,7 @@ pub enum GisError {
     },
     #[error("{path}: building districts: {reason}")]
     Districts { path: PathBuf, reason: String },
-    #[error("--layer {spec}: {reason}")]
+    #[error("layer `{spec}`: {reason}")]
     BadLayerSpec { spec: String, reason: String },
     #[error("{path}: layer `{layer}`, feature {feature}: {reason} (the layer's CRS: {crs})")]
     FarAway {

@@ -48,7 +48,7 @@ pub(super) fn resolve(
                 inputs
                     .events
                     .iter()
-                    .any(|e| e.link == l && e.lanes == Some(0) && e.at_s < at.0)
+                    .any(|e| e.link.0 == l && e.lanes == Some(0) && e.at_s < at.0)
             };
             if !links.iter().any(|l| closed_before(*l)) {
                 return Err(format!(
@@ -423,13 +423,19 @@ fn bike_inputs(inputs: &RunInputs) -> Result<&BikeInputs, String> {
     inputs
         .bikes
         .as_ref()
-        .ok_or_else(|| "this run has no shared bikes (--bike-fleet 0)".to_string())
+        .ok_or_else(|| "this run has no shared bikes (a fleet of 0)".to_string())
 }
 
 fn events(links: &[u32], at_s: u32, lanes: Option<u8>) -> Vec<Change> {
     links
         .iter()
-        .map(|&link| Change::Event(LinkEvent { at_s, link, lanes }))
+        .map(|&link| {
+            Change::Event(LinkEvent {
+                at_s,
+                link: citytwin_city::LinkId(link),
+                lanes,
+            })
+        })
         .collect()
 }
 

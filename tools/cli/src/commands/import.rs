@@ -167,6 +167,12 @@ pub fn run(args: ImportArgs, quiet: bool) -> Result<()> {
         }
         tracing::info!("{stage}");
         bar.set_message(stage.to_string());
+    })
+    .map_err(|e| match e {
+        // the library says what is missing; the command line says how to give it
+        citytwin_gis::GisError::NoCrs { .. } => anyhow::anyhow!("{e} (--assume-crs EPSG:xxxx)"),
+        citytwin_gis::GisError::BadLayerSpec { .. } => anyhow::anyhow!("--layer: {e}"),
+        e => e.into(),
     })?;
     bundle.save(&output)?;
     bar.finish_and_clear();

@@ -17,25 +17,25 @@ impl TrafficSim {
         while let Some(e) = self.events.get(self.next_event).filter(|e| e.at_s <= now) {
             let e = e.clone();
             self.next_event += 1;
-            let Some(link) = self.net.link(e.link).cloned() else {
+            let Some(link) = self.net.link(e.link.0).cloned() else {
                 continue;
             };
             let lanes = e.lanes.unwrap_or(link.lanes);
-            let state = &mut self.links[e.link as usize];
+            let state = &mut self.links[e.link.index()];
             state.lanes_open = lanes;
             let share = f64::from(lanes) / f64::from(link.lanes);
             state.capacity_vps = link.capacity_vps * share;
             state.storage =
                 ((f64::from(link.storage) * share).floor() as u32).max(u32::from(lanes > 0));
             let closed = lanes == 0;
-            self.travel_time[e.link as usize] = if closed {
+            self.travel_time[e.link.index()] = if closed {
                 f64::INFINITY
             } else {
-                self.free_flow[e.link as usize]
+                self.free_flow[e.link.index()]
             };
             self.router_stale = true;
             if closed {
-                self.reroute_around(e.link);
+                self.reroute_around(e.link.0);
             }
         }
     }

@@ -60,7 +60,7 @@ impl Default for TrafficConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkEvent {
     pub at_s: u32,
-    pub link: u32,
+    pub link: citytwin_city::LinkId,
     /// Lanes open from `at_s`; 0 closes the link. `None` restores the original lanes.
     pub lanes: Option<u8>,
 }
