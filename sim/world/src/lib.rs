@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod calibrate;
 pub mod compare;
+pub mod forecast;
 pub mod model;
 pub mod ops;
 pub mod scenario;
@@ -69,7 +70,7 @@ struct DayInputs {
     external: (u64, u64, u64),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct World {
     pub traffic: TrafficSim,
     pub bikes: Option<BikeSim>,
@@ -308,6 +309,13 @@ impl World {
             let free = self.day.net.free_flow_times();
             self.crew_router = Some((Router::new(&self.day.net, &free), free));
         }
+    }
+
+    /// A copy of the whole state (traffic, bikes, ops, random streams, clock, pending events)
+    /// that runs on independently: what a forecast runs ahead on. The same steps on the
+    /// copy and on the original give the same results.
+    pub fn fork(&self) -> World {
+        self.clone()
     }
 
     /// Runs until `t` (or the end of the window), without reports: a jump forward in time.

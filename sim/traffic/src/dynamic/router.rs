@@ -15,7 +15,7 @@ const ACTIVE: usize = 4;
 /// node instead of one per landmark.
 type NodeBounds = [f64; 2 * LANDMARKS];
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Router {
     /// bounds[n][k]: free-flow seconds from landmark k to n; bounds[n][LANDMARKS + k]: n → k.
     bounds: Vec<NodeBounds>,

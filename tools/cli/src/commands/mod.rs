@@ -5,6 +5,7 @@ pub mod compare;
 pub mod export;
 pub mod feed;
 pub mod fences;
+pub mod forecast;
 pub mod import;
 pub mod info;
 pub mod route;

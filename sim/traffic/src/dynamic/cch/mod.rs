@@ -29,7 +29,7 @@ enum Direction {
     Down,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Cch {
     /// rank[node]
     rank: Vec<u32>,

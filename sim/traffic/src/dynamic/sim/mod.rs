@@ -116,7 +116,7 @@ pub struct VehicleCounts {
     pub waiting: u64,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TrafficSim {
     pub net: QueueNetwork,
     config: TrafficConfig,
