@@ -61,7 +61,7 @@ impl Default for AlarmRules {
 }
 
 /// An alarm opening or closing.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlarmEvent {
     pub minute: u32,
     pub fence: FenceId,
@@ -69,7 +69,7 @@ pub struct AlarmEvent {
     pub opened: bool,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 struct Watch {
     /// First minute of the current run with the condition true.
     true_since: Option<u32>,
@@ -104,7 +104,7 @@ impl Watch {
 }
 
 /// The alarm state of every fence, fed one count per fence per minute.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FenceAlarms {
     pub rules: AlarmRules,
     watches: Vec<[Watch; 3]>,

@@ -23,10 +23,11 @@ use citytwin_traffic::demand::sites::Sites;
 use citytwin_traffic::demand::trip_list::{MAX_SNAP_M, Place, TripList};
 use citytwin_traffic::demand::{DemandError, DepartureProfile};
 use geo::{Centroid, Point};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One rider's wish.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BikeTrip {
     pub depart_s: u32,
     pub from: Point<f64>,

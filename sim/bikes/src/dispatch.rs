@@ -124,7 +124,7 @@ pub fn split_by_shares(total: u32, shares: &[f64]) -> Vec<u32> {
 }
 
 /// A crew and its truck.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Crew {
     /// The car link the truck stands on.
     pub at_link: u32,
@@ -139,7 +139,7 @@ pub struct Crew {
 }
 
 /// A rebalancing task from an alarm.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     pub fence: FenceId,
     /// Overflow: take bikes away; Empty: bring bikes.
@@ -159,7 +159,7 @@ pub struct Task {
 }
 
 /// A truck leaving for a task, for the World to drive in the traffic model.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TruckTrip {
     pub task: usize,
     pub from_link: u32,
@@ -178,7 +178,7 @@ pub struct DispatchSummary {
 }
 
 /// Tasks and crews.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Dispatcher {
     pub crews: Vec<Crew>,
     pub tasks: Vec<Task>,

@@ -145,7 +145,7 @@ pub struct BikeSummary {
 }
 
 /// Where a bike is: each bike is in exactly one of these at any time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum BikeState {
     /// Parked inside a fence, rentable.
     InFence,
@@ -178,7 +178,7 @@ impl FleetStates {
 }
 
 /// Each fence's bikes and open alarms at one time.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FenceSample {
     pub at_s: u32,
     pub counts: Vec<u32>,
@@ -203,7 +203,7 @@ pub const REPAIR_RADIUS_M: f64 = COLLECT_RADIUS_M;
 
 type Parked = GeomWithData<[f64; 2], u32>;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BikeSim {
     pub plan: FencePlan,
     pub config: DocklessConfig,

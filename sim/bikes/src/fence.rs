@@ -9,6 +9,7 @@ use geo::{
 };
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
+use serde::{Deserialize, Serialize};
 
 use crate::gbfs::{GbfsStation, GbfsZone};
 
@@ -17,7 +18,7 @@ pub const STALL_M2: f64 = 1.5;
 /// Radius of the area drawn around a dock's position.
 pub const DOCK_RADIUS_M: f64 = 12.0;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fence {
     pub id: FenceId,
     pub name: String,
@@ -41,7 +42,7 @@ pub enum FenceError {
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
 /// Every fence of a city, indexed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Fences {
     fences: Vec<Fence>,
     centres: Vec<Point<f64>>,

@@ -8,9 +8,10 @@
 
 use crate::demand::BikeTrip;
 use crate::fence::Fences;
+use serde::{Deserialize, Serialize};
 
 /// Expected departures and arrivals per fence and hour.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FenceForecast {
     departures: Vec<[u32; 24]>,
     arrivals: Vec<[u32; 24]>,

@@ -39,7 +39,7 @@ impl OperatorConfig {
 }
 
 /// Checks and passes of one rule for one operator.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 struct Tally {
     checks: u64,
     passed: u64,
@@ -99,7 +99,7 @@ pub struct OperatorDay {
     pub broken_waiting_since: Vec<u32>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Ledger {
     pub rules: Vec<Rule>,
     /// [rule][operator]

@@ -74,7 +74,7 @@ pub const MONITORING_POINTS: usize = 12;
 const BUSY_RADIUS_M: f64 = 300.0;
 
 /// Generated fences with what each serves and the OSM feature it came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FencePlan {
     pub fences: Fences,
     pub sites: Vec<FenceSite>,

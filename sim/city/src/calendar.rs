@@ -3,11 +3,12 @@
 //! observations, cases, link bins, GeoPackages, Parquet) and the dates replayed records are
 //! cut by. Parsing, validation and time-zone rules are jiff's (the system's IANA database).
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
 /// A calendar date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Date {
     pub year: i32,
     pub month: u32,
@@ -146,7 +147,7 @@ pub fn rfc3339_offset(unix: i64, utc_offset_s: i32) -> String {
 
 /// The simulated day: its date and the city's offset from UTC on it. Every file a run writes
 /// places its times on this one day.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SimDay {
     pub date: Date,
     /// The city's offset from UTC on that day, seconds (Chengdu: +8 h).

@@ -11,9 +11,9 @@
 
 use citytwin_city::CaseId;
 use geo::Point;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseState {
     Discovered,
@@ -65,7 +65,7 @@ impl CaseState {
 }
 
 /// One entry of a case's history.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StateChange {
     pub at_s: u32,
     pub to: CaseState,
@@ -73,7 +73,7 @@ pub struct StateChange {
 }
 
 /// Where a case came from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// A vital sign, a bike monitoring point or a feed raised an alarm; `key` names it so a
@@ -84,7 +84,7 @@ pub enum Origin {
 }
 
 /// What a case is about and where: the fields its reporter (a person or an alarm) fills in.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Filing {
     pub service_code: String,
     pub description: String,
@@ -97,7 +97,7 @@ pub struct Filing {
     pub cell_code: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Case {
     /// Open311 `service_request_id`.
     pub id: CaseId,

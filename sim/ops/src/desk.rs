@@ -13,7 +13,7 @@ use crate::cases::{Case, CaseState, Filing, Origin};
 use crate::services::{CrewVehicle, ServiceCatalog};
 use citytwin_city::CaseId;
 use citytwin_city::rng::SimRng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a case or crew is on the road network: a car link.
 pub type LinkRef = u32;
@@ -21,7 +21,7 @@ pub type LinkRef = u32;
 /// Seconds to drive from one link to another in this vehicle now (`None`: no road).
 pub type TravelTime<'a> = dyn FnMut(LinkRef, LinkRef, CrewVehicle) -> Option<f64> + 'a;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Crew {
     pub team: usize,
     pub link: LinkRef,
@@ -30,13 +30,13 @@ pub struct Crew {
 }
 
 /// A scheduled move of a case.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 struct Due {
     at_s: u32,
     to: CaseState,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseDesk {
     pub catalog: ServiceCatalog,
     pub crews: Vec<Crew>,
@@ -47,7 +47,7 @@ pub struct CaseDesk {
 }
 
 /// Counts of cases by where they stand.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Backlog {
     pub at_s: u32,
     /// Not yet closed.

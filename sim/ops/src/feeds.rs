@@ -15,7 +15,7 @@
 use crate::model::{Datastream, Observation};
 use crate::ring::Ring;
 use citytwin_city::DatastreamId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Each datastream keeps the observations of this long a span (at least [`HISTORY_MIN`]):
 /// enough for a data-quality period and for late and duplicate messages to be recognised.
@@ -46,7 +46,7 @@ impl Verdict {
 }
 
 /// What a feed sent, by verdict.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub accepted: u64,
     pub out_of_order: u64,
@@ -84,7 +84,7 @@ impl Counts {
 }
 
 /// One datastream's state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Feed {
     pub stream: Datastream,
     /// Kept observations as (phenomenon time, result), oldest first.
@@ -147,7 +147,7 @@ impl Feed {
 pub struct UnknownDatastream(pub DatastreamId);
 
 /// All datastreams, indexed by id.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Feeds {
     feeds: Vec<Feed>,
     /// Observations naming no datastream.

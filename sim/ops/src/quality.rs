@@ -13,12 +13,12 @@
 //! stale and raises an alarm, as does one whose validity falls below [`BROKEN_VALIDITY`].
 
 use crate::feeds::Feed;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub const STALE_INTERVALS: u32 = 3;
 pub const BROKEN_VALIDITY: f64 = 0.5;
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QualityScore {
     pub completeness: f64,
     pub timeliness: f64,
@@ -33,7 +33,7 @@ impl QualityScore {
 }
 
 /// Why a feed raises its own alarm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FeedFault {
     /// No current reading, or one older than [`STALE_INTERVALS`] intervals.

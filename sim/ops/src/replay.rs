@@ -10,6 +10,7 @@
 
 use crate::catalog::Quantity;
 use citytwin_city::calendar::Date;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The pollutants of a replayed station, in this order.
@@ -28,7 +29,7 @@ pub const REPLAYED: [Quantity; 8] = [
 pub const MIN_HOURS_FOR_DAY_MEAN: usize = 20;
 
 /// One day of one station: `values[hour][k]` is `REPLAYED[k]` in that hour, if recorded.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReplayDay {
     pub station: String,
     pub date: Date,

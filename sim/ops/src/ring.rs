@@ -1,9 +1,10 @@
 //! A bounded history: the last `capacity` samples, oldest first. Every indicator and feed
 //! keeps one, so a day-long run (or a live wall that never stops) uses bounded memory.
 
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ring<T> {
     samples: VecDeque<T>,
     capacity: usize,

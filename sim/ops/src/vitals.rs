@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 pub const CELL_HISTORY: usize = 12;
 pub const AREA_HISTORY: usize = 24 * 12;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Indicator {
     TravelTimeIndex,
@@ -89,7 +89,7 @@ pub fn describe(key: &str, value: f64) -> String {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Scope {
     City,
     District(DistrictId),
@@ -255,7 +255,7 @@ impl TtiSums {
 }
 
 /// Where one piece of evidence lies.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Place {
     pub district: Option<DistrictId>,
     pub cell: Option<CellRef>,
@@ -327,7 +327,7 @@ pub struct Evidence {
 }
 
 /// One indicator in one scope.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Vital {
     pub value: f64,
     pub level: Level,
@@ -338,7 +338,7 @@ pub struct Vital {
     pub red_runs: u32,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct VitalSigns {
     pub config: VitalsConfig,
     pub at_s: u32,

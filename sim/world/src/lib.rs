@@ -18,6 +18,7 @@ use scenario::RunInputs;
 use serde::{Deserialize, Serialize};
 
 pub mod calibrate;
+pub mod checkpoint;
 pub mod compare;
 pub mod forecast;
 pub mod model;
@@ -58,7 +59,7 @@ pub enum WorldError {
 }
 
 /// What every simulated day of this World starts from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct DayInputs {
     net: QueueNetwork,
     signals: Signals,
@@ -70,7 +71,7 @@ struct DayInputs {
     external: (u64, u64, u64),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct World {
     pub traffic: TrafficSim,
     pub bikes: Option<BikeSim>,

@@ -3,9 +3,10 @@
 
 use citytwin_ops::vitals::TtiSums;
 use citytwin_traffic::dynamic::{LinkLoad, QueueNetwork, TrafficSim};
+use serde::{Deserialize, Serialize};
 
 /// City-wide traffic figures at one moment.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrafficKpis {
     pub at_s: u32,
     /// Cars on links plus cars waiting to enter their first link.

@@ -2,6 +2,7 @@
 //! capacity and storage capacity, and car adjacency in compressed form.
 
 use citytwin_city::roads::{Mode, RoadNetwork};
+use serde::{Deserialize, Serialize};
 
 /// Road space one queued car takes (vehicle length + gap), as in MATSim and SUMO's defaults.
 pub const JAM_SPACING_M: f64 = 7.5;
@@ -12,7 +13,7 @@ pub const JAM_SPACING_M: f64 = 7.5;
 pub const INNER_LINK_MAX_M: f64 = 60.0;
 
 /// A car link as the queue model sees it; indices are the city's `LinkId` indices.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueueLink {
     pub from: u32,
     pub to: u32,
@@ -32,7 +33,7 @@ pub struct QueueLink {
     pub inner: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QueueNetwork {
     pub node_count: usize,
     /// `None` for links cars may not use.

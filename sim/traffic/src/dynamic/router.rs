@@ -3,6 +3,7 @@
 //! slower, so they stay exact lower bounds and every route is a true fastest route.
 
 use super::net::QueueNetwork;
+use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -15,7 +16,7 @@ const ACTIVE: usize = 4;
 /// node instead of one per landmark.
 type NodeBounds = [f64; 2 * LANDMARKS];
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Router {
     /// bounds[n][k]: free-flow seconds from landmark k to n; bounds[n][LANDMARKS + k]: n → k.
     bounds: Vec<NodeBounds>,

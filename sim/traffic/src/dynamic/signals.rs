@@ -14,11 +14,12 @@
 
 use super::net::QueueNetwork;
 use citytwin_city::roads::RoadNetwork;
+use serde::{Deserialize, Serialize};
 
 const LOST_PER_PHASE_S: f64 = 4.0;
 const MIN_GREEN_S: f64 = 10.0;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SignalPlan {
     pub junction: u32,
     pub cycle_s: u32,
@@ -41,7 +42,7 @@ impl SignalPlan {
 }
 
 /// Every signal plan and, per link, which plan and phase control its downstream end.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Signals {
     pub plans: Vec<SignalPlan>,
     control: Vec<Option<(u32, u8)>>,

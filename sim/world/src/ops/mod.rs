@@ -39,6 +39,7 @@ use citytwin_ops::{Observation, Quantity};
 use citytwin_traffic::dynamic::{LinkLoad, TrafficSim};
 use geo::{Centroid, Point, Rect};
 use sensors::SensorLayer;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// Vital signs are recomputed this often (simulated seconds).
@@ -92,7 +93,7 @@ pub struct LiveInput {
 }
 
 /// A citizen's report.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub at_s: u32,
     pub point: Point<f64>,
@@ -113,7 +114,7 @@ pub struct OpsInputs {
 }
 
 /// One period's data-quality scores, one per datastream.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QualityPeriod {
     pub from_s: u32,
     pub to_s: u32,
@@ -122,7 +123,7 @@ pub struct QualityPeriod {
 
 /// Linear map between the city CRS and WGS84 over the city's extent, for the lon/lat that
 /// Open311 cases publish (a few metres off at most over a city-sized UTM extent).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct LonLat {
     extent: Rect<f64>,
     lonlat: Rect<f64>,
@@ -145,7 +146,7 @@ pub(crate) fn place_of(city: &City, p: Point<f64>) -> Place {
 }
 
 /// A fence as cases and vital signs see it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct FenceSite {
     place: Place,
     centre: Point<f64>,
@@ -153,7 +154,7 @@ struct FenceSite {
     capacity: u32,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OpsSim {
     pub day: SimDay,
     /// Topic prefix of the city's live feeds (`citytwin_ops::wire`).

@@ -9,11 +9,11 @@ use citytwin_ops::feeds::Counts;
 use citytwin_ops::model::Source;
 use citytwin_ops::quality::{FeedFault, QualityScore};
 use citytwin_ops::vitals::{Scope, VitalSigns};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One indicator of one area at one time (`vitals.csv`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VitalRow {
     pub at_s: u32,
     /// `city` or the district's name.

@@ -9,9 +9,10 @@ use citytwin_ops::replay::{REPLAYED, ReplayDay};
 use citytwin_ops::vitals::Place;
 use citytwin_ops::{Datastream, Quantity, Thing, Thresholds};
 use geo::{Centroid, Point};
+use serde::{Deserialize, Serialize};
 
 /// A loop detector: its link and its three datastreams.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Detector {
     pub link: u32,
     pub length_m: f64,
@@ -21,13 +22,13 @@ pub(crate) struct Detector {
     pub occupancy: DatastreamId,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Counter {
     pub fence: FenceId,
     pub stream: DatastreamId,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Station {
     pub replay: ReplayDay,
     /// In the order of [`REPLAYED`].
@@ -36,7 +37,7 @@ pub(crate) struct Station {
 }
 
 /// Everything the sensor layer is made of.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct SensorLayer {
     pub things: Vec<Thing>,
     pub streams: Vec<Datastream>,

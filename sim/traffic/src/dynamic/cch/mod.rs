@@ -15,6 +15,7 @@ mod order;
 
 use super::net::QueueNetwork;
 use order::{Undirected, nested_dissection};
+use serde::{Deserialize, Serialize};
 
 const NONE: u32 = u32::MAX;
 /// In a shortcut's `via`: the middle node's rank, not a link.
@@ -22,14 +23,14 @@ const MIDDLE: u32 = 1 << 31;
 /// In `link_edge`: the link runs from the edge's higher end down to its lower.
 const DOWNWARD: u32 = 1 << 31;
 
-#[derive(Clone, Copy, PartialEq, Debug)]
+#[derive(Clone, Copy, PartialEq, Debug, Serialize, Deserialize)]
 enum Direction {
     /// From the edge's lower-ranked end to its higher.
     Up,
     Down,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Cch {
     /// rank[node]
     rank: Vec<u32>,

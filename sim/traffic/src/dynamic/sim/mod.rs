@@ -65,7 +65,7 @@ pub struct LinkEvent {
     pub lanes: Option<u8>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Vehicle {
     trip: u32,
     route: Vec<u32>,
@@ -75,7 +75,7 @@ struct Vehicle {
     ready_at: u32,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct LinkState {
     queue: VecDeque<u32>,
     /// When the car at the head of `queue` may leave (`u32::MAX` when empty), and the link it
@@ -108,7 +108,7 @@ impl LinkState {
 }
 
 /// Counts that must balance at every step: departed = arrived + on links + waiting to enter.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VehicleCounts {
     pub departed: u64,
     pub arrived: u64,
@@ -116,7 +116,7 @@ pub struct VehicleCounts {
     pub waiting: u64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TrafficSim {
     pub net: QueueNetwork,
     config: TrafficConfig,

@@ -4,6 +4,7 @@
 use super::TrafficSim;
 use crate::dynamic::Purpose;
 use crate::dynamic::net::JAM_SPACING_M;
+use serde::{Deserialize, Serialize};
 
 /// Where a car is, for drawing: its link and how far along it (0 = start, 1 = end).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -15,7 +16,7 @@ pub struct CarPosition {
 }
 
 /// A link's state now.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkLoad {
     /// Cars on the link (moving or queued).
     pub vehicles: u32,
