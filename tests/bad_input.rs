@@ -431,6 +431,8 @@ fn closed_pipes_absurd_counts_and_interrupted_runs() {
     let s = summary(&o);
     assert_eq!(s["run"]["interrupted"], true, "{}", s["run"]);
     assert!(o.join("trips.csv").exists());
+    // and the state where it stopped, to go on from with --resume
+    assert!(o.join("state.ctstate").exists());
     // rates of the last bin are over the part of it the run saw, which link_bins.csv states
     let bins = std::fs::read_to_string(o.join("link_bins.csv")).unwrap();
     let rows: Vec<(&str, u32)> = bins

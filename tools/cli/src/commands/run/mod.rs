@@ -9,6 +9,7 @@ pub mod live;
 pub mod mds;
 pub mod ops;
 pub mod reports;
+pub mod state;
 
 use crate::output_dir::StagedOutput;
 use crate::{interrupt, progress};
@@ -104,20 +105,8 @@ pub struct RunArgs {
     /// Replace the output folder even if it holds files that are not an earlier run's
     #[arg(long)]
     pub force: bool,
-    /// Save the whole state of the simulation to FILE when the run stops (at the end of its
-    /// window, at --checkpoint-at, or on Ctrl-C), for --resume. A run stopped by Ctrl-C
-    /// always saves it as state.ctstate in its output folder.
-    #[arg(long, value_name = "FILE")]
-    pub checkpoint_out: Option<PathBuf>,
-    /// Stop at this time of day (HH:MM, inside the window) and save the state there
-    /// (needs --checkpoint-out)
-    #[arg(long, value_parser = parse_clock, requires = "checkpoint_out")]
-    pub checkpoint_at: Option<u32>,
-    /// Go on from a saved state: the run is built from the same scene and options as the
-    /// one that saved it (a state from another scene or other options is refused), then runs
-    /// on from where that one stopped; its outputs are those of the run had it not stopped
-    #[arg(long, value_name = "FILE")]
-    pub resume: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: state::StateArgs,
 }
 
 /// What a simulated day is made of: its window, demand, bikes and driver behaviour. Shared
@@ -197,19 +186,6 @@ impl SimArgs {
             model,
         }
     }
-}
-
-/// How a run built its World, for checkpoints: the scene and scenario files and every
-/// option of the day (a state is resumed only by a run made the same way).
-fn recipe(args: &RunArgs) -> Vec<u8> {
-    let mut recipe = format!("{:?}|{}|{:?}", args.sim, args.seed, args.date).into_bytes();
-    for file in [args.scene.as_ref(), args.scenario.as_ref()]
-        .into_iter()
-        .flatten()
-    {
-        recipe.extend(std::fs::read(file).unwrap_or_default());
-    }
-    recipe
 }
 
 pub fn parse_clock(value: &str) -> Result<u32, String> {
@@ -379,22 +355,8 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
     if let Some(gap) = args.target_gap {
         check_share("--target-gap", gap)?;
     }
-    if let Some(at) = args.checkpoint_at
-        && !(args.sim.from < at && at < args.sim.to)
-    {
-        bail!(
-            "--checkpoint-at {}: expected a time inside the simulated window {}–{}",
-            clock(at),
-            clock(args.sim.from),
-            clock(args.sim.to)
-        );
-    }
-    let saves_state = args.checkpoint_out.is_some() || args.resume.is_some();
-    if saves_state && (args.iterations > 1 || args.live.live.is_some()) {
-        bail!(
-            "--checkpoint-out and --resume: for a single simulated day, not with --iterations or --live"
-        );
-    }
+    args.state
+        .check(&args.sim, args.iterations, args.live.live.is_some())?;
     let started = Instant::now();
     args.live.check(&args)?;
     // from the start: a Ctrl-C while the city and the World load stops the day at its first
@@ -417,14 +379,9 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
             return Err(e);
         }
     };
-    if let Some(path) = &args.resume {
-        match World::load_checkpoint(path, &world.checkpoint_key(&recipe(&args))) {
-            Ok(saved) => world = saved,
-            Err(e) => {
-                staged.discard();
-                return Err(e.into());
-            }
-        }
+    if let Err(e) = args.state.resume(&mut world, &state::recipe(&args)) {
+        staged.discard();
+        return Err(e);
     }
     let (from, to) = (args.sim.from, args.sim.to);
     let bar = progress::steps(u64::from(to - from), quiet);
@@ -450,7 +407,7 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
             f64::from(simulated) / wall,
             c.on_links + c.waiting
         ));
-        !interrupt::requested() && args.checkpoint_at.is_none_or(|at| w.now_s() < at)
+        !interrupt::requested() && !args.state.stops_at(w.now_s())
     };
     let mut live_facts = None;
     let eq = EquilibriumOptions {
@@ -499,24 +456,15 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
     bar.finish_and_clear();
     let interrupted = interrupt::requested();
     if args.iterations == 1 && args.live.live.is_none() {
-        let state = match &args.checkpoint_out {
-            Some(path) => Some(path.clone()),
-            None => interrupted.then(|| args.output.join("state.ctstate")),
-        };
-        if let Some(path) = state {
-            world.save_checkpoint(&path, &recipe(&args))?;
-            if !quiet {
-                eprintln!(
-                    "state at {} saved to {} (citytwin run … --resume)",
-                    clock(world.now_s()),
-                    if args.checkpoint_out.is_some() {
-                        path.display().to_string()
-                    } else {
-                        target.join("state.ctstate").display().to_string()
-                    }
-                );
-            }
-        }
+        let shown = target.join("state.ctstate");
+        args.state.save(
+            &world,
+            &state::recipe(&args),
+            interrupted,
+            &args.output,
+            &shown,
+            quiet,
+        )?;
     }
     let s = world.traffic.summary();
     let run = reports::RunFacts {
