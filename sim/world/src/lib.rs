@@ -80,8 +80,8 @@ pub struct World {
     /// Routes trucks and crews on the links' current travel times, or free-flow ones for
     /// crews on motorcycles.
     crew_router: Option<(Router, Vec<f64>)>,
-    /// Crews' trucks on the roads: (traffic trip, bike task).
-    trucks: Vec<(u32, usize)>,
+    /// Crews' trucks on the roads.
+    trucks: Vec<TruckOnRoad>,
     pub options: WorldOptions,
     day: DayInputs,
     history: KpiHistory,
@@ -237,7 +237,10 @@ impl World {
                 departure_s: truck.depart_s,
                 purpose: Purpose::Service,
             });
-            self.trucks.push((trip, truck.task));
+            self.trucks.push(TruckOnRoad {
+                trip,
+                task: truck.task,
+            });
         }
     }
 
@@ -412,14 +415,22 @@ impl World {
     }
 }
 
+/// A crew's truck driving in the traffic: its trip in the traffic model and the bike task
+/// it drives to.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+struct TruckOnRoad {
+    trip: u32,
+    task: usize,
+}
+
 /// Trucks that reached their fence (or found no way there: they are taken to arrive when
 /// the estimate said) are handed back to the bikes.
 fn hand_over_arrived_trucks(
     traffic: &TrafficSim,
     bikes: &mut BikeSim,
-    trucks: &mut Vec<(u32, usize)>,
+    trucks: &mut Vec<TruckOnRoad>,
 ) {
-    trucks.retain(|&(trip, task)| {
+    trucks.retain(|&TruckOnRoad { trip, task }| {
         let record = &traffic.records[trip as usize];
         match record.status {
             TripStatus::Arrived => {

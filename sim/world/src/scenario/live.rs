@@ -8,12 +8,13 @@ use crate::World;
 use citytwin_city::City;
 use std::path::Path;
 
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, thiserror::Error)]
 pub enum LiveEditError {
     #[error("{0} edits change what the day is built from; run them as a scenario (--scenario)")]
     NotLive(&'static str),
-    #[error("{0}")]
-    Invalid(String),
+    /// The edit does not fit the city or the day (an unknown road, a time outside the window…).
+    #[error(transparent)]
+    Invalid(#[from] ScenarioError),
 }
 
 /// The run's inputs as edits so far left them, so that each edit is checked against the
@@ -52,7 +53,7 @@ impl LiveEditor {
         };
         let changes = one
             .apply(source, city, project, &mut self.inputs)
-            .map_err(|e: ScenarioError| LiveEditError::Invalid(e.to_string()))?;
+            .map_err(LiveEditError::Invalid)?;
         let mut scheduled = 0;
         for change in changes {
             if let Change::Event(event) = change {
