@@ -18,7 +18,16 @@ use std::path::{Path, PathBuf};
 /// Version of the bundle format this build reads and writes.
 pub const BUNDLE_VERSION: u32 = 3;
 /// Magic, format version and CRC-32 of the contents.
-pub const HEADER_LEN: usize = 16;
+const HEADER_LEN: usize = 16;
+
+/// Writes into a bundle's header the checksum of what follows it (bytes shorter than a
+/// header are left alone).
+pub fn seal(bytes: &mut [u8]) {
+    if bytes.len() >= HEADER_LEN {
+        let crc = crc32fast::hash(&bytes[HEADER_LEN..]);
+        bytes[12..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
+    }
+}
 const MAGIC: &[u8; 8] = b"CTBUNDLE";
 
 /// The city's coordinate reference system: always projected and metric.
@@ -126,8 +135,7 @@ impl CityBundle {
         bytes.extend_from_slice(&BUNDLE_VERSION.to_le_bytes());
         bytes.extend_from_slice(&[0; 4]);
         postcard::to_io(self, &mut bytes).expect("writing to a Vec cannot fail");
-        let crc = crc32fast::hash(&bytes[HEADER_LEN..]);
-        bytes[12..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
+        seal(&mut bytes);
         bytes
     }
 

@@ -3,23 +3,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use citytwin_city::synthetic::GridCity;
+mod common;
+
+use citytwin_sim::World;
 use citytwin_sim::checkpoint::CheckpointError;
 use citytwin_sim::forecast::LinkSnapshot;
-use citytwin_sim::{World, WorldOptions};
-use citytwin_traffic::demand::synthetic::synthetic_day;
-
-fn morning(seed: u64) -> World {
-    let city = GridCity::default().build();
-    let trips = synthetic_day(&city, 40_000, seed).unwrap();
-    let options = WorldOptions {
-        seed,
-        from_s: 6 * 3600,
-        to_s: 10 * 3600,
-        ..WorldOptions::default()
-    };
-    World::new(city.roads(), trips, options).unwrap()
-}
+use common::morning;
 
 #[test]
 fn a_loaded_checkpoint_runs_on_as_the_world_it_was_taken_from() {

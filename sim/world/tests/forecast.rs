@@ -1,25 +1,12 @@
 //! A fork runs on exactly as the World it was copied from, and leaves that World as it was:
-//! the forecast from a state is the future of that state (same seed, no surprise), and skill
-//! against another seed is what the forecast's own noise costs.
+//! the forecast from a state is the future of that state (same seed, no surprise).
 
 #![allow(clippy::unwrap_used)]
 
-use citytwin_city::synthetic::GridCity;
-use citytwin_sim::forecast::{run_ahead, speed_mae, watch};
-use citytwin_sim::{World, WorldOptions};
-use citytwin_traffic::demand::synthetic::synthetic_day;
+mod common;
 
-fn morning(seed: u64) -> World {
-    let city = GridCity::default().build();
-    let trips = synthetic_day(&city, 40_000, seed).unwrap();
-    let options = WorldOptions {
-        seed,
-        from_s: 6 * 3600,
-        to_s: 10 * 3600,
-        ..WorldOptions::default()
-    };
-    World::new(city.roads(), trips, options).unwrap()
-}
+use citytwin_sim::forecast::{run_ahead, speed_mae, watch};
+use common::morning;
 
 #[test]
 fn a_fork_runs_on_as_its_world_would_and_leaves_it_untouched() {

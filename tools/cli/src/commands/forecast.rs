@@ -1,6 +1,6 @@
 //! `citytwin forecast`: the next hour from the state at a time of day, and how good it is.
 
-use super::run::build::{LoadedScenario, build_world};
+use super::run::build::{LoadedScenario, SceneParts, build_world};
 use super::run::reports::{csv_text, write};
 use super::run::{SimArgs, clock, parse_clock};
 use crate::{interrupt, progress};
@@ -62,15 +62,14 @@ pub fn run(args: ForecastArgs, quiet: bool) -> Result<()> {
         .as_deref()
         .map(|p| LoadedScenario::load(p, &args.scene))
         .transpose()?;
-    let (scene, city) = super::load_scene_city(&args.scene)?;
-    let day = super::scene_day(&scene, &args.scene, None)?;
-    let ops = if args.sim.no_ops {
-        None
-    } else {
-        super::run::ops::load(&scene, &city, day)?
-    };
-    let model = citytwin_sim::model::SceneModel::of(&scene, args.sim.model.as_deref())?;
-    let fences = super::run::fence_source::fence_plan(&scene, &city, &model)?;
+    let SceneParts {
+        city,
+        day,
+        ops,
+        model,
+        fences,
+        ..
+    } = SceneParts::load(&args.scene, &args.sim, None)?;
     let build = |seed: u64, scenario: Option<&LoadedScenario>| -> Result<World> {
         let spec = args
             .sim

@@ -76,15 +76,14 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
     args.sim.check()?;
     let started = Instant::now();
     let scenario = LoadedScenario::load(&args.scenario, &args.scene)?;
-    let (scene, city) = super::load_scene_city(&args.scene)?;
-    let day = super::scene_day(&scene, &args.scene, None)?;
-    let ops = if args.sim.no_ops {
-        None
-    } else {
-        crate::commands::run::ops::load(&scene, &city, day)?
-    };
-    let model = citytwin_sim::model::SceneModel::of(&scene, args.sim.model.as_deref())?;
-    let fences = crate::commands::run::fence_source::fence_plan(&scene, &city, &model)?;
+    let crate::commands::run::build::SceneParts {
+        city,
+        day,
+        ops,
+        model,
+        fences,
+        ..
+    } = crate::commands::run::build::SceneParts::load(&args.scene, &args.sim, None)?;
     std::fs::create_dir_all(args.output.join("runs"))
         .with_context(|| format!("creating {}", args.output.display()))?;
     // variants first: a scenario that does not fit the city fails at once

@@ -14,6 +14,45 @@ use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::dynamic::TrafficConfig;
 use std::path::{Path, PathBuf};
 
+/// What a day of a scene is built from besides the run's options: the scene and its city, the
+/// simulated day, the operations centre's inputs (unless `--no-ops`), the fitted model and
+/// the bike fences. `run`, `compare` and `forecast` load theirs here.
+#[derive(Debug)]
+pub struct SceneParts {
+    pub scene: citytwin_city::scene::Scene,
+    pub city: City,
+    pub day: citytwin_city::calendar::SimDay,
+    pub ops: Option<OpsInputs>,
+    pub model: SceneModel,
+    pub fences: FencePlan,
+}
+
+impl SceneParts {
+    pub fn load(
+        scene_path: &Path,
+        sim: &super::SimArgs,
+        date: Option<citytwin_city::calendar::Date>,
+    ) -> Result<SceneParts> {
+        let (scene, city) = crate::commands::load_scene_city(scene_path)?;
+        let day = crate::commands::scene_day(&scene, scene_path, date)?;
+        let ops = if sim.no_ops {
+            None
+        } else {
+            super::ops::load(&scene, &city, day)?
+        };
+        let model = SceneModel::of(&scene, sim.model.as_deref())?;
+        let fences = super::fence_source::fence_plan(&scene, &city, &model)?;
+        Ok(SceneParts {
+            scene,
+            city,
+            day,
+            ops,
+            model,
+            fences,
+        })
+    }
+}
+
 /// A scenario file, read and checked to be one for the scene it is run on.
 #[derive(Debug, Clone)]
 pub struct LoadedScenario {

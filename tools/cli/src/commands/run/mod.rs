@@ -285,15 +285,14 @@ fn load(args: &RunArgs) -> Result<Loaded> {
         .as_deref()
         .map(|p| build::LoadedScenario::load(p, scene_path))
         .transpose()?;
-    let (scene, city) = super::load_scene_city(scene_path)?;
-    let day = super::scene_day(&scene, scene_path, args.date)?;
-    let ops = if args.sim.no_ops {
-        None
-    } else {
-        ops::load(&scene, &city, day)?
-    };
-    let model = citytwin_sim::model::SceneModel::of(&scene, args.sim.model.as_deref())?;
-    let fences = fence_source::fence_plan(&scene, &city, &model)?;
+    let build::SceneParts {
+        scene,
+        city,
+        day,
+        ops,
+        model,
+        fences,
+    } = build::SceneParts::load(scene_path, &args.sim, args.date)?;
     let spec = args
         .sim
         .world_spec(args.seed, scenario.as_ref(), &fences, ops.as_ref(), &model);
@@ -379,7 +378,9 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
             return Err(e);
         }
     };
-    if let Err(e) = args.state.resume(&mut world, &state::recipe(&args)) {
+    // read once: the scene and scenario files are part of it
+    let recipe = state::recipe(&args);
+    if let Err(e) = args.state.resume(&mut world, &recipe) {
         staged.discard();
         return Err(e);
     }
@@ -457,14 +458,8 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
     let interrupted = interrupt::requested();
     if args.iterations == 1 && args.live.live.is_none() {
         let shown = target.join("state.ctstate");
-        args.state.save(
-            &world,
-            &state::recipe(&args),
-            interrupted,
-            &args.output,
-            &shown,
-            quiet,
-        )?;
+        args.state
+            .save(&world, &recipe, interrupted, &args.output, &shown, quiet)?;
     }
     let s = world.traffic.summary();
     let run = reports::RunFacts {
