@@ -7,8 +7,8 @@
 
 mod common;
 
-use citytwin_city::City;
 use citytwin_city::roads::{Mode, RoadClass};
+use citytwin_city::{City, LinkId};
 use citytwin_engine::camera::start_view_pixels;
 use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::demand::synthetic_day;
@@ -156,39 +156,9 @@ fn the_traffic_overlay_colours_the_models_hotspots_and_the_hud_shows_text() {
         BUSY_TRIPS,
         &["--overlay", "grid"],
     );
-    // the same World the command built: same demand, seed, roads (the default model's
-    // free-flow speeds) and time
-    let trips = synthetic_day(&d.city, BUSY_TRIPS, 1).unwrap();
-    let mut roads = d.city.roads().clone();
-    citytwin_sim::model::ModelParams::default()
-        .roads
-        .apply(&mut roads);
-    let mut world = World::new(&roads, trips, WorldOptions::default()).unwrap();
-    world.advance_to(AT_S);
-    let to_px = start_view_pixels(d.city.bundle.meta.extent, SIZE);
-    let (mut shown, mut hot, mut hot_without) = (0, 0, 0);
-    for h in world.hotspots(30) {
-        let link = &d.city.roads().links[h.link.index()];
-        let points: Vec<(f32, f32)> = link.geometry.0.iter().map(|c| to_px(*c)).collect();
-        if !points.iter().all(|p| in_map_area(*p)) {
-            continue;
-        }
-        shown += 1;
-        let along = |img: &RgbImage| {
-            points.windows(2).any(|w| {
-                (0..=8).any(|k| {
-                    let t = k as f32 / 8.0;
-                    let p = (
-                        w[0].0 + (w[1].0 - w[0].0) * t,
-                        w[0].1 + (w[1].1 - w[0].1) * t,
-                    );
-                    near(img, p, 2, congested)
-                })
-            })
-        };
-        hot += usize::from(along(&with));
-        hot_without += usize::from(along(&without));
-    }
+    let world = busy_world(&d.city, AT_S);
+    let (shown, hot) = hotspots_coloured(&d.city, &with, &world);
+    let (_, hot_without) = hotspots_coloured(&d.city, &without, &world);
     assert!(shown >= 5, "only {shown} hotspots on screen");
     assert!(
         hot * 10 >= shown * 7,
@@ -207,6 +177,154 @@ fn the_traffic_overlay_colours_the_models_hotspots_and_the_hud_shows_text() {
     assert!(
         bright(&with, 960, 25, 1270, 120) > 150,
         "alarm feed missing"
+    );
+}
+
+/// The World `snapshot --trips BUSY_TRIPS` builds (same demand, seed, roads with the default
+/// model's free-flow speeds), run to `at_s`.
+fn busy_world(city: &City, at_s: u32) -> World {
+    let trips = synthetic_day(city, BUSY_TRIPS, 1).unwrap();
+    let mut roads = city.roads().clone();
+    citytwin_sim::model::ModelParams::default()
+        .roads
+        .apply(&mut roads);
+    let mut world = World::new(&roads, trips, WorldOptions::default()).unwrap();
+    world.advance_to(at_s);
+    world
+}
+
+/// Of the World's 30 worst hotspots wholly on screen: how many, and how many are drawn in
+/// congestion colours.
+fn hotspots_coloured(city: &City, img: &RgbImage, world: &World) -> (usize, usize) {
+    let links: Vec<LinkId> = world.hotspots(30).iter().map(|h| h.link).collect();
+    links_coloured(city, img, &links)
+}
+
+/// Of these links wholly on screen: how many, and how many are drawn in congestion colours.
+fn links_coloured(city: &City, img: &RgbImage, links: &[LinkId]) -> (usize, usize) {
+    let to_px = start_view_pixels(city.bundle.meta.extent, SIZE);
+    let (mut shown, mut hot) = (0, 0);
+    for l in links {
+        let link = &city.roads().links[l.index()];
+        let points: Vec<(f32, f32)> = link.geometry.0.iter().map(|c| to_px(*c)).collect();
+        if !points.iter().all(|p| in_map_area(*p)) {
+            continue;
+        }
+        shown += 1;
+        let along = points.windows(2).any(|w| {
+            (0..=8).any(|k| {
+                let t = k as f32 / 8.0;
+                let p = (
+                    w[0].0 + (w[1].0 - w[0].0) * t,
+                    w[0].1 + (w[1].1 - w[0].1) * t,
+                );
+                near(img, p, 2, congested)
+            })
+        });
+        hot += usize::from(along);
+    }
+    (shown, hot)
+}
+
+/// Of these links (id, speed ratio at one time, at another), on screen: how many are drawn
+/// in the first time's colour, and how many in the second's (each link votes by its
+/// sample points).
+fn colour_votes(city: &City, img: &RgbImage, links: &[(LinkId, f32, f32)]) -> (usize, usize) {
+    let to_px = start_view_pixels(city.bundle.meta.extent, SIZE);
+    let rgb = |ratio: f32| {
+        let c = citytwin_engine::palette::speed_color(ratio).to_srgba();
+        [c.red, c.green, c.blue].map(|v| (v * 255.0).round() as u8)
+    };
+    let like = |c: Rgb<u8>, k: [u8; 3]| k.iter().zip(c.0).all(|(a, b)| u8::abs_diff(*a, b) <= 20);
+    let (mut first, mut second) = (0, 0);
+    for &(l, a, b) in links {
+        let (ca, cb) = (rgb(a), rgb(b));
+        let points: Vec<(f32, f32)> = city.roads().links[l.index()]
+            .geometry
+            .0
+            .iter()
+            .map(|c| to_px(*c))
+            .collect();
+        if !points.iter().all(|p| in_map_area(*p)) {
+            continue;
+        }
+        let (mut va, mut vb) = (0, 0);
+        for w in points.windows(2) {
+            for k in 1..8 {
+                let t = k as f32 / 8.0;
+                let p = (
+                    w[0].0 + (w[1].0 - w[0].0) * t,
+                    w[0].1 + (w[1].1 - w[0].1) * t,
+                );
+                va += usize::from(near(img, p, 2, |c| like(c, ca)));
+                vb += usize::from(near(img, p, 2, |c| like(c, cb)));
+            }
+        }
+        first += usize::from(va > vb);
+        second += usize::from(vb > va);
+    }
+    (first, second)
+}
+
+#[test]
+fn the_view_thirty_minutes_ahead_colours_the_forecasts_hotspots_and_hides_the_cars() {
+    let d = demo("snapshot-ahead");
+    // no bikes: their crews' trucks drive in the traffic, and the World below has none
+    let now = snapshot_of(
+        &d.scene,
+        &d.dir.join("now.png"),
+        BUSY_TRIPS,
+        &["--bike-fleet", "0"],
+    );
+    let ahead = snapshot_of(
+        &d.scene,
+        &d.dir.join("ahead30.png"),
+        BUSY_TRIPS,
+        &["--ahead", "30", "--bike-fleet", "0"],
+    );
+    // the forecast is the World's own future: where a link's speed changes much between
+    // 08:00 and 08:30, the +30 view draws it in its 08:30 colour and the view of now in its
+    // 08:00 one
+    let (mut at_8, mut at_830) = (Vec::new(), Vec::new());
+    busy_world(&d.city, AT_S).link_loads(&mut at_8);
+    busy_world(&d.city, AT_S + 1800).link_loads(&mut at_830);
+    let changed: Vec<(LinkId, f32, f32)> = at_8
+        .iter()
+        .zip(&at_830)
+        .enumerate()
+        .filter(|(_, (a, b))| {
+            a.vehicles > 0 && b.vehicles > 0 && (a.speed_ratio - b.speed_ratio).abs() > 0.4
+        })
+        .map(|(l, (a, b))| (LinkId::from_index(l), a.speed_ratio, b.speed_ratio))
+        .collect();
+    let (ahead_8, ahead_830) = colour_votes(&d.city, &ahead, &changed);
+    let (now_8, now_830) = colour_votes(&d.city, &now, &changed);
+    assert!(
+        ahead_830 > 15 && ahead_830 > 3 * ahead_8,
+        "+30 view: {ahead_830} links in their 08:30 colour, {ahead_8} in their 08:00 one"
+    );
+    assert!(
+        // cars drawn over the links hide some colours now
+        now_8 > 10 && now_8 > 2 * now_830,
+        "view of now: {now_8} links in their 08:00 colour, {now_830} in their 08:30 one"
+    );
+    // the cars are where they are now, so the view ahead leaves them out
+    let car = |img: &RgbImage| {
+        img.enumerate_pixels()
+            .filter(|(x, y, c)| {
+                in_map_area((*x as f32, *y as f32))
+                    && [0x7f, 0xe7, 0xff]
+                        .iter()
+                        .zip(c.0)
+                        .all(|(a, b)| u8::abs_diff(*a, b) <= 12)
+            })
+            .count()
+    };
+    assert!(car(&now) > 200, "{} car pixels now", car(&now));
+    assert!(
+        car(&ahead) < 20,
+        "{} car pixels in the view ahead",
+        car(&ahead)
     );
 }
 

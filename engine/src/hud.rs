@@ -24,7 +24,7 @@ pub struct HudPlugin {
 pub struct HudFont(pub Handle<Font>);
 
 #[derive(Resource, Clone, Debug)]
-struct Attribution(String);
+pub(crate) struct Attribution(String);
 
 /// A text the HUD keeps up to date.
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +35,10 @@ pub enum HudText {
     Alarms,
     ScaleLabel,
 }
+
+/// The top-left panel: scene, clock, status and KPIs.
+#[derive(Component, Debug)]
+pub(crate) struct KpiPanel;
 
 /// The alarm feed's panel (hidden in split-screen compare: its alarms are the baseline's).
 #[derive(Component, Debug)]
@@ -69,7 +73,7 @@ const BARS: usize = 36;
 const MINUTES_PER_BAR: usize = 5;
 const FEED_LINES: usize = 8;
 /// Hotspots that count as open congestion alarms.
-const ALARM_HOTSPOTS: usize = 10;
+pub(crate) const ALARM_HOTSPOTS: usize = 10;
 
 impl Plugin for HudPlugin {
     fn build(&self, app: &mut App) {
@@ -135,7 +139,7 @@ pub(crate) fn panel(palette: &Palette, node: Node) -> impl Bundle {
     (node, BackgroundColor(palette.panel))
 }
 
-fn spawn_hud(
+pub(crate) fn spawn_hud(
     mut commands: Commands,
     font: Res<HudFont>,
     palette: Res<Palette>,
@@ -158,18 +162,21 @@ fn spawn_hud(
         .id();
     // top left: scene, clock, status, KPIs
     let left = commands
-        .spawn(panel(
-            p,
-            Node {
-                position_type: PositionType::Absolute,
-                left: px(16),
-                top: px(16),
-                width: px(400),
-                flex_direction: FlexDirection::Column,
-                padding: UiRect::all(px(14)),
-                row_gap: px(6),
-                ..default()
-            },
+        .spawn((
+            KpiPanel,
+            panel(
+                p,
+                Node {
+                    position_type: PositionType::Absolute,
+                    left: px(16),
+                    top: px(16),
+                    width: px(400),
+                    flex_direction: FlexDirection::Column,
+                    padding: UiRect::all(px(14)),
+                    row_gap: px(6),
+                    ..default()
+                },
+            ),
         ))
         .with_children(|c| {
             c.spawn(text(f, 20.0, p.text_dim, twin.scene_name.clone()));
@@ -266,7 +273,7 @@ fn spawn_hud(
                 f,
                 15.0,
                 p.text_dim,
-                "T traffic  B bikes  V vitals  G grid  Space pause  1–4 speed  [ ] ±1 h  F fit",
+                "T traffic  H ahead  B bikes  V vitals  G grid  Space pause  1–4 speed  [ ] ±1 h  F fit",
             ));
             let legend = [("free", speed_color(1.0)), ("slow", speed_color(0.55))]
                 .into_iter()

@@ -4,8 +4,9 @@
 //! zoom, rotate, flights), [`twin::SimClockPlugin`] (the World stepped in `FixedUpdate`),
 //! [`traffic::TrafficOverlayPlugin`], [`bikes::BikesOverlayPlugin`],
 //! [`vitals::VitalsOverlayPlugin`], [`hud::HudPlugin`], [`inspect::InspectPlugin`],
-//! [`wall::WallPlugin`] (kiosk mode and auto-tour), [`snapshot::SnapshotPlugin`] (offscreen PNG)
-//! and [`bench::FrameBenchPlugin`] (frame-time statistics). The engine reads the World through
+//! [`wall::WallPlugin`] (kiosk mode and auto-tour), [`snapshot::SnapshotPlugin`] (offscreen PNG),
+//! [`forecast::ForecastPlugin`] (the hour ahead, in the background) and
+//! [`bench::FrameBenchPlugin`] (frame-time statistics). The engine reads the World through
 //! its plain views and changes it only through the clock's commands.
 
 // Bevy systems name their resources and queries as parameters; long lists and nested query
@@ -16,6 +17,7 @@ pub mod bench;
 pub mod bikes;
 pub mod camera;
 pub mod compare;
+pub mod forecast;
 pub mod geometry;
 pub mod hud;
 pub mod inspect;
@@ -65,6 +67,10 @@ pub struct ViewerConfig {
     /// A font with CJK glyphs for names (see `hud::HudPlugin::font`).
     pub font: Option<PathBuf>,
     pub attribution: Vec<String>,
+    /// Simulated minutes between forecasts of the next hour; `None`: no forecaster.
+    pub forecast_every_min: Option<u32>,
+    /// The traffic overlay's view at start: now (0) or 15, 30 or 60 minutes ahead.
+    pub minutes_ahead: u32,
 }
 
 impl Default for ViewerConfig {
@@ -84,6 +90,8 @@ impl Default for ViewerConfig {
             tour_every_s: 20.0,
             font: None,
             attribution: Vec::new(),
+            forecast_every_min: Some(5),
+            minutes_ahead: 0,
         }
     }
 }
@@ -174,6 +182,14 @@ pub fn build_app(twin: Twin, config: &ViewerConfig, outcome: Arc<Mutex<ViewerOut
             },
         ))
         .add_systems(Update, scale_ui_to_resolution);
+    if let Some(every_min) = config.forecast_every_min {
+        app.add_plugins(forecast::ForecastPlugin {
+            every_s: every_min.saturating_mul(60),
+            minutes_ahead: config.minutes_ahead,
+            blocking: headless,
+            congestion_alarms: hud::ALARM_HOTSPOTS,
+        });
+    }
     if !headless && !config.wall {
         app.add_plugins(inspect::InspectPlugin);
     }
@@ -207,7 +223,13 @@ pub fn build_compare_app(
     config: &ViewerConfig,
     outcome: Arc<Mutex<ViewerOutcome>>,
 ) -> App {
-    let mut app = build_app(twin, config, outcome);
+    // one forecast would colour one pane: the split screen compares two days as they run
+    let config = ViewerConfig {
+        forecast_every_min: None,
+        minutes_ahead: 0,
+        ..config.clone()
+    };
+    let mut app = build_app(twin, &config, outcome);
     app.insert_resource(compare::VariantTwin(variant))
         .add_plugins(compare::ComparePlugin { difference });
     app

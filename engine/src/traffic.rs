@@ -1,12 +1,14 @@
 //! The traffic overlay (key T): car links coloured by speed over free-flow speed, each
 //! direction on its own side of the road, and every car as a moving mark, interpolated
-//! between simulation steps. Two batched meshes, whatever the number of cars.
+//! between simulation steps. Two batched meshes, whatever the number of cars. With the
+//! forecaster, the links can show the traffic 15, 30 or 60 minutes ahead instead (key H).
 
 use crate::camera::MapView;
+use crate::forecast::{Forecaster, TrafficHorizon};
 use crate::geometry::{LocalOrigin, MeshBuffers};
 use crate::map::{VertexColorMaterial, bucket_scale, depth, zoom_bucket};
 use crate::overlay::{
-    OverlaySwitch, overlay_mesh, recolour_meshes, replace_meshes, toggle_overlay,
+    OverlaySwitch, overlay_mesh, recolour_meshes, replace_meshes, toggle_overlay, visibility,
 };
 use crate::palette::{Palette, linear, road_rank, road_width_m, speed_color};
 use crate::twin::{SimClock, Twin, TwinSet};
@@ -54,7 +56,9 @@ pub struct TrafficGeometry {
     widths: Vec<f32>,
     /// Per vertex of the links mesh: the drawn link it belongs to.
     vertex_slot: Vec<u32>,
-    coloured_at: Option<u32>,
+    /// What the colours show: (time / [`RECOLOUR_EVERY_S`], minutes ahead, the forecast's
+    /// time).
+    coloured_at: Option<(u32, u32, Option<u32>)>,
     loads: Vec<LinkLoad>,
     cars: Vec<CarPosition>,
 }
@@ -277,20 +281,37 @@ fn rebuild_on_zoom(
 fn recolour_links(
     twin: Res<Twin>,
     palette: Res<Palette>,
+    horizon: Option<Res<TrafficHorizon>>,
+    forecaster: Option<Res<Forecaster>>,
     mut geometry: ResMut<TrafficGeometry>,
     mut meshes: ResMut<Assets<Mesh>>,
     links: Query<&Mesh2d, With<TrafficLinksMesh>>,
 ) {
-    let now = twin.world.now_s() / RECOLOUR_EVERY_S;
-    if geometry.coloured_at == Some(now) {
+    let horizon = horizon.map(|h| *h).unwrap_or_default();
+    let ahead = forecaster.as_deref().and_then(|f| {
+        let loads = f.loads_at(horizon)?;
+        Some((loads, f.latest.as_ref()?.made_at_s))
+    });
+    let shown = (
+        twin.world.now_s() / RECOLOUR_EVERY_S,
+        horizon.minutes_ahead,
+        ahead.map(|a| a.1),
+    );
+    if geometry.coloured_at == Some(shown) {
         return;
     }
     let g = &mut *geometry;
-    twin.world.link_loads(&mut g.loads);
+    match ahead {
+        Some((loads, _)) => {
+            g.loads.clear();
+            g.loads.extend_from_slice(loads);
+        }
+        None => twin.world.link_loads(&mut g.loads),
+    }
     let roads = twin.city.roads();
     let colors = g.vertex_colors(|l| link_speed_color(&g.loads[l as usize], roads, l, &palette));
     recolour_meshes(&mut meshes, links, colors);
-    g.coloured_at = Some(now);
+    g.coloured_at = Some(shown);
 }
 
 fn move_cars(
@@ -298,17 +319,27 @@ fn move_cars(
     clock: Res<SimClock>,
     view: Res<MapView>,
     palette: Res<Palette>,
+    overlay: Res<TrafficOverlay>,
+    horizon: Option<Res<TrafficHorizon>>,
     mut geometry: ResMut<TrafficGeometry>,
     mut meshes: ResMut<Assets<Mesh>>,
-    cars: Query<&Mesh2d, With<CarsMesh>>,
+    mut cars: Query<(&Mesh2d, &mut Visibility), With<CarsMesh>>,
 ) {
+    // the cars are where they are now: a view ahead shows the forecast's colours alone
+    let ahead = horizon.is_some_and(|h| h.minutes_ahead > 0);
+    for (_, mut v) in &mut cars {
+        let wanted = visibility(overlay.visible && !ahead);
+        if *v != wanted {
+            *v = wanted;
+        }
+    }
     let at = f64::from(twin.world.now_s()) - 1.0 + clock.carry;
     let g = &mut *geometry;
     let mut positions = std::mem::take(&mut g.cars);
     twin.world.traffic.car_positions(at, &mut positions);
     let b = g.car_marks(&positions, view.metres_per_px, &palette);
     g.cars = positions;
-    replace_meshes(&mut meshes, cars, b.into_mesh());
+    replace_meshes(&mut meshes, cars.iter().map(|(m, _)| m), b.into_mesh());
 }
 
 /// A link's colour by its speed: closed links in the alarm colour, empty minor links not

@@ -16,6 +16,7 @@ use citytwin_traffic::dynamic::{
 use ops::OpsSim;
 use scenario::RunInputs;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 pub mod calibrate;
 pub mod checkpoint;
@@ -83,7 +84,9 @@ pub struct World {
     /// Crews' trucks on the roads.
     trucks: Vec<TruckOnRoad>,
     pub options: WorldOptions,
-    day: DayInputs,
+    /// Shared by forks: a forecast's copy of the World does not copy the day's inputs.
+    #[serde(with = "shared_day")]
+    day: Arc<DayInputs>,
     history: KpiHistory,
     loads: Vec<LinkLoad>,
 }
@@ -146,7 +149,7 @@ impl World {
             crew_router: None,
             trucks: Vec::new(),
             options,
-            day,
+            day: Arc::new(day),
             history: KpiHistory::new(HISTORY_MINUTES),
             loads: Vec::new(),
         })
@@ -296,7 +299,7 @@ impl World {
         bikes.start_at(self.options.from_s);
         bikes.drive_trucks_in_traffic();
         self.ensure_router();
-        self.day.bikes = Some(bikes.clone());
+        Arc::make_mut(&mut self.day).bikes = Some(bikes.clone());
         self.bikes = Some(bikes);
     }
 
@@ -304,7 +307,7 @@ impl World {
     /// points they count).
     pub fn attach_ops(&mut self, ops: OpsSim) {
         self.ensure_router();
-        self.day.ops = Some(ops.clone());
+        Arc::make_mut(&mut self.day).ops = Some(ops.clone());
         self.ops = Some(ops);
     }
 
@@ -412,6 +415,22 @@ impl World {
             }
         }
         reports
+    }
+}
+
+/// The day's inputs in a checkpoint as they would be unshared (serde's `rc` feature would
+/// rebuild every crate that uses serde for this one field).
+mod shared_day {
+    use super::DayInputs;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::sync::Arc;
+
+    pub fn serialize<S: Serializer>(day: &Arc<DayInputs>, s: S) -> Result<S::Ok, S::Error> {
+        day.as_ref().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<DayInputs>, D::Error> {
+        DayInputs::deserialize(d).map(Arc::new)
     }
 }
 

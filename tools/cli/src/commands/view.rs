@@ -48,6 +48,23 @@ pub struct TwinArgs {
     /// Leave out the scene's operations (sensors, vital signs, cases)
     #[arg(long)]
     no_ops: bool,
+    /// Simulated minutes between forecasts of the next hour, made from a copy of the running
+    /// day in the background (0: no forecaster; not in split screen)
+    #[arg(long, default_value_t = 5, value_name = "MINUTES")]
+    forecast_every: u32,
+    /// The traffic overlay's view at start: now (0) or the forecast 15, 30 or 60 minutes
+    /// ahead (key H steps through them)
+    #[arg(long, default_value_t = 0, value_name = "MINUTES", value_parser = parse_ahead)]
+    ahead: u32,
+}
+
+fn parse_ahead(value: &str) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(m) if citytwin_engine::forecast::HORIZONS.contains(&m) => Ok(m),
+        _ => Err(format!(
+            "expected 0, 15, 30 or 60 (minutes ahead); found {value:?}"
+        )),
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -61,7 +78,8 @@ enum Palette {
 ///
 /// Mouse: drag to pan, wheel to zoom, right-drag to rotate, click a road to inspect it.
 /// Keys: arrows/WASD pan, +/- zoom, Q/E rotate, F fit, Space pause, `.` one step,
-/// 1–4 speed 1×/10×/60×/600×, [ and ] an hour back/forward, T traffic overlay, B bikes
+/// 1–4 speed 1×/10×/60×/600×, [ and ] an hour back/forward, T traffic overlay, H traffic
+/// now / +15 / +30 / +60 minutes (the background forecast; also the buttons), B bikes
 /// overlay, V vital signs (cells at amber/red, open cases, the city's indicators; with the
 /// scene's ops file), G grid cells.
 /// With --wall: full screen, no cursor, and an auto-tour of the districts and the worst
@@ -216,6 +234,20 @@ fn font(path: &Path) -> Option<PathBuf> {
     }
 }
 
+/// Refused before the day is simulated up to the start time.
+fn check_forecast_args(args: &TwinArgs) -> Result<()> {
+    if args.forecast_every == 0 && args.ahead > 0 {
+        bail!(
+            "--ahead {} needs the forecaster: drop --forecast-every 0",
+            args.ahead
+        );
+    }
+    if args.compare.is_some() && args.ahead > 0 {
+        bail!("--ahead is not available in split screen (--compare): each pane shows its day now");
+    }
+    Ok(())
+}
+
 fn base_config(args: &TwinArgs, attribution: Vec<String>) -> ViewerConfig {
     ViewerConfig {
         theme: match args.palette {
@@ -224,11 +256,14 @@ fn base_config(args: &TwinArgs, attribution: Vec<String>) -> ViewerConfig {
         },
         font: font(&args.font),
         attribution,
+        forecast_every_min: (args.forecast_every > 0).then_some(args.forecast_every),
+        minutes_ahead: args.ahead,
         ..ViewerConfig::default()
     }
 }
 
 pub fn view(args: ViewArgs, quiet: bool) -> Result<()> {
+    check_forecast_args(&args.twin)?;
     let (twin, variant, attribution) = load_twins(&args.twin, quiet)?;
     let config = ViewerConfig {
         wall: args.wall,
@@ -262,6 +297,7 @@ pub fn snapshot(args: SnapshotArgs, quiet: bool) -> Result<()> {
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    check_forecast_args(&args.twin)?;
     let (twin, variant, attribution) = load_twins(&args.twin, quiet)?;
     let at = twin.world.now_s();
     let config = ViewerConfig {

@@ -7,6 +7,11 @@
 //! day, or a scenario it was not told about) and against persistence, the naive forecast that
 //! "now stays".
 
+mod outlook;
+
+pub use citytwin_bikes::alarms::AlarmKind;
+pub use outlook::{AlarmAhead, Outlook, OutlookStep, PredictedAlarm, outlook};
+
 use crate::World;
 use citytwin_city::LinkId;
 
@@ -108,14 +113,10 @@ pub fn run_ahead(world: &World, horizon_s: u32) -> Forecast {
 pub fn watch(world: &mut World, horizon_s: u32) -> Forecast {
     let start = LinkSnapshot::of(world);
     let from = start.at_s;
-    let end = from.saturating_add(horizon_s).min(world.options.to_s);
     let mut steps = Vec::new();
-    let mut t = from;
-    while t < end {
-        t = (t + STEP_S).min(end);
-        world.advance_to(t);
-        steps.push(LinkSnapshot::of(world));
-    }
+    run_on(world, horizon_s, STEP_S, |w| {
+        steps.push(LinkSnapshot::of(w))
+    });
     let cases = opened_cases(world, from);
     let lengths_m = world
         .traffic
@@ -129,6 +130,21 @@ pub fn watch(world: &mut World, horizon_s: u32) -> Forecast {
         steps,
         cases,
         lengths_m,
+    }
+}
+
+/// Runs `world` on by `horizon_s` (to the end of its window at most), calling `at_tick` every
+/// `tick_s` and at the end.
+fn run_on(world: &mut World, horizon_s: u32, tick_s: u32, mut at_tick: impl FnMut(&World)) {
+    let end = world
+        .now_s()
+        .saturating_add(horizon_s)
+        .min(world.options.to_s);
+    let mut t = world.now_s();
+    while t < end {
+        t = t.saturating_add(tick_s.max(1)).min(end);
+        world.advance_to(t);
+        at_tick(world);
     }
 }
 
