@@ -29,3 +29,30 @@ done
 "$BIN" -q forecast "$SCENE" --at 08:00 --horizon 60 --seed 1 --truth-seed 2 \
   --truth-scenario scenes/chengdu/scenarios/morning_crash_renmin_north.ron -o "$OUT/crash"
 row "$OUT/crash" "seed 2 + a crash on Renmin North Rd at 08:10 (forecast from seed 1)"
+
+# The nowcast (docs/forecast.md): the truth's loop detectors over 07:30–08:00 against the
+# model's; flow MAE in veh/h as forecast with nowcast / without / persistence, and speed MAE at
+# +60 min likewise. On an ordinary day (another seed) and on a morning 20% busier than the
+# model's (scenes/chengdu/scenarios/busier_morning.ron).
+nowcast_row() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1] + "/forecast.json"))
+steps = j["skill"]["steps"]
+cells = [f'{s["flow_mae_vph"]:.0f} / {s["without_nowcast_flow_mae_vph"]:.0f} / {s["persistence_flow_mae_vph"]:.0f}' for s in steps]
+last = steps[-1]
+speed = f'{last["speed_mae_kmh"]:.2f} / {last["without_nowcast_speed_mae_kmh"]:.2f} / {last["persistence_speed_mae_kmh"]:.2f}'
+print(f'| {sys.argv[2]} | {j["nowcast"]["factor"]:.3f} | ' + " | ".join(cells) + f' | {speed} |')
+PY
+}
+echo
+echo "| truth | nowcast factor | flow +15 | flow +30 | flow +45 | flow +60 | speed +60 |"
+echo "|---|---|---|---|---|---|---|"
+for s in 1 2 3; do
+  nowcast_row "$OUT/seed$s" "seed $((s + 1)) (forecast from seed $s)"
+done
+for s in 1 2 3; do
+  "$BIN" -q forecast "$SCENE" --at 08:00 --horizon 60 --seed "$s" --truth-seed $((s + 1)) \
+    --truth-scenario scenes/chengdu/scenarios/busier_morning.ron -o "$OUT/busier$s"
+  nowcast_row "$OUT/busier$s" "seed $((s + 1)), 20% more trips from 06:00 (from seed $s)"
+done

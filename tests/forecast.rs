@@ -85,6 +85,50 @@ fn a_forecast_writes_link_steps_and_cases_and_scores_itself_against_a_truth() {
         json["skill"]["alarm_recall"],
         json["skill"]["alarm_precision"]
     );
+    // the nowcast: its own seed's detectors agree with the model exactly
+    assert_eq!(json["nowcast"]["factor"].as_f64(), Some(1.0));
+    assert!(json["nowcast"]["detectors"].as_u64().unwrap() > 50);
+    // a busier morning than the model's shows at the detectors, and the forecast scales up
+    let busier = dir.join("busier.ron");
+    std::fs::write(
+        &busier,
+        r#"(name: "busier", base: "scene.ron", edits: [ScaleDemand(factor: 1.3)])"#,
+    )
+    .unwrap();
+    let scaled = dir.join("scaled");
+    let busier_arg = busier.to_str().unwrap();
+    forecast(
+        &scene,
+        &scaled,
+        &["--truth-seed", "2", "--truth-scenario", busier_arg],
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(scaled.join("forecast.json")).unwrap())
+            .unwrap();
+    let factor = json["nowcast"]["factor"].as_f64().unwrap();
+    assert!((1.1..1.4).contains(&factor), "nowcast factor {factor}");
+    let step = &json["skill"]["steps"][1];
+    assert!(
+        step["without_nowcast_flow_mae_vph"].as_f64().is_some(),
+        "{step}"
+    );
+    let plain = dir.join("plain");
+    forecast(
+        &scene,
+        &plain,
+        &[
+            "--truth-seed",
+            "2",
+            "--truth-scenario",
+            busier_arg,
+            "--no-nowcast",
+        ],
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(plain.join("forecast.json")).unwrap())
+            .unwrap();
+    assert!(json["nowcast"].is_null());
+    assert!(json["skill"]["steps"][1]["without_nowcast_flow_mae_vph"].is_null());
     let bad = forecast_args(&scene, &dir.join("bad"), "10:00", &[]);
     let err = fails(&bad.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(

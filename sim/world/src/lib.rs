@@ -325,6 +325,25 @@ impl World {
         self.clone()
     }
 
+    /// The car links with a loop detector (none without operations).
+    pub fn detector_links(&self) -> Vec<citytwin_city::LinkId> {
+        self.ops
+            .as_ref()
+            .map(OpsSim::detector_links)
+            .unwrap_or_default()
+    }
+
+    /// Scales the car trips still to leave by `until_s` by `factor` (a nowcast's correction;
+    /// crews' trucks excepted): returns (trips dropped, trips added). Deterministic for a
+    /// seed, a time and a factor.
+    pub fn scale_departures(&mut self, factor: f64, until_s: u32) -> (u64, u64) {
+        let mut rng = citytwin_city::rng::SimRng::fork(
+            self.options.seed ^ u64::from(self.now_s()),
+            "forecast.nowcast",
+        );
+        self.traffic.scale_pending(factor, until_s, &mut rng)
+    }
+
     /// Runs until `t` (or the end of the window), without reports: a jump forward in time.
     pub fn advance_to(&mut self, t: u32) {
         while self.now_s() < t.min(self.options.to_s) {

@@ -7,9 +7,13 @@
 //! day, or a scenario it was not told about) and against persistence, the naive forecast that
 //! "now stays".
 
+mod nowcast;
 mod outlook;
 
 pub use citytwin_bikes::alarms::AlarmKind;
+pub use nowcast::{
+    FACTOR_LIMITS, MIN_SIMULATED, Nowcast, WINDOW_S, nowcast, passages, run_ahead_nowcast,
+};
 pub use outlook::{AlarmAhead, Outlook, OutlookStep, PredictedAlarm, outlook};
 
 use crate::World;
@@ -215,6 +219,19 @@ pub fn speed_mae(predicted: &[(f64, Option<f64>)], truth: &[(f64, Option<f64>)])
     (n > 0).then(|| sum / n as f64)
 }
 
+/// Mean absolute flow error (veh/h) over the links that carried cars on either side; `None`
+/// when none did.
+pub fn flow_mae(predicted: &[(f64, Option<f64>)], truth: &[(f64, Option<f64>)]) -> Option<f64> {
+    let (mut sum, mut n) = (0.0, 0u64);
+    for (p, t) in predicted.iter().zip(truth) {
+        if p.0 > 0.0 || t.0 > 0.0 {
+            sum += (p.0 - t.0).abs();
+            n += 1;
+        }
+    }
+    (n > 0).then(|| sum / n as f64)
+}
+
 /// Precision and recall of predicted cases against the cases that did open: a prediction
 /// hits when a case of the same service opened in the same cell within the horizon (each
 /// true case matched once). `None` where there is nothing to divide by.
@@ -259,6 +276,12 @@ mod tests {
         let predicted = [(0.0, Some(36.0)), (0.0, None), (0.0, Some(5.0))];
         assert_eq!(speed_mae(&predicted, &truth), Some(6.0));
         assert_eq!(speed_mae(&predicted, &[(0.0, None); 3]), None);
+        let flows = [(100.0, None), (0.0, None), (30.0, None)];
+        assert_eq!(
+            flow_mae(&flows, &[(80.0, None), (0.0, None), (0.0, None)]),
+            Some(25.0)
+        );
+        assert_eq!(flow_mae(&[(0.0, None)], &[(0.0, None)]), None);
     }
 
     #[test]

@@ -271,6 +271,19 @@ impl OpsSim {
         }
     }
 
+    /// The car links with a loop detector, in link order.
+    pub fn detector_links(&self) -> Vec<citytwin_city::LinkId> {
+        let mut links: Vec<_> = self
+            .layer
+            .detectors
+            .iter()
+            .map(|d| citytwin_city::LinkId(d.link))
+            .collect();
+        links.sort();
+        links.dedup();
+        links
+    }
+
     pub fn things(&self) -> &[citytwin_ops::Thing] {
         &self.layer.things
     }

@@ -7,7 +7,8 @@ use crate::{interrupt, progress};
 use anyhow::{Context, Result, bail};
 use citytwin_sim::World;
 use citytwin_sim::forecast::{
-    Forecast, LinkSnapshot, STEP_S, case_skill, interval, run_ahead, speed_mae, watch,
+    Forecast, LinkSnapshot, Nowcast, STEP_S, WINDOW_S, case_skill, flow_mae, interval, nowcast,
+    run_ahead, run_ahead_nowcast, speed_mae, watch,
 };
 use clap::Args;
 use std::path::PathBuf;
@@ -19,7 +20,9 @@ use std::time::Instant;
 /// --truth-seed, the day is also simulated with that seed (and --truth-scenario, an event the
 /// forecaster does not know of) as the truth, and forecast.json gets a `skill` block: speed
 /// errors at each step ahead against those of persistence (the naive "now stays" forecast),
-/// and the predicted cases' precision and recall (docs/forecast.md).
+/// and the predicted cases' precision and recall; the truth's loop detectors are then the live
+/// sensors, and the car trips still to leave are scaled by what they counted over the last 30
+/// minutes against the model (nowcast; docs/forecast.md).
 #[derive(Debug, Args)]
 pub struct ForecastArgs {
     /// Scene file, e.g. scenes/chengdu/scene.ron
@@ -40,6 +43,11 @@ pub struct ForecastArgs {
     /// incident); needs --truth-seed
     #[arg(long, value_name = "FILE", requires = "truth_seed")]
     truth_scenario: Option<PathBuf>,
+    /// Do not correct the demand from the loop detectors (with --truth-seed the truth's
+    /// detectors are the live sensors: the forecaster scales the trips still to leave by
+    /// what they counted over the last 30 minutes against the model; docs/forecast.md)
+    #[arg(long)]
+    no_nowcast: bool,
     #[command(flatten)]
     sim: SimArgs,
     /// Output folder
@@ -85,21 +93,45 @@ pub fn run(args: ForecastArgs, quiet: bool) -> Result<()> {
     let bar = progress::steps(warm_up + truth_len, quiet);
     let mut world = build(args.seed, None)?;
     bar.set_message(format!("simulating to {}", clock(args.at)));
+    let window_from = args.at.saturating_sub(WINDOW_S).max(args.sim.from);
+    advance(&mut world, window_from, &bar)?;
+    let window_start = LinkSnapshot::of(&world);
     // the last 15 minutes before the forecast: what persistence says will go on
     let recent_from = args.at.saturating_sub(STEP_S).max(args.sim.from);
     advance(&mut world, recent_from, &bar)?;
     let recent = LinkSnapshot::of(&world);
     advance(&mut world, args.at, &bar)?;
-    let started = Instant::now();
-    bar.set_message(format!("forecasting {} min ahead", args.horizon));
-    let forecast = run_ahead(&world, horizon_s);
-    let seconds = started.elapsed().as_secs_f64();
-    let truth = match args.truth_seed {
+    // the truth to the forecast's start: its detectors are what live sensors would have seen
+    let mut truth = match args.truth_seed {
         Some(seed) => {
             bar.set_message(format!("simulating the truth (seed {seed})"));
             let mut truth = build(seed, truth_scenario.as_ref())?;
+            advance(&mut truth, window_from, &bar)?;
+            let seen_from = LinkSnapshot::of(&truth);
             advance(&mut truth, args.at, &bar)?;
-            let watched = watch(&mut truth, horizon_s);
+            Some((truth, seen_from))
+        }
+        None => None,
+    };
+    let correction = match &truth {
+        Some((t, seen_from)) if !args.no_nowcast => nowcast(
+            &world.detector_links(),
+            (seen_from, &LinkSnapshot::of(t)),
+            (&window_start, &LinkSnapshot::of(&world)),
+        ),
+        _ => None,
+    };
+    let started = Instant::now();
+    bar.set_message(format!("forecasting {} min ahead", args.horizon));
+    let forecast = match &correction {
+        Some(n) => run_ahead_nowcast(&world, horizon_s, n),
+        None => run_ahead(&world, horizon_s),
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let uncorrected = correction.as_ref().map(|_| run_ahead(&world, horizon_s));
+    let truth = match truth.as_mut() {
+        Some((t, _)) => {
+            let watched = watch(t, horizon_s);
             bar.inc(u64::from(horizon_s));
             Some(watched)
         }
@@ -113,7 +145,18 @@ pub fn run(args: ForecastArgs, quiet: bool) -> Result<()> {
         &links_csv(&forecast, city.roads()),
     )?;
     let persistence = interval(&recent, &forecast.start, &forecast.lengths_m);
-    let json = forecast_json(&args, &forecast, truth.as_ref(), &persistence, seconds, day);
+    let json = forecast_json(
+        &args,
+        &Outcome {
+            forecast: &forecast,
+            uncorrected: uncorrected.as_ref(),
+            correction: correction.as_ref(),
+            truth: truth.as_ref(),
+            persistence: &persistence,
+            seconds,
+        },
+        day,
+    );
     write(
         &args.output.join("forecast.json"),
         &(serde_json::to_string_pretty(&json)? + "\n"),
@@ -172,14 +215,23 @@ fn links_csv(forecast: &Forecast, roads: &citytwin_city::roads::RoadNetwork) -> 
     csv_text(header.map(String::from).to_vec(), rows)
 }
 
+/// What one forecast command found.
+struct Outcome<'a> {
+    forecast: &'a Forecast,
+    /// The same forecast without the nowcast's correction, when there was one.
+    uncorrected: Option<&'a Forecast>,
+    correction: Option<&'a Nowcast>,
+    truth: Option<&'a Forecast>,
+    persistence: &'a [(f64, Option<f64>)],
+    seconds: f64,
+}
+
 fn forecast_json(
     args: &ForecastArgs,
-    forecast: &Forecast,
-    truth: Option<&Forecast>,
-    persistence: &[(f64, Option<f64>)],
-    seconds: f64,
+    o: &Outcome,
     day: citytwin_city::calendar::SimDay,
 ) -> serde_json::Value {
+    let (forecast, persistence) = (o.forecast, o.persistence);
     let cases: Vec<serde_json::Value> = forecast
         .cases
         .iter()
@@ -197,20 +249,43 @@ fn forecast_json(
         "seed": args.seed,
         "at": day.iso(forecast.start.at_s),
         "horizon_minutes": args.horizon,
-        "seconds": seconds,
+        "seconds": o.seconds,
+        "nowcast": o.correction.map(|n| serde_json::json!({
+            "window_minutes": WINDOW_S / 60,
+            "detectors": n.detectors,
+            "observed": n.observed,
+            "simulated": n.simulated,
+            "factor": n.factor,
+        })),
         "predicted_cases": cases,
     });
-    if let (Some(truth), Some(map)) = (truth, json.as_object_mut()) {
+    if let (Some(truth), Some(map)) = (o.truth, json.as_object_mut()) {
+        let plain = o.uncorrected.map(Forecast::step_intervals);
         let steps: Vec<serde_json::Value> = forecast
             .steps
             .iter()
             .zip(forecast.step_intervals().iter().zip(truth.step_intervals()))
-            .map(|(snap, (p, t))| {
-                serde_json::json!({
+            .enumerate()
+            .map(|(i, (snap, (p, t)))| {
+                let mut step = serde_json::json!({
                     "minutes_ahead": (snap.at_s - forecast.start.at_s) / 60,
                     "speed_mae_kmh": speed_mae(p, &t),
                     "persistence_speed_mae_kmh": speed_mae(persistence, &t),
-                })
+                    "flow_mae_vph": flow_mae(p, &t),
+                    "persistence_flow_mae_vph": flow_mae(persistence, &t),
+                });
+                if let (Some(plain), Some(step)) = (&plain, step.as_object_mut()) {
+                    let plain = plain.get(i);
+                    step.insert(
+                        "without_nowcast_speed_mae_kmh".into(),
+                        serde_json::json!(plain.and_then(|u| speed_mae(u, &t))),
+                    );
+                    step.insert(
+                        "without_nowcast_flow_mae_vph".into(),
+                        serde_json::json!(plain.and_then(|u| flow_mae(u, &t))),
+                    );
+                }
+                step
             })
             .collect();
         let (precision, recall) = case_skill(&forecast.cases, &truth.cases);

@@ -20,6 +20,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 mod incidents;
 mod memory;
+mod rescale;
 mod views;
 
 pub use views::{CarPosition, LinkLoad};
