@@ -2,7 +2,8 @@
 //! port: observations published by `citytwin feed` and by mosquitto_pub (good, duplicate,
 //! late, out of order, invalid, malformed, for no datastream), a broker restart in the middle,
 //! roles enforced (a viewer's and an operator's edits never arrive, a planner's applies), an
-//! unknown client refused; every acknowledged observation is accounted for in summary.json.
+//! unknown client refused; every acknowledged observation is accounted for in summary.json;
+//! the next hour is forecast in the background and the latest forecast written.
 
 // A failed unwrap is a failed test, with the line that failed.
 #![allow(clippy::unwrap_used)]
@@ -174,6 +175,15 @@ fn a_live_morning_through_mosquitto_loses_nothing_acknowledged() {
     let status = twin.wait().unwrap();
     let log = reader.join().unwrap();
     assert!(status.success(), "{log}");
+    // the hour ahead, forecast from a copy of the live day as it ran (to the window's end)
+    let forecast: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("forecast/forecast.json")).unwrap())
+            .unwrap();
+    assert_eq!(forecast["at"], "2025-01-06T08:00:00+08:00", "{forecast}");
+    assert_eq!(forecast["until"], "2025-01-06T08:03:00+08:00", "{forecast}");
+    let links = std::fs::read_to_string(out.join("forecast/forecast_links.csv")).unwrap();
+    assert!(links.starts_with("link,osm_way_id,minutes_ahead,speed_kmh,flow_vph\n"));
+    assert!(log.contains("forecasts of the next hour"), "{log}");
     let s = summary(&out);
     let live = &s["live"];
     assert!(live["reconnects"].as_u64().unwrap() >= 1, "{live}");

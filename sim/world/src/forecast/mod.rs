@@ -7,9 +7,11 @@
 //! day, or a scenario it was not told about) and against persistence, the naive forecast that
 //! "now stays".
 
+mod background;
 mod nowcast;
 mod outlook;
 
+pub use background::{BackgroundForecaster, ForecastFailed};
 pub use citytwin_bikes::alarms::AlarmKind;
 pub use nowcast::{
     FACTOR_LIMITS, MIN_SIMULATED, Nowcast, WINDOW_S, nowcast, passages, run_ahead_nowcast,

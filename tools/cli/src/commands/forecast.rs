@@ -215,6 +215,54 @@ fn links_csv(forecast: &Forecast, roads: &citytwin_city::roads::RoadNetwork) -> 
     csv_text(header.map(String::from).to_vec(), rows)
 }
 
+/// The cases a forecast expects, with their time and how far ahead.
+fn cases_json(forecast: &Forecast, day: citytwin_city::calendar::SimDay) -> Vec<serde_json::Value> {
+    forecast
+        .cases
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "service_code": c.service_code,
+                "cell": c.cell,
+                "at": day.iso(c.at_s),
+                "minutes_ahead": (c.at_s - forecast.start.at_s) / 60,
+            })
+        })
+        .collect()
+}
+
+/// Writes a live run's latest forecast into `dir` (forecast_links.csv and forecast.json, each
+/// written beside its name and renamed, so a reader never sees half a file).
+pub(crate) fn write_latest(
+    dir: &std::path::Path,
+    forecast: &Forecast,
+    roads: &citytwin_city::roads::RoadNetwork,
+    day: citytwin_city::calendar::SimDay,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let end = forecast
+        .steps
+        .last()
+        .map_or(forecast.start.at_s, |s| s.at_s);
+    let json = serde_json::json!({
+        "at": day.iso(forecast.start.at_s),
+        "until": day.iso(end),
+        "predicted_cases": cases_json(forecast, day),
+    });
+    let files = [
+        ("forecast_links.csv", links_csv(forecast, roads)),
+        ("forecast.json", serde_json::to_string_pretty(&json)? + "\n"),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        let partial = dir.join(format!(".{name}.partial"));
+        write(&partial, &text)?;
+        std::fs::rename(&partial, &path)
+            .with_context(|| format!("renaming {} to {}", partial.display(), path.display()))?;
+    }
+    Ok(())
+}
+
 /// What one forecast command found.
 struct Outcome<'a> {
     forecast: &'a Forecast,
@@ -232,18 +280,7 @@ fn forecast_json(
     day: citytwin_city::calendar::SimDay,
 ) -> serde_json::Value {
     let (forecast, persistence) = (o.forecast, o.persistence);
-    let cases: Vec<serde_json::Value> = forecast
-        .cases
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "service_code": c.service_code,
-                "cell": c.cell,
-                "at": day.iso(c.at_s),
-                "minutes_ahead": (c.at_s - forecast.start.at_s) / 60,
-            })
-        })
-        .collect();
+    let cases = cases_json(forecast, day);
     let mut json = serde_json::json!({
         "scene": args.scene.display().to_string(),
         "seed": args.seed,

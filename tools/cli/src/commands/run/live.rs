@@ -2,15 +2,18 @@
 //! and planners' edits from an MQTT broker (see docs/live.md).
 
 use super::RunArgs;
+use crate::commands::forecast::write_latest;
 use anyhow::{Context, Result, bail};
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
 use citytwin_live::twin::{self, EditContext, LiveFacts};
 use citytwin_live::{Endpoint, LiveFeed};
 use citytwin_sim::World;
+use citytwin_sim::forecast::{BackgroundForecaster, Forecast, ForecastFailed};
 use citytwin_sim::scenario::{LiveEditor, RunInputs};
 use clap::Args;
 use indicatif::ProgressBar;
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Args, Clone)]
@@ -29,6 +32,16 @@ pub struct LiveArgs {
     /// arrives while the twin is away. One per running twin
     #[arg(long, default_value = "citytwin-twin", requires = "live")]
     pub client_id: String,
+    /// In a live run, forecast the next hour every this many simulated minutes, from a copy
+    /// of the running day on a thread of its own (0: no forecasts); the latest is written to
+    /// --forecast-dir
+    #[arg(long, default_value_t = 5, value_name = "MINUTES")]
+    pub forecast_every: u32,
+    /// Where a live run writes its latest forecast (forecast_links.csv, forecast.json), each
+    /// file replaced whole; default: forecast/ in the run's output folder, which appears
+    /// when the run ends
+    #[arg(long, value_name = "DIR", requires = "live")]
+    pub forecast_dir: Option<std::path::PathBuf>,
 }
 
 impl LiveArgs {
@@ -55,7 +68,9 @@ impl LiveArgs {
     }
 }
 
-/// Subscribes, then runs `world` live; returns what came from the broker.
+/// Subscribes, then runs `world` live, forecasting the next hour in the background and writing
+/// the latest forecast to `args.forecast_dir` (the caller's default when unset: its output
+/// folder's `forecast/`); returns what came from the broker.
 pub fn run(
     args: &LiveArgs,
     url: &str,
@@ -93,8 +108,52 @@ pub fn run(
         editor: LiveEditor::new(inputs),
         city,
     });
-    let mut facts = twin::run_live(world, &feed, args.pace, edits, &project, keep_going);
+    let day = ops.day;
+    let forecast_dir = args
+        .forecast_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("forecast"));
+    let forecast_dir = forecast_dir.as_path();
+    let mut forecaster = (args.forecast_every > 0)
+        .then(|| BackgroundForecaster::new(args.forecast_every.saturating_mul(60), 3600));
+    let mut forecasts = 0u32;
+    let mut publish = |made: Result<Option<Forecast>, ForecastFailed>| match made {
+        Ok(Some(f)) => match write_latest(forecast_dir, &f, city.roads(), day) {
+            Ok(()) => forecasts += 1,
+            Err(e) => tracing::warn!("forecast not written: {e:#}"),
+        },
+        Ok(None) => {}
+        Err(e) => tracing::error!("{e}"),
+    };
+    let mut with_forecasts = |w: &World| {
+        if let Some(f) = forecaster.as_mut() {
+            publish(f.poll(w));
+        }
+        keep_going(w)
+    };
+    let mut facts = twin::run_live(
+        world,
+        &feed,
+        args.pace,
+        edits,
+        &project,
+        &mut with_forecasts,
+    );
+    if let Some(f) = forecaster {
+        publish(f.finish());
+    }
     facts.client_id = args.client_id.clone();
     feed.close();
+    if forecasts > 0 {
+        let line = format!(
+            "live: {forecasts} forecasts of the next hour, the latest in {}",
+            forecast_dir.display()
+        );
+        if bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            bar.println(line);
+        }
+    }
     Ok(facts)
 }

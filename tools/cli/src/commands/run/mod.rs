@@ -440,6 +440,8 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
         let Network::City(city) = &network else {
             bail!("--live needs a scene");
         };
+        let staged_forecasts = args.output.join("forecast");
+        args.live.forecast_dir.get_or_insert(staged_forecasts);
         live_facts = Some(live::run(
             &args.live,
             url,
