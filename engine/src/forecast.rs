@@ -298,21 +298,22 @@ fn predicted_lines(twin: &Twin, o: &Outlook, open_roads: &[String], now: u32) ->
             AlarmAhead::Congestion { link, .. } => {
                 (roads.links[link.index()].label(), "congestion")
             }
-            // empty fences are many and routine (the panel counts them); overflow blocks
-            // pavements and is what a crew is sent for
-            AlarmAhead::Bikes {
-                fence,
-                kind: AlarmKind::Overflow,
-            } => {
+            // empty fences are many and routine (the panel counts them); overflow and bikes
+            // left outside a watched fence block pavements and are what a crew is sent for
+            AlarmAhead::Bikes { fence, kind } => {
+                let what = match kind {
+                    AlarmKind::Overflow => "bikes overflow",
+                    AlarmKind::IllegalParking => "bikes outside fence",
+                    _ => continue,
+                };
                 let name = twin
                     .world
                     .bikes
                     .as_ref()
                     .and_then(|b| b.plan.fences.get(*fence))
                     .map_or_else(|| format!("fence {}", fence.index()), |f| f.name.clone());
-                (name, "bikes overflow")
+                (name, what)
             }
-            AlarmAhead::Bikes { .. } => continue,
         };
         if seen.contains(&label) {
             continue;

@@ -23,7 +23,8 @@ pub enum AlarmAhead {
         speed_kmh: f64,
         vehicles: u32,
     },
-    /// A fence's overflow or empty alarm opens.
+    /// A fence's overflow or empty alarm opens, or a monitoring point's illegal-parking alarm
+    /// (a breach of the parking rules).
     Bikes { fence: FenceId, kind: AlarmKind },
 }
 
@@ -109,7 +110,7 @@ pub fn outlook(world: &World, horizon_s: u32, congestion_alarms: usize) -> Outlo
     if let Some(bikes) = &fork.bikes {
         let opened = bikes.alarm_events()[bike_events_before..]
             .iter()
-            .filter(|e| e.opened && matches!(e.kind, AlarmKind::Overflow | AlarmKind::Empty));
+            .filter(|e| e.opened && AlarmKind::STATES.contains(&e.kind));
         alarms.extend(opened.map(|e| PredictedAlarm {
             at_s: e.minute * 60,
             what: AlarmAhead::Bikes {
