@@ -13,6 +13,7 @@ use citytwin_traffic::dynamic::signals::Signals;
 use citytwin_traffic::dynamic::{
     LinkEvent, Purpose, QueueNetwork, TrafficConfig, TrafficSim, TripSpec, TripStatus,
 };
+use day_inputs::{DayInputs, shared_day};
 use ops::OpsSim;
 use scenario::RunInputs;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,7 @@ use std::sync::Arc;
 pub mod calibrate;
 pub mod checkpoint;
 pub mod compare;
+mod day_inputs;
 pub mod forecast;
 pub mod model;
 pub mod ops;
@@ -57,19 +59,6 @@ pub enum WorldError {
     Window { from_s: u32, to_s: u32 },
     #[error("trip {trip}: link {link} is not a car link of the network")]
     NotACarLink { trip: usize, link: u32 },
-}
-
-/// What every simulated day of this World starts from.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct DayInputs {
-    net: QueueNetwork,
-    signals: Signals,
-    trips: Vec<TripSpec>,
-    /// Shared bikes as the day starts, if the World has them.
-    bikes: Option<BikeSim>,
-    ops: Option<OpsSim>,
-    /// Trips across the extract's edge: (in, out, through).
-    external: (u64, u64, u64),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -434,22 +423,6 @@ impl World {
             }
         }
         reports
-    }
-}
-
-/// The day's inputs in a checkpoint as they would be unshared (serde's `rc` feature would
-/// rebuild every crate that uses serde for this one field).
-mod shared_day {
-    use super::DayInputs;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::sync::Arc;
-
-    pub fn serialize<S: Serializer>(day: &Arc<DayInputs>, s: S) -> Result<S::Ok, S::Error> {
-        day.as_ref().serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<DayInputs>, D::Error> {
-        DayInputs::deserialize(d).map(Arc::new)
     }
 }
 
