@@ -333,37 +333,16 @@ fn toggle_difference(keys: Res<ButtonInput<KeyCode>>, mut view: ResMut<CompareVi
     }
 }
 
-/// Speed change (variant − baseline, as shares of free-flow speed) → colour: red slower,
-/// grey the same, blue faster. A closed link counts as standing still.
+/// Speed change (variant − baseline, as shares of free-flow speed) → colour
+/// ([`crate::palette::SPEED_CHANGE`]). A closed link counts as standing still.
 pub fn speed_change_color(change: f32) -> Color {
-    const STOPS: [(f32, [u8; 3]); 5] = [
-        (-0.4, [0xe0, 0x2a, 0x2a]),
-        (-0.1, [0xf0, 0x8c, 0x3c]),
-        (0.0, [0x50, 0x58, 0x66]),
-        (0.1, [0x5c, 0xa8, 0xf0]),
-        (0.4, [0x2a, 0x5c, 0xe0]),
-    ];
-    ramp(&STOPS, change)
+    crate::palette::SPEED_CHANGE.color(change)
 }
 
-/// Occupancy change (variant − baseline bikes, as a share of capacity) → colour: orange
-/// fewer bikes, grey the same, green more.
+/// Occupancy change (variant − baseline bikes, as a share of capacity) → colour
+/// ([`crate::palette::OCCUPANCY_CHANGE`]).
 pub fn occupancy_change_color(change: f32) -> Color {
-    const STOPS: [(f32, [u8; 3]); 3] = [
-        (-0.5, [0xff, 0x8a, 0x00]),
-        (0.0, [0x50, 0x58, 0x66]),
-        (0.5, [0x2e, 0xd1, 0x7a]),
-    ];
-    ramp(&STOPS, change)
-}
-
-fn ramp(stops: &[(f32, [u8; 3])], x: f32) -> Color {
-    let x = x.clamp(stops[0].0, stops[stops.len() - 1].0);
-    let i = stops.partition_point(|s| s.0 < x).clamp(1, stops.len() - 1);
-    let ((x0, a), (x1, b)) = (stops[i - 1], stops[i]);
-    let t = ((x - x0) / (x1 - x0).max(1e-6)).clamp(0.0, 1.0);
-    let mix = |k: usize| (f32::from(a[k]) + (f32::from(b[k]) - f32::from(a[k])) * t) / 255.0;
-    Color::srgb(mix(0), mix(1), mix(2))
+    crate::palette::OCCUPANCY_CHANGE.color(change)
 }
 
 /// The share of free-flow speed a link runs at (0 when closed).

@@ -1,6 +1,6 @@
 //! Colours and stroke widths: a dark, high-contrast wall palette and a light one.
 
-use bevy::color::{Color, ColorToComponents, LinearRgba, Mix, Srgba};
+use bevy::color::{Color, ColorToComponents, LinearRgba};
 use bevy::prelude::Resource;
 use citytwin_city::RoadClass;
 
@@ -95,30 +95,64 @@ impl Default for Palette {
     }
 }
 
-/// Stops of the speed ramp: ratio → sRGB.
-const SPEED_STOPS: [(f32, [u8; 3]); 4] = [
+/// A colour ramp: stops (value → sRGB), linear in sRGB between them and flat beyond the
+/// ends. Every ramp the wall, its split screen and the comparison report colour by is one of
+/// the constants below, so a colour means the same thing wherever it is seen.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ramp(pub &'static [(f32, [u8; 3])]);
+
+impl Ramp {
+    /// sRGB components (0..=1) at `x`; NaN reads as the ramp's lowest value.
+    pub fn srgb(&self, x: f32) -> [f32; 3] {
+        let stops = self.0;
+        let (lo, hi) = (stops[0].0, stops[stops.len() - 1].0);
+        let x = if x.is_nan() { lo } else { x.clamp(lo, hi) };
+        let i = stops.partition_point(|s| s.0 < x).clamp(1, stops.len() - 1);
+        let ((x0, a), (x1, b)) = (stops[i - 1], stops[i]);
+        let t = ((x - x0) / (x1 - x0).max(1e-6)).clamp(0.0, 1.0);
+        [0, 1, 2].map(|k| (f32::from(a[k]) + (f32::from(b[k]) - f32::from(a[k])) * t) / 255.0)
+    }
+
+    /// 8-bit sRGB at `x`, for pictures drawn outside the engine.
+    pub fn rgb_u8(&self, x: f32) -> [u8; 3] {
+        self.srgb(x).map(|v| (v * 255.0).round() as u8)
+    }
+
+    pub fn color(&self, x: f32) -> Color {
+        let [r, g, b] = self.srgb(x);
+        Color::srgb(r, g, b)
+    }
+}
+
+/// Speed over free-flow speed: red (jammed) through amber to green (free), the colours
+/// traffic maps use.
+pub const SPEED: Ramp = Ramp(&[
     (0.2, [0xd7, 0x19, 0x1c]),
     (0.45, [0xfd, 0x8d, 0x3c]),
     (0.7, [0xff, 0xd8, 0x3a]),
     (0.9, [0x1a, 0xd1, 0x6b]),
-];
+]);
 
-/// Speed over free-flow speed → red (jammed) through amber to green (free), the colours
-/// traffic maps use.
+/// A speed change as a share (variant − baseline): red slower, grey the same, blue faster.
+pub const SPEED_CHANGE: Ramp = Ramp(&[
+    (-0.4, [0xe0, 0x2a, 0x2a]),
+    (-0.1, [0xf0, 0x8c, 0x3c]),
+    (0.0, [0x50, 0x58, 0x66]),
+    (0.1, [0x5c, 0xa8, 0xf0]),
+    (0.4, [0x2a, 0x5c, 0xe0]),
+]);
+
+/// A change in a fence's bikes as a share of its capacity: orange fewer, grey the same,
+/// green more.
+pub const OCCUPANCY_CHANGE: Ramp = Ramp(&[
+    (-0.5, [0xff, 0x8a, 0x00]),
+    (0.0, [0x50, 0x58, 0x66]),
+    (0.5, [0x2e, 0xd1, 0x7a]),
+]);
+
+/// [`SPEED`] at this speed ratio.
 pub fn speed_color(ratio: f32) -> Color {
-    let ratio = if ratio.is_finite() { ratio } else { 0.0 };
-    let rgb = |c: [u8; 3]| Srgba::rgb_u8(c[0], c[1], c[2]);
-    if ratio <= SPEED_STOPS[0].0 {
-        return rgb(SPEED_STOPS[0].1).into();
-    }
-    for pair in SPEED_STOPS.windows(2) {
-        let ((a, ca), (b, cb)) = (pair[0], pair[1]);
-        if ratio <= b {
-            let t = (ratio - a) / (b - a);
-            return rgb(ca).mix(&rgb(cb), t).into();
-        }
-    }
-    rgb(SPEED_STOPS[3].1).into()
+    SPEED.color(ratio)
 }
 
 /// 0 = motorway/trunk, 1 = primary, 2 = secondary/tertiary, 3 = local streets, 4 = paths.
@@ -150,6 +184,7 @@ pub fn linear(color: Color) -> [f32; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bevy::color::Srgba;
 
     #[test]
     fn the_speed_ramp_runs_from_red_to_green_and_is_total() {
@@ -163,6 +198,14 @@ mod tests {
             "amber in between: {mid:?}"
         );
         assert_eq!(speed_color(f32::NAN), speed_color(0.0));
+    }
+
+    #[test]
+    fn ramps_hit_their_stops_and_are_flat_beyond_the_ends() {
+        assert_eq!(SPEED_CHANGE.rgb_u8(0.0), [0x50, 0x58, 0x66]);
+        assert_eq!(SPEED_CHANGE.rgb_u8(-9.0), [0xe0, 0x2a, 0x2a]);
+        assert_eq!(OCCUPANCY_CHANGE.rgb_u8(0.25), [0x3f, 0x95, 0x70]);
+        assert_eq!(SPEED.rgb_u8(1.0), SPEED.rgb_u8(0.9));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::commands::run::clock;
 use crate::plotting::{RowLayout, plot_err, register_font, row_chart};
 use anyhow::{Context, Result};
 use citytwin_city::City;
+use citytwin_engine::palette::SPEED_CHANGE;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -258,15 +259,11 @@ fn line_panel(
     Ok(())
 }
 
-/// Slower links red, faster blue, by how much; unchanged ones grey.
-fn speed_colour(change_kmh: f64) -> RGBColor {
-    let t = (change_kmh.abs() / 15.0).min(1.0);
-    let mix = |from: u8, to: u8| (f64::from(from) + (f64::from(to) - f64::from(from)) * t) as u8;
-    if change_kmh < 0.0 {
-        RGBColor(mix(240, 200), mix(180, 20), mix(160, 30))
-    } else {
-        RGBColor(mix(170, 20), mix(200, 90), mix(240, 200))
-    }
+/// Slower links red, faster blue, by the change as a share of the baseline's speed: the wall's
+/// difference colours (`SPEED_CHANGE`).
+fn speed_colour(change_share: f64) -> RGBColor {
+    let [r, g, b] = SPEED_CHANGE.rgb_u8(change_share as f32);
+    RGBColor(r, g, b)
 }
 
 fn speed_map(path: &Path, city: &City, c: &Comparison) -> Result<()> {
@@ -278,7 +275,7 @@ fn speed_map(path: &Path, city: &City, c: &Comparison) -> Result<()> {
     root.fill(&WHITE).map_err(plot_err)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            "Link speed change, variant − baseline (km/h; red slower, blue faster)",
+            "Link speed change, variant − baseline, as a share of the baseline speed (red slower, blue faster)",
             ("sans-serif", 22),
         )
         .margin(20)
@@ -312,9 +309,10 @@ fn speed_map(path: &Path, city: &City, c: &Comparison) -> Result<()> {
             // a link that lost its traffic: only worth a mark where it had some
             let change = match (d.base_speed_kmh, d.variant_speed_kmh) {
                 (Some(_), None) if d.base_vehicles >= LOST_TRAFFIC_MIN => -f64::INFINITY,
-                _ => d.speed_change()?,
+                _ => d.speed_change()? / d.base_speed_kmh?.max(1.0),
             };
-            (change.abs() >= 0.5).then_some((l, change))
+            // a change of 2% or more of the baseline's speed
+            (change.abs() >= 0.02).then_some((l, change))
         })
         .collect();
     // the largest changes drawn last, on top
@@ -335,7 +333,7 @@ fn speed_map(path: &Path, city: &City, c: &Comparison) -> Result<()> {
         if !legend[kind] {
             legend[kind] = true;
             let label = ["slower", "faster", "no traffic in the variant"][kind];
-            let shown = [speed_colour(-15.0), speed_colour(15.0), RGBColor(60, 0, 80)][kind];
+            let shown = [speed_colour(-0.4), speed_colour(0.4), RGBColor(60, 0, 80)][kind];
             series.label(label).legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 24, y)], shown.stroke_width(4))
             });
@@ -361,8 +359,8 @@ mod tests {
 
     #[test]
     fn speed_colours_run_from_grey_to_saturated() {
-        assert_eq!(speed_colour(-15.0), RGBColor(200, 20, 30));
-        assert_eq!(speed_colour(40.0), RGBColor(20, 90, 200));
-        assert_eq!(speed_colour(-0.0), RGBColor(170, 200, 240));
+        assert_eq!(speed_colour(-0.4), RGBColor(0xe0, 0x2a, 0x2a));
+        assert_eq!(speed_colour(3.0), RGBColor(0x2a, 0x5c, 0xe0));
+        assert_eq!(speed_colour(-0.0), RGBColor(0x50, 0x58, 0x66));
     }
 }
