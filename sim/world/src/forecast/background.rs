@@ -39,10 +39,7 @@ impl BackgroundForecaster {
             _ => None,
         };
         let now = world.now_s();
-        let due = self
-            .last_started_s
-            .is_none_or(|t| now < t || now - t >= self.every_s);
-        if self.running.is_none() && due && now < world.options.to_s {
+        if self.running.is_none() && due(self.last_started_s, world, self.every_s) {
             self.last_started_s = Some(now);
             let fork = world.fork();
             let horizon_s = self.horizon_s;
@@ -56,6 +53,13 @@ impl BackgroundForecaster {
     pub fn finish(mut self) -> Result<Option<Forecast>, ForecastFailed> {
         self.running.take().map(join).transpose()
     }
+}
+
+/// Whether a forecast from `world` is due: none made yet, the last `every_s` old or more, or
+/// made later than now (the day was replayed from its start); never at the window's end.
+pub fn due(last_started_s: Option<u32>, world: &World, every_s: u32) -> bool {
+    let now = world.now_s();
+    now < world.options.to_s && last_started_s.is_none_or(|t| now < t || now - t >= every_s)
 }
 
 fn join((from_s, handle): (u32, JoinHandle<Forecast>)) -> Result<Forecast, ForecastFailed> {

@@ -11,7 +11,7 @@ mod background;
 mod nowcast;
 mod outlook;
 
-pub use background::{BackgroundForecaster, ForecastFailed};
+pub use background::{BackgroundForecaster, ForecastFailed, due};
 pub use citytwin_bikes::alarms::AlarmKind;
 pub use nowcast::{
     FACTOR_LIMITS, MIN_SIMULATED, Nowcast, WINDOW_S, nowcast, passages, run_ahead_nowcast,

@@ -1,7 +1,7 @@
 //! `citytwin forecast`: the next hour from the state at a time of day, and how good it is.
 
 use super::run::build::{LoadedScenario, SceneParts, build_world};
-use super::run::reports::{csv_text, write};
+use super::run::reports::{csv_text, write, write_whole};
 use super::run::{SimArgs, clock, parse_clock};
 use crate::{interrupt, progress};
 use anyhow::{Context, Result, bail};
@@ -254,11 +254,7 @@ pub(crate) fn write_latest(
         ("forecast.json", serde_json::to_string_pretty(&json)? + "\n"),
     ];
     for (name, text) in files {
-        let path = dir.join(name);
-        let partial = dir.join(format!(".{name}.partial"));
-        write(&partial, &text)?;
-        std::fs::rename(&partial, &path)
-            .with_context(|| format!("renaming {} to {}", partial.display(), path.display()))?;
+        write_whole(&dir.join(name), &text)?;
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use citytwin_sim::forecast::{BackgroundForecaster, Forecast, ForecastFailed};
 use citytwin_sim::scenario::{LiveEditor, RunInputs};
 use clap::Args;
 use indicatif::ProgressBar;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 #[derive(Debug, Args, Clone)]
@@ -69,8 +69,8 @@ impl LiveArgs {
 }
 
 /// Subscribes, then runs `world` live, forecasting the next hour in the background and writing
-/// the latest forecast to `args.forecast_dir` (the caller's default when unset: its output
-/// folder's `forecast/`); returns what came from the broker.
+/// the latest forecast to `args.forecast_dir` (the caller resolves its default, the output
+/// folder's `forecast/`; unset, none is made); returns what came from the broker.
 pub fn run(
     args: &LiveArgs,
     url: &str,
@@ -109,12 +109,8 @@ pub fn run(
         city,
     });
     let day = ops.day;
-    let forecast_dir = args
-        .forecast_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("forecast"));
-    let forecast_dir = forecast_dir.as_path();
-    let mut forecaster = (args.forecast_every > 0)
+    let forecast_dir = args.forecast_dir.as_deref().unwrap_or(Path::new(""));
+    let mut forecaster = (args.forecast_every > 0 && args.forecast_dir.is_some())
         .then(|| BackgroundForecaster::new(args.forecast_every.saturating_mul(60), 3600));
     let mut forecasts = 0u32;
     let mut publish = |made: Result<Option<Forecast>, ForecastFailed>| match made {

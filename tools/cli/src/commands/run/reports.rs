@@ -155,10 +155,10 @@ pub fn write_all(
     if !args.summary_only {
         write_details(args, network, world, demand, run)?;
     }
-    let partial = args.output.join("summary.json.partial");
-    write(&partial, &(serde_json::to_string_pretty(&summary)? + "\n"))?;
-    std::fs::rename(&partial, &summary_path)
-        .with_context(|| format!("writing {}", summary_path.display()))
+    write_whole(
+        &summary_path,
+        &(serde_json::to_string_pretty(&summary)? + "\n"),
+    )
 }
 
 fn write_details(
@@ -232,6 +232,15 @@ pub fn write_table(dir: &Path, table: &Table, parquet: bool) -> Result<()> {
 
 pub fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Writes `text` whole or not at all: beside `path`, then renamed into place, so a reader
+/// never sees half a file.
+pub fn write_whole(path: &Path, text: &str) -> Result<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let partial = path.with_file_name(format!(".{name}.partial"));
+    write(&partial, text)?;
+    std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))
 }
 
 fn link_bins_table(roads: &RoadNetwork, world: &World, day: &SimDay) -> Result<Table> {
