@@ -124,9 +124,15 @@ fn run_refuses_bad_arguments_in_one_line() {
     )
     .unwrap();
     let cases: [(&[&str], &str); 3] = [
-        (&["--from", "10:00", "--to", "09:00"], "is not before"),
+        (
+            &["--from", "10:00", "--to", "09:00"],
+            "--from/--to 10:00:00–09:00:00: expected a start before the end",
+        ),
         (&["--from", "25:00"], "expected a time of day HH:MM"),
-        (&[], "no city bundle; run `citytwin import --scene"),
+        (
+            &[],
+            "no city bundle; import the scene first (citytwin import --scene",
+        ),
     ];
     for (extra, expected) in cases {
         let mut args = vec!["run", scene.to_str().unwrap(), "-o", "/tmp/unused"];

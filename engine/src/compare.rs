@@ -336,13 +336,13 @@ fn toggle_difference(keys: Res<ButtonInput<KeyCode>>, mut view: ResMut<CompareVi
 /// Speed change (variant − baseline, as shares of free-flow speed) → colour
 /// ([`crate::palette::SPEED_CHANGE`]). A closed link counts as standing still.
 pub fn speed_change_color(change: f32) -> Color {
-    crate::palette::SPEED_CHANGE.color(change)
+    crate::palette::ramp_color(&crate::palette::SPEED_CHANGE, change)
 }
 
 /// Occupancy change (variant − baseline bikes, as a share of capacity) → colour
 /// ([`crate::palette::OCCUPANCY_CHANGE`]).
 pub fn occupancy_change_color(change: f32) -> Color {
-    crate::palette::OCCUPANCY_CHANGE.color(change)
+    crate::palette::ramp_color(&crate::palette::OCCUPANCY_CHANGE, change)
 }
 
 /// The share of free-flow speed a link runs at (0 when closed).

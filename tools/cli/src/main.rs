@@ -2,10 +2,8 @@
 //! progress and output files; the work is done by the library crates.
 
 mod commands;
-mod html_page;
+mod day_args;
 mod interrupt;
-mod output_dir;
-mod plotting;
 mod progress;
 
 use clap::{Parser, Subcommand};
@@ -127,15 +125,30 @@ fn main() -> ExitCode {
 /// One line: the chain of causes, outermost first, leaving out a cause the message before it
 /// already ends with (errors that name their file print their I/O cause themselves).
 fn one_line(e: &anyhow::Error) -> String {
-    let mut text = e.to_string();
-    for cause in e.chain().skip(1) {
-        let cause = cause.to_string();
+    let mut chain = e.chain();
+    let mut text = chain.next().map(in_cli_terms).unwrap_or_default();
+    for cause in chain {
+        let cause = in_cli_terms(cause);
         if !text.ends_with(&cause) {
             text.push_str(": ");
             text.push_str(&cause);
         }
     }
     text
+}
+
+/// An error as a user of the command line reads it: the library's settings by their flags.
+fn in_cli_terms(e: &(dyn std::error::Error + 'static)) -> String {
+    use citytwin_runs::RunError;
+    match e.downcast_ref::<RunError>() {
+        Some(RunError::Setting {
+            setting,
+            value,
+            expected,
+        }) => format!("{} {value}: {expected}", day_args::flag(*setting)),
+        Some(e @ RunError::OutputNotEmpty(_)) => format!("{e} (--force)"),
+        _ => e.to_string(),
+    }
 }
 
 /// The graphics stack (Mesa, the Vulkan loader) expects `XDG_RUNTIME_DIR` and prints

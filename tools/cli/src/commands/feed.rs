@@ -45,7 +45,7 @@ pub fn run(args: FeedArgs, quiet: bool) -> Result<()> {
         )
     })?;
     let ops = OpsFile::load(ops_path)?;
-    let day = super::scene_day(&scene, &args.scene, None)?;
+    let day = citytwin_runs::scene_day(&scene, &args.scene, None)?;
     let text = if args.csv == Path::new("-") {
         let mut text = String::new();
         std::io::stdin()

@@ -26,9 +26,9 @@ pub struct FencesArgs {
 }
 
 pub fn run(args: FencesArgs, quiet: bool) -> Result<()> {
-    let (scene, city) = super::load_scene_city(&args.scene)?;
+    let (scene, city) = citytwin_runs::load_scene_city(&args.scene)?;
     let model = citytwin_sim::model::SceneModel::of(&scene, None)?;
-    let plan = super::run::fence_source::fence_plan(&scene, &city, &model)?;
+    let plan = citytwin_runs::fence_source::fence_plan(&scene, &city, &model)?;
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

@@ -2,14 +2,11 @@
 //! to a PNG). Both load the scene's city and a day of demand, run the World to the start
 //! time, and hand it to the engine.
 
-use crate::commands::run::bikes::BikeArgs;
-use crate::commands::run::build::{LoadedScenario, WorldSpec, build_world};
-use crate::commands::run::demand::DemandArgs;
-use crate::commands::run::{clock, parse_clock};
+use crate::day_args::{BikeArgs, DemandArgs, parse_clock};
 use crate::progress;
 use anyhow::{Context, Result, bail};
 use citytwin_engine::{Theme, Twin, ViewerConfig};
-use citytwin_traffic::dynamic::TrafficConfig;
+use citytwin_runs::{DayOptions, LoadedScenario, SceneParts, WorldSpec, build_world, clock};
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -177,27 +174,19 @@ fn load_twin(args: &TwinArgs, scenario: Option<&Path>, quiet: bool) -> Result<(T
     let scenario = scenario
         .map(|p| LoadedScenario::load(p, &args.scene))
         .transpose()?;
-    let (mut scene, city) = crate::commands::load_scene_city(&args.scene)?;
-    let ops = if args.no_ops {
-        None
-    } else {
-        let day = crate::commands::scene_day(&scene, &args.scene, None)?;
-        crate::commands::run::ops::load(&scene, &city, day)?
+    // the whole day, as the scene's model has it
+    let options = DayOptions {
+        demand: args.demand.options(),
+        bikes: args.bikes.options(),
+        with_ops: !args.no_ops,
+        ..DayOptions::default()
     };
-    let model = citytwin_sim::model::SceneModel::of(&scene, None)?;
-    let fences = crate::commands::run::fence_source::fence_plan(&scene, &city, &model)?;
-    let spec = WorldSpec {
-        model: &model,
-        fences: &fences,
-        demand: &args.demand,
-        bikes: &args.bikes,
-        seed: args.seed,
-        window: (0, 86_400),
-        traffic: TrafficConfig::default(),
-        scenario: scenario.as_ref(),
-        ops: ops.as_ref(),
-    };
-    let mut world = build_world(&city, &spec)?.world;
+    let parts = SceneParts::load(&args.scene, &options, None)?;
+    let spec = WorldSpec::of(&parts, &options, args.seed, scenario.as_ref());
+    let mut world = build_world(&parts.city, &spec)?.world;
+    let SceneParts {
+        mut scene, city, ..
+    } = parts;
     if let Some(s) = &scenario {
         scene.name = format!("{} — {}", scene.name, s.scenario.name);
     }

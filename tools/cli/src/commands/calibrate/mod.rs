@@ -2,13 +2,11 @@
 //! write the fitted parameters (a model file the scene or `--model` reads) with a validation
 //! report.
 
-mod page;
-mod report;
-
-use crate::commands::run::clock;
 use crate::{interrupt, progress};
 use anyhow::{Context, Result};
 use citytwin_gis::crs::Reprojector;
+use citytwin_runs::calibrate as report;
+use citytwin_runs::clock;
 use citytwin_sim::calibrate::counts::read_counts;
 use citytwin_sim::calibrate::targets::Targets;
 use citytwin_sim::calibrate::{RunRecord, calibrate};
@@ -62,7 +60,7 @@ pub fn run(args: CalibrateArgs, quiet: bool) -> Result<()> {
             .check()
             .map_err(|m| anyhow::anyhow!("--max-runs: {m}"))?;
     }
-    let (scene, city) = super::load_scene_city(&args.scene)?;
+    let (scene, city) = citytwin_runs::load_scene_city(&args.scene)?;
     let mut base = SceneModel::of(&scene, args.model.as_deref())?;
     if args.defaults {
         base.params = Default::default();
@@ -127,7 +125,7 @@ pub fn run(args: CalibrateArgs, quiet: bool) -> Result<()> {
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    crate::commands::run::reports::write(&args.output, &outcome.params.to_ron(&header))?;
+    citytwin_runs::reports::write(&args.output, &outcome.params.to_ron(&header))?;
     if !quiet {
         let s = &outcome.observed.summary;
         eprintln!(

@@ -2,12 +2,12 @@
 //! and planners' edits from an MQTT broker (see docs/live.md).
 
 use super::RunArgs;
-use crate::commands::forecast::write_latest;
 use anyhow::{Context, Result, bail};
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
 use citytwin_live::twin::{self, EditContext, LiveFacts};
 use citytwin_live::{Endpoint, LiveFeed};
+use citytwin_runs::forecast::write_latest;
 use citytwin_sim::World;
 use citytwin_sim::forecast::{BackgroundForecaster, Forecast, ForecastFailed};
 use citytwin_sim::scenario::{LiveEditor, RunInputs};

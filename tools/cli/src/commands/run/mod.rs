@@ -1,28 +1,18 @@
 //! `citytwin run`: a headless simulated day (or window) of a scene, with its reports.
 
-pub mod bikes;
-pub mod build;
-pub mod demand;
-pub mod fence_source;
-pub mod gbfs;
 pub mod live;
-pub mod mds;
-pub mod ops;
-pub mod reports;
 pub mod state;
 
-use crate::output_dir::StagedOutput;
+use crate::day_args::{GbfsArgs, SimArgs, parse_date};
 use crate::{interrupt, progress};
-use anyhow::{Context, Result, bail};
-use citytwin_city::City;
-use citytwin_city::roads::RoadNetwork;
-use citytwin_sim::scenario::Clock;
-use citytwin_sim::{World, WorldOptions};
+use anyhow::{Result, bail};
+use citytwin_runs::day::most_stuck_roads;
+use citytwin_runs::{
+    DayRequest, DaySource, Network, OutputOptions, PreparedDay, RunFacts, StagedOutput, clock,
+};
+use citytwin_sim::World;
 use citytwin_traffic::dynamic::EquilibriumOptions;
-use citytwin_traffic::dynamic::TrafficConfig;
-use citytwin_traffic::sumo::SumoNet;
 use clap::Args;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -68,7 +58,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub live: live::LiveArgs,
     #[command(flatten)]
-    pub gbfs: gbfs::GbfsArgs,
+    pub gbfs: GbfsArgs,
     /// Simulated days for the dynamic equilibrium (1 = a single day)
     #[arg(long, default_value_t = 1)]
     iterations: u32,
@@ -109,104 +99,6 @@ pub struct RunArgs {
     pub state: state::StateArgs,
 }
 
-/// What a simulated day is made of: its window, demand, bikes and driver behaviour. Shared
-/// by `run`, `compare` and `sweep`.
-#[derive(Debug, Args, Clone)]
-pub struct SimArgs {
-    /// Start of the simulated window (HH:MM)
-    #[arg(long, default_value = "00:00", value_parser = parse_clock)]
-    pub from: u32,
-    /// End of the simulated window (HH:MM, 24:00 for the whole day)
-    #[arg(long, default_value = "24:00", value_parser = parse_clock)]
-    pub to: u32,
-    #[command(flatten)]
-    pub demand: demand::DemandArgs,
-    #[command(flatten)]
-    pub bikes: bikes::BikeArgs,
-    /// Share of drivers who re-route en route every 10 minutes (0..=1; those who follow live
-    /// navigation)
-    #[arg(long, default_value_t = citytwin_traffic::dynamic::DEFAULT_REROUTE_SHARE)]
-    pub reroute_share: f64,
-    /// Seconds a car may wait at the head of a link for room downstream before it is moved on
-    /// anyway (the gridlock rule, as MATSim's stuck time and SUMO's time-to-teleport)
-    #[arg(long, default_value_t = 300)]
-    pub stuck_time: u32,
-    /// Leave out the scene's operations (sensors, vital signs, data quality, cases)
-    #[arg(long)]
-    pub no_ops: bool,
-    /// The model's parameters (demand, road factors), in place of the scene's `model` file:
-    /// e.g. what `citytwin calibrate` wrote
-    #[arg(long, value_name = "FILE")]
-    pub model: Option<PathBuf>,
-}
-
-impl SimArgs {
-    /// One-line errors for values clap cannot check alone.
-    pub fn check(&self) -> Result<()> {
-        check_share("--reroute-share", self.reroute_share)?;
-        if !(self.demand.od_scale >= 0.0 && self.demand.od_scale.is_finite()) {
-            bail!("--od-scale {}: expected a factor ≥ 0", self.demand.od_scale);
-        }
-        if self.from >= self.to {
-            bail!(
-                "--from {} is not before --to {}",
-                clock(self.from),
-                clock(self.to)
-            );
-        }
-        Ok(())
-    }
-
-    pub fn traffic(&self) -> TrafficConfig {
-        TrafficConfig {
-            reroute_share: self.reroute_share,
-            stuck_time_s: self.stuck_time.max(1),
-            ..TrafficConfig::default()
-        }
-    }
-
-    /// What `build_world` needs for one seed.
-    pub fn world_spec<'a>(
-        &'a self,
-        seed: u64,
-        scenario: Option<&'a build::LoadedScenario>,
-        fences: &'a citytwin_bikes::osm_fences::FencePlan,
-        ops: Option<&'a citytwin_sim::ops::OpsInputs>,
-        model: &'a citytwin_sim::model::SceneModel,
-    ) -> build::WorldSpec<'a> {
-        build::WorldSpec {
-            demand: &self.demand,
-            bikes: &self.bikes,
-            seed,
-            window: (self.from, self.to),
-            traffic: self.traffic(),
-            scenario,
-            fences,
-            ops: if self.no_ops { None } else { ops },
-            model,
-        }
-    }
-}
-
-pub fn parse_clock(value: &str) -> Result<u32, String> {
-    Clock::parse(value)
-        .map(|c| c.0)
-        .ok_or_else(|| format!("expected a time of day HH:MM (00:00 to 24:00), found {value:?}"))
-}
-
-fn parse_date(value: &str) -> Result<citytwin_city::calendar::Date, String> {
-    value
-        .parse::<citytwin_city::calendar::Date>()
-        .ok()
-        // feeds and GeoPackages carry Unix times: a year before 1970 is a typing error
-        .filter(|d| citytwin_city::calendar::SimDay::in_zone(*d, None).is_ok())
-        .ok_or_else(|| format!("expected a date YYYY-MM-DD from 1970 to 2200, found {value:?}"))
-}
-
-pub fn clock(t: u32) -> String {
-    format!("{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
-}
-
 fn check_share(name: &str, value: f64) -> Result<()> {
     if !(0.0..=1.0).contains(&value) {
         bail!("{name} {value}: expected a share between 0 and 1");
@@ -214,125 +106,36 @@ fn check_share(name: &str, value: f64) -> Result<()> {
     Ok(())
 }
 
-/// Where a run happens: a city bundle, or a SUMO network for comparisons with SUMO.
-#[derive(Debug)]
-pub enum Network {
-    City(Box<City>),
-    Sumo(SumoNet),
-}
-
-impl Network {
-    pub fn roads(&self) -> &RoadNetwork {
-        match self {
-            Network::City(city) => city.roads(),
-            Network::Sumo(net) => &net.roads,
-        }
-    }
-}
-
-/// What `load` hands `run`: the network (a scene's city or a SUMO network), demand, World,
-/// the scenario with how many changes it made, and the inputs as it left them.
-struct Loaded {
-    network: Network,
-    demand: demand::Demand,
-    world: World,
-    scenario: Option<(build::LoadedScenario, usize)>,
-    inputs: Option<citytwin_sim::scenario::RunInputs>,
-    gbfs: Option<gbfs::GbfsPublisher>,
-    day: citytwin_city::calendar::SimDay,
-}
-
-fn load(args: &RunArgs) -> Result<Loaded> {
-    if let (Some(net), Some(trips)) = (&args.sumo_net, &args.sumo_trips) {
-        let net = SumoNet::read(net)?;
-        let (trips_list, ids) = net.read_trips(trips)?;
-        let mut demand = demand::Demand {
-            source: "sumo_trips",
-            file: Some(trips.display().to_string()),
-            trips: trips_list,
-            ids: Some(ids),
-            day: None,
+impl RunArgs {
+    /// What the library prepares the day from; `output` is where MDS and GBFS files go.
+    fn request<'a>(
+        &'a self,
+        options: &'a citytwin_runs::DayOptions,
+        gbfs: &'a citytwin_runs::gbfs::GbfsOptions,
+    ) -> Result<DayRequest<'a>> {
+        let source = match (&self.sumo_net, &self.sumo_trips, &self.scene) {
+            (Some(net), Some(trips), _) => DaySource::Sumo { net, trips },
+            (_, _, Some(scene)) => DaySource::Scene {
+                scene,
+                scenario: self.scenario.as_deref(),
+            },
+            _ => bail!("a scene file or --sumo-net is required"),
         };
-        demand.keep_window(args.sim.from, args.sim.to);
-        let options = WorldOptions {
-            seed: args.seed,
-            from_s: args.sim.from,
-            to_s: args.sim.to,
-            traffic: args.sim.traffic(),
-            events: Vec::new(),
-        };
-        let world = World::new(&net.roads, demand.trips.clone(), options)?;
-        // a SUMO network has no time zone: its day is in UTC
-        let date = args.date.unwrap_or(citytwin_city::calendar::DEFAULT_DATE);
-        let day = citytwin_city::calendar::SimDay::in_zone(date, None)
-            .map_err(|e| anyhow::anyhow!("--date {e}"))?;
-        return Ok(Loaded {
-            day,
-            network: Network::Sumo(net),
-            demand,
-            world,
-            scenario: None,
-            inputs: None,
-            gbfs: None,
-        });
+        Ok(DayRequest {
+            source,
+            options,
+            seed: self.seed,
+            date: self.date,
+            mds_policy: self.mds_policy,
+            gbfs,
+            output: &self.output,
+        })
     }
-    let scene_path = args
-        .scene
-        .as_deref()
-        .context("a scene file or --sumo-net is required")?;
-    let scenario = args
-        .scenario
-        .as_deref()
-        .map(|p| build::LoadedScenario::load(p, scene_path))
-        .transpose()?;
-    let build::SceneParts {
-        scene,
-        city,
-        day,
-        ops,
-        model,
-        fences,
-    } = build::SceneParts::load(scene_path, &args.sim, args.date)?;
-    let spec = args
-        .sim
-        .world_spec(args.seed, scenario.as_ref(), &fences, ops.as_ref(), &model);
-    let built = build::build_world(&city, &spec)?;
-    if args.mds_policy {
-        let bikes = built
-            .world
-            .bikes
-            .as_ref()
-            .context("--mds-policy: the run has no shared bikes (--bike-fleet 0)")?;
-        let left_out =
-            mds::write_policy(&args.output, &scene.name, &city, bikes, day.midnight_unix())?;
-        if !left_out.is_empty() {
-            tracing::info!(
-                "MDS Policy has no rule type for {}: not in mds/policies.json",
-                left_out.join(", ")
-            );
-        }
-    }
-    let gbfs = gbfs::GbfsPublisher::new(
-        &args.gbfs,
-        &args.output,
-        &scene.name,
-        scene.timezone.as_deref().unwrap_or("Etc/UTC"),
-        day,
-        &city.bundle.meta.crs.id,
-    )?;
-    Ok(Loaded {
-        day,
-        gbfs,
-        network: Network::City(Box::new(city)),
-        demand: built.demand,
-        world: built.world,
-        scenario: scenario.map(|s| (s, built.changes)),
-        inputs: Some(built.inputs),
-    })
 }
 
 pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
-    args.sim.check()?;
+    let options = args.sim.options();
+    options.check()?;
     check_share("--replan-share", args.replan_share)?;
     if args.iterations == 0 {
         bail!("--iterations 0: expected at least 1 (one simulated day)");
@@ -355,7 +158,7 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
         check_share("--target-gap", gap)?;
     }
     args.state
-        .check(&args.sim, args.iterations, args.live.live.is_some())?;
+        .check(&options, args.iterations, args.live.live.is_some())?;
     let started = Instant::now();
     args.live.check(&args)?;
     // from the start: a Ctrl-C while the city and the World load stops the day at its first
@@ -363,7 +166,9 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
     interrupt::install();
     let staged = StagedOutput::new(&args.output, args.force)?;
     let target = std::mem::replace(&mut args.output, staged.path().to_path_buf());
-    let Loaded {
+    let gbfs_options = args.gbfs.options();
+    let request = args.request(&options, &gbfs_options)?;
+    let PreparedDay {
         network,
         demand,
         mut world,
@@ -371,15 +176,22 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
         inputs,
         mut gbfs,
         day,
-    } = match load(&args) {
-        Ok(loaded) => loaded,
+        mds_left_out,
+    } = match request.prepare() {
+        Ok(prepared) => prepared,
         Err(e) => {
             staged.discard();
-            return Err(e);
+            return Err(e.into());
         }
     };
+    if !mds_left_out.is_empty() {
+        tracing::info!(
+            "MDS Policy has no rule type for {}: not in mds/policies.json",
+            mds_left_out.join(", ")
+        );
+    }
     // read once: the scene and scenario files are part of it
-    let recipe = state::recipe(&args);
+    let recipe = request.recipe();
     if let Err(e) = args.state.resume(&mut world, &recipe) {
         staged.discard();
         return Err(e);
@@ -464,7 +276,7 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
             .save(&world, &recipe, interrupted, &args.output, &shown, quiet)?;
     }
     let s = world.traffic.summary();
-    let run = reports::RunFacts {
+    let run = RunFacts {
         wall_s: started.elapsed().as_secs_f64(),
         interrupted,
         days: &days,
@@ -476,13 +288,19 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
         live: live_facts.as_ref(),
         day,
     };
-    let written = reports::write_all(&args, &network, &world, &demand, &s, &run);
+    let out = OutputOptions {
+        dir: args.output.clone(),
+        summary_only: args.summary_only,
+        parquet: args.parquet,
+    };
+    let source = args.scene.as_deref().or(args.sumo_net.as_deref());
+    let written = citytwin_runs::reports::write_all(&out, source, &network, &world, &demand, &run);
     // what was written is kept even when a report failed: the error names what is missing
     staged.commit()?;
     written?;
     // the day's reports are written first: a feed that could not be written loses nothing else
     if let Some(e) = gbfs_error {
-        return Err(e);
+        return Err(e.into());
     }
     for &t in gbfs.as_ref().map_or(&[][..], |g| g.missed()) {
         tracing::warn!("--gbfs-at {}: the run did not reach that time", clock(t));
@@ -524,22 +342,4 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The `n` roads whose links moved the most stuck cars on, as `name (count)`, worst first.
-fn most_stuck_roads(roads: &RoadNetwork, world: &World, n: usize) -> Vec<String> {
-    let mut by_road: BTreeMap<String, u32> = BTreeMap::new();
-    for (l, link) in roads.links.iter().enumerate() {
-        let (total, _) = world.traffic.stats.day_total(l, link.length_m);
-        if total.stuck > 0 {
-            *by_road.entry(link.label()).or_default() += total.stuck;
-        }
-    }
-    let mut ranked: Vec<(String, u32)> = by_road.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    ranked
-        .into_iter()
-        .take(n)
-        .map(|(road, count)| format!("{road} ({count})"))
-        .collect()
 }

@@ -1,8 +1,9 @@
 //! A run's saved state: `--checkpoint-at`/`--checkpoint-out` to stop and save, `--resume` to
 //! go on, and the state.ctstate a run stopped by Ctrl-C leaves beside its outputs.
 
-use super::{RunArgs, SimArgs, clock, parse_clock};
+use crate::day_args::parse_clock;
 use anyhow::{Result, bail};
+use citytwin_runs::{DayOptions, clock};
 use citytwin_sim::World;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -26,15 +27,15 @@ pub struct StateArgs {
 }
 
 impl StateArgs {
-    pub fn check(&self, sim: &SimArgs, iterations: u32, live: bool) -> Result<()> {
+    pub fn check(&self, day: &DayOptions, iterations: u32, live: bool) -> Result<()> {
         if let Some(at) = self.checkpoint_at
-            && !(sim.from < at && at < sim.to)
+            && !(day.from_s < at && at < day.to_s)
         {
             bail!(
                 "--checkpoint-at {}: expected a time inside the simulated window {}–{}",
                 clock(at),
-                clock(sim.from),
-                clock(sim.to)
+                clock(day.from_s),
+                clock(day.to_s)
             );
         }
         let saves = self.checkpoint_out.is_some() || self.resume.is_some();
@@ -86,17 +87,4 @@ impl StateArgs {
         }
         Ok(())
     }
-}
-
-/// How a run built its World, for checkpoints: the scene and scenario files and every
-/// option of the day (a state is resumed only by a run made the same way).
-pub fn recipe(args: &RunArgs) -> Vec<u8> {
-    let mut recipe = format!("{:?}|{}|{:?}", args.sim, args.seed, args.date).into_bytes();
-    for file in [args.scene.as_ref(), args.scenario.as_ref()]
-        .into_iter()
-        .flatten()
-    {
-        recipe.extend(std::fs::read(file).unwrap_or_default());
-    }
-    recipe
 }

@@ -2,11 +2,12 @@
 
 mod plan;
 
-use crate::commands::compare::kpis;
 use crate::commands::run::{self, RunArgs};
 use crate::{interrupt, progress};
 use anyhow::{Context, Result, bail};
 use citytwin_gis::table::{Column, Table};
+use citytwin_runs::compare::kpis;
+use citytwin_runs::reports::{csv_text, write, write_table};
 use clap::{Args, Parser};
 use plan::{Job, SweepFile};
 use rayon::prelude::*;
@@ -181,9 +182,9 @@ fn write_manifest(out: &Path, sweep: &SweepFile, jobs: &[Job]) -> Result<()> {
             .chain(job.params.iter().map(|(_, value)| value.clone()))
             .collect()
     });
-    let csv = run::reports::csv_text(header, rows);
-    run::reports::write(&out.join("jobs.txt"), &txt)?;
-    run::reports::write(&out.join("jobs.csv"), &csv)
+    let csv = csv_text(header, rows);
+    write(&out.join("jobs.txt"), &txt)?;
+    Ok(write(&out.join("jobs.csv"), &csv)?)
 }
 
 /// results.csv (and .parquet): one row per run (finished or not), its parameters, then every figure of the
@@ -215,7 +216,7 @@ fn collect(out: &Path, sweep: &SweepFile, jobs: &[Job], parquet: bool) -> Result
         columns.push(Column::maybe_float(name, values));
     }
     let table = Table::new("results", columns)?;
-    run::reports::write_table(out, &table, parquet)?;
+    write_table(out, &table, parquet)?;
     let done = figures.iter().filter(|f| f.is_some()).count();
     Ok((done, jobs.len() - done))
 }

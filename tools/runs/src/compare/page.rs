@@ -3,9 +3,9 @@
 
 use super::plots::Image;
 use super::report::{Comparison, number};
-use crate::commands::run::clock;
+use crate::error::{Result, RunError};
 use crate::html_page::{page, png_data_uri};
-use anyhow::{Context, Result};
+use crate::options::clock;
 use maud::html;
 use std::path::Path;
 
@@ -21,7 +21,7 @@ pub fn html(c: &Comparison, window: (u32, u32), images: &[Image], out: &Path) ->
         .map(|image| {
             let path = out.join(image.file);
             std::fs::read(&path)
-                .with_context(|| format!("reading {}", path.display()))
+                .map_err(RunError::io("reading", &path))
                 .map(|bytes| (image.title, png_data_uri(&bytes)))
         })
         .collect::<Result<Vec<_>>>()?;

@@ -1,7 +1,7 @@
 //! What the reports' pictures share: the font (with Chinese), plotters' errors, charts of
 //! labelled bars, and base64 for images inlined into one-file HTML reports.
 
-use anyhow::{Result, anyhow};
+use crate::error::{Result, RunError};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::SegmentedCoord;
 use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
@@ -24,11 +24,23 @@ pub fn register_font() -> Result<()> {
                 .map_err(|_| format!("{FONT}: not a font plotters can read"))
         })
         .clone()
-        .map_err(|e| anyhow!(e))
+        .map_err(RunError::Font)
 }
 
-pub fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("drawing failed: {e:?}")
+/// Plotters' error, for [`named`] to say which picture it was drawing.
+pub fn plot_err<E: std::fmt::Debug>(e: E) -> RunError {
+    RunError::Drawing {
+        picture: "a picture",
+        reason: format!("{e:?}"),
+    }
+}
+
+/// Names the picture a drawing error happened in.
+pub fn named(picture: &'static str) -> impl FnOnce(RunError) -> RunError {
+    move |e| match e {
+        RunError::Drawing { reason, .. } => RunError::Drawing { picture, reason },
+        other => other,
+    }
 }
 
 /// A chart of one horizontal bar per row, labelled on the left, on an x axis from −`extreme`
@@ -40,6 +52,7 @@ pub type RowChart<'a, 'b> = ChartContext<
 >;
 
 /// Sizes of a [`row_chart`]: the label column's width, the x axis's height, the labels' size.
+#[derive(Clone, Copy, Debug)]
 pub struct RowLayout {
     pub label_width: u32,
     pub axis_height: u32,

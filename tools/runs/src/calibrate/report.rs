@@ -1,9 +1,9 @@
 //! The calibration's validation report: report.html (self-contained), fit.png, runs.csv and
 //! counts.csv, and the comment header of the fitted model file.
 
-use crate::commands::run::reports::write;
-use crate::plotting::{RowLayout, plot_err, register_font, row_chart};
-use anyhow::{Context, Result};
+use crate::error::{Result, RunError};
+use crate::plotting::{RowLayout, named, plot_err, register_font, row_chart};
+use crate::reports::write;
 use citytwin_sim::calibrate::counts::{CountSite, geh};
 use citytwin_sim::calibrate::targets::Targets;
 use citytwin_sim::calibrate::{Outcome, fit::Stop};
@@ -74,17 +74,17 @@ pub fn model_header(
 }
 
 pub fn write_report(dir: &Path, i: &Inputs) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(RunError::io("creating", dir))?;
     write(&dir.join("runs.csv"), &runs_csv(i))?;
     write(&dir.join("counts.csv"), &counts_csv(i))?;
     register_font()?;
     let png = dir.join("fit.png");
     if i.sites.iter().any(|s| s.count.is_some()) {
-        scatter(&png, i).context("fit.png")?;
+        scatter(&png, i).map_err(named("fit.png"))?;
     } else {
-        indicator_bars(&png, i).context("fit.png")?;
+        indicator_bars(&png, i).map_err(named("fit.png"))?;
     }
-    let image = std::fs::read(&png).with_context(|| format!("reading {}", png.display()))?;
+    let image = std::fs::read(&png).map_err(RunError::io("reading", &png))?;
     write(&dir.join("report.html"), &super::page::html(i, &image))
 }
 

@@ -1,8 +1,8 @@
 //! The scene's operations file, read with everything it names: replayed series, citizens'
 //! reports, and every place projected into the city's CRS.
 
-use super::reports::{csv_text, write, write_table};
-use anyhow::{Context, Result, bail};
+use crate::error::{Result, RunError};
+use crate::reports::{csv_text, write, write_table};
 use citytwin_city::City;
 use citytwin_city::calendar::SimDay;
 use citytwin_city::scene::Scene;
@@ -25,25 +25,21 @@ pub fn load(scene: &Scene, city: &City, day: SimDay) -> Result<Option<OpsInputs>
     };
     let file = OpsFile::load(path)?;
     let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
-    let project = |what: &str, lon: f64, lat: f64| -> Result<Point<f64>> {
+    let project = |what: &str, lon: f64, lat: f64| -> Result<Point<f64>, String> {
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-            bail!(
-                "{}: {what}: ({lon}, {lat}) is not a lon/lat",
-                path.display()
-            );
+            return Err(format!("{what}: ({lon}, {lat}) is not a lon/lat"));
         }
-        let p = to_city.coord(Coord { x: lon, y: lat }).map_err(|e| {
-            anyhow::anyhow!("{}: {what}: projecting ({lon}, {lat}): {e}", path.display())
-        })?;
+        let p = to_city
+            .coord(Coord { x: lon, y: lat })
+            .map_err(|e| format!("{what}: projecting ({lon}, {lat}): {e}"))?;
         let p = Point::from(p);
         city.check_near(&format!("{what} ({lon}, {lat})"), p)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            .map_err(|e| e.to_string())?;
         Ok(p)
     };
     let mut records = Vec::new();
-    for (i, s) in file.air_quality.iter().enumerate() {
-        let text = std::fs::read_to_string(&s.file)
-            .with_context(|| format!("{}: air_quality[{i}]: reading", s.file.display()))?;
+    for s in &file.air_quality {
+        let text = std::fs::read_to_string(&s.file).map_err(RunError::io("reading", &s.file))?;
         records.push(std::sync::Arc::<str>::from(text));
     }
     // the file's day, else a typical one (the median AQI of the records' days)
@@ -51,16 +47,17 @@ pub fn load(scene: &Scene, city: &City, day: SimDay) -> Result<Option<OpsInputs>
     let replay_date = match &file.air_quality_date {
         Some(d) => d
             .parse()
-            .map_err(|e| anyhow::anyhow!("{}: air_quality_date: {e}", path.display()))?,
+            .map_err(|e| RunError::bad_input(path, format!("air_quality_date: {e}")))?,
         None => median_aqi_date(&texts).unwrap_or(day.date),
     };
     let mut stations = Vec::new();
     for ((i, s), record) in file.air_quality.iter().enumerate().zip(records) {
         let replay = ReplayDay::from_csv(&record, replay_date)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", s.file.display()))?;
+            .map_err(|e| RunError::bad_input(&s.file, e))?;
         stations.push(StationInput {
             name: s.name.clone(),
-            point: project(&format!("air_quality[{i}]"), s.lon, s.lat)?,
+            point: project(&format!("air_quality[{i}]"), s.lon, s.lat)
+                .map_err(|e| RunError::bad_input(path, e))?,
             lon: s.lon,
             lat: s.lat,
             replay,
@@ -71,7 +68,8 @@ pub fn load(scene: &Scene, city: &City, day: SimDay) -> Result<Option<OpsInputs>
     for (i, s) in file.live.iter().enumerate() {
         live.push(LiveInput {
             sensor: s.clone(),
-            point: project(&format!("live[{i}]"), s.lon, s.lat)?,
+            point: project(&format!("live[{i}]"), s.lon, s.lat)
+                .map_err(|e| RunError::bad_input(path, e))?,
         });
     }
     let reports = match &file.reports {
@@ -87,47 +85,60 @@ pub fn load(scene: &Scene, city: &City, day: SimDay) -> Result<Option<OpsInputs>
     }))
 }
 
-/// Citizens' reports: CSV `time,lon,lat,text` with a header; text may be quoted and hold
-/// commas. Sorted by time (stable, so same-minute reports keep the file's order).
+/// Citizens' reports: CSV (RFC 4180: quoted fields, CRLF, a BOM) `time,lon,lat,text` with a
+/// header. Sorted by time (stable, so same-minute reports keep the file's order).
 pub fn read_reports(
     path: &Path,
-    project: &dyn Fn(f64, f64) -> Result<Point<f64>>,
+    project: &dyn Fn(f64, f64) -> Result<Point<f64>, String>,
 ) -> Result<Vec<Report>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: reading citizens' reports", path.display()))?;
-    let mut lines = text.lines().enumerate();
-    let header = lines.next().map(|(_, l)| l.trim()).unwrap_or_default();
+    let bytes = std::fs::read(path).map_err(RunError::io("reading", path))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let at = |line: u64, what: String| RunError::BadLine {
+        file: path.to_path_buf(),
+        line,
+        what,
+    };
+    let header = reader
+        .headers()
+        .map_err(|e| at(1, e.to_string()))?
+        .iter()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(",");
     if header != "time,lon,lat,text" {
-        bail!(
-            "{}:1: header is `{header}`, expected `time,lon,lat,text`",
-            path.display()
-        );
+        return Err(at(
+            1,
+            format!("header is `{header}`, expected `time,lon,lat,text`"),
+        ));
     }
     let mut reports = Vec::new();
-    for (i, line) in lines {
-        if line.trim().is_empty() {
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            at(line, e.to_string())
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let at = |what: &str| format!("{}:{}: {what}", path.display(), i + 1);
-        let mut parts = line.splitn(4, ',');
-        let (Some(time), Some(lon), Some(lat), Some(text)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            bail!(at("expected time,lon,lat,text"));
+        let [time, lon, lat, text] = [0, 1, 2, 3].map(|k| record.get(k));
+        let (Some(time), Some(lon), Some(lat), Some(text)) = (time, lon, lat, text) else {
+            return Err(at(line, "expected time,lon,lat,text".into()));
         };
         let at_s = Clock::parse(time.trim())
             .map(|c| c.0)
-            .with_context(|| at(&format!("time `{time}`: expected HH:MM")))?;
-        let number = |field: &str, v: &str| -> Result<f64> {
+            .ok_or_else(|| at(line, format!("time `{time}`: expected HH:MM")))?;
+        let number = |field: &str, v: &str| {
             v.trim()
                 .parse::<f64>()
-                .with_context(|| at(&format!("{field} `{v}`: expected a number")))
+                .map_err(|_| at(line, format!("{field} `{v}`: expected a number")))
         };
         let (lon, lat) = (number("lon", lon)?, number("lat", lat)?);
-        let point = project(lon, lat).with_context(|| at("place"))?;
-        let text = text.trim().trim_matches('"').to_string();
+        let point = project(lon, lat).map_err(|e| at(line, format!("place: {e}")))?;
+        let text = text.trim().to_string();
         if text.is_empty() {
-            bail!(at("the report's text is empty"));
+            return Err(at(line, "the report's text is empty".into()));
         }
         reports.push(Report {
             at_s,

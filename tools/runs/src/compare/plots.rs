@@ -2,11 +2,11 @@
 //! carries them inline, so that it reads offline and travels as one file.
 
 use super::report::Comparison;
-use crate::commands::run::clock;
-use crate::plotting::{RowLayout, plot_err, register_font, row_chart};
-use anyhow::{Context, Result};
+use crate::error::Result;
+use crate::options::clock;
+use crate::plotting::{RowLayout, named, plot_err, register_font, row_chart};
 use citytwin_city::City;
-use citytwin_engine::palette::SPEED_CHANGE;
+use citytwin_sim::ramp::SPEED_CHANGE;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -47,17 +47,17 @@ pub struct Image {
 pub fn draw_all(out: &Path, city: &City, c: &Comparison) -> Result<Vec<Image>> {
     register_font()?;
     let mut images = Vec::new();
-    kpi_bars(&out.join("kpis.png"), c).context("kpis.png")?;
+    kpi_bars(&out.join("kpis.png"), c).map_err(named("kpis.png"))?;
     images.push(Image {
         file: "kpis.png",
         title: "Change of the main figures (% of baseline, 95% interval)",
     });
-    time_series(&out.join("timeseries.png"), c).context("timeseries.png")?;
+    time_series(&out.join("timeseries.png"), c).map_err(named("timeseries.png"))?;
     images.push(Image {
         file: "timeseries.png",
         title: "City-wide figures over the window (mean of the seeds)",
     });
-    speed_map(&out.join("speed_map.png"), city, c).context("speed_map.png")?;
+    speed_map(&out.join("speed_map.png"), city, c).map_err(named("speed_map.png"))?;
     images.push(Image {
         file: "speed_map.png",
         title: "Link speed change over the window (variant − baseline)",

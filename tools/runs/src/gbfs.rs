@@ -2,29 +2,21 @@
 //! simulated times, so that GBFS tools (trip planners, validators, dashboards) read citytwin
 //! as if it were a live system.
 
-use super::clock;
-use anyhow::{Context, Result};
+use crate::error::{Result, RunError, Setting};
 use citytwin_bikes::gbfs::simulated::snapshot;
 use citytwin_bikes::gbfs::{GbfsSystem, GbfsVersion, check_feed_url, write_feeds};
 use citytwin_gis::crs::Reprojector;
 use citytwin_ops::wire::SimDay;
 use citytwin_sim::World;
-use clap::Args;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Args)]
-pub struct GbfsArgs {
-    /// Write the bike system as GBFS feeds at this simulated time (HH:MM; repeat for more):
-    /// <output>/gbfs/<HHMM>/<version>/gbfs.json and the feeds it lists; with several
-    /// operators each publishes its own, <output>/gbfs/<HHMM>/<operator>/<version>/
-    #[arg(long = "gbfs-at", value_parser = super::parse_clock)]
+/// Which feed sets a run writes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GbfsOptions {
+    /// Simulated times (seconds since midnight) to write the feeds at.
     pub at: Vec<u32>,
-    /// GBFS versions to write (2.3, 3.0; repeat for both)
-    #[arg(long = "gbfs-version", default_value = "3.0")]
     pub versions: Vec<GbfsVersion>,
-    /// Where the feeds will be served from (gbfs.json lists <url>/<feed>.json); by default
-    /// the folder they are written to, as a file:// URL
-    #[arg(long = "gbfs-url")]
+    /// Where the feeds will be served from; `None`: the folder they are written to.
     pub url: Option<String>,
 }
 
@@ -40,10 +32,20 @@ pub struct GbfsPublisher {
     to_lonlat: Reprojector,
 }
 
+impl std::fmt::Debug for GbfsPublisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GbfsPublisher")
+            .field("due", &self.due)
+            .field("versions", &self.versions)
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
 impl GbfsPublisher {
     /// `None` when no time is asked for.
     pub fn new(
-        args: &GbfsArgs,
+        args: &GbfsOptions,
         output: &Path,
         scene_name: &str,
         timezone: &str,
@@ -54,7 +56,7 @@ impl GbfsPublisher {
             return Ok(None);
         }
         if let Some(url) = &args.url {
-            check_feed_url(url).map_err(|why| anyhow::anyhow!("--gbfs-url {url}: {why}"))?;
+            check_feed_url(url).map_err(|why| RunError::setting(Setting::GbfsUrl, url, why))?;
         }
         let mut due = args.at.clone();
         due.sort_unstable();
@@ -90,10 +92,10 @@ impl GbfsPublisher {
         }
         self.due.remove(0);
         let Some(bikes) = &world.bikes else {
-            anyhow::bail!(
-                "--gbfs-at {}: the run has no shared bikes (--bike-fleet 0)",
-                clock(now)
-            );
+            return Err(RunError::NoBikes {
+                asked_for: "GBFS feeds",
+                at: Some(now),
+            });
         };
         let project = |c| self.to_lonlat.coord(c).ok();
         let time = format!("{:02}{:02}", now / 3600, now / 60 % 60);
@@ -130,7 +132,7 @@ impl GbfsPublisher {
                 60,
                 &project,
             )
-            .with_context(|| format!("GBFS at {}", clock(now)))?;
+            .map_err(|source| RunError::GbfsAt { at: now, source })?;
             for &version in &self.versions {
                 let dir = self.dir.join(&folder).join(version.as_str());
                 feeds.system.base_url = match &self.url {

@@ -1,10 +1,9 @@
 //! What a run writes: summary.json, link_bins.csv, trips.csv, iterations.csv, traffic.gpkg,
 //! and with bikes fences.csv and bikes.gpkg.
 
-use super::build::LoadedScenario;
-use super::demand::Demand;
-use super::{Network, RunArgs};
-use anyhow::{Context, Result};
+use crate::demand::Demand;
+use crate::error::{Result, RunError};
+use crate::scene::LoadedScenario;
 use citytwin_city::City;
 use citytwin_city::calendar::SimDay;
 use citytwin_city::roads::RoadNetwork;
@@ -12,9 +11,43 @@ use citytwin_gis::table::{Column, Table};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::World;
 use citytwin_traffic::dynamic::{IterationReport, TrafficSummary};
+use citytwin_traffic::sumo::SumoNet;
 use geo::Geometry;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+/// Where a run happens: a city bundle, or a SUMO network for comparisons with SUMO.
+#[derive(Debug)]
+pub enum Network {
+    City(Box<City>),
+    Sumo(SumoNet),
+}
+
+impl Network {
+    pub fn roads(&self) -> &RoadNetwork {
+        match self {
+            Network::City(city) => city.roads(),
+            Network::Sumo(net) => &net.roads,
+        }
+    }
+
+    pub fn city(&self) -> Option<&City> {
+        match self {
+            Network::City(city) => Some(city),
+            Network::Sumo(_) => None,
+        }
+    }
+}
+
+/// Where and what a run writes.
+#[derive(Clone, Debug)]
+pub struct OutputOptions {
+    pub dir: PathBuf,
+    /// summary.json only (sweeps need their figures, not per-link files).
+    pub summary_only: bool,
+    /// The time series also as Parquet, beside their CSV.
+    pub parquet: bool,
+}
 
 #[derive(Debug)]
 pub struct RunFacts<'a> {
@@ -128,32 +161,22 @@ pub fn summary_json(
 
 /// Writes the run's files; summary.json last (and whole or not at all), so that a run whose
 /// summary.json exists has written everything — a sweep counts such a run as done.
+/// `source` is the scene (or SUMO network) file the run was made from.
 pub fn write_all(
-    args: &RunArgs,
+    out: &OutputOptions,
+    source: Option<&Path>,
     network: &Network,
     world: &World,
     demand: &Demand,
-    traffic: &TrafficSummary,
     run: &RunFacts,
 ) -> Result<()> {
-    let scene = args.scene.as_ref().or(args.sumo_net.as_ref());
-    let city = match network {
-        Network::City(city) => Some(city.as_ref()),
-        Network::Sumo(_) => None,
-    };
-    let summary = summary_json(
-        scene.map(PathBuf::as_path),
-        city,
-        world,
-        demand,
-        traffic,
-        run,
-    )?;
-    let summary_path = args.output.join("summary.json");
+    let traffic = world.traffic.summary();
+    let summary = summary_json(source, network.city(), world, demand, &traffic, run)?;
+    let summary_path = out.dir.join("summary.json");
     // a summary from an earlier run must not vouch for files this one has not written yet
     let _ = std::fs::remove_file(&summary_path);
-    if !args.summary_only {
-        write_details(args, network, world, demand, run)?;
+    if !out.summary_only {
+        write_details(out, network, world, demand, run)?;
     }
     write_whole(
         &summary_path,
@@ -162,7 +185,7 @@ pub fn write_all(
 }
 
 fn write_details(
-    args: &RunArgs,
+    out: &OutputOptions,
     network: &Network,
     world: &World,
     demand: &Demand,
@@ -170,39 +193,21 @@ fn write_details(
 ) -> Result<()> {
     let roads = network.roads();
     let day = &run.day;
-    write_table(
-        &args.output,
-        &link_bins_table(roads, world, day)?,
-        args.parquet,
-    )?;
-    write(
-        &args.output.join("trips.csv"),
-        &trips_csv(world, demand, day),
-    )?;
+    write_table(&out.dir, &link_bins_table(roads, world, day)?, out.parquet)?;
+    write(&out.dir.join("trips.csv"), &trips_csv(world, demand, day))?;
     if !run.days.is_empty() {
-        write(
-            &args.output.join("iterations.csv"),
-            &iterations_csv(run.days),
-        )?;
+        write(&out.dir.join("iterations.csv"), &iterations_csv(run.days))?;
     }
     if let (Some(b), Network::City(city)) = (&world.bikes, network) {
-        write_table(
-            &args.output,
-            &super::bikes::fences_table(b, day)?,
-            args.parquet,
-        )?;
-        super::bikes::fences_gpkg(
-            &args.output.join("bikes.gpkg"),
-            &city.bundle.meta.crs.wkt,
-            b,
-        )?;
+        write_table(&out.dir, &crate::bikes::fences_table(b, day)?, out.parquet)?;
+        crate::bikes::fences_gpkg(&out.dir.join("bikes.gpkg"), &city.bundle.meta.crs.wkt, b)?;
     }
     if let Some(ops) = &world.ops {
-        super::ops::write_reports(&args.output, ops, args.parquet)?;
+        crate::ops::write_reports(&out.dir, ops, out.parquet)?;
     }
     match network {
         Network::City(city) => links_gpkg(
-            &args.output.join("traffic.gpkg"),
+            &out.dir.join("traffic.gpkg"),
             roads,
             &city.bundle.meta.crs.wkt,
             world,
@@ -231,7 +236,7 @@ pub fn write_table(dir: &Path, table: &Table, parquet: bool) -> Result<()> {
 }
 
 pub fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    std::fs::write(path, text).map_err(RunError::io("writing", path))
 }
 
 /// Writes `text` whole or not at all: beside `path`, then renamed into place, so a reader
@@ -240,7 +245,7 @@ pub fn write_whole(path: &Path, text: &str) -> Result<()> {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let partial = path.with_file_name(format!(".{name}.partial"));
     write(&partial, text)?;
-    std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))
+    std::fs::rename(&partial, path).map_err(RunError::io("writing", path))
 }
 
 fn link_bins_table(roads: &RoadNetwork, world: &World, day: &SimDay) -> Result<Table> {

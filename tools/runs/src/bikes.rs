@@ -1,16 +1,15 @@
 //! The shared bikes of a run: fences from the city's POIs, a synthetic day of riders, and
 //! their reports (`bikes.` in summary.json, fences.csv, bikes.gpkg).
 
-use anyhow::{Result, bail};
+use crate::error::{Result, RunError, Setting};
+use crate::options::BikeOptions;
 use citytwin_bikes::blacklist::read_blacklist;
 use citytwin_bikes::demand::{BikeTrip, bike_trips_from_list, synthetic_bike_day};
 use citytwin_bikes::dispatch::{MAX_CREWS, split_by_shares};
 use citytwin_bikes::dockless::FenceSample;
 use citytwin_bikes::dockless::MAX_FLEET;
 use citytwin_bikes::osm_fences::FencePlan;
-use citytwin_bikes::{
-    BikeSim, CrewShift, DispatchConfig, DocklessConfig, OperatorConfig, Rebalancing,
-};
+use citytwin_bikes::{BikeSim, DispatchConfig, DocklessConfig, OperatorConfig};
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
 use citytwin_gis::table::{Column, Table};
@@ -18,88 +17,14 @@ use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::model::SceneModel;
 use citytwin_sim::scenario::BikeInputs;
 use citytwin_traffic::demand::read_trip_list;
-use clap::{Args, ValueEnum};
 use geo::Geometry;
-use std::path::{Path, PathBuf};
-
-/// Shared bikes on the scene's generated fences (docs/bikes.md).
-#[derive(Debug, Clone, Args)]
-pub struct BikeArgs {
-    /// Bikes in the dockless fleet (0: no shared bikes); without it, the city's own: its
-    /// residents × the model's fleet per 1,000 residents (docs/bikes.md)
-    #[arg(long)]
-    pub bike_fleet: Option<u32>,
-    /// Shared-bike trips wished for in the day (metro last mile, bus feeder, schools, shops);
-    /// without it, the fleet × the model's rides per bike
-    #[arg(long)]
-    pub bike_trips: Option<u32>,
-    /// Bike trips from a CSV instead of the synthetic day, in the car trip list's format:
-    /// depart,from_lon,from_lat,to_lon,to_lat (or from_node,to_node: OSM node ids)
-    #[arg(long)]
-    pub bike_trip_list: Option<PathBuf>,
-    /// Operator crews, each with a truck, that alarms are dispatched to; without it, one per
-    /// the model's bikes per crew (300) of the fleet
-    #[arg(long)]
-    pub crews: Option<u32>,
-    /// Crews on duty in a window instead of --crews, as CREWS@HH:MM-HH:MM (e.g. 8@17:00-20:00
-    /// doubles four crews at the evening peak); repeat for more shifts
-    #[arg(long = "crew-shift", value_parser = parse_shift)]
-    pub crew_shifts: Vec<CrewShift>,
-    /// Bikes a truck carries
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
-    pub truck_capacity: u32,
-    /// How trucks are sent: to keep fences within a target range from the demand forecast
-    /// (proactive, as Chinese operators schedule their vans), on alarms only (reactive), or
-    /// not at all (off: the do-nothing baseline)
-    #[arg(long, value_enum, default_value_t = Strategy::Proactive)]
-    pub rebalancing: Strategy,
-    /// The operator's blacklist: one bike id per line (bike42 or 42, # comments); by
-    /// default every 100th bike
-    #[arg(long)]
-    pub blacklist: Option<PathBuf>,
-    /// Chance that a ride leaves its bike broken (0..=1)
-    #[arg(long, default_value_t = 0.002)]
-    pub breakdown_rate: f64,
-}
-
-fn parse_shift(text: &str) -> Result<CrewShift, String> {
-    let bad = || format!("expected CREWS@HH:MM-HH:MM (e.g. 8@17:00-20:00), found {text:?}");
-    let (crews, window) = text.split_once('@').ok_or_else(bad)?;
-    let (from, to) = window.split_once('-').ok_or_else(bad)?;
-    let crews = crews.trim().parse().map_err(|_| bad())?;
-    let (from_s, to_s) = (super::parse_clock(from)?, super::parse_clock(to)?);
-    if to_s <= from_s {
-        return Err(format!("{text:?}: the shift ends before it starts"));
-    }
-    Ok(CrewShift {
-        crews,
-        from_s,
-        to_s,
-    })
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Strategy {
-    Reactive,
-    Proactive,
-    Off,
-}
-
-impl From<Strategy> for Rebalancing {
-    fn from(s: Strategy) -> Rebalancing {
-        match s {
-            Strategy::Reactive => Rebalancing::Reactive,
-            Strategy::Proactive => Rebalancing::Proactive,
-            Strategy::Off => Rebalancing::Off,
-        }
-    }
-}
+use std::path::Path;
 
 /// The bikes' fences and settings, and the day's bike trips (when asked for): fences from
 /// the city's POIs, and riders from the same fences before any scenario moves them, so that
 /// a scenario changes where bikes wait, not where people want to go.
 pub fn inputs(
-    args: &BikeArgs,
+    args: &BikeOptions,
     plan: &FencePlan,
     city: &City,
     seed: u64,
@@ -109,43 +34,42 @@ pub fn inputs(
     let params = &scene.params;
     let model = &params.bikes;
     let (city_fleet, city_wishes) = model.fleet_and_wishes(residents);
-    let fleet = args.bike_fleet.unwrap_or(city_fleet);
+    let fleet = args.fleet.unwrap_or(city_fleet);
     if fleet == 0 {
         return Ok(None);
     }
-    let wishes = args.bike_trips.unwrap_or(match args.bike_fleet {
+    let wishes = args.wishes.unwrap_or(match args.fleet {
         // a fleet given by hand gets the model's turnover
         Some(f) => (f64::from(f) * model.rides_per_bike).round() as u32,
         None => city_wishes,
     });
-    for (flag, value, most) in [
-        ("--bike-fleet", fleet, MAX_FLEET),
-        ("--crews", args.crews.unwrap_or(0), MAX_CREWS),
+    for (setting, value, most) in [
+        (Setting::BikeFleet, fleet, MAX_FLEET),
+        (Setting::Crews, args.crews.unwrap_or(0), MAX_CREWS),
         (
-            "--crew-shift",
+            Setting::CrewShift,
             args.crew_shifts.iter().map(|s| s.crews).max().unwrap_or(0),
             MAX_CREWS,
         ),
     ] {
         if value > most {
-            bail!(
-                "{flag} {value}: at most {most} (more than any city runs; the day would not fit in memory)"
-            );
+            return Err(RunError::setting(
+                setting,
+                value,
+                format!(
+                    "at most {most} (more than any city runs; the day would not fit in memory)"
+                ),
+            ));
         }
     }
-    if !(0.0..=1.0).contains(&args.breakdown_rate) {
-        bail!(
-            "--breakdown-rate {}: expected a share between 0 and 1",
-            args.breakdown_rate
-        );
-    }
+    crate::options::check_share(Setting::BreakdownRate, args.breakdown_rate)?;
     let blacklist = args
         .blacklist
         .as_deref()
         .map(|path| read_blacklist(path, fleet))
         .transpose()?;
     let plan = plan.clone();
-    let trips = match &args.bike_trip_list {
+    let trips = match &args.trip_list {
         Some(path) => {
             let list = read_trip_list(path)?;
             let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
@@ -164,7 +88,7 @@ pub fn inputs(
         dispatch: DispatchConfig {
             crews: args.crews.unwrap_or_else(|| model.crews(fleet)),
             truck_capacity: args.truck_capacity,
-            rebalancing: args.rebalancing.into(),
+            rebalancing: args.rebalancing,
             shifts: args.crew_shifts.clone(),
         },
         operators: operators(scene, fleet)?,

@@ -2,10 +2,10 @@
 
 use super::digest::{self, FenceDay, Series};
 use super::{Finished, Side, plots};
-use crate::commands::run::build::LoadedScenario;
-use crate::commands::run::clock;
-use crate::commands::run::reports::write;
-use anyhow::Result;
+use crate::error::Result;
+use crate::options::clock;
+use crate::reports::write;
+use crate::scene::LoadedScenario;
 use citytwin_city::City;
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::compare::{PairedDiff, paired};

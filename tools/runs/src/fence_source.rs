@@ -1,7 +1,7 @@
 //! Where a scene's shared-bike fences come from: its own (`fences:` in the scene — a GBFS feed
 //! folder or a polygon layer), else generated from its OSM POIs.
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Result, RunError};
 use citytwin_bikes::gbfs::{read_geofencing_zones, read_station_information};
 use citytwin_bikes::osm_fences::{FencePlan, fences_from_osm, plan_for};
 use citytwin_bikes::{Fence, Fences, fence::capacity_of};
@@ -26,7 +26,7 @@ pub fn fence_plan(scene: &Scene, city: &City, model: &SceneModel) -> Result<Fenc
         from_layer(path, city)?
     };
     if fences.is_empty() {
-        bail!("{}: no fences", path.display());
+        return Err(RunError::bad_input(path, "no fences"));
     }
     Ok(plan_for(city, fences, &path.display().to_string()))
 }
@@ -43,19 +43,19 @@ fn from_gbfs(dir: &Path, city: &City) -> Result<Fences> {
     if stations.exists() {
         let list = read_station_information(&stations)?;
         let fences = Fences::from_stations(&list, &project)
-            .with_context(|| stations.display().to_string())?;
+            .map_err(|e| RunError::bad_input(&stations, e))?;
         return near_city(city, fences, &stations);
     }
     if zones.exists() {
         let list = read_geofencing_zones(&zones)?;
         let fences =
-            Fences::from_zones(&list, &project).with_context(|| zones.display().to_string())?;
+            Fences::from_zones(&list, &project).map_err(|e| RunError::bad_input(&zones, e))?;
         return near_city(city, fences, &zones);
     }
-    bail!(
-        "{}: expected a GBFS station_information.json or geofencing_zones.json in the folder",
-        dir.display()
-    )
+    Err(RunError::bad_input(
+        dir,
+        "expected a GBFS station_information.json or geofencing_zones.json in the folder",
+    ))
 }
 
 /// Every polygon of the layer's features is a fence; `capacity` where given, else from area.
@@ -71,22 +71,30 @@ fn from_layer(path: &Path, city: &City) -> Result<Fences> {
         let polygons: Vec<Polygon<f64>> = match &f.geometry {
             Geometry::Polygon(p) => vec![p.clone()],
             Geometry::MultiPolygon(m) => m.0.clone(),
-            other => bail!(
-                "{}: feature {}: a {}, expected a Polygon or MultiPolygon fence",
-                path.display(),
-                f.source_id,
-                geometry_kind(other)
-            ),
+            other => {
+                return Err(RunError::bad_input(
+                    path,
+                    format!(
+                        "feature {}: a {}, expected a Polygon or MultiPolygon fence",
+                        f.source_id,
+                        geometry_kind(other)
+                    ),
+                ));
+            }
         };
         let capacity = match f.attr("capacity") {
             None => None,
             Some(AttrValue::Int(n)) if *n > 0 => Some(*n as u32),
             Some(AttrValue::Real(x)) if *x >= 1.0 => Some(*x as u32),
-            Some(v) => bail!(
-                "{}: feature {}: capacity {v:?}: expected a whole number of bikes ≥ 1",
-                path.display(),
-                f.source_id
-            ),
+            Some(v) => {
+                return Err(RunError::bad_input(
+                    path,
+                    format!(
+                        "feature {}: capacity {v:?}: expected a whole number of bikes ≥ 1",
+                        f.source_id
+                    ),
+                ));
+            }
         };
         let name = f
             .text("name")
@@ -120,7 +128,7 @@ fn near_city(city: &City, fences: Fences, file: &Path) -> Result<Fences> {
     for f in fences.iter() {
         if let Some(centre) = fences.centre(f.id) {
             city.check_near(&format!("`{}`", f.name), centre)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                .map_err(|e| RunError::bad_input(file, e))?;
         }
     }
     Ok(fences)

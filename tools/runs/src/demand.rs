@@ -1,15 +1,14 @@
-//! The trips of a run, from the source the arguments name.
+//! The trips of a run, from the source its options name.
 
-use anyhow::Result;
+use crate::error::Result;
+use crate::options::DemandOptions;
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
 use citytwin_traffic::demand::{
-    CityDay, CityTotals, DemandParams, DepartureProfile, OdMatrix, ZoneKind, city_day, od_trips,
+    CityDay, CityTotals, DemandParams, DepartureProfile, OdMatrix, city_day, od_trips,
     read_trip_list, resolve_trip_list,
 };
 use citytwin_traffic::dynamic::TripSpec;
-use clap::{Args, ValueEnum};
-use std::path::PathBuf;
 
 #[derive(Debug)]
 pub struct Demand {
@@ -23,50 +22,8 @@ pub struct Demand {
     pub day: Option<CityDay>,
 }
 
-/// Where the day's trips come from: the scene's synthetic day, an OD matrix or a trip list.
-#[derive(Debug, Clone, Args)]
-pub struct DemandArgs {
-    /// Car trips in the synthetic day (when neither --od nor --trip-list is given); without
-    /// it, the city's own: its residents' trips and the traffic crossing its edge, from the
-    /// scene's model (docs/demand.md)
-    #[arg(long)]
-    pub trips: Option<u32>,
-    /// OD matrix between zones: TNTP `*_trips.tntp` (zones by number) or CSV origin,destination,trips
-    #[arg(long, conflicts_with = "trip_list")]
-    pub od: Option<PathBuf>,
-    /// What the OD matrix's zones are
-    #[arg(long, value_enum, default_value_t = Zones::Districts, requires = "od")]
-    pub zones: Zones,
-    /// Multiply every OD entry by this factor
-    #[arg(long, default_value_t = 1.0, requires = "od")]
-    pub od_scale: f64,
-    /// Departure-time profile for the OD matrix: CSV hour,share (default: a typical weekday)
-    #[arg(long, requires = "od")]
-    pub profile: Option<PathBuf>,
-    /// Trip list CSV: id,depart,from_lon,from_lat,to_lon,to_lat (or from_node,to_node: OSM node ids)
-    #[arg(long)]
-    pub trip_list: Option<PathBuf>,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Zones {
-    /// The city's districts (TNTP zone k = the k-th district that `citytwin info` lists)
-    Districts,
-    /// The city's grid cells (TNTP zone k = the k-th cell row by row from the south-west)
-    Grid,
-}
-
-impl From<Zones> for ZoneKind {
-    fn from(z: Zones) -> ZoneKind {
-        match z {
-            Zones::Districts => ZoneKind::Districts,
-            Zones::Grid => ZoneKind::Grid,
-        }
-    }
-}
-
 pub fn build(
-    args: &DemandArgs,
+    args: &DemandOptions,
     seed: u64,
     city: &City,
     params: &DemandParams,
@@ -91,7 +48,7 @@ pub fn build(
             Some(p) => DepartureProfile::read(p)?,
             None => DepartureProfile::default(),
         };
-        let trips = od_trips(city, &od, args.zones.into(), &profile, args.od_scale, seed)?;
+        let trips = od_trips(city, &od, args.zones, &profile, args.od_scale, seed)?;
         return Ok(Demand {
             source: "od",
             file: Some(path.display().to_string()),

@@ -1,7 +1,7 @@
 //! MDS out: `run --mds-policy` writes the scene's fences and governance rules (as the
 //! scenario left them) as MDS 2.0 `policies.json` and `geographies.json` under `<output>/mds/`.
 
-use anyhow::Result;
+use crate::error::Result;
 use citytwin_bikes::BikeSim;
 use citytwin_bikes::mds::{PolicyInputs, policy, write_policy as write_files};
 use citytwin_city::City;

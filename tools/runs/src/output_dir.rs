@@ -5,12 +5,13 @@
 //! killed outright leaves the earlier outputs as they were, plus a `.NAME.partial-PID` folder
 //! with what it had written.
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Result, RunError};
 use std::path::{Path, PathBuf};
 
 /// What marks a folder as a citytwin run's, which a new run may replace without `--force`.
 const RUN_MARK: &str = "summary.json";
 
+#[derive(Debug)]
 pub struct StagedOutput {
     target: PathBuf,
     staging: PathBuf,
@@ -21,37 +22,29 @@ impl StagedOutput {
     /// run (no summary.json) is refused unless `force`: it may be a folder of the user's own.
     pub fn new(target: &Path, force: bool) -> Result<StagedOutput> {
         if target.is_file() {
-            bail!(
-                "{}: a file, not a folder; choose another output folder",
-                target.display()
-            );
+            return Err(RunError::OutputIsFile(target.to_path_buf()));
         }
         let holds_other_files = std::fs::read_dir(target)
             .map(|mut entries| entries.next().is_some())
             .unwrap_or(false);
         if holds_other_files && !target.join(RUN_MARK).is_file() && !force {
-            bail!(
-                "{}: not empty and not an earlier run's outputs (no {RUN_MARK}); choose an empty or new folder, or pass --force to replace it",
-                target.display()
-            );
+            return Err(RunError::OutputNotEmpty(target.to_path_buf()));
         }
         let name = target
             .file_name()
-            .with_context(|| format!("{}: not a folder name", target.display()))?
+            .ok_or_else(|| RunError::OutputIsFile(target.to_path_buf()))?
             .to_string_lossy()
             .into_owned();
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(RunError::io("creating", parent))?;
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
-            std::fs::remove_dir_all(&staging)
-                .with_context(|| format!("clearing {}", staging.display()))?;
+            std::fs::remove_dir_all(&staging).map_err(RunError::io("clearing", &staging))?;
         }
-        std::fs::create_dir(&staging).with_context(|| format!("creating {}", staging.display()))?;
+        std::fs::create_dir(&staging).map_err(RunError::io("creating", &staging))?;
         Ok(StagedOutput {
             target: target.to_path_buf(),
             staging,
@@ -75,18 +68,15 @@ impl StagedOutput {
         let had_target = self.target.exists();
         if had_target {
             std::fs::rename(&self.target, &old)
-                .with_context(|| format!("moving the earlier {} aside", self.target.display()))?;
+                .map_err(RunError::io("moving aside the earlier", &self.target))?;
         }
-        std::fs::rename(&self.staging, &self.target).with_context(|| {
-            format!(
-                "moving {} into place as {}",
-                self.staging.display(),
-                self.target.display()
-            )
-        })?;
+        std::fs::rename(&self.staging, &self.target).map_err(RunError::io(
+            "moving the new outputs into place as",
+            &self.target,
+        ))?;
         if had_target {
             std::fs::remove_dir_all(&old)
-                .with_context(|| format!("removing the earlier outputs {}", old.display()))?;
+                .map_err(RunError::io("removing the earlier outputs", &old))?;
         }
         Ok(())
     }

@@ -1,0 +1,181 @@
+//! A day made ready to run: from a scene (with its scenario) or a SUMO network, the World with
+//! its demand, the simulated day, and the feeds it publishes while it runs.
+
+use crate::build::{WorldSpec, build_world};
+use crate::demand::Demand;
+use crate::error::{Result, RunError, Setting};
+use crate::gbfs::{GbfsOptions, GbfsPublisher};
+use crate::options::DayOptions;
+use crate::reports::Network;
+use crate::scene::{LoadedScenario, SceneParts};
+use citytwin_city::calendar::{DEFAULT_DATE, Date, SimDay};
+use citytwin_city::roads::RoadNetwork;
+use citytwin_sim::scenario::RunInputs;
+use citytwin_sim::{World, WorldOptions};
+use citytwin_traffic::sumo::SumoNet;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What a day is run on.
+#[derive(Clone, Copy, Debug)]
+pub enum DaySource<'a> {
+    Scene {
+        scene: &'a Path,
+        scenario: Option<&'a Path>,
+    },
+    /// An Eclipse SUMO network with its trips file (comparisons with SUMO).
+    Sumo { net: &'a Path, trips: &'a Path },
+}
+
+#[derive(Debug)]
+pub struct DayRequest<'a> {
+    pub source: DaySource<'a>,
+    pub options: &'a DayOptions,
+    pub seed: u64,
+    /// The calendar date; `None`: the scene's, else [`DEFAULT_DATE`].
+    pub date: Option<Date>,
+    /// Write the bike fences and rules as MDS Policy files into `output`.
+    pub mds_policy: bool,
+    pub gbfs: &'a GbfsOptions,
+    /// Where MDS and GBFS files go.
+    pub output: &'a Path,
+}
+
+/// A day ready to run.
+#[derive(Debug)]
+pub struct PreparedDay {
+    pub network: Network,
+    pub demand: Demand,
+    pub world: World,
+    /// The scenario and the number of changes its edits made.
+    pub scenario: Option<(LoadedScenario, usize)>,
+    /// The inputs as the scenario left them (a scene's day only; live edits check them).
+    pub inputs: Option<RunInputs>,
+    pub gbfs: Option<GbfsPublisher>,
+    pub day: SimDay,
+    /// Bike rules MDS Policy has no type for (left out of policies.json).
+    pub mds_left_out: Vec<&'static str>,
+}
+
+impl DayRequest<'_> {
+    pub fn prepare(&self) -> Result<PreparedDay> {
+        self.options.check()?;
+        match self.source {
+            DaySource::Sumo { net, trips } => self.sumo(net, trips),
+            DaySource::Scene { scene, scenario } => self.scene(scene, scenario),
+        }
+    }
+
+    fn sumo(&self, net: &Path, trips: &Path) -> Result<PreparedDay> {
+        let net = SumoNet::read(net)?;
+        let (trips_list, ids) = net.read_trips(trips)?;
+        let mut demand = Demand {
+            source: "sumo_trips",
+            file: Some(trips.display().to_string()),
+            trips: trips_list,
+            ids: Some(ids),
+            day: None,
+        };
+        let o = self.options;
+        demand.keep_window(o.from_s, o.to_s);
+        let options = WorldOptions {
+            seed: self.seed,
+            from_s: o.from_s,
+            to_s: o.to_s,
+            traffic: o.traffic(),
+            events: Vec::new(),
+        };
+        let world = World::new(&net.roads, demand.trips.clone(), options)?;
+        // a SUMO network has no time zone: its day is in UTC
+        let date = self.date.unwrap_or(DEFAULT_DATE);
+        let day =
+            SimDay::in_zone(date, None).map_err(|e| RunError::setting(Setting::Date, date, e))?;
+        Ok(PreparedDay {
+            day,
+            network: Network::Sumo(net),
+            demand,
+            world,
+            scenario: None,
+            inputs: None,
+            gbfs: None,
+            mds_left_out: Vec::new(),
+        })
+    }
+
+    fn scene(&self, scene_path: &Path, scenario: Option<&Path>) -> Result<PreparedDay> {
+        let scenario = scenario
+            .map(|p| LoadedScenario::load(p, scene_path))
+            .transpose()?;
+        let parts = SceneParts::load(scene_path, self.options, self.date)?;
+        let spec = WorldSpec::of(&parts, self.options, self.seed, scenario.as_ref());
+        let built = build_world(&parts.city, &spec)?;
+        let SceneParts {
+            scene, city, day, ..
+        } = parts;
+        let mut mds_left_out = Vec::new();
+        if self.mds_policy {
+            let bikes = built.world.bikes.as_ref().ok_or(RunError::NoBikes {
+                asked_for: "MDS policy",
+                at: None,
+            })?;
+            mds_left_out = crate::mds::write_policy(
+                self.output,
+                &scene.name,
+                &city,
+                bikes,
+                day.midnight_unix(),
+            )?;
+        }
+        let gbfs = GbfsPublisher::new(
+            self.gbfs,
+            self.output,
+            &scene.name,
+            scene.timezone.as_deref().unwrap_or("Etc/UTC"),
+            day,
+            &city.bundle.meta.crs.id,
+        )?;
+        Ok(PreparedDay {
+            day,
+            gbfs,
+            network: Network::City(Box::new(city)),
+            demand: built.demand,
+            world: built.world,
+            scenario: scenario.map(|s| (s, built.changes)),
+            inputs: Some(built.inputs),
+            mds_left_out,
+        })
+    }
+
+    /// How the run builds its World, for checkpoints: the scene and scenario files and every
+    /// option of the day (a state is resumed only by a run made the same way).
+    pub fn recipe(&self) -> Vec<u8> {
+        let mut recipe = format!("{:?}|{}|{:?}", self.options, self.seed, self.date).into_bytes();
+        let files = match self.source {
+            DaySource::Scene { scene, scenario } => [Some(scene), scenario],
+            DaySource::Sumo { net, trips } => [Some(net), Some(trips)],
+        };
+        for file in files.into_iter().flatten() {
+            recipe.extend(std::fs::read(file).unwrap_or_default());
+        }
+        recipe
+    }
+}
+
+/// The `n` roads whose links moved the most stuck cars on, as `name (count)`, worst first:
+/// where the network locks.
+pub fn most_stuck_roads(roads: &RoadNetwork, world: &World, n: usize) -> Vec<String> {
+    let mut by_road: BTreeMap<String, u32> = BTreeMap::new();
+    for (l, link) in roads.links.iter().enumerate() {
+        let (total, _) = world.traffic.stats.day_total(l, link.length_m);
+        if total.stuck > 0 {
+            *by_road.entry(link.label()).or_default() += total.stuck;
+        }
+    }
+    let mut ranked: Vec<(String, u32)> = by_road.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked
+        .into_iter()
+        .take(n)
+        .map(|(road, count)| format!("{road} ({count})"))
+        .collect()
+}

@@ -1,0 +1,153 @@
+//! What a simulated day is made of besides its scene: the window, where the trips come from,
+//! the shared bikes and the drivers' behaviour. Plain data: a command line, a sweep plan or a
+//! test fills it in; `run`, `compare`, `sweep`, `forecast` and the wall all share it.
+
+use crate::error::{Result, RunError, Setting};
+use citytwin_bikes::{CrewShift, Rebalancing};
+use citytwin_traffic::demand::ZoneKind;
+use citytwin_traffic::dynamic::{DEFAULT_REROUTE_SHARE, TrafficConfig};
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DayOptions {
+    /// The simulated window, seconds since midnight: `[from_s, to_s)`.
+    pub from_s: u32,
+    pub to_s: u32,
+    pub demand: DemandOptions,
+    pub bikes: BikeOptions,
+    /// Share of drivers who re-route en route every 10 minutes (live navigation).
+    pub reroute_share: f64,
+    /// Seconds a car may wait at the head of a link before it is moved on anyway.
+    pub stuck_time_s: u32,
+    /// Whether the scene's operations (sensors, vital signs, data quality, cases) take part.
+    pub with_ops: bool,
+    /// The model's parameters in place of the scene's `model` file (e.g. a calibration's).
+    pub model: Option<PathBuf>,
+}
+
+impl Default for DayOptions {
+    fn default() -> DayOptions {
+        DayOptions {
+            from_s: 0,
+            to_s: 24 * 3600,
+            demand: DemandOptions::default(),
+            bikes: BikeOptions::default(),
+            reroute_share: DEFAULT_REROUTE_SHARE,
+            stuck_time_s: 300,
+            with_ops: true,
+            model: None,
+        }
+    }
+}
+
+/// Where the day's trips come from: the scene's synthetic day, an OD matrix or a trip list
+/// (the trip list first, then the OD matrix).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DemandOptions {
+    /// Car trips of the synthetic day; `None`: the city's own, from the scene's model.
+    pub trips: Option<u32>,
+    /// An OD matrix (TNTP or CSV origin,destination,trips).
+    pub od: Option<PathBuf>,
+    pub zones: ZoneKind,
+    pub od_scale: f64,
+    /// A departure profile for the OD matrix (CSV hour,share); `None`: a typical weekday.
+    pub profile: Option<PathBuf>,
+    /// A trip list CSV.
+    pub trip_list: Option<PathBuf>,
+}
+
+impl Default for DemandOptions {
+    fn default() -> DemandOptions {
+        DemandOptions {
+            trips: None,
+            od: None,
+            zones: ZoneKind::Districts,
+            od_scale: 1.0,
+            profile: None,
+            trip_list: None,
+        }
+    }
+}
+
+/// Shared bikes; every `None` takes the city's own figure from the scene's model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BikeOptions {
+    /// Bikes in the dockless fleet (0: no shared bikes).
+    pub fleet: Option<u32>,
+    /// Bike trips wished for in the day.
+    pub wishes: Option<u32>,
+    /// Bike trips from a CSV instead of the synthetic day.
+    pub trip_list: Option<PathBuf>,
+    pub crews: Option<u32>,
+    /// Crews on duty in windows, instead of `crews` all day.
+    pub crew_shifts: Vec<CrewShift>,
+    pub truck_capacity: u32,
+    pub rebalancing: Rebalancing,
+    /// The operator's blacklist file; `None`: every 100th bike.
+    pub blacklist: Option<PathBuf>,
+    /// Chance that a ride leaves its bike broken.
+    pub breakdown_rate: f64,
+}
+
+impl Default for BikeOptions {
+    fn default() -> BikeOptions {
+        BikeOptions {
+            fleet: None,
+            wishes: None,
+            trip_list: None,
+            crews: None,
+            crew_shifts: Vec::new(),
+            truck_capacity: 30,
+            rebalancing: Rebalancing::Proactive,
+            blacklist: None,
+            breakdown_rate: 0.002,
+        }
+    }
+}
+
+impl DayOptions {
+    /// Errors for values out of their range, naming the option.
+    pub fn check(&self) -> Result<()> {
+        check_share(Setting::RerouteShare, self.reroute_share)?;
+        let scale = self.demand.od_scale;
+        if !(scale >= 0.0 && scale.is_finite()) {
+            return Err(RunError::setting(
+                Setting::OdScale,
+                scale,
+                "expected a factor ≥ 0",
+            ));
+        }
+        if self.from_s >= self.to_s {
+            return Err(RunError::setting(
+                Setting::Window,
+                format!("{}–{}", clock(self.from_s), clock(self.to_s)),
+                "expected a start before the end",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn traffic(&self) -> TrafficConfig {
+        TrafficConfig {
+            reroute_share: self.reroute_share,
+            stuck_time_s: self.stuck_time_s.max(1),
+            ..TrafficConfig::default()
+        }
+    }
+}
+
+pub(crate) fn check_share(setting: Setting, value: f64) -> Result<()> {
+    if !(0.0..=1.0).contains(&value) {
+        return Err(RunError::setting(
+            setting,
+            value,
+            "expected a share between 0 and 1",
+        ));
+    }
+    Ok(())
+}
+
+/// A simulated time as HH:MM:SS (24:00:00 at the end of the day).
+pub fn clock(t: u32) -> String {
+    format!("{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
+}
