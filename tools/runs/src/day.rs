@@ -5,13 +5,16 @@ use crate::build::{WorldSpec, build_world};
 use crate::demand::Demand;
 use crate::error::{Result, RunError, Setting};
 use crate::gbfs::{GbfsOptions, GbfsPublisher};
+use crate::live::LiveOptions;
 use crate::options::DayOptions;
-use crate::reports::Network;
+use crate::reports::{Network, OutputOptions, RunFacts};
 use crate::scene::{LoadedScenario, SceneParts};
 use citytwin_city::calendar::{DEFAULT_DATE, Date, SimDay};
 use citytwin_city::roads::RoadNetwork;
+use citytwin_live::twin::LiveFacts;
 use citytwin_sim::scenario::RunInputs;
 use citytwin_sim::{World, WorldOptions};
+use citytwin_traffic::dynamic::{EquilibriumOptions, IterationReport};
 use citytwin_traffic::sumo::SumoNet;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -178,4 +181,118 @@ pub fn most_stuck_roads(roads: &RoadNetwork, world: &World, n: usize) -> Vec<Str
         .take(n)
         .map(|(road, count)| format!("{road} ({count})"))
         .collect()
+}
+
+/// How a prepared day is run.
+#[derive(Clone, Debug)]
+pub enum DayMode {
+    /// One day, as fast as it goes.
+    Once,
+    /// Days repeated until travel times settle (dynamic user equilibrium).
+    Equilibrium(EquilibriumOptions),
+    /// In step with the wall clock, fed from an MQTT broker.
+    Live(LiveOptions),
+}
+
+/// What a front end hears while a day runs (all through `&self`: a progress bar is shared).
+pub trait DayHooks {
+    /// Every simulated minute; `false` stops the day there (Ctrl-C, a checkpoint).
+    fn minute(&self, world: &World) -> bool;
+    /// The end of each day of an equilibrium.
+    fn day_done(&self, day: &IterationReport);
+    /// A line the user should see (a live run's subscription, its forecasts).
+    fn say(&self, line: String);
+}
+
+/// What running the day produced besides the World's own state.
+#[derive(Debug, Default)]
+pub struct DayOutcome {
+    /// The equilibrium's days (empty for a single day).
+    pub days: Vec<IterationReport>,
+    /// The gap the equilibrium was to reach, and whether its last day did.
+    pub target_gap: Option<(f64, bool)>,
+    /// What a live run received from the broker.
+    pub live: Option<LiveFacts>,
+    /// A GBFS feed that could not be written: the day stopped there, its reports still due.
+    pub feed_error: Option<RunError>,
+}
+
+impl PreparedDay {
+    pub fn run(&mut self, mode: &DayMode, hooks: &dyn DayHooks) -> Result<DayOutcome> {
+        let PreparedDay {
+            world,
+            gbfs,
+            network,
+            inputs,
+            ..
+        } = self;
+        let mut outcome = DayOutcome::default();
+        if let Some(g) = gbfs.as_mut() {
+            g.at_minute(world)?;
+        }
+        let mut feed_error = None;
+        let mut keep_going = |w: &World| {
+            if let Some(g) = gbfs.as_mut()
+                && let Err(e) = g.at_minute(w)
+            {
+                feed_error = Some(e);
+                return false;
+            }
+            hooks.minute(w)
+        };
+        match mode {
+            DayMode::Once => world.run(&mut keep_going),
+            DayMode::Equilibrium(eq) => {
+                outcome.days =
+                    world.run_equilibrium(eq, &mut keep_going, &mut |day| hooks.day_done(day));
+                outcome.target_gap = eq
+                    .target_gap
+                    .zip(outcome.days.last())
+                    .map(|(target, last)| (target, eq.reached(last)));
+            }
+            DayMode::Live(live) => {
+                let city = network.city().ok_or(RunError::NoLiveSensors)?;
+                let say = |line: String| hooks.say(line);
+                outcome.live = Some(crate::live::run(
+                    live,
+                    city,
+                    inputs.take(),
+                    world,
+                    &say,
+                    &mut keep_going,
+                )?);
+            }
+        }
+        outcome.feed_error = feed_error;
+        Ok(outcome)
+    }
+
+    /// The run's files into `out`: `source` is the scene (or SUMO network) file it was made
+    /// from, `wall_s` how long it took.
+    pub fn write(
+        &self,
+        out: &OutputOptions,
+        source: Option<&Path>,
+        outcome: &DayOutcome,
+        wall_s: f64,
+        interrupted: bool,
+    ) -> Result<()> {
+        let facts = RunFacts {
+            wall_s,
+            interrupted,
+            days: &outcome.days,
+            target_gap: outcome.target_gap,
+            scenario: self.scenario.as_ref().map(|(s, n)| (s, *n)),
+            live: outcome.live.as_ref(),
+            day: self.day,
+        };
+        crate::reports::write_all(
+            out,
+            source,
+            &self.network,
+            &self.world,
+            &self.demand,
+            &facts,
+        )
+    }
 }

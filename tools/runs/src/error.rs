@@ -91,6 +91,13 @@ pub enum RunError {
     },
     #[error("{0}")]
     Font(String),
+    #[error(transparent)]
+    Endpoint(#[from] citytwin_live::endpoint::EndpointError),
+    /// The broker could not be reached or refused the twin.
+    #[error(transparent)]
+    Live(#[from] citytwin_live::LiveError),
+    #[error("a live run needs the scene's ops file (its live sensors); the scene has none")]
+    NoLiveSensors,
     /// Stopped (Ctrl-C) at simulated time `at`, before anything could be written.
     #[error("interrupted at {}: {lost}", crate::options::clock(*at))]
     Interrupted { at: u32, lost: &'static str },
@@ -170,7 +177,7 @@ impl RunError {
         }
     }
 
-    pub(crate) fn bad_input(file: impl Into<PathBuf>, what: impl std::fmt::Display) -> RunError {
+    pub fn bad_input(file: impl Into<PathBuf>, what: impl std::fmt::Display) -> RunError {
         RunError::BadInput {
             file: file.into(),
             what: what.to_string(),

@@ -10,6 +10,7 @@ use citytwin_city::scene::Scene;
 use citytwin_city::{City, FenceId};
 use citytwin_gis::crs::Reprojector;
 use citytwin_gis::vector::{ReadIssues, read_user_layer};
+use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::model::SceneModel;
 use geo::{Area, Geometry, Polygon};
 use std::path::Path;
@@ -143,4 +144,42 @@ fn geometry_kind(g: &Geometry<f64>) -> &'static str {
         Geometry::GeometryCollection(_) => "GeometryCollection",
         _ => "geometry",
     }
+}
+
+/// The plan's fences as the GeoPackage layer `fences` (fence, name, site, capacity, area_m2,
+/// monitored, source_id), to review in QGIS; an earlier file at `path` is replaced.
+pub fn write_plan_gpkg(path: &Path, crs_wkt: &str, plan: &FencePlan) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(RunError::io("creating", dir))?;
+    }
+    let _ = std::fs::remove_file(path);
+    let mut gpkg = GpkgWriter::create(path, crs_wkt)?;
+    use FieldType::*;
+    let fields = [
+        ("fence", OFTInteger64),
+        ("name", OFTString),
+        ("site", OFTString),
+        ("capacity", OFTInteger64),
+        ("area_m2", OFTReal),
+        ("monitored", OFTInteger),
+        ("source_id", OFTString),
+    ];
+    let rows = plan.fences.iter().map(|f| {
+        let i = f.id.index();
+        (
+            Geometry::Polygon(f.area.clone()),
+            vec![
+                Value::Int(i as i64),
+                Value::Text(f.name.as_str()),
+                Value::Text(plan.sites[i].as_str()),
+                Value::Int(i64::from(f.capacity)),
+                Value::Real(f.area.unsigned_area()),
+                Value::Int(i64::from(plan.monitored.contains(&f.id))),
+                Value::Text(plan.sources[i].as_str()),
+            ],
+        )
+    });
+    gpkg.layer("fences", &fields, GeometryType::wkbPolygon, rows)?;
+    gpkg.finish()?;
+    Ok(())
 }

@@ -4,6 +4,7 @@
 //! `citytwin` command goes through here; the binary only parses arguments, shows progress and
 //! prints. GDAL and PROJ are reached only through citytwin-gis.
 
+pub mod assign;
 pub mod bikes;
 pub mod build;
 pub mod calibrate;
@@ -15,13 +16,17 @@ pub mod fence_source;
 pub mod forecast;
 pub mod gbfs;
 pub mod html_page;
+pub mod live;
 pub mod mds;
+pub mod observations;
 pub mod ops;
 pub mod options;
 pub mod output_dir;
 pub mod plotting;
 pub mod reports;
 pub mod scene;
+pub mod summary;
+pub mod sweep;
 
 pub use build::{Built, WorldSpec, build_world};
 pub use day::{DayRequest, DaySource, PreparedDay};
@@ -30,3 +35,4 @@ pub use options::{BikeOptions, DayOptions, DemandOptions, clock};
 pub use output_dir::StagedOutput;
 pub use reports::{Network, OutputOptions, RunFacts};
 pub use scene::{LoadedScenario, SceneParts, load_scene_city, scene_day};
+pub use summary::RunSummary;

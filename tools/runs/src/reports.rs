@@ -4,13 +4,17 @@
 use crate::demand::Demand;
 use crate::error::{Result, RunError};
 use crate::scene::LoadedScenario;
+use crate::summary::{
+    CityBlock, DemandBlock, RunBlock, RunSummary, ScenarioBlock, SensorsBlock, SyntheticBlock,
+    TrafficBlock,
+};
 use citytwin_city::City;
 use citytwin_city::calendar::SimDay;
 use citytwin_city::roads::RoadNetwork;
 use citytwin_gis::table::{Column, Table};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::World;
-use citytwin_traffic::dynamic::{IterationReport, TrafficSummary};
+use citytwin_traffic::dynamic::IterationReport;
 use citytwin_traffic::sumo::SumoNet;
 use geo::Geometry;
 use std::fmt::Write as _;
@@ -65,98 +69,85 @@ pub struct RunFacts<'a> {
 }
 
 /// summary.json: the `traffic.`, `demand.`, `run.` and (with bikes) `bikes.` and
-/// `governance.` blocks.
-pub fn summary_json(
+/// `governance.` blocks, and with ops `sensors.`, `vitals.`, `quality.` and `cases.`.
+pub fn run_summary(
     scene: Option<&Path>,
     city: Option<&City>,
     world: &World,
     demand: &Demand,
-    traffic: &TrafficSummary,
     run: &RunFacts,
-) -> Result<serde_json::Value> {
+) -> RunSummary {
     let from_s = world.options.from_s;
-    let mut traffic_json = serde_json::to_value(traffic)?;
-    if let (Some(last), Some(map)) = (run.days.last(), traffic_json.as_object_mut()) {
-        map.insert("equilibrium_days".into(), run.days.len().into());
-        map.insert("equilibrium_gap".into(), last.relative_gap.into());
-        if let Some((target, reached)) = run.target_gap {
-            map.insert("equilibrium_target_gap".into(), target.into());
-            map.insert("equilibrium_reached".into(), reached.into());
-        }
-    }
+    let last = run.days.last();
     let model_bytes = world.traffic.memory_bytes();
-    let mut summary = serde_json::json!({
-        "traffic": traffic_json,
-        "demand": {
-            "source": demand.source,
-            "file": demand.file,
-            "trips": demand.trips.len(),
-        },
-        "run": {
-            "scene": scene.map(|p| p.display().to_string()),
-            "scenario": run.scenario.map(|(s, changes)| serde_json::json!({
-                "file": s.path.display().to_string(),
-                "name": s.scenario.name,
-                "edits": s.scenario.edits.len(),
-                "changes": changes,
-            })),
-            "seed": world.options.seed,
-            "date": run.day.date.to_string(),
-            "utc_offset_s": run.day.utc_offset_s,
-            "from_s": from_s,
-            "to_s": world.now_s(),
-            "sim_seconds": world.now_s() - from_s,
-            "wall_seconds": run.wall_s,
-            "interrupted": run.interrupted,
-            "model_bytes": model_bytes,
-            "model_bytes_per_trip": model_bytes / world.traffic.trips().len().max(1),
-        },
-    });
-    if let (Some(city), Some(map)) = (city, summary.as_object_mut()) {
-        let e = city.bundle.meta.extent;
-        map.insert(
-            "city".into(),
-            serde_json::json!({
-                "name": city.bundle.meta.name,
-                "area_km2": e.width() * e.height() / 1e6,
-            }),
-        );
-    }
-    if let (Some(day), Some(block)) = (&demand.day, summary["demand"].as_object_mut()) {
+    let synthetic = demand.day.as_ref().map(|day| {
         // counted in the window, as `trips` is
         let external = demand
             .trips
             .iter()
             .filter(|t| t.purpose.is_external())
             .count();
-        block.insert("external_trips".into(), external.into());
-        block.insert(
-            "resident_trips".into(),
-            (demand.trips.len() - external).into(),
-        );
-        block.insert("external_stations".into(), day.external.stations.into());
-        block.insert("residents".into(), day.residents.round().into());
-        block.insert("jobs".into(), day.jobs.round().into());
-        block.insert("estimate".into(), serde_json::to_value(&day.sources)?);
+        SyntheticBlock {
+            external_trips: external,
+            resident_trips: demand.trips.len() - external,
+            external_stations: day.external.stations,
+            residents: day.residents.round(),
+            jobs: day.jobs.round(),
+            estimate: day.sources.clone(),
+        }
+    });
+    let ops = world.ops.as_ref().map(|ops| ops.summary(world.now_s()));
+    RunSummary {
+        traffic: TrafficBlock {
+            day: world.traffic.summary(),
+            equilibrium_days: last.map(|_| run.days.len()),
+            equilibrium_gap: last.map(|d| d.relative_gap),
+            equilibrium_target_gap: last.and(run.target_gap).map(|(target, _)| target),
+            equilibrium_reached: last.and(run.target_gap).map(|(_, reached)| reached),
+        },
+        demand: DemandBlock {
+            source: demand.source,
+            file: demand.file.clone(),
+            trips: demand.trips.len(),
+            synthetic,
+        },
+        run: RunBlock {
+            scene: scene.map(|p| p.display().to_string()),
+            scenario: run.scenario.map(|(s, changes)| ScenarioBlock {
+                file: s.path.display().to_string(),
+                name: s.scenario.name.clone(),
+                edits: s.scenario.edits.len(),
+                changes,
+            }),
+            seed: world.options.seed,
+            date: run.day.date.to_string(),
+            utc_offset_s: run.day.utc_offset_s,
+            from_s,
+            to_s: world.now_s(),
+            sim_seconds: world.now_s() - from_s,
+            wall_seconds: run.wall_s,
+            interrupted: run.interrupted,
+            model_bytes,
+            model_bytes_per_trip: model_bytes / world.traffic.trips().len().max(1),
+        },
+        city: city.map(|city| {
+            let e = city.bundle.meta.extent;
+            CityBlock {
+                name: city.bundle.meta.name.clone(),
+                area_km2: e.width() * e.height() / 1e6,
+            }
+        }),
+        bikes: world.bikes.as_ref().map(|b| b.summary()),
+        governance: world.bikes.as_ref().map(|b| b.governance()),
+        sensors: ops.as_ref().map(|o| SensorsBlock {
+            things: o.sensors,
+            datastreams: o.datastreams,
+        }),
+        vitals: ops.as_ref().map(|o| o.vitals.clone()),
+        quality: ops.as_ref().map(|o| o.quality.clone()),
+        cases: ops.map(|o| o.cases),
+        live: run.live.cloned(),
     }
-    if let (Some(b), Some(map)) = (&world.bikes, summary.as_object_mut()) {
-        map.insert("bikes".into(), serde_json::to_value(b.summary())?);
-        map.insert("governance".into(), serde_json::to_value(b.governance())?);
-    }
-    if let (Some(ops), Some(map)) = (&world.ops, summary.as_object_mut()) {
-        let o = ops.summary(world.now_s());
-        map.insert(
-            "sensors".into(),
-            serde_json::json!({"things": o.sensors, "datastreams": o.datastreams}),
-        );
-        map.insert("vitals".into(), serde_json::to_value(&o.vitals)?);
-        map.insert("quality".into(), serde_json::to_value(&o.quality)?);
-        map.insert("cases".into(), serde_json::to_value(&o.cases)?);
-    }
-    if let (Some(live), Some(map)) = (run.live, summary.as_object_mut()) {
-        map.insert("live".into(), serde_json::to_value(live)?);
-    }
-    Ok(summary)
 }
 
 /// Writes the run's files; summary.json last (and whole or not at all), so that a run whose
@@ -170,18 +161,14 @@ pub fn write_all(
     demand: &Demand,
     run: &RunFacts,
 ) -> Result<()> {
-    let traffic = world.traffic.summary();
-    let summary = summary_json(source, network.city(), world, demand, &traffic, run)?;
+    let summary = run_summary(source, network.city(), world, demand, run);
     let summary_path = out.dir.join("summary.json");
     // a summary from an earlier run must not vouch for files this one has not written yet
     let _ = std::fs::remove_file(&summary_path);
     if !out.summary_only {
         write_details(out, network, world, demand, run)?;
     }
-    write_whole(
-        &summary_path,
-        &(serde_json::to_string_pretty(&summary)? + "\n"),
-    )
+    write_whole(&summary_path, &summary.to_json()?)
 }
 
 fn write_details(

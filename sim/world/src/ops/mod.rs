@@ -15,7 +15,7 @@ pub use citytwin_ops::Level;
 pub use citytwin_ops::cases::CaseState;
 pub use citytwin_ops::vitals::describe;
 pub use picture::{CaseMarker, CellAlert, OpsPicture, SensorMarker, VitalReading};
-pub use report::{OpsSummary, VitalRow};
+pub use report::{CasesSummary, OpsSummary, QualitySummary, VitalRow, VitalsSummary};
 
 use citytwin_bikes::BikeSim;
 use citytwin_bikes::alarms::AlarmKind;

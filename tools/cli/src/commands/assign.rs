@@ -1,13 +1,13 @@
 //! `citytwin assign`: static user-equilibrium assignment of a TNTP network.
 
 use crate::interrupt;
-use anyhow::{Context, Result, bail};
-use citytwin_traffic::assign::{AssignNetwork, AssignOptions, OdDemand, assign_until};
-use citytwin_traffic::tntp::{self, CostWeights};
+use anyhow::{Result, bail};
+use citytwin_runs::assign::{TntpCase, flow_rmse, write_flows};
+use citytwin_traffic::assign::{AssignOptions, assign_until};
 use clap::Args;
 use std::io::Write;
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Static user-equilibrium assignment (BPR costs, path-based gradient projection) of a
@@ -48,57 +48,23 @@ pub struct AssignArgs {
     json: bool,
 }
 
-fn weights(args: &AssignArgs) -> Result<CostWeights> {
-    let readme = args
-        .net
-        .parent()
-        .map(|d| d.join("README.md"))
-        .filter(|p| p.is_file());
-    let mut weights = match &readme {
-        Some(path) => tntp::cost_weights_from_readme(
-            &std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?,
-        ),
-        None => CostWeights::default(),
-    };
-    if let Some(w) = args.toll_weight {
-        weights.toll = w;
-    }
-    if let Some(w) = args.distance_weight {
-        weights.distance = w;
-    }
-    // a negative or undefined weight makes costs that no shortest path respects
-    for (name, w) in [
-        ("toll weight", weights.toll),
-        ("distance weight", weights.distance),
-    ] {
-        if !(w.is_finite() && w >= 0.0) {
-            bail!(
-                "{name} {w}: expected minutes per unit ≥ 0 (--toll-weight, --distance-weight or the network's README)"
-            );
-        }
-    }
-    Ok(weights)
-}
-
 pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
     if args.gap.is_nan() || args.gap <= 0.0 {
         bail!("--gap {}: expected a relative gap > 0, e.g. 1e-5", args.gap);
     }
     let started = Instant::now();
-    let net = tntp::read_net(&args.net)?;
-    let trips = tntp::read_trips(&args.trips)?;
-    if trips.zones > net.nodes {
-        bail!(
-            "{}: {} zones but the network {} has only {} nodes",
-            args.trips.display(),
-            trips.zones,
-            args.net.display(),
-            net.nodes
-        );
-    }
-    let weights = weights(&args)?;
-    let network = AssignNetwork::from_tntp(&net, weights);
-    let demand = OdDemand::from_tntp(&trips);
+    let TntpCase {
+        net,
+        trips,
+        weights,
+        network,
+        demand,
+    } = TntpCase::load(
+        &args.net,
+        &args.trips,
+        args.toll_weight,
+        args.distance_weight,
+    )?;
     if !quiet {
         eprintln!(
             "{}: {} nodes, {} links, {} zones, {:.1} trips in {} OD pairs; cost weights toll {} distance {}",
@@ -154,7 +120,7 @@ pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
         write_flows(path, &network, &result.flows, &result.costs)?;
     }
     let rmse = match &args.compare {
-        Some(path) => Some(compare(path, &network, &result.flows)?),
+        Some(path) => Some(flow_rmse(path, &network, &result.flows)?),
         None => None,
     };
     if let (Some(path), Some((rmse, relative))) = (&args.compare, rmse) {
@@ -193,49 +159,4 @@ pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
         )?;
     }
     Ok(())
-}
-
-fn write_flows(path: &Path, net: &AssignNetwork, flows: &[f64], costs: &[f64]) -> Result<()> {
-    let mut out = String::from("link,from,to,flow,cost\n");
-    for a in 0..net.link_count() {
-        out.push_str(&format!(
-            "{},{},{},{},{}\n",
-            a + 1,
-            net.from[a] + 1,
-            net.to[a] + 1,
-            flows[a],
-            costs[a]
-        ));
-    }
-    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
-}
-
-/// (RMSE, RMSE / mean best flow) against a `_flow.tntp`, matching links by (from, to) in order.
-fn compare(path: &Path, net: &AssignNetwork, flows: &[f64]) -> Result<(f64, f64)> {
-    let best = tntp::read_flows(path)?;
-    if best.len() != net.link_count() {
-        bail!(
-            "{}: {} links, but the network has {}",
-            path.display(),
-            best.len(),
-            net.link_count()
-        );
-    }
-    let mut sq = 0.0;
-    for (a, (from, to, volume, _)) in best.iter().enumerate() {
-        if (net.from[a] + 1, net.to[a] + 1) != (*from, *to) {
-            bail!(
-                "{}: row {} is link {from}→{to}, the network's link {} is {}→{}",
-                path.display(),
-                a + 1,
-                a + 1,
-                net.from[a] + 1,
-                net.to[a] + 1
-            );
-        }
-        sq += (flows[a] - volume).powi(2);
-    }
-    let rmse = (sq / best.len() as f64).sqrt();
-    let mean = best.iter().map(|r| r.2).sum::<f64>() / best.len() as f64;
-    Ok((rmse, rmse / mean))
 }

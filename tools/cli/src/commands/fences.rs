@@ -1,11 +1,9 @@
 //! `citytwin fences`: a scene's parking fences and monitoring points (its own, or generated
 //! from its OSM POIs), written as a GeoPackage layer to review in QGIS.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use citytwin_bikes::osm_fences::FenceSite;
-use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use clap::Args;
-use geo::{Area, Geometry};
 use std::path::PathBuf;
 
 /// Write the shared-bike parking fences of a scene: its own (`fences:` in the scene, a GBFS
@@ -29,38 +27,7 @@ pub fn run(args: FencesArgs, quiet: bool) -> Result<()> {
     let (scene, city) = citytwin_runs::load_scene_city(&args.scene)?;
     let model = citytwin_sim::model::SceneModel::of(&scene, None)?;
     let plan = citytwin_runs::fence_source::fence_plan(&scene, &city, &model)?;
-    if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let _ = std::fs::remove_file(&args.output);
-    let mut gpkg = GpkgWriter::create(&args.output, &city.bundle.meta.crs.wkt)?;
-    use FieldType::*;
-    let fields = [
-        ("fence", OFTInteger64),
-        ("name", OFTString),
-        ("site", OFTString),
-        ("capacity", OFTInteger64),
-        ("area_m2", OFTReal),
-        ("monitored", OFTInteger),
-        ("source_id", OFTString),
-    ];
-    let rows = plan.fences.iter().map(|f| {
-        let i = f.id.index();
-        (
-            Geometry::Polygon(f.area.clone()),
-            vec![
-                Value::Int(i as i64),
-                Value::Text(f.name.as_str()),
-                Value::Text(plan.sites[i].as_str()),
-                Value::Int(i64::from(f.capacity)),
-                Value::Real(f.area.unsigned_area()),
-                Value::Int(i64::from(plan.monitored.contains(&f.id))),
-                Value::Text(plan.sources[i].as_str()),
-            ],
-        )
-    });
-    gpkg.layer("fences", &fields, GeometryType::wkbPolygon, rows)?;
-    gpkg.finish()?;
+    citytwin_runs::fence_source::write_plan_gpkg(&args.output, &city.bundle.meta.crs.wkt, &plan)?;
     if !quiet {
         let count = |s: FenceSite| plan.sites.iter().filter(|x| **x == s).count();
         let capacity: u64 = plan.fences.iter().map(|f| u64::from(f.capacity)).sum();

@@ -1,6 +1,7 @@
 //! What a comparison keeps of each finished run: its summary.json, the day's figures per link
 //! and per fence, and the city-wide time series — small enough to hold for every seed.
 
+use crate::summary::RunSummary;
 use citytwin_sim::World;
 use geo::Polygon;
 use serde_json::Value;
@@ -41,7 +42,8 @@ pub const SERIES_EVERY_S: u32 = citytwin_bikes::dockless::SAMPLE_EVERY_S;
 
 #[derive(Clone, Debug)]
 pub struct RunDigest {
-    pub summary: Value,
+    /// summary.json's figures by dotted name.
+    pub figures: BTreeMap<String, f64>,
     pub links: Vec<LinkDay>,
     /// By fence key ([`fence_keys`]; fences may differ between baseline and variant).
     pub fences: BTreeMap<String, FenceDay>,
@@ -50,7 +52,7 @@ pub struct RunDigest {
 }
 
 impl RunDigest {
-    pub fn of(world: &World, summary: Value) -> RunDigest {
+    pub fn of(world: &World, summary: &RunSummary) -> RunDigest {
         let stats = &world.traffic.stats;
         let links = (0..world.traffic.net.links.len())
             .map(|l| match world.traffic.net.link(l as u32) {
@@ -129,7 +131,7 @@ impl RunDigest {
             }
         }
         RunDigest {
-            summary,
+            figures: summary.figures(),
             links,
             fences,
             fence_areas,

@@ -11,7 +11,7 @@ mod report;
 use crate::build::{WorldSpec, build_world};
 use crate::error::{Result, RunError};
 use crate::options::DayOptions;
-use crate::reports::{RunFacts, summary_json, write};
+use crate::reports::{RunFacts, run_summary, write};
 use crate::scene::{LoadedScenario, SceneParts};
 pub use digest::{RunDigest, kpis};
 use rayon::prelude::*;
@@ -165,22 +165,17 @@ impl Pairs<'_> {
             live: None,
             day: self.parts.day,
         };
-        let traffic = world.traffic.summary();
-        let summary = summary_json(
+        let summary = run_summary(
             Some(self.scene),
             Some(&self.parts.city),
             &world,
             &built.demand,
-            &traffic,
             &facts,
-        )?;
+        );
         let dir = run_dir(self.output, side, seed);
         std::fs::create_dir_all(&dir).map_err(RunError::io("creating", &dir))?;
-        write(
-            &dir.join("summary.json"),
-            &(serde_json::to_string_pretty(&summary)? + "\n"),
-        )?;
-        Ok(Some(RunDigest::of(&world, summary)))
+        write(&dir.join("summary.json"), &summary.to_json()?)?;
+        Ok(Some(RunDigest::of(&world, &summary)))
     }
 }
 

@@ -66,6 +66,12 @@ pub fn html(c: &Comparison, window: (u32, u32), images: &[Image], out: &Path) ->
                 }
             }
         }
+        @if !c.unpaired.is_empty() {
+            p {
+                "Not compared (missing from some runs, e.g. where one side has no bikes): "
+                code { (c.unpaired.join(", ")) } "."
+            }
+        }
         @for (title, uri) in &pictures {
             h2 { (title) }
             img alt=(title) src=(uri);

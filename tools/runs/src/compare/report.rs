@@ -44,6 +44,9 @@ pub struct Comparison {
     pub seeds: Vec<u64>,
     pub complete: bool,
     pub kpis: BTreeMap<String, PairedDiff>,
+    /// Figures some runs do not have (e.g. `bikes.*` where one side has no bikes): not
+    /// compared.
+    pub unpaired: Vec<String>,
     pub links: Vec<LinkDiff>,
     pub fences: Vec<FenceDiff>,
     /// Mean over the seeds, per side.
@@ -68,16 +71,19 @@ impl Comparison {
         let (base, variant) = (side(Side::Baseline), side(Side::Variant));
         let kpi_sets: Vec<Vec<BTreeMap<String, f64>>> = [&base, &variant]
             .iter()
-            .map(|runs| runs.iter().map(|r| digest::kpis(&r.summary)).collect())
+            .map(|runs| runs.iter().map(|r| r.figures.clone()).collect())
             .collect();
         let names: BTreeSet<&String> = kpi_sets.iter().flatten().flat_map(|k| k.keys()).collect();
-        let kpis = names
+        // a figure is compared only where every run has it: one missing on a side (no bikes
+        // in the variant, no ops) is not a zero
+        let (everywhere, unpaired): (Vec<&String>, Vec<&String>) = names
+            .into_iter()
+            .partition(|name| kpi_sets.iter().flatten().all(|k| k.contains_key(*name)));
+        let kpis = everywhere
             .into_iter()
             .map(|name| {
                 let values = |runs: &[BTreeMap<String, f64>]| -> Vec<f64> {
-                    runs.iter()
-                        .map(|k| k.get(name).copied().unwrap_or(0.0))
-                        .collect()
+                    runs.iter().filter_map(|k| k.get(name).copied()).collect()
                 };
                 (
                     name.clone(),
@@ -85,6 +91,7 @@ impl Comparison {
                 )
             })
             .collect();
+        let unpaired = unpaired.into_iter().cloned().collect();
         let link_count = base.first().map_or(0, |r| r.links.len());
         let links = (0..link_count)
             .map(|l| {
@@ -108,6 +115,7 @@ impl Comparison {
             seeds: seeds.to_vec(),
             complete,
             kpis,
+            unpaired,
             links,
             fences: fence_diffs(&base, &variant),
             base_series: mean_series(&base),
@@ -239,6 +247,7 @@ fn compare_json(c: &Comparison, window: (u32, u32)) -> Result<String> {
         "confidence": 0.95,
         "method": "paired differences over seeds (common random numbers), Student-t interval",
         "kpis": kpis,
+        "unpaired_figures": c.unpaired,
     });
     Ok(serde_json::to_string_pretty(&json)? + "\n")
 }

@@ -2,19 +2,10 @@
 //! and planners' edits from an MQTT broker (see docs/live.md).
 
 use super::RunArgs;
-use anyhow::{Context, Result, bail};
-use citytwin_city::City;
-use citytwin_gis::crs::Reprojector;
-use citytwin_live::twin::{self, EditContext, LiveFacts};
-use citytwin_live::{Endpoint, LiveFeed};
-use citytwin_runs::forecast::write_latest;
-use citytwin_sim::World;
-use citytwin_sim::forecast::{BackgroundForecaster, Forecast, ForecastFailed};
-use citytwin_sim::scenario::{LiveEditor, RunInputs};
+use anyhow::{Result, bail};
+use citytwin_runs::live::LiveOptions;
 use clap::Args;
-use indicatif::ProgressBar;
-use std::path::Path;
-use std::time::Duration;
+use std::path::PathBuf;
 
 #[derive(Debug, Args, Clone)]
 pub struct LiveArgs {
@@ -41,7 +32,7 @@ pub struct LiveArgs {
     /// file replaced whole; default: forecast/ in the run's output folder, which appears
     /// when the run ends
     #[arg(long, value_name = "DIR", requires = "live")]
-    pub forecast_dir: Option<std::path::PathBuf>,
+    pub forecast_dir: Option<PathBuf>,
 }
 
 impl LiveArgs {
@@ -66,90 +57,16 @@ impl LiveArgs {
         }
         Ok(())
     }
-}
 
-/// Subscribes, then runs `world` live, forecasting the next hour in the background and writing
-/// the latest forecast to `args.forecast_dir` (the caller resolves its default, the output
-/// folder's `forecast/`; unset, none is made); returns what came from the broker.
-pub fn run(
-    args: &LiveArgs,
-    url: &str,
-    city: &City,
-    inputs: Option<RunInputs>,
-    world: &mut World,
-    bar: &ProgressBar,
-    keep_going: &mut dyn FnMut(&World) -> bool,
-) -> Result<LiveFacts> {
-    let endpoint: Endpoint = url.parse::<Endpoint>()?.with_password_from_env();
-    let Some(ops) = &world.ops else {
-        bail!("--live: the scene has no ops file, so no live sensors to feed");
-    };
-    let feed = LiveFeed::subscribe(
-        &endpoint,
-        &args.client_id,
-        &ops.mqtt_prefix,
-        ops.day,
-        Duration::from_secs(10),
-    )?;
-    let line = format!(
-        "live: subscribed to {}/# on {endpoint} as {}, {}× real time",
-        ops.mqtt_prefix, args.client_id, args.pace
-    );
-    // the line tells scripts (and tests) the twin is listening: printed even without a bar
-    if bar.is_hidden() {
-        eprintln!("{line}");
-    } else {
-        bar.println(line);
-    }
-    let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)
-        .context("the city's CRS, for edits' positions")?;
-    let project = |lon: f64, lat: f64| to_city.point(lon, lat);
-    let edits = inputs.map(|inputs| EditContext {
-        editor: LiveEditor::new(inputs),
-        city,
-    });
-    let day = ops.day;
-    let forecast_dir = args.forecast_dir.as_deref().unwrap_or(Path::new(""));
-    let mut forecaster = (args.forecast_every > 0 && args.forecast_dir.is_some())
-        .then(|| BackgroundForecaster::new(args.forecast_every.saturating_mul(60), 3600));
-    let mut forecasts = 0u32;
-    let mut publish = |made: Result<Option<Forecast>, ForecastFailed>| match made {
-        Ok(Some(f)) => match write_latest(forecast_dir, &f, city.roads(), day) {
-            Ok(()) => forecasts += 1,
-            Err(e) => tracing::warn!("forecast not written: {e:#}"),
-        },
-        Ok(None) => {}
-        Err(e) => tracing::error!("{e}"),
-    };
-    let mut with_forecasts = |w: &World| {
-        if let Some(f) = forecaster.as_mut() {
-            publish(f.poll(w));
-        }
-        keep_going(w)
-    };
-    let mut facts = twin::run_live(
-        world,
-        &feed,
-        args.pace,
-        edits,
-        &project,
-        &mut with_forecasts,
-    );
-    if let Some(f) = forecaster {
-        publish(f.finish());
-    }
-    facts.client_id = args.client_id.clone();
-    feed.close();
-    if forecasts > 0 {
-        let line = format!(
-            "live: {forecasts} forecasts of the next hour, the latest in {}",
-            forecast_dir.display()
-        );
-        if bar.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            bar.println(line);
+    /// The library's options for a live run to `url`; forecasts go to `default_dir` unless
+    /// --forecast-dir says otherwise.
+    pub fn options(&self, url: &str, default_dir: PathBuf) -> LiveOptions {
+        LiveOptions {
+            url: url.to_string(),
+            pace: self.pace,
+            client_id: self.client_id.clone(),
+            forecast_every_min: self.forecast_every,
+            forecast_dir: Some(self.forecast_dir.clone().unwrap_or(default_dir)),
         }
     }
-    Ok(facts)
 }

@@ -7,12 +7,12 @@ use crate::day_args::{GbfsArgs, SimArgs, parse_date};
 use crate::{interrupt, progress};
 use anyhow::{Result, bail};
 use citytwin_runs::day::most_stuck_roads;
-use citytwin_runs::{
-    DayRequest, DaySource, Network, OutputOptions, PreparedDay, RunFacts, StagedOutput, clock,
-};
+use citytwin_runs::day::{DayHooks, DayMode};
+use citytwin_runs::{DayRequest, DaySource, OutputOptions, StagedOutput, clock};
 use citytwin_sim::World;
-use citytwin_traffic::dynamic::EquilibriumOptions;
+use citytwin_traffic::dynamic::{EquilibriumOptions, IterationReport};
 use clap::Args;
+use indicatif::ProgressBar;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -168,144 +168,73 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
     let target = std::mem::replace(&mut args.output, staged.path().to_path_buf());
     let gbfs_options = args.gbfs.options();
     let request = args.request(&options, &gbfs_options)?;
-    let PreparedDay {
-        network,
-        demand,
-        mut world,
-        scenario,
-        inputs,
-        mut gbfs,
-        day,
-        mds_left_out,
-    } = match request.prepare() {
+    let mut prepared = match request.prepare() {
         Ok(prepared) => prepared,
         Err(e) => {
             staged.discard();
             return Err(e.into());
         }
     };
-    if !mds_left_out.is_empty() {
+    if !prepared.mds_left_out.is_empty() {
         tracing::info!(
             "MDS Policy has no rule type for {}: not in mds/policies.json",
-            mds_left_out.join(", ")
+            prepared.mds_left_out.join(", ")
         );
     }
     // read once: the scene and scenario files are part of it
     let recipe = request.recipe();
-    if let Err(e) = args.state.resume(&mut world, &recipe) {
+    if let Err(e) = args.state.resume(&mut prepared.world, &recipe) {
         staged.discard();
         return Err(e);
     }
-    let (from, to) = (args.sim.from, args.sim.to);
-    let bar = progress::steps(u64::from(to - from), quiet);
-    let sim_started = Instant::now();
-    let mut gbfs_error = None;
-    if let Some(g) = &mut gbfs {
-        g.at_minute(&world)?;
-    }
-    let mut keep_going = |w: &World| {
-        if let Some(g) = &mut gbfs
-            && let Err(e) = g.at_minute(w)
-        {
-            gbfs_error = Some(e);
-            return false;
-        }
-        let simulated = w.now_s() - from;
-        bar.set_position(u64::from(simulated));
-        let wall = sim_started.elapsed().as_secs_f64().max(1e-3);
-        let c = w.traffic.counts();
-        bar.set_message(format!(
-            "{}  {:.0}× real time  {} cars on the road",
-            clock(w.now_s()),
-            f64::from(simulated) / wall,
-            c.on_links + c.waiting
-        ));
-        !interrupt::requested() && !args.state.stops_at(w.now_s())
+    let from = options.from_s;
+    let hooks = Hooks {
+        bar: progress::steps(u64::from(options.to_s - from), quiet),
+        from,
+        started: Instant::now(),
+        quiet,
+        state: &args.state,
     };
-    let mut live_facts = None;
-    let eq = EquilibriumOptions {
-        iterations: args.iterations,
-        replan_share: args.replan_share,
-        target_gap: args.target_gap,
-    };
-    let days = if args.iterations > 1 {
-        world.run_equilibrium(&eq, &mut keep_going, &mut |day| {
-            let line = format!(
-                "day {:>3}: relative gap {:.5}  mean travel time {:.0} s  {} trips done  {} re-planned",
-                day.iteration,
-                day.relative_gap,
-                day.mean_travel_time_s,
-                day.trips_completed,
-                day.replanned
-            );
-            // the day lines are the run's record: printed even when the bar is hidden
-            if bar.is_hidden() {
-                if !quiet {
-                    eprintln!("{line}");
-                }
-            } else {
-                bar.println(line);
-            }
-            bar.set_position(0);
+    let mode = if args.iterations > 1 {
+        DayMode::Equilibrium(EquilibriumOptions {
+            iterations: args.iterations,
+            replan_share: args.replan_share,
+            target_gap: args.target_gap,
         })
     } else if let Some(url) = &args.live.live {
-        let Network::City(city) = &network else {
-            bail!("--live needs a scene");
-        };
-        let staged_forecasts = args.output.join("forecast");
-        args.live.forecast_dir.get_or_insert(staged_forecasts);
-        live_facts = Some(live::run(
-            &args.live,
-            url,
-            city,
-            inputs,
-            &mut world,
-            &bar,
-            &mut keep_going,
-        )?);
-        Vec::new()
+        DayMode::Live(args.live.options(url, args.output.join("forecast")))
     } else {
-        world.run(&mut keep_going);
-        Vec::new()
+        DayMode::Once
     };
-    bar.finish_and_clear();
+    let outcome = prepared.run(&mode, &hooks)?;
+    hooks.bar.finish_and_clear();
     let interrupted = interrupt::requested();
-    if args.iterations == 1 && args.live.live.is_none() {
+    let world = &prepared.world;
+    if matches!(mode, DayMode::Once) {
         let shown = target.join("state.ctstate");
         args.state
-            .save(&world, &recipe, interrupted, &args.output, &shown, quiet)?;
+            .save(world, &recipe, interrupted, &args.output, &shown, quiet)?;
     }
-    let s = world.traffic.summary();
-    let run = RunFacts {
-        wall_s: started.elapsed().as_secs_f64(),
-        interrupted,
-        days: &days,
-        target_gap: args
-            .target_gap
-            .zip(days.last())
-            .map(|(target, last)| (target, eq.reached(last))),
-        scenario: scenario.as_ref().map(|(s, n)| (s, *n)),
-        live: live_facts.as_ref(),
-        day,
-    };
     let out = OutputOptions {
         dir: args.output.clone(),
         summary_only: args.summary_only,
         parquet: args.parquet,
     };
     let source = args.scene.as_deref().or(args.sumo_net.as_deref());
-    let written = citytwin_runs::reports::write_all(&out, source, &network, &world, &demand, &run);
+    let wall_s = started.elapsed().as_secs_f64();
+    let written = prepared.write(&out, source, &outcome, wall_s, interrupted);
     // what was written is kept even when a report failed: the error names what is missing
     staged.commit()?;
     written?;
     // the day's reports are written first: a feed that could not be written loses nothing else
-    if let Some(e) = gbfs_error {
+    if let Some(e) = outcome.feed_error {
         return Err(e.into());
     }
-    for &t in gbfs.as_ref().map_or(&[][..], |g| g.missed()) {
+    for &t in prepared.gbfs.as_ref().map_or(&[][..], |g| g.missed()) {
         tracing::warn!("--gbfs-at {}: the run did not reach that time", clock(t));
     }
     if !quiet {
+        let s = world.traffic.summary();
         eprintln!(
             "{} {} → {} in {:.1} s: {} of {} trips completed, {:.0} veh·km, mean speed {:.1} km/h, mean delay {:.0} s, congestion index {:.2}, {} stuck moves → {}",
             if interrupted {
@@ -315,7 +244,7 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
             },
             clock(from),
             clock(world.now_s()),
-            started.elapsed().as_secs_f64(),
+            wall_s,
             s.trips_completed,
             s.trips,
             s.vkt_km,
@@ -325,7 +254,8 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
             s.stuck_moves,
             target.display()
         );
-        if let (Some((target, reached)), Some(last)) = (run.target_gap, days.last()) {
+        let days = &outcome.days;
+        if let (Some((target, reached)), Some(last)) = (outcome.target_gap, days.last()) {
             eprintln!(
                 "equilibrium: relative gap {:.5} after {} days, target {target} {}",
                 last.relative_gap,
@@ -333,7 +263,7 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
                 if reached { "reached" } else { "not reached" }
             );
         }
-        let worst = most_stuck_roads(network.roads(), &world, 3);
+        let worst = most_stuck_roads(prepared.network.roads(), world, 3);
         if !worst.is_empty() {
             eprintln!(
                 "most stuck moves (where the network locks): {}",
@@ -342,4 +272,52 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The run's bar, its day lines, and when it stops (Ctrl-C, a checkpoint).
+struct Hooks<'a> {
+    bar: ProgressBar,
+    from: u32,
+    started: Instant,
+    quiet: bool,
+    state: &'a state::StateArgs,
+}
+
+impl DayHooks for Hooks<'_> {
+    fn minute(&self, w: &World) -> bool {
+        let simulated = w.now_s() - self.from;
+        self.bar.set_position(u64::from(simulated));
+        let wall = self.started.elapsed().as_secs_f64().max(1e-3);
+        let c = w.traffic.counts();
+        self.bar.set_message(format!(
+            "{}  {:.0}× real time  {} cars on the road",
+            clock(w.now_s()),
+            f64::from(simulated) / wall,
+            c.on_links + c.waiting
+        ));
+        !interrupt::requested() && !self.state.stops_at(w.now_s())
+    }
+
+    fn day_done(&self, day: &IterationReport) {
+        // the day lines are the run's record: printed even when the bar is hidden
+        if !self.quiet || !self.bar.is_hidden() {
+            self.say(format!(
+                "day {:>3}: relative gap {:.5}  mean travel time {:.0} s  {} trips done  {} re-planned",
+                day.iteration,
+                day.relative_gap,
+                day.mean_travel_time_s,
+                day.trips_completed,
+                day.replanned
+            ));
+        }
+        self.bar.set_position(0);
+    }
+
+    fn say(&self, line: String) {
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
 }

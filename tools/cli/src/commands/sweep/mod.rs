@@ -1,18 +1,12 @@
 //! `citytwin sweep`: a grid of parameter values × seeds, each an independent `citytwin run`.
 
-mod plan;
-
 use crate::commands::run::{self, RunArgs};
 use crate::{interrupt, progress};
 use anyhow::{Context, Result, bail};
-use citytwin_gis::table::{Column, Table};
-use citytwin_runs::compare::kpis;
-use citytwin_runs::reports::{csv_text, write, write_table};
+use citytwin_runs::sweep::{Job, SweepFile, collect, write_manifest};
 use clap::{Args, Parser};
-use plan::{Job, SweepFile};
 use rayon::prelude::*;
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 /// Run a grid of parameter values × seeds (sweep.ron), each run an independent, deterministic
@@ -161,62 +155,4 @@ fn run_here(jobs: &[Job], workers: Option<u64>, quiet: bool) -> Result<()> {
         bail!("{} run(s) failed; the first: {first}", failures.len());
     }
     Ok(())
-}
-
-/// jobs.txt (one command line per run, for `parallel`, a Slurm array or an Indexed Job) and
-/// jobs.csv (each run's id, seed and parameters).
-fn write_manifest(out: &Path, sweep: &SweepFile, jobs: &[Job]) -> Result<()> {
-    let mut txt = String::new();
-    for job in jobs {
-        txt.push_str(&job.command_line());
-        txt.push('\n');
-    }
-    let header = ["job", "seed"]
-        .into_iter()
-        .map(String::from)
-        .chain(sweep.grid.keys().cloned())
-        .collect();
-    let rows = jobs.iter().map(|job| {
-        [job.id.clone(), job.seed.to_string()]
-            .into_iter()
-            .chain(job.params.iter().map(|(_, value)| value.clone()))
-            .collect()
-    });
-    let csv = csv_text(header, rows);
-    write(&out.join("jobs.txt"), &txt)?;
-    Ok(write(&out.join("jobs.csv"), &csv)?)
-}
-
-/// results.csv (and .parquet): one row per run (finished or not), its parameters, then every figure of the
-/// finished runs' summary.json in name order. Returns (finished, not finished).
-fn collect(out: &Path, sweep: &SweepFile, jobs: &[Job], parquet: bool) -> Result<(usize, usize)> {
-    let figures: Vec<Option<std::collections::BTreeMap<String, f64>>> = jobs
-        .iter()
-        .map(|j| j.finished_summary().map(|s| kpis(&s)))
-        .collect();
-    let names: BTreeSet<&String> = figures.iter().flatten().flat_map(|f| f.keys()).collect();
-    let mut columns = vec![
-        Column::text("job", jobs.iter().map(|j| j.id.clone()).collect()),
-        Column::int("seed", jobs.iter().map(|j| j.seed as i64).collect()),
-    ];
-    for (k, name) in sweep.grid.keys().enumerate() {
-        let values = jobs.iter().map(|j| j.params[k].1.clone()).collect();
-        columns.push(Column::text(name, values));
-    }
-    let status = figures
-        .iter()
-        .map(|f| if f.is_some() { "done" } else { "missing" }.to_string())
-        .collect();
-    columns.push(Column::text("status", status));
-    for name in &names {
-        let values = figures
-            .iter()
-            .map(|f| f.as_ref().and_then(|f| f.get(*name)).copied())
-            .collect();
-        columns.push(Column::maybe_float(name, values));
-    }
-    let table = Table::new("results", columns)?;
-    write_table(out, &table, parquet)?;
-    let done = figures.iter().filter(|f| f.is_some()).count();
-    Ok((done, jobs.len() - done))
 }

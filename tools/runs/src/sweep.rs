@@ -1,9 +1,13 @@
 //! A sweep file and the jobs it stands for: every combination of the grid's values × seeds,
-//! each one `citytwin run` command line.
+//! each one `citytwin run` command line (run here, or by an external executor from the job
+//! manifest); and the merged results table of the finished runs.
 
-use anyhow::{Result, bail};
+use crate::compare::kpis;
+use crate::error::{Result, RunError};
+use crate::reports::{csv_text, write, write_table};
+use citytwin_gis::table::{Column, Table};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// A parameter value as written in the sweep file: a number or a string.
@@ -77,36 +81,41 @@ impl SweepFile {
         sweep.scene = base.join(&sweep.scene);
         sweep.scenario = sweep.scenario.map(|s| base.join(s));
         if sweep.seeds == 0 {
-            bail!("{}: `seeds`: expected at least 1", path.display());
+            return Err(RunError::bad_input(path, "`seeds`: expected at least 1"));
         }
         if sweep.first_seed.checked_add(sweep.seeds).is_none() {
-            bail!(
-                "{}: `first_seed` {} + `seeds` {} is past the largest seed ({})",
-                path.display(),
-                sweep.first_seed,
-                sweep.seeds,
-                u64::MAX
-            );
+            return Err(RunError::bad_input(
+                path,
+                format!(
+                    "`first_seed` {} + `seeds` {} is past the largest seed ({})",
+                    sweep.first_seed,
+                    sweep.seeds,
+                    u64::MAX
+                ),
+            ));
         }
         let jobs = sweep
             .grid
             .values()
             .try_fold(sweep.seeds, |n, values| n.checked_mul(values.len() as u64));
         if jobs.is_none_or(|n| n > MAX_JOBS) {
-            bail!(
-                "{}: `seeds` × the grid's values make more than {MAX_JOBS} runs",
-                path.display()
-            );
+            return Err(RunError::bad_input(
+                path,
+                format!("`seeds` × the grid's values make more than {MAX_JOBS} runs"),
+            ));
         }
         for (name, values) in &sweep.grid {
             if values.is_empty() {
-                bail!("{}: grid `{name}` has no values", path.display());
+                return Err(RunError::bad_input(
+                    path,
+                    format!("grid `{name}` has no values"),
+                ));
             }
             if name.starts_with('-') {
-                bail!(
-                    "{}: grid `{name}`: write the option without its dashes",
-                    path.display()
-                );
+                return Err(RunError::bad_input(
+                    path,
+                    format!("grid `{name}`: write the option without its dashes"),
+                ));
             }
         }
         Ok(sweep)
@@ -210,6 +219,69 @@ fn shell_quote(arg: &str) -> String {
     } else {
         format!("'{}'", arg.replace('\'', r"'\''"))
     }
+}
+
+/// jobs.txt (one command line per run, for `parallel`, a Slurm array or an Indexed Job) and
+/// jobs.csv (each run's id, seed and parameters).
+pub fn write_manifest(out: &Path, sweep: &SweepFile, jobs: &[Job]) -> Result<()> {
+    let mut txt = String::new();
+    for job in jobs {
+        txt.push_str(&job.command_line());
+        txt.push('\n');
+    }
+    let header = ["job", "seed"]
+        .into_iter()
+        .map(String::from)
+        .chain(sweep.grid.keys().cloned())
+        .collect();
+    let rows = jobs.iter().map(|job| {
+        [job.id.clone(), job.seed.to_string()]
+            .into_iter()
+            .chain(job.params.iter().map(|(_, value)| value.clone()))
+            .collect()
+    });
+    let csv = csv_text(header, rows);
+    write(&out.join("jobs.txt"), &txt)?;
+    write(&out.join("jobs.csv"), &csv)
+}
+
+/// results.csv (and .parquet): one row per run (finished or not), its parameters, then every figure of the
+/// finished runs' summary.json in name order. Returns (finished, not finished).
+pub fn collect(
+    out: &Path,
+    sweep: &SweepFile,
+    jobs: &[Job],
+    parquet: bool,
+) -> Result<(usize, usize)> {
+    let figures: Vec<Option<BTreeMap<String, f64>>> = jobs
+        .iter()
+        .map(|j| j.finished_summary().map(|s| kpis(&s)))
+        .collect();
+    let names: BTreeSet<&String> = figures.iter().flatten().flat_map(|f| f.keys()).collect();
+    let mut columns = vec![
+        Column::text("job", jobs.iter().map(|j| j.id.clone()).collect()),
+        Column::int("seed", jobs.iter().map(|j| j.seed as i64).collect()),
+    ];
+    for (k, name) in sweep.grid.keys().enumerate() {
+        let values = jobs.iter().map(|j| j.params[k].1.clone()).collect();
+        columns.push(Column::text(name, values));
+    }
+    let status = figures
+        .iter()
+        .map(|f| if f.is_some() { "done" } else { "missing" }.to_string())
+        .collect();
+    columns.push(Column::text("status", status));
+    for name in &names {
+        let values = figures
+            .iter()
+            .map(|f| f.as_ref().and_then(|f| f.get(*name)).copied())
+            .collect();
+        columns.push(Column::maybe_float(name, values));
+    }
+    let table = Table::new("results", columns)?;
+    write_table(out, &table, parquet)?;
+    let done = figures.iter().filter(|f| f.is_some()).count();
+    Ok((done, jobs.len() - done))
 }
 
 #[cfg(test)]
