@@ -464,7 +464,7 @@ fn crews_trucks_drive_in_the_traffic_and_their_tasks_start_when_they_arrive() {
         ..WorldOptions::default()
     };
     let mut world = World::new(city.roads(), cars, options).unwrap();
-    let cars_planned = world.traffic.trips().len();
+    let cars_planned = world.traffic().trips().len();
     let plan = fences_from_osm(&city, &Default::default()).unwrap();
     let trips = synthetic_bike_day(&city, &plan, &Default::default(), 6000, 3);
     let config = DocklessConfig {
@@ -473,8 +473,8 @@ fn crews_trucks_drive_in_the_traffic_and_their_tasks_start_when_they_arrive() {
     };
     world.attach_bikes(BikeSim::new(&city, plan, trips, config, 3));
     world.run(&mut |_| true);
-    let bikes = world.bikes.as_ref().unwrap();
-    let traffic = &world.traffic;
+    let bikes = world.bikes().unwrap();
+    let traffic = &world.traffic();
     // every truck sent is a service trip added to the traffic, after the planned cars
     let service: Vec<usize> = (0..traffic.trips().len())
         .filter(|&t| traffic.trips()[t].purpose == Purpose::Service)

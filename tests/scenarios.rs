@@ -85,8 +85,8 @@ fn morning(city: &City, inputs: &RunInputs) -> String {
     world.run(&mut |_| true);
     format!(
         "{:?} {:?}",
-        world.traffic.summary(),
-        world.bikes.as_ref().map(|b| b.summary())
+        world.traffic().summary(),
+        world.bikes().map(|b| b.summary())
     )
 }
 

@@ -102,7 +102,7 @@ pub(crate) fn fences_mesh(
 ) -> (MeshBuffers, Vec<u32>) {
     let mut b = MeshBuffers::default();
     let mut owner = Vec::new();
-    let Some(bikes) = &twin.world.bikes else {
+    let Some(bikes) = twin.world.bikes() else {
         return (b, owner);
     };
     let plan = &bikes.plan;
@@ -155,7 +155,7 @@ fn spawn_overlay(
     mut meshes: ResMut<Assets<Mesh>>,
     mut geometry: ResMut<FenceGeometry>,
 ) {
-    if twin.world.bikes.is_none() {
+    if twin.world.bikes().is_none() {
         return;
     }
     let bucket = zoom_bucket(view.metres_per_px);
@@ -211,7 +211,7 @@ fn recolour_fences(
     mut meshes: ResMut<Assets<Mesh>>,
     fences: Query<&Mesh2d, With<FencesMesh>>,
 ) {
-    let Some(bikes) = &twin.world.bikes else {
+    let Some(bikes) = twin.world.bikes() else {
         return;
     };
     let minute = twin.world.now_s() / 60;
@@ -256,7 +256,7 @@ fn place_bikes(
     mut meshes: ResMut<Assets<Mesh>>,
     dots: Query<&Mesh2d, With<BikeDotsMesh>>,
 ) {
-    let Some(bikes) = &twin.world.bikes else {
+    let Some(bikes) = twin.world.bikes() else {
         return;
     };
     let half = (1.2 * view.metres_per_px).max(1.0);

@@ -116,7 +116,7 @@ fn follow_baseline_clock(twin: Res<Twin>, mut variant: ResMut<VariantTwin>) {
     if world.now_s() > t {
         world.restart();
     }
-    while world.now_s() < t.min(world.options.to_s) {
+    while world.now_s() < t.min(world.options().to_s) {
         world.step();
     }
 }
@@ -385,9 +385,9 @@ fn colour_variant(
             .vertex_colors(|l| link_speed_color(&g.loads[l as usize], roads, l, &palette))
     };
     recolour_meshes(&mut meshes, links, colors);
-    if let Some(bikes) = &variant.0.world.bikes {
+    if let Some(bikes) = &variant.0.world.bikes() {
         let (counts, _) = bikes.counts();
-        let base = twin.world.bikes.as_ref().map(|b| b.counts().0);
+        let base = twin.world.bikes().map(|b| b.counts().0);
         let by_fence: Vec<[f32; 4]> = bikes
             .plan
             .fences
@@ -425,7 +425,7 @@ fn move_variant_cars(
     positions.clear();
     if !compare.difference {
         let at = f64::from(variant.0.world.now_s()) - 1.0 + clock.carry;
-        variant.0.world.traffic.car_positions(at, &mut positions);
+        variant.0.world.traffic().car_positions(at, &mut positions);
     }
     let b = g
         .traffic

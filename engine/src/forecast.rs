@@ -4,7 +4,7 @@
 //! minutes; the alarms the forecast expects join the alarm panel with their expected time;
 //! and the HUD says how old the forecast is. The running World is only read (forked).
 
-use crate::hud::{AlarmFeed, AlarmPanel, HudFont, KpiPanel, text};
+use crate::hud::{AlarmPanel, CongestionAlarms, HudFont, KpiPanel, text};
 use crate::palette::Palette;
 use crate::twin::{Twin, TwinSet, clock_text};
 use bevy::prelude::*;
@@ -266,7 +266,7 @@ fn update_controls(
 fn list_predicted_alarms(
     twin: Res<Twin>,
     forecaster: Res<Forecaster>,
-    feed: Res<AlarmFeed>,
+    feed: Res<CongestionAlarms>,
     mut listed_for: Local<Option<(Option<u32>, u32)>>,
     mut texts: Query<&mut Text, With<PredictedAlarms>>,
 ) {
@@ -315,8 +315,7 @@ fn predicted_lines(twin: &Twin, o: &Outlook, open_roads: &[String], now: u32) ->
                 };
                 let name = twin
                     .world
-                    .bikes
-                    .as_ref()
+                    .bikes()
                     .and_then(|b| b.plan.fences.get(*fence))
                     .map_or_else(|| format!("fence {}", fence.index()), |f| f.name.clone());
                 (name, what)
@@ -354,7 +353,7 @@ mod tests {
             .init_resource::<ButtonInput<KeyCode>>()
             .insert_resource(Palette::new(crate::Theme::Wall))
             .init_resource::<HudFont>()
-            .init_resource::<AlarmFeed>()
+            .init_resource::<CongestionAlarms>()
             .insert_resource(twin)
             .add_plugins(ForecastPlugin {
                 every_s: 300,

@@ -122,7 +122,7 @@ pub fn pick_at(twin: &Twin, point: geo::Point<f64>, radius: f64) -> Selection {
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, s)| s)
     };
-    if let Some(ops) = &twin.world.ops {
+    if let Some(ops) = twin.world.ops() {
         let mut sensors = ops
             .things()
             .iter()
@@ -139,8 +139,7 @@ pub fn pick_at(twin: &Twin, point: geo::Point<f64>, radius: f64) -> Selection {
     }
     let fence = twin
         .world
-        .bikes
-        .as_ref()
+        .bikes()
         .and_then(|b| b.plan.fences.nearest_within(point, radius, |_| true));
     match fence {
         Some(f) => Selection::Fence(f),
@@ -197,7 +196,7 @@ pub fn link_report(twin: &Twin, id: LinkId) -> String {
             if load.closed { " · CLOSED" } else { "" }
         ));
     }
-    let stats = &twin.world.traffic.stats;
+    let stats = &twin.world.traffic().stats;
     let bin_s = stats.bin_s.max(1);
     let recent = stats.bins.len().saturating_sub(RECENT_BINS);
     for (b, bins) in stats.bins.iter().enumerate().skip(recent) {
@@ -215,7 +214,7 @@ pub fn link_report(twin: &Twin, id: LinkId) -> String {
 
 /// What the panel says about a fence: what it serves, its bikes now, its recent samples.
 pub fn fence_report(twin: &Twin, id: FenceId) -> String {
-    let Some(bikes) = &twin.world.bikes else {
+    let Some(bikes) = twin.world.bikes() else {
         return String::new();
     };
     let Some(fence) = bikes.plan.fences.get(id) else {
@@ -257,7 +256,7 @@ pub fn fence_report(twin: &Twin, id: FenceId) -> String {
 /// What the panel says about a sensor: what and where it is, each of its datastreams with
 /// its reading now (and level, where it has thresholds) and its last readings.
 pub fn sensor_report(twin: &Twin, id: ThingId) -> String {
-    let Some(ops) = &twin.world.ops else {
+    let Some(ops) = twin.world.ops() else {
         return String::new();
     };
     let Some(thing) = ops.things().iter().find(|t| t.id == id) else {
@@ -302,7 +301,7 @@ pub fn sensor_report(twin: &Twin, id: ThingId) -> String {
 
 /// What the panel says about a case: what was filed, where, its SLA, and its states so far.
 pub fn case_report(twin: &Twin, id: CaseId) -> String {
-    let Some(ops) = &twin.world.ops else {
+    let Some(ops) = twin.world.ops() else {
         return String::new();
     };
     let Some(case) = ops.desk.cases().iter().find(|c| c.id == id) else {
@@ -360,11 +359,7 @@ fn outline_selection(
             gizmos.linestrip_2d(points, palette.text);
         }
         Selection::Fence(id) => {
-            let fence = twin
-                .world
-                .bikes
-                .as_ref()
-                .and_then(|b| b.plan.fences.get(id));
+            let fence = twin.world.bikes().and_then(|b| b.plan.fences.get(id));
             if let Some(f) = fence {
                 let points = f.area.exterior().0.iter().map(|c| origin.to_local(*c));
                 gizmos.linestrip_2d(points, palette.alarm);
@@ -380,7 +375,7 @@ fn outline_selection(
 }
 
 fn selected_point(twin: &Twin, selection: Selection) -> Option<geo::Point<f64>> {
-    let ops = twin.world.ops.as_ref()?;
+    let ops = twin.world.ops()?;
     match selection {
         Selection::Sensor(id) => ops
             .things()
@@ -472,7 +467,7 @@ mod tests {
     #[test]
     fn sensors_and_cases_are_picked_and_described() {
         let twin = twin_with_ops();
-        let ops = twin.world.ops.as_ref().unwrap();
+        let ops = twin.world.ops().unwrap();
         let thing = &ops.things()[0];
         // a click on a sensor selects it, and its report lists its readings
         let picked = pick_at(&twin, thing.location.point, 5.0);

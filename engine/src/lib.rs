@@ -187,7 +187,7 @@ pub fn build_app(twin: Twin, config: &ViewerConfig, outcome: Arc<Mutex<ViewerOut
             every_s: every_min.saturating_mul(60),
             minutes_ahead: config.minutes_ahead,
             blocking: headless,
-            congestion_alarms: hud::ALARM_HOTSPOTS,
+            congestion_alarms: hud::CONGESTION_ALARM_HOTSPOTS,
         });
     }
     if !headless && !config.wall {

@@ -100,7 +100,7 @@ impl TrafficGeometry {
         bucket: i32,
     ) -> Self {
         let roads = twin.city.roads();
-        let net = &twin.world.traffic.net;
+        let net = &twin.world.traffic().net;
         let mut g = TrafficGeometry {
             bucket,
             slot_of_link: vec![u32::MAX; net.links.len()],
@@ -336,7 +336,7 @@ fn move_cars(
     let at = f64::from(twin.world.now_s()) - 1.0 + clock.carry;
     let g = &mut *geometry;
     let mut positions = std::mem::take(&mut g.cars);
-    twin.world.traffic.car_positions(at, &mut positions);
+    twin.world.traffic().car_positions(at, &mut positions);
     let b = g.car_marks(&positions, view.metres_per_px, &palette);
     g.cars = positions;
     replace_meshes(&mut meshes, cars.iter().map(|(m, _)| m), b.into_mesh());
@@ -374,7 +374,7 @@ mod tests {
         let twin = crate::testing::grid_twin(50);
         let origin = LocalOrigin::centre_of(twin.city.bundle.meta.extent);
         let mut g = TrafficGeometry::build(&twin, &origin, 1.0, 0);
-        let car_links = twin.world.traffic.net.links.iter().flatten().count();
+        let car_links = twin.world.traffic().net.links.iter().flatten().count();
         assert_eq!(g.links.len(), car_links);
         let mesh = g.links_mesh();
         assert_eq!(g.vertex_slot.len(), mesh.vertex_count());

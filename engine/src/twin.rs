@@ -97,7 +97,7 @@ fn step_world(time: Res<Time<Fixed>>, mut clock: ResMut<SimClock>, mut twin: Res
         clock.carry = owed - whole;
         whole as u32
     };
-    let end = twin.world.options.to_s;
+    let end = twin.world.options().to_s;
     for _ in 0..steps {
         if twin.world.now_s() >= end {
             clock.carry = 0.0;
@@ -140,7 +140,7 @@ fn apply_jump(mut clock: ResMut<SimClock>, mut twin: ResMut<Twin>) {
     let Some(target) = clock.jump_to.take() else {
         return;
     };
-    let options = &twin.world.options;
+    let options = &twin.world.options();
     let target = target.clamp(options.from_s, options.to_s);
     if target < twin.world.now_s() {
         twin.world.restart();
@@ -213,7 +213,7 @@ mod tests {
         app.world_mut().resource_mut::<SimClock>().jump_to = Some(8 * 3600);
         app.update();
         assert_eq!(now(&app), 8 * 3600);
-        let done_at_8 = app.world().resource::<Twin>().world.traffic.counts();
+        let done_at_8 = app.world().resource::<Twin>().world.traffic().counts();
         app.world_mut().resource_mut::<SimClock>().jump_to = Some(7 * 3600 + 1800);
         app.update();
         assert_eq!(now(&app), 7 * 3600 + 1800);
@@ -221,7 +221,7 @@ mod tests {
         app.world_mut().resource_mut::<SimClock>().jump_to = Some(8 * 3600);
         app.update();
         assert_eq!(
-            app.world().resource::<Twin>().world.traffic.counts(),
+            app.world().resource::<Twin>().world.traffic().counts(),
             done_at_8
         );
     }

@@ -109,7 +109,7 @@ impl Plugin for VitalsOverlayPlugin {
 }
 
 fn take_picture(twin: Res<Twin>, overlay: Res<VitalsOverlay>, mut picture: ResMut<Picture>) {
-    let Some(ops) = &twin.world.ops else {
+    let Some(ops) = twin.world.ops() else {
         return;
     };
     let now = twin.world.now_s();
@@ -189,7 +189,7 @@ fn spawn_overlay(
     mut meshes: ResMut<Assets<Mesh>>,
     camera: Single<Entity, With<MapCamera>>,
 ) {
-    if twin.world.ops.is_none() {
+    if twin.world.ops().is_none() {
         return;
     }
     commands.spawn((

@@ -75,7 +75,7 @@ pub(super) fn click_slider(
     }
     for cursor in &slider {
         if let (true, Some(at)) = (cursor.cursor_over, cursor.normalized) {
-            let o = &twin.world.options;
+            let o = &twin.world.options();
             let share = f64::from((at.x + 0.5).clamp(0.0, 1.0));
             clock.jump_to = Some(o.from_s + (f64::from(o.to_s - o.from_s) * share) as u32);
         }
@@ -83,7 +83,7 @@ pub(super) fn click_slider(
 }
 
 pub(super) fn update_slider(twin: Res<Twin>, mut fill: Query<&mut Node, With<SliderFill>>) {
-    let o = &twin.world.options;
+    let o = &twin.world.options();
     let share = f64::from(twin.world.now_s().saturating_sub(o.from_s))
         / f64::from((o.to_s - o.from_s).max(1));
     for mut node in &mut fill {

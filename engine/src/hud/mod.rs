@@ -67,7 +67,7 @@ struct NorthArrow;
 /// Alarms raised so far, newest last: a road joins the feed when one of its links becomes one
 /// of the worst hotspots, and leaves the open set when none is any more.
 #[derive(Resource, Debug, Default)]
-pub struct AlarmFeed {
+pub struct CongestionAlarms {
     pub lines: VecDeque<String>,
     /// Roads with an open congestion alarm.
     pub active_roads: Vec<String>,
@@ -79,13 +79,13 @@ const BARS: usize = 36;
 const MINUTES_PER_BAR: usize = 5;
 const FEED_LINES: usize = 8;
 /// Hotspots that count as open congestion alarms.
-pub(crate) const ALARM_HOTSPOTS: usize = 10;
+pub(crate) const CONGESTION_ALARM_HOTSPOTS: usize = 10;
 
 impl Plugin for HudPlugin {
     fn build(&self, app: &mut App) {
         let font = self.font.clone();
         let credits = self.attribution.join(" · ");
-        app.init_resource::<AlarmFeed>()
+        app.init_resource::<CongestionAlarms>()
             .insert_resource(Attribution(credits))
             .add_systems(
                 Startup,
@@ -145,13 +145,13 @@ pub(crate) fn panel(palette: &Palette, node: Node) -> impl Bundle {
     (node, BackgroundColor(palette.panel))
 }
 
-fn update_alarm_feed(twin: Res<Twin>, mut feed: ResMut<AlarmFeed>) {
+fn update_alarm_feed(twin: Res<Twin>, mut feed: ResMut<CongestionAlarms>) {
     let minute = twin.world.now_s() / 60;
     if feed.checked_at == Some(minute) {
         return;
     }
     feed.checked_at = Some(minute);
-    let hotspots = twin.world.hotspots(ALARM_HOTSPOTS);
+    let hotspots = twin.world.hotspots(CONGESTION_ALARM_HOTSPOTS);
     let roads = twin.city.roads();
     // one alarm per road: its links (both directions, each block) raise it once
     let mut labels: Vec<String> = Vec::new();
@@ -184,7 +184,7 @@ pub fn alarm_line(now_s: u32, h: &Hotspot, road: &str) -> String {
 fn update_texts(
     twin: Res<Twin>,
     clock: Res<SimClock>,
-    feed: Res<AlarmFeed>,
+    feed: Res<CongestionAlarms>,
     overlay: Res<TrafficOverlay>,
     mut texts: Query<(&mut Text, &HudText)>,
 ) {
@@ -217,7 +217,7 @@ fn update_texts(
                         thousands(through)
                     ));
                 }
-                if let Some(bikes) = &twin.world.bikes {
+                if let Some(bikes) = twin.world.bikes() {
                     let (in_fences, outside) = bikes.counts();
                     let parked: u32 = in_fences.iter().sum();
                     let s = bikes.summary();

@@ -50,7 +50,7 @@ fn benches(c: &mut Criterion) {
             world_with_bikes,
             |mut world| {
                 world.run(&mut |_| true);
-                world.bikes.as_ref().map(BikeSim::summary)
+                world.bikes().map(BikeSim::summary)
             },
             BatchSize::PerIteration,
         )
@@ -58,7 +58,7 @@ fn benches(c: &mut Criterion) {
     group.finish();
     let mut world = world_with_bikes();
     world.run(&mut |_| true);
-    if let Some(b) = &world.bikes {
+    if let Some(b) = world.bikes() {
         eprintln!("{:#?}", b.summary());
     }
 }

@@ -64,16 +64,16 @@ pub enum WorldError {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct World {
-    pub traffic: TrafficSim,
-    pub bikes: Option<BikeSim>,
+    traffic: TrafficSim,
+    bikes: Option<BikeSim>,
     /// Sensors, vital signs and cases, if the World has them.
-    pub ops: Option<OpsSim>,
+    ops: Option<OpsSim>,
     /// Routes trucks and crews on the links' current travel times, or free-flow ones for
     /// crews on motorcycles.
     crew_router: Option<(Router, Vec<f64>)>,
     /// Crews' trucks on the roads.
     trucks: Vec<TruckOnRoad>,
-    pub options: WorldOptions,
+    options: WorldOptions,
     /// Shared by forks: a forecast's copy of the World does not copy the day's inputs.
     #[serde(with = "shared_day")]
     day: Arc<DayInputs>,
@@ -160,6 +160,45 @@ impl World {
 
     pub fn now_s(&self) -> u32 {
         self.traffic.now()
+    }
+
+    /// The traffic model, to read (its statistics, cars, network); it changes only by
+    /// stepping the World and by scenario edits.
+    pub fn traffic(&self) -> &TrafficSim {
+        &self.traffic
+    }
+
+    /// The shared bikes, if the World has them.
+    pub fn bikes(&self) -> Option<&BikeSim> {
+        self.bikes.as_ref()
+    }
+
+    /// Sensors, vital signs and cases, if the World has them.
+    pub fn ops(&self) -> Option<&OpsSim> {
+        self.ops.as_ref()
+    }
+
+    pub fn options(&self) -> &WorldOptions {
+        &self.options
+    }
+
+    /// A live observation that arrived at simulated time `arrival_s` (ignored without ops).
+    pub fn push_live(&mut self, arrival_s: u32, observation: citytwin_ops::Observation) {
+        if let Some(ops) = &mut self.ops {
+            ops.push_live(arrival_s, observation);
+        }
+    }
+
+    /// A feed message that could not be read, counted against the feeds' data quality.
+    pub fn count_malformed(&mut self) {
+        if let Some(ops) = &mut self.ops {
+            ops.malformed += 1;
+        }
+    }
+
+    /// Closes the statistics of the bin in progress (a run that stops mid-bin).
+    pub fn flush_stats(&mut self) {
+        self.traffic.flush_stats();
     }
 
     /// Until when the day was observed: its window's end when it ran to it or everyone had

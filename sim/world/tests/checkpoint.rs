@@ -24,8 +24,8 @@ fn a_loaded_checkpoint_runs_on_as_the_world_it_was_taken_from() {
     resumed.advance_to(8 * 3600);
     assert_eq!(LinkSnapshot::of(&resumed), LinkSnapshot::of(&world));
     assert_eq!(
-        format!("{:?}", resumed.traffic.summary()),
-        format!("{:?}", world.traffic.summary())
+        format!("{:?}", resumed.traffic().summary()),
+        format!("{:?}", world.traffic().summary())
     );
 
     // another seed is another World

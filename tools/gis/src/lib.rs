@@ -17,7 +17,6 @@ pub mod export;
 pub mod import;
 pub mod osm;
 pub mod osm_layers;
-pub mod table;
 pub mod vector;
 
 pub use error::{GisError, Result};

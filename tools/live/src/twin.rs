@@ -98,7 +98,7 @@ pub fn run_live(
         pace,
         ..LiveFacts::default()
     };
-    let to_s = world.options.to_s;
+    let to_s = world.options().to_s;
     'run: while world.now_s() < to_s {
         let now = world.now_s();
         let next = (now - now % 60 + 60).min(to_s);
@@ -124,7 +124,7 @@ pub fn run_live(
             break;
         }
     }
-    world.traffic.flush_stats();
+    world.flush_stats();
     facts.reconnects = feed.reconnects();
     let wall = clock.start.elapsed().as_secs_f64().max(1e-3);
     facts.observations_per_s = facts.observations as f64 / wall;
@@ -144,16 +144,12 @@ fn take(
     match &d.message {
         Message::Observation(obs) => {
             facts.observations += 1;
-            if let Some(ops) = &mut world.ops {
-                ops.push_live(arrival, *obs);
-            }
+            world.push_live(arrival, *obs);
         }
         Message::Malformed { topic, error } => {
             facts.malformed += 1;
             tracing::warn!("{topic}: {error}");
-            if let Some(ops) = &mut world.ops {
-                ops.malformed += 1;
-            }
+            world.count_malformed();
         }
         Message::Control(payload) => {
             let text = String::from_utf8_lossy(payload).trim().to_string();

@@ -3,6 +3,7 @@
 
 use crate::error::{Result, RunError, Setting};
 use crate::options::BikeOptions;
+use crate::table::{Column, Table};
 use citytwin_bikes::blacklist::read_blacklist;
 use citytwin_bikes::demand::{BikeTrip, bike_trips_from_list, synthetic_bike_day};
 use citytwin_bikes::dispatch::{MAX_CREWS, split_by_shares};
@@ -12,7 +13,6 @@ use citytwin_bikes::osm_fences::FencePlan;
 use citytwin_bikes::{BikeSim, DispatchConfig, DocklessConfig, OperatorConfig};
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
-use citytwin_gis::table::{Column, Table};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::model::SceneModel;
 use citytwin_sim::scenario::BikeInputs;

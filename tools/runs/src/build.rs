@@ -99,10 +99,10 @@ pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
             ops.replay_air_quality(date)
                 .map_err(|reason| RunError::AirQualityReplay { date, reason })?;
         }
-        let ops = OpsSim::new(city, ops, world.bikes.as_ref(), spec.seed);
+        let ops = OpsSim::new(city, ops, world.bikes(), spec.seed);
         world.attach_ops(ops);
     }
-    demand.follow(&origin, world.traffic.trips());
+    demand.follow(&origin, world.traffic().trips());
     Ok(Built {
         world,
         demand,

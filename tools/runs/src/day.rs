@@ -117,7 +117,7 @@ impl DayRequest<'_> {
         } = parts;
         let mut mds_left_out = Vec::new();
         if self.mds_policy {
-            let bikes = built.world.bikes.as_ref().ok_or(RunError::NoBikes {
+            let bikes = built.world.bikes().ok_or(RunError::NoBikes {
                 asked_for: "MDS policy",
                 at: None,
             })?;
@@ -169,7 +169,7 @@ impl DayRequest<'_> {
 pub fn most_stuck_roads(roads: &RoadNetwork, world: &World, n: usize) -> Vec<String> {
     let mut by_road: BTreeMap<String, u32> = BTreeMap::new();
     for (l, link) in roads.links.iter().enumerate() {
-        let (total, _) = world.traffic.stats.day_total(l, link.length_m);
+        let (total, _) = world.traffic().stats.day_total(l, link.length_m);
         if total.stuck > 0 {
             *by_road.entry(link.label()).or_default() += total.stuck;
         }

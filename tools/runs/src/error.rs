@@ -129,7 +129,7 @@ pub enum RunError {
     #[error(transparent)]
     Gis(Box<citytwin_gis::GisError>),
     #[error(transparent)]
-    Table(#[from] citytwin_gis::table::TableError),
+    Table(#[from] crate::table::TableError),
     #[error(transparent)]
     Demand(#[from] citytwin_traffic::demand::DemandError),
     #[error(transparent)]

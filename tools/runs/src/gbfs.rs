@@ -91,7 +91,7 @@ impl GbfsPublisher {
             return Ok(());
         }
         self.due.remove(0);
-        let Some(bikes) = &world.bikes else {
+        let Some(bikes) = world.bikes() else {
             return Err(RunError::NoBikes {
                 asked_for: "GBFS feeds",
                 at: Some(now),

@@ -27,6 +27,7 @@ pub mod reports;
 pub mod scene;
 pub mod summary;
 pub mod sweep;
+pub mod table;
 
 pub use build::{Built, WorldSpec, build_world};
 pub use day::{DayRequest, DaySource, PreparedDay};

@@ -41,7 +41,7 @@ pub fn run(
     keep_going: &mut dyn FnMut(&World) -> bool,
 ) -> Result<LiveFacts> {
     let endpoint: Endpoint = args.url.parse::<Endpoint>()?.with_password_from_env();
-    let Some(ops) = &world.ops else {
+    let Some(ops) = world.ops() else {
         return Err(RunError::NoLiveSensors);
     };
     let feed = LiveFeed::subscribe(

@@ -3,11 +3,11 @@
 
 use crate::error::{Result, RunError};
 use crate::reports::{csv_text, write, write_table};
+use crate::table::{Column, Table};
 use citytwin_city::City;
 use citytwin_city::calendar::SimDay;
 use citytwin_city::scene::Scene;
 use citytwin_gis::crs::Reprojector;
-use citytwin_gis::table::{Column, Table};
 use citytwin_ops::cases::CaseState;
 use citytwin_ops::model::Source;
 use citytwin_ops::quality::QualityScore;

@@ -8,16 +8,15 @@ use crate::summary::{
     CityBlock, DemandBlock, RunBlock, RunSummary, ScenarioBlock, SensorsBlock, SyntheticBlock,
     TrafficBlock,
 };
+use crate::table::{Column, Table};
 use citytwin_city::City;
 use citytwin_city::calendar::SimDay;
 use citytwin_city::roads::RoadNetwork;
-use citytwin_gis::table::{Column, Table};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::World;
 use citytwin_traffic::dynamic::IterationReport;
 use citytwin_traffic::sumo::SumoNet;
 use geo::Geometry;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Where a run happens: a city bundle, or a SUMO network for comparisons with SUMO.
@@ -77,9 +76,9 @@ pub fn run_summary(
     demand: &Demand,
     run: &RunFacts,
 ) -> RunSummary {
-    let from_s = world.options.from_s;
+    let from_s = world.options().from_s;
     let last = run.days.last();
-    let model_bytes = world.traffic.memory_bytes();
+    let model_bytes = world.traffic().memory_bytes();
     let synthetic = demand.day.as_ref().map(|day| {
         // counted in the window, as `trips` is
         let external = demand
@@ -96,10 +95,10 @@ pub fn run_summary(
             estimate: day.sources.clone(),
         }
     });
-    let ops = world.ops.as_ref().map(|ops| ops.summary(world.now_s()));
+    let ops = world.ops().map(|ops| ops.summary(world.now_s()));
     RunSummary {
         traffic: TrafficBlock {
-            day: world.traffic.summary(),
+            day: world.traffic().summary(),
             equilibrium_days: last.map(|_| run.days.len()),
             equilibrium_gap: last.map(|d| d.relative_gap),
             equilibrium_target_gap: last.and(run.target_gap).map(|(target, _)| target),
@@ -119,7 +118,7 @@ pub fn run_summary(
                 edits: s.scenario.edits.len(),
                 changes,
             }),
-            seed: world.options.seed,
+            seed: world.options().seed,
             date: run.day.date.to_string(),
             utc_offset_s: run.day.utc_offset_s,
             from_s,
@@ -128,7 +127,7 @@ pub fn run_summary(
             wall_seconds: run.wall_s,
             interrupted: run.interrupted,
             model_bytes,
-            model_bytes_per_trip: model_bytes / world.traffic.trips().len().max(1),
+            model_bytes_per_trip: model_bytes / world.traffic().trips().len().max(1),
         },
         city: city.map(|city| {
             let e = city.bundle.meta.extent;
@@ -137,8 +136,8 @@ pub fn run_summary(
                 area_km2: e.width() * e.height() / 1e6,
             }
         }),
-        bikes: world.bikes.as_ref().map(|b| b.summary()),
-        governance: world.bikes.as_ref().map(|b| b.governance()),
+        bikes: world.bikes().map(|b| b.summary()),
+        governance: world.bikes().map(|b| b.governance()),
         sensors: ops.as_ref().map(|o| SensorsBlock {
             things: o.sensors,
             datastreams: o.datastreams,
@@ -185,11 +184,11 @@ fn write_details(
     if !run.days.is_empty() {
         write(&out.dir.join("iterations.csv"), &iterations_csv(run.days))?;
     }
-    if let (Some(b), Network::City(city)) = (&world.bikes, network) {
+    if let (Some(b), Network::City(city)) = (world.bikes(), network) {
         write_table(&out.dir, &crate::bikes::fences_table(b, day)?, out.parquet)?;
         crate::bikes::fences_gpkg(&out.dir.join("bikes.gpkg"), &city.bundle.meta.crs.wkt, b)?;
     }
-    if let Some(ops) = &world.ops {
+    if let Some(ops) = world.ops() {
         crate::ops::write_reports(&out.dir, ops, out.parquet)?;
     }
     match network {
@@ -205,7 +204,7 @@ fn write_details(
     }
 }
 
-pub use citytwin_gis::table::csv_text;
+pub use crate::table::csv_text;
 
 /// A simulated time in UTC (`…Z`), the form GeoPackage requires of its DATETIME values
 /// (GDAL flags any other offset as non-conformant); readers show it in their own zone.
@@ -236,7 +235,7 @@ pub fn write_whole(path: &Path, text: &str) -> Result<()> {
 }
 
 fn link_bins_table(roads: &RoadNetwork, world: &World, day: &SimDay) -> Result<Table> {
-    let stats = &world.traffic.stats;
+    let stats = &world.traffic().stats;
     let (mut start, mut link, mut way) = (Vec::new(), Vec::new(), Vec::new());
     let (mut flow, mut speed, mut density) = (Vec::new(), Vec::new(), Vec::new());
     let (mut stuck, mut seconds) = (Vec::new(), Vec::new());
@@ -287,7 +286,7 @@ fn trips_csv(world: &World, demand: &Demand, day: &SimDay) -> String {
         "delay_s",
         "reroutes",
     ];
-    let traffic = &world.traffic;
+    let traffic = &world.traffic();
     let rows = traffic
         .trips()
         .iter()
@@ -325,15 +324,23 @@ fn trips_csv(world: &World, demand: &Demand, day: &SimDay) -> String {
 }
 
 fn iterations_csv(days: &[IterationReport]) -> String {
-    let mut out = String::from("day,relative_gap,mean_travel_time_s,trips_completed,replanned\n");
-    for d in days {
-        let _ = writeln!(
-            out,
-            "{},{:.6},{:.1},{},{}",
-            d.iteration, d.relative_gap, d.mean_travel_time_s, d.trips_completed, d.replanned
-        );
-    }
-    out
+    let header = [
+        "day",
+        "relative_gap",
+        "mean_travel_time_s",
+        "trips_completed",
+        "replanned",
+    ];
+    let rows = days.iter().map(|d| {
+        vec![
+            d.iteration.to_string(),
+            format!("{:.6}", d.relative_gap),
+            format!("{:.1}", d.mean_travel_time_s),
+            d.trips_completed.to_string(),
+            d.replanned.to_string(),
+        ]
+    });
+    csv_text(header.map(String::from).to_vec(), rows)
 }
 
 /// The car links with the day's aggregates (`link_day`), and one feature per link and bin
@@ -347,7 +354,7 @@ fn links_gpkg(
     sim_day: &SimDay,
 ) -> Result<()> {
     use FieldType::*;
-    let stats = &world.traffic.stats;
+    let stats = &world.traffic().stats;
     let mut gpkg = GpkgWriter::create(path, crs_wkt)?;
     let fields = [
         ("link", OFTInteger64),
@@ -362,7 +369,7 @@ fn links_gpkg(
         ("stuck_moves", OFTInteger64),
     ];
     let day = roads.links.iter().enumerate().filter_map(|(l, link)| {
-        world.traffic.net.link(l as u32)?;
+        world.traffic().net.link(l as u32)?;
         let (total, peak) = stats.day_total(l, link.length_m);
         let speed = total.mean_speed_kmh(link.length_m);
         Some((

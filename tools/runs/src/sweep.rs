@@ -5,7 +5,7 @@
 use crate::compare::kpis;
 use crate::error::{Result, RunError};
 use crate::reports::{csv_text, write, write_table};
-use citytwin_gis::table::{Column, Table};
+use crate::table::{Column, Table};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

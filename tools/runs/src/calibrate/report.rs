@@ -3,12 +3,11 @@
 
 use crate::error::{Result, RunError};
 use crate::plotting::{RowLayout, named, plot_err, register_font, row_chart};
-use crate::reports::write;
+use crate::reports::{csv_text, write};
 use citytwin_sim::calibrate::counts::{CountSite, geh};
 use citytwin_sim::calibrate::targets::Targets;
 use citytwin_sim::calibrate::{Outcome, fit::Stop};
 use plotters::prelude::*;
-use std::fmt::Write as _;
 use std::path::Path;
 
 /// What the report is about.
@@ -89,44 +88,57 @@ pub fn write_report(dir: &Path, i: &Inputs) -> Result<()> {
 }
 
 fn runs_csv(i: &Inputs) -> String {
-    let mut csv = format!("run,{},cost,peak_tti,peak_speed_kmh\n", i.names.join(","));
-    for r in &i.outcome.runs {
-        let values: Vec<String> = r.values.iter().map(|v| format!("{v:.5}")).collect();
-        let _ = writeln!(
-            csv,
-            "{},{},{:.5},{:.4},{:.3}",
-            r.run,
-            values.join(","),
-            r.cost,
-            r.peak_tti,
-            r.peak_speed_kmh
-        );
-    }
-    csv
+    let header = ["run"]
+        .into_iter()
+        .map(String::from)
+        .chain(i.names.iter().cloned())
+        .chain(["cost", "peak_tti", "peak_speed_kmh"].map(String::from))
+        .collect();
+    let rows = i.outcome.runs.iter().map(|r| {
+        std::iter::once(r.run.to_string())
+            .chain(r.values.iter().map(|v| format!("{v:.5}")))
+            .chain([
+                format!("{:.5}", r.cost),
+                format!("{:.4}", r.peak_tti),
+                format!("{:.3}", r.peak_speed_kmh),
+            ])
+            .collect()
+    });
+    csv_text(header, rows)
 }
 
 fn counts_csv(i: &Inputs) -> String {
-    let mut csv = String::from(
-        "line,links,from_s,to_s,observed_vph,simulated_vph,geh,observed_speed_kmh,simulated_speed_kmh\n",
-    );
-    for (s, &(flow, speed)) in i.sites.iter().zip(&i.outcome.observed.counts) {
-        let links: Vec<String> = s.links.iter().map(u32::to_string).collect();
-        let obs = s.observed_vph();
-        let _ = writeln!(
-            csv,
-            "{},{},{},{},{},{:.1},{},{},{:.2}",
-            s.line,
-            links.join(" "),
-            s.from_s,
-            s.to_s,
-            obs.map_or(String::new(), |o| format!("{o:.1}")),
-            flow,
-            obs.map_or(String::new(), |o| format!("{:.3}", geh(flow, o))),
-            s.speed_kmh.map_or(String::new(), |v| format!("{v:.2}")),
-            speed
-        );
-    }
-    csv
+    let header = [
+        "line",
+        "links",
+        "from_s",
+        "to_s",
+        "observed_vph",
+        "simulated_vph",
+        "geh",
+        "observed_speed_kmh",
+        "simulated_speed_kmh",
+    ];
+    let rows = i
+        .sites
+        .iter()
+        .zip(&i.outcome.observed.counts)
+        .map(|(s, &(flow, speed))| {
+            let links: Vec<String> = s.links.iter().map(u32::to_string).collect();
+            let obs = s.observed_vph();
+            vec![
+                s.line.to_string(),
+                links.join(" "),
+                s.from_s.to_string(),
+                s.to_s.to_string(),
+                obs.map_or(String::new(), |o| format!("{o:.1}")),
+                format!("{flow:.1}"),
+                obs.map_or(String::new(), |o| format!("{:.3}", geh(flow, o))),
+                s.speed_kmh.map_or(String::new(), |v| format!("{v:.2}")),
+                format!("{speed:.2}"),
+            ]
+        });
+    csv_text(header.map(String::from).to_vec(), rows)
 }
 
 /// Observed against simulated hourly flows, with the line of equality.

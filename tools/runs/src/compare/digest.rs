@@ -53,9 +53,9 @@ pub struct RunDigest {
 
 impl RunDigest {
     pub fn of(world: &World, summary: &RunSummary) -> RunDigest {
-        let stats = &world.traffic.stats;
-        let links = (0..world.traffic.net.links.len())
-            .map(|l| match world.traffic.net.link(l as u32) {
+        let stats = &world.traffic().stats;
+        let links = (0..world.traffic().net.links.len())
+            .map(|l| match world.traffic().net.link(l as u32) {
                 Some(link) if !stats.bins.is_empty() => {
                     let (total, _) = stats.day_total(l, link.length_m);
                     LinkDay {
@@ -74,7 +74,7 @@ impl RunDigest {
             .iter()
             .map(|k| (k.at_s, (k.mean_speed_kmh, k.vehicles as f64)))
             .collect();
-        if let Some(bikes) = &world.bikes {
+        if let Some(bikes) = world.bikes() {
             let samples = bikes.series();
             let n = samples.len().max(1) as f64;
             let keys = fence_keys(bikes.plan.fences.iter().map(|f| f.name.as_str()));
@@ -113,7 +113,7 @@ impl RunDigest {
                 }
             }
         }
-        if let Some(ops) = &world.ops {
+        if let Some(ops) = world.ops() {
             let city: BTreeMap<(u32, &str), f64> = ops
                 .vital_rows
                 .iter()

@@ -234,7 +234,7 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
         tracing::warn!("--gbfs-at {}: the run did not reach that time", clock(t));
     }
     if !quiet {
-        let s = world.traffic.summary();
+        let s = world.traffic().summary();
         eprintln!(
             "{} {} → {} in {:.1} s: {} of {} trips completed, {:.0} veh·km, mean speed {:.1} km/h, mean delay {:.0} s, congestion index {:.2}, {} stuck moves → {}",
             if interrupted {
@@ -288,7 +288,7 @@ impl DayHooks for Hooks<'_> {
         let simulated = w.now_s() - self.from;
         self.bar.set_position(u64::from(simulated));
         let wall = self.started.elapsed().as_secs_f64().max(1e-3);
-        let c = w.traffic.counts();
+        let c = w.traffic().counts();
         self.bar.set_message(format!(
             "{}  {:.0}× real time  {} cars on the road",
             clock(w.now_s()),
