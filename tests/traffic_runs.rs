@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn run(scene: &Path, out: &Path, seed: &str) {
     ok(&[
@@ -237,5 +237,102 @@ fn assign_prints_iterations_and_ends_with_json() {
     std::fs::write(&isolated, kept).unwrap();
     let err = sioux(isolated.to_str().unwrap(), &[]);
     assert!(err.contains("trips have no path through"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A SUMO network of `side` × `side` junctions 200 m apart, two-way streets between
+/// neighbours, and `trips` trips between edges spread over the grid, all leaving in ten
+/// minutes: batches of routes big enough to be shared among threads.
+fn sumo_grid(dir: &Path, side: usize, trips: usize) -> (PathBuf, PathBuf) {
+    let mut edges = Vec::new();
+    let mut xml = String::from("<net version=\"1.20\">\n");
+    let node = |r: usize, c: usize| format!("n{r}_{c}");
+    for r in 0..side {
+        for c in 0..side {
+            for (dr, dc) in [(0i64, 1i64), (1, 0), (0, -1), (-1, 0)] {
+                let (r2, c2) = (r as i64 + dr, c as i64 + dc);
+                if r2 < 0 || c2 < 0 || r2 >= side as i64 || c2 >= side as i64 {
+                    continue;
+                }
+                let (r2, c2) = (r2 as usize, c2 as usize);
+                let id = format!("{}to{}", node(r, c), node(r2, c2));
+                let (x1, y1, x2, y2) = (c * 200, r * 200, c2 * 200, r2 * 200);
+                xml.push_str(&format!(
+                    "  <edge id=\"{id}\" from=\"{}\" to=\"{}\"><lane id=\"{id}_0\" index=\"0\" speed=\"13.89\" length=\"200.00\" shape=\"{x1},{y1} {x2},{y2}\"/></edge>\n",
+                    node(r, c),
+                    node(r2, c2)
+                ));
+                edges.push(id);
+            }
+            xml.push_str(&format!(
+                "  <junction id=\"{}\" type=\"priority\" x=\"{}\" y=\"{}\"/>\n",
+                node(r, c),
+                c * 200,
+                r * 200
+            ));
+        }
+    }
+    xml.push_str("</net>\n");
+    let net = dir.join("grid.net.xml");
+    std::fs::write(&net, xml).unwrap();
+    let rows: String = (0..trips)
+        .map(|i| {
+            let (from, to) = (
+                edges[i * 7 % edges.len()].clone(),
+                edges[i * 13 % edges.len()].clone(),
+            );
+            format!(
+                r#"<trip id="t{i}" depart="{}" from="{from}" to="{to}"/>"#,
+                i * 600 / trips
+            )
+        })
+        .collect();
+    let trips_file = dir.join("grid.trips.xml");
+    std::fs::write(&trips_file, format!("<routes>{rows}</routes>")).unwrap();
+    (net, trips_file)
+}
+
+#[test]
+fn outputs_are_the_same_whatever_the_number_of_threads() {
+    let dir = scratch("threads");
+    let scene = demo_scene(&dir);
+    let (net, trips) = sumo_grid(&dir, 12, 3000);
+    let day = |threads: &str, network: &str| -> PathBuf {
+        let out = dir.join(format!("{network}-{threads}"));
+        let mut args = vec![
+            "-q",
+            "--threads",
+            threads,
+            "run",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        match network {
+            "city" => args.extend([scene.to_str().unwrap(), "--from", "07:00", "--to", "09:00"]),
+            _ => args.extend([
+                "--sumo-net",
+                net.to_str().unwrap(),
+                "--sumo-trips",
+                trips.to_str().unwrap(),
+            ]),
+        }
+        ok(&args);
+        out
+    };
+    for network in ["city", "grid"] {
+        let (one, three) = (day("1", network), day("3", network));
+        for file in ["trips.csv", "link_bins.csv"] {
+            let a = std::fs::read(one.join(file)).unwrap();
+            let b = std::fs::read(three.join(file)).unwrap();
+            assert!(a.len() > 1000, "{network} {file}: {} bytes", a.len());
+            assert!(a == b, "{network} {file} differs between 1 and 3 threads");
+        }
+    }
+    let s = summary(&dir.join("grid-3"));
+    assert_eq!(s["demand"]["trips"], 3000);
+    assert!(
+        s["traffic"]["trips_completed"].as_u64().unwrap() > 2900,
+        "{s}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -70,11 +70,8 @@ fn a_stop_inside_an_iteration_returns_the_iteration_before() {
     };
     // asked between origins: SiouxFalls has 24, so the 60th question falls inside the
     // second iteration's equilibration
-    let asked = std::cell::Cell::new(0);
-    let keep_going = || {
-        asked.set(asked.get() + 1);
-        asked.get() < 60
-    };
+    let asked = std::sync::atomic::AtomicU32::new(0);
+    let keep_going = || asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 < 60;
     let stopped = assign_until(
         &net,
         &demand,

@@ -28,6 +28,10 @@ struct Cli {
     /// Print only errors (no progress bars or summaries on stderr)
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Threads a run may use (routing batches; default: every core). Outputs are the same,
+    /// byte for byte, whatever the number
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,6 +66,12 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        // before anything uses the pool; fails only if something already built it
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(n))
+            .build_global();
+    }
     #[cfg(feature = "view")]
     let runtime_dir = if matches!(cli.command, Command::View(_) | Command::Snapshot(_)) {
         ensure_runtime_dir()

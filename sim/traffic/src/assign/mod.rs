@@ -10,6 +10,7 @@ pub mod shortest;
 
 pub use network::{AssignNetwork, OdDemand};
 use paths::PathSets;
+use rayon::prelude::*;
 use shortest::ShortestPathTree;
 use std::ops::ControlFlow;
 
@@ -69,7 +70,7 @@ pub fn assign_until(
     demand: &OdDemand,
     options: &AssignOptions,
     on_iteration: &mut dyn FnMut(&IterationReport) -> ControlFlow<()>,
-    keep_going: &dyn Fn() -> bool,
+    keep_going: &(dyn Fn() -> bool + Sync),
 ) -> AssignResult {
     let mut state = LinkState::free_flow(net);
     let mut tree = ShortestPathTree::new(net.node_count);
@@ -139,28 +140,50 @@ impl LinkState {
     }
 }
 
-/// The iteration's gap and objective; `None` when `keep_going` says stop.
+/// The iteration's gap and objective; `None` when `keep_going` says stop. The origins'
+/// shortest-path trees are independent (the costs stand still here): they are grown across
+/// the rayon pool's threads and summed in origin order, so the gap is the same, bit for bit,
+/// whatever the number of threads.
 fn report(
     net: &AssignNetwork,
     demand: &OdDemand,
     state: &LinkState,
     tree: &mut ShortestPathTree,
     iteration: u32,
-    keep_going: &dyn Fn() -> bool,
+    keep_going: &(dyn Fn() -> bool + Sync),
 ) -> Option<IterationReport> {
     let total: f64 = state.flow.iter().zip(&state.cost).map(|(x, c)| x * c).sum();
-    let mut shortest = 0.0;
-    for (origin, dests) in &demand.by_origin {
-        if !keep_going() {
-            return None;
-        }
-        tree.compute(net, &state.cost, *origin);
-        shortest += dests
+    let on_tree = |tree: &mut ShortestPathTree, origin: u32, dests: &[(u32, f64)]| {
+        tree.compute(net, &state.cost, origin);
+        dests
             .iter()
             .map(|(d, flow)| (tree.dist[*d as usize], flow))
             .filter(|(dist, _)| dist.is_finite())
             .map(|(dist, flow)| dist * flow)
-            .sum::<f64>();
+            .sum::<f64>()
+    };
+    let per_origin: Vec<f64> = if rayon::current_num_threads() > 1 {
+        demand
+            .by_origin
+            .par_iter()
+            .map_init(
+                || ShortestPathTree::new(net.node_count),
+                |tree, (origin, dests)| keep_going().then(|| on_tree(tree, *origin, dests)),
+            )
+            .collect::<Option<_>>()?
+    } else {
+        let mut sums = Vec::with_capacity(demand.by_origin.len());
+        for (origin, dests) in &demand.by_origin {
+            if !keep_going() {
+                return None;
+            }
+            sums.push(on_tree(tree, *origin, dests));
+        }
+        sums
+    };
+    let mut shortest = 0.0;
+    for sum in per_origin {
+        shortest += sum;
     }
     Some(IterationReport {
         iteration,

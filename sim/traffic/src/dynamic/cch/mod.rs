@@ -46,12 +46,31 @@ pub struct Cch {
     down: Vec<f64>,
     up_via: Vec<u32>,
     down_via: Vec<u32>,
-    // query scratch, by rank; back to ∞ / NONE after every query
+    /// Scratch of [`Cch::route`]; parallel queries bring their own ([`Cch::new_query`]).
+    query: CchQuery,
+}
+
+/// A query's scratch, by rank; back to ∞ / NONE after every query. One per thread that routes
+/// on a shared hierarchy ([`Cch::route_in`]).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct CchQuery {
     from_start: Vec<f64>,
     to_target: Vec<f64>,
     start_pred: Vec<u32>,
     target_pred: Vec<u32>,
     unpack: Vec<(u32, Direction)>,
+}
+
+impl CchQuery {
+    fn new(n: usize) -> CchQuery {
+        CchQuery {
+            from_start: vec![f64::INFINITY; n],
+            to_target: vec![f64::INFINITY; n],
+            start_pred: vec![NONE; n],
+            target_pred: vec![NONE; n],
+            unpack: Vec::new(),
+        }
+    }
 }
 
 impl Cch {
@@ -102,11 +121,7 @@ impl Cch {
             down: vec![f64::INFINITY; edges],
             up_via: vec![NONE; edges],
             down_via: vec![NONE; edges],
-            from_start: vec![f64::INFINITY; n],
-            to_target: vec![f64::INFINITY; n],
-            start_pred: vec![NONE; n],
-            target_pred: vec![NONE; n],
-            unpack: Vec::new(),
+            query: CchQuery::new(n),
         };
         cch.link_edge = net
             .links
@@ -197,6 +212,26 @@ impl Cch {
         to_link: u32,
         out: &mut Vec<u32>,
     ) -> Option<f64> {
+        let mut q = std::mem::take(&mut self.query);
+        let found = self.route_in(&mut q, net, from_link, to_link, out);
+        self.query = q;
+        found
+    }
+
+    /// Scratch for [`Cch::route_in`].
+    pub fn new_query(&self) -> CchQuery {
+        CchQuery::new(self.rank.len())
+    }
+
+    /// [`Cch::route`] with the caller's scratch: many threads may route on one hierarchy.
+    pub fn route_in(
+        &self,
+        q: &mut CchQuery,
+        net: &QueueNetwork,
+        from_link: u32,
+        to_link: u32,
+        out: &mut Vec<u32>,
+    ) -> Option<f64> {
         out.clear();
         let start = self.rank[net.link(from_link)?.to as usize];
         let target = self.rank[net.link(to_link)?.from as usize];
@@ -208,12 +243,12 @@ impl Cch {
             out.push(from_link);
             return Some(0.0);
         }
-        self.climb(start, Direction::Up);
-        self.climb(target, Direction::Down);
+        self.climb(q, start, Direction::Up);
+        self.climb(q, target, Direction::Down);
         let (mut best, mut meet) = (f64::INFINITY, NONE);
         let mut v = start;
         while v != NONE {
-            let through = self.from_start[v as usize] + self.to_target[v as usize];
+            let through = q.from_start[v as usize] + q.to_target[v as usize];
             if through < best {
                 (best, meet) = (through, v);
             }
@@ -221,11 +256,11 @@ impl Cch {
         }
         if meet != NONE {
             out.push(from_link);
-            self.unpack_path(meet, out);
+            self.unpack_path(q, meet, out);
             out.push(to_link);
         }
-        self.reset(start);
-        self.reset(target);
+        self.reset(q, start);
+        self.reset(q, target);
         (meet != NONE).then_some(best + last)
     }
 
@@ -239,10 +274,10 @@ impl Cch {
     }
 
     /// Distances from `from` up its elimination-tree path (`Up`), or to it (`Down`).
-    fn climb(&mut self, from: u32, direction: Direction) {
+    fn climb(&self, q: &mut CchQuery, from: u32, direction: Direction) {
         let (dist, pred, cost) = match direction {
-            Direction::Up => (&mut self.from_start, &mut self.start_pred, &self.up),
-            Direction::Down => (&mut self.to_target, &mut self.target_pred, &self.down),
+            Direction::Up => (&mut q.from_start, &mut q.start_pred, &self.up),
+            Direction::Down => (&mut q.to_target, &mut q.target_pred, &self.down),
         };
         dist[from as usize] = 0.0;
         let mut v = from;
@@ -267,40 +302,40 @@ impl Cch {
         }
     }
 
-    fn reset(&mut self, from: u32) {
+    fn reset(&self, q: &mut CchQuery, from: u32) {
         let mut v = from;
         while v != NONE {
-            self.from_start[v as usize] = f64::INFINITY;
-            self.to_target[v as usize] = f64::INFINITY;
-            self.start_pred[v as usize] = NONE;
-            self.target_pred[v as usize] = NONE;
+            q.from_start[v as usize] = f64::INFINITY;
+            q.to_target[v as usize] = f64::INFINITY;
+            q.start_pred[v as usize] = NONE;
+            q.target_pred[v as usize] = NONE;
             v = self.parent(v);
         }
     }
 
     /// Appends the links of start → `meet` → target.
-    fn unpack_path(&mut self, meet: u32, out: &mut Vec<u32>) {
+    fn unpack_path(&self, q: &mut CchQuery, meet: u32, out: &mut Vec<u32>) {
         let mut climb = Vec::new();
         let mut v = meet;
-        while self.start_pred[v as usize] != NONE {
-            let e = self.start_pred[v as usize];
+        while q.start_pred[v as usize] != NONE {
+            let e = q.start_pred[v as usize];
             climb.push(e);
             v = self.tail[e as usize];
         }
         for &e in climb.iter().rev() {
-            self.unpack_edge(e, Direction::Up, out);
+            self.unpack_edge(q, e, Direction::Up, out);
         }
         let mut v = meet;
-        while self.target_pred[v as usize] != NONE {
-            let e = self.target_pred[v as usize];
-            self.unpack_edge(e, Direction::Down, out);
+        while q.target_pred[v as usize] != NONE {
+            let e = q.target_pred[v as usize];
+            self.unpack_edge(q, e, Direction::Down, out);
             v = self.tail[e as usize];
         }
     }
 
     /// Appends the links a shortcut stands for, in driving order.
-    fn unpack_edge(&mut self, edge: u32, direction: Direction, out: &mut Vec<u32>) {
-        let mut stack = std::mem::take(&mut self.unpack);
+    fn unpack_edge(&self, q: &mut CchQuery, edge: u32, direction: Direction, out: &mut Vec<u32>) {
+        let mut stack = std::mem::take(&mut q.unpack);
         stack.push((edge, direction));
         while let Some((e, direction)) = stack.pop() {
             let via = match direction {
@@ -326,6 +361,6 @@ impl Cch {
                 }
             }
         }
-        self.unpack = stack;
+        q.unpack = stack;
     }
 }

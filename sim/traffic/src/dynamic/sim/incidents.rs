@@ -63,9 +63,7 @@ impl TrafficSim {
 
     /// The fastest route by the travel times now (see [`crate::dynamic::cch::Cch::route`]).
     pub(super) fn fastest_route(&mut self, from: u32, to: u32, out: &mut Vec<u32>) -> Option<f64> {
-        if std::mem::take(&mut self.router_stale) {
-            self.router.customize(&self.travel_time);
-        }
+        self.fresh_router();
         self.router.route(&self.net, from, to, out)
     }
 
@@ -103,17 +101,6 @@ impl TrafficSim {
             .count()
     }
 
-    pub(super) fn reroute_adaptive(&mut self) {
-        for v in 0..self.vehicles.len() {
-            let adaptive = self.vehicles[v]
-                .as_ref()
-                .is_some_and(|veh| self.adaptive[veh.trip as usize]);
-            if adaptive {
-                self.reroute(v as u32);
-            }
-        }
-    }
-
     /// Re-routes every car whose remaining route uses `closed`.
     pub(super) fn reroute_around(&mut self, closed: u32) {
         for v in 0..self.vehicles.len() {
@@ -134,18 +121,8 @@ impl TrafficSim {
         let current = veh.route[veh.at as usize];
         let dest = *veh.route.last().unwrap_or(&current);
         let mut route = std::mem::take(&mut self.scratch);
-        let found = self.fastest_route(current, dest, &mut route);
-        let Some(veh) = self.vehicles[v as usize].as_mut() else {
-            return;
-        };
-        if found.is_some() && route[..] != veh.route[veh.at as usize..] {
-            veh.route.truncate(veh.at as usize);
-            veh.route.extend_from_slice(&route);
-            self.records[veh.trip as usize].reroutes += 1;
-            self.reroutes += 1;
-            if self.links[current as usize].queue.front() == Some(&v) {
-                self.refresh_head(current);
-            }
+        if self.fastest_route(current, dest, &mut route).is_some() {
+            self.take_route(v, current, &route);
         }
         self.scratch = route;
     }

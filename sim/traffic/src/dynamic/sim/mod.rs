@@ -21,6 +21,7 @@ use std::collections::{BTreeSet, VecDeque};
 mod incidents;
 mod memory;
 mod rescale;
+mod routing;
 mod views;
 
 pub use views::{CarPosition, LinkLoad};
@@ -125,6 +126,14 @@ pub struct TrafficSim {
     /// Routes on `travel_time`, customized again before the first route after it changed.
     router: Cch,
     router_stale: bool,
+    /// Scratch for routing batches across threads.
+    #[serde(skip)]
+    queries: routing::QueryPool,
+    /// Counts customizations: routes made on other costs are not reused.
+    #[serde(skip)]
+    metric_epoch: u64,
+    #[serde(skip)]
+    prefetched: routing::Prefetched,
     now: u32,
     trips: Vec<TripSpec>,
     /// Trip indices by departure time (stable for equal times).
@@ -199,6 +208,9 @@ impl TrafficSim {
             signals,
             router,
             router_stale: false,
+            queries: routing::QueryPool::default(),
+            metric_epoch: 0,
+            prefetched: routing::Prefetched::default(),
             now: 0,
             records: vec![TripRecord::planned(); trips.len()],
             trips,
@@ -334,54 +346,6 @@ impl TrafficSim {
             if self.now.is_multiple_of(60) && !keep_going(self) {
                 break;
             }
-        }
-    }
-
-    fn depart(&mut self, now: u32) {
-        while let Some(&t) = self.order.get(self.next_departure) {
-            let spec = &self.trips[t as usize];
-            if spec.departure_s > now {
-                break;
-            }
-            self.next_departure += 1;
-            let (from, to) = (spec.origin_link, spec.dest_link);
-            let mut route = Vec::new();
-            // trucks are sent anew each day: a plan at their index belongs to another truck
-            let planned = self
-                .plans
-                .get(t as usize)
-                .filter(|_| spec.purpose != Purpose::Service)
-                .filter(|p| {
-                    !p.is_empty() && p.iter().all(|&l| self.travel_time[l as usize].is_finite())
-                });
-            if let Some(plan) = planned {
-                route.clone_from(plan);
-            } else if self.fastest_route(from, to, &mut route).is_none() {
-                self.records[t as usize].status = TripStatus::NoRoute;
-                continue;
-            }
-            let vehicle = Vehicle {
-                trip: t,
-                route,
-                at: 0,
-                entered_at: now,
-                ready_at: now,
-            };
-            let slot = match self.free_slots.pop() {
-                Some(slot) => {
-                    self.vehicles[slot as usize] = Some(vehicle);
-                    slot
-                }
-                None => {
-                    self.vehicles.push(Some(vehicle));
-                    (self.vehicles.len() - 1) as u32
-                }
-            };
-            self.records[t as usize].status = TripStatus::WaitingToEnter;
-            self.links[from as usize].waiting.push_back(slot);
-            self.waiting_links.insert(from);
-            self.counts.departed += 1;
-            self.counts.waiting += 1;
         }
     }
 

@@ -1,0 +1,227 @@
+//! Routes in batches. Travel times change only every `travel_time_update_s` (and when an
+//! incident opens or closes a link), so every trip that leaves before the next change is
+//! routed on the same costs as it would be at its departure: they are routed together when
+//! the first of them leaves, as are the drivers who re-route together every ten minutes. The
+//! queries run across the rayon pool's threads, each with its own scratch on the one shared
+//! hierarchy, and are kept by trip and applied in order: the outcome is the same, byte for
+//! byte, whatever the number of threads, and the same as routing each trip as it leaves.
+
+use super::{TrafficSim, Vehicle};
+use crate::dynamic::cch::CchQuery;
+use crate::dynamic::trips::{Purpose, TripStatus};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// Below this many queries a batch is routed on the calling thread: handing work to other
+/// threads costs more than a few queries.
+const PARALLEL_FROM: usize = 4;
+
+/// Query scratch per worker thread, made when first needed (a copy of the model starts
+/// without: forks and checkpoints do not carry scratch).
+#[derive(Default)]
+pub(super) struct QueryPool(Vec<Mutex<CchQuery>>);
+
+impl Clone for QueryPool {
+    fn clone(&self) -> QueryPool {
+        QueryPool::default()
+    }
+}
+
+impl std::fmt::Debug for QueryPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "QueryPool({} queries)", self.0.len())
+    }
+}
+
+/// Routes of trips yet to leave, made on the costs of one customization (`epoch`).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Prefetched {
+    epoch: u64,
+    /// Trips leaving before this time were routed.
+    until_s: u32,
+    routes: BTreeMap<u32, Option<Vec<u32>>>,
+}
+
+impl TrafficSim {
+    /// Customizes the router if the travel times changed since it last was.
+    pub(super) fn fresh_router(&mut self) {
+        if std::mem::take(&mut self.router_stale) {
+            self.router.customize(&self.travel_time);
+            self.metric_epoch += 1;
+        }
+    }
+
+    /// The fastest route for each `(from, to)` on the travel times now, in order; `None`
+    /// where there is none.
+    pub(super) fn fastest_routes(&mut self, pairs: &[(u32, u32)]) -> Vec<Option<Vec<u32>>> {
+        self.fresh_router();
+        let threads = rayon::current_num_threads();
+        if pairs.len() < PARALLEL_FROM || threads == 1 {
+            return pairs
+                .iter()
+                .map(|&(from, to)| {
+                    let mut out = Vec::new();
+                    self.router
+                        .route(&self.net, from, to, &mut out)
+                        .map(|_| out)
+                })
+                .collect();
+        }
+        while self.queries.0.len() < threads {
+            self.queries.0.push(Mutex::new(self.router.new_query()));
+        }
+        let (router, net, queries) = (&self.router, &self.net, &self.queries.0);
+        pairs
+            .par_iter()
+            .map(|&(from, to)| {
+                let slot = rayon::current_thread_index().unwrap_or(0) % queries.len();
+                let mut query = queries[slot].lock().unwrap_or_else(|p| p.into_inner());
+                let mut out = Vec::new();
+                router
+                    .route_in(&mut query, net, from, to, &mut out)
+                    .map(|_| out)
+            })
+            .collect()
+    }
+
+    /// Trips whose time has come leave: onto their planned route where it is still open,
+    /// else the fastest now; without any route they are marked as having none.
+    pub(super) fn depart(&mut self, now: u32) {
+        let first = self.order.get(self.next_departure).copied();
+        if first.is_none_or(|t| self.trips[t as usize].departure_s > now) {
+            return;
+        }
+        self.fresh_router();
+        if self.prefetched.epoch != self.metric_epoch || self.prefetched.until_s <= now {
+            self.prefetch(now);
+        }
+        while let Some(&t) = self.order.get(self.next_departure) {
+            if self.trips[t as usize].departure_s > now {
+                break;
+            }
+            self.next_departure += 1;
+            let route = match self.plan(t) {
+                Some(plan) => Some(plan),
+                None => match self.prefetched.routes.remove(&t) {
+                    Some(routed) => routed,
+                    // a trip added since (a crew's truck): routed now
+                    None => {
+                        let spec = &self.trips[t as usize];
+                        let pair = [(spec.origin_link, spec.dest_link)];
+                        self.fastest_routes(&pair).pop().flatten()
+                    }
+                },
+            };
+            match route {
+                Some(route) => self.board(t, route, now),
+                None => self.records[t as usize].status = TripStatus::NoRoute,
+            }
+        }
+    }
+
+    /// Routes every trip without a plan that leaves from `now` until the travel times are
+    /// next updated, on the costs now.
+    fn prefetch(&mut self, now: u32) {
+        let every = self.config.travel_time_update_s.max(1);
+        let until_s = (now / every + 1) * every;
+        let trips: Vec<u32> = self.order[self.next_departure..]
+            .iter()
+            .copied()
+            .take_while(|&t| self.trips[t as usize].departure_s < until_s)
+            .filter(|&t| self.plan(t).is_none())
+            .collect();
+        let pairs: Vec<(u32, u32)> = trips
+            .iter()
+            .map(|&t| {
+                let spec = &self.trips[t as usize];
+                (spec.origin_link, spec.dest_link)
+            })
+            .collect();
+        let routes = self.fastest_routes(&pairs);
+        self.prefetched = Prefetched {
+            epoch: self.metric_epoch,
+            until_s,
+            routes: trips.into_iter().zip(routes).collect(),
+        };
+    }
+
+    /// Trip `t`'s planned route, if it has one that is open now.
+    fn plan(&self, t: u32) -> Option<Vec<u32>> {
+        let spec = &self.trips[t as usize];
+        // trucks are sent anew each day: a plan at their index belongs to another truck
+        self.plans
+            .get(t as usize)
+            .filter(|_| spec.purpose != Purpose::Service)
+            .filter(|p| {
+                !p.is_empty() && p.iter().all(|&l| self.travel_time[l as usize].is_finite())
+            })
+            .cloned()
+    }
+
+    /// Trip `t`'s car waits to enter its first link.
+    fn board(&mut self, t: u32, route: Vec<u32>, now: u32) {
+        let from = route[0];
+        let vehicle = Vehicle {
+            trip: t,
+            route,
+            at: 0,
+            entered_at: now,
+            ready_at: now,
+        };
+        let slot = match self.free_slots.pop() {
+            Some(slot) => {
+                self.vehicles[slot as usize] = Some(vehicle);
+                slot
+            }
+            None => {
+                self.vehicles.push(Some(vehicle));
+                (self.vehicles.len() - 1) as u32
+            }
+        };
+        self.records[t as usize].status = TripStatus::WaitingToEnter;
+        self.links[from as usize].waiting.push_back(slot);
+        self.waiting_links.insert(from);
+        self.counts.departed += 1;
+        self.counts.waiting += 1;
+    }
+
+    /// Drivers who follow live navigation take the fastest route from where they are.
+    pub(super) fn reroute_adaptive(&mut self) {
+        let cars: Vec<(u32, u32, u32)> = (0..self.vehicles.len())
+            .filter_map(|v| {
+                let veh = self.vehicles[v].as_ref()?;
+                if !self.adaptive[veh.trip as usize] {
+                    return None;
+                }
+                let current = veh.route[veh.at as usize];
+                let dest = *veh.route.last().unwrap_or(&current);
+                Some((v as u32, current, dest))
+            })
+            .collect();
+        let pairs: Vec<(u32, u32)> = cars.iter().map(|&(_, from, to)| (from, to)).collect();
+        let routes = self.fastest_routes(&pairs);
+        for (&(v, current, _), route) in cars.iter().zip(routes) {
+            if let Some(route) = route {
+                self.take_route(v, current, &route);
+            }
+        }
+    }
+
+    /// Car `v`, on link `current`, drives `route` from there on (counted as a re-route when
+    /// it differs from the one it had).
+    pub(super) fn take_route(&mut self, v: u32, current: u32, route: &[u32]) {
+        let Some(veh) = self.vehicles[v as usize].as_mut() else {
+            return;
+        };
+        if *route != veh.route[veh.at as usize..] {
+            veh.route.truncate(veh.at as usize);
+            veh.route.extend_from_slice(route);
+            self.records[veh.trip as usize].reroutes += 1;
+            self.reroutes += 1;
+            if self.links[current as usize].queue.front() == Some(&v) {
+                self.refresh_head(current);
+            }
+        }
+    }
+}
