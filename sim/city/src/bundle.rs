@@ -81,6 +81,33 @@ pub struct ImportReport {
     pub districts_clipped: usize,
 }
 
+impl ImportReport {
+    /// Lines naming the first `n` skipped features and the first `n` skipped roads, then
+    /// how many more there are.
+    pub fn skipped_lines(&self, n: usize) -> Vec<String> {
+        let features = self.skipped.iter().take(n).map(|issue| {
+            format!(
+                "  skipped {} {}: {}",
+                issue.layer, issue.feature, issue.reason
+            )
+        });
+        let roads = self
+            .roads
+            .skipped
+            .iter()
+            .take(n)
+            .map(|way| format!("  skipped road w{}: {}", way.osm_id, way.reason));
+        let mut lines: Vec<String> = features.chain(roads).collect();
+        let more = (self.skipped.len() + self.roads.skipped.len()).saturating_sub(lines.len());
+        if more > 0 {
+            lines.push(format!(
+                "  ... and {more} more (citytwin info --json lists all)"
+            ));
+        }
+        lines
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CityBundle {
     pub meta: CityMeta,

@@ -6,7 +6,7 @@ use crate::demand::Demand;
 use crate::error::{Result, RunError, Setting};
 use crate::gbfs::{GbfsOptions, GbfsPublisher};
 use crate::live::LiveOptions;
-use crate::options::DayOptions;
+use crate::options::{DayOptions, clock};
 use crate::reports::{Network, OutputOptions, RunFacts};
 use crate::scene::{LoadedScenario, SceneParts};
 use citytwin_city::calendar::{DEFAULT_DATE, Date, SimDay};
@@ -265,6 +265,53 @@ impl PreparedDay {
         }
         outcome.feed_error = feed_error;
         Ok(outcome)
+    }
+
+    /// What a user reads when the day ends: its figures, the equilibrium's gap, where the
+    /// network locks; `target` is where the outputs are.
+    pub fn closing_lines(
+        &self,
+        outcome: &DayOutcome,
+        wall_s: f64,
+        interrupted: bool,
+        target: &Path,
+    ) -> Vec<String> {
+        let (world, s) = (&self.world, self.world.traffic().summary());
+        let mut lines = vec![format!(
+            "{} {} → {} in {wall_s:.1} s: {} of {} trips completed, {:.0} veh·km, mean speed {:.1} km/h, mean delay {:.0} s, congestion index {:.2}, {} stuck moves → {}",
+            if interrupted {
+                "interrupted:"
+            } else {
+                "simulated"
+            },
+            clock(world.options().from_s),
+            clock(world.now_s()),
+            s.trips_completed,
+            s.trips,
+            s.vkt_km,
+            s.mean_speed_kmh,
+            s.mean_delay_s,
+            s.congestion_index,
+            s.stuck_moves,
+            target.display()
+        )];
+        let days = &outcome.days;
+        if let (Some((target, reached)), Some(last)) = (outcome.target_gap, days.last()) {
+            lines.push(format!(
+                "equilibrium: relative gap {:.5} after {} days, target {target} {}",
+                last.relative_gap,
+                days.len(),
+                if reached { "reached" } else { "not reached" }
+            ));
+        }
+        let worst = most_stuck_roads(self.network.roads(), world, 3);
+        if !worst.is_empty() {
+            lines.push(format!(
+                "most stuck moves (where the network locks): {}",
+                worst.join(", ")
+            ));
+        }
+        lines
     }
 
     /// The run's files into `out`: `source` is the scene (or SUMO network) file it was made

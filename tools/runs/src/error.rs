@@ -141,6 +141,8 @@ pub enum RunError {
     #[error(transparent)]
     Scenario(#[from] citytwin_sim::scenario::ScenarioError),
     #[error(transparent)]
+    Calibrate(#[from] citytwin_sim::calibrate::CalibrateError),
+    #[error(transparent)]
     Checkpoint(#[from] citytwin_sim::checkpoint::CheckpointError),
     #[error(transparent)]
     Blacklist(#[from] citytwin_bikes::blacklist::BlacklistError),

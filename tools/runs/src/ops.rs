@@ -156,6 +156,13 @@ pub fn read_reports(
 /// cases.csv (every case, Open311 fields and when it entered each state) and sensors.csv
 /// (every thing and datastream, with the source of its data).
 pub fn write_reports(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
+    vitals_table(dir, ops, parquet)?;
+    quality_table(dir, ops, parquet)?;
+    cases_csv(dir, ops)?;
+    sensors_csv(dir, ops)
+}
+
+fn vitals_table(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
     let rows = &ops.vital_rows;
     let vitals = Table::new(
         "vitals",
@@ -174,7 +181,10 @@ pub fn write_reports(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
         ],
     )?;
     write_table(dir, &vitals, parquet)?;
+    Ok(())
+}
 
+fn quality_table(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
     let rows: Vec<_> = ops
         .quality
         .iter()
@@ -210,8 +220,14 @@ pub fn write_reports(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
         ],
     )?;
     write_table(dir, &quality, parquet)?;
+    Ok(())
+}
 
-    let header = |names: &str| names.split(',').map(String::from).collect();
+fn header(names: &str) -> Vec<String> {
+    names.split(',').map(String::from).collect()
+}
+
+fn cases_csv(dir: &Path, ops: &OpsSim) -> Result<()> {
     let cases = ops.desk.cases().iter().map(|c| {
         let iso = |t: u32| ops.day.iso(t);
         let first = |s: CaseState| c.first(s).map(iso).unwrap_or_default();
@@ -243,7 +259,10 @@ pub fn write_reports(dir: &Path, ops: &OpsSim, parquet: bool) -> Result<()> {
         cases,
     );
     write(&dir.join("cases.csv"), &cases)?;
+    Ok(())
+}
 
+fn sensors_csv(dir: &Path, ops: &OpsSim) -> Result<()> {
     let sensors = ops.feeds.iter().map(|f| {
         let thing = &ops.things()[f.stream.thing.index()];
         let source = match &f.stream.source {

@@ -33,6 +33,84 @@ pub(super) fn resolve(
     inputs: &RunInputs,
 ) -> Result<Vec<Change>, String> {
     match edit {
+        Edit::CloseRoad { .. }
+        | Edit::ReopenRoad { .. }
+        | Edit::ChangeRoad { .. }
+        | Edit::Incident { .. } => road_edit(edit, project, inputs),
+        Edit::ScaleDemand {
+            factor,
+            from,
+            to,
+            district,
+        } => {
+            // ten times a city's traffic is already far past any road network's capacity
+            check(
+                factor.is_finite() && (0.0..=10.0).contains(factor),
+                "factor",
+                "a factor from 0 to 10",
+            )?;
+            let window = window(*from, *to)?;
+            let district = district
+                .as_ref()
+                .map(|name| find_district(city, name).map(|d| (name.clone(), d)))
+                .transpose()?;
+            Ok(vec![Change::Demand(DemandScale {
+                factor: *factor,
+                window,
+                district,
+            })])
+        }
+        Edit::VitalThresholds {
+            indicator,
+            amber,
+            red,
+        } => {
+            if let Some(why) = VitalsConfig::misordered(
+                indicator,
+                Thresholds {
+                    amber: *amber,
+                    red: *red,
+                },
+            ) {
+                return Err(format!("`amber, red`: {why}"));
+            }
+            let mut vitals = inputs
+                .vitals
+                .clone()
+                .ok_or("the run has no operations (the scene names no ops file)")?;
+            let Some(old) = vitals.thresholds_mut(indicator).copied() else {
+                return Err(format!(
+                    "no indicator `{indicator}`; expected one of {}",
+                    VitalsConfig::KEYS.join(", ")
+                ));
+            };
+            Ok(vec![Change::VitalThresholds {
+                indicator: indicator.clone(),
+                old,
+                new: Thresholds {
+                    amber: *amber,
+                    red: *red,
+                },
+            }])
+        }
+        Edit::AirQualityDay { date } => {
+            let new: citytwin_city::calendar::Date =
+                date.parse().map_err(|e| format!("date: {e}"))?;
+            let old = inputs
+                .air_quality_date
+                .ok_or("the run has no air-quality stations (the scene's ops file replays none)")?;
+            Ok(vec![Change::AirQualityDay {
+                old: Some(old),
+                new: Some(new),
+            }])
+        }
+        _ => resolve_bikes(edit, city, project, bike_inputs(inputs)?),
+    }
+}
+
+/// Roads closed, reopened, changed or blocked by an incident.
+fn road_edit(edit: &Edit, project: Project, inputs: &RunInputs) -> Result<Vec<Change>, String> {
+    match edit {
         Edit::CloseRoad { road, from, to } => {
             let links = road_links(road, project, inputs)?;
             let from = from.unwrap_or(Clock(0));
@@ -128,74 +206,7 @@ pub(super) fn resolve(
             changes.extend(events(&links, at.0 + minutes * 60, None));
             Ok(changes)
         }
-        Edit::ScaleDemand {
-            factor,
-            from,
-            to,
-            district,
-        } => {
-            // ten times a city's traffic is already far past any road network's capacity
-            check(
-                factor.is_finite() && (0.0..=10.0).contains(factor),
-                "factor",
-                "a factor from 0 to 10",
-            )?;
-            let window = window(*from, *to)?;
-            let district = district
-                .as_ref()
-                .map(|name| find_district(city, name).map(|d| (name.clone(), d)))
-                .transpose()?;
-            Ok(vec![Change::Demand(DemandScale {
-                factor: *factor,
-                window,
-                district,
-            })])
-        }
-        Edit::VitalThresholds {
-            indicator,
-            amber,
-            red,
-        } => {
-            if let Some(why) = VitalsConfig::misordered(
-                indicator,
-                Thresholds {
-                    amber: *amber,
-                    red: *red,
-                },
-            ) {
-                return Err(format!("`amber, red`: {why}"));
-            }
-            let mut vitals = inputs
-                .vitals
-                .clone()
-                .ok_or("the run has no operations (the scene names no ops file)")?;
-            let Some(old) = vitals.thresholds_mut(indicator).copied() else {
-                return Err(format!(
-                    "no indicator `{indicator}`; expected one of {}",
-                    VitalsConfig::KEYS.join(", ")
-                ));
-            };
-            Ok(vec![Change::VitalThresholds {
-                indicator: indicator.clone(),
-                old,
-                new: Thresholds {
-                    amber: *amber,
-                    red: *red,
-                },
-            }])
-        }
-        Edit::AirQualityDay { date } => {
-            let new: citytwin_city::calendar::Date =
-                date.parse().map_err(|e| format!("date: {e}"))?;
-            let old = inputs
-                .air_quality_date
-                .ok_or("the run has no air-quality stations (the scene's ops file replays none)")?;
-            Ok(vec![Change::AirQualityDay {
-                old: Some(old),
-                new: Some(new),
-            }])
-        }
-        _ => resolve_bikes(edit, city, project, bike_inputs(inputs)?),
+        _ => unreachable!("not a road edit"),
     }
 }
 

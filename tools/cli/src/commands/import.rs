@@ -179,19 +179,8 @@ pub fn run(args: ImportArgs, quiet: bool) -> Result<()> {
     if !quiet {
         let summary = CitySummary::of(&bundle);
         eprintln!("{summary}");
-        for issue in bundle.report.skipped.iter().take(20) {
-            eprintln!(
-                "  skipped {} {}: {}",
-                issue.layer, issue.feature, issue.reason
-            );
-        }
-        for way in bundle.report.roads.skipped.iter().take(20) {
-            eprintln!("  skipped road w{}: {}", way.osm_id, way.reason);
-        }
-        let more =
-            (bundle.report.skipped.len() + bundle.report.roads.skipped.len()).saturating_sub(40);
-        if more > 0 {
-            eprintln!("  ... and {more} more (citytwin info --json lists all)");
+        for line in bundle.report.skipped_lines(20) {
+            eprintln!("{line}");
         }
         eprintln!(
             "imported {} in {:.2} s → {}",

@@ -9,6 +9,22 @@ pub(super) fn resolve_bikes(
     project: Project,
     bikes: &BikeInputs,
 ) -> Result<Vec<Change>, String> {
+    match edit {
+        Edit::AddFence { .. }
+        | Edit::RemoveFence { .. }
+        | Edit::ResizeFence { .. }
+        | Edit::MoveFence { .. } => fence_edit(edit, city, project, bikes),
+        _ => operator_edit(edit, bikes),
+    }
+}
+
+/// Fences added, removed, resized or moved.
+fn fence_edit(
+    edit: &Edit,
+    city: &City,
+    project: Project,
+    bikes: &BikeInputs,
+) -> Result<Vec<Change>, String> {
     let config = &bikes.config;
     let plan = &bikes.plan;
     Ok(match edit {
@@ -78,6 +94,23 @@ pub(super) fn resolve_bikes(
                 new,
             }]
         }
+        _ => unreachable!("not a fence edit"),
+    })
+}
+
+/// The operator's side: fleet, where bikes wait, crews, rebalancing, alarms, rules.
+fn operator_edit(edit: &Edit, bikes: &BikeInputs) -> Result<Vec<Change>, String> {
+    match edit {
+        Edit::Fleet { .. } | Edit::ScaleBikesAt { .. } => fleet_edit(edit, bikes),
+        _ => crew_edit(edit, bikes),
+    }
+}
+
+/// The fleet's size, and bikes added or taken away where they wait.
+fn fleet_edit(edit: &Edit, bikes: &BikeInputs) -> Result<Vec<Change>, String> {
+    let config = &bikes.config;
+    let plan = &bikes.plan;
+    Ok(match edit {
         Edit::Fleet { bikes } => {
             check(
                 *bikes > 0 && *bikes <= citytwin_bikes::dockless::MAX_FLEET,
@@ -132,6 +165,14 @@ pub(super) fn resolve_bikes(
                 },
             ]
         }
+        _ => unreachable!("not a fleet edit"),
+    })
+}
+
+/// Crews, how they rebalance, when fences raise alarms, and the city's rules.
+fn crew_edit(edit: &Edit, bikes: &BikeInputs) -> Result<Vec<Change>, String> {
+    let config = &bikes.config;
+    Ok(match edit {
         Edit::Crews {
             crews,
             truck_capacity,
@@ -214,6 +255,12 @@ pub(super) fn resolve_bikes(
         | Edit::Incident { .. }
         | Edit::ScaleDemand { .. }
         | Edit::VitalThresholds { .. }
-        | Edit::AirQualityDay { .. } => unreachable!("resolved by `resolve`"),
+        | Edit::AirQualityDay { .. }
+        | Edit::AddFence { .. }
+        | Edit::RemoveFence { .. }
+        | Edit::ResizeFence { .. }
+        | Edit::MoveFence { .. }
+        | Edit::Fleet { .. }
+        | Edit::ScaleBikesAt { .. } => unreachable!("resolved elsewhere"),
     })
 }

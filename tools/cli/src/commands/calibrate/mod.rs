@@ -3,15 +3,11 @@
 //! report.
 
 use crate::{interrupt, progress};
-use anyhow::{Context, Result};
-use citytwin_gis::crs::Reprojector;
+use anyhow::Result;
 use citytwin_runs::calibrate as report;
-use citytwin_runs::clock;
-use citytwin_sim::calibrate::counts::read_counts;
 use citytwin_sim::calibrate::targets::Targets;
 use citytwin_sim::calibrate::{RunRecord, calibrate};
 use citytwin_sim::model::SceneModel;
-use citytwin_traffic::dynamic::TrafficConfig;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -65,14 +61,7 @@ pub fn run(args: CalibrateArgs, quiet: bool) -> Result<()> {
     if args.defaults {
         base.params = Default::default();
     }
-    let sites = match &targets.counts {
-        Some(path) => {
-            let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
-            let project = |lon: f64, lat: f64| to_city.point(lon, lat);
-            read_counts(path, &city, &project, TrafficConfig::default().bin_s)?
-        }
-        None => Vec::new(),
-    };
+    let sites = report::count_sites(&targets, &city)?;
     interrupt::install();
     let bar = progress::steps(u64::from(targets.max_runs), quiet);
     bar.set_message("simulating the starting point");
@@ -110,63 +99,23 @@ pub fn run(args: CalibrateArgs, quiet: bool) -> Result<()> {
             .map_or("calibrated".into(), |s| s.to_string_lossy().into_owned());
         args.output.with_file_name(format!("{stem}_report"))
     });
-    report::write_report(
-        &report_dir,
-        &report::Inputs {
-            scene: &scene.name,
-            command: &command,
-            targets: &targets,
-            sites: &sites,
-            outcome: &outcome,
-            names: &names,
-        },
-    )?;
+    let inputs = report::Inputs {
+        scene: &scene.name,
+        command: &command,
+        targets: &targets,
+        sites: &sites,
+        outcome: &outcome,
+        names: &names,
+    };
+    report::write_report(&report_dir, &inputs)?;
     let header = report::model_header(&command, &targets, &outcome, &names);
-    if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    citytwin_runs::reports::write(&args.output, &outcome.params.to_ron(&header))?;
+    report::write_model(&args.output, &outcome, &header)?;
     if !quiet {
-        let s = &outcome.observed.summary;
-        eprintln!(
-            "{}calibrated {} in {:.1} s over {} simulated days ({}–{}): {} → {}",
-            if interrupt::requested() {
-                "interrupted: "
-            } else {
-                ""
-            },
-            scene.name,
-            started.elapsed().as_secs_f64(),
-            outcome.runs.len(),
-            clock(targets.window().map_or(0, |w| w.0)),
-            clock(targets.window().map_or(86_400, |w| w.1)),
-            outcome
-                .fitted
-                .iter()
-                .zip(&names)
-                .map(|((_, from, to), n)| format!("{n} {from:.3} → {to:.3}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            args.output.display()
-        );
-        eprintln!(
-            "fit: peak TTI {:.2}, peak speed {:.1} km/h, {:.0} veh·km{}; report {}",
-            s.peak_tti,
-            s.peak_speed_kmh,
-            s.vkt_km,
-            if outcome.counts.link_bins > 0 {
-                format!(
-                    ", {:.0}% of {} link-bins with GEH < 5, R² {:.2}, RMSE {:.0}%",
-                    outcome.counts.geh_below_5_share * 100.0,
-                    outcome.counts.link_bins,
-                    outcome.counts.r2,
-                    outcome.counts.rmse_pct
-                )
-            } else {
-                String::new()
-            },
-            report_dir.join("report.html").display()
-        );
+        let wall_s = started.elapsed().as_secs_f64();
+        let interrupted = interrupt::requested();
+        for line in report::closing_lines(&inputs, wall_s, interrupted, &args.output, &report_dir) {
+            eprintln!("{line}");
+        }
     }
     Ok(())
 }

@@ -6,7 +6,6 @@ pub mod state;
 use crate::day_args::{GbfsArgs, SimArgs, parse_date};
 use crate::{interrupt, progress};
 use anyhow::{Result, bail};
-use citytwin_runs::day::most_stuck_roads;
 use citytwin_runs::day::{DayHooks, DayMode};
 use citytwin_runs::{DayRequest, DaySource, OutputOptions, StagedOutput, clock};
 use citytwin_sim::World;
@@ -107,6 +106,35 @@ fn check_share(name: &str, value: f64) -> Result<()> {
 }
 
 impl RunArgs {
+    /// One-line errors for values clap cannot check alone, before anything is loaded.
+    fn check(&self, options: &citytwin_runs::DayOptions) -> Result<()> {
+        options.check()?;
+        check_share("--replan-share", self.replan_share)?;
+        if self.iterations == 0 {
+            bail!("--iterations 0: expected at least 1 (one simulated day)");
+        }
+        // a feed the window never reaches would be missing without a word under -q
+        if let Some(&t) = self
+            .gbfs
+            .at
+            .iter()
+            .find(|&&t| t < self.sim.from || t > self.sim.to)
+        {
+            bail!(
+                "--gbfs-at {}: outside the simulated window {}–{}",
+                clock(t),
+                clock(self.sim.from),
+                clock(self.sim.to)
+            );
+        }
+        if let Some(gap) = self.target_gap {
+            check_share("--target-gap", gap)?;
+        }
+        self.state
+            .check(options, self.iterations, self.live.live.is_some())?;
+        Ok(())
+    }
+
     /// What the library prepares the day from; `output` is where MDS and GBFS files go.
     fn request<'a>(
         &'a self,
@@ -135,30 +163,7 @@ impl RunArgs {
 
 pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
     let options = args.sim.options();
-    options.check()?;
-    check_share("--replan-share", args.replan_share)?;
-    if args.iterations == 0 {
-        bail!("--iterations 0: expected at least 1 (one simulated day)");
-    }
-    // a feed the window never reaches would be missing without a word under -q
-    if let Some(&t) = args
-        .gbfs
-        .at
-        .iter()
-        .find(|&&t| t < args.sim.from || t > args.sim.to)
-    {
-        bail!(
-            "--gbfs-at {}: outside the simulated window {}–{}",
-            clock(t),
-            clock(args.sim.from),
-            clock(args.sim.to)
-        );
-    }
-    if let Some(gap) = args.target_gap {
-        check_share("--target-gap", gap)?;
-    }
-    args.state
-        .check(&options, args.iterations, args.live.live.is_some())?;
+    args.check(&options)?;
     let started = Instant::now();
     args.live.check(&args)?;
     // from the start: a Ctrl-C while the city and the World load stops the day at its first
@@ -234,41 +239,8 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
         tracing::warn!("--gbfs-at {}: the run did not reach that time", clock(t));
     }
     if !quiet {
-        let s = world.traffic().summary();
-        eprintln!(
-            "{} {} → {} in {:.1} s: {} of {} trips completed, {:.0} veh·km, mean speed {:.1} km/h, mean delay {:.0} s, congestion index {:.2}, {} stuck moves → {}",
-            if interrupted {
-                "interrupted:"
-            } else {
-                "simulated"
-            },
-            clock(from),
-            clock(world.now_s()),
-            wall_s,
-            s.trips_completed,
-            s.trips,
-            s.vkt_km,
-            s.mean_speed_kmh,
-            s.mean_delay_s,
-            s.congestion_index,
-            s.stuck_moves,
-            target.display()
-        );
-        let days = &outcome.days;
-        if let (Some((target, reached)), Some(last)) = (outcome.target_gap, days.last()) {
-            eprintln!(
-                "equilibrium: relative gap {:.5} after {} days, target {target} {}",
-                last.relative_gap,
-                days.len(),
-                if reached { "reached" } else { "not reached" }
-            );
-        }
-        let worst = most_stuck_roads(prepared.network.roads(), world, 3);
-        if !worst.is_empty() {
-            eprintln!(
-                "most stuck moves (where the network locks): {}",
-                worst.join(", ")
-            );
+        for line in prepared.closing_lines(&outcome, wall_s, interrupted, &target) {
+            eprintln!("{line}");
         }
     }
     Ok(())
