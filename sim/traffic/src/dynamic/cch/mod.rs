@@ -243,8 +243,7 @@ impl Cch {
             out.push(from_link);
             return Some(0.0);
         }
-        self.climb(q, start, Direction::Up);
-        self.climb(q, target, Direction::Down);
+        self.climb_both(q, start, target);
         let (mut best, mut meet) = (f64::INFINITY, NONE);
         let mut v = start;
         while v != NONE {
@@ -273,32 +272,56 @@ impl Cch {
         }
     }
 
-    /// Distances from `from` up its elimination-tree path (`Up`), or to it (`Down`).
-    fn climb(&self, q: &mut CchQuery, from: u32, direction: Direction) {
-        let (dist, pred, cost) = match direction {
-            Direction::Up => (&mut q.from_start, &mut q.start_pred, &self.up),
-            Direction::Down => (&mut q.to_target, &mut q.target_pred, &self.down),
-        };
-        dist[from as usize] = 0.0;
-        let mut v = from;
-        while v != NONE {
-            let range = self.first_up[v as usize] as usize..self.first_up[v as usize + 1] as usize;
-            let dv = dist[v as usize];
-            if dv.is_finite() {
-                for e in range.clone() {
-                    let w = self.head[e] as usize;
-                    let dw = dv + cost[e];
-                    if dw < dist[w] {
-                        dist[w] = dw;
-                        pred[w] = e as u32;
-                    }
-                }
-            }
-            v = if range.is_empty() {
+    /// Distances from `start` up its elimination-tree path and to `target` up its own, walked
+    /// together in rank order. Where the paths have joined, a node's distances are final when
+    /// it is reached, so the best route through it is known; a node already farther than the
+    /// best route found so far relaxes nothing (whatever it would reach is farther still and
+    /// can be neither the meeting point nor on the route), which spares most of the walk above
+    /// where a short trip's paths join. Routes and costs are those of the full climb.
+    fn climb_both(&self, q: &mut CchQuery, start: u32, target: u32) {
+        q.from_start[start as usize] = 0.0;
+        q.to_target[target as usize] = 0.0;
+        let (mut up, mut down) = (start, target);
+        let mut best = f64::INFINITY;
+        while up != NONE || down != NONE {
+            let v = up.min(down);
+            let range = self.edges_of(v);
+            let parent = if range.is_empty() {
                 NONE
             } else {
                 self.head[range.start]
             };
+            let (on_up, on_down) = (v == up, v == down);
+            let (fv, tv) = (q.from_start[v as usize], q.to_target[v as usize]);
+            if on_up && on_down {
+                best = best.min(fv + tv);
+            }
+            if on_up && fv.is_finite() && fv <= best {
+                relax(
+                    &mut q.from_start,
+                    &mut q.start_pred,
+                    &self.up,
+                    &self.head,
+                    range.clone(),
+                    fv,
+                );
+            }
+            if on_down && tv.is_finite() && tv <= best {
+                relax(
+                    &mut q.to_target,
+                    &mut q.target_pred,
+                    &self.down,
+                    &self.head,
+                    range,
+                    tv,
+                );
+            }
+            if on_up {
+                up = parent;
+            }
+            if on_down {
+                down = parent;
+            }
         }
     }
 
@@ -362,5 +385,24 @@ impl Cch {
             }
         }
         q.unpack = stack;
+    }
+}
+
+/// Relaxes the upward edges `range` of a node at distance `dv`.
+fn relax(
+    dist: &mut [f64],
+    pred: &mut [u32],
+    cost: &[f64],
+    head: &[u32],
+    range: std::ops::Range<usize>,
+    dv: f64,
+) {
+    for e in range {
+        let w = head[e] as usize;
+        let dw = dv + cost[e];
+        if dw < dist[w] {
+            dist[w] = dw;
+            pred[w] = e as u32;
+        }
     }
 }
