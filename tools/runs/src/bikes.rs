@@ -160,7 +160,6 @@ pub fn fences_table(bikes: &BikeSim, day: &citytwin_city::calendar::SimDay) -> R
 /// The fences with the day's figures, for QGIS.
 pub fn fences_gpkg(path: &Path, crs_wkt: &str, bikes: &BikeSim) -> Result<()> {
     use FieldType::*;
-    let _ = std::fs::remove_file(path);
     let mut gpkg = GpkgWriter::create(path, crs_wkt)?;
     let fields = [
         ("fence", OFTInteger64),

@@ -149,10 +149,6 @@ fn geometry_kind(g: &Geometry<f64>) -> &'static str {
 /// The plan's fences as the GeoPackage layer `fences` (fence, name, site, capacity, area_m2,
 /// monitored, source_id), to review in QGIS; an earlier file at `path` is replaced.
 pub fn write_plan_gpkg(path: &Path, crs_wkt: &str, plan: &FencePlan) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(RunError::io("creating", dir))?;
-    }
-    let _ = std::fs::remove_file(path);
     let mut gpkg = GpkgWriter::create(path, crs_wkt)?;
     use FieldType::*;
     let fields = [

@@ -255,7 +255,6 @@ fn compare_json(c: &Comparison, window: (u32, u32)) -> Result<String> {
 /// Per-link and per-fence differences, for QGIS.
 fn gpkg(path: &Path, city: &City, c: &Comparison) -> Result<()> {
     use FieldType::*;
-    let _ = std::fs::remove_file(path);
     let mut gpkg = GpkgWriter::create(path, &city.bundle.meta.crs.wkt)?;
     let real = |v: Option<f64>| v.map_or(Value::Null, Value::Real);
     let fields = [
