@@ -8,7 +8,7 @@ use crate::osm_layers::read_osm_layers;
 use crate::vector::{ReadIssues, read_user_layer};
 use citytwin_city::bundle::{CityMeta, ImportReport, SourceInfo};
 use citytwin_city::grid::Grid;
-use citytwin_city::layer::{names, union_rect};
+use citytwin_city::layer::{Layer, names, union_rect};
 use citytwin_city::roads::build::{
     BuildOptions, RawNode, RawWay, RoadBuildError, build_road_network,
 };
@@ -17,7 +17,7 @@ use citytwin_city::{CityBundle, DistrictId};
 use geo::{Coord, Rect};
 use std::collections::HashMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const WGS84: &str = "EPSG:4326";
 
@@ -89,25 +89,7 @@ fn osm_centre(osm: &OsmData) -> Coord<f64> {
 pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Result<CityBundle> {
     crate::route_gdal_messages();
     let path = &options.osm;
-    if options.grid_size_m.is_nan() || options.grid_size_m <= 0.0 {
-        return Err(GisError::BadLayerSpec {
-            spec: format!("grid size {}", options.grid_size_m),
-            reason: "the grid cell size must be a positive number of metres".into(),
-        });
-    }
-    for (name, _) in &options.layers {
-        if names::OSM_LAYERS.contains(&name.as_str())
-            || options.layers.iter().filter(|(n, _)| n == name).count() > 1
-        {
-            return Err(GisError::BadLayerSpec {
-                spec: name.clone(),
-                reason: format!(
-                    "layer name `{name}` is already taken (built-in layers: {})",
-                    names::OSM_LAYERS.join(", ")
-                ),
-            });
-        }
-    }
+    check_options(options)?;
 
     progress(Stage::ReadOsm);
     let osm = osm::read(path)?;
@@ -120,38 +102,7 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
     let to_city = Reprojector::new(WGS84, &crs_id)?;
 
     progress(Stage::Roads);
-    let mut raw_nodes: HashMap<i64, RawNode> = HashMap::new();
-    let mut raw_ways = Vec::new();
-    for way in osm.ways.iter().filter(|w| w.tags.contains_key("highway")) {
-        for id in &way.nodes {
-            if raw_nodes.contains_key(id) {
-                continue;
-            }
-            if let Some(n) = osm.nodes.get(id) {
-                let coord = to_city
-                    .coord(Coord { x: n.lon, y: n.lat })
-                    .map_err(|reason| GisError::Reproject {
-                        path: path.clone(),
-                        from: WGS84.into(),
-                        x: n.lon,
-                        y: n.lat,
-                        reason,
-                    })?;
-                raw_nodes.insert(
-                    *id,
-                    RawNode {
-                        coord,
-                        signals: n.signals,
-                    },
-                );
-            }
-        }
-        raw_ways.push(RawWay {
-            osm_id: way.id,
-            nodes: way.nodes.clone(),
-            tags: way.tags.clone(),
-        });
-    }
+    let (raw_nodes, raw_ways) = raw_roads(&osm, &to_city, path)?;
     let bounds = match osm.bounds {
         Some(b) => Some(to_city.rect(b).map_err(|reason| GisError::Reproject {
             path: path.clone(),
@@ -195,71 +146,16 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
         build_districts(&osm, options.district_admin_level, extent, &to_city)?;
     layers.push(districts);
 
-    let mut sources = vec![SourceInfo {
-        layer: "osm".into(),
-        path: path.display().to_string(),
-        format: match osm::OsmFormat::of(path) {
-            Some(osm::OsmFormat::Pbf) => "OSM PBF".into(),
-            _ => "OSM XML".into(),
-        },
-        source_crs: WGS84.into(),
-    }];
-    for (name, file) in &options.layers {
-        progress(Stage::UserLayer(name.clone()));
-        let (layer, format, source_crs) = read_user_layer(
-            file,
-            name,
-            options.assume_crs.as_deref(),
-            &crs_id,
-            &mut issues,
-        )?;
-        check_layer_near(&layer, extent, file, &source_crs)?;
-        sources.push(SourceInfo {
-            layer: name.clone(),
-            path: file.display().to_string(),
-            format,
-            source_crs,
-        });
-        layers.push(layer);
-    }
+    let sources = user_layers(options, &crs_id, extent, &mut layers, &mut issues, progress)?;
 
     progress(Stage::Grid);
-    Grid::check_size(extent, options.grid_size_m).map_err(|reason| GisError::Grid {
-        size_m: options.grid_size_m,
-        width_km: extent.width() / 1000.0,
-        height_km: extent.height() / 1000.0,
-        reason,
-    })?;
-    let mut grid = Grid::covering(extent, options.grid_size_m, &options.grid_prefix);
-    let district_index = LayerIndex::new(
-        layers
-            .iter()
-            .find(|l| l.name == names::DISTRICTS)
-            .expect("pushed above"),
-    );
-    let cells: Vec<_> = grid.cells().collect();
-    for cell in cells {
-        let district = district_index
-            .containing(grid.centre(cell))
-            .first()
-            .map(|f| DistrictId(f.0));
-        grid.set_district(cell, district);
-    }
+    let grid = unit_grid(extent, options, &layers)?;
 
     let back = Reprojector::new(&crs_id, WGS84)?;
     let extent_lonlat = back.rect(extent).map_err(|reason| GisError::BadCrs {
         crs: crs_id.clone(),
         reason,
     })?;
-    let mut attribution = vec!["© OpenStreetMap contributors, ODbL 1.0".to_string()];
-    attribution.extend(
-        options
-            .attribution
-            .iter()
-            .filter(|a| !attribution.contains(a))
-            .cloned()
-            .collect::<Vec<_>>(),
-    );
     Ok(CityBundle {
         meta: CityMeta {
             name: options.name.clone(),
@@ -267,7 +163,7 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
             extent,
             extent_lonlat,
             sources,
-            attribution,
+            attribution: attribution(&options.attribution),
             written_by: format!("citytwin {}", env!("CARGO_PKG_VERSION")),
         },
         layers,
@@ -284,6 +180,149 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
 
 /// Every feature of a user layer must lie in or near the city: a layer whose declared CRS is
 /// wrong lands thousands of kilometres away, and used to be taken without a word.
+/// Options refused before anything is read: a cell size that is not a length, a user layer
+/// named like a built-in one or like another.
+fn check_options(options: &ImportOptions) -> Result<()> {
+    if options.grid_size_m.is_nan() || options.grid_size_m <= 0.0 {
+        return Err(GisError::BadLayerSpec {
+            spec: format!("grid size {}", options.grid_size_m),
+            reason: "the grid cell size must be a positive number of metres".into(),
+        });
+    }
+    for (name, _) in &options.layers {
+        if names::OSM_LAYERS.contains(&name.as_str())
+            || options.layers.iter().filter(|(n, _)| n == name).count() > 1
+        {
+            return Err(GisError::BadLayerSpec {
+                spec: name.clone(),
+                reason: format!(
+                    "layer name `{name}` is already taken (built-in layers: {})",
+                    names::OSM_LAYERS.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The scene's own vector layers, read into the city's CRS beside the OSM ones; every
+/// layer's source, the extract first.
+fn user_layers(
+    options: &ImportOptions,
+    crs_id: &str,
+    extent: Rect<f64>,
+    layers: &mut Vec<Layer>,
+    issues: &mut ReadIssues,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<Vec<SourceInfo>> {
+    let path = &options.osm;
+    let mut sources = vec![SourceInfo {
+        layer: "osm".into(),
+        path: path.display().to_string(),
+        format: match osm::OsmFormat::of(path) {
+            Some(osm::OsmFormat::Pbf) => "OSM PBF".into(),
+            _ => "OSM XML".into(),
+        },
+        source_crs: WGS84.into(),
+    }];
+    for (name, file) in &options.layers {
+        progress(Stage::UserLayer(name.clone()));
+        let (layer, format, source_crs) =
+            read_user_layer(file, name, options.assume_crs.as_deref(), crs_id, issues)?;
+        check_layer_near(&layer, extent, file, &source_crs)?;
+        sources.push(SourceInfo {
+            layer: name.clone(),
+            path: file.display().to_string(),
+            format,
+            source_crs,
+        });
+        layers.push(layer);
+    }
+
+    Ok(sources)
+}
+
+/// The road-tagged ways of the extract and their nodes, projected into the city's CRS.
+fn raw_roads(
+    osm: &OsmData,
+    to_city: &Reprojector,
+    path: &Path,
+) -> Result<(HashMap<i64, RawNode>, Vec<RawWay>)> {
+    let mut raw_nodes: HashMap<i64, RawNode> = HashMap::new();
+    let mut raw_ways = Vec::new();
+    for way in osm.ways.iter().filter(|w| w.tags.contains_key("highway")) {
+        for id in &way.nodes {
+            if raw_nodes.contains_key(id) {
+                continue;
+            }
+            if let Some(n) = osm.nodes.get(id) {
+                let coord = to_city
+                    .coord(Coord { x: n.lon, y: n.lat })
+                    .map_err(|reason| GisError::Reproject {
+                        path: path.to_path_buf(),
+                        from: WGS84.into(),
+                        x: n.lon,
+                        y: n.lat,
+                        reason,
+                    })?;
+                raw_nodes.insert(
+                    *id,
+                    RawNode {
+                        coord,
+                        signals: n.signals,
+                    },
+                );
+            }
+        }
+        raw_ways.push(RawWay {
+            osm_id: way.id,
+            nodes: way.nodes.clone(),
+            tags: way.tags.clone(),
+        });
+    }
+    Ok((raw_nodes, raw_ways))
+}
+
+/// The unit grid cells over `extent`, each with the district its centre lies in.
+fn unit_grid(extent: Rect<f64>, options: &ImportOptions, layers: &[Layer]) -> Result<Grid> {
+    Grid::check_size(extent, options.grid_size_m).map_err(|reason| GisError::Grid {
+        size_m: options.grid_size_m,
+        width_km: extent.width() / 1000.0,
+        height_km: extent.height() / 1000.0,
+        reason,
+    })?;
+    let mut grid = Grid::covering(extent, options.grid_size_m, &options.grid_prefix);
+    let district_index = LayerIndex::new(
+        layers
+            .iter()
+            .find(|l| l.name == names::DISTRICTS)
+            .expect("the districts layer is built before the grid"),
+    );
+    let cells: Vec<_> = grid.cells().collect();
+    for cell in cells {
+        let district = district_index
+            .containing(grid.centre(cell))
+            .first()
+            .map(|f| DistrictId(f.0));
+        grid.set_district(cell, district);
+    }
+
+    Ok(grid)
+}
+
+/// OpenStreetMap's credit first, then the scene's own (without repeating it).
+fn attribution(extra: &[String]) -> Vec<String> {
+    let mut attribution = vec!["© OpenStreetMap contributors, ODbL 1.0".to_string()];
+    attribution.extend(
+        extra
+            .iter()
+            .filter(|a| !attribution.contains(a))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    attribution
+}
+
 fn check_layer_near(
     layer: &citytwin_city::Layer,
     extent: geo::Rect<f64>,

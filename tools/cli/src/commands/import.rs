@@ -55,6 +55,14 @@ pub struct ImportArgs {
     name: Option<String>,
 }
 
+/// "chengdu" for chengdu.osm.pbf: a city named after its extract.
+fn name_of(osm: &std::path::Path) -> String {
+    osm.file_name()
+        .and_then(|n| n.to_string_lossy().split('.').next().map(str::to_string))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "city".into())
+}
+
 fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
     let scene = args
         .scene
@@ -94,17 +102,7 @@ fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
         .name
         .clone()
         .or_else(|| scene.as_ref().map(|s| s.name.clone()))
-        .unwrap_or_else(|| {
-            osm.file_name()
-                .map(|n| {
-                    n.to_string_lossy()
-                        .split('.')
-                        .next()
-                        .unwrap_or("city")
-                        .to_string()
-                })
-                .unwrap_or_else(|| "city".into())
-        });
+        .unwrap_or_else(|| name_of(&osm));
     let grid_size_m = args
         .grid_size
         .or(scene.as_ref().map(|s| s.grid_size_m))
