@@ -131,14 +131,22 @@ pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
             relative * 100.0
         )?;
     }
-    let status = if result.converged {
-        "converged"
-    } else if interrupt::requested() {
-        "interrupted"
-    } else {
-        "stopped at --max-iterations"
-    };
-    if args.json {
+    writeln!(
+        stdout,
+        "{}",
+        outcome_line(&result, seconds, rmse, args.json)
+    )?;
+    Ok(())
+}
+
+/// The run's last line: a JSON object with `--json`, else a sentence.
+fn outcome_line(
+    result: &citytwin_traffic::assign::AssignResult,
+    seconds: f64,
+    rmse: Option<(f64, f64)>,
+    json: bool,
+) -> String {
+    if json {
         let mut summary = serde_json::json!({
             "objective": result.last.objective,
             "relative_gap": result.last.relative_gap,
@@ -150,13 +158,17 @@ pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
             summary["flow_rmse"] = rmse.into();
             summary["flow_rmse_relative"] = relative.into();
         }
-        writeln!(stdout, "{summary}")?;
-    } else {
-        writeln!(
-            stdout,
-            "{status} after {} iterations in {seconds:.2} s: relative gap {:.3e}, objective {:.10}",
-            result.last.iteration, result.last.relative_gap, result.last.objective
-        )?;
+        return summary.to_string();
     }
-    Ok(())
+    let status = if result.converged {
+        "converged"
+    } else if interrupt::requested() {
+        "interrupted"
+    } else {
+        "stopped at --max-iterations"
+    };
+    format!(
+        "{status} after {} iterations in {seconds:.2} s: relative gap {:.3e}, objective {:.10}",
+        result.last.iteration, result.last.relative_gap, result.last.objective
+    )
 }
