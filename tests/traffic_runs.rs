@@ -123,16 +123,17 @@ fn run_refuses_bad_arguments_in_one_line() {
         "(name: \"x\", osm: \"x.osm\", bundle: \"missing.ctb\")",
     )
     .unwrap();
+    let no_bundle = format!(
+        "no city bundle; import the scene {0} first (citytwin import --scene {0})",
+        scene.display()
+    );
     let cases: [(&[&str], &str); 3] = [
         (
             &["--from", "10:00", "--to", "09:00"],
             "--from/--to 10:00:00–09:00:00: expected a start before the end",
         ),
         (&["--from", "25:00"], "expected a time of day HH:MM"),
-        (
-            &[],
-            "no city bundle; import the scene first (citytwin import --scene",
-        ),
+        (&[], &no_bundle),
     ];
     for (extra, expected) in cases {
         let mut args = vec!["run", scene.to_str().unwrap(), "-o", "/tmp/unused"];

@@ -82,9 +82,9 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    /// Lines naming the first `n` skipped features and the first `n` skipped roads, then
-    /// how many more there are.
-    pub fn skipped_lines(&self, n: usize) -> Vec<String> {
+    /// Lines naming the first `n` skipped features and the first `n` skipped roads, and how
+    /// many more were skipped.
+    pub fn skipped_lines(&self, n: usize) -> (Vec<String>, usize) {
         let features = self.skipped.iter().take(n).map(|issue| {
             format!(
                 "  skipped {} {}: {}",
@@ -97,14 +97,9 @@ impl ImportReport {
             .iter()
             .take(n)
             .map(|way| format!("  skipped road w{}: {}", way.osm_id, way.reason));
-        let mut lines: Vec<String> = features.chain(roads).collect();
+        let lines: Vec<String> = features.chain(roads).collect();
         let more = (self.skipped.len() + self.roads.skipped.len()).saturating_sub(lines.len());
-        if more > 0 {
-            lines.push(format!(
-                "  ... and {more} more (citytwin info --json lists all)"
-            ));
-        }
-        lines
+        (lines, more)
     }
 }
 

@@ -90,6 +90,12 @@ pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// Seconds since midnight as `HH:MM:SS` (`24:00:00` at the end of the day): the inverse of
+/// [`clock_seconds`].
+pub fn clock_text(t: u32) -> String {
+    format!("{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
+}
+
 /// `HH:MM` or `HH:MM:SS` as seconds (hours unbounded: a trip list may run past midnight).
 pub fn clock_seconds(text: &str) -> Option<u32> {
     let mut parts = text.split(':').map(|p| p.parse::<u32>().ok());

@@ -31,7 +31,7 @@ pub struct SimArgs {
     pub reroute_share: f64,
     /// Seconds a car may wait at the head of a link for room downstream before it is moved on
     /// anyway (the gridlock rule, as MATSim's stuck time and SUMO's time-to-teleport)
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = DayOptions::default().stuck_time_s)]
     pub stuck_time: u32,
     /// Leave out the scene's operations (sensors, vital signs, data quality, cases)
     #[arg(long)]
@@ -88,7 +88,7 @@ pub struct DemandArgs {
     #[arg(long, value_enum, default_value_t = Zones::Districts, requires = "od")]
     pub zones: Zones,
     /// Multiply every OD entry by this factor
-    #[arg(long, default_value_t = 1.0, requires = "od")]
+    #[arg(long, default_value_t = DemandOptions::default().od_scale, requires = "od")]
     pub od_scale: f64,
     /// Departure-time profile for the OD matrix: CSV hour,share (default: a typical weekday)
     #[arg(long, requires = "od")]
@@ -152,7 +152,7 @@ pub struct BikeArgs {
     #[arg(long = "crew-shift", value_parser = parse_shift)]
     pub crew_shifts: Vec<CrewShift>,
     /// Bikes a truck carries
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = BikeOptions::default().truck_capacity, value_parser = clap::value_parser!(u32).range(1..))]
     pub truck_capacity: u32,
     /// How trucks are sent: to keep fences within a target range from the demand forecast
     /// (proactive, as Chinese operators schedule their vans), on alarms only (reactive), or
@@ -164,7 +164,7 @@ pub struct BikeArgs {
     #[arg(long)]
     pub blacklist: Option<PathBuf>,
     /// Chance that a ride leaves its bike broken (0..=1)
-    #[arg(long, default_value_t = 0.002)]
+    #[arg(long, default_value_t = BikeOptions::default().breakdown_rate)]
     pub breakdown_rate: f64,
 }
 
@@ -255,7 +255,6 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::CrewShift => "--crew-shift",
         Setting::BreakdownRate => "--breakdown-rate",
         Setting::GbfsUrl => "--gbfs-url",
-        Setting::MdsPolicy => "--mds-policy",
         Setting::ForecastAt => "--at",
     }
 }

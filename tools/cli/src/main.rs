@@ -157,6 +157,9 @@ fn in_cli_terms(e: &(dyn std::error::Error + 'static)) -> String {
             expected,
         }) => format!("{} {value}: {expected}", day_args::flag(*setting)),
         Some(e @ RunError::OutputNotEmpty(_)) => format!("{e} (--force)"),
+        Some(e @ RunError::NoBundle { scene, .. }) => {
+            format!("{e} (citytwin import --scene {})", scene.display())
+        }
         _ => e.to_string(),
     }
 }

@@ -8,6 +8,7 @@
 
 use crate::feed::{Delivery, LiveFeed, Message};
 use citytwin_city::City;
+use citytwin_city::calendar::clock_text;
 use citytwin_city::ron_file;
 use citytwin_sim::World;
 use citytwin_sim::scenario::{Edit, LiveEditor, Project};
@@ -72,10 +73,6 @@ impl LiveClock {
         let ahead = f64::from(sim_s.saturating_sub(self.from_s)) / self.pace;
         self.start + Duration::from_secs_f64(ahead)
     }
-}
-
-fn clock_text(t: u32) -> String {
-    format!("{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
 }
 
 /// Runs `world` live to the end of its window, or until `keep_going` says stop (asked every

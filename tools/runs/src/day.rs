@@ -149,18 +149,28 @@ impl DayRequest<'_> {
         })
     }
 
-    /// How the run builds its World, for checkpoints: the scene and scenario files and every
-    /// option of the day (a state is resumed only by a run made the same way).
+    /// How the run builds its World, for checkpoints: a digest of the input files (scene and
+    /// scenario, or SUMO network and trips) and every option of the day, so a state is
+    /// resumed only by a run made the same way. The files are hashed a block at a time: a
+    /// regional trips file is not held in memory for the whole run.
     pub fn recipe(&self) -> Vec<u8> {
-        let mut recipe = format!("{:?}|{}|{:?}", self.options, self.seed, self.date).into_bytes();
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(format!("{:?}|{}|{:?}", self.options, self.seed, self.date).as_bytes());
         let files = match self.source {
             DaySource::Scene { scene, scenario } => [Some(scene), scenario],
             DaySource::Sumo { net, trips } => [Some(net), Some(trips)],
         };
         for file in files.into_iter().flatten() {
-            recipe.extend(std::fs::read(file).unwrap_or_default());
+            // an unreadable file fails the run when it is loaded; here it adds nothing
+            if let Ok(mut f) = std::fs::File::open(file) {
+                let mut block = vec![0; 1 << 20];
+                while let Ok(n @ 1..) = std::io::Read::read(&mut f, &mut block) {
+                    hasher.update(&block[..n]);
+                }
+            }
+            hasher.update(&[0xff]);
         }
-        recipe
+        hasher.finalize().as_bytes().to_vec()
     }
 }
 

@@ -17,7 +17,6 @@ pub enum Setting {
     CrewShift,
     BreakdownRate,
     GbfsUrl,
-    MdsPolicy,
     ForecastAt,
 }
 
@@ -33,7 +32,6 @@ impl Setting {
             Setting::CrewShift => "crew_shift",
             Setting::BreakdownRate => "breakdown_rate",
             Setting::GbfsUrl => "gbfs_url",
-            Setting::MdsPolicy => "mds_policy",
             Setting::ForecastAt => "forecast_at",
         }
     }
@@ -54,7 +52,7 @@ pub enum RunError {
         value: String,
         expected: String,
     },
-    #[error("{}: no city bundle; import the scene first (citytwin import --scene {})", bundle.display(), scene.display())]
+    #[error("{}: no city bundle; import the scene {} first", bundle.display(), scene.display())]
     NoBundle { bundle: PathBuf, scene: PathBuf },
     #[error("{}: the scenario is for scene {}, not {}", file.display(), base.display(), scene.display())]
     ScenarioForAnotherScene {

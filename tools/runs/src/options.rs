@@ -148,6 +148,4 @@ pub(crate) fn check_share(setting: Setting, value: f64) -> Result<()> {
 }
 
 /// A simulated time as HH:MM:SS (24:00:00 at the end of the day).
-pub fn clock(t: u32) -> String {
-    format!("{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
-}
+pub use citytwin_city::calendar::clock_text as clock;

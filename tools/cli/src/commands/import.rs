@@ -177,8 +177,12 @@ pub fn run(args: ImportArgs, quiet: bool) -> Result<()> {
     if !quiet {
         let summary = CitySummary::of(&bundle);
         eprintln!("{summary}");
-        for line in bundle.report.skipped_lines(20) {
+        let (skipped, more) = bundle.report.skipped_lines(20);
+        for line in skipped {
             eprintln!("{line}");
+        }
+        if more > 0 {
+            eprintln!("  ... and {more} more (citytwin info --json lists all)");
         }
         eprintln!(
             "imported {} in {:.2} s → {}",

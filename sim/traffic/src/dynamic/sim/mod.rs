@@ -242,6 +242,8 @@ impl TrafficSim {
     /// a link closed at departure is replaced by a fresh one.
     pub fn set_plans(&mut self, plans: Vec<Vec<u32>>) {
         self.plans = plans;
+        // routes made for trips that now have a plan (or lost theirs) are not reused
+        self.prefetched = routing::Prefetched::default();
     }
 
     /// Adds a trip while the day runs (a crew's truck sent somewhere): it departs at

@@ -102,7 +102,7 @@ impl TrafficSim {
             }
             self.next_departure += 1;
             let route = match self.plan(t) {
-                Some(plan) => Some(plan),
+                Some(plan) => Some(plan.clone()),
                 None => match self.prefetched.routes.remove(&t) {
                     Some(routed) => routed,
                     // a trip added since (a crew's truck): routed now
@@ -147,7 +147,7 @@ impl TrafficSim {
     }
 
     /// Trip `t`'s planned route, if it has one that is open now.
-    fn plan(&self, t: u32) -> Option<Vec<u32>> {
+    fn plan(&self, t: u32) -> Option<&Vec<u32>> {
         let spec = &self.trips[t as usize];
         // trucks are sent anew each day: a plan at their index belongs to another truck
         self.plans
@@ -156,7 +156,6 @@ impl TrafficSim {
             .filter(|p| {
                 !p.is_empty() && p.iter().all(|&l| self.travel_time[l as usize].is_finite())
             })
-            .cloned()
     }
 
     /// Trip `t`'s car waits to enter its first link.
