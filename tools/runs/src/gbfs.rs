@@ -10,8 +10,8 @@ use citytwin_ops::wire::SimDay;
 use citytwin_sim::World;
 use std::path::{Path, PathBuf};
 
-/// Which feed sets a run writes.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Which feed sets a run writes; by default none, in GBFS 3.0 when times are asked for.
+#[derive(Debug, Clone, PartialEq)]
 pub struct GbfsOptions {
     /// Simulated times (seconds since midnight) to write the feeds at.
     pub at: Vec<u32>,
@@ -30,6 +30,16 @@ pub struct GbfsPublisher {
     system: GbfsSystem,
     day: SimDay,
     to_lonlat: Reprojector,
+}
+
+impl Default for GbfsOptions {
+    fn default() -> GbfsOptions {
+        GbfsOptions {
+            at: Vec::new(),
+            versions: vec![GbfsVersion::V3_0],
+            url: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for GbfsPublisher {
