@@ -8,6 +8,11 @@
 # travel time for each, and the ratios. SUMO runs mesoscopic with junction control (the fair
 # comparison) and, unless SKIP_MICRO=1, its default microscopic model.
 #
+# SUMO's best setup is timed too: routes computed beforehand by `duarouter --routing-algorithm CH`
+# (contraction hierarchies), then meso with junction control on those routes. Every tool is timed
+# as a whole process, one after another, and the script prints two ratios against citytwin's whole
+# process (routing included): SUMO total (duarouter + meso) and SUMO's simulation alone.
+#
 # Usage: bash bench/traffic_vs_sumo.sh [WORKDIR]   (default out/bench/sumo)
 # Needs: pip install eclipse-sumo (done here when `sumo` is missing), osmium-tool.
 set -euo pipefail
@@ -36,38 +41,60 @@ build_city() {
     --no-warnings -o "$WORK/city.net.xml" >/dev/null
 }
 
-trips() { # name period [--validate: drop unroutable trips (duarouter; slow on big demand)]
-  [ -f "$WORK/$1.trips.xml" ] || python3 "$SUMO_HOME/tools/randomTrips.py" -n "$WORK/$1.net.xml" \
-    -b 0 -e 3600 -p "$2" --seed 1 $3 -o "$WORK/$1.trips.xml" >/dev/null
+trips() { # name period: routable trips only (randomTrips validates with duarouter; slow once)
+  # (inside WORK: the validation leaves its routes.rou.xml in the working directory)
+  [ -f "$WORK/$1.trips.xml" ] || (cd "$WORK" && python3 "$SUMO_HOME/tools/randomTrips.py" \
+    -n "$1.net.xml" -b 0 -e 3600 -p "$2" --seed 1 --validate -o "$1.trips.xml" >/dev/null)
 }
 
-sumo_run() { # name mode(meso|micro)
-  local extra=()
-  [ "$2" = meso ] && extra=(--mesosim --meso-junction-control)
-  local t0 t1
-  t0=$(date +%s.%N)
-  sumo -n "$WORK/$1.net.xml" -r "$WORK/$1.trips.xml" "${extra[@]}" --no-step-log --no-warnings --duration-log.statistics \
+now() { date +%s.%N; }
+seconds_since() { python3 -c "print(f'{$(now) - $1:.3f}')"; }
+
+sumo_run() { # name mode(meso|micro|meso-routed): meso-routed reads duarouter's routes
+  local extra=() demand="$WORK/$1.trips.xml"
+  case "$2" in
+    meso) extra=(--mesosim --meso-junction-control) ;;
+    meso-routed) extra=(--mesosim --meso-junction-control); demand="$WORK/$1.ch.rou.xml" ;;
+  esac
+  local t0 wall
+  t0=$(now)
+  sumo -n "$WORK/$1.net.xml" -r "$demand" "${extra[@]}" --no-step-log --no-warnings --duration-log.statistics \
     --threads 1 --statistic-output "$WORK/$1.$2.stats.xml" >/dev/null
-  t1=$(date +%s.%N)
-  python3 - "$1" "$2" "$(python3 -c "print($t1 - $t0)")" "$WORK/$1.$2.stats.xml" <<'PY'
+  wall=$(seconds_since "$t0")
+  echo "$wall" > "$WORK/$1.$2.wall"
+  python3 - "$1" "$2" "$wall" "$WORK/$1.$2.stats.xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 name, mode, wall, path = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
 root = ET.parse(path).getroot()
 trip = root.find("vehicleTripStatistics")
 teleports = root.find("teleports")
-print(f"{name:5s} sumo-{mode:5s} wall {wall:8.2f} s  completed {int(trip.get('count')):7d}  "
+print(f"{name:5s} sumo-{mode:11s} wall {wall:8.2f} s  completed {int(trip.get('count')):7d}  "
       f"mean travel time {float(trip.get('duration')):7.1f} s  teleports {teleports.get('total')}")
 PY
 }
 
+duarouter_run() { # name: SUMO's fastest routing, contraction hierarchies, one thread
+  local t0 wall
+  t0=$(now)
+  duarouter -n "$WORK/$1.net.xml" -r "$WORK/$1.trips.xml" --routing-algorithm CH --routing-threads 1 \
+    --no-step-log --no-warnings --ignore-errors -o "$WORK/$1.ch.rou.xml" >/dev/null
+  wall=$(seconds_since "$t0")
+  echo "$wall" > "$WORK/$1.duarouter.wall"
+  printf '%-5s duarouter-CH      wall %8.2f s\n' "$1" "$wall"
+}
+
 citytwin_run() { # name
-  "$BIN" -q run --sumo-net "$WORK/$1.net.xml" --sumo-trips "$WORK/$1.trips.xml" -o "$WORK/$1.citytwin"
-  python3 - "$1" "$WORK/$1.citytwin/summary.json" <<'PY'
+  local t0
+  t0=$(now)
+  "$BIN" -q run --force --sumo-net "$WORK/$1.net.xml" --sumo-trips "$WORK/$1.trips.xml" -o "$WORK/$1.citytwin"
+  seconds_since "$t0" > "$WORK/$1.citytwin.wall"
+  python3 - "$1" "$WORK/$1.citytwin/summary.json" "$(cat "$WORK/$1.citytwin.wall")" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[2]))
 t, r = s["traffic"], s["run"]
-print(f"{sys.argv[1]:5s} citytwin   wall {r['wall_seconds']:8.2f} s  completed {t['trips_completed']:7d}  "
-      f"mean travel time {t['mean_travel_time_s']:7.1f} s  stuck moves {t['stuck_moves']}")
+print(f"{sys.argv[1]:5s} citytwin          wall {float(sys.argv[3]):8.2f} s  completed {t['trips_completed']:7d}  "
+      f"mean travel time {t['mean_travel_time_s']:7.1f} s  stuck moves {t['stuck_moves']}  "
+      f"(its own timer, reading to writing: {r['wall_seconds']:.2f} s)")
 PY
 }
 
@@ -75,21 +102,26 @@ ratio() { # name
   python3 - "$WORK" "$1" <<'PY'
 import json, sys, xml.etree.ElementTree as ET
 work, name = sys.argv[1], sys.argv[2]
+wall = lambda tool: float(open(f"{work}/{name}.{tool}.wall").read())
 s = json.load(open(f"{work}/{name}.citytwin/summary.json"))
-stats = ET.parse(f"{work}/{name}.meso.stats.xml").getroot()
-trip, perf = stats.find("vehicleTripStatistics"), stats.find("performance")
-sumo_wall = float(perf.get("clockDuration")) if perf is not None else float("nan")
+trip = ET.parse(f"{work}/{name}.meso.stats.xml").getroot().find("vehicleTripStatistics")
 tt = s["traffic"]["mean_travel_time_s"] / float(trip.get("duration"))
+ours = wall("citytwin")
 print(f"{name:5s} citytwin vs SUMO meso: mean travel time ratio {tt:.3f}; "
-      f"SUMO's own timer {sumo_wall:.2f} s / citytwin {s['run']['wall_seconds']:.2f} s = "
-      f"{sumo_wall / s['run']['wall_seconds']:.1f}×")
+      f"SUMO meso routing at insertion {wall('meso'):.2f} s / citytwin {ours:.2f} s = {wall('meso') / ours:.1f}x")
+best = wall("duarouter") + wall("meso-routed")
+print(f"{name:5s} SUMO best setup (duarouter CH {wall('duarouter'):.2f} s + meso on routes "
+      f"{wall('meso-routed'):.2f} s): SUMO total / citytwin = {best / ours:.1f}x, "
+      f"SUMO sim only / citytwin = {wall('meso-routed') / ours:.1f}x")
 PY
 }
 
 for name in grid city; do
-  if [ "$name" = grid ]; then build_grid; trips grid "$GRID_PERIOD" ""; else build_city; trips city "$CITY_PERIOD" --validate; fi
+  if [ "$name" = grid ]; then build_grid; trips grid "$GRID_PERIOD"; else build_city; trips city "$CITY_PERIOD"; fi
   citytwin_run "$name"
   sumo_run "$name" meso
+  duarouter_run "$name"
+  sumo_run "$name" meso-routed
   [ "${SKIP_MICRO:-0}" = 1 ] || sumo_run "$name" micro
   ratio "$name"
 done

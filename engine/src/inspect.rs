@@ -198,16 +198,15 @@ pub fn link_report(twin: &Twin, id: LinkId) -> String {
     }
     let stats = &twin.world.traffic().stats;
     let bin_s = stats.bin_s.max(1);
-    let recent = stats.bins.len().saturating_sub(RECENT_BINS);
-    for (b, bins) in stats.bins.iter().enumerate().skip(recent) {
-        if let Some(bin) = bins.get(id.index()) {
-            lines.push(format!(
-                "{}  {:>5.0} veh/h  {:>5.1} km/h",
-                clock_text(b as u32 * bin_s),
-                bin.flow_vph(bin_s),
-                bin.mean_speed_kmh(link.length_m)
-            ));
-        }
+    let recent = stats.bin_count().saturating_sub(RECENT_BINS);
+    for b in recent..stats.bin_count() {
+        let bin = stats.get(b, id.index());
+        lines.push(format!(
+            "{}  {:>5.0} veh/h  {:>5.1} km/h",
+            clock_text(b as u32 * bin_s),
+            bin.flow_vph(bin_s),
+            bin.mean_speed_kmh(link.length_m)
+        ));
     }
     lines.join("\n")
 }

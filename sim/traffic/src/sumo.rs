@@ -15,13 +15,15 @@
 //! link here is the edge plus the mean length of the car lanes inside the junction it leads
 //! to: the same trip is as long as in SUMO.
 
-use crate::dynamic::{Purpose, TripSpec};
+use crate::dynamic::{Purpose, TripIds, TripSpec, by_departure};
 use citytwin_city::ids::{JunctionId, NodeId};
 use citytwin_city::roads::{Junction, Modes, RoadClass, RoadLink, RoadNetwork, RoadNode};
 use geo::{Coord, LineString, Point};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -60,29 +62,42 @@ struct EdgeDraft {
     lane_shape: Option<LineString<f64>>,
 }
 
-/// A SUMO XML file in memory, whose errors name its path and line.
+/// A SUMO XML file read as a stream (a regional day's trips file is never held whole), whose
+/// errors name its path and line.
 struct XmlFile<'p> {
     path: &'p Path,
-    bytes: Vec<u8>,
 }
 
 impl<'p> XmlFile<'p> {
-    fn read(path: &'p Path) -> Result<Self, SumoError> {
-        let bytes = std::fs::read(path).map_err(|source| SumoError::Io {
+    fn open(path: &'p Path) -> Result<(Self, Reader<BufReader<File>>), SumoError> {
+        let file = File::open(path).map_err(|source| SumoError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        Ok(XmlFile { path, bytes })
+        Ok((XmlFile { path }, Reader::from_reader(BufReader::new(file))))
     }
 
     fn invalid(&self, offset: u64, message: String) -> SumoError {
-        let end = (offset as usize).min(self.bytes.len());
         SumoError::Invalid {
             path: self.path.to_path_buf(),
-            line: self.bytes[..end].iter().filter(|b| **b == b'\n').count() + 1,
+            line: line_at(self.path, offset),
             message,
         }
     }
+}
+
+/// The line of a byte offset, counted again from the file (only when there is an error).
+fn line_at(path: &Path, offset: u64) -> usize {
+    let Ok(file) = File::open(path) else {
+        return 1;
+    };
+    let mut before = BufReader::new(file).take(offset);
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut feeds = 0;
+    while let Ok(n @ 1..) = before.read(&mut chunk) {
+        feeds += chunk[..n].iter().filter(|b| **b == b'\n').count();
+    }
+    feeds + 1
 }
 
 fn attr(e: &BytesStart, name: &str) -> Result<Option<String>, String> {
@@ -146,9 +161,8 @@ fn class_for(edge: &EdgeDraft) -> RoadClass {
 
 impl SumoNet {
     pub fn read(path: &Path) -> Result<SumoNet, SumoError> {
-        let file = XmlFile::read(path)?;
+        let (file, mut reader) = XmlFile::open(path)?;
         let invalid = |offset: u64, message: String| file.invalid(offset, message);
-        let mut reader = Reader::from_reader(file.bytes.as_slice());
         reader.config_mut().check_end_names = true;
         let mut buf = Vec::new();
         let mut junctions: BTreeMap<String, (Point<f64>, bool)> = BTreeMap::new();
@@ -159,6 +173,7 @@ impl SumoNet {
         let mut crossing: BTreeMap<String, (f64, u32)> = BTreeMap::new();
         let mut saw_net = false;
         loop {
+            buf.clear();
             let pos = reader.buffer_position();
             let event = reader
                 .read_event_into(&mut buf)
@@ -329,14 +344,15 @@ impl SumoNet {
         })
     }
 
-    /// The `<trip id depart from to>` elements of a SUMO trips file, on this network.
-    pub fn read_trips(&self, path: &Path) -> Result<(Vec<TripSpec>, Vec<String>), SumoError> {
-        let file = XmlFile::read(path)?;
+    /// The `<trip id depart from to>` elements of a SUMO trips file, on this network, by
+    /// departure (ties in file order), with their ids in the same order.
+    pub fn read_trips(&self, path: &Path) -> Result<(Vec<TripSpec>, TripIds), SumoError> {
+        let (file, mut reader) = XmlFile::open(path)?;
         let invalid = |offset: u64, message: String| file.invalid(offset, message);
-        let mut reader = Reader::from_reader(file.bytes.as_slice());
         let mut buf = Vec::new();
-        let mut trips = Vec::new();
+        let (mut trips, mut ids) = (Vec::new(), TripIds::default());
         loop {
+            buf.clear();
             let pos = reader.buffer_position();
             match reader
                 .read_event_into(&mut buf)
@@ -361,14 +377,14 @@ impl SumoNet {
                         departure_s: depart as u32,
                         purpose: Purpose::Other,
                     };
-                    trips.push((spec, need(&e, "id").map_err(fail)?));
+                    ids.push(&need(&e, "id").map_err(fail)?);
+                    trips.push(spec);
                 }
                 Event::Eof => break,
                 _ => {}
             }
         }
-        trips.sort_by_key(|(t, _)| t.departure_s);
-        Ok(trips.into_iter().unzip())
+        Ok(by_departure(trips, ids))
     }
 }
 
@@ -418,7 +434,7 @@ mod tests {
         assert!(net.roads.junctions[1].signals);
         let trips = r#"<routes><trip id="t1" depart="7.50" from="AB" to="BC"/><trip id="t0" depart="3" from="AB" to="AB"/></routes>"#;
         let (specs, ids) = net.read_trips(&scratch("t.xml", trips)).unwrap();
-        assert_eq!(ids, ["t0", "t1"]);
+        assert_eq!(ids.iter().collect::<Vec<_>>(), ["t0", "t1"]);
         assert_eq!(
             (
                 specs[1].origin_link,

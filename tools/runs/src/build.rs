@@ -88,7 +88,7 @@ pub fn build_world(city: &City, spec: &WorldSpec) -> Result<Built> {
         events: Vec::new(),
     };
     let (mut world, origin) =
-        World::from_inputs(city, &inputs, demand.trips.clone(), bike_trips, options)?;
+        World::from_inputs(city, &inputs, demand.hand_over(), bike_trips, options)?;
     if let Some(ops) = ops {
         let mut ops = ops.clone();
         // as the scenario left them

@@ -2,7 +2,7 @@
 //! its demand, the simulated day, and the feeds it publishes while it runs.
 
 use crate::build::{WorldSpec, build_world};
-use crate::demand::Demand;
+use crate::demand::{Demand, TripCount};
 use crate::error::{Result, RunError, Setting};
 use crate::gbfs::{GbfsOptions, GbfsPublisher};
 use crate::live::LiveOptions;
@@ -75,6 +75,7 @@ impl DayRequest<'_> {
         let mut demand = Demand {
             source: "sumo_trips",
             file: Some(trips.display().to_string()),
+            count: TripCount::of(&trips_list),
             trips: trips_list,
             ids: Some(ids),
             day: None,
@@ -88,7 +89,7 @@ impl DayRequest<'_> {
             traffic: o.traffic(),
             events: Vec::new(),
         };
-        let world = World::new(&net.roads, demand.trips.clone(), options)?;
+        let world = World::new(&net.roads, demand.hand_over(), options)?;
         // a SUMO network has no time zone: its day is in UTC
         let date = self.date.unwrap_or(DEFAULT_DATE);
         let day =
@@ -178,8 +179,11 @@ impl DayRequest<'_> {
 /// where the network locks.
 pub fn most_stuck_roads(roads: &RoadNetwork, world: &World, n: usize) -> Vec<String> {
     let mut by_road: BTreeMap<String, u32> = BTreeMap::new();
-    for (l, link) in roads.links.iter().enumerate() {
-        let (total, _) = world.traffic().stats.day_total(l, link.length_m);
+    let totals = world
+        .traffic()
+        .stats
+        .day_totals(|l| roads.links[l].length_m);
+    for ((total, _), link) in totals.iter().zip(&roads.links) {
         if total.stuck > 0 {
             *by_road.entry(link.label()).or_default() += total.stuck;
         }

@@ -8,16 +8,35 @@ use citytwin_traffic::demand::{
     CityDay, CityTotals, DemandParams, DepartureProfile, OdMatrix, city_day, od_trips,
     read_trip_list, resolve_trip_list,
 };
-use citytwin_traffic::dynamic::TripSpec;
+use citytwin_traffic::dynamic::{TripIds, TripSpec};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TripCount {
+    pub trips: usize,
+    pub external: usize,
+}
+
+impl TripCount {
+    pub fn of(trips: &[TripSpec]) -> Self {
+        TripCount {
+            trips: trips.len(),
+            external: trips.iter().filter(|t| t.purpose.is_external()).count(),
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct Demand {
     /// "synthetic", "od" or "trip_list"
     pub source: &'static str,
     pub file: Option<String>,
+    /// The trips until the World takes them ([`Demand::hand_over`]): the run holds them once.
     pub trips: Vec<TripSpec>,
-    /// The trip list's own ids, in the order of `trips`.
-    pub ids: Option<Vec<String>>,
+    /// How many trips the run has, and how many of them come from outside the city (counted
+    /// in the window, after any scaling).
+    pub count: TripCount,
+    /// The trip list's own ids, in the order of the run's trips.
+    pub ids: Option<TripIds>,
     /// What the synthetic day was made of (residents, jobs, external trips).
     pub day: Option<CityDay>,
 }
@@ -37,6 +56,7 @@ pub fn build(
         return Ok(Demand {
             source: "trip_list",
             file: Some(path.display().to_string()),
+            count: TripCount::of(&trips),
             trips,
             ids: Some(ids),
             day: None,
@@ -52,41 +72,47 @@ pub fn build(
         return Ok(Demand {
             source: "od",
             file: Some(path.display().to_string()),
+            count: TripCount::of(&trips),
             trips,
             ids: None,
             day: None,
         });
     }
     let mut day = city_day(city, params, totals, args.trips, seed)?;
+    let trips = std::mem::take(&mut day.trips);
     Ok(Demand {
         source: "synthetic",
         file: None,
-        trips: std::mem::take(&mut day.trips),
+        count: TripCount::of(&trips),
+        trips,
         ids: None,
         day: Some(day),
     })
 }
 
 impl Demand {
-    /// After a scenario scaled the trips: `origin[i]` is the trip that trip `i` of `trips`
-    /// copies. Extra copies of a listed trip get its id with `~2`, `~3`… appended.
+    /// The trips, for the World to hold.
+    pub fn hand_over(&mut self) -> Vec<TripSpec> {
+        std::mem::take(&mut self.trips)
+    }
+
+    /// After a scenario scaled the trips: `origin[i]` is the trip that trip `i` of the run's
+    /// `trips` copies. Extra copies of a listed trip get its id with `~2`, `~3`… appended.
     pub fn follow(&mut self, origin: &[usize], trips: &[TripSpec]) {
         if let Some(ids) = &self.ids {
             let mut seen = vec![0u32; ids.len()];
-            self.ids = Some(
-                origin
-                    .iter()
-                    .map(|&o| {
-                        seen[o] += 1;
-                        match seen[o] {
-                            1 => ids[o].clone(),
-                            n => format!("{}~{n}", ids[o]),
-                        }
-                    })
-                    .collect(),
-            );
+            let mut copies = TripIds::with_capacity(origin.len());
+            for &o in origin {
+                seen[o] += 1;
+                let id = ids.get(o).unwrap_or_default();
+                match seen[o] {
+                    1 => copies.push(id),
+                    n => copies.push(&format!("{id}~{n}")),
+                }
+            }
+            self.ids = Some(copies);
         }
-        self.trips = trips.to_vec();
+        self.count = TripCount::of(trips);
     }
 
     /// Keeps the trips departing in `[from_s, to_s)` (with their ids).
@@ -99,8 +125,8 @@ impl Demand {
         let mut k = keep.iter();
         self.trips.retain(|_| *k.next().unwrap_or(&false));
         if let Some(ids) = &mut self.ids {
-            let mut k = keep.iter();
-            ids.retain(|_| *k.next().unwrap_or(&false));
+            *ids = ids.picked((0..keep.len()).filter(|&i| keep[i]));
         }
+        self.count = TripCount::of(&self.trips);
     }
 }

@@ -8,7 +8,7 @@ use crate::summary::{
     CityBlock, DemandBlock, RunBlock, RunSummary, ScenarioBlock, SensorsBlock, SyntheticBlock,
     TrafficBlock,
 };
-use crate::table::{Column, Table};
+use crate::table::{Column, CsvFile, Table, TableWriter};
 use citytwin_city::City;
 use citytwin_city::calendar::SimDay;
 use citytwin_city::roads::RoadNetwork;
@@ -81,14 +81,10 @@ pub fn run_summary(
     let model_bytes = world.traffic().memory_bytes();
     let synthetic = demand.day.as_ref().map(|day| {
         // counted in the window, as `trips` is
-        let external = demand
-            .trips
-            .iter()
-            .filter(|t| t.purpose.is_external())
-            .count();
+        let count = demand.count;
         SyntheticBlock {
-            external_trips: external,
-            resident_trips: demand.trips.len() - external,
+            external_trips: count.external,
+            resident_trips: count.trips - count.external,
             external_stations: day.external.stations,
             residents: day.residents.round(),
             jobs: day.jobs.round(),
@@ -107,7 +103,7 @@ pub fn run_summary(
         demand: DemandBlock {
             source: demand.source,
             file: demand.file.clone(),
-            trips: demand.trips.len(),
+            trips: demand.count.trips,
             synthetic,
         },
         run: RunBlock {
@@ -179,8 +175,8 @@ fn write_details(
 ) -> Result<()> {
     let roads = network.roads();
     let day = &run.day;
-    write_table(&out.dir, &link_bins_table(roads, world, day)?, out.parquet)?;
-    write(&out.dir.join("trips.csv"), &trips_csv(world, demand, day))?;
+    write_link_bins(out, roads, world, day)?;
+    write_trips_csv(&out.dir.join("trips.csv"), world, demand, day)?;
     if !run.days.is_empty() {
         write(&out.dir.join("iterations.csv"), &iterations_csv(run.days))?;
     }
@@ -214,11 +210,9 @@ fn utc(day: &SimDay, sim_s: u32) -> String {
 
 /// Writes `<name>.csv` into `dir`, and `<name>.parquet` with `parquet`.
 pub fn write_table(dir: &Path, table: &Table, parquet: bool) -> Result<()> {
-    table.write_csv(&dir.join(format!("{}.csv", table.name)))?;
-    if parquet {
-        table.write_parquet(&dir.join(format!("{}.parquet", table.name)))?;
-    }
-    Ok(())
+    let mut writer = TableWriter::create(dir, table, parquet)?;
+    writer.append(table)?;
+    Ok(writer.finish()?)
 }
 
 pub fn write(path: &Path, text: &str) -> Result<()> {
@@ -234,16 +228,41 @@ pub fn write_whole(path: &Path, text: &str) -> Result<()> {
     std::fs::rename(&partial, path).map_err(RunError::io("writing", path))
 }
 
-fn link_bins_table(roads: &RoadNetwork, world: &World, day: &SimDay) -> Result<Table> {
+/// link_bins.csv (and .parquet), a time bin at a time.
+fn write_link_bins(
+    out: &OutputOptions,
+    roads: &RoadNetwork,
+    world: &World,
+    day: &SimDay,
+) -> Result<()> {
+    let bins = world.traffic().stats.bin_count();
+    let mut writer = TableWriter::create(
+        &out.dir,
+        &link_bins_table(roads, world, day, 0..0)?,
+        out.parquet,
+    )?;
+    for b in 0..bins {
+        writer.append(&link_bins_table(roads, world, day, b..b + 1)?)?;
+    }
+    Ok(writer.finish()?)
+}
+
+/// The busy links of bins `bins`.
+fn link_bins_table(
+    roads: &RoadNetwork,
+    world: &World,
+    day: &SimDay,
+    bins: std::ops::Range<usize>,
+) -> Result<Table> {
     let stats = &world.traffic().stats;
     let (mut start, mut link, mut way) = (Vec::new(), Vec::new(), Vec::new());
     let (mut flow, mut speed, mut density) = (Vec::new(), Vec::new(), Vec::new());
     let (mut stuck, mut seconds) = (Vec::new(), Vec::new());
-    for (b, bins) in stats.bins.iter().enumerate() {
+    for b in bins {
         // rates over the part of the bin the run saw: the last bin of an interrupted run
         let (from, until) = world.observed_bin(b);
         let observed_s = until - from;
-        for (l, bin) in bins.iter().enumerate().filter(|(_, b)| !b.is_empty()) {
+        for (l, bin) in stats.links_in(b).filter(|(_, b)| !b.is_empty()) {
             let road = &roads.links[l];
             start.push(b as u32 * stats.bin_s);
             link.push(l as i64);
@@ -270,9 +289,9 @@ fn link_bins_table(roads: &RoadNetwork, world: &World, day: &SimDay) -> Result<T
     )?)
 }
 
-/// trips.csv, quoted by the csv crate where a field needs it (an id from a trip list may hold
-/// a comma or a quote).
-fn trips_csv(world: &World, demand: &Demand, day: &SimDay) -> String {
+/// trips.csv, a row at a time, quoted by the csv crate where a field needs it (an id from a
+/// trip list may hold a comma or a quote).
+fn write_trips_csv(path: &Path, world: &World, demand: &Demand, day: &SimDay) -> Result<()> {
     let header = [
         "id",
         "purpose",
@@ -287,12 +306,10 @@ fn trips_csv(world: &World, demand: &Demand, day: &SimDay) -> String {
         "reroutes",
     ];
     let traffic = &world.traffic();
-    let rows = traffic
-        .trips()
-        .iter()
-        .zip(&traffic.records)
-        .enumerate()
-        .map(|(i, (spec, record))| {
+    let mut csv = CsvFile::create(path, header.map(String::from).to_vec())?;
+    let rows = traffic.trips().iter().zip(&traffic.records).enumerate();
+    for (i, (spec, record)) in rows {
+        let row = {
             let (arrival, travel, delay) = match record.arrival_s {
                 Some(a) => (
                     day.iso(a),
@@ -304,8 +321,8 @@ fn trips_csv(world: &World, demand: &Demand, day: &SimDay) -> String {
             let id = demand
                 .ids
                 .as_ref()
-                .and_then(|ids| ids.get(i).cloned())
-                .unwrap_or_else(|| i.to_string());
+                .and_then(|ids| ids.get(i))
+                .map_or_else(|| i.to_string(), str::to_string);
             vec![
                 id,
                 spec.purpose.as_str().to_string(),
@@ -319,8 +336,10 @@ fn trips_csv(world: &World, demand: &Demand, day: &SimDay) -> String {
                 delay,
                 record.reroutes.to_string(),
             ]
-        });
-    csv_text(header.map(String::from).to_vec(), rows)
+        };
+        csv.row(&row)?;
+    }
+    Ok(csv.finish()?)
 }
 
 fn iterations_csv(days: &[IterationReport]) -> String {
@@ -368,9 +387,10 @@ fn links_gpkg(
         ("peak_density_veh_km", OFTReal),
         ("stuck_moves", OFTInteger64),
     ];
+    let totals = stats.day_totals(|l| roads.links[l].length_m);
     let day = roads.links.iter().enumerate().filter_map(|(l, link)| {
         world.traffic().net.link(l as u32)?;
-        let (total, peak) = stats.day_total(l, link.length_m);
+        let (total, peak) = totals[l];
         let speed = total.mean_speed_kmh(link.length_m);
         Some((
             Geometry::LineString(link.geometry.clone()),
@@ -400,18 +420,18 @@ fn links_gpkg(
         ("stuck_moves", OFTInteger64),
     ];
     // each bin from and to when the run saw it (an interrupted run's last bin ends early)
-    let observed: Vec<(u32, u32)> = (0..stats.bins.len())
+    let observed: Vec<(u32, u32)> = (0..stats.bin_count())
         .map(|b| world.observed_bin(b))
         .collect();
     let stamps: Vec<(String, String)> = observed
         .iter()
         .map(|&(from, until)| (utc(sim_day, from), utc(sim_day, until)))
         .collect();
-    let bins = stats.bins.iter().enumerate().flat_map(|(b, bins)| {
+    let bins = (0..stats.bin_count()).flat_map(|b| {
         let (start, end) = (stamps[b].0.as_str(), stamps[b].1.as_str());
         let observed_s = observed[b].1 - observed[b].0;
-        bins.iter()
-            .enumerate()
+        stats
+            .links_in(b)
             .filter(|(_, bin)| !bin.is_empty())
             .map(move |(l, bin)| {
                 let link = &roads.links[l];

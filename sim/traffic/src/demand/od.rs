@@ -9,7 +9,7 @@
 //! probability x − ⌊x⌋.
 
 use super::sites::Sites;
-use super::table::{Table, number};
+use super::table::{CsvRows, number};
 use super::{DemandError, DepartureProfile};
 use crate::dynamic::{Purpose, TripSpec};
 use crate::tntp;
@@ -61,23 +61,23 @@ impl OdMatrix {
                 .map(|(o, d, x)| (ZoneKey::Number(o), ZoneKey::Number(d), x, 0))
                 .collect()
         } else {
-            let table = Table::read(path)?;
+            let mut rows = CsvRows::open(path)?;
             let (o, d, x) = (
-                table.require(path, &["origin"])?,
-                table.require(path, &["destination"])?,
-                table.require(path, &["trips"])?,
+                rows.require(&["origin"])?,
+                rows.require(&["destination"])?,
+                rows.require(&["trips"])?,
             );
-            let mut entries = Vec::with_capacity(table.rows.len());
-            for (line, row) in &table.rows {
-                let trips: f64 = number(path, *line, "trips", &row[x])?;
+            let mut entries = Vec::new();
+            while let Some(row) = rows.next_row()? {
+                let trips: f64 = number(path, row.line, "trips", row.field(x))?;
                 if !(trips >= 0.0 && trips.is_finite()) {
                     return Err(DemandError::parse(
                         path,
-                        *line,
+                        row.line,
                         format!("trips: expected a count ≥ 0, found {trips}"),
                     ));
                 }
-                entries.push((key(&row[o]), key(&row[d]), trips, *line));
+                entries.push((key(row.field(o)), key(row.field(d)), trips, row.line));
             }
             entries
         };

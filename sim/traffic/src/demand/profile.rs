@@ -1,7 +1,7 @@
 //! When trips of an OD matrix leave: a share of the day's trips per hour.
 
 use super::DemandError;
-use super::table::{Table, number};
+use super::table::{CsvRows, number};
 use citytwin_city::rng::SimRng;
 use std::path::Path;
 
@@ -39,17 +39,18 @@ impl DepartureProfile {
 
     /// CSV with columns `hour` (0–23) and `share`; hours not listed get no trips.
     pub fn read(path: &Path) -> Result<Self, DemandError> {
-        let table = Table::read(path)?;
-        let hour = table.require(path, &["hour"])?;
-        let share = table.require(path, &["share"])?;
+        let mut rows = CsvRows::open(path)?;
+        let hour = rows.require(&["hour"])?;
+        let share = rows.require(&["share"])?;
         let mut shares = [0.0; 24];
-        for (line, row) in &table.rows {
-            let h: usize = number(path, *line, "hour", &row[hour])?;
-            let s: f64 = number(path, *line, "share", &row[share])?;
+        while let Some(row) = rows.next_row()? {
+            let line = row.line;
+            let h: usize = number(path, line, "hour", row.field(hour))?;
+            let s: f64 = number(path, line, "share", row.field(share))?;
             if h >= 24 || !(s >= 0.0 && s.is_finite()) {
                 return Err(DemandError::parse(
                     path,
-                    *line,
+                    line,
                     format!("expected an hour 0–23 and a share ≥ 0, found {h},{s}"),
                 ));
             }

@@ -4,82 +4,146 @@
 //! trimmed.
 
 use super::DemandError;
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+/// A demand CSV read row by row: a regional day's trip list or OD matrix is never held whole,
+/// neither as text nor as rows of strings.
 #[derive(Debug)]
-pub struct Table {
+pub struct CsvRows<'p> {
+    path: &'p Path,
     columns: Vec<String>,
-    /// (1-based line number, fields)
-    pub rows: Vec<(usize, Vec<String>)>,
+    reader: csv::Reader<LineFeeds<BufReader<File>>>,
+    record: csv::StringRecord,
 }
 
-/// Line numbers of byte offsets that only move forward.
-#[derive(Default)]
-struct LineCounter {
-    /// Bytes counted so far, and the line feeds among them.
-    counted: usize,
-    feeds: usize,
+/// One row: its 1-based line and its fields, trimmed.
+#[derive(Debug)]
+pub struct Row<'r> {
+    pub line: usize,
+    record: &'r csv::StringRecord,
 }
 
-impl LineCounter {
-    fn line_at(&mut self, bytes: &[u8], byte: u64) -> usize {
-        let to = (byte as usize).clamp(self.counted, bytes.len());
-        self.feeds += bytes[self.counted..to]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
-        self.counted = to;
-        1 + self.feeds
+impl Row<'_> {
+    pub fn field(&self, column: usize) -> &str {
+        self.record.get(column).unwrap_or_default().trim()
     }
 }
 
-impl Table {
-    pub fn read(path: &Path) -> Result<Table, DemandError> {
-        let bytes = std::fs::read(path).map_err(|e| DemandError::io(path, e))?;
-        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
-        let mut reader = csv::ReaderBuilder::new()
+/// Passes bytes on and notes where their line feeds were, so a record's line is known without
+/// the file in memory (csv's own line counts do not see skipped comment and blank lines).
+#[derive(Debug)]
+struct LineFeeds<R> {
+    inner: R,
+    passed: u64,
+    /// Offsets of the line feeds read ahead of the last line asked for.
+    ahead: VecDeque<u64>,
+    counted: usize,
+}
+
+impl<R: Read> Read for LineFeeds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let feeds = buf[..n].iter().enumerate().filter(|(_, b)| **b == b'\n');
+        self.ahead
+            .extend(feeds.map(|(i, _)| self.passed + i as u64));
+        self.passed += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> LineFeeds<R> {
+    /// The line of byte `byte` (asked in increasing order).
+    fn line_at(&mut self, byte: u64) -> usize {
+        while self.ahead.front().is_some_and(|&feed| feed < byte) {
+            self.ahead.pop_front();
+            self.counted += 1;
+        }
+        1 + self.counted
+    }
+}
+
+impl<'p> CsvRows<'p> {
+    /// Opens the file and reads its header row.
+    pub fn open(path: &'p Path) -> Result<Self, DemandError> {
+        let file = File::open(path).map_err(|e| DemandError::io(path, e))?;
+        let mut bytes = BufReader::new(file);
+        let bom = bytes.fill_buf().map_err(|e| DemandError::io(path, e))?;
+        if bom.starts_with(b"\xef\xbb\xbf") {
+            bytes.consume(3);
+        }
+        let lines = LineFeeds {
+            inner: bytes,
+            passed: 0,
+            ahead: VecDeque::new(),
+            counted: 0,
+        };
+        let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .comment(Some(b'#'))
             .flexible(true)
-            .from_reader(bytes);
-        // the line of a record: where it ends (csv's own record positions and line counts
-        // do not see skipped comment and blank lines); counted on from the last record, so a
-        // long file is read once
-        let mut lines = LineCounter::default();
-        let mut record = csv::StringRecord::new();
-        let mut next = || -> Result<Option<(usize, Vec<String>)>, DemandError> {
-            let mut line_at = |byte: u64| lines.line_at(bytes, byte);
-            let more = reader.read_record(&mut record).map_err(|e| {
-                let line = e.position().map_or(1, |p| line_at(p.byte()));
-                let why = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
-                    _ => e.to_string(),
-                };
-                DemandError::parse(path, line, why)
-            })?;
-            // (the position is past a record's LF, or on the LF of its CRLF)
-            let line = line_at(reader.position().byte().saturating_sub(1));
-            Ok(more.then(|| (line, record.iter().map(|f| f.trim().to_string()).collect())))
+            .from_reader(lines);
+        let mut rows = CsvRows {
+            path,
+            columns: Vec::new(),
+            reader,
+            record: csv::StringRecord::new(),
         };
-        let (_, columns) = next()?
-            .ok_or_else(|| DemandError::parse(path, 1, "empty file: expected a header row"))?;
-        let mut rows = Vec::new();
-        while let Some((line, fields)) = next()? {
-            if fields.len() != columns.len() {
-                return Err(DemandError::parse(
-                    path,
-                    line,
-                    format!(
-                        "{} fields, expected {} ({})",
-                        fields.len(),
-                        columns.len(),
-                        columns.join(",")
-                    ),
-                ));
-            }
-            rows.push((line, fields));
+        if rows.advance()?.is_none() {
+            return Err(DemandError::parse(
+                path,
+                1,
+                "empty file: expected a header row",
+            ));
         }
-        Ok(Table { columns, rows })
+        rows.columns = rows.record.iter().map(|f| f.trim().to_string()).collect();
+        Ok(rows)
+    }
+
+    /// Reads the next record; its line.
+    fn advance(&mut self) -> Result<Option<usize>, DemandError> {
+        let more = self.reader.read_record(&mut self.record).map_err(|e| {
+            let line = e
+                .position()
+                .map_or(1, |p| self.reader.get_mut().line_at(p.byte()));
+            let why = match e.kind() {
+                csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
+                _ => e.to_string(),
+            };
+            DemandError::parse(self.path, line, why)
+        })?;
+        // (the position is past a record's LF, or on the LF of its CRLF)
+        let end = self.reader.position().byte().saturating_sub(1);
+        Ok(more.then(|| self.reader.get_mut().line_at(end)))
+    }
+
+    /// The next row, with as many fields as the header has.
+    pub fn next_row(&mut self) -> Result<Option<Row<'_>>, DemandError> {
+        let Some(line) = self.advance()? else {
+            return Ok(None);
+        };
+        if self.record.len() != self.columns.len() {
+            return Err(DemandError::parse(
+                self.path,
+                line,
+                format!(
+                    "{} fields, expected {} ({})",
+                    self.record.len(),
+                    self.columns.len(),
+                    self.columns.join(",")
+                ),
+            ));
+        }
+        Ok(Some(Row {
+            line,
+            record: &self.record,
+        }))
+    }
+
+    pub fn path(&self) -> &Path {
+        self.path
     }
 
     pub fn column(&self, name: &str) -> Option<usize> {
@@ -87,10 +151,10 @@ impl Table {
     }
 
     /// The first of `names` that the header has, or an error listing what was expected.
-    pub fn require(&self, path: &Path, names: &[&str]) -> Result<usize, DemandError> {
+    pub fn require(&self, names: &[&str]) -> Result<usize, DemandError> {
         names.iter().find_map(|n| self.column(n)).ok_or_else(|| {
             DemandError::parse(
-                path,
+                self.path,
                 1,
                 format!(
                     "no column {} in the header ({})",
@@ -172,6 +236,39 @@ mod tests {
     }
 
     #[test]
+    fn lines_stay_right_far_into_a_long_file() {
+        let dir = std::env::temp_dir().join(format!("citytwin-long-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("od.csv");
+        // 3 lines per row (a comment and a blank line between rows), well past csv's buffers
+        let mut text = String::from("origin,destination,trips\n");
+        for i in 0..30_000 {
+            text.push_str(&format!("# row {i}\n\n{i},\"{}\",1\n", i + 1));
+        }
+        text.push_str("1,2\n");
+        std::fs::write(&path, &text).unwrap();
+        let mut rows = CsvRows::open(&path).unwrap();
+        let mut last = 1;
+        let e = loop {
+            match rows.next_row() {
+                Ok(Some(row)) => {
+                    assert_eq!(row.line, last + 3);
+                    assert_eq!(row.field(0), ((row.line - 4) / 3).to_string());
+                    last = row.line;
+                }
+                Ok(None) => panic!("the short row was read"),
+                Err(e) => break e.to_string(),
+            }
+        };
+        assert_eq!(last, 90_001);
+        assert!(
+            e.ends_with("od.csv:90002: 2 fields, expected 3 (origin,destination,trips)"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn quoted_fields_crlf_and_a_bom_read_as_plain_csv() {
         let dir = std::env::temp_dir().join(format!("citytwin-table-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -181,18 +278,16 @@ mod tests {
             "\u{feff}id,depart,from_node,to_node\r\n# a comment\r\n\"a,1\",07:00:00, 1 ,2\r\n\r\nb,07:01,3,4\r\n",
         )
         .unwrap();
-        let t = Table::read(&path).unwrap();
-        assert_eq!(t.column("id"), Some(0));
-        assert_eq!(
-            t.rows[0],
-            (
-                3,
-                vec!["a,1".into(), "07:00:00".into(), "1".into(), "2".into()]
-            )
-        );
-        assert_eq!(t.rows[1].0, 5);
+        let mut rows = CsvRows::open(&path).unwrap();
+        assert_eq!(rows.column("id"), Some(0));
+        let row = rows.next_row().unwrap().unwrap();
+        let fields: Vec<&str> = (0..4).map(|c| row.field(c)).collect();
+        assert_eq!((row.line, fields), (3, vec!["a,1", "07:00:00", "1", "2"]));
+        assert_eq!(rows.next_row().unwrap().unwrap().line, 5);
+        assert!(rows.next_row().unwrap().is_none());
         std::fs::write(&path, "id,depart\nx,07:00,3\n").unwrap();
-        let e = Table::read(&path).unwrap_err().to_string();
+        let mut rows = CsvRows::open(&path).unwrap();
+        let e = rows.next_row().err().unwrap().to_string();
         assert!(
             e.ends_with("trips.csv:2: 3 fields, expected 2 (id,depart)"),
             "{e}"

@@ -10,8 +10,8 @@
 //! starts on a car link leaving it and ends on one entering it.
 
 use super::DemandError;
-use super::table::{Table, number, time_of_day};
-use crate::dynamic::{Purpose, TripSpec};
+use super::table::{CsvRows, Row, number, time_of_day};
+use crate::dynamic::{Purpose, TripIds, TripSpec, by_departure};
 use citytwin_city::{City, Mode};
 use geo::Point;
 use std::collections::BTreeMap;
@@ -28,7 +28,6 @@ pub enum Place {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TripRequest {
-    pub id: String,
     pub line: usize,
     pub departure_s: u32,
     pub from: Place,
@@ -39,65 +38,87 @@ pub struct TripRequest {
 pub struct TripList {
     pub path: PathBuf,
     pub requests: Vec<TripRequest>,
+    /// The rows' `id`s (their row number from 0 where the file has no `id` column).
+    pub ids: TripIds,
 }
 
-fn place(
-    path: &Path,
-    table: &Table,
-    row: &[String],
-    line: usize,
-    end: &str,
-) -> Result<Place, DemandError> {
-    let lon = table.column(&format!("{end}_lon"));
-    let lat = table.column(&format!("{end}_lat"));
-    if let (Some(lon), Some(lat)) = (lon, lat) {
-        let (x, y): (f64, f64) = (
-            number(path, line, &format!("{end}_lon"), &row[lon])?,
-            number(path, line, &format!("{end}_lat"), &row[lat])?,
-        );
-        if !((-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)) {
-            return Err(DemandError::parse(
+/// Where a row's place is: lon/lat columns, or a node column.
+enum PlaceColumns {
+    LonLat(usize, usize),
+    Node(usize),
+}
+
+impl PlaceColumns {
+    fn of(rows: &CsvRows, end: &str) -> Result<Self, DemandError> {
+        let lon = rows.column(&format!("{end}_lon"));
+        let lat = rows.column(&format!("{end}_lat"));
+        if let (Some(lon), Some(lat)) = (lon, lat) {
+            return Ok(PlaceColumns::LonLat(lon, lat));
+        }
+        rows.column(&format!("{end}_node"))
+            .map(PlaceColumns::Node)
+            .ok_or_else(|| {
+                DemandError::parse(
+                    rows.path(),
+                    1,
+                    format!("expected columns {end}_lon,{end}_lat or {end}_node in the header"),
+                )
+            })
+    }
+
+    fn place(&self, path: &Path, row: &Row, end: &str) -> Result<Place, DemandError> {
+        let line = row.line;
+        match *self {
+            PlaceColumns::LonLat(lon, lat) => {
+                let (x, y): (f64, f64) = (
+                    number(path, line, &format!("{end}_lon"), row.field(lon))?,
+                    number(path, line, &format!("{end}_lat"), row.field(lat))?,
+                );
+                if !((-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)) {
+                    return Err(DemandError::parse(
+                        path,
+                        line,
+                        format!("{end}_lon,{end}_lat: expected WGS84 degrees, found {x},{y}"),
+                    ));
+                }
+                Ok(Place::LonLat(x, y))
+            }
+            PlaceColumns::Node(node) => Ok(Place::Node(number(
                 path,
                 line,
-                format!("{end}_lon,{end}_lat: expected WGS84 degrees, found {x},{y}"),
-            ));
+                &format!("{end}_node"),
+                row.field(node),
+            )?)),
         }
-        return Ok(Place::LonLat(x, y));
     }
-    let node = table
-        .require(path, &[&format!("{end}_node")])
-        .map_err(|_| {
-            DemandError::parse(
-                path,
-                1,
-                format!("expected columns {end}_lon,{end}_lat or {end}_node in the header"),
-            )
-        })?;
-    Ok(Place::Node(number(
-        path,
-        line,
-        &format!("{end}_node"),
-        &row[node],
-    )?))
 }
 
+/// Reads the list row by row (a regional day's list is never held as text or as rows).
 pub fn read_trip_list(path: &Path) -> Result<TripList, DemandError> {
-    let table = Table::read(path)?;
-    let depart = table.require(path, &["depart", "departure"])?;
-    let id = table.column("id");
-    let mut requests = Vec::with_capacity(table.rows.len());
-    for (line, row) in &table.rows {
+    let mut rows = CsvRows::open(path)?;
+    let depart = rows.require(&["depart", "departure"])?;
+    let id = rows.column("id");
+    let from = PlaceColumns::of(&rows, "from")?;
+    let to = PlaceColumns::of(&rows, "to")?;
+    let (mut requests, mut ids) = (Vec::new(), TripIds::default());
+    while let Some(row) = rows.next_row()? {
+        match id {
+            Some(c) => ids.push(row.field(c)),
+            None => ids.push(&requests.len().to_string()),
+        }
         requests.push(TripRequest {
-            id: id.map_or_else(|| requests.len().to_string(), |c| row[c].clone()),
-            line: *line,
-            departure_s: time_of_day(path, *line, "depart", &row[depart])?,
-            from: place(path, &table, row, *line, "from")?,
-            to: place(path, &table, row, *line, "to")?,
+            line: row.line,
+            departure_s: time_of_day(path, row.line, "depart", row.field(depart))?,
+            from: from.place(path, &row, "from")?,
+            to: to.place(path, &row, "to")?,
         });
     }
+    ids.shrink_to_fit();
+    requests.shrink_to_fit();
     Ok(TripList {
         path: path.to_path_buf(),
         requests,
+        ids,
     })
 }
 
@@ -107,7 +128,7 @@ pub fn resolve_trip_list(
     city: &City,
     list: &TripList,
     to_city: &dyn Fn(f64, f64) -> Option<Point<f64>>,
-) -> Result<(Vec<TripSpec>, Vec<String>), DemandError> {
+) -> Result<(Vec<TripSpec>, TripIds), DemandError> {
     let roads = city.roads();
     let node_by_osm: BTreeMap<i64, usize> = roads
         .nodes
@@ -154,18 +175,14 @@ pub fn resolve_trip_list(
             }
         }
     };
-    let mut trips: Vec<(TripSpec, String)> = Vec::with_capacity(list.requests.len());
+    let mut trips = Vec::with_capacity(list.requests.len());
     for r in &list.requests {
-        trips.push((
-            TripSpec {
-                origin_link: resolve(r.from, r.line, "from")?,
-                dest_link: resolve(r.to, r.line, "to")?,
-                departure_s: r.departure_s,
-                purpose: Purpose::Other,
-            },
-            r.id.clone(),
-        ));
+        trips.push(TripSpec {
+            origin_link: resolve(r.from, r.line, "from")?,
+            dest_link: resolve(r.to, r.line, "to")?,
+            departure_s: r.departure_s,
+            purpose: Purpose::Other,
+        });
     }
-    trips.sort_by_key(|(t, _)| t.departure_s);
-    Ok(trips.into_iter().unzip())
+    Ok(by_departure(trips, list.ids.clone()))
 }

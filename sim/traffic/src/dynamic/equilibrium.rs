@@ -34,14 +34,13 @@ impl TimeDependentTimes {
     pub fn from_day(day: &TrafficSim, free_flow: &[f64]) -> Self {
         let stats = &day.stats;
         let bin_s = stats.bin_s.max(1);
-        let mut spent: Vec<Vec<(f64, u32)>> = stats
-            .bins
-            .iter()
-            .map(|bins| {
-                let per_link = bins
-                    .iter()
-                    .map(|b| (f64::from(b.entered_travel_s), b.entered_exits));
-                per_link.collect()
+        let mut spent: Vec<Vec<(f64, u32)>> = (0..stats.bin_count())
+            .map(|b| {
+                let mut per_link = vec![(0.0, 0); free_flow.len()];
+                for (link, bin) in stats.links_in(b) {
+                    per_link[link] = (f64::from(bin.entered_travel_s), bin.entered_exits);
+                }
+                per_link
             })
             .collect();
         for (link, entered_at) in day.cars_on_links() {
@@ -57,7 +56,7 @@ impl TimeDependentTimes {
                 let free = free_flow[link];
                 times[k][link] = if n > 0 {
                     (s / f64::from(n)).max(free)
-                } else if k > 0 && stats.bins[k][link].vehicle_s > 0 {
+                } else if k > 0 && stats.get(k, link).vehicle_s > 0 {
                     times[k - 1][link]
                 } else {
                     free

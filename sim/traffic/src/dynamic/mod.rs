@@ -10,6 +10,7 @@ pub mod router;
 pub mod signals;
 pub mod sim;
 pub mod stats;
+pub mod trip_ids;
 pub mod trips;
 
 pub use equilibrium::{EquilibriumOptions, IterationReport, TimeDependentTimes};
@@ -19,4 +20,5 @@ pub use sim::{
     VehicleCounts,
 };
 pub use stats::{LinkBin, LinkStats, TrafficSummary};
+pub use trip_ids::{TripIds, by_departure};
 pub use trips::{Purpose, TripRecord, TripSpec, TripStatus};

@@ -49,21 +49,130 @@ impl LinkBin {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Every link's bins, one column per time bin. The current bin is a dense column (every link,
+/// written in place); once the clock has left a bin, only the links with traffic in it are
+/// kept, in link order. On a regional day most links are quiet in most bins, and dense columns
+/// were most of the model's memory (96 bins × 128,880 links × 24 bytes = 297 MB).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LinkStats {
     pub bin_s: u32,
-    /// bins[b][link]
-    pub bins: Vec<Vec<LinkBin>>,
+    columns: Vec<Column>,
     link_count: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+enum Column {
+    Dense(Vec<LinkBin>),
+    /// The links with any figure, by link.
+    Settled(Vec<(u32, LinkBin)>),
+}
+
+impl Column {
+    fn get(&self, link: usize) -> Option<&LinkBin> {
+        match self {
+            Column::Dense(bins) => bins.get(link),
+            Column::Settled(bins) => bins
+                .binary_search_by_key(&(link as u32), |(l, _)| *l)
+                .ok()
+                .map(|i| &bins[i].1),
+        }
+    }
+
+    fn get_mut(&mut self, link: u32) -> &mut LinkBin {
+        match self {
+            Column::Dense(bins) => &mut bins[link as usize],
+            Column::Settled(bins) => {
+                // a figure booked late to a bin that had none for the link (rare: the
+                // occupancy up to every bin's end is booked when the clock leaves it)
+                let i = match bins.binary_search_by_key(&link, |(l, _)| *l) {
+                    Ok(i) => i,
+                    Err(i) => {
+                        bins.insert(i, (link, LinkBin::default()));
+                        i
+                    }
+                };
+                &mut bins[i].1
+            }
+        }
+    }
+
+    fn settle(&mut self) {
+        if let Column::Dense(bins) = self {
+            let kept = bins
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b != LinkBin::default())
+                .map(|(l, b)| (l as u32, *b))
+                .collect();
+            *self = Column::Settled(kept);
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Column::Dense(bins) => bins.capacity() * std::mem::size_of::<LinkBin>(),
+            Column::Settled(bins) => bins.capacity() * std::mem::size_of::<(u32, LinkBin)>(),
+        }
+    }
+}
+
+impl PartialEq for LinkStats {
+    /// The same figures, whichever bins have settled.
+    fn eq(&self, other: &Self) -> bool {
+        self.bin_s == other.bin_s
+            && self.link_count == other.link_count
+            && self.columns.len() == other.columns.len()
+            && (0..self.columns.len()).all(|b| self.links_in(b).eq(other.links_in(b)))
+    }
 }
 
 impl LinkStats {
     pub fn new(bin_s: u32, link_count: usize) -> Self {
         Self {
             bin_s,
-            bins: Vec::new(),
+            columns: Vec::new(),
             link_count,
         }
+    }
+
+    /// Bins from midnight to the last one anything was booked in.
+    pub fn bin_count(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Link `link`'s figures in bin `b` (all zero where it had no traffic).
+    pub fn get(&self, b: usize, link: usize) -> LinkBin {
+        self.columns
+            .get(b)
+            .and_then(|c| c.get(link))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The links with any figure in bin `b`, in link order.
+    pub fn links_in(&self, b: usize) -> impl Iterator<Item = (usize, &LinkBin)> + '_ {
+        let (dense, settled) = match self.columns.get(b) {
+            Some(Column::Dense(bins)) => (Some(bins), None),
+            Some(Column::Settled(bins)) => (None, Some(bins)),
+            None => (None, None),
+        };
+        let dense = dense
+            .into_iter()
+            .flat_map(|bins| bins.iter().enumerate())
+            .filter(|(_, bin)| **bin != LinkBin::default());
+        let settled = settled
+            .into_iter()
+            .flat_map(|bins| bins.iter().map(|(l, bin)| (*l as usize, bin)));
+        dense.chain(settled)
+    }
+
+    /// Bin `b` for every link, quiet ones as zeros.
+    pub fn column(&self, b: usize) -> Vec<LinkBin> {
+        let mut all = vec![LinkBin::default(); self.link_count];
+        for (l, bin) in self.links_in(b) {
+            all[l] = *bin;
+        }
+        all
     }
 
     /// The part of bin `b` that a run observing `[from_s, until_s)` saw, as (start, end) in
@@ -77,27 +186,45 @@ impl LinkStats {
 
     pub fn bin_mut(&mut self, t: u32, link: u32) -> &mut LinkBin {
         let b = (t / self.bin_s) as usize;
-        while self.bins.len() <= b {
-            self.bins.push(vec![LinkBin::default(); self.link_count]);
+        while self.columns.len() <= b {
+            self.columns
+                .push(Column::Dense(vec![LinkBin::default(); self.link_count]));
         }
-        &mut self.bins[b][link as usize]
+        self.columns[b].get_mut(link)
     }
 
-    /// A link's bins summed over the day, and its highest bin density (veh/km).
-    pub fn day_total(&self, link: usize, length_m: f64) -> (LinkBin, f64) {
-        let mut total = LinkBin::default();
-        let mut peak = 0.0f64;
-        for bins in &self.bins {
-            let b = &bins[link];
-            total.entered_exits = total.entered_exits.saturating_add(b.entered_exits);
-            total.entered_travel_s = total.entered_travel_s.saturating_add(b.entered_travel_s);
-            total.exits += b.exits;
-            total.travel_s = total.travel_s.saturating_add(b.travel_s);
-            total.vehicle_s = total.vehicle_s.saturating_add(b.vehicle_s);
-            total.stuck += b.stuck;
-            peak = peak.max(b.density_veh_km(length_m, self.bin_s));
+    /// Keeps only the links with traffic in every bin before the one `t` falls in (call once
+    /// the occupancy up to `t` is booked).
+    pub fn settle_before(&mut self, t: u32) {
+        let current = (t / self.bin_s) as usize;
+        for column in self.columns.iter_mut().take(current) {
+            column.settle();
         }
-        (total, peak)
+    }
+
+    /// Every link's bins summed over the day, and its highest bin density (veh/km);
+    /// `length_m` gives a link's length.
+    pub fn day_totals(&self, length_m: impl Fn(usize) -> f64) -> Vec<(LinkBin, f64)> {
+        let mut totals = vec![(LinkBin::default(), 0.0f64); self.link_count];
+        for b in 0..self.columns.len() {
+            for (link, bin) in self.links_in(b) {
+                let (total, peak) = &mut totals[link];
+                total.entered_exits = total.entered_exits.saturating_add(bin.entered_exits);
+                total.entered_travel_s =
+                    total.entered_travel_s.saturating_add(bin.entered_travel_s);
+                total.exits += bin.exits;
+                total.travel_s = total.travel_s.saturating_add(bin.travel_s);
+                total.vehicle_s = total.vehicle_s.saturating_add(bin.vehicle_s);
+                total.stuck += bin.stuck;
+                *peak = peak.max(bin.density_veh_km(length_m(link), self.bin_s));
+            }
+        }
+        totals
+    }
+
+    /// Heap bytes of the bins.
+    pub fn heap_bytes(&self) -> usize {
+        self.columns.iter().map(Column::heap_bytes).sum()
     }
 
     /// Adds `vehicles × seconds` to a link from `from` to `to`, split at bin boundaries.
@@ -189,6 +316,51 @@ impl PeakTotals {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn booked(stats: &mut LinkStats) {
+        stats.bin_mut(10, 3).exits += 2;
+        stats.add_occupancy(1, 2, 50, 1000);
+        stats.bin_mut(950, 0).stuck += 1;
+    }
+
+    #[test]
+    fn settled_bins_keep_every_figure_and_only_busy_links() {
+        let mut dense = LinkStats::new(900, 5);
+        booked(&mut dense);
+        let mut settled = dense.clone();
+        settled.settle_before(1000);
+        assert_eq!(settled, dense);
+        assert_eq!(settled.get(0, 3).exits, 2);
+        assert_eq!(settled.get(0, 1).vehicle_s, 2 * 850);
+        assert_eq!(settled.get(1, 1).vehicle_s, 2 * 100);
+        assert_eq!(settled.get(0, 4), LinkBin::default());
+        let busy: Vec<usize> = settled.links_in(0).map(|(l, _)| l).collect();
+        assert_eq!(busy, vec![1, 3]);
+        assert!(settled.heap_bytes() < dense.heap_bytes());
+        // a figure booked late to a settled bin lands in place, in link order
+        settled.bin_mut(20, 2).entered_exits += 1;
+        settled.bin_mut(30, 3).entered_exits += 1;
+        let busy: Vec<(usize, u32)> = settled
+            .links_in(0)
+            .map(|(l, b)| (l, b.entered_exits))
+            .collect();
+        assert_eq!(busy, vec![(1, 0), (2, 1), (3, 1)]);
+        assert_ne!(settled, dense);
+    }
+
+    #[test]
+    fn day_totals_add_the_bins_of_each_link() {
+        let mut stats = LinkStats::new(900, 5);
+        booked(&mut stats);
+        stats.settle_before(900);
+        let totals = stats.day_totals(|_| 500.0);
+        assert_eq!(totals[1].0.vehicle_s, 2 * 950);
+        assert_eq!(totals[0].0.stuck, 1);
+        assert_eq!(totals[4], (LinkBin::default(), 0.0));
+        // 1,700 vehicle-seconds over a 900 s bin on half a kilometre
+        assert!((totals[1].1 - 1700.0 / 900.0 / 0.5).abs() < 1e-12);
+        assert_eq!(stats.column(1)[0].stuck, 1);
+    }
 
     #[test]
     fn a_bin_cut_by_the_window_or_a_stop_is_observed_in_part() {

@@ -14,7 +14,7 @@ use super::CalibrateError;
 use citytwin_city::City;
 use citytwin_city::ids::LinkId;
 use citytwin_city::roads::Mode;
-use citytwin_traffic::demand::table::{Table, number, time_of_day};
+use citytwin_traffic::demand::table::{CsvRows, Row, number, time_of_day};
 use citytwin_traffic::dynamic::LinkStats;
 use geo::Point;
 use std::path::Path;
@@ -47,9 +47,9 @@ impl CountSite {
     pub fn simulated(&self, stats: &LinkStats, city: &City) -> (f64, Option<f64>) {
         let (first, last) = (self.from_s / stats.bin_s, self.to_s / stats.bin_s);
         let (mut exits, mut metres, mut seconds) = (0u64, 0.0, 0.0);
-        for bins in stats.bins.iter().take(last as usize).skip(first as usize) {
+        for bin in first as usize..(last as usize).min(stats.bin_count()) {
             for &l in &self.links {
-                let b = &bins[l as usize];
+                let b = stats.get(bin, l as usize);
                 exits += u64::from(b.exits);
                 metres += f64::from(b.exits) * city.roads().links[l as usize].length_m;
                 seconds += f64::from(b.travel_s);
@@ -77,140 +77,22 @@ pub fn read_counts(
     project: &dyn Fn(f64, f64) -> Option<Point<f64>>,
     bin_s: u32,
 ) -> Result<Vec<CountSite>, CalibrateError> {
-    let table = Table::read(path)?;
-    let col = |name: &str| table.column(name);
-    let (way, direction, lon, lat, bearing) = (
-        col("way"),
-        col("direction"),
-        col("lon"),
-        col("lat"),
-        col("bearing"),
-    );
-    if way.is_none() && (lon.is_none() || lat.is_none()) {
-        return Err(CalibrateError::row(
-            path,
-            1,
-            "no column way, nor lon and lat: expected one of them to place the counts",
-        ));
-    }
-    let from = table.require(path, &["from"])?;
-    let to = table.require(path, &["to"])?;
-    let (count, speed) = (col("count"), col("speed_kmh"));
-    if count.is_none() && speed.is_none() {
-        return Err(CalibrateError::row(
-            path,
-            1,
-            "no column count or speed_kmh: expected at least one observation column",
-        ));
-    }
-    let mut sites = Vec::with_capacity(table.rows.len());
-    for (line, row) in &table.rows {
-        let line = *line;
-        let field = |c: Option<usize>| c.map(|i| row[i].as_str()).filter(|v| !v.is_empty());
-        let optional = |name: &str, c: Option<usize>| -> Result<Option<f64>, CalibrateError> {
-            field(c)
-                .map(|v| number::<f64>(path, line, name, v))
-                .transpose()
-                .map_err(CalibrateError::from)
-        };
-        let from_s = time_of_day(path, line, "from", &row[from])?;
-        let to_s = time_of_day(path, line, "to", &row[to])?;
-        if to_s <= from_s || to_s > 86_400 {
-            return Err(CalibrateError::row(
-                path,
-                line,
-                format!(
-                    "to: expected a time after from and by 24:00, found {}",
-                    row[to]
-                ),
-            ));
-        }
-        if !from_s.is_multiple_of(bin_s) || !to_s.is_multiple_of(bin_s) {
-            return Err(CalibrateError::row(
-                path,
-                line,
-                format!(
-                    "from/to: expected times on the model's {}-minute bins (e.g. 07:00, 07:15), found {}–{}",
-                    bin_s / 60,
-                    row[from],
-                    row[to]
-                ),
-            ));
-        }
-        let observed = |name: &str, c| -> Result<Option<f64>, CalibrateError> {
-            let v = optional(name, c)?;
-            if let Some(x) = v
-                && !(x >= 0.0 && x.is_finite())
-            {
-                return Err(CalibrateError::row(
-                    path,
-                    line,
-                    format!("{name}: expected a number ≥ 0, found {x}"),
-                ));
-            }
-            Ok(v)
-        };
-        let (count, speed_kmh) = (observed("count", count)?, observed("speed_kmh", speed)?);
+    let mut rows = CsvRows::open(path)?;
+    let columns = CountColumns::of(&rows)?;
+    let mut sites = Vec::new();
+    while let Some(row) = rows.next_row()? {
+        let at = CountRow { path, row: &row };
+        let (from_s, to_s) = at.period(&columns, bin_s)?;
+        let (count, speed_kmh) = (
+            at.observed("count", columns.count)?,
+            at.observed("speed_kmh", columns.speed)?,
+        );
         if count.is_none() && speed_kmh.is_none() {
-            return Err(CalibrateError::row(
-                path,
-                line,
-                "count, speed_kmh: expected at least one of them",
-            ));
+            return Err(at.error("count, speed_kmh: expected at least one of them"));
         }
-        let point = match (optional("lon", lon)?, optional("lat", lat)?) {
-            (Some(x), Some(y)) => Some(project(x, y).ok_or_else(|| {
-                CalibrateError::row(
-                    path,
-                    line,
-                    format!("lon,lat: {x},{y} is not a WGS84 position"),
-                )
-            })?),
-            _ => None,
-        };
-        let links = match field(way) {
-            Some(w) => {
-                let id: i64 = number(path, line, "way", w)?;
-                let forward = match field(direction) {
-                    None => None,
-                    Some("forward") => Some(true),
-                    Some("backward") => Some(false),
-                    Some(other) => {
-                        return Err(CalibrateError::row(
-                            path,
-                            line,
-                            format!(
-                                "direction: expected forward, backward or empty, found {other:?}"
-                            ),
-                        ));
-                    }
-                };
-                way_links(city, id, forward, point).ok_or_else(|| {
-                    CalibrateError::row(
-                        path,
-                        line,
-                        format!(
-                            "way: {id} has no car link{} in the city",
-                            match forward {
-                                Some(true) => " forward",
-                                Some(false) => " backward",
-                                None => "",
-                            }
-                        ),
-                    )
-                })?
-            }
-            None => {
-                let p = point.ok_or_else(|| {
-                    CalibrateError::row(path, line, "way or lon,lat: expected where the count is")
-                })?;
-                let b = optional("bearing", bearing)?;
-                point_links(city, p, b).map_err(|m| CalibrateError::row(path, line, m))?
-            }
-        };
         sites.push(CountSite {
-            line,
-            links,
+            line: row.line,
+            links: at.links(&columns, city, project)?,
             from_s,
             to_s,
             count,
@@ -218,6 +100,148 @@ pub fn read_counts(
         });
     }
     Ok(sites)
+}
+
+/// The columns of a counts CSV.
+struct CountColumns {
+    way: Option<usize>,
+    direction: Option<usize>,
+    lon: Option<usize>,
+    lat: Option<usize>,
+    bearing: Option<usize>,
+    from: usize,
+    to: usize,
+    count: Option<usize>,
+    speed: Option<usize>,
+}
+
+impl CountColumns {
+    fn of(rows: &CsvRows) -> Result<Self, CalibrateError> {
+        let col = |name: &str| rows.column(name);
+        let columns = CountColumns {
+            way: col("way"),
+            direction: col("direction"),
+            lon: col("lon"),
+            lat: col("lat"),
+            bearing: col("bearing"),
+            from: rows.require(&["from"])?,
+            to: rows.require(&["to"])?,
+            count: col("count"),
+            speed: col("speed_kmh"),
+        };
+        let header_error = |m: &str| CalibrateError::row(rows.path(), 1, m);
+        if columns.way.is_none() && (columns.lon.is_none() || columns.lat.is_none()) {
+            return Err(header_error(
+                "no column way, nor lon and lat: expected one of them to place the counts",
+            ));
+        }
+        if columns.count.is_none() && columns.speed.is_none() {
+            return Err(header_error(
+                "no column count or speed_kmh: expected at least one observation column",
+            ));
+        }
+        Ok(columns)
+    }
+}
+
+/// One row of a counts CSV, read field by field with errors that name its line.
+struct CountRow<'r> {
+    path: &'r Path,
+    row: &'r Row<'r>,
+}
+
+impl CountRow<'_> {
+    fn error(&self, message: impl Into<String>) -> CalibrateError {
+        CalibrateError::row(self.path, self.row.line, message)
+    }
+
+    fn field(&self, c: Option<usize>) -> Option<&str> {
+        c.map(|i| self.row.field(i)).filter(|v| !v.is_empty())
+    }
+
+    fn optional(&self, name: &str, c: Option<usize>) -> Result<Option<f64>, CalibrateError> {
+        self.field(c)
+            .map(|v| number::<f64>(self.path, self.row.line, name, v))
+            .transpose()
+            .map_err(CalibrateError::from)
+    }
+
+    /// An observation column: empty, or a number ≥ 0.
+    fn observed(&self, name: &str, c: Option<usize>) -> Result<Option<f64>, CalibrateError> {
+        let v = self.optional(name, c)?;
+        if let Some(x) = v
+            && !(x >= 0.0 && x.is_finite())
+        {
+            return Err(self.error(format!("{name}: expected a number ≥ 0, found {x}")));
+        }
+        Ok(v)
+    }
+
+    /// `from` and `to` in seconds after midnight, on the model's bins and within the day.
+    fn period(&self, columns: &CountColumns, bin_s: u32) -> Result<(u32, u32), CalibrateError> {
+        let (from, to) = (self.row.field(columns.from), self.row.field(columns.to));
+        let from_s = time_of_day(self.path, self.row.line, "from", from)?;
+        let to_s = time_of_day(self.path, self.row.line, "to", to)?;
+        if to_s <= from_s || to_s > 86_400 {
+            return Err(self.error(format!(
+                "to: expected a time after from and by 24:00, found {to}"
+            )));
+        }
+        if !from_s.is_multiple_of(bin_s) || !to_s.is_multiple_of(bin_s) {
+            return Err(self.error(format!(
+                "from/to: expected times on the model's {}-minute bins (e.g. 07:00, 07:15), found {from}–{to}",
+                bin_s / 60,
+            )));
+        }
+        Ok((from_s, to_s))
+    }
+
+    /// The car links the row counts: its OSM way (one direction or both), or the links at
+    /// its lon/lat along its bearing.
+    fn links(
+        &self,
+        columns: &CountColumns,
+        city: &City,
+        project: &dyn Fn(f64, f64) -> Option<Point<f64>>,
+    ) -> Result<Vec<u32>, CalibrateError> {
+        let point =
+            match (
+                self.optional("lon", columns.lon)?,
+                self.optional("lat", columns.lat)?,
+            ) {
+                (Some(x), Some(y)) => Some(project(x, y).ok_or_else(|| {
+                    self.error(format!("lon,lat: {x},{y} is not a WGS84 position"))
+                })?),
+                _ => None,
+            };
+        let Some(w) = self.field(columns.way) else {
+            let p =
+                point.ok_or_else(|| self.error("way or lon,lat: expected where the count is"))?;
+            let b = self.optional("bearing", columns.bearing)?;
+            return point_links(city, p, b).map_err(|m| self.error(m));
+        };
+        let id: i64 = number(self.path, self.row.line, "way", w)?;
+        let forward = match self.field(columns.direction) {
+            None => None,
+            Some("forward") => Some(true),
+            Some("backward") => Some(false),
+            Some(other) => {
+                return Err(self.error(format!(
+                    "direction: expected forward, backward or empty, found {other:?}"
+                )));
+            }
+        };
+        way_links(city, id, forward, point).ok_or_else(|| {
+            self.error(format!(
+                "way: {id} has no car link{} in the city",
+                match forward {
+                    Some(true) => " forward",
+                    Some(false) => " backward",
+                    None => "",
+                }
+            ))
+        })
+    }
 }
 
 fn heading_deg(city: &City, link: usize) -> f64 {

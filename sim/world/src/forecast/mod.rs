@@ -47,8 +47,8 @@ impl LinkSnapshot {
             exits: vec![0; n],
             travel_s: vec![0; n],
         };
-        for bins in &stats.bins {
-            for (l, bin) in bins.iter().enumerate().take(n) {
+        for b in 0..stats.bin_count() {
+            for (l, bin) in stats.links_in(b).filter(|(l, _)| *l < n) {
                 snap.exits[l] += u64::from(bin.exits);
                 snap.travel_s[l] += u64::from(bin.travel_s);
             }

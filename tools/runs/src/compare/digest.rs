@@ -54,10 +54,12 @@ pub struct RunDigest {
 impl RunDigest {
     pub fn of(world: &World, summary: &RunSummary) -> RunDigest {
         let stats = &world.traffic().stats;
-        let links = (0..world.traffic().net.links.len())
-            .map(|l| match world.traffic().net.link(l as u32) {
-                Some(link) if !stats.bins.is_empty() => {
-                    let (total, _) = stats.day_total(l, link.length_m);
+        let net = &world.traffic().net;
+        let totals = stats.day_totals(|l| net.link(l as u32).map_or(0.0, |link| link.length_m));
+        let links = (0..net.links.len())
+            .map(|l| match net.link(l as u32) {
+                Some(link) if stats.bin_count() > 0 => {
+                    let (total, _) = totals[l];
                     LinkDay {
                         vehicles: f64::from(total.exits),
                         speed_kmh: (total.exits > 0).then(|| total.mean_speed_kmh(link.length_m)),

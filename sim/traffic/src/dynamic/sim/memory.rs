@@ -1,7 +1,7 @@
 //! The model's memory, for the bytes-per-vehicle figure.
 
 use super::{LinkState, TrafficSim, Vehicle};
-use crate::dynamic::{LinkBin, TripRecord, TripSpec};
+use crate::dynamic::{TripRecord, TripSpec};
 
 impl TrafficSim {
     /// Heap bytes the model holds (trips, their records and routes, vehicles, link queues,
@@ -25,12 +25,7 @@ impl TrafficSim {
             .iter()
             .map(|l| (l.queue.capacity() + l.waiting.capacity()) * size_of::<u32>())
             .sum();
-        let bins: usize = self
-            .stats
-            .bins
-            .iter()
-            .map(|b| b.capacity() * size_of::<LinkBin>())
-            .sum();
+        let bins = self.stats.heap_bytes();
         self.trips.capacity() * size_of::<TripSpec>()
             + self.records.capacity() * size_of::<TripRecord>()
             + self.order.capacity() * size_of::<u32>()

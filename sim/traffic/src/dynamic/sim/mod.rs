@@ -325,6 +325,11 @@ impl TrafficSim {
     /// Advances the model by one second.
     pub fn step(&mut self) {
         let now = self.now;
+        if now > 0 && now.is_multiple_of(self.stats.bin_s) {
+            // the bins the clock has left keep only their busy links
+            self.flush_stats();
+            self.stats.settle_before(now);
+        }
         self.apply_events(now);
         if now > 0 && now.is_multiple_of(self.config.travel_time_update_s.max(1)) {
             self.refresh_travel_times();
@@ -468,7 +473,8 @@ impl TrafficSim {
             }
         }
         let mut vehicle_s = 0.0;
-        for bin in self.stats.bins.iter().flatten() {
+        let bins = (0..self.stats.bin_count()).flat_map(|b| self.stats.links_in(b));
+        for (_, bin) in bins {
             vehicle_s += f64::from(bin.vehicle_s);
             s.stuck_moves += u64::from(bin.stuck);
         }

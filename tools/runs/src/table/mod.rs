@@ -1,17 +1,13 @@
 //! Tables of results (time series, per-link bins) written as CSV for spreadsheets and as
 //! Parquet for pandas, DuckDB, Polars and Arrow: one table, both files, the same columns.
 
-use citytwin_city::calendar::{SimDay, rfc3339_offset};
-use parquet::basic::Compression;
-use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
-use parquet::file::properties::WriterProperties;
-use parquet::file::writer::SerializedFileWriter;
-use parquet::schema::parser::parse_message_type;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod parquet_file;
 
-/// Rows per Parquet row group: large enough for good compression, small enough to stream.
-const ROW_GROUP: usize = 1 << 20;
+use citytwin_city::calendar::{SimDay, rfc3339_offset};
+use parquet_file::ParquetFile;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Values {
@@ -35,6 +31,36 @@ pub enum Values {
 }
 
 impl Values {
+    fn extend(&mut self, more: &Values) {
+        match (self, more) {
+            (Values::Text(v), Values::Text(m)) => v.extend_from_slice(m),
+            (Values::Int(v), Values::Int(m)) => v.extend_from_slice(m),
+            (Values::Float { values, .. }, Values::Float { values: m, .. }) => {
+                values.extend_from_slice(m)
+            }
+            (Values::MaybeFloat(v), Values::MaybeFloat(m)) => v.extend_from_slice(m),
+            (Values::Time { unix, .. }, Values::Time { unix: m, .. }) => unix.extend_from_slice(m),
+            // (chunks of other columns are refused before they get here)
+            _ => {}
+        }
+    }
+
+    fn rows_from(&self, row: usize) -> Values {
+        match self {
+            Values::Text(v) => Values::Text(v[row..].to_vec()),
+            Values::Int(v) => Values::Int(v[row..].to_vec()),
+            Values::Float { values, decimals } => Values::Float {
+                values: values[row..].to_vec(),
+                decimals: *decimals,
+            },
+            Values::MaybeFloat(v) => Values::MaybeFloat(v[row..].to_vec()),
+            Values::Time { unix, utc_offset_s } => Values::Time {
+                unix: unix[row..].to_vec(),
+                utc_offset_s: *utc_offset_s,
+            },
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             Values::Text(v) => v.len(),
@@ -42,14 +68,6 @@ impl Values {
             Values::Float { values, .. } => values.len(),
             Values::MaybeFloat(v) => v.len(),
             Values::Time { unix, .. } => unix.len(),
-        }
-    }
-
-    fn parquet_type(&self) -> &'static str {
-        match self {
-            Values::Text(_) => "BYTE_ARRAY",
-            Values::Int(_) | Values::Time { .. } => "INT64",
-            Values::Float { .. } | Values::MaybeFloat(_) => "DOUBLE",
         }
     }
 }
@@ -112,6 +130,17 @@ pub enum TableError {
     },
     #[error("writing {path}: {message}")]
     Write { path: PathBuf, message: String },
+    #[error("table {table}: a chunk with other columns than the table's")]
+    Shape { table: String },
+}
+
+impl TableError {
+    fn write(path: &Path, e: &dyn std::fmt::Display) -> Self {
+        TableError::Write {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
 }
 
 /// Columns of equal length.
@@ -144,126 +173,153 @@ impl Table {
         self.columns.first().map_or(0, |c| c.values.len())
     }
 
+    /// Row `row`'s fields as CSV writes them.
+    fn record(&self, row: usize) -> Vec<String> {
+        self.columns
+            .iter()
+            .map(|c| match &c.values {
+                Values::Text(v) => v[row].clone(),
+                Values::Int(v) => v[row].to_string(),
+                Values::Float { values, decimals } => format!("{:.*}", decimals, values[row]),
+                Values::MaybeFloat(v) => v[row].map_or(String::new(), |x| x.to_string()),
+                Values::Time { unix, utc_offset_s } => rfc3339_offset(unix[row], *utc_offset_s),
+            })
+            .collect()
+    }
+
+    /// Appends `more`'s rows (the same columns).
+    fn extend(&mut self, more: &Table) {
+        for (column, more) in self.columns.iter_mut().zip(&more.columns) {
+            column.values.extend(&more.values);
+        }
+    }
+
+    /// Its rows from `row` on.
+    fn rows_from(&self, row: usize) -> Table {
+        Table {
+            name: self.name.clone(),
+            columns: self
+                .columns
+                .iter()
+                .map(|c| Column {
+                    name: c.name.clone(),
+                    values: c.values.rows_from(row),
+                })
+                .collect(),
+        }
+    }
+
+    fn header(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.name.clone()).collect()
+    }
+
     /// CSV with a header, quoted by the csv crate where a field needs it.
     pub fn to_csv(&self) -> String {
-        let header = self.columns.iter().map(|c| c.name.clone()).collect();
-        let rows = (0..self.rows()).map(|row| {
-            self.columns
-                .iter()
-                .map(|c| match &c.values {
-                    Values::Text(v) => v[row].clone(),
-                    Values::Int(v) => v[row].to_string(),
-                    Values::Float { values, decimals } => format!("{:.*}", decimals, values[row]),
-                    Values::MaybeFloat(v) => v[row].map_or(String::new(), |x| x.to_string()),
-                    Values::Time { unix, utc_offset_s } => rfc3339_offset(unix[row], *utc_offset_s),
-                })
-                .collect()
-        });
-        csv_text(header, rows)
+        csv_text(self.header(), (0..self.rows()).map(|row| self.record(row)))
     }
 
     pub fn write_csv(&self, path: &Path) -> Result<(), TableError> {
-        std::fs::write(path, self.to_csv()).map_err(|e| TableError::Write {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
+        let mut csv = CsvFile::create(path, self.header())?;
+        csv.append(self)?;
+        csv.finish()
     }
 
     /// Parquet (Snappy): text as UTF-8 strings, integers as INT64, floats as DOUBLE.
     pub fn write_parquet(&self, path: &Path) -> Result<(), TableError> {
-        let failed = |e: &dyn std::fmt::Display| TableError::Write {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        };
-        let fields: String = self
-            .columns
-            .iter()
-            .map(|c| {
-                let logical = match c.values {
-                    Values::Text(_) => " (UTF8)",
-                    Values::Time { .. } => " (TIMESTAMP(MILLIS,true))",
-                    _ => "",
-                };
-                let repetition = if matches!(c.values, Values::MaybeFloat(_)) {
-                    "OPTIONAL"
-                } else {
-                    "REQUIRED"
-                };
-                format!(
-                    "{repetition} {} {}{logical};",
-                    c.values.parquet_type(),
-                    parquet_name(&c.name)
-                )
-            })
-            .collect();
-        let schema = parse_message_type(&format!(
-            "message {} {{ {fields} }}",
-            parquet_name(&self.name)
-        ))
-        .map_err(|e| failed(&e))?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .set_created_by(format!("citytwin {}", env!("CARGO_PKG_VERSION")))
-            .build();
-        let file = std::fs::File::create(path).map_err(|e| failed(&e))?;
-        let mut writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props))
-            .map_err(|e| failed(&e))?;
-        let rows = self.rows();
-        let mut start = 0;
-        // an empty table still gets its schema and one empty row group
-        while start < rows || (rows == 0 && start == 0) {
-            let end = (start + ROW_GROUP).min(rows);
-            let mut group = writer.next_row_group().map_err(|e| failed(&e))?;
-            for c in &self.columns {
-                let Some(mut col) = group.next_column().map_err(|e| failed(&e))? else {
-                    break;
-                };
-                match &c.values {
-                    Values::Text(v) => {
-                        let bytes: Vec<ByteArray> = v[start..end]
-                            .iter()
-                            .map(|s| ByteArray::from(s.as_str()))
-                            .collect();
-                        col.typed::<ByteArrayType>()
-                            .write_batch(&bytes, None, None)
-                            .map_err(|e| failed(&e))?;
-                    }
-                    Values::Int(v) => {
-                        col.typed::<Int64Type>()
-                            .write_batch(&v[start..end], None, None)
-                            .map_err(|e| failed(&e))?;
-                    }
-                    Values::Time { unix, .. } => {
-                        let millis: Vec<i64> = unix[start..end].iter().map(|s| s * 1000).collect();
-                        col.typed::<Int64Type>()
-                            .write_batch(&millis, None, None)
-                            .map_err(|e| failed(&e))?;
-                    }
-                    Values::Float { values, .. } => {
-                        col.typed::<DoubleType>()
-                            .write_batch(&values[start..end], None, None)
-                            .map_err(|e| failed(&e))?;
-                    }
-                    Values::MaybeFloat(v) => {
-                        let rows = &v[start..end];
-                        let present: Vec<f64> = rows.iter().flatten().copied().collect();
-                        let defined: Vec<i16> =
-                            rows.iter().map(|x| i16::from(x.is_some())).collect();
-                        col.typed::<DoubleType>()
-                            .write_batch(&present, Some(&defined), None)
-                            .map_err(|e| failed(&e))?;
-                    }
-                }
-                col.close().map_err(|e| failed(&e))?;
-            }
-            group.close().map_err(|e| failed(&e))?;
-            if end == rows {
-                break;
-            }
-            start = end;
+        let mut parquet = ParquetFile::create(path, self)?;
+        parquet.append(self)?;
+        parquet.finish()
+    }
+}
+
+/// `<name>.csv`, and `<name>.parquet` when asked, written a chunk of rows at a time: a
+/// regional day's per-link bins are never all in memory.
+#[derive(Debug)]
+pub struct TableWriter {
+    name: String,
+    /// Each column's name and kind of values: every chunk must have them.
+    shape: Vec<(String, std::mem::Discriminant<Values>)>,
+    csv: CsvFile,
+    parquet: Option<ParquetFile>,
+}
+
+impl TableWriter {
+    /// The files of a table shaped as `shape` (its name and columns; its rows are not written).
+    pub fn create(dir: &Path, shape: &Table, parquet: bool) -> Result<Self, TableError> {
+        let csv = CsvFile::create(&dir.join(format!("{}.csv", shape.name)), shape.header())?;
+        let parquet = parquet
+            .then(|| ParquetFile::create(&dir.join(format!("{}.parquet", shape.name)), shape))
+            .transpose()?;
+        Ok(TableWriter {
+            name: shape.name.clone(),
+            shape: TableWriter::shape_of(shape),
+            csv,
+            parquet,
+        })
+    }
+
+    fn shape_of(table: &Table) -> Vec<(String, std::mem::Discriminant<Values>)> {
+        let columns = table.columns.iter();
+        columns
+            .map(|c| (c.name.clone(), std::mem::discriminant(&c.values)))
+            .collect()
+    }
+
+    /// Appends a chunk's rows: the same columns as the shape, or an error.
+    pub fn append(&mut self, chunk: &Table) -> Result<(), TableError> {
+        if TableWriter::shape_of(chunk) != self.shape {
+            return Err(TableError::Shape {
+                table: self.name.clone(),
+            });
         }
-        writer.close().map_err(|e| failed(&e))?;
+        self.csv.append(chunk)?;
+        if let Some(parquet) = &mut self.parquet {
+            parquet.append(chunk)?;
+        }
         Ok(())
+    }
+
+    pub fn finish(self) -> Result<(), TableError> {
+        self.csv.finish()?;
+        self.parquet.map_or(Ok(()), ParquetFile::finish)
+    }
+}
+
+/// CSV rows streamed to a file.
+#[derive(Debug)]
+pub struct CsvFile {
+    path: PathBuf,
+    out: csv::Writer<BufWriter<File>>,
+}
+
+impl CsvFile {
+    pub fn create(path: &Path, header: Vec<String>) -> Result<Self, TableError> {
+        let file = File::create(path).map_err(|e| TableError::write(path, &e))?;
+        let out = csv::WriterBuilder::new()
+            .flexible(false)
+            .from_writer(BufWriter::new(file));
+        let mut csv = CsvFile {
+            path: path.to_path_buf(),
+            out,
+        };
+        csv.row(&header)?;
+        Ok(csv)
+    }
+
+    pub fn row(&mut self, fields: &[String]) -> Result<(), TableError> {
+        self.out
+            .write_record(fields)
+            .map_err(|e| TableError::write(&self.path, &e))
+    }
+
+    fn append(&mut self, chunk: &Table) -> Result<(), TableError> {
+        (0..chunk.rows()).try_for_each(|row| self.row(&chunk.record(row)))
+    }
+
+    pub fn finish(mut self) -> Result<(), TableError> {
+        self.out
+            .flush()
+            .map_err(|e| TableError::write(&self.path, &e))
     }
 }
 
@@ -280,13 +336,6 @@ pub fn csv_text(header: Vec<String>, rows: impl IntoIterator<Item = Vec<String>>
     }
     let bytes = out.into_inner().expect("CSV into memory cannot fail");
     String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
-}
-
-/// Parquet's schema parser takes plain identifiers.
-fn parquet_name(name: &str) -> String {
-    name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
 }
 
 #[cfg(test)]
@@ -390,6 +439,55 @@ mod tests {
         assert!(rows[1].get_double(1).is_err(), "a missing figure is null");
         assert_eq!(rows[2].get_double(1).unwrap(), 0.1);
         let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn a_table_written_in_chunks_is_the_table_written_whole() {
+        let dir = std::env::temp_dir().join(format!("citytwin-chunks-{}", std::process::id()));
+        let (whole, chunked) = (dir.join("whole"), dir.join("chunked"));
+        std::fs::create_dir_all(&whole).unwrap();
+        std::fs::create_dir_all(&chunked).unwrap();
+        let rows = parquet_file::ROW_GROUP + 7;
+        let table = |range: std::ops::Range<usize>| {
+            Table::new(
+                "bins",
+                vec![
+                    Column::int("i", range.clone().map(|i| i as i64).collect()),
+                    Column::maybe_float(
+                        "x",
+                        range.map(|i| (i % 3 > 0).then_some(i as f64)).collect(),
+                    ),
+                ],
+            )
+            .unwrap()
+        };
+        let mut writer = TableWriter::create(&whole, &table(0..0), true).unwrap();
+        writer.append(&table(0..rows)).unwrap();
+        writer.finish().unwrap();
+        let mut writer = TableWriter::create(&chunked, &table(0..0), true).unwrap();
+        let mut start = 0;
+        for size in (1..).map(|k| 1000 * k) {
+            let end = (start + size).min(rows);
+            writer.append(&table(start..end)).unwrap();
+            start = end;
+            if end == rows {
+                break;
+            }
+        }
+        let other = Table::new("bins", vec![Column::int("i", vec![1])]).unwrap();
+        assert!(
+            writer
+                .append(&other)
+                .unwrap_err()
+                .to_string()
+                .contains("other columns")
+        );
+        writer.finish().unwrap();
+        for file in ["bins.csv", "bins.parquet"] {
+            let read = |d: &Path| std::fs::read(d.join(file)).unwrap();
+            assert!(read(&whole) == read(&chunked), "{file}");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
