@@ -51,8 +51,44 @@ const OVERHANG_M: f64 = 150.0;
 
 impl GridCity {
     pub fn build(&self) -> City {
-        let n = self.side as i64;
+        let (ways, nodes) = self.streets();
+        let (roads, report) =
+            build_road_network(&ways, &nodes, &BuildOptions::default()).expect("a valid grid");
         let span = (self.side - 1) as f64 * self.spacing_m;
+        let extent = Rect::new(
+            ORIGIN,
+            Coord {
+                x: ORIGIN.x + span,
+                y: ORIGIN.y + span,
+            },
+        );
+        City::new(CityBundle {
+            meta: CityMeta {
+                name: "grid".into(),
+                crs: Crs {
+                    id: "EPSG:32648".into(),
+                    wkt: String::new(),
+                },
+                extent,
+                extent_lonlat: extent,
+                sources: Vec::new(),
+                attribution: vec!["generated".into()],
+                written_by: "citytwin_city::synthetic".into(),
+            },
+            layers: self.layers(span),
+            roads,
+            grid: Grid::covering(extent, 100.0, "510100"),
+            report: ImportReport {
+                roads: report,
+                ..ImportReport::default()
+            },
+        })
+    }
+
+    /// The streets as OSM ways and nodes: a row and a column of the grid each, arterials
+    /// running on past its edges.
+    fn streets(&self) -> (Vec<RawWay>, HashMap<i64, RawNode>) {
+        let n = self.side as i64;
         let at = |r: i64, c: i64| Coord {
             x: ORIGIN.x + c as f64 * self.spacing_m,
             y: ORIGIN.y + r as f64 * self.spacing_m,
@@ -126,15 +162,11 @@ impl GridCity {
                 });
             }
         }
-        let (roads, report) =
-            build_road_network(&ways, &nodes, &BuildOptions::default()).expect("a valid grid");
-        let extent = Rect::new(
-            ORIGIN,
-            Coord {
-                x: ORIGIN.x + span,
-                y: ORIGIN.y + span,
-            },
-        );
+        (ways, nodes)
+    }
+
+    /// The OSM layers: empty, or with land use (all residential, a commercial centre).
+    fn layers(&self, span: f64) -> Vec<Layer> {
         let mut layers: Vec<Layer> = names::OSM_LAYERS
             .iter()
             .map(|n| Layer::new(*n, Vec::new()))
@@ -162,27 +194,7 @@ impl GridCity {
                 polygon![(x: cx - r, y: cy - r), (x: cx + r, y: cy - r), (x: cx + r, y: cy + r), (x: cx - r, y: cy + r)],
             ));
         }
-        City::new(CityBundle {
-            meta: CityMeta {
-                name: "grid".into(),
-                crs: Crs {
-                    id: "EPSG:32648".into(),
-                    wkt: String::new(),
-                },
-                extent,
-                extent_lonlat: extent,
-                sources: Vec::new(),
-                attribution: vec!["generated".into()],
-                written_by: "citytwin_city::synthetic".into(),
-            },
-            layers,
-            roads,
-            grid: Grid::covering(extent, 100.0, "510100"),
-            report: ImportReport {
-                roads: report,
-                ..ImportReport::default()
-            },
-        })
+        layers
     }
 }
 

@@ -50,122 +50,174 @@ const COLUMNS: [&str; 10] = [
     "year", "month", "day", "hour", "PM2.5", "PM10", "SO2", "NO2", "CO", "O3",
 ];
 
-/// Splits a CSV line with optionally double-quoted fields (no quotes inside fields).
-fn fields(line: &str) -> Vec<&str> {
-    line.split(',')
-        .map(|f| f.trim().trim_matches('"'))
+/// One row of the record, read field by field with errors that name its line.
+struct HourRow<'r> {
+    record: &'r csv::StringRecord,
+    col: &'r [usize; 10],
+    line: usize,
+}
+
+impl HourRow<'_> {
+    fn date(&self) -> Result<Date, ReplayError> {
+        Ok(Date {
+            year: self.int(0)? as i32,
+            month: self.int(1)? as u32,
+            day: self.int(2)? as u32,
+        })
+    }
+
+    fn err(&self, reason: String) -> ReplayError {
+        ReplayError::Line {
+            line: self.line,
+            reason,
+        }
+    }
+
+    fn cell(&self, k: usize) -> Result<&str, ReplayError> {
+        self.record
+            .get(self.col[k])
+            .ok_or_else(|| self.err(format!("no `{}` field", COLUMNS[k])))
+    }
+
+    fn int(&self, k: usize) -> Result<i64, ReplayError> {
+        let s = self.cell(k)?;
+        s.parse().map_err(|_| {
+            self.err(format!(
+                "`{}` is `{s}`, expected a whole number",
+                COLUMNS[k]
+            ))
+        })
+    }
+
+    /// The hour and the six pollutants (CO in mg/m³).
+    fn hour_values(&self) -> Result<(usize, [Option<f64>; 6]), ReplayError> {
+        let hour = self.int(3)?;
+        if !(0..24).contains(&hour) {
+            return Err(self.err(format!("`hour` is {hour}, expected 0 to 23")));
+        }
+        let mut values = [None; 6];
+        for (k, slot) in values.iter_mut().enumerate() {
+            let s = self.cell(4 + k)?;
+            *slot = if s == "NA" || s.is_empty() {
+                None
+            } else {
+                Some(s.parse::<f64>().map_err(|_| {
+                    self.err(format!(
+                        "`{}` is `{s}`, expected a number or NA",
+                        COLUMNS[4 + k]
+                    ))
+                })?)
+            };
+        }
+        // CO: µg/m³ in the files, mg/m³ in the AQI
+        values[4] = values[4].map(|c| c / 1000.0);
+        Ok((hour as usize, values))
+    }
+}
+
+/// A PRSA file's CSV (quoted fields, any row length: a short row is an error naming its
+/// line, not a reader failure).
+fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes())
+}
+
+/// Where the pollutant columns and the station's are in the header.
+fn columns(header: &csv::StringRecord) -> Result<([usize; 10], usize), ReplayError> {
+    let find = |name: &'static str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or(ReplayError::Column(name))
+    };
+    let mut col = [0usize; 10];
+    for (k, name) in COLUMNS.iter().enumerate() {
+        col[k] = find(name)?;
+    }
+    Ok((col, find("station")?))
+}
+
+/// The day's 24 hours (hours 24–47 of `hours`, which start at the day before's midnight),
+/// with the PM 24-hour means.
+fn day_values(hours: &BTreeMap<usize, [Option<f64>; 6]>) -> Vec<[Option<f64>; 8]> {
+    let day_mean = |hour: usize, k: usize| {
+        let window: Vec<f64> = (hour + 1 - 24..=hour)
+            .filter_map(|h| hours.get(&h).and_then(|v| v[k]))
+            .collect();
+        (window.len() >= MIN_HOURS_FOR_DAY_MEAN)
+            .then(|| window.iter().sum::<f64>() / window.len() as f64)
+    };
+    (24..48)
+        .map(|h| {
+            let v = hours.get(&h).copied().unwrap_or([None; 6]);
+            [
+                v[0],
+                v[1],
+                v[2],
+                v[3],
+                v[4],
+                v[5],
+                day_mean(h, 0),
+                day_mean(h, 1),
+            ]
+        })
         .collect()
 }
 
 impl ReplayDay {
-    /// Reads `date` (and the day before it, for the moving averages) from a PRSA file's text.
+    /// Reads `date` (and the day before it, for the moving averages) from a PRSA file's text
+    /// (CSV, read by the csv crate).
     pub fn from_csv(text: &str, date: Date) -> Result<ReplayDay, ReplayError> {
-        let mut lines = text.lines().enumerate();
-        let header = lines.next().map(|(_, l)| fields(l)).unwrap_or_default();
-        let mut col = [0usize; 10];
-        for (k, name) in COLUMNS.iter().enumerate() {
-            col[k] = header
-                .iter()
-                .position(|h| h == name)
-                .ok_or(ReplayError::Column(name))?;
-        }
-        let station = header
-            .iter()
-            .position(|h| *h == "station")
-            .ok_or(ReplayError::Column("station"))?;
+        let mut reader = csv_reader(text);
+        let line_of = |p: Option<&csv::Position>| p.map_or(1, |p| p.line() as usize);
+        let header = reader
+            .headers()
+            .map_err(|e| ReplayError::Line {
+                line: line_of(e.position()),
+                reason: e.to_string(),
+            })?
+            .clone();
+        let (col, station) = columns(&header)?;
         let mut station_name = String::new();
         // hours of the day before and of the day: index 0..48
         let mut hours: BTreeMap<usize, [Option<f64>; 6]> = BTreeMap::new();
         let previous = date.previous();
-        for (i, line) in lines {
-            if line.trim().is_empty() {
+        for record in reader.records() {
+            let record = record.map_err(|e| ReplayError::Line {
+                line: line_of(e.position()),
+                reason: e.to_string(),
+            })?;
+            if record.iter().all(str::is_empty) {
                 continue;
             }
-            let f = fields(line);
-            let err = |reason: String| ReplayError::Line {
-                line: i + 1,
-                reason,
+            let row = HourRow {
+                record: &record,
+                col: &col,
+                line: line_of(record.position()),
             };
-            let cell = |k: usize| -> Result<&str, ReplayError> {
-                f.get(col[k])
-                    .copied()
-                    .ok_or_else(|| err(format!("no `{}` field", COLUMNS[k])))
-            };
-            let int = |k: usize| -> Result<i64, ReplayError> {
-                let s = cell(k)?;
-                s.parse().map_err(|_| {
-                    err(format!(
-                        "`{}` is `{s}`, expected a whole number",
-                        COLUMNS[k]
-                    ))
-                })
-            };
-            let d = Date {
-                year: int(0)? as i32,
-                month: int(1)? as u32,
-                day: int(2)? as u32,
-            };
-            let offset = if d == date {
+            let day = row.date()?;
+            let offset = if day == date {
                 24
-            } else if d == previous {
+            } else if day == previous {
                 0
             } else {
                 continue;
             };
-            let hour = int(3)?;
-            if !(0..24).contains(&hour) {
-                return Err(err(format!("`hour` is {hour}, expected 0 to 23")));
-            }
-            let mut v = [None; 6];
-            for (k, slot) in v.iter_mut().enumerate() {
-                let s = cell(4 + k)?;
-                *slot = if s == "NA" || s.is_empty() {
-                    None
-                } else {
-                    Some(s.parse::<f64>().map_err(|_| {
-                        err(format!(
-                            "`{}` is `{s}`, expected a number or NA",
-                            COLUMNS[4 + k]
-                        ))
-                    })?)
-                };
-            }
-            // CO: µg/m³ in the files, mg/m³ in the AQI
-            v[4] = v[4].map(|c| c / 1000.0);
+            let (hour, values) = row.hour_values()?;
             if station_name.is_empty() {
-                station_name = f.get(station).unwrap_or(&"").to_string();
+                station_name = record.get(station).unwrap_or_default().to_string();
             }
-            hours.insert(offset + hour as usize, v);
+            hours.insert(offset + hour, values);
         }
         if !hours.keys().any(|h| *h >= 24) {
             return Err(ReplayError::NoSuchDay(date));
         }
-        let day_mean = |hour: usize, k: usize| {
-            let window: Vec<f64> = (hour + 1 - 24..=hour)
-                .filter_map(|h| hours.get(&h).and_then(|v| v[k]))
-                .collect();
-            (window.len() >= MIN_HOURS_FOR_DAY_MEAN)
-                .then(|| window.iter().sum::<f64>() / window.len() as f64)
-        };
-        let values = (24..48)
-            .map(|h| {
-                let v = hours.get(&h).copied().unwrap_or([None; 6]);
-                [
-                    v[0],
-                    v[1],
-                    v[2],
-                    v[3],
-                    v[4],
-                    v[5],
-                    day_mean(h, 0),
-                    day_mean(h, 1),
-                ]
-            })
-            .collect();
         Ok(ReplayDay {
             station: station_name,
             date,
-            values,
+            values: day_values(&hours),
         })
     }
 }
@@ -196,11 +248,17 @@ impl ReplayDay {
 /// The dates a PRSA file's text has hours of, in order (rows it cannot read are skipped).
 pub fn dates_in(text: &str) -> Vec<Date> {
     let mut dates = std::collections::BTreeSet::new();
-    for line in text.lines().skip(1) {
-        let f = fields(line);
-        // No, year, month, day, hour, ...
-        let n = |i: usize| f.get(i).and_then(|v| v.parse::<u32>().ok());
-        if let (Some(year), Some(month), Some(day)) = (n(1), n(2), n(3)) {
+    let mut reader = csv_reader(text);
+    let Ok(header) = reader.headers().cloned() else {
+        return Vec::new();
+    };
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let (Some(y), Some(m), Some(d)) = (column("year"), column("month"), column("day")) else {
+        return Vec::new();
+    };
+    for record in reader.records().flatten() {
+        let n = |i: usize| record.get(i).and_then(|v| v.parse::<u32>().ok());
+        if let (Some(year), Some(month), Some(day)) = (n(y), n(m), n(d)) {
             dates.insert(Date {
                 year: year as i32,
                 month,

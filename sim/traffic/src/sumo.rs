@@ -159,115 +159,127 @@ fn class_for(edge: &EdgeDraft) -> RoadClass {
     })
 }
 
+/// What a network file has said so far, element by element.
+#[derive(Default)]
+struct NetDraft {
+    junctions: BTreeMap<String, (Point<f64>, bool)>,
+    edges: Vec<EdgeDraft>,
+    /// Inside a normal edge (its lanes are the link's).
+    in_edge: bool,
+    /// The junction whose internal edge we are in, and per junction (Σ lane length, lanes).
+    inside: Option<String>,
+    crossing: BTreeMap<String, (f64, u32)>,
+    saw_net: bool,
+}
+
+impl NetDraft {
+    fn edge(&mut self, e: &BytesStart, opened: bool) -> Result<(), String> {
+        let function = attr(e, "function")?;
+        self.in_edge = function.as_deref().is_none_or(|f| f == "normal") && opened;
+        // internal edges are `:<junction>_<index>`
+        self.inside = (function.as_deref() == Some("internal") && opened)
+            .then(|| need(e, "id"))
+            .transpose()?
+            .and_then(|id| Some(id.strip_prefix(':')?.rsplit_once('_')?.0.to_owned()));
+        if self.in_edge {
+            let class = attr(e, "type")?
+                .and_then(|t| RoadClass::from_osm(t.trim_start_matches("highway.")));
+            self.edges.push(EdgeDraft {
+                id: need(e, "id")?,
+                from: need(e, "from")?,
+                to: need(e, "to")?,
+                class,
+                shape: attr(e, "shape")?.map(|s| shape(&s)).transpose()?,
+                ..EdgeDraft::default()
+            });
+        }
+        Ok(())
+    }
+
+    fn lane(&mut self, e: &BytesStart) -> Result<(), String> {
+        if !(self.in_edge || self.inside.is_some()) || !allows_cars(e)? {
+            return Ok(());
+        }
+        if self.in_edge {
+            let Some(edge) = self.edges.last_mut() else {
+                return Ok(());
+            };
+            edge.lanes += 1;
+            edge.speed_mps = edge.speed_mps.max(number(&need(e, "speed")?, "speed")?);
+            edge.length_m = edge.length_m.max(number(&need(e, "length")?, "length")?);
+            if edge.lane_shape.is_none() {
+                edge.lane_shape = Some(shape(&need(e, "shape")?)?);
+            }
+        } else if let Some(junction) = &self.inside {
+            let length = number(&need(e, "length")?, "length")?;
+            let sum = self.crossing.entry(junction.clone()).or_default();
+            sum.0 += length;
+            sum.1 += 1;
+        }
+        Ok(())
+    }
+
+    fn junction(&mut self, e: &BytesStart) -> Result<(), String> {
+        let kind = need(e, "type")?;
+        if kind != "internal" {
+            let x = number(&need(e, "x")?, "x")?;
+            let y = number(&need(e, "y")?, "y")?;
+            let at = (Point::new(x, y), kind == "traffic_light");
+            self.junctions.insert(need(e, "id")?, at);
+        }
+        Ok(())
+    }
+
+    fn element(&mut self, event: &Event) -> Result<(), String> {
+        let e = match event {
+            Event::Start(e) | Event::Empty(e) => e,
+            Event::End(e) => {
+                if e.name().as_ref() == b"edge" {
+                    self.in_edge = false;
+                    self.inside = None;
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        match e.name().as_ref() {
+            b"net" => self.saw_net = true,
+            b"edge" => self.edge(e, matches!(event, Event::Start(_)))?,
+            b"lane" => self.lane(e)?,
+            b"junction" => self.junction(e)?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
 impl SumoNet {
     pub fn read(path: &Path) -> Result<SumoNet, SumoError> {
         let (file, mut reader) = XmlFile::open(path)?;
         let invalid = |offset: u64, message: String| file.invalid(offset, message);
         reader.config_mut().check_end_names = true;
         let mut buf = Vec::new();
-        let mut junctions: BTreeMap<String, (Point<f64>, bool)> = BTreeMap::new();
-        let mut edges: Vec<EdgeDraft> = Vec::new();
-        let mut in_edge = false;
-        // the junction whose internal edge we are in, and per junction (Σ lane length, lanes)
-        let mut inside: Option<String> = None;
-        let mut crossing: BTreeMap<String, (f64, u32)> = BTreeMap::new();
-        let mut saw_net = false;
+        let mut draft = NetDraft::default();
         loop {
             buf.clear();
             let pos = reader.buffer_position();
             let event = reader
                 .read_event_into(&mut buf)
                 .map_err(|e| invalid(pos, e.to_string()))?;
-            let e = match &event {
-                Event::Start(e) | Event::Empty(e) => e,
-                Event::End(e) => {
-                    if e.name().as_ref() == b"edge" {
-                        in_edge = false;
-                        inside = None;
-                    }
-                    continue;
-                }
-                Event::Eof => break,
-                _ => continue,
-            };
-            let fail = |m: String| invalid(pos, m);
-            match e.name().as_ref() {
-                b"net" => saw_net = true,
-                b"edge" => {
-                    let function = attr(e, "function").map_err(fail)?;
-                    let opened = matches!(event, Event::Start(_));
-                    in_edge = function.as_deref().is_none_or(|f| f == "normal") && opened;
-                    // internal edges are `:<junction>_<index>`
-                    inside = (function.as_deref() == Some("internal") && opened)
-                        .then(|| need(e, "id").map_err(fail))
-                        .transpose()?
-                        .and_then(|id| Some(id.strip_prefix(':')?.rsplit_once('_')?.0.to_owned()));
-                    if in_edge {
-                        let class = attr(e, "type")
-                            .map_err(fail)?
-                            .and_then(|t| RoadClass::from_osm(t.trim_start_matches("highway.")));
-                        edges.push(EdgeDraft {
-                            id: need(e, "id").map_err(fail)?,
-                            from: need(e, "from").map_err(fail)?,
-                            to: need(e, "to").map_err(fail)?,
-                            class,
-                            shape: attr(e, "shape")
-                                .map_err(fail)?
-                                .map(|s| shape(&s))
-                                .transpose()
-                                .map_err(fail)?,
-                            ..EdgeDraft::default()
-                        });
-                    }
-                }
-                b"lane" if in_edge => {
-                    let Some(edge) = edges.last_mut() else {
-                        continue;
-                    };
-                    if allows_cars(e).map_err(fail)? {
-                        edge.lanes += 1;
-                        edge.speed_mps = edge
-                            .speed_mps
-                            .max(number(&need(e, "speed").map_err(fail)?, "speed").map_err(fail)?);
-                        edge.length_m = edge.length_m.max(
-                            number(&need(e, "length").map_err(fail)?, "length").map_err(fail)?,
-                        );
-                        if edge.lane_shape.is_none() {
-                            edge.lane_shape =
-                                Some(shape(&need(e, "shape").map_err(fail)?).map_err(fail)?);
-                        }
-                    }
-                }
-                b"lane" if inside.is_some() && allows_cars(e).map_err(fail)? => {
-                    let length =
-                        number(&need(e, "length").map_err(fail)?, "length").map_err(fail)?;
-                    let junction = inside.clone().unwrap_or_default();
-                    let sum = crossing.entry(junction).or_default();
-                    sum.0 += length;
-                    sum.1 += 1;
-                }
-                b"junction" => {
-                    let kind = need(e, "type").map_err(fail)?;
-                    if kind != "internal" {
-                        let x = number(&need(e, "x").map_err(fail)?, "x").map_err(fail)?;
-                        let y = number(&need(e, "y").map_err(fail)?, "y").map_err(fail)?;
-                        junctions.insert(
-                            need(e, "id").map_err(fail)?,
-                            (Point::new(x, y), kind == "traffic_light"),
-                        );
-                    }
-                }
-                _ => {}
+            if matches!(event, Event::Eof) {
+                break;
             }
+            draft.element(&event).map_err(|m| invalid(pos, m))?;
         }
-        if !saw_net {
+        if !draft.saw_net {
             return Err(invalid(0, "not a SUMO network: no <net> element".into()));
         }
-        let crossing_m = crossing
+        let crossing_m = draft
+            .crossing
             .into_iter()
             .map(|(j, (sum, n))| (j, sum / f64::from(n.max(1))))
             .collect();
-        Self::assemble(path, junctions, edges, &crossing_m)
+        Self::assemble(path, draft.junctions, draft.edges, &crossing_m)
     }
 
     fn assemble(

@@ -188,16 +188,9 @@ fn signature(outcome: &Result<(), String>, scratch: &Path) -> String {
 
 /// Runs `target` on `corpus` and its mutants; `progress` hears the inputs done so far, `stop`
 /// ends the campaign early.
-pub fn run(
-    target: Target,
-    corpus: Vec<Vec<u8>>,
-    options: &Options,
-    progress: &dyn Fn(u64),
-    stop: &AtomicBool,
-) -> Result<Report, CampaignError> {
-    install_panic_hook();
-    let start = Instant::now();
-    // inputs go through a file (readers take paths): in memory where the system has a tmpfs
+/// Where inputs go through a file (readers take paths): in memory where the system has a
+/// tmpfs.
+fn scratch_dir(target: Target) -> Result<PathBuf, CampaignError> {
     let shm = Path::new("/dev/shm");
     let base = if shm.is_dir() {
         shm.to_path_buf()
@@ -213,6 +206,41 @@ pub fn run(
         path: scratch.clone(),
         source,
     })?;
+    Ok(scratch)
+}
+
+impl Running {
+    /// Runs one input where the watchdog sees it; its result, or the panic's message.
+    fn watched<T>(
+        &self,
+        start: Instant,
+        input: &[u8],
+        run: impl FnOnce() -> T + std::panic::UnwindSafe,
+    ) -> (std::thread::Result<T>, Option<String>) {
+        let mut held = self.input.lock().unwrap_or_else(|p| p.into_inner());
+        held.clear();
+        held.extend_from_slice(input);
+        drop(held);
+        self.since_ms
+            .store(start.elapsed().as_millis() as u64 + 1, Ordering::SeqCst);
+        CAUGHT.with(|c| *c.borrow_mut() = Some(None));
+        let result = std::panic::catch_unwind(run);
+        let panicked = CAUGHT.with(|c| c.borrow_mut().take()).flatten();
+        self.since_ms.store(0, Ordering::SeqCst);
+        (result, panicked)
+    }
+}
+
+pub fn run(
+    target: Target,
+    corpus: Vec<Vec<u8>>,
+    options: &Options,
+    progress: &dyn Fn(u64),
+    stop: &AtomicBool,
+) -> Result<Report, CampaignError> {
+    install_panic_hook();
+    let start = Instant::now();
+    let scratch = scratch_dir(target)?;
     let running = Arc::new(Running::default());
     watchdog(target, Arc::clone(&running), options, start);
     let mut rng = Rng::new(options.seed);
@@ -246,18 +274,7 @@ pub fn run(
             }
             mutant
         };
-        running
-            .input
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone_from(&input);
-        running
-            .since_ms
-            .store(start.elapsed().as_millis() as u64 + 1, Ordering::SeqCst);
-        CAUGHT.with(|c| *c.borrow_mut() = Some(None));
-        let result = std::panic::catch_unwind(|| target.run(&input, &scratch));
-        let panicked = CAUGHT.with(|c| c.borrow_mut().take()).flatten();
-        running.since_ms.store(0, Ordering::SeqCst);
+        let (result, panicked) = running.watched(start, &input, || target.run(&input, &scratch));
         report.inputs += 1;
         match result {
             Ok(outcome) => {

@@ -56,50 +56,8 @@ pub fn build_districts(
         .iter()
         .filter(|r| r.tags.get("admin_level") == Some(&level))
     {
-        let mut lines = Vec::new();
-        let mut complete = true;
-        for (way_id, _) in &rel.ways {
-            let Some(nodes) = ways.get(way_id) else {
-                complete = false;
-                continue;
-            };
-            let mut run: Vec<Coord<f64>> = Vec::new();
-            for n in nodes.iter() {
-                match project(n) {
-                    Some(c) => run.push(c),
-                    None => {
-                        complete = false;
-                        if run.len() >= 2 {
-                            lines.push(LineString::from(std::mem::take(&mut run)));
-                        }
-                        run.clear();
-                    }
-                }
-            }
-            if run.len() >= 2 {
-                lines.push(LineString::from(run));
-            }
-        }
-        let names: Vec<&String> = ["name", "name:zh"]
-            .iter()
-            .filter_map(|k| rel.tags.get(*k))
-            .collect();
-        let anchor = rel
-            .nodes
-            .iter()
-            .filter(|(_, role)| role == "label" || role == "admin_centre")
-            .find_map(|(id, _)| project(id).map(Point::from))
-            .or_else(|| {
-                osm.places
-                    .iter()
-                    .filter(|(name, _, _)| names.contains(&name))
-                    .find_map(|(_, lon, lat)| {
-                        to_city
-                            .coord(Coord { x: *lon, y: *lat })
-                            .ok()
-                            .map(Point::from)
-                    })
-            });
+        let (lines, complete) = boundary_lines(rel, &ways, &project);
+        let anchor = label_point(rel, osm, &project, to_city);
         if !lines.is_empty() {
             districts.push((rel, MultiLineString::new(lines), complete, anchor));
         }
@@ -134,34 +92,113 @@ pub fn build_districts(
         if !complete {
             clipped += 1;
         }
-        let mut attrs = BTreeMap::new();
-        attrs.insert("osm_id".into(), AttrValue::Text(rel.id.to_string()));
-        attrs.insert("admin_level".into(), AttrValue::Text(level.clone()));
-        let boundary = match (complete, conflicts[d]) {
-            (true, _) => "complete",
-            (false, 0) => "clipped to extent",
-            (false, _) => {
-                tracing::warn!(
-                    "district r{} ({}): its boundary is cut open inside the extent; its shape is approximate",
-                    rel.id,
-                    rel.tags.get("name").map_or("?", String::as_str)
-                );
-                "approximate: boundary open inside the extent"
-            }
-        };
-        attrs.insert("boundary".into(), AttrValue::Text(boundary.into()));
-        for key in ["name", "name:en"] {
-            if let Some(v) = rel.tags.get(key) {
-                attrs.insert(key.into(), AttrValue::Text(v.clone()));
-            }
-        }
-        layer.features.push(Feature {
-            source_id: format!("r{}", rel.id),
-            geometry: Geometry::MultiPolygon(shape),
-            attrs,
-        });
+        layer.features.push(district_feature(
+            rel,
+            shape,
+            &level,
+            *complete,
+            conflicts[d],
+        ));
     }
     Ok((layer, clipped))
+}
+
+/// A relation's boundary as lines in the city's CRS, and whether all of it is in the extract
+/// (ways or nodes outside it cut the lines).
+fn boundary_lines(
+    rel: &OsmRelation,
+    ways: &HashMap<i64, &Vec<i64>>,
+    project: &dyn Fn(&i64) -> Option<Coord<f64>>,
+) -> (Vec<LineString<f64>>, bool) {
+    let mut lines = Vec::new();
+    let mut complete = true;
+    for (way_id, _) in &rel.ways {
+        let Some(nodes) = ways.get(way_id) else {
+            complete = false;
+            continue;
+        };
+        let mut run: Vec<Coord<f64>> = Vec::new();
+        for n in nodes.iter() {
+            match project(n) {
+                Some(c) => run.push(c),
+                None => {
+                    complete = false;
+                    if run.len() >= 2 {
+                        lines.push(LineString::from(std::mem::take(&mut run)));
+                    }
+                    run.clear();
+                }
+            }
+        }
+        if run.len() >= 2 {
+            lines.push(LineString::from(run));
+        }
+    }
+    (lines, complete)
+}
+
+/// Where a district's name goes: its label or admin-centre node, else the place node of its
+/// name.
+fn label_point(
+    rel: &OsmRelation,
+    osm: &OsmData,
+    project: &dyn Fn(&i64) -> Option<Coord<f64>>,
+    to_city: &Reprojector,
+) -> Option<Point<f64>> {
+    let names: Vec<&String> = ["name", "name:zh"]
+        .iter()
+        .filter_map(|k| rel.tags.get(*k))
+        .collect();
+    rel.nodes
+        .iter()
+        .filter(|(_, role)| role == "label" || role == "admin_centre")
+        .find_map(|(id, _)| project(id).map(Point::from))
+        .or_else(|| {
+            osm.places
+                .iter()
+                .filter(|(name, _, _)| names.contains(&name))
+                .find_map(|(_, lon, lat)| {
+                    to_city
+                        .coord(Coord { x: *lon, y: *lat })
+                        .ok()
+                        .map(Point::from)
+                })
+        })
+}
+
+fn district_feature(
+    rel: &OsmRelation,
+    shape: MultiPolygon<f64>,
+    level: &str,
+    complete: bool,
+    conflicts: usize,
+) -> Feature {
+    let mut attrs = BTreeMap::new();
+    attrs.insert("osm_id".into(), AttrValue::Text(rel.id.to_string()));
+    attrs.insert("admin_level".into(), AttrValue::Text(level.to_string()));
+    let boundary = match (complete, conflicts) {
+        (true, _) => "complete",
+        (false, 0) => "clipped to extent",
+        (false, _) => {
+            tracing::warn!(
+                "district r{} ({}): its boundary is cut open inside the extent; its shape is approximate",
+                rel.id,
+                rel.tags.get("name").map_or("?", String::as_str)
+            );
+            "approximate: boundary open inside the extent"
+        }
+    };
+    attrs.insert("boundary".into(), AttrValue::Text(boundary.into()));
+    for key in ["name", "name:en"] {
+        if let Some(v) = rel.tags.get(key) {
+            attrs.insert(key.into(), AttrValue::Text(v.clone()));
+        }
+    }
+    Feature {
+        source_id: format!("r{}", rel.id),
+        geometry: Geometry::MultiPolygon(shape),
+        attrs,
+    }
 }
 
 type District<'a> = (

@@ -1,6 +1,7 @@
 //! `citytwin export`: every layer, the road graph and the grid as one GeoPackage for QGIS.
 
 use crate::error::{GdalContext, Result};
+use citytwin_city::roads::RoadNetwork;
 use citytwin_city::{AttrValue, CityBundle, FieldKind, Layer};
 use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
 use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
@@ -282,17 +283,27 @@ pub fn export_gpkg(
     path: &Path,
     progress: &mut dyn FnMut(&str),
 ) -> Result<ExportSummary> {
-    use OGRFieldType::*;
     let mut writer = GpkgWriter::create(path, &bundle.meta.crs.wkt)?;
     let mut summary = ExportSummary { layers: Vec::new() };
-
     for layer in &bundle.layers {
         progress(&layer.name);
         summary.layers.extend(writer.feature_layer(layer)?);
     }
-
-    let roads = &bundle.roads;
     progress("road_nodes");
+    let n = road_nodes(&mut writer, &bundle.roads)?;
+    summary.layers.push(("road_nodes".into(), n));
+    progress("road_links");
+    let n = road_links(&mut writer, &bundle.roads)?;
+    summary.layers.push(("road_links".into(), n));
+    progress("grid_cells");
+    let n = grid_cells(&mut writer, bundle)?;
+    summary.layers.push(("grid_cells".into(), n));
+    writer.finish()?;
+    Ok(summary)
+}
+
+fn road_nodes(writer: &mut GpkgWriter, roads: &RoadNetwork) -> Result<usize> {
+    use OGRFieldType::*;
     let nodes = roads.node_ids().map(|id| {
         let n = roads.node(id);
         (
@@ -313,10 +324,11 @@ pub fn export_gpkg(
         ("signals", OFTInteger),
         ("level", OFTInteger),
     ];
-    let n = writer.layer("road_nodes", &fields, OGRwkbGeometryType::wkbPoint, nodes)?;
-    summary.layers.push(("road_nodes".into(), n));
+    writer.layer("road_nodes", &fields, OGRwkbGeometryType::wkbPoint, nodes)
+}
 
-    progress("road_links");
+fn road_links(writer: &mut GpkgWriter, roads: &RoadNetwork) -> Result<usize> {
+    use OGRFieldType::*;
     let modes: Vec<String> = roads.links.iter().map(|l| l.modes.describe()).collect();
     let links = roads.link_ids().map(|id| {
         let l = roads.link(id);
@@ -354,15 +366,12 @@ pub fn export_gpkg(
         ("internal", OFTInteger),
         ("length_m", OFTReal),
     ];
-    let n = writer.layer(
-        "road_links",
-        &fields,
-        OGRwkbGeometryType::wkbLineString,
-        links,
-    )?;
-    summary.layers.push(("road_links".into(), n));
+    let kind = OGRwkbGeometryType::wkbLineString;
+    writer.layer("road_links", &fields, kind, links)
+}
 
-    progress("grid_cells");
+fn grid_cells(writer: &mut GpkgWriter, bundle: &CityBundle) -> Result<usize> {
+    use OGRFieldType::*;
     let grid = &bundle.grid;
     let district_names = bundle.district_names();
     let codes: Vec<String> = grid.cells().map(|c| grid.code(c)).collect();
@@ -385,9 +394,5 @@ pub fn export_gpkg(
         ("col", OFTInteger),
         ("district", OFTString),
     ];
-    let n = writer.layer("grid_cells", &fields, OGRwkbGeometryType::wkbPolygon, cells)?;
-    summary.layers.push(("grid_cells".into(), n));
-
-    writer.finish()?;
-    Ok(summary)
+    writer.layer("grid_cells", &fields, OGRwkbGeometryType::wkbPolygon, cells)
 }

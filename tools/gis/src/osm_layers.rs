@@ -127,8 +127,11 @@ pub fn read_osm_layers(
     let option = format!("CONFIG_FILE={}", conf.display());
     let dataset = open_vector(path, &[option.as_str()]);
     let _ = std::fs::remove_file(&conf);
-    let dataset = dataset?;
-
+    let source = OsmSource {
+        path,
+        dataset: dataset?,
+        reader,
+    };
     let common = [
         field("osm_id", FieldKind::Text),
         field("name", FieldKind::Text),
@@ -143,87 +146,9 @@ pub fn read_osm_layers(
     buildings.fields.push(field("height", FieldKind::Text));
     let mut landuse = Layer::new(names::LANDUSE, common.to_vec());
     let mut water = Layer::new(names::WATER, common.to_vec());
-
-    let mut points = dataset
-        .layer_by_name("points")
-        .at(path, "reading OSM points")?;
-    for f in read_features(
-        path,
-        &mut points,
-        reader,
-        names::POIS,
-        &|a, f| osm_id(a, f, 'n'),
-        |a| poi_category(&text_map(a)).is_some(),
-        issues,
-    )? {
-        let tags = text_map(&f.attrs);
-        let category = poi_category(&tags).unwrap_or("other").to_string();
-        let class = [
-            "amenity",
-            "shop",
-            "railway",
-            "highway",
-            "public_transport",
-            "tourism",
-            "leisure",
-            "healthcare",
-        ]
-        .iter()
-        .find_map(|k| tags.get(*k).map(|v| format!("{k}={v}")))
-        .unwrap_or_default();
-        let mut feature = to_feature(f, class, &["osm_id", "name"]);
-        feature
-            .attrs
-            .insert("category".into(), AttrValue::Text(category));
-        pois.features.push(feature);
-    }
-
-    let mut lines = dataset
-        .layer_by_name("lines")
-        .at(path, "reading OSM lines")?;
-    let is_river = |a: &BTreeMap<String, AttrValue>| {
-        matches!(
-            a.get("waterway").and_then(AttrValue::as_text),
-            Some("river" | "canal" | "stream")
-        )
-    };
-    for f in read_features(
-        path,
-        &mut lines,
-        reader,
-        names::WATER,
-        &|a, f| osm_id(a, f, 'w'),
-        is_river,
-        issues,
-    )? {
-        let class = f
-            .attrs
-            .get("waterway")
-            .map(|v| v.to_string())
-            .unwrap_or_default();
-        water
-            .features
-            .push(to_feature(f, class, &["osm_id", "name"]));
-    }
-
-    let mut areas = dataset
-        .layer_by_name("multipolygons")
-        .at(path, "reading OSM multipolygons")?;
-    for f in read_features(
-        path,
-        &mut areas,
-        reader,
-        "areas",
-        &|a, f| osm_id(a, f, 'a'),
-        |a| area_class(a).is_some(),
-        issues,
-    )? {
-        let Some((layer, class)) = area_class(&f.attrs) else {
-            continue;
-        };
-        let id = f.source_id[1..].to_string();
-        let mut feature = to_feature(f, class, &["name", "building:levels", "height"]);
-        feature.attrs.insert("osm_id".into(), AttrValue::Text(id));
+    pois.features = source.pois(issues)?;
+    water.features = source.rivers(issues)?;
+    for (layer, feature) in source.areas(issues)? {
         match layer {
             names::BUILDINGS => buildings.features.push(feature),
             names::WATER => water.features.push(feature),
@@ -235,4 +160,114 @@ pub fn read_osm_layers(
         layer.features.sort_by(|a, b| a.source_id.cmp(&b.source_id));
     }
     Ok(layers)
+}
+
+/// An OSM file opened by GDAL's OSM driver with our osmconf.ini.
+struct OsmSource<'a> {
+    path: &'a Path,
+    dataset: gdal::Dataset,
+    reader: &'a Reprojector,
+}
+
+impl OsmSource<'_> {
+    /// Points with a POI category, classed by their first telling tag.
+    fn pois(&self, issues: &mut ReadIssues) -> Result<Vec<Feature>> {
+        let path = self.path;
+        let mut points = self
+            .dataset
+            .layer_by_name("points")
+            .at(path, "reading OSM points")?;
+        let found = read_features(
+            path,
+            &mut points,
+            self.reader,
+            names::POIS,
+            &|a, f| osm_id(a, f, 'n'),
+            |a| poi_category(&text_map(a)).is_some(),
+            issues,
+        )?;
+        let keys = [
+            "amenity",
+            "shop",
+            "railway",
+            "highway",
+            "public_transport",
+            "tourism",
+            "leisure",
+            "healthcare",
+        ];
+        let pois = found.into_iter().map(|f| {
+            let tags = text_map(&f.attrs);
+            let category = poi_category(&tags).unwrap_or("other").to_string();
+            let class = keys
+                .iter()
+                .find_map(|k| tags.get(*k).map(|v| format!("{k}={v}")))
+                .unwrap_or_default();
+            let mut feature = to_feature(f, class, &["osm_id", "name"]);
+            feature
+                .attrs
+                .insert("category".into(), AttrValue::Text(category));
+            feature
+        });
+        Ok(pois.collect())
+    }
+
+    /// Rivers, canals and streams.
+    fn rivers(&self, issues: &mut ReadIssues) -> Result<Vec<Feature>> {
+        let path = self.path;
+        let mut lines = self
+            .dataset
+            .layer_by_name("lines")
+            .at(path, "reading OSM lines")?;
+        let is_river = |a: &BTreeMap<String, AttrValue>| {
+            matches!(
+                a.get("waterway").and_then(AttrValue::as_text),
+                Some("river" | "canal" | "stream")
+            )
+        };
+        let found = read_features(
+            path,
+            &mut lines,
+            self.reader,
+            names::WATER,
+            &|a, f| osm_id(a, f, 'w'),
+            is_river,
+            issues,
+        )?;
+        let rivers = found.into_iter().map(|f| {
+            let class = f
+                .attrs
+                .get("waterway")
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            to_feature(f, class, &["osm_id", "name"])
+        });
+        Ok(rivers.collect())
+    }
+
+    /// Buildings, land use and water areas, each with the layer it belongs in.
+    fn areas(&self, issues: &mut ReadIssues) -> Result<Vec<(&'static str, Feature)>> {
+        let path = self.path;
+        let mut areas = self
+            .dataset
+            .layer_by_name("multipolygons")
+            .at(path, "reading OSM multipolygons")?;
+        let found = read_features(
+            path,
+            &mut areas,
+            self.reader,
+            "areas",
+            &|a, f| osm_id(a, f, 'a'),
+            |a| area_class(a).is_some(),
+            issues,
+        )?;
+        let areas = found.into_iter().filter_map(|f| {
+            let (layer, class) = area_class(&f.attrs)?;
+            let id = f.source_id[1..].to_string();
+            let mut feature = to_feature(f, class, &["name", "building:levels", "height"]);
+            feature.attrs.insert("osm_id".into(), AttrValue::Text(id));
+            Some((layer, feature))
+        });
+        Ok(areas.collect())
+    }
 }

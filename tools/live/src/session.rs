@@ -52,6 +52,102 @@ pub enum Flow {
     Stop,
 }
 
+/// The session's network thread: hands packets to the owner, reconnects with backoff, and
+/// tells the owner once whether the session came up.
+struct NetworkLoop<C, H> {
+    client: Client,
+    stats: Arc<SessionStats>,
+    stop: Arc<AtomicBool>,
+    name: String,
+    ready: Option<mpsc::Sender<Result<(), LiveError>>>,
+    wait_ready: bool,
+    connected_before: bool,
+    backoff: Duration,
+    on_connect: C,
+    handle: H,
+}
+
+impl<C: Fn(&Client), H: FnMut(Packet) -> Flow> NetworkLoop<C, H> {
+    fn run(mut self, mut connection: rumqttc::Connection) {
+        // blocking is fine: closing queues a DISCONNECT, which wakes it, and keep-alive pings
+        // come every few seconds
+        while let Ok(event) = connection.recv() {
+            let Some(flow) = self.on_event(event) else {
+                break;
+            };
+            match flow {
+                Flow::Continue => {}
+                Flow::Ready => {
+                    if let Some(tx) = self.ready.take() {
+                        let _ = tx.send(Ok(()));
+                    }
+                }
+                Flow::Stop => break,
+            }
+        }
+    }
+
+    /// What to do after `event`; `None`: the thread ends.
+    fn on_event(&mut self, event: Result<Event, ConnectionError>) -> Option<Flow> {
+        Some(match event {
+            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                if self.connected_before {
+                    self.stats.reconnects.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!("{}: reconnected", self.name);
+                }
+                self.connected_before = true;
+                self.backoff = BACKOFF_MIN;
+                (self.on_connect)(&self.client);
+                // a resumed session already holds its subscriptions, and its queued messages
+                // come before any SUBACK
+                if self.wait_ready && !ack.session_present {
+                    Flow::Continue
+                } else {
+                    Flow::Ready
+                }
+            }
+            Ok(Event::Incoming(Packet::PubAck(_))) => {
+                self.stats.acknowledged.fetch_add(1, Ordering::Relaxed);
+                Flow::Continue
+            }
+            Ok(Event::Incoming(packet)) => (self.handle)(packet),
+            Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => Flow::Stop,
+            Ok(Event::Outgoing(_)) => Flow::Continue,
+            Err(e) => {
+                if self.stop.load(Ordering::Relaxed) {
+                    return None;
+                }
+                if let Some(tx) = self.ready.take() {
+                    // never connected: the caller gets the reason, no retrying
+                    let _ = tx.send(Err(self.never_connected(e)));
+                    return None;
+                }
+                tracing::warn!(
+                    "{}: connection lost ({e}); retrying in {:?}",
+                    self.name,
+                    self.backoff
+                );
+                std::thread::sleep(self.backoff);
+                self.backoff = (self.backoff * 2).min(BACKOFF_MAX);
+                Flow::Continue
+            }
+        })
+    }
+
+    fn never_connected(&self, e: ConnectionError) -> LiveError {
+        match e {
+            ConnectionError::ConnectionRefused(code) => LiveError::Refused {
+                endpoint: self.name.clone(),
+                reason: refusal(code),
+            },
+            other => LiveError::Unreachable {
+                endpoint: self.name.clone(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
 /// Counters the owner reads while the session runs.
 #[derive(Debug, Default)]
 pub struct SessionStats {
@@ -90,101 +186,35 @@ impl Session {
         wait_ready: bool,
         timeout: Duration,
         on_connect: impl Fn(&Client) + Send + 'static,
-        mut handle: impl FnMut(Packet) -> Flow + Send + 'static,
+        handle: impl FnMut(Packet) -> Flow + Send + 'static,
     ) -> Result<Session, LiveError> {
         let mut options = endpoint.options(client_id, persistent);
         // incoming QoS 1 messages are acknowledged by the owner once it holds them
         options.set_inflight(INFLIGHT).set_manual_acks(true);
-        let (client, mut connection) = Client::new(options, REQUEST_CAPACITY);
+        let (client, connection) = Client::new(options, REQUEST_CAPACITY);
         let stats = Arc::new(SessionStats::default());
         let stop = Arc::new(AtomicBool::new(false));
         let (ready_tx, ready_rx) = mpsc::channel::<Result<(), LiveError>>();
         let name = endpoint.to_string();
-        let thread = {
-            let (client, stats, stop, name) =
-                (client.clone(), stats.clone(), stop.clone(), name.clone());
-            let spawn_failed = name.clone();
-            std::thread::Builder::new()
-                .name(format!("mqtt {client_id}"))
-                .spawn(move || {
-                    let mut ready = Some(ready_tx);
-                    let mut connected_before = false;
-                    let mut backoff = BACKOFF_MIN;
-                    loop {
-                        // blocking is fine: closing queues a DISCONNECT, which wakes it, and
-                        // keep-alive pings come every few seconds
-                        let Ok(event) = connection.recv() else {
-                            break;
-                        };
-                        let flow = match event {
-                            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                                if connected_before {
-                                    stats.reconnects.fetch_add(1, Ordering::Relaxed);
-                                    tracing::info!("{name}: reconnected");
-                                }
-                                connected_before = true;
-                                backoff = BACKOFF_MIN;
-                                on_connect(&client);
-                                // a resumed session already holds its subscriptions, and its
-                                // queued messages come before any SUBACK
-                                if wait_ready && !ack.session_present {
-                                    Flow::Continue
-                                } else {
-                                    Flow::Ready
-                                }
-                            }
-                            Ok(Event::Incoming(Packet::PubAck(_))) => {
-                                stats.acknowledged.fetch_add(1, Ordering::Relaxed);
-                                Flow::Continue
-                            }
-                            Ok(Event::Incoming(packet)) => handle(packet),
-                            Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => Flow::Stop,
-                            Ok(Event::Outgoing(_)) => Flow::Continue,
-                            Err(e) => {
-                                if stop.load(Ordering::Relaxed) {
-                                    break;
-                                }
-                                if let Some(tx) = ready.take() {
-                                    // never connected: the caller gets the reason, no retrying
-                                    let error = match e {
-                                        ConnectionError::ConnectionRefused(code) => {
-                                            LiveError::Refused {
-                                                endpoint: name.clone(),
-                                                reason: refusal(code),
-                                            }
-                                        }
-                                        other => LiveError::Unreachable {
-                                            endpoint: name.clone(),
-                                            message: other.to_string(),
-                                        },
-                                    };
-                                    let _ = tx.send(Err(error));
-                                    break;
-                                }
-                                tracing::warn!(
-                                    "{name}: connection lost ({e}); retrying in {backoff:?}"
-                                );
-                                std::thread::sleep(backoff);
-                                backoff = (backoff * 2).min(BACKOFF_MAX);
-                                Flow::Continue
-                            }
-                        };
-                        match flow {
-                            Flow::Continue => {}
-                            Flow::Ready => {
-                                if let Some(tx) = ready.take() {
-                                    let _ = tx.send(Ok(()));
-                                }
-                            }
-                            Flow::Stop => break,
-                        }
-                    }
-                })
-                .map_err(|e| LiveError::Unreachable {
-                    endpoint: spawn_failed,
-                    message: e.to_string(),
-                })?
+        let network = NetworkLoop {
+            client: client.clone(),
+            stats: stats.clone(),
+            stop: stop.clone(),
+            name: name.clone(),
+            ready: Some(ready_tx),
+            wait_ready,
+            connected_before: false,
+            backoff: BACKOFF_MIN,
+            on_connect,
+            handle,
         };
+        let thread = std::thread::Builder::new()
+            .name(format!("mqtt {client_id}"))
+            .spawn(move || network.run(connection))
+            .map_err(|e| LiveError::Unreachable {
+                endpoint: name.clone(),
+                message: e.to_string(),
+            })?;
         let session = Session {
             client,
             stats,

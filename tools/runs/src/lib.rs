@@ -28,6 +28,7 @@ pub mod scene;
 pub mod summary;
 pub mod sweep;
 pub mod table;
+pub mod viewer_day;
 
 pub use build::{Built, WorldSpec, build_world};
 pub use day::{DayRequest, DaySource, PreparedDay};
@@ -37,3 +38,4 @@ pub use output_dir::StagedOutput;
 pub use reports::{Network, OutputOptions, RunFacts};
 pub use scene::{LoadedScenario, SceneParts, load_scene_city, scene_day};
 pub use summary::RunSummary;
+pub use viewer_day::ViewerDay;

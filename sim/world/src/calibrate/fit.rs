@@ -61,17 +61,53 @@ pub type BatchEval<'a> = dyn FnMut(&[Vec<f64>]) -> Option<Vec<Vec<f64>>> + 'a;
 
 /// Minimises ½ Σ r(x)² from `x0`. `eval` takes a batch of points and returns their residual
 /// vectors (all of one length), or `None` when stopped.
+impl FitOptions {
+    fn clamp(&self, x: &mut [f64]) {
+        for (k, v) in x.iter_mut().enumerate() {
+            *v = v.clamp(self.lower[k], self.upper[k]);
+        }
+    }
+
+    /// The start and one probe along each parameter (inwards at an upper bound).
+    fn first_probes(&self, x0: &[f64]) -> Vec<Vec<f64>> {
+        let mut start = x0.to_vec();
+        self.clamp(&mut start);
+        let mut probes = vec![start.clone()];
+        for k in 0..start.len() {
+            let mut y = start.clone();
+            y[k] += if start[k] + self.step > self.upper[k] {
+                -self.step
+            } else {
+                self.step
+            };
+            probes.push(y);
+        }
+        probes
+    }
+
+    /// The damped Gauss–Newton step from `centre` with damping `lambda`, shortened to
+    /// `max_move` and kept in bounds.
+    fn damped_trial(&self, centre: &[f64], jtj: &[Vec<f64>], jtr: &[f64], lambda: f64) -> Vec<f64> {
+        let delta = damped_step(jtj, jtr, lambda).unwrap_or_else(|| vec![0.0; centre.len()]);
+        let scale = delta
+            .iter()
+            .map(|d| d.abs() / self.max_move)
+            .fold(1.0, f64::max);
+        let mut y: Vec<f64> = centre
+            .iter()
+            .zip(&delta)
+            .map(|(a, d)| a + d / scale)
+            .collect();
+        self.clamp(&mut y);
+        y
+    }
+}
+
 pub fn levenberg_marquardt(
     x0: &[f64],
     options: &FitOptions,
     eval: &mut BatchEval,
 ) -> Option<FitResult> {
-    let p = x0.len();
-    let clamp = |x: &mut [f64]| {
-        for (k, v) in x.iter_mut().enumerate() {
-            *v = v.clamp(options.lower[k], options.upper[k]);
-        }
-    };
     let mut history: Vec<Evaluation> = Vec::new();
     let mut add = |points: &[Vec<f64>], history: &mut Vec<Evaluation>| -> bool {
         let Some(rs) = eval(points) else {
@@ -94,19 +130,7 @@ pub fn levenberg_marquardt(
             stopped,
         })
     };
-    // the start and one probe along each parameter (inwards at an upper bound)
-    let mut start = x0.to_vec();
-    clamp(&mut start);
-    let mut probes = vec![start.clone()];
-    for k in 0..p {
-        let mut y = start.clone();
-        y[k] += if start[k] + options.step > options.upper[k] {
-            -options.step
-        } else {
-            options.step
-        };
-        probes.push(y);
-    }
+    let mut probes = options.first_probes(x0);
     if history.len() + probes.len() > options.max_evaluations {
         probes.truncate(options.max_evaluations.max(1));
     }
@@ -124,29 +148,14 @@ pub fn levenberg_marquardt(
             break Stop::NoImprovement;
         };
         let (jtj, jtr) = normal_equations(&jacobian, &fitted);
-        let lambdas = [lambda, lambda * 10.0];
-        let mut largest_move = 0.0f64;
-        let trials: Vec<Vec<f64>> = lambdas
+        let trials: Vec<Vec<f64>> = [lambda, lambda * 10.0]
             .iter()
-            .map(|&l| {
-                let delta = damped_step(&jtj, &jtr, l).unwrap_or_else(|| vec![0.0; p]);
-                let scale = delta
-                    .iter()
-                    .map(|d| d.abs() / options.max_move)
-                    .fold(1.0, f64::max);
-                let mut y: Vec<f64> = centre
-                    .x
-                    .iter()
-                    .zip(&delta)
-                    .map(|(a, d)| a + d / scale)
-                    .collect();
-                clamp(&mut y);
-                for (a, b) in y.iter().zip(&centre.x) {
-                    largest_move = largest_move.max((a - b).abs());
-                }
-                y
-            })
+            .map(|&l| options.damped_trial(&centre.x, &jtj, &jtr, l))
             .collect();
+        let largest_move = trials
+            .iter()
+            .flat_map(|y| y.iter().zip(&centre.x).map(|(a, b)| (a - b).abs()))
+            .fold(0.0f64, f64::max);
         if largest_move < options.tolerance {
             break Stop::Converged;
         }

@@ -281,6 +281,45 @@ pub fn count_fit(sites: &[CountSite], o: &Observed) -> CountFit {
 
 /// Fits `targets` from `base`. `on_run` hears of every simulated candidate; `keep_going` is
 /// asked every simulated minute (Ctrl-C): a stopped calibration returns what it had fitted.
+/// The fitted parameters as the fit sees them: the log of each one's factor on its value in
+/// the base model, within [`RANGE`] either way and under the parameter's ceiling.
+struct FitSpace<'a> {
+    base: &'a SceneModel,
+    fit: &'a [Param],
+    /// The base model's values.
+    start: Vec<f64>,
+}
+
+impl FitSpace<'_> {
+    fn model_at(&self, x: &[f64]) -> SceneModel {
+        let mut m = self.base.clone();
+        for ((&p, &x), &s) in self.fit.iter().zip(x).zip(&self.start) {
+            set(&mut m.params, p, (s * x.exp()).min(ceiling(p)));
+        }
+        m
+    }
+
+    fn values(&self, m: &SceneModel) -> Vec<f64> {
+        self.fit.iter().map(|&p| value_of(&m.params, p)).collect()
+    }
+
+    fn options(&self, max_runs: usize) -> FitOptions {
+        FitOptions {
+            lower: vec![-RANGE.ln(); self.start.len()],
+            upper: self
+                .fit
+                .iter()
+                .zip(&self.start)
+                .map(|(&p, &s)| RANGE.ln().min((ceiling(p) / s).ln()))
+                .collect(),
+            step: 0.15,
+            max_move: 0.7,
+            tolerance: 0.01,
+            max_evaluations: max_runs,
+        }
+    }
+}
+
 pub fn calibrate(
     city: &City,
     base: &SceneModel,
@@ -291,31 +330,17 @@ pub fn calibrate(
 ) -> Result<Outcome, CalibrateError> {
     targets.check().map_err(CalibrateError::Targets)?;
     let window = targets.window().map_err(CalibrateError::Targets)?;
-    let start: Vec<f64> = targets
-        .fit
-        .iter()
-        .map(|&p| value_of(&base.params, p))
-        .collect();
-    let model_at = |x: &[f64]| {
-        let mut m = base.clone();
-        for ((&p, &x), &s) in targets.fit.iter().zip(x).zip(&start) {
-            set(&mut m.params, p, (s * x.exp()).min(ceiling(p)));
-        }
-        m
-    };
-    let options = FitOptions {
-        lower: vec![-RANGE.ln(); start.len()],
-        upper: targets
+    let space = FitSpace {
+        base,
+        fit: &targets.fit,
+        start: targets
             .fit
             .iter()
-            .zip(&start)
-            .map(|(&p, &s)| RANGE.ln().min((ceiling(p) / s).ln()))
+            .map(|&p| value_of(&base.params, p))
             .collect(),
-        step: 0.15,
-        max_move: 0.7,
-        tolerance: 0.01,
-        max_evaluations: targets.max_runs as usize,
     };
+    let model_at = |x: &[f64]| space.model_at(x);
+    let options = space.options(targets.max_runs as usize);
     // every simulated candidate: where it was, what it showed, and its record
     let mut seen: Vec<(Vec<f64>, Observed)> = Vec::new();
     let mut runs: Vec<RunRecord> = Vec::new();
@@ -335,14 +360,9 @@ pub fn calibrate(
             match result {
                 Ok(Some(o)) => {
                     let r = residuals(targets, sites, &o);
-                    let m = model_at(x);
                     let record = RunRecord {
                         run: runs.len() + 1,
-                        values: targets
-                            .fit
-                            .iter()
-                            .map(|&p| value_of(&m.params, p))
-                            .collect(),
+                        values: space.values(&model_at(x)),
                         cost: fit::cost(&r),
                         peak_tti: o.summary.peak_tti,
                         peak_speed_kmh: o.summary.peak_speed_kmh,
@@ -361,7 +381,7 @@ pub fn calibrate(
         }
         Some(out)
     };
-    let result = fit::levenberg_marquardt(&vec![0.0; start.len()], &options, &mut eval);
+    let result = fit::levenberg_marquardt(&vec![0.0; space.start.len()], &options, &mut eval);
     if let Some(e) = error {
         return Err(e);
     }
@@ -380,7 +400,7 @@ pub fn calibrate(
         fitted: targets
             .fit
             .iter()
-            .zip(&start)
+            .zip(&space.start)
             .map(|(&p, &s)| (p, s, value_of(&best.params, p)))
             .collect(),
         counts: count_fit(sites, &observed),

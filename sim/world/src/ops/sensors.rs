@@ -2,10 +2,11 @@
 //! counters at the fences with a monitoring point, replayed air-quality stations and live
 //! sensors from the scene's ops file, each a SensorThings `Thing` with its `Datastream`s.
 
-use super::{OpsInputs, place_of};
+use super::{OpsInputs, StationInput, place_of};
 use citytwin_city::{City, DatastreamId, FenceId, Mode, ThingId};
 use citytwin_ops::model::{Location, Sensor, Source};
 use citytwin_ops::replay::{REPLAYED, ReplayDay};
+use citytwin_ops::setup::LoopDetectors;
 use citytwin_ops::vitals::Place;
 use citytwin_ops::{Datastream, Quantity, Thing, Thresholds};
 use geo::{Centroid, Point};
@@ -135,8 +136,22 @@ impl SensorLayer {
                 s.sensor.thresholds,
             );
         }
-        let detect = &inputs.file.loop_detectors;
-        layer.interval_s = detect.interval_minutes * 60;
+        layer.add_loop_detectors(city, &inputs.file.loop_detectors, lonlat);
+        if let Some((fences, monitored)) = fences {
+            layer.add_bike_counters(city, fences, monitored, lonlat);
+        }
+        layer.add_stations(city, &inputs.stations);
+        layer
+    }
+
+    /// A virtual loop detector on every long enough link of the watched classes.
+    fn add_loop_detectors(
+        &mut self,
+        city: &City,
+        detect: &LoopDetectors,
+        lonlat: &dyn Fn(Point<f64>) -> (f64, f64),
+    ) {
+        self.interval_s = detect.interval_minutes * 60;
         let roads = city.roads();
         for (l, link) in roads.links.iter().enumerate() {
             let watched = detect.classes.iter().any(|c| c == link.class.as_osm());
@@ -147,7 +162,7 @@ impl SensorLayer {
                 continue;
             };
             let road = link.name.as_deref().unwrap_or("unnamed road");
-            let thing = layer.add_thing(
+            let thing = self.add_thing(
                 city,
                 NewThing {
                     name: format!("loop detector on {road} (link {l})"),
@@ -156,14 +171,14 @@ impl SensorLayer {
                     lonlat: lonlat(mid),
                 },
             );
-            let every = layer.interval_s;
-            let mut stream = |q| layer.add_stream(thing, q, Source::Virtual, every, None);
+            let every = self.interval_s;
+            let mut stream = |q| self.add_stream(thing, q, Source::Virtual, every, None);
             let (flow, speed, occupancy) = (
                 stream(Quantity::TrafficFlow),
                 stream(Quantity::TrafficSpeed),
                 stream(Quantity::Occupancy),
             );
-            layer.detectors.push(Detector {
+            self.detectors.push(Detector {
                 link: l as u32,
                 length_m: link.length_m,
                 lanes: link.lanes.max(1),
@@ -172,27 +187,38 @@ impl SensorLayer {
                 occupancy,
             });
         }
-        if let Some((fences, monitored)) = fences {
-            for &f in monitored {
-                let (Some(fence), Some(centre)) = (fences.get(f), fences.centre(f)) else {
-                    continue;
-                };
-                let thing = layer.add_thing(
-                    city,
-                    NewThing {
-                        name: format!("bike counter at {}", fence.name),
-                        description: "monitoring point counting parked bikes (virtual)",
-                        point: centre,
-                        lonlat: lonlat(centre),
-                    },
-                );
-                let stream =
-                    layer.add_stream(thing, Quantity::BikesParked, Source::Virtual, 60, None);
-                layer.counters.push(Counter { fence: f, stream });
-            }
+    }
+
+    /// A virtual counter of parked bikes at each monitored fence.
+    fn add_bike_counters(
+        &mut self,
+        city: &City,
+        fences: &citytwin_bikes::fence::Fences,
+        monitored: &[FenceId],
+        lonlat: &dyn Fn(Point<f64>) -> (f64, f64),
+    ) {
+        for &f in monitored {
+            let (Some(fence), Some(centre)) = (fences.get(f), fences.centre(f)) else {
+                continue;
+            };
+            let thing = self.add_thing(
+                city,
+                NewThing {
+                    name: format!("bike counter at {}", fence.name),
+                    description: "monitoring point counting parked bikes (virtual)",
+                    point: centre,
+                    lonlat: lonlat(centre),
+                },
+            );
+            let stream = self.add_stream(thing, Quantity::BikesParked, Source::Virtual, 60, None);
+            self.counters.push(Counter { fence: f, stream });
         }
-        for s in &inputs.stations {
-            let thing = layer.add_thing(
+    }
+
+    /// The replayed air-quality stations, a stream per pollutant.
+    fn add_stations(&mut self, city: &City, stations: &[StationInput]) {
+        for s in stations {
+            let thing = self.add_thing(
                 city,
                 NewThing {
                     name: s.name.clone(),
@@ -211,15 +237,14 @@ impl SensorLayer {
                     let source = Source::Replay {
                         origin: origin.clone(),
                     };
-                    layer.add_stream(thing, q.clone(), source, 3600, None)
+                    self.add_stream(thing, q.clone(), source, 3600, None)
                 })
                 .collect();
-            layer.stations.push(Station {
+            self.stations.push(Station {
                 replay: s.replay.clone(),
                 streams,
                 thing,
             });
         }
-        layer
     }
 }

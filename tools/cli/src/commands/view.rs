@@ -6,7 +6,7 @@ use crate::day_args::{BikeArgs, DemandArgs, parse_clock};
 use crate::progress;
 use anyhow::{Context, Result, bail};
 use citytwin_engine::{Theme, Twin, ViewerConfig};
-use citytwin_runs::{DayOptions, LoadedScenario, SceneParts, WorldSpec, build_world, clock};
+use citytwin_runs::{DayOptions, ViewerDay, clock};
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -171,44 +171,29 @@ fn load_twins(args: &TwinArgs, quiet: bool) -> Result<(Twin, Variant, Vec<String
 }
 
 fn load_twin(args: &TwinArgs, scenario: Option<&Path>, quiet: bool) -> Result<(Twin, Vec<String>)> {
-    let scenario = scenario
-        .map(|p| LoadedScenario::load(p, &args.scene))
-        .transpose()?;
-    // the whole day, as the scene's model has it
     let options = DayOptions {
         demand: args.demand.options(),
         bikes: args.bikes.options(),
         with_ops: !args.no_ops,
         ..DayOptions::default()
     };
-    let parts = SceneParts::load(&args.scene, &options, None)?;
-    let spec = WorldSpec::of(&parts, &options, args.seed, scenario.as_ref());
-    let mut world = build_world(&parts.city, &spec)?.world;
-    let SceneParts {
-        mut scene, city, ..
-    } = parts;
-    if let Some(s) = &scenario {
-        scene.name = format!("{} — {}", scene.name, s.scenario.name);
-    }
     let bar = progress::steps(u64::from(args.at), quiet);
     bar.set_message(format!("simulating up to {}", clock(args.at)));
-    while world.now_s() < args.at {
-        world.advance_to((world.now_s() + 600).min(args.at));
-        bar.set_position(u64::from(world.now_s()));
-    }
+    let day = ViewerDay::load(
+        &args.scene,
+        scenario,
+        &options,
+        args.seed,
+        args.at,
+        &mut |t| bar.set_position(u64::from(t)),
+    )?;
     bar.finish_and_clear();
-    let mut attribution = city.bundle.meta.attribution.clone();
-    if attribution.is_empty() {
-        attribution = scene.attribution.clone();
-    }
-    Ok((
-        Twin {
-            city,
-            world,
-            scene_name: scene.name,
-        },
-        attribution,
-    ))
+    let twin = Twin {
+        city: day.city,
+        world: day.world,
+        scene_name: day.name,
+    };
+    Ok((twin, day.attribution))
 }
 
 fn font(path: &Path) -> Option<PathBuf> {

@@ -54,88 +54,10 @@ pub(super) fn read(path: &Path) -> Result<OsmData> {
                 if !empty {
                     depth += 1;
                 }
-                let attr = |name: &str| attribute(e, name).map_err(|r| malformed(pos, r));
-                match e.name().as_ref() {
-                    b"osm" => saw_osm = true,
-                    b"bounds" => {
-                        let v = |k: &str| -> Result<f64> {
-                            parse(&attr(k)?, k).map_err(|r| malformed(pos, r))
-                        };
-                        data.bounds = Some(Rect::new(
-                            (v("minlon")?, v("minlat")?),
-                            (v("maxlon")?, v("maxlat")?),
-                        ));
-                    }
-                    b"node" => {
-                        let id = parse(&attr("id")?, "id").map_err(|r| malformed(pos, r))?;
-                        let lon: f64 =
-                            parse(&attr("lon")?, "lon").map_err(|r| malformed(pos, r))?;
-                        let lat: f64 =
-                            parse(&attr("lat")?, "lat").map_err(|r| malformed(pos, r))?;
-                        if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-                            return Err(malformed(
-                                pos,
-                                format!("node {id}: lon/lat {lon} {lat} out of range"),
-                            ));
-                        }
-                        current = Current::Node {
-                            id,
-                            lon,
-                            lat,
-                            tags: Tags::new(),
-                        };
-                    }
-                    b"way" => {
-                        let id = parse(&attr("id")?, "id").map_err(|r| malformed(pos, r))?;
-                        current = Current::Way(OsmWay {
-                            id,
-                            nodes: Vec::new(),
-                            tags: Tags::new(),
-                        });
-                    }
-                    b"relation" => {
-                        let id = parse(&attr("id")?, "id").map_err(|r| malformed(pos, r))?;
-                        current = Current::Relation(OsmRelation {
-                            id,
-                            tags: Tags::new(),
-                            ways: Vec::new(),
-                            nodes: Vec::new(),
-                        });
-                    }
-                    b"tag" => {
-                        let (k, v) = (attr("k")?, attr("v")?);
-                        match &mut current {
-                            Current::Node { tags, .. } => {
-                                tags.insert(k, v);
-                            }
-                            Current::Way(w) => {
-                                w.tags.insert(k, v);
-                            }
-                            Current::Relation(r) => {
-                                r.tags.insert(k, v);
-                            }
-                            Current::None => {}
-                        }
-                    }
-                    b"nd" => {
-                        if let Current::Way(w) = &mut current {
-                            w.nodes
-                                .push(parse(&attr("ref")?, "ref").map_err(|r| malformed(pos, r))?);
-                        }
-                    }
-                    b"member" => {
-                        if let Current::Relation(r) = &mut current {
-                            let id = parse(&attr("ref")?, "ref").map_err(|r| malformed(pos, r))?;
-                            let role = attr("role").unwrap_or_default();
-                            match attr("type")?.as_str() {
-                                "way" => r.ways.push((id, role)),
-                                "node" => r.nodes.push((id, role)),
-                                _ => {}
-                            }
-                        }
-                    }
-                    _ => {}
+                if e.name().as_ref() == b"osm" {
+                    saw_osm = true;
                 }
+                open_element(e, &mut current, &mut data).map_err(|r| malformed(pos, r))?;
                 if empty {
                     finish(e.name().as_ref(), &mut current, &mut data);
                 }
@@ -162,6 +84,87 @@ pub(super) fn read(path: &Path) -> Result<OsmData> {
         ));
     }
     Ok(data)
+}
+
+/// What an opening (or empty) element says: the bounds, a new node, way or relation, or a
+/// tag, node reference or member of the current one.
+fn open_element(
+    e: &BytesStart,
+    current: &mut Current,
+    data: &mut OsmData,
+) -> std::result::Result<(), String> {
+    let attr = |name: &str| attribute(e, name);
+    match e.name().as_ref() {
+        b"bounds" => {
+            let v = |k: &str| -> std::result::Result<f64, String> { parse(&attr(k)?, k) };
+            data.bounds = Some(Rect::new(
+                (v("minlon")?, v("minlat")?),
+                (v("maxlon")?, v("maxlat")?),
+            ));
+        }
+        b"node" => {
+            let id = parse(&attr("id")?, "id")?;
+            let lon: f64 = parse(&attr("lon")?, "lon")?;
+            let lat: f64 = parse(&attr("lat")?, "lat")?;
+            if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+                return Err(format!("node {id}: lon/lat {lon} {lat} out of range"));
+            }
+            *current = Current::Node {
+                id,
+                lon,
+                lat,
+                tags: Tags::new(),
+            };
+        }
+        b"way" => {
+            *current = Current::Way(OsmWay {
+                id: parse(&attr("id")?, "id")?,
+                nodes: Vec::new(),
+                tags: Tags::new(),
+            });
+        }
+        b"relation" => {
+            *current = Current::Relation(OsmRelation {
+                id: parse(&attr("id")?, "id")?,
+                tags: Tags::new(),
+                ways: Vec::new(),
+                nodes: Vec::new(),
+            });
+        }
+        b"tag" => {
+            let (k, v) = (attr("k")?, attr("v")?);
+            match current {
+                Current::Node { tags, .. } => {
+                    tags.insert(k, v);
+                }
+                Current::Way(w) => {
+                    w.tags.insert(k, v);
+                }
+                Current::Relation(r) => {
+                    r.tags.insert(k, v);
+                }
+                Current::None => {}
+            }
+        }
+        b"nd" => {
+            if let Current::Way(w) = current {
+                w.nodes.push(parse(&attr("ref")?, "ref")?);
+            }
+        }
+        b"member" => {
+            if let Current::Relation(r) = current {
+                let id = parse(&attr("ref")?, "ref")?;
+                let role = attr("role").unwrap_or_default();
+                match attr("type")?.as_str() {
+                    "way" => r.ways.push((id, role)),
+                    "node" => r.nodes.push((id, role)),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn finish(name: &[u8], current: &mut Current, data: &mut OsmData) {
