@@ -142,37 +142,102 @@ pub fn build_road_network(
     let mut sorted: Vec<&RawWay> = ways.iter().collect();
     sorted.sort_by_key(|w| w.osm_id);
     let pieces = read_pieces(&sorted, nodes, &mut report);
+    let rule = VertexRule::of(&pieces);
+    report.level_crossings_kept_apart = rule.level_crossings();
+    let (mut drafts, vertices) = split_pieces(&pieces, nodes, &rule);
+    if drafts.is_empty() {
+        return Err(RoadBuildError::NoRoads {
+            ways_seen: ways.len(),
+        });
+    }
+    let specs: Vec<&RoadSpec> = pieces.iter().map(|p| &p.spec).collect();
+    let stubs = edge_stubs(&drafts, &specs, vertices.len(), options.extent);
+    prune_car_components(&mut drafts, vertices.len(), &stubs, &mut report);
+    report.bike_components = count_components(&drafts, vertices.len(), Modes::BIKE);
+    report.walk_components = count_components(&drafts, vertices.len(), Modes::WALK);
+    let (node_id, road_nodes) = number_nodes(&drafts, &vertices, nodes);
+    let mut network = RoadNetwork {
+        nodes: road_nodes,
+        links: links_of(&drafts, &specs, &node_id),
+        junctions: Vec::new(),
+    };
+    join_junctions(&mut network, options, &mut report);
+    report.signals_tagged = network.junctions.iter().filter(|j| j.signals).count();
+    if options.infer_signals {
+        report.signals_inferred = super::signals::infer_signals(&mut network);
+    }
+    Ok((network, report))
+}
 
-    let mut usage: HashMap<i64, NodeUse> = HashMap::new();
-    for piece in &pieces {
-        let last = piece.nodes.len() - 1;
-        for (i, n) in piece.nodes.iter().enumerate() {
-            let u = usage.entry(*n).or_default();
-            u.count += 1;
-            if i == 0 || i == last {
-                u.endpoint = true;
-            } else {
-                u.interior_levels.insert(piece.spec.level);
+/// Which OSM nodes become graph vertices, and as which vertex.
+struct VertexRule {
+    usage: HashMap<i64, NodeUse>,
+    key_count: HashMap<VertexKey, u32>,
+}
+
+impl VertexRule {
+    fn of(pieces: &[Piece]) -> VertexRule {
+        let mut usage: HashMap<i64, NodeUse> = HashMap::new();
+        for piece in pieces {
+            let last = piece.nodes.len() - 1;
+            for (i, n) in piece.nodes.iter().enumerate() {
+                let u = usage.entry(*n).or_default();
+                u.count += 1;
+                if i == 0 || i == last {
+                    u.endpoint = true;
+                } else {
+                    u.interior_levels.insert(piece.spec.level);
+                }
             }
         }
+        let mut rule = VertexRule {
+            usage,
+            key_count: HashMap::new(),
+        };
+        let mut key_count: HashMap<VertexKey, u32> = HashMap::new();
+        for piece in pieces {
+            for n in &piece.nodes {
+                *key_count
+                    .entry(rule.key_of(*n, piece.spec.level))
+                    .or_default() += 1;
+            }
+        }
+        rule.key_count = key_count;
+        rule
     }
-    // Ways of two levels passing through one node: a crossing mapped with a shared node by
-    // mistake. Each level gets its own graph node; a way ending there joins its own level.
-    let split_levels = |n: i64| usage[&n].interior_levels.len() > 1;
-    report.level_crossings_kept_apart = usage.iter().filter(|(n, _)| split_levels(**n)).count();
-    let key_of =
-        |n: i64, level: i8| -> VertexKey { if split_levels(n) { (n, level) } else { (n, 0) } };
-    let mut key_count: HashMap<VertexKey, u32> = HashMap::new();
-    for piece in &pieces {
-        for n in &piece.nodes {
-            *key_count.entry(key_of(*n, piece.spec.level)).or_default() += 1;
+
+    /// Ways of two levels passing through one node: a crossing mapped with a shared node by
+    /// mistake. Each level gets its own graph node; a way ending there joins its own level.
+    fn split_levels(&self, n: i64) -> bool {
+        self.usage[&n].interior_levels.len() > 1
+    }
+
+    fn level_crossings(&self) -> usize {
+        self.usage.keys().filter(|n| self.split_levels(**n)).count()
+    }
+
+    fn key_of(&self, n: i64, level: i8) -> VertexKey {
+        if self.split_levels(n) {
+            (n, level)
+        } else {
+            (n, 0)
         }
     }
-    let is_vertex = |n: i64, key: VertexKey| {
-        key_count[&key] >= 2 || nodes[&n].signals || (usage[&n].endpoint && !split_levels(n))
-    };
 
-    // Split pieces at graph nodes; number vertices in first-seen order.
+    fn is_vertex(&self, n: i64, key: VertexKey, nodes: &HashMap<i64, RawNode>) -> bool {
+        self.key_count[&key] >= 2
+            || nodes[&n].signals
+            || (self.usage[&n].endpoint && !self.split_levels(n))
+    }
+}
+
+/// The pieces split at graph vertices into a draft link per direction allowed; vertices
+/// numbered in first-seen order (with their level).
+fn split_pieces(
+    pieces: &[Piece],
+    nodes: &HashMap<i64, RawNode>,
+    rule: &VertexRule,
+) -> (Vec<LinkDraft>, Vec<(VertexKey, i8)>) {
     let mut vertex_index: HashMap<VertexKey, usize> = HashMap::new();
     let mut vertices: Vec<(VertexKey, i8)> = Vec::new();
     let mut vertex_of = |key: VertexKey, level: i8| -> usize {
@@ -182,16 +247,15 @@ pub fn build_road_network(
         })
     };
     let mut drafts: Vec<LinkDraft> = Vec::new();
-    let specs: Vec<&RoadSpec> = pieces.iter().map(|p| &p.spec).collect();
     let mut segment = 0;
     for (spec_index, piece) in pieces.iter().enumerate() {
         let level = piece.spec.level;
-        let mut start = vertex_of(key_of(piece.nodes[0], level), level);
+        let mut start = vertex_of(rule.key_of(piece.nodes[0], level), level);
         let mut coords = vec![nodes[&piece.nodes[0]].coord];
         for &n in &piece.nodes[1..] {
             coords.push(nodes[&n].coord);
-            let key = key_of(n, level);
-            if !is_vertex(n, key) {
+            let key = rule.key_of(n, level);
+            if !rule.is_vertex(n, key, nodes) {
                 continue;
             }
             let end = vertex_of(key, level);
@@ -225,20 +289,17 @@ pub fn build_road_network(
             coords = vec![nodes[&n].coord];
         }
     }
-    if drafts.is_empty() {
-        return Err(RoadBuildError::NoRoads {
-            ways_seen: ways.len(),
-        });
-    }
+    (drafts, vertices)
+}
 
-    let stubs = edge_stubs(&drafts, &specs, vertices.len(), options.extent);
-    prune_car_components(&mut drafts, vertices.len(), &stubs, &mut report);
-    report.bike_components = count_components(&drafts, vertices.len(), Modes::BIKE);
-    report.walk_components = count_components(&drafts, vertices.len(), Modes::WALK);
-
-    // Number the nodes that still have links, in vertex order.
+/// The vertices that still have links, numbered in vertex order, as road nodes.
+fn number_nodes(
+    drafts: &[LinkDraft],
+    vertices: &[(VertexKey, i8)],
+    nodes: &HashMap<i64, RawNode>,
+) -> (Vec<Option<NodeId>>, Vec<RoadNode>) {
     let mut used = vec![false; vertices.len()];
-    for d in &drafts {
+    for d in drafts {
         used[d.from] = true;
         used[d.to] = true;
     }
@@ -257,8 +318,17 @@ pub fn build_road_network(
             });
         }
     }
-    let nid = |v: usize| node_id[v].expect("node of a kept link is numbered");
+    (node_id, road_nodes)
+}
 
+/// The road links of the drafts, with their twins (the other direction of one segment) and
+/// whether a car may only go one way.
+fn links_of(
+    drafts: &[LinkDraft],
+    specs: &[&RoadSpec],
+    node_id: &[Option<NodeId>],
+) -> Vec<RoadLink> {
+    let nid = |v: usize| node_id[v].expect("node of a kept link is numbered");
     let mut links: Vec<RoadLink> = drafts
         .iter()
         .map(|d| {
@@ -306,18 +376,7 @@ pub fn build_road_network(
             .is_some_and(|t| links[t.index()].modes.contains(Modes::CAR));
         links[i].oneway = links[i].modes.contains(Modes::CAR) && !twin_allows_car;
     }
-
-    let mut network = RoadNetwork {
-        nodes: road_nodes,
-        links,
-        junctions: Vec::new(),
-    };
-    join_junctions(&mut network, options, &mut report);
-    report.signals_tagged = network.junctions.iter().filter(|j| j.signals).count();
-    if options.infer_signals {
-        report.signals_inferred = super::signals::infer_signals(&mut network);
-    }
-    Ok((network, report))
+    links
 }
 
 fn read_pieces<'a>(

@@ -24,36 +24,9 @@ pub(super) fn join_junctions(
     options: &BuildOptions,
     report: &mut RoadBuildReport,
 ) {
-    let n = network.nodes.len();
-    let mut neighbours: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
-    for l in network
-        .links
-        .iter()
-        .filter(|l| l.modes.contains(Modes::CAR))
-    {
-        if l.from != l.to {
-            neighbours[l.from.index()].insert(l.to.index());
-            neighbours[l.to.index()].insert(l.from.index());
-        }
-    }
-    let controlled = |v: usize, nodes: &[RoadNode]| neighbours[v].len() >= 3 || nodes[v].signals;
-    let mut candidates: Vec<(f64, usize)> = network
-        .links
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| {
-            l.modes.contains(Modes::CAR)
-                && l.from != l.to
-                && l.length_m <= options.junction_join_m
-                && controlled(l.from.index(), &network.nodes)
-                && controlled(l.to.index(), &network.nodes)
-        })
-        .map(|(i, l)| (l.length_m, i))
-        .collect();
-    candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-
+    let candidates = short_links_between_junctions(network, options);
     let mut uf = UnionFind {
-        parent: (0..n).collect(),
+        parent: (0..network.nodes.len()).collect(),
         bbox: network
             .nodes
             .iter()
@@ -67,7 +40,7 @@ pub(super) fn join_junctions(
             })
             .collect(),
     };
-    for (_, li) in candidates {
+    for li in candidates {
         let (a, b) = (
             uf.find(network.links[li].from.index()),
             uf.find(network.links[li].to.index()),
@@ -89,10 +62,56 @@ pub(super) fn join_junctions(
         uf.parent[child] = root;
         uf.bbox[root] = merged;
     }
+    let junctions = junctions_of(network, &mut uf);
+    for l in &mut network.links {
+        let (jf, jt) = (
+            network.nodes[l.from.index()].junction,
+            network.nodes[l.to.index()].junction,
+        );
+        l.internal = l.from != l.to && jf == jt;
+    }
+    report.joined_junctions = junctions.iter().filter(|j| j.nodes.len() > 1).count();
+    network.junctions = junctions;
+}
 
+/// Car links no longer than the join distance whose both ends are controlled (three or more
+/// car neighbours, or signals), shortest first (ties by index).
+fn short_links_between_junctions(network: &RoadNetwork, options: &BuildOptions) -> Vec<usize> {
+    let mut neighbours: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); network.nodes.len()];
+    for l in network
+        .links
+        .iter()
+        .filter(|l| l.modes.contains(Modes::CAR))
+    {
+        if l.from != l.to {
+            neighbours[l.from.index()].insert(l.to.index());
+            neighbours[l.to.index()].insert(l.from.index());
+        }
+    }
+    let controlled = |v: usize| neighbours[v].len() >= 3 || network.nodes[v].signals;
+    let mut candidates: Vec<(f64, usize)> = network
+        .links
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.modes.contains(Modes::CAR)
+                && l.from != l.to
+                && l.length_m <= options.junction_join_m
+                && controlled(l.from.index())
+                && controlled(l.to.index())
+        })
+        .map(|(i, l)| (l.length_m, i))
+        .collect();
+    candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    candidates.into_iter().map(|(_, i)| i).collect()
+}
+
+/// One junction per joined group of nodes (in the order of their first node), each node
+/// told its junction.
+fn junctions_of(network: &mut RoadNetwork, uf: &mut UnionFind) -> Vec<Junction> {
     let mut junction_of_root: HashMap<usize, JunctionId> = HashMap::new();
     let mut junctions: Vec<Junction> = Vec::new();
-    for v in 0..n {
+    for v in 0..network.nodes.len() {
         let root = uf.find(v);
         let id = *junction_of_root.entry(root).or_insert_with(|| {
             junctions.push(Junction {
@@ -117,13 +136,5 @@ pub(super) fn join_junctions(
         let k = j.nodes.len() as f64;
         j.centroid = Point::new(j.centroid.x() / k, j.centroid.y() / k);
     }
-    for l in &mut network.links {
-        let (jf, jt) = (
-            network.nodes[l.from.index()].junction,
-            network.nodes[l.to.index()].junction,
-        );
-        l.internal = l.from != l.to && jf == jt;
-    }
-    report.joined_junctions = junctions.iter().filter(|j| j.nodes.len() > 1).count();
-    network.junctions = junctions;
+    junctions
 }
