@@ -121,110 +121,21 @@ pub fn policy(
 ) -> Result<MdsPolicy, MdsError> {
     // MDS has no timestamps before 2018: a replayed earlier day is published as of then
     let start = inputs.start_ms.max(MDS_EPOCH_MS + NOTICE_MS);
-    let published = start - NOTICE_MS;
     let scene = inputs.scene;
-    let project = |area: &Polygon<f64>, what: &str| {
-        area.try_map_coords(|c| to_lonlat(c).ok_or(()))
-            .map_err(|()| MdsError::Projection { what: what.into() })
-    };
     let fences = &inputs.plan.fences;
-    let key: Vec<bool> = (0..fences.len())
-        .map(|f| inputs.plan.sites.get(f) == Some(&FenceSite::SubwayEntrance))
-        .collect();
-    let features = |keep: &dyn Fn(usize) -> bool| -> Result<Vec<Value>, MdsError> {
-        fences
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| keep(*i))
-            .map(|(_, f)| {
-                let area = project(&f.area, &f.name)?;
-                Ok(json!({
-                    "type": "Feature",
-                    "properties": {"name": f.name, "capacity": f.capacity},
-                    "geometry": multipolygon(&MultiPolygon(vec![area])),
-                }))
-            })
-            .collect()
+    let writer = PolicyWriter {
+        scene,
+        start,
+        published: start - NOTICE_MS,
+        area_id: named_uuid("geography", &format!("{scene}/operating area")),
+        fences_id: named_uuid("geography", &format!("{scene}/parking fences")),
+        key_id: named_uuid("geography", &format!("{scene}/key areas")),
+        key: (0..fences.len())
+            .map(|f| inputs.plan.sites.get(f) == Some(&FenceSite::SubwayEntrance))
+            .collect(),
     };
-    let geography = |id: &str, name: String, description: &str, features: Vec<Value>| {
-        json!({
-            "name": name,
-            "description": description,
-            "geography_type": "policy_zone",
-            "geography_id": id,
-            "geography_json": {"type": "FeatureCollection", "features": features},
-            "effective_date": start,
-            "published_date": published,
-        })
-    };
-    let area_id = named_uuid("geography", &format!("{scene}/operating area"));
-    let fences_id = named_uuid("geography", &format!("{scene}/parking fences"));
-    let key_id = named_uuid("geography", &format!("{scene}/key areas"));
-    let extent = project(&inputs.extent, "the operating area")?;
-    let area_feature = json!({
-        "type": "Feature",
-        "properties": {"name": "operating area"},
-        "geometry": multipolygon(&MultiPolygon(vec![extent])),
-    });
-    let geographies = vec![
-        geography(
-            &area_id,
-            format!("{scene}: operating area"),
-            "The extract the twin simulates",
-            vec![area_feature],
-        ),
-        geography(
-            &fences_id,
-            format!("{scene}: parking fences"),
-            "Where shared bikes may be parked (the GBFS geofencing zones)",
-            features(&|_| true)?,
-        ),
-        geography(
-            &key_id,
-            format!("{scene}: key areas"),
-            "Fences at metro entrances: bikes ended nearby must be parked inside them",
-            features(&|i| key[i])?,
-        ),
-    ];
-
-    let parked = json!({"available": [], "non_operational": [], "reserved": []});
-    let rule = |name: &str, body: Value| {
-        let mut r = json!({
-            "name": name,
-            "rule_id": named_uuid("rule", &format!("{scene}/{name}")),
-        });
-        if let (Some(r), Some(body)) = (r.as_object_mut(), body.as_object()) {
-            r.extend(body.clone());
-        }
-        r
-    };
-    let mut city_rules = Vec::new();
-    let mut not_expressible = Vec::new();
-    for r in inputs.rules {
-        match *r {
-            Rule::KeyAreaParking { .. } if key.iter().any(|k| *k) => {
-                city_rules.push(rule(
-                    "Parking in the fences",
-                    json!({"rule_type": "count", "rule_units": "devices",
-                           "geographies": [fences_id], "states": parked}),
-                ));
-                city_rules.push(rule(
-                    "No parking outside the fences near metro entrances",
-                    json!({"rule_type": "count", "rule_units": "devices",
-                           "geographies": [key_id], "states": parked, "maximum": 0}),
-                ));
-            }
-            Rule::KeyAreaParking { .. } => {}
-            Rule::BrokenHandled { within_h } => city_rules.push(rule(
-                "Broken bikes taken off the street",
-                json!({"rule_type": "time", "rule_units": "minutes",
-                       "geographies": [area_id], "states": {"non_operational": []},
-                       "maximum": (within_h * 60.0).round() as i64}),
-            )),
-            Rule::FleetCap { .. } => {}
-            Rule::OverflowCleared { .. } | Rule::OnlineShare { .. } => not_expressible.push(r.id()),
-        }
-    }
+    let geographies = writer.geographies(inputs, to_lonlat)?;
+    let (city_rules, not_expressible) = writer.city_rules(inputs.rules);
     let mut description = format!("Shared-bike governance rules of {scene} (citytwin)");
     if !not_expressible.is_empty() {
         description.push_str(&format!(
@@ -232,52 +143,192 @@ pub fn policy(
             not_expressible.join(", ")
         ));
     }
-    let policy = |name: String, description: String, rules: Vec<Value>, providers: Vec<String>| {
-        let mut p = json!({
-            "name": name,
-            "mode_id": "micromobility",
-            "policy_id": named_uuid("policy", &name),
-            "description": description,
-            "start_date": start,
-            "published_date": published,
-            "rules": rules,
-        });
-        if !providers.is_empty() {
-            p["provider_ids"] = json!(providers);
-        }
-        p
-    };
     let mut policies = Vec::new();
     if !city_rules.is_empty() {
-        policies.push(policy(
+        policies.push(writer.policy(
             format!("{scene}: bike parking and repairs"),
             description,
             city_rules,
             Vec::new(),
         ));
     }
-    // each operator's own policy: its fleet cap
-    let caps = fleet_cap(inputs.rules, inputs.residents).into_iter();
-    for (cap, operator) in caps.flat_map(|cap| inputs.operators.iter().map(move |o| (cap, o))) {
-        let states = json!({"available": [], "non_operational": [], "reserved": [],
-                            "on_trip": []});
-        policies.push(policy(
-            format!("{scene}: fleet cap of {operator}"),
-            format!("At most {cap} bikes of {operator} in {scene}"),
-            vec![rule(
-                &format!("Fleet cap of {operator}"),
-                json!({"rule_type": "count", "rule_units": "devices",
-                       "geographies": [area_id], "states": states, "maximum": cap}),
-            )],
-            vec![provider_id(operator)],
-        ));
-    }
+    policies.extend(writer.fleet_caps(inputs));
+    let published = writer.published;
     Ok(MdsPolicy {
         policies: json!({"version": MDS_VERSION, "last_updated": published, "policies": policies}),
         geographies: json!({"version": MDS_VERSION, "last_updated": published,
                             "geographies": geographies}),
         not_expressible,
     })
+}
+
+/// What every part of a city's MDS policy shares: its dates and its geographies' ids.
+struct PolicyWriter<'a> {
+    scene: &'a str,
+    start: i64,
+    published: i64,
+    area_id: String,
+    fences_id: String,
+    key_id: String,
+    /// Whether each fence is at a metro entrance (a key area).
+    key: Vec<bool>,
+}
+
+impl PolicyWriter<'_> {
+    /// The operating area, the parking fences and the key areas as policy zones.
+    fn geographies(
+        &self,
+        inputs: &PolicyInputs,
+        to_lonlat: &dyn Fn(Coord<f64>) -> Option<Coord<f64>>,
+    ) -> Result<Vec<Value>, MdsError> {
+        let project = |area: &Polygon<f64>, what: &str| {
+            area.try_map_coords(|c| to_lonlat(c).ok_or(()))
+                .map_err(|()| MdsError::Projection { what: what.into() })
+        };
+        let fences = &inputs.plan.fences;
+        let features = |keep: &dyn Fn(usize) -> bool| -> Result<Vec<Value>, MdsError> {
+            fences
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| keep(*i))
+                .map(|(_, f)| {
+                    let area = project(&f.area, &f.name)?;
+                    Ok(json!({
+                        "type": "Feature",
+                        "properties": {"name": f.name, "capacity": f.capacity},
+                        "geometry": multipolygon(&MultiPolygon(vec![area])),
+                    }))
+                })
+                .collect()
+        };
+        let geography = |id: &str, name: &str, description: &str, features: Vec<Value>| {
+            json!({
+                "name": format!("{}: {name}", self.scene),
+                "description": description,
+                "geography_type": "policy_zone",
+                "geography_id": id,
+                "geography_json": {"type": "FeatureCollection", "features": features},
+                "effective_date": self.start,
+                "published_date": self.published,
+            })
+        };
+        let extent = project(&inputs.extent, "the operating area")?;
+        let area_feature = json!({
+            "type": "Feature",
+            "properties": {"name": "operating area"},
+            "geometry": multipolygon(&MultiPolygon(vec![extent])),
+        });
+        Ok(vec![
+            geography(
+                &self.area_id,
+                "operating area",
+                "The extract the twin simulates",
+                vec![area_feature],
+            ),
+            geography(
+                &self.fences_id,
+                "parking fences",
+                "Where shared bikes may be parked (the GBFS geofencing zones)",
+                features(&|_| true)?,
+            ),
+            geography(
+                &self.key_id,
+                "key areas",
+                "Fences at metro entrances: bikes ended nearby must be parked inside them",
+                features(&|i| self.key[i])?,
+            ),
+        ])
+    }
+
+    fn rule(&self, name: &str, body: Value) -> Value {
+        let mut r = json!({
+            "name": name,
+            "rule_id": named_uuid("rule", &format!("{}/{name}", self.scene)),
+        });
+        if let (Some(r), Some(body)) = (r.as_object_mut(), body.as_object()) {
+            r.extend(body.clone());
+        }
+        r
+    }
+
+    /// The city's rules MDS can say, and the ids of those it cannot.
+    fn city_rules(&self, rules: &[Rule]) -> (Vec<Value>, Vec<&'static str>) {
+        let parked = json!({"available": [], "non_operational": [], "reserved": []});
+        let mut city_rules = Vec::new();
+        let mut not_expressible = Vec::new();
+        for r in rules {
+            match *r {
+                Rule::KeyAreaParking { .. } if self.key.iter().any(|k| *k) => {
+                    city_rules.push(self.rule(
+                        "Parking in the fences",
+                        json!({"rule_type": "count", "rule_units": "devices",
+                               "geographies": [self.fences_id], "states": parked}),
+                    ));
+                    city_rules.push(self.rule(
+                        "No parking outside the fences near metro entrances",
+                        json!({"rule_type": "count", "rule_units": "devices",
+                               "geographies": [self.key_id], "states": parked, "maximum": 0}),
+                    ));
+                }
+                Rule::KeyAreaParking { .. } => {}
+                Rule::BrokenHandled { within_h } => city_rules.push(self.rule(
+                    "Broken bikes taken off the street",
+                    json!({"rule_type": "time", "rule_units": "minutes",
+                           "geographies": [self.area_id], "states": {"non_operational": []},
+                           "maximum": (within_h * 60.0).round() as i64}),
+                )),
+                Rule::FleetCap { .. } => {}
+                Rule::OverflowCleared { .. } | Rule::OnlineShare { .. } => {
+                    not_expressible.push(r.id())
+                }
+            }
+        }
+        (city_rules, not_expressible)
+    }
+
+    fn policy(
+        &self,
+        name: String,
+        description: String,
+        rules: Vec<Value>,
+        providers: Vec<String>,
+    ) -> Value {
+        let mut p = json!({
+            "name": name,
+            "mode_id": "micromobility",
+            "policy_id": named_uuid("policy", &name),
+            "description": description,
+            "start_date": self.start,
+            "published_date": self.published,
+            "rules": rules,
+        });
+        if !providers.is_empty() {
+            p["provider_ids"] = json!(providers);
+        }
+        p
+    }
+
+    /// Each operator's own policy: its fleet cap.
+    fn fleet_caps(&self, inputs: &PolicyInputs) -> Vec<Value> {
+        let scene = self.scene;
+        let caps = fleet_cap(inputs.rules, inputs.residents).into_iter();
+        caps.flat_map(|cap| inputs.operators.iter().map(move |o| (cap, o)))
+            .map(|(cap, operator)| {
+                let states = json!({"available": [], "non_operational": [], "reserved": [],
+                                    "on_trip": []});
+                self.policy(
+                    format!("{scene}: fleet cap of {operator}"),
+                    format!("At most {cap} bikes of {operator} in {scene}"),
+                    vec![self.rule(
+                        &format!("Fleet cap of {operator}"),
+                        json!({"rule_type": "count", "rule_units": "devices",
+                               "geographies": [self.area_id], "states": states, "maximum": cap}),
+                    )],
+                    vec![provider_id(operator)],
+                )
+            })
+            .collect()
+    }
 }
 
 /// An operator's MDS provider id.

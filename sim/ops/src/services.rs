@@ -94,7 +94,6 @@ pub mod codes {
 
 impl Default for ServiceCatalog {
     fn default() -> Self {
-        use codes::*;
         let team = |name: &str, crews| Team {
             name: name.into(),
             crews,
@@ -105,109 +104,7 @@ impl Default for ServiceCatalog {
             },
         };
         ServiceCatalog {
-            services: vec![
-                service(
-                    CONGESTION,
-                    "交通拥堵 traffic congestion",
-                    "traffic police",
-                    60,
-                    20.0,
-                    &[
-                        "拥堵",
-                        "堵车",
-                        "塞车",
-                        "堵",
-                        "traffic jam",
-                        "congestion",
-                        "gridlock",
-                    ],
-                ),
-                service(
-                    "traffic.incident",
-                    "交通事故 traffic incident",
-                    "traffic police",
-                    // a lane-blocking minor collision: cleared within the hour, 20 min on
-                    // site (MUTCD 6I.01's minor incident is under 30 min); an SLA shorter
-                    // than the time on site could never be met
-                    60,
-                    20.0,
-                    &["事故", "追尾", "撞", "accident", "crash", "collision"],
-                ),
-                service(
-                    BIKE_OVERFLOW,
-                    "共享单车乱停放 bike parking overflow",
-                    "bike operator",
-                    60,
-                    15.0,
-                    &["共享单车", "单车", "乱停", "占道", "bike", "bicycle"],
-                ),
-                service(
-                    BIKE_EMPTY,
-                    "无车可借 no bikes to rent",
-                    "bike operator",
-                    120,
-                    15.0,
-                    &["没有车", "无车", "no bikes"],
-                ),
-                service(
-                    AIR,
-                    "大气污染 air pollution",
-                    "environmental protection",
-                    240,
-                    60.0,
-                    &[
-                        "雾霾", "焚烧", "扬尘", "烟", "臭", "smog", "smoke", "burning", "dust",
-                    ],
-                ),
-                service(
-                    SENSOR_FAULT,
-                    "设备故障 sensor fault",
-                    "IoT maintenance",
-                    480,
-                    45.0,
-                    &["传感器", "设备故障", "sensor", "detector"],
-                ),
-                service(
-                    READING,
-                    "读数超限 reading out of bounds",
-                    "urban management",
-                    240,
-                    30.0,
-                    &[],
-                ),
-                service(
-                    "road.damage",
-                    "道路破损 road damage",
-                    "municipal works",
-                    1440,
-                    90.0,
-                    &[
-                        "坑",
-                        "井盖",
-                        "破损",
-                        "塌",
-                        "pothole",
-                        "manhole",
-                        "road damage",
-                    ],
-                ),
-                service(
-                    "urban.noise",
-                    "噪声扰民 noise",
-                    "urban management",
-                    240,
-                    30.0,
-                    &["噪音", "噪声", "施工", "noise", "loud"],
-                ),
-                service(
-                    "urban.sanitation",
-                    "环境卫生 sanitation",
-                    "urban management",
-                    240,
-                    30.0,
-                    &["垃圾", "脏", "garbage", "rubbish", "litter", "trash"],
-                ),
-            ],
+            services: default_services(),
             teams: vec![
                 team("traffic police", 6),
                 team("bike operator", 4),
@@ -219,6 +116,126 @@ impl Default for ServiceCatalog {
             evaluation_minutes: 30,
         }
     }
+}
+
+/// The default catalogue's services: Chinese 12345 hotline categories with their team, SLA
+/// (minutes), time on site and the words that file a report under them; first those of
+/// traffic and shared bikes.
+fn default_services() -> Vec<Service> {
+    use codes::*;
+    vec![
+        service(
+            CONGESTION,
+            "交通拥堵 traffic congestion",
+            "traffic police",
+            60,
+            20.0,
+            &[
+                "拥堵",
+                "堵车",
+                "塞车",
+                "堵",
+                "traffic jam",
+                "congestion",
+                "gridlock",
+            ],
+        ),
+        service(
+            "traffic.incident",
+            "交通事故 traffic incident",
+            "traffic police",
+            // a lane-blocking minor collision: cleared within the hour, 20 min on
+            // site (MUTCD 6I.01's minor incident is under 30 min); an SLA shorter
+            // than the time on site could never be met
+            60,
+            20.0,
+            &["事故", "追尾", "撞", "accident", "crash", "collision"],
+        ),
+        service(
+            BIKE_OVERFLOW,
+            "共享单车乱停放 bike parking overflow",
+            "bike operator",
+            60,
+            15.0,
+            &["共享单车", "单车", "乱停", "占道", "bike", "bicycle"],
+        ),
+        service(
+            BIKE_EMPTY,
+            "无车可借 no bikes to rent",
+            "bike operator",
+            120,
+            15.0,
+            &["没有车", "无车", "no bikes"],
+        ),
+    ]
+    .into_iter()
+    .chain(city_services())
+    .collect()
+}
+
+/// The default catalogue's services of the city's sensors, roads and streets.
+fn city_services() -> Vec<Service> {
+    use codes::*;
+    vec![
+        service(
+            AIR,
+            "大气污染 air pollution",
+            "environmental protection",
+            240,
+            60.0,
+            &[
+                "雾霾", "焚烧", "扬尘", "烟", "臭", "smog", "smoke", "burning", "dust",
+            ],
+        ),
+        service(
+            SENSOR_FAULT,
+            "设备故障 sensor fault",
+            "IoT maintenance",
+            480,
+            45.0,
+            &["传感器", "设备故障", "sensor", "detector"],
+        ),
+        service(
+            READING,
+            "读数超限 reading out of bounds",
+            "urban management",
+            240,
+            30.0,
+            &[],
+        ),
+        service(
+            "road.damage",
+            "道路破损 road damage",
+            "municipal works",
+            1440,
+            90.0,
+            &[
+                "坑",
+                "井盖",
+                "破损",
+                "塌",
+                "pothole",
+                "manhole",
+                "road damage",
+            ],
+        ),
+        service(
+            "urban.noise",
+            "噪声扰民 noise",
+            "urban management",
+            240,
+            30.0,
+            &["噪音", "噪声", "施工", "noise", "loud"],
+        ),
+        service(
+            "urban.sanitation",
+            "环境卫生 sanitation",
+            "urban management",
+            240,
+            30.0,
+            &["垃圾", "脏", "garbage", "rubbish", "litter", "trash"],
+        ),
+    ]
 }
 
 /// Square kilometres one crew of a team covers in the default catalogue, so a city's teams

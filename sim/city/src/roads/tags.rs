@@ -66,19 +66,9 @@ fn parse_lanes(value: Option<&String>) -> Option<u8> {
 }
 
 /// Reads a way's tags as a road. `Err(NotARoad)` for ways that are not roads at all.
-pub fn road_spec(tags: &Tags) -> Result<RoadSpec, NotRoutable> {
-    let class = tags
-        .get("highway")
-        .and_then(|h| RoadClass::from_osm(h))
-        .ok_or(NotRoutable::NotARoad)?;
-    if is_yes(tags.get("area")) == Some(true) {
-        return Err(NotRoutable::Unusable(
-            "area=yes (a square, not a way)".into(),
-        ));
-    }
-    let defaults = class.defaults();
-
-    let mut modes = defaults.modes;
+/// The modes the class allows, as the way's access tags change them.
+fn allowed_modes(tags: &Tags, class_modes: Modes) -> Modes {
+    let mut modes = class_modes;
     if matches!(
         tags.get("access").map(String::as_str),
         Some("no" | "private")
@@ -102,50 +92,100 @@ pub fn road_spec(tags: &Tags) -> Result<RoadSpec, NotRoutable> {
     if tags.get("motorroad").map(String::as_str) == Some("yes") {
         modes = modes.with(Modes::BIKE | Modes::WALK, false);
     }
+    modes
+}
+
+/// What `oneway` (a roundabout's, or the class's implied one, when untagged) leaves each
+/// direction of the drawing; `oneway=-1` is normalised by reversing forward and backward.
+struct OneWay {
+    forward_modes: Modes,
+    backward_modes: Modes,
+    oneway_forward: bool,
+    oneway_backward: bool,
+}
+
+impl OneWay {
+    fn of(tags: &Tags, modes: Modes, implied: bool) -> OneWay {
+        let roundabout = matches!(
+            tags.get("junction").map(String::as_str),
+            Some("roundabout" | "circular")
+        );
+        let (oneway_forward, oneway_backward) = match tags.get("oneway").map(String::as_str) {
+            Some("yes" | "true" | "1") => (true, false),
+            Some("-1" | "reverse") => (false, true),
+            Some("no" | "false" | "0") => (false, false),
+            _ => (roundabout || implied, false),
+        };
+        let bike_against_oneway = tags.get("oneway:bicycle").map(String::as_str) == Some("no")
+            || [
+                "cycleway",
+                "cycleway:left",
+                "cycleway:right",
+                "cycleway:both",
+            ]
+            .iter()
+            .any(|k| tags.get(*k).is_some_and(|v| v.starts_with("opposite")));
+        // On car-free ways (cycleways), `oneway` is about bikes; walkers always go both ways.
+        let closed = if !modes.contains(Modes::CAR) || !bike_against_oneway {
+            Modes::CAR | Modes::BIKE
+        } else {
+            Modes::CAR
+        };
+        let against = |one_way: bool| {
+            if one_way {
+                modes.with(closed, false)
+            } else {
+                modes
+            }
+        };
+        OneWay {
+            forward_modes: against(oneway_backward),
+            backward_modes: against(oneway_forward),
+            oneway_forward,
+            oneway_backward,
+        }
+    }
+}
+
+/// The way's level: its `layer`, else 1 on a bridge, -1 in a tunnel, 0 elsewhere.
+fn level_of(tags: &Tags) -> i8 {
+    tags.get("layer")
+        .and_then(|l| l.trim().parse::<i8>().ok())
+        .unwrap_or_else(|| {
+            if tags.get("bridge").is_some_and(|v| v != "no") {
+                1
+            } else if tags.get("tunnel").is_some_and(|v| v != "no") {
+                -1
+            } else {
+                0
+            }
+        })
+}
+
+pub fn road_spec(tags: &Tags) -> Result<RoadSpec, NotRoutable> {
+    let class = tags
+        .get("highway")
+        .and_then(|h| RoadClass::from_osm(h))
+        .ok_or(NotRoutable::NotARoad)?;
+    if is_yes(tags.get("area")) == Some(true) {
+        return Err(NotRoutable::Unusable(
+            "area=yes (a square, not a way)".into(),
+        ));
+    }
+    let defaults = class.defaults();
+    let modes = allowed_modes(tags, defaults.modes);
     if modes.is_empty() {
         return Err(NotRoutable::Unusable(
             "no mode may use it (access tags)".into(),
         ));
     }
 
-    // oneway=-1 is normalised by reversing the meaning of forward/backward.
-    let oneway_tag = tags.get("oneway").map(String::as_str);
-    let roundabout = matches!(
-        tags.get("junction").map(String::as_str),
-        Some("roundabout" | "circular")
-    );
-    let (oneway_forward, oneway_backward) = match oneway_tag {
-        Some("yes" | "true" | "1") => (true, false),
-        Some("-1" | "reverse") => (false, true),
-        Some("no" | "false" | "0") => (false, false),
-        _ => (roundabout || defaults.implied_oneway, false),
-    };
-    let bike_against_oneway = tags.get("oneway:bicycle").map(String::as_str) == Some("no")
-        || [
-            "cycleway",
-            "cycleway:left",
-            "cycleway:right",
-            "cycleway:both",
-        ]
-        .iter()
-        .any(|k| tags.get(*k).is_some_and(|v| v.starts_with("opposite")));
-    // On car-free ways (cycleways), `oneway` is about bikes; walkers always go both ways.
-    let oneway_applies_to_bikes = !modes.contains(Modes::CAR) || !bike_against_oneway;
-
-    let mut forward_modes = modes;
-    let mut backward_modes = modes;
-    if oneway_forward {
-        backward_modes = backward_modes.with(Modes::CAR, false);
-        if oneway_applies_to_bikes {
-            backward_modes = backward_modes.with(Modes::BIKE, false);
-        }
-    }
-    if oneway_backward {
-        forward_modes = forward_modes.with(Modes::CAR, false);
-        if oneway_applies_to_bikes {
-            forward_modes = forward_modes.with(Modes::BIKE, false);
-        }
-    }
+    let OneWay {
+        forward_modes,
+        backward_modes,
+        oneway_forward,
+        oneway_backward,
+    } = OneWay::of(tags, modes, defaults.implied_oneway);
     let car_oneway = modes.contains(Modes::CAR) && (oneway_forward || oneway_backward);
 
     let total_lanes = parse_lanes(tags.get("lanes"));
@@ -164,19 +204,6 @@ pub fn road_spec(tags: &Tags) -> Result<RoadSpec, NotRoutable> {
             .unwrap_or(defaults.speed_kmh)
     };
 
-    let level = tags
-        .get("layer")
-        .and_then(|l| l.trim().parse::<i8>().ok())
-        .unwrap_or_else(|| {
-            if tags.get("bridge").is_some_and(|v| v != "no") {
-                1
-            } else if tags.get("tunnel").is_some_and(|v| v != "no") {
-                -1
-            } else {
-                0
-            }
-        });
-
     let mut forward = DirectionSpec {
         modes: forward_modes,
         lanes: lanes_forward,
@@ -194,7 +221,7 @@ pub fn road_spec(tags: &Tags) -> Result<RoadSpec, NotRoutable> {
     Ok(RoadSpec {
         class,
         name: tags.get("name").cloned(),
-        level,
+        level: level_of(tags),
         forward,
         backward,
         car_oneway,
