@@ -170,22 +170,35 @@ struct OsmSource<'a> {
 }
 
 impl OsmSource<'_> {
+    /// The features of GDAL's OSM layer `gdal_layer` that `keep` keeps, reprojected and
+    /// cleaned, their ids prefixed with `prefix` (n, w or a).
+    fn read(
+        &self,
+        gdal_layer: &str,
+        layer: &str,
+        prefix: char,
+        keep: impl Fn(&BTreeMap<String, AttrValue>) -> bool,
+        issues: &mut ReadIssues,
+    ) -> Result<Vec<CleanFeature>> {
+        let mut source = self
+            .dataset
+            .layer_by_name(gdal_layer)
+            .at(self.path, &format!("reading OSM {gdal_layer}"))?;
+        read_features(
+            self.path,
+            &mut source,
+            self.reader,
+            layer,
+            &move |a, f| osm_id(a, f, prefix),
+            keep,
+            issues,
+        )
+    }
+
     /// Points with a POI category, classed by their first telling tag.
     fn pois(&self, issues: &mut ReadIssues) -> Result<Vec<Feature>> {
-        let path = self.path;
-        let mut points = self
-            .dataset
-            .layer_by_name("points")
-            .at(path, "reading OSM points")?;
-        let found = read_features(
-            path,
-            &mut points,
-            self.reader,
-            names::POIS,
-            &|a, f| osm_id(a, f, 'n'),
-            |a| poi_category(&text_map(a)).is_some(),
-            issues,
-        )?;
+        let keep = |a: &BTreeMap<String, AttrValue>| poi_category(&text_map(a)).is_some();
+        let found = self.read("points", names::POIS, 'n', keep, issues)?;
         let keys = [
             "amenity",
             "shop",
@@ -214,26 +227,13 @@ impl OsmSource<'_> {
 
     /// Rivers, canals and streams.
     fn rivers(&self, issues: &mut ReadIssues) -> Result<Vec<Feature>> {
-        let path = self.path;
-        let mut lines = self
-            .dataset
-            .layer_by_name("lines")
-            .at(path, "reading OSM lines")?;
         let is_river = |a: &BTreeMap<String, AttrValue>| {
             matches!(
                 a.get("waterway").and_then(AttrValue::as_text),
                 Some("river" | "canal" | "stream")
             )
         };
-        let found = read_features(
-            path,
-            &mut lines,
-            self.reader,
-            names::WATER,
-            &|a, f| osm_id(a, f, 'w'),
-            is_river,
-            issues,
-        )?;
+        let found = self.read("lines", names::WATER, 'w', is_river, issues)?;
         let rivers = found.into_iter().map(|f| {
             let class = f
                 .attrs
@@ -247,20 +247,8 @@ impl OsmSource<'_> {
 
     /// Buildings, land use and water areas, each with the layer it belongs in.
     fn areas(&self, issues: &mut ReadIssues) -> Result<Vec<(&'static str, Feature)>> {
-        let path = self.path;
-        let mut areas = self
-            .dataset
-            .layer_by_name("multipolygons")
-            .at(path, "reading OSM multipolygons")?;
-        let found = read_features(
-            path,
-            &mut areas,
-            self.reader,
-            "areas",
-            &|a, f| osm_id(a, f, 'a'),
-            |a| area_class(a).is_some(),
-            issues,
-        )?;
+        let keep = |a: &BTreeMap<String, AttrValue>| area_class(a).is_some();
+        let found = self.read("multipolygons", "areas", 'a', keep, issues)?;
         let areas = found.into_iter().filter_map(|f| {
             let (layer, class) = area_class(&f.attrs)?;
             let id = f.source_id[1..].to_string();
