@@ -57,6 +57,16 @@ pub enum GisError {
     Districts { path: PathBuf, reason: String },
     #[error("layer `{spec}`: {reason}")]
     BadLayerSpec { spec: String, reason: String },
+    #[error("no OpenStreetMap extract to import: give one, or a scene that names one")]
+    NoInput,
+    #[error("nowhere to write the city bundle: give a path, or a scene that names one")]
+    NoOutput,
+    #[error("{} {value}: {expected}", setting.describe())]
+    Setting {
+        setting: crate::ImportSetting,
+        value: String,
+        expected: &'static str,
+    },
     #[error("{path}: layer `{layer}`, feature {feature}: {reason} (the layer's CRS: {crs})")]
     FarAway {
         path: PathBuf,

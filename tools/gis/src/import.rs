@@ -178,17 +178,10 @@ pub fn import(options: &ImportOptions, progress: &mut dyn FnMut(Stage)) -> Resul
     })
 }
 
-/// Every feature of a user layer must lie in or near the city: a layer whose declared CRS is
-/// wrong lands thousands of kilometres away, and used to be taken without a word.
-/// Options refused before anything is read: a cell size that is not a length, a user layer
+/// Options refused before anything is read: settings out of range, a user layer
 /// named like a built-in one or like another.
 fn check_options(options: &ImportOptions) -> Result<()> {
-    if options.grid_size_m.is_nan() || options.grid_size_m <= 0.0 {
-        return Err(GisError::BadLayerSpec {
-            spec: format!("grid size {}", options.grid_size_m),
-            reason: "the grid cell size must be a positive number of metres".into(),
-        });
-    }
+    options.check_settings()?;
     for (name, _) in &options.layers {
         if names::OSM_LAYERS.contains(&name.as_str())
             || options.layers.iter().filter(|(n, _)| n == name).count() > 1
@@ -323,6 +316,8 @@ fn attribution(extra: &[String]) -> Vec<String> {
     attribution
 }
 
+/// Every feature of a user layer must lie in or near the city: a layer whose declared CRS is
+/// wrong lands thousands of kilometres away, and used to be taken without a word.
 fn check_layer_near(
     layer: &citytwin_city::Layer,
     extent: geo::Rect<f64>,

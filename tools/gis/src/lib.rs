@@ -15,6 +15,7 @@ pub mod districts;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod import_settings;
 pub mod osm;
 pub mod osm_layers;
 pub mod vector;
@@ -22,6 +23,7 @@ pub mod vector;
 pub use error::{GisError, Result};
 pub use export::{FieldType, GeometryType, GpkgWriter, Value, export_gpkg};
 pub use import::{ImportOptions, Stage, import};
+pub use import_settings::{ImportOverrides, ImportSetting};
 
 /// Sends GDAL's own messages (e.g. GEOS "Self-intersection at ...") to `tracing` instead of
 /// stderr: invalid geometries are already reported per feature in the import summary.

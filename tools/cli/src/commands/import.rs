@@ -1,11 +1,11 @@
 //! `citytwin import`.
 
 use crate::progress;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use citytwin_city::roads::build::BuildOptions;
 use citytwin_city::scene::Scene;
 use citytwin_city::summary::CitySummary;
-use citytwin_gis::{ImportOptions, Stage};
+use citytwin_gis::{GisError, ImportOptions, ImportOverrides, ImportSetting, Stage};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -56,13 +56,6 @@ pub struct ImportArgs {
 }
 
 /// "chengdu" for chengdu.osm.pbf: a city named after its extract.
-fn name_of(osm: &std::path::Path) -> String {
-    osm.file_name()
-        .and_then(|n| n.to_string_lossy().split('.').next().map(str::to_string))
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "city".into())
-}
-
 fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
     let scene = args
         .scene
@@ -70,25 +63,7 @@ fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
         .map(Scene::load)
         .transpose()
         .context("reading the scene")?;
-    let osm = match (&args.osm, &scene) {
-        (Some(path), _) => path.clone(),
-        (None, Some(scene)) => scene.osm.clone(),
-        (None, None) => bail!("no input: give an OSM file or --scene (see citytwin import --help)"),
-    };
-    let output = match (&args.output, &scene) {
-        (Some(path), _) => path.clone(),
-        (None, Some(scene)) => scene.bundle.clone(),
-        (None, None) => bail!("no output: give -o city.ctb or --scene"),
-    };
-    let mut layers: Vec<(String, PathBuf)> = scene
-        .as_ref()
-        .map(|s| {
-            s.layers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut layers = Vec::new();
     for spec in &args.layers {
         let Some((name, file)) = spec.split_once('=') else {
             bail!("--layer {spec}: expected NAME=FILE, e.g. fences=zones.gpkg");
@@ -98,61 +73,44 @@ fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
         }
         layers.push((name.to_string(), PathBuf::from(file)));
     }
-    let name = args
-        .name
-        .clone()
-        .or_else(|| scene.as_ref().map(|s| s.name.clone()))
-        .unwrap_or_else(|| name_of(&osm));
-    let grid_size_m = args
-        .grid_size
-        .or(scene.as_ref().map(|s| s.grid_size_m))
-        .unwrap_or(100.0);
-    // China's unit grid cells are about 100 m; below 10 m a city has hundreds of millions
-    if !(10.0..=10_000.0).contains(&grid_size_m) {
-        bail!("--grid-size {grid_size_m}: expected 10 to 10000 metres");
+    let overrides = ImportOverrides {
+        osm: args.osm.clone(),
+        output: args.output.clone(),
+        layers,
+        crs: args.crs.clone(),
+        assume_crs: args.assume_crs.clone(),
+        grid_size_m: args.grid_size,
+        grid_prefix: args.grid_prefix.clone(),
+        district_admin_level: args.district_level,
+        junction_join_m: Some(args.junction_join),
+        name: args.name.clone(),
+    };
+    ImportOptions::resolve(scene.as_ref(), overrides).map_err(in_cli_terms)
+}
+
+/// The library's errors with the flags that set what they name.
+fn in_cli_terms(e: GisError) -> anyhow::Error {
+    match e {
+        GisError::NoInput => {
+            anyhow!("no input: give an OSM file or --scene (see citytwin import --help)")
+        }
+        GisError::NoOutput => anyhow!("no output: give -o city.ctb or --scene"),
+        GisError::Setting {
+            setting,
+            value,
+            expected,
+        } => {
+            let flag = match setting {
+                ImportSetting::GridSize => "--grid-size",
+                ImportSetting::GridPrefix => "--grid-prefix",
+                ImportSetting::JunctionJoin => "--junction-join",
+            };
+            anyhow!("{flag} {value}: {expected}")
+        }
+        GisError::NoCrs { .. } => anyhow!("{e} (--assume-crs EPSG:xxxx)"),
+        GisError::BadLayerSpec { .. } => anyhow!("--layer: {e}"),
+        e => e.into(),
     }
-    let grid_prefix = args
-        .grid_prefix
-        .clone()
-        .or_else(|| scene.as_ref().map(|s| s.grid_prefix.clone()))
-        .unwrap_or_default();
-    // a GB/T 2260 division code: digits (a comma would break every CSV the cells appear in)
-    if grid_prefix.len() > 12 || !grid_prefix.chars().all(|c| c.is_ascii_digit()) {
-        bail!(
-            "--grid-prefix {grid_prefix:?}: expected up to 12 digits (a GB/T 2260 code, e.g. 510100)"
-        );
-    }
-    if !(0.0..=100.0).contains(&args.junction_join) {
-        bail!(
-            "--junction-join {}: expected 0 to 100 metres",
-            args.junction_join
-        );
-    }
-    Ok((
-        ImportOptions {
-            name,
-            osm,
-            layers,
-            crs: args
-                .crs
-                .clone()
-                .or_else(|| scene.as_ref().and_then(|s| s.crs.clone())),
-            assume_crs: args.assume_crs.clone(),
-            grid_size_m,
-            grid_prefix,
-            district_admin_level: args
-                .district_level
-                .or(scene.as_ref().map(|s| s.district_admin_level))
-                .unwrap_or(6),
-            roads: BuildOptions {
-                junction_join_m: args.junction_join,
-                infer_signals: scene.as_ref().is_none_or(|s| s.infer_signals),
-                ..BuildOptions::default()
-            },
-            attribution: scene.map(|s| s.attribution).unwrap_or_default(),
-        },
-        output,
-    ))
 }
 
 pub fn run(args: ImportArgs, quiet: bool) -> Result<()> {
@@ -166,12 +124,7 @@ pub fn run(args: ImportArgs, quiet: bool) -> Result<()> {
         tracing::info!("{stage}");
         bar.set_message(stage.to_string());
     })
-    .map_err(|e| match e {
-        // the library says what is missing; the command line says how to give it
-        citytwin_gis::GisError::NoCrs { .. } => anyhow::anyhow!("{e} (--assume-crs EPSG:xxxx)"),
-        citytwin_gis::GisError::BadLayerSpec { .. } => anyhow::anyhow!("--layer: {e}"),
-        e => e.into(),
-    })?;
+    .map_err(in_cli_terms)?;
     bundle.save(&output)?;
     bar.finish_and_clear();
     if !quiet {
