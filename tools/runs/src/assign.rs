@@ -3,8 +3,12 @@
 //! published best-known flows.
 
 use crate::error::{Result, RunError};
-use citytwin_traffic::assign::{AssignNetwork, OdDemand};
+use citytwin_traffic::assign::{
+    AssignNetwork, AssignOptions, AssignResult, IterationReport, OdDemand, assign_until,
+};
 use citytwin_traffic::tntp::{self, CostWeights, TntpNet, TntpTrips};
+use serde::Serialize;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 #[derive(Debug)]
@@ -75,6 +79,66 @@ impl TntpCase {
             network,
             demand,
         })
+    }
+
+    /// Assigns the demand to the network (see [`assign_until`]); an error when some of it
+    /// has no path, since an assignment without it would not be the network's.
+    pub fn assign(
+        &self,
+        paths: (&Path, &Path),
+        options: &AssignOptions,
+        on_iteration: &mut dyn FnMut(&IterationReport) -> ControlFlow<()>,
+        keep_going: &(dyn Fn() -> bool + Sync),
+    ) -> Result<AssignResult> {
+        let result = assign_until(
+            &self.network,
+            &self.demand,
+            options,
+            on_iteration,
+            keep_going,
+        );
+        if result.unreachable_demand > 0.0 {
+            let (net_path, trips_path) = paths;
+            return Err(RunError::bad_input(
+                trips_path,
+                format!(
+                    "{:.1} of {:.1} trips have no path through {} (a disconnected network, or zones cut off by <FIRST THRU NODE>); an assignment without them would not be the network's",
+                    result.unreachable_demand,
+                    self.trips.total(),
+                    net_path.display()
+                ),
+            ));
+        }
+        Ok(result)
+    }
+}
+
+/// An assignment's last line as JSON (`citytwin assign --json`; keys in alphabetical order).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AssignOutcome {
+    pub converged: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow_rmse: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow_rmse_relative: Option<f64>,
+    pub iterations: u32,
+    pub objective: f64,
+    pub relative_gap: f64,
+    pub seconds: f64,
+}
+
+impl AssignOutcome {
+    /// `rmse`: the flows' RMSE against published ones, absolute and relative to their mean.
+    pub fn of(result: &AssignResult, seconds: f64, rmse: Option<(f64, f64)>) -> AssignOutcome {
+        AssignOutcome {
+            converged: result.converged,
+            flow_rmse: rmse.map(|r| r.0),
+            flow_rmse_relative: rmse.map(|r| r.1),
+            iterations: result.last.iteration,
+            objective: result.last.objective,
+            relative_gap: result.last.relative_gap,
+            seconds,
+        }
     }
 }
 

@@ -2,8 +2,8 @@
 
 use crate::interrupt;
 use anyhow::{Result, bail};
-use citytwin_runs::assign::{TntpCase, flow_rmse, write_flows};
-use citytwin_traffic::assign::{AssignOptions, assign_until};
+use citytwin_runs::assign::{AssignOutcome, TntpCase, flow_rmse, write_flows};
+use citytwin_traffic::assign::AssignOptions;
 use clap::Args;
 use std::io::Write;
 use std::ops::ControlFlow;
@@ -53,18 +53,13 @@ pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
         bail!("--gap {}: expected a relative gap > 0, e.g. 1e-5", args.gap);
     }
     let started = Instant::now();
-    let TntpCase {
-        net,
-        trips,
-        weights,
-        network,
-        demand,
-    } = TntpCase::load(
+    let case = TntpCase::load(
         &args.net,
         &args.trips,
         args.toll_weight,
         args.distance_weight,
     )?;
+    let (net, trips, weights) = (&case.net, &case.trips, &case.weights);
     if !quiet {
         eprintln!(
             "{}: {} nodes, {} links, {} zones, {:.1} trips in {} OD pairs; cost weights toll {} distance {}",
@@ -85,9 +80,8 @@ pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
     };
     let mut stdout = std::io::stdout().lock();
     let keep_going = || !interrupt::requested();
-    let result = assign_until(
-        &network,
-        &demand,
+    let result = case.assign(
+        (&args.net, &args.trips),
         &options,
         &mut |r| {
             let _ = writeln!(
@@ -105,22 +99,13 @@ pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
             }
         },
         &keep_going,
-    );
+    )?;
     let seconds = started.elapsed().as_secs_f64();
-    if result.unreachable_demand > 0.0 {
-        bail!(
-            "{}: {:.1} of {:.1} trips have no path through {} (a disconnected network, or zones cut off by <FIRST THRU NODE>); an assignment without them would not be the network's",
-            args.trips.display(),
-            result.unreachable_demand,
-            trips.total(),
-            args.net.display()
-        );
-    }
     if let Some(path) = &args.flows {
-        write_flows(path, &network, &result.flows, &result.costs)?;
+        write_flows(path, &case.network, &result.flows, &result.costs)?;
     }
     let rmse = match &args.compare {
-        Some(path) => Some(flow_rmse(path, &network, &result.flows)?),
+        Some(path) => Some(flow_rmse(path, &case.network, &result.flows)?),
         None => None,
     };
     if let (Some(path), Some((rmse, relative))) = (&args.compare, rmse) {
@@ -131,44 +116,22 @@ pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
             relative * 100.0
         )?;
     }
-    writeln!(
-        stdout,
-        "{}",
-        outcome_line(&result, seconds, rmse, args.json)
-    )?;
-    Ok(())
-}
-
-/// The run's last line: a JSON object with `--json`, else a sentence.
-fn outcome_line(
-    result: &citytwin_traffic::assign::AssignResult,
-    seconds: f64,
-    rmse: Option<(f64, f64)>,
-    json: bool,
-) -> String {
-    if json {
-        let mut summary = serde_json::json!({
-            "objective": result.last.objective,
-            "relative_gap": result.last.relative_gap,
-            "iterations": result.last.iteration,
-            "seconds": seconds,
-            "converged": result.converged,
-        });
-        if let Some((rmse, relative)) = rmse {
-            summary["flow_rmse"] = rmse.into();
-            summary["flow_rmse_relative"] = relative.into();
-        }
-        return summary.to_string();
+    let outcome = AssignOutcome::of(&result, seconds, rmse);
+    if args.json {
+        writeln!(stdout, "{}", serde_json::to_string(&outcome)?)?;
+        return Ok(());
     }
-    let status = if result.converged {
+    let status = if outcome.converged {
         "converged"
     } else if interrupt::requested() {
         "interrupted"
     } else {
         "stopped at --max-iterations"
     };
-    format!(
+    writeln!(
+        stdout,
         "{status} after {} iterations in {seconds:.2} s: relative gap {:.3e}, objective {:.10}",
-        result.last.iteration, result.last.relative_gap, result.last.objective
-    )
+        outcome.iterations, outcome.relative_gap, outcome.objective
+    )?;
+    Ok(())
 }
