@@ -37,6 +37,12 @@ pub enum SeriesError {
         missing: &'static str,
         header: String,
     },
+    #[error("{path}:{line}: {message}")]
+    Csv {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
 }
 
 /// Bikes available at each station over time, in time order.
@@ -72,59 +78,56 @@ const COLUMNS: [&str; 3] = [
 
 impl OccupancySeries {
     /// Reads `feed_last_updated_unix,station_id,num_bikes_available,...` (other columns
-    /// ignored). Repeated snapshots of a station at one time keep the last.
+    /// ignored; CSV by the csv crate, read as a stream). Repeated snapshots of a station at one
+    /// time keep the last.
     pub fn read_csv(path: &Path) -> Result<OccupancySeries, SeriesError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SeriesError::Io {
+        let file = std::fs::File::open(path).map_err(|source| SeriesError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        let mut lines = text.lines();
-        let header: Vec<&str> = lines
-            .next()
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .collect();
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(std::io::BufReader::new(file));
+        let csv_error = |e: csv::Error| SeriesError::Csv {
+            path: path.to_path_buf(),
+            line: e.position().map_or(1, csv::Position::line),
+            message: e.to_string(),
+        };
+        let header = reader.headers().map_err(csv_error)?.clone();
         let mut at = [0usize; 3];
         for (slot, name) in at.iter_mut().zip(COLUMNS) {
             *slot = header
                 .iter()
-                .position(|h| *h == name)
+                .position(|h| h == name)
                 .ok_or_else(|| SeriesError::Header {
                     path: path.to_path_buf(),
                     missing: name,
-                    header: header.join(","),
+                    header: header.iter().collect::<Vec<_>>().join(","),
                 })?;
         }
         let mut stations: BTreeMap<String, Vec<(i64, u32)>> = BTreeMap::new();
-        for (i, line) in lines.enumerate() {
-            if line.trim().is_empty() {
+        for record in reader.records() {
+            let cells = record.map_err(csv_error)?;
+            if cells.iter().all(str::is_empty) {
                 continue;
             }
-            let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+            let cell = |k: usize| cells.get(at[k]).unwrap_or_default();
             let field = |k: usize, expected: &'static str| SeriesError::Field {
                 path: path.to_path_buf(),
-                line: i + 2,
+                line: cells.position().map_or(0, |p| p.line() as usize),
                 field: COLUMNS[k],
                 expected,
-                found: cells.get(at[k]).unwrap_or(&"").to_string(),
+                found: cell(k).to_string(),
             };
-            let t: i64 = cells
-                .get(at[0])
-                .and_then(|c| c.parse().ok())
-                .ok_or_else(|| field(0, "POSIX seconds"))?;
-            let id = cells
-                .get(at[1])
+            let t: i64 = cell(0).parse().map_err(|_| field(0, "POSIX seconds"))?;
+            let id = Some(cell(1))
                 .filter(|c| !c.is_empty())
                 .ok_or_else(|| field(1, "a station id"))?;
-            let bikes: u32 = cells
-                .get(at[2])
-                .and_then(|c| c.parse().ok())
-                .ok_or_else(|| field(2, "a whole number ≥ 0"))?;
-            stations
-                .entry((*id).to_string())
-                .or_default()
-                .push((t, bikes));
+            let bikes: u32 = cell(2)
+                .parse()
+                .map_err(|_| field(2, "a whole number ≥ 0"))?;
+            stations.entry(id.to_string()).or_default().push((t, bikes));
         }
         for samples in stations.values_mut() {
             samples.sort_by_key(|s| s.0);
@@ -181,6 +184,30 @@ impl OccupancySeries {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_series_file_is_csv_with_its_errors_on_their_line() {
+        let dir = std::env::temp_dir().join(format!("citytwin-series-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("status.csv");
+        let head = "feed_last_updated_unix,station_id,num_bikes_available,name\r\n";
+        std::fs::write(
+            &path,
+            format!("{head}100,\"a\",3,\"Main St, north\"\r\n\r\n90,a,5,x\r\n"),
+        )
+        .unwrap();
+        let series = OccupancySeries::read_csv(&path).unwrap();
+        assert_eq!(series.stations["a"], vec![(90, 5), (100, 3)]);
+        std::fs::write(&path, format!("{head}100,a,3,x\n160,a,many,x\n")).unwrap();
+        let e = OccupancySeries::read_csv(&path).unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                "status.csv:3: num_bikes_available: expected a whole number ≥ 0, found \"many\""
+            ),
+            "{e}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     #[test]
     fn changes_become_departures_arrivals_or_truck_moves() {
