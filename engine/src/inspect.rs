@@ -178,8 +178,7 @@ fn describe_selection(
 /// What the panel says about a link: its attributes, its state now, its recent bins.
 pub fn link_report(twin: &Twin, id: LinkId) -> String {
     let link = twin.city.roads().link(id);
-    let mut loads = Vec::new();
-    twin.world.link_loads(&mut loads);
+    let panel = twin.world.link_panel(id, RECENT_BINS);
     let mut lines = vec![
         format!("{} · {}", link.label(), link.class.as_osm()),
         format!(
@@ -187,7 +186,7 @@ pub fn link_report(twin: &Twin, id: LinkId) -> String {
             link.osm_way_id, id.0, link.lanes, link.speed_kmh, link.capacity_vph, link.length_m
         ),
     ];
-    if let Some(load) = loads.get(id.index()) {
+    if let Some(load) = panel.now {
         lines.push(format!(
             "now: {} cars · {:.0}% of free-flow speed · {:.0}% full{}",
             load.vehicles,
@@ -196,16 +195,12 @@ pub fn link_report(twin: &Twin, id: LinkId) -> String {
             if load.closed { " · CLOSED" } else { "" }
         ));
     }
-    let stats = &twin.world.traffic().stats;
-    let bin_s = stats.bin_s.max(1);
-    let recent = stats.bin_count().saturating_sub(RECENT_BINS);
-    for b in recent..stats.bin_count() {
-        let bin = stats.get(b, id.index());
+    for bin in &panel.recent {
         lines.push(format!(
             "{}  {:>5.0} veh/h  {:>5.1} km/h",
-            clock_text(b as u32 * bin_s),
-            bin.flow_vph(bin_s),
-            bin.mean_speed_kmh(link.length_m)
+            clock_text(bin.start_s),
+            bin.flow_vph,
+            bin.speed_kmh
         ));
     }
     lines.join("\n")
@@ -213,32 +208,26 @@ pub fn link_report(twin: &Twin, id: LinkId) -> String {
 
 /// What the panel says about a fence: what it serves, its bikes now, its recent samples.
 pub fn fence_report(twin: &Twin, id: FenceId) -> String {
-    let Some(bikes) = twin.world.bikes() else {
+    let Some(fence) = twin.world.fence_panel(id, RECENT_BINS) else {
         return String::new();
     };
-    let Some(fence) = bikes.plan.fences.get(id) else {
-        return String::new();
-    };
-    let (counts, _) = bikes.counts();
-    let monitored = bikes.plan.monitored.contains(&id);
     let mut lines = vec![
         fence.name.clone(),
         format!(
             "fence {} · {} · capacity {} bikes{}",
             id.0,
-            bikes.plan.sites[id.index()].as_str(),
+            fence.site,
             fence.capacity,
-            if monitored {
+            if fence.monitored {
                 " · monitoring point"
             } else {
                 ""
             }
         ),
-        format!("now: {} bikes", counts[id.index()]),
+        format!("now: {} bikes", fence.bikes_now),
     ];
-    let series = bikes.series();
-    for s in &series[series.len().saturating_sub(RECENT_BINS)..] {
-        let alarm = match (s.overflow_open[id.index()], s.empty_open[id.index()]) {
+    for s in &fence.recent {
+        let alarm = match (s.overflow, s.empty) {
             (true, _) => "  OVERFLOW",
             (_, true) => "  EMPTY",
             _ => "",
@@ -246,7 +235,7 @@ pub fn fence_report(twin: &Twin, id: FenceId) -> String {
         lines.push(format!(
             "{}  {:>4} bikes{alarm}",
             clock_text(s.at_s),
-            s.counts[id.index()]
+            s.bikes
         ));
     }
     lines.join("\n")
@@ -255,43 +244,27 @@ pub fn fence_report(twin: &Twin, id: FenceId) -> String {
 /// What the panel says about a sensor: what and where it is, each of its datastreams with
 /// its reading now (and level, where it has thresholds) and its last readings.
 pub fn sensor_report(twin: &Twin, id: ThingId) -> String {
-    let Some(ops) = twin.world.ops() else {
-        return String::new();
-    };
-    let Some(thing) = ops.things().iter().find(|t| t.id == id) else {
+    let Some(sensor) = twin.world.sensor_panel(id, RECENT_BINS) else {
         return String::new();
     };
     let mut lines = vec![
-        thing.name.clone(),
+        sensor.name.clone(),
         format!(
             "{} · {:.5}, {:.5}",
-            thing.description, thing.location.lon, thing.location.lat
+            sensor.description, sensor.lon, sensor.lat
         ),
     ];
-    for d in &thing.datastreams {
-        let Some(feed) = ops.feeds.get(*d) else {
-            continue;
-        };
-        let unit = feed.stream.quantity.unit_symbol();
-        let now = match feed.current {
-            Some((t, v)) => {
-                let level = feed
-                    .stream
-                    .thresholds
-                    .as_ref()
-                    .map_or(String::new(), |th| format!(" · {:?}", th.level(v)));
+    for stream in &sensor.streams {
+        let unit = &stream.unit;
+        let now = match stream.current {
+            Some((t, v, level)) => {
+                let level = level.map_or(String::new(), |l| format!(" · {l:?}"));
                 format!("{v:.1} {unit} at {}{level}", clock_text(t))
             }
             None => "no reading yet".to_string(),
         };
-        lines.push(format!("{}: {now}", feed.stream.name));
-        let recent = feed
-            .history
-            .iter()
-            .rev()
-            .take(RECENT_BINS)
-            .collect::<Vec<_>>();
-        for (t, v) in recent.into_iter().rev() {
+        lines.push(format!("{}: {now}", stream.name));
+        for (t, v) in &stream.recent {
             lines.push(format!("  {}  {v:>8.1} {unit}", clock_text(*t)));
         }
     }
@@ -300,44 +273,35 @@ pub fn sensor_report(twin: &Twin, id: ThingId) -> String {
 
 /// What the panel says about a case: what was filed, where, its SLA, and its states so far.
 pub fn case_report(twin: &Twin, id: CaseId) -> String {
-    let Some(ops) = twin.world.ops() else {
+    let Some(case) = twin.world.case_panel(id) else {
         return String::new();
     };
-    let Some(case) = ops.desk.cases().iter().find(|c| c.id == id) else {
-        return String::new();
-    };
-    let now = twin.world.now_s();
     let mut lines = vec![
-        format!("case {} · {}", case.id.0, case.filing.service_code),
-        case.filing.description.clone(),
+        format!("case {} · {}", case.id.0, case.service_code),
+        case.description.clone(),
         format!(
             "{:.5}, {:.5}{} · due {}{}",
-            case.filing.lon,
-            case.filing.lat,
-            case.filing
-                .cell_code
+            case.lon,
+            case.lat,
+            case.cell_code
                 .as_ref()
                 .map_or(String::new(), |c| format!(" · cell {c}")),
-            clock_text(case.expected_s),
-            if now > case.expected_s && !case.state().is_closed() {
-                " · OVERDUE"
-            } else {
-                ""
-            }
+            clock_text(case.due_s),
+            if case.overdue { " · OVERDUE" } else { "" }
         ),
     ];
     if let Some(agency) = &case.agency {
         lines.push(format!("team: {agency}"));
     }
-    for change in case.history() {
+    for (at_s, to, note) in &case.history {
         lines.push(format!(
             "{}  {:?}{}",
-            clock_text(change.at_s),
-            change.to,
-            if change.note.is_empty() {
+            clock_text(*at_s),
+            to,
+            if note.is_empty() {
                 String::new()
             } else {
-                format!(" · {}", change.note)
+                format!(" · {note}")
             }
         ));
     }

@@ -26,6 +26,7 @@ mod day_inputs;
 pub mod forecast;
 pub mod model;
 pub mod ops;
+pub mod panels;
 pub mod ramp;
 mod running;
 pub mod scenario;
