@@ -315,9 +315,8 @@ fn predicted_lines(twin: &Twin, o: &Outlook, open_roads: &[String], now: u32) ->
                 };
                 let name = twin
                     .world
-                    .bikes()
-                    .and_then(|b| b.plan.fences.get(*fence))
-                    .map_or_else(|| format!("fence {}", fence.index()), |f| f.name.clone());
+                    .fence_name(*fence)
+                    .map_or_else(|| format!("fence {}", fence.index()), str::to_string);
                 (name, what)
             }
         };

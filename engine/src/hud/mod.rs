@@ -217,28 +217,25 @@ fn update_texts(
                         thousands(through)
                     ));
                 }
-                if let Some(bikes) = twin.world.bikes() {
-                    let (in_fences, outside) = bikes.counts();
-                    let parked: u32 = in_fences.iter().sum();
-                    let s = bikes.summary();
-                    let open = bikes.open_alarms();
+                if let Some(b) = twin.world.bike_kpis() {
                     kpis.push_str(&format!(
-                        "\nBikes in fences  {parked}\nBikes outside / riding  {outside} / {}\nOpen bike alarms  {} ({} overflow)\nBike trips  {}  unmet {}",
-                        bikes.riding(),
-                        open.0 + open.1,
-                        open.0,
-                        s.trips,
-                        s.unmet_demand
+                        "\nBikes in fences  {}\nBikes outside / riding  {} / {}\nOpen bike alarms  {} ({} overflow)\nBike trips  {}  unmet {}",
+                        b.in_fences,
+                        b.outside,
+                        b.riding,
+                        b.overflow_alarms + b.empty_alarms,
+                        b.overflow_alarms,
+                        b.trips,
+                        b.unmet_wishes
                     ));
-                    let g = bikes.governance();
-                    let operators: Vec<String> = g
-                        .operators
+                    let operators: Vec<String> = b
+                        .operator_scores
                         .iter()
-                        .map(|o| format!("{} {:.0}", o.name, o.score))
+                        .map(|(name, score)| format!("{name} {score:.0}"))
                         .collect();
                     kpis.push_str(&format!(
                         "\nBike rules score  {:.0}\n{}",
-                        g.score,
+                        b.rules_score,
                         operators.join(" · ")
                     ));
                 }

@@ -1,4 +1,5 @@
-//! What the viewer's inspect panel shows of a link, a fence, a sensor or a case: plain
+//! What the viewer shows of the bikes, and what its inspect panel shows of a link, a fence, a
+//! sensor or a case: plain
 //! structs the World fills from its models, so the viewer formats figures without reaching
 //! into the traffic, bike or operations models.
 
@@ -7,6 +8,21 @@ use citytwin_city::{CaseId, FenceId, LinkId, ThingId};
 use citytwin_ops::cases::CaseState;
 use citytwin_ops::model::Level;
 use citytwin_traffic::dynamic::LinkLoad;
+
+/// The shared bikes now, for the wall's KPI panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BikeKpis {
+    pub in_fences: u32,
+    pub outside: usize,
+    pub riding: usize,
+    pub overflow_alarms: usize,
+    pub empty_alarms: usize,
+    pub trips: u64,
+    pub unmet_wishes: u64,
+    /// The city's governance score of the operators (0–100), and each operator's.
+    pub rules_score: f64,
+    pub operator_scores: Vec<(String, f64)>,
+}
 
 /// A link now and in its last statistics bins.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,6 +99,36 @@ pub struct CasePanel {
 }
 
 impl World {
+    /// The bikes' figures now; `None` without bikes.
+    pub fn bike_kpis(&self) -> Option<BikeKpis> {
+        let bikes = self.bikes()?;
+        let (in_fences, outside) = bikes.counts();
+        let summary = bikes.summary();
+        let (overflow_alarms, empty_alarms) = bikes.open_alarms();
+        let governance = bikes.governance();
+        Some(BikeKpis {
+            in_fences: in_fences.iter().sum(),
+            outside,
+            riding: bikes.riding(),
+            overflow_alarms,
+            empty_alarms,
+            trips: summary.trips,
+            unmet_wishes: summary.unmet_demand,
+            rules_score: governance.score,
+            operator_scores: governance
+                .operators
+                .iter()
+                .map(|o| (o.name.clone(), o.score))
+                .collect(),
+        })
+    }
+
+    /// Fence `id`'s name; `None` without bikes or such a fence.
+    pub fn fence_name(&self, id: FenceId) -> Option<&str> {
+        let fence = self.bikes()?.plan.fences.get(id)?;
+        Some(fence.name.as_str())
+    }
+
     /// Link `id` now and in its last `recent` bins.
     pub fn link_panel(&self, id: LinkId, recent: usize) -> LinkPanel {
         let mut loads = Vec::new();
