@@ -68,14 +68,16 @@ impl Indicator {
 }
 
 /// An indicator and its value as a person writes them on a panel: "Mean speed 24 km/h",
-/// "Travel time index 1.62", "Fences with bikes 85%"; `key` as in vitals.csv.
+/// "Travel time index 1.62", "Monitored fences with bikes 85%"; `key` as in vitals.csv. The
+/// bike indicators say "monitored": they come from the monitoring points' counters, not from
+/// every fence (the bike alarms do), and the wall shows both.
 pub fn describe(key: &str, value: f64) -> String {
     let percent = |v: f64| format!("{:.0}%", v * 100.0);
     match key {
         "travel_time_index" => format!("Travel time index {value:.2}"),
         "mean_speed_kmh" => format!("Mean speed {value:.0} km/h"),
-        "bike_availability" => format!("Fences with bikes {}", percent(value)),
-        "bike_overflow" => format!("Overflowing fences {value:.0}"),
+        "bike_availability" => format!("Monitored fences with bikes {}", percent(value)),
+        "bike_overflow" => format!("Monitored fences overflowing {value:.0}"),
         "bike_governance_score" => format!("Bike rules score {value:.0}"),
         "aqi" => format!("AQI {value:.0}"),
         "open_cases" => format!("Open cases {value:.0}"),
@@ -498,7 +500,7 @@ mod tests {
         );
         assert_eq!(
             describe("bike_availability", 0.853),
-            "Fences with bikes 85%"
+            "Monitored fences with bikes 85%"
         );
         assert_eq!(describe("reading_3", 61.0), "Reading 3 61.0");
     }
