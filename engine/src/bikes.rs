@@ -211,19 +211,16 @@ fn recolour_fences(
     mut meshes: ResMut<Assets<Mesh>>,
     fences: Query<&Mesh2d, With<FencesMesh>>,
 ) {
-    let Some(bikes) = twin.world.bikes() else {
-        return;
-    };
     let minute = twin.world.now_s() / 60;
     if geometry.coloured_at == Some(minute) {
         return;
     }
-    let (counts, _) = bikes.counts();
-    let by_fence: Vec<[f32; 4]> = bikes
-        .plan
-        .fences
+    let Some(loads) = twin.world.fence_loads() else {
+        return;
+    };
+    let by_fence: Vec<[f32; 4]> = loads
         .iter()
-        .map(|f| linear(occupancy_color(counts[f.id.index()], f.capacity)))
+        .map(|f| linear(occupancy_color(f.bikes, f.capacity)))
         .collect();
     let colors = fence_vertex_colors(&geometry.vertex_fence, &by_fence, &palette);
     recolour_meshes(&mut meshes, fences, colors);

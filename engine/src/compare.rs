@@ -385,20 +385,17 @@ fn colour_variant(
             .vertex_colors(|l| link_speed_color(&g.loads[l as usize], roads, l, &palette))
     };
     recolour_meshes(&mut meshes, links, colors);
-    if let Some(bikes) = &variant.0.world.bikes() {
-        let (counts, _) = bikes.counts();
-        let base = twin.world.bikes().map(|b| b.counts().0);
-        let by_fence: Vec<[f32; 4]> = bikes
-            .plan
-            .fences
+    if let Some(loads) = variant.0.world.fence_loads() {
+        let base = twin.world.fence_loads();
+        let by_fence: Vec<[f32; 4]> = loads
             .iter()
-            .map(|f| {
-                let i = f.id.index();
-                let color = match (view.difference, base.and_then(|b| b.get(i))) {
-                    (true, Some(&was)) => occupancy_change_color(
-                        (counts[i] as f32 - was as f32) / f.capacity.max(1) as f32,
+            .enumerate()
+            .map(|(i, f)| {
+                let color = match (view.difference, base.as_ref().and_then(|b| b.get(i))) {
+                    (true, Some(was)) => occupancy_change_color(
+                        (f.bikes as f32 - was.bikes as f32) / f.capacity.max(1) as f32,
                     ),
-                    _ => occupancy_color(counts[i], f.capacity),
+                    _ => occupancy_color(f.bikes, f.capacity),
                 };
                 linear(color)
             })
@@ -425,7 +422,7 @@ fn move_variant_cars(
     positions.clear();
     if !compare.difference {
         let at = f64::from(variant.0.world.now_s()) - 1.0 + clock.carry;
-        variant.0.world.traffic().car_positions(at, &mut positions);
+        variant.0.world.car_positions(at, &mut positions);
     }
     let b = g
         .traffic

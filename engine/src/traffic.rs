@@ -336,7 +336,7 @@ fn move_cars(
     let at = f64::from(twin.world.now_s()) - 1.0 + clock.carry;
     let g = &mut *geometry;
     let mut positions = std::mem::take(&mut g.cars);
-    twin.world.traffic().car_positions(at, &mut positions);
+    twin.world.car_positions(at, &mut positions);
     let b = g.car_marks(&positions, view.metres_per_px, &palette);
     g.cars = positions;
     replace_meshes(&mut meshes, cars.iter().map(|(m, _)| m), b.into_mesh());

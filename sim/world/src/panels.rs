@@ -7,7 +7,7 @@ use crate::World;
 use citytwin_city::{CaseId, FenceId, LinkId, ThingId};
 use citytwin_ops::cases::CaseState;
 use citytwin_ops::model::Level;
-use citytwin_traffic::dynamic::LinkLoad;
+use citytwin_traffic::dynamic::{CarPosition, LinkLoad};
 
 /// The shared bikes now, for the wall's KPI panel.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +22,13 @@ pub struct BikeKpis {
     /// The city's governance score of the operators (0–100), and each operator's.
     pub rules_score: f64,
     pub operator_scores: Vec<(String, f64)>,
+}
+
+/// A fence's bikes now against its capacity, for the map's fence colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FenceLoad {
+    pub bikes: u32,
+    pub capacity: u32,
 }
 
 /// A link now and in its last statistics bins.
@@ -121,6 +128,23 @@ impl World {
                 .map(|o| (o.name.clone(), o.score))
                 .collect(),
         })
+    }
+
+    /// Where each car is at `at_s` (seconds, fractional between steps), for drawing.
+    pub fn car_positions(&self, at_s: f64, out: &mut Vec<CarPosition>) {
+        self.traffic().car_positions(at_s, out);
+    }
+
+    /// Every fence's bikes now, in fence order; `None` without bikes.
+    pub fn fence_loads(&self) -> Option<Vec<FenceLoad>> {
+        let bikes = self.bikes()?;
+        let (counts, _) = bikes.counts();
+        let fences = bikes.plan.fences.iter();
+        let loads = fences.map(|f| FenceLoad {
+            bikes: counts[f.id.index()],
+            capacity: f.capacity,
+        });
+        Some(loads.collect())
     }
 
     /// Fence `id`'s name; `None` without bikes or such a fence.
