@@ -155,15 +155,13 @@ impl World {
 
     /// Link `id` now and in its last `recent` bins.
     pub fn link_panel(&self, id: LinkId, recent: usize) -> LinkPanel {
-        let mut loads = Vec::new();
-        self.link_loads(&mut loads);
         let traffic = self.traffic();
         let stats = &traffic.stats;
         let bin_s = stats.bin_s.max(1);
         let length_m = traffic.net.link(id.0).map_or(0.0, |l| l.length_m);
         let first = stats.bin_count().saturating_sub(recent);
         LinkPanel {
-            now: loads.get(id.index()).copied(),
+            now: traffic.link_load(id.0),
             recent: (first..stats.bin_count())
                 .map(|b| {
                     let bin = stats.get(b, id.index());

@@ -75,7 +75,7 @@ impl DayRequest<'_> {
         let mut demand = Demand {
             source: "sumo_trips",
             file: Some(trips.display().to_string()),
-            count: TripCount::of(&trips_list),
+            count: TripCount::default(),
             trips: trips_list,
             ids: Some(ids),
             day: None,

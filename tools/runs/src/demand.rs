@@ -17,7 +17,7 @@ pub struct TripCount {
 }
 
 impl TripCount {
-    pub fn of(trips: &[TripSpec]) -> Self {
+    fn of(trips: &[TripSpec]) -> Self {
         TripCount {
             trips: trips.len(),
             external: trips.iter().filter(|t| t.purpose.is_external()).count(),
@@ -33,7 +33,7 @@ pub struct Demand {
     /// The trips until the World takes them ([`Demand::hand_over`]): the run holds them once.
     pub trips: Vec<TripSpec>,
     /// How many trips the run has, and how many of them come from outside the city (counted
-    /// in the window, after any scaling).
+    /// in the window, after any scaling): set when the World takes the trips.
     pub count: TripCount,
     /// The trip list's own ids, in the order of the run's trips.
     pub ids: Option<TripIds>,
@@ -56,7 +56,7 @@ pub fn build(
         return Ok(Demand {
             source: "trip_list",
             file: Some(path.display().to_string()),
-            count: TripCount::of(&trips),
+            count: TripCount::default(),
             trips,
             ids: Some(ids),
             day: None,
@@ -72,7 +72,7 @@ pub fn build(
         return Ok(Demand {
             source: "od",
             file: Some(path.display().to_string()),
-            count: TripCount::of(&trips),
+            count: TripCount::default(),
             trips,
             ids: None,
             day: None,
@@ -83,7 +83,7 @@ pub fn build(
     Ok(Demand {
         source: "synthetic",
         file: None,
-        count: TripCount::of(&trips),
+        count: TripCount::default(),
         trips,
         ids: None,
         day: Some(day),
@@ -93,6 +93,7 @@ pub fn build(
 impl Demand {
     /// The trips, for the World to hold.
     pub fn hand_over(&mut self) -> Vec<TripSpec> {
+        self.count = TripCount::of(&self.trips);
         std::mem::take(&mut self.trips)
     }
 
@@ -127,6 +128,5 @@ impl Demand {
         if let Some(ids) = &mut self.ids {
             *ids = ids.picked((0..keep.len()).filter(|&i| keep[i]));
         }
-        self.count = TripCount::of(&self.trips);
     }
 }

@@ -166,15 +166,6 @@ impl LinkStats {
         dense.chain(settled)
     }
 
-    /// Bin `b` for every link, quiet ones as zeros.
-    pub fn column(&self, b: usize) -> Vec<LinkBin> {
-        let mut all = vec![LinkBin::default(); self.link_count];
-        for (l, bin) in self.links_in(b) {
-            all[l] = *bin;
-        }
-        all
-    }
-
     /// The part of bin `b` that a run observing `[from_s, until_s)` saw, as (start, end) in
     /// seconds after midnight: the whole bin, or less for the first bin of a window that
     /// starts inside it and the last of a run stopped inside it. At least one second.
@@ -359,7 +350,7 @@ mod tests {
         assert_eq!(totals[4], (LinkBin::default(), 0.0));
         // 1,700 vehicle-seconds over a 900 s bin on half a kilometre
         assert!((totals[1].1 - 1700.0 / 900.0 / 0.5).abs() < 1e-12);
-        assert_eq!(stats.column(1)[0].stuck, 1);
+        assert_eq!(stats.get(1, 0).stuck, 1);
     }
 
     #[test]

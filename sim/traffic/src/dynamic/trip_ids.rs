@@ -61,11 +61,6 @@ impl TripIds {
         self.text.shrink_to_fit();
         self.ends.shrink_to_fit();
     }
-
-    /// Heap bytes held.
-    pub fn heap_bytes(&self) -> usize {
-        self.text.capacity() + self.ends.capacity() * std::mem::size_of::<usize>()
-    }
 }
 
 /// Trips sorted by departure (ties in the order given), their ids in the same order.

@@ -62,20 +62,28 @@ impl TrafficSim {
     /// finally get out.
     pub fn link_loads(&self, out: &mut Vec<LinkLoad>) {
         out.clear();
-        out.extend(self.links.iter().enumerate().map(|(l, state)| {
-            let vehicles = state.queue.len() as u32;
-            let free = self.free_flow[l];
-            let now = self.travel_time[l].max(self.discharge_time(l, self.now));
-            LinkLoad {
-                vehicles,
-                speed_ratio: if now.is_finite() && now > 0.0 {
-                    (free / now).clamp(0.0, 1.0) as f32
-                } else {
-                    0.0
-                },
-                fill: (f64::from(vehicles) / f64::from(state.storage.max(1))).min(1.0) as f32,
-                closed: self.net.links[l].is_some() && state.lanes_open == 0,
-            }
-        }));
+        out.extend((0..self.links.len()).map(|l| self.load_of(l)));
+    }
+
+    /// Link `l`'s load (see [`TrafficSim::link_loads`]); `None` for no such link.
+    pub fn link_load(&self, l: u32) -> Option<LinkLoad> {
+        ((l as usize) < self.links.len()).then(|| self.load_of(l as usize))
+    }
+
+    fn load_of(&self, l: usize) -> LinkLoad {
+        let state = &self.links[l];
+        let vehicles = state.queue.len() as u32;
+        let free = self.free_flow[l];
+        let now = self.travel_time[l].max(self.discharge_time(l, self.now));
+        LinkLoad {
+            vehicles,
+            speed_ratio: if now.is_finite() && now > 0.0 {
+                (free / now).clamp(0.0, 1.0) as f32
+            } else {
+                0.0
+            },
+            fill: (f64::from(vehicles) / f64::from(state.storage.max(1))).min(1.0) as f32,
+            closed: self.net.links[l].is_some() && state.lanes_open == 0,
+        }
     }
 }
