@@ -179,7 +179,7 @@ fn operators_share_the_fleet_and_the_rules_catch_one_that_does_nothing() {
         "{crews:?}"
     );
     for t in bikes.dispatcher.tasks.iter().filter(|t| t.crew.is_some()) {
-        assert_eq!(crews[t.crew.unwrap()].operator, t.operator, "{t:?}");
+        assert_eq!(crews[t.crew.unwrap().index()].operator, t.operator, "{t:?}");
     }
     let g = bikes.governance();
     assert_eq!(g.operators.len(), 2);

@@ -102,16 +102,12 @@ pub(crate) fn fences_mesh(
 ) -> (MeshBuffers, Vec<u32>) {
     let mut b = MeshBuffers::default();
     let mut owner = Vec::new();
-    let Some(bikes) = twin.world.bikes() else {
-        return (b, owner);
-    };
-    let plan = &bikes.plan;
     let half = MARKER_PX * metres_per_px / 2.0;
-    for fence in plan.fences.iter() {
+    for fence in twin.world.fence_shapes() {
         let before = b.vertex_count();
-        b.add_polygon(&fence.area, origin, [0.0; 4]);
+        b.add_polygon(fence.area, origin, [0.0; 4]);
         owner.extend(std::iter::repeat_n(fence.id.0, b.vertex_count() - before));
-        if let Some(c) = plan.fences.centre(fence.id) {
+        if let Some(c) = fence.centre {
             let c = origin.to_local(c.0);
             let corners = [
                 Vec2::new(-half, -half),
@@ -119,7 +115,7 @@ pub(crate) fn fences_mesh(
                 Vec2::new(half, half),
                 Vec2::new(-half, half),
             ];
-            if plan.monitored.contains(&fence.id) {
+            if fence.monitored {
                 // a ring around the marker: this fence has a monitoring point
                 let ring = half * 1.8;
                 let points: Vec<Vec2> = [
@@ -155,7 +151,7 @@ fn spawn_overlay(
     mut meshes: ResMut<Assets<Mesh>>,
     mut geometry: ResMut<FenceGeometry>,
 ) {
-    if twin.world.bikes().is_none() {
+    if !twin.world.has_bikes() {
         return;
     }
     let bucket = zoom_bucket(view.metres_per_px);
@@ -253,13 +249,13 @@ fn place_bikes(
     mut meshes: ResMut<Assets<Mesh>>,
     dots: Query<&Mesh2d, With<BikeDotsMesh>>,
 ) {
-    let Some(bikes) = twin.world.bikes() else {
+    if !twin.world.has_bikes() {
         return;
-    };
+    }
     let half = (1.2 * view.metres_per_px).max(1.0);
     let color = linear(Color::srgb_u8(0xff, 0xe1, 0x4d));
     let mut b = MeshBuffers::default();
-    for (_, p) in bikes.parked_bikes() {
+    for p in twin.world.parked_bikes() {
         let c = origin.to_local(p.0);
         b.add_quad(
             [

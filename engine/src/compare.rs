@@ -21,7 +21,7 @@ use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{ClearColorConfig, RenderTarget, Viewport};
 use bevy::prelude::*;
 use bevy::ui::{IsDefaultUiCamera, UiTargetCamera};
-use citytwin_traffic::dynamic::{CarPosition, LinkLoad};
+use citytwin_sim::views::{CarPosition, LinkLoad};
 
 /// The variant's city and World (its `scene_name` labels the right pane).
 #[derive(Resource, Debug)]

@@ -56,10 +56,7 @@ impl std::fmt::Debug for Forecaster {
 
 impl Forecaster {
     /// The loads the overlay should draw at `horizon`, when a forecast reaches it.
-    pub fn loads_at(
-        &self,
-        horizon: TrafficHorizon,
-    ) -> Option<&[citytwin_traffic::dynamic::LinkLoad]> {
+    pub fn loads_at(&self, horizon: TrafficHorizon) -> Option<&[citytwin_sim::views::LinkLoad]> {
         if horizon.minutes_ahead == 0 {
             return None;
         }

@@ -122,26 +122,17 @@ pub fn pick_at(twin: &Twin, point: geo::Point<f64>, radius: f64) -> Selection {
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, s)| s)
     };
-    if let Some(ops) = twin.world.ops() {
-        let mut sensors = ops
-            .things()
-            .iter()
-            .map(|t| (t.location.point, Selection::Sensor(t.id)));
-        let mut cases = ops
-            .desk
-            .cases()
-            .iter()
-            .filter(|c| !c.state().is_closed())
-            .map(|c| (c.filing.point, Selection::Case(c.id)));
-        if let Some(s) = nearest(&mut sensors).or_else(|| nearest(&mut cases)) {
-            return s;
-        }
+    let world = &twin.world;
+    let mut sensors = world
+        .sensor_points()
+        .map(|(id, p)| (p, Selection::Sensor(id)));
+    let mut cases = world
+        .open_case_points()
+        .map(|(id, p)| (p, Selection::Case(id)));
+    if let Some(s) = nearest(&mut sensors).or_else(|| nearest(&mut cases)) {
+        return s;
     }
-    let fence = twin
-        .world
-        .bikes()
-        .and_then(|b| b.plan.fences.nearest_within(point, radius, |_| true));
-    match fence {
+    match world.nearest_fence(point, radius) {
         Some(f) => Selection::Fence(f),
         None => twin
             .city
@@ -322,9 +313,8 @@ fn outline_selection(
             gizmos.linestrip_2d(points, palette.text);
         }
         Selection::Fence(id) => {
-            let fence = twin.world.bikes().and_then(|b| b.plan.fences.get(id));
-            if let Some(f) = fence {
-                let points = f.area.exterior().0.iter().map(|c| origin.to_local(*c));
+            if let Some(area) = twin.world.fence_area(id) {
+                let points = area.exterior().0.iter().map(|c| origin.to_local(*c));
                 gizmos.linestrip_2d(points, palette.alarm);
             }
         }
@@ -338,19 +328,9 @@ fn outline_selection(
 }
 
 fn selected_point(twin: &Twin, selection: Selection) -> Option<geo::Point<f64>> {
-    let ops = twin.world.ops()?;
     match selection {
-        Selection::Sensor(id) => ops
-            .things()
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| t.location.point),
-        Selection::Case(id) => ops
-            .desk
-            .cases()
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.filing.point),
+        Selection::Sensor(id) => twin.world.sensor_point(id),
+        Selection::Case(id) => twin.world.case_point(id),
         _ => None,
     }
 }

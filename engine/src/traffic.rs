@@ -13,7 +13,7 @@ use crate::overlay::{
 use crate::palette::{Palette, linear, road_rank, road_width_m, speed_color};
 use crate::twin::{SimClock, Twin, TwinSet};
 use bevy::prelude::*;
-use citytwin_traffic::dynamic::{CarPosition, LinkLoad};
+use citytwin_sim::views::{CarPosition, LinkLoad};
 
 #[derive(Debug, Default)]
 pub struct TrafficOverlayPlugin {
@@ -100,15 +100,15 @@ impl TrafficGeometry {
         bucket: i32,
     ) -> Self {
         let roads = twin.city.roads();
-        let net = &twin.world.traffic().net;
         let mut g = TrafficGeometry {
             bucket,
-            slot_of_link: vec![u32::MAX; net.links.len()],
+            slot_of_link: vec![u32::MAX; roads.links.len()],
             ..TrafficGeometry::default()
         };
         let mut local = Vec::new();
-        for (l, spec) in net.links.iter().enumerate() {
-            if spec.is_none() || l >= roads.links.len() {
+        for id in twin.world.car_links() {
+            let l = id.index();
+            if l >= roads.links.len() {
                 continue;
             }
             let link = &roads.links[l];
@@ -179,7 +179,7 @@ impl TrafficGeometry {
         for car in positions {
             let slot = self
                 .slot_of_link
-                .get(car.link as usize)
+                .get(car.link.index())
                 .copied()
                 .unwrap_or(u32::MAX);
             if slot == u32::MAX {
@@ -374,7 +374,7 @@ mod tests {
         let twin = crate::testing::grid_twin(50);
         let origin = LocalOrigin::centre_of(twin.city.bundle.meta.extent);
         let mut g = TrafficGeometry::build(&twin, &origin, 1.0, 0);
-        let car_links = twin.world.traffic().net.links.iter().flatten().count();
+        let car_links = twin.world.car_links().count();
         assert_eq!(g.links.len(), car_links);
         let mesh = g.links_mesh();
         assert_eq!(g.vertex_slot.len(), mesh.vertex_count());

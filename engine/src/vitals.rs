@@ -109,15 +109,14 @@ impl Plugin for VitalsOverlayPlugin {
 }
 
 fn take_picture(twin: Res<Twin>, overlay: Res<VitalsOverlay>, mut picture: ResMut<Picture>) {
-    let Some(ops) = twin.world.ops() else {
+    let Some(vitals_at_s) = twin.world.vitals_at_s() else {
         return;
     };
-    let now = twin.world.now_s();
-    let taken = (ops.vitals.at_s, now / 60);
+    let taken = (vitals_at_s, twin.world.now_s() / 60);
     if overlay.visible && picture.taken != Some(taken) {
         *picture = Picture {
             taken: Some(taken),
-            picture: ops.picture(now),
+            picture: twin.world.vitals_picture().unwrap_or_default(),
         };
     }
 }
@@ -189,7 +188,7 @@ fn spawn_overlay(
     mut meshes: ResMut<Assets<Mesh>>,
     camera: Single<Entity, With<MapCamera>>,
 ) {
-    if twin.world.ops().is_none() {
+    if !twin.world.has_ops() {
         return;
     }
     commands.spawn((

@@ -18,7 +18,7 @@
 
 use crate::alarms::{AlarmEvent, AlarmKind};
 use crate::forecast::FenceForecast;
-use citytwin_city::FenceId;
+use citytwin_city::{CrewId, FenceId, LinkId, TaskId};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
@@ -147,7 +147,7 @@ pub struct Task {
     /// Bikes to leave at the fence (`None`: the alarm defaults, 70% or 50% of capacity).
     pub target: Option<u32>,
     pub opened_s: u32,
-    pub crew: Option<usize>,
+    pub crew: Option<CrewId>,
     pub arrive_s: Option<u32>,
     pub bikes_moved: u32,
     pub done: bool,
@@ -161,9 +161,9 @@ pub struct Task {
 /// A truck leaving for a task, for the World to drive in the traffic model.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TruckTrip {
-    pub task: usize,
-    pub from_link: u32,
-    pub to_link: u32,
+    pub task: TaskId,
+    pub from_link: LinkId,
+    pub to_link: LinkId,
     pub depart_s: u32,
 }
 
@@ -244,12 +244,12 @@ impl Dispatcher {
     }
 
     /// A truck driven in traffic has arrived, after `metres`; its crew starts handling.
-    pub fn arrived(&mut self, task: usize, at_s: u32, metres: f64) {
-        let Some(t) = self.tasks.get_mut(task) else {
+    pub fn arrived(&mut self, task: TaskId, at_s: u32, metres: f64) {
+        let Some(t) = self.tasks.get_mut(task.index()) else {
             return;
         };
         t.arrive_s = Some(at_s);
-        if let Some(c) = t.crew.and_then(|c| self.crews.get_mut(c)) {
+        if let Some(c) = t.crew.and_then(|c| self.crews.get_mut(c.index())) {
             c.free_at = at_s + HANDLING_S;
             c.km += (metres - t.estimated_m) / 1000.0;
         }
@@ -361,16 +361,16 @@ impl Dispatcher {
             c.at_link = target;
             c.km += metres / 1000.0;
             let task = &mut self.tasks[t];
-            task.crew = Some(crew);
+            task.crew = Some(CrewId::from_index(crew));
             task.eta_s = Some(arrive);
             task.estimated_m = metres;
             if self.in_traffic {
                 // busy until the truck is there, whenever the traffic lets it arrive
                 c.free_at = u32::MAX;
                 self.outbox.push(TruckTrip {
-                    task: t,
-                    from_link,
-                    to_link: target,
+                    task: TaskId::from_index(t),
+                    from_link: LinkId(from_link),
+                    to_link: LinkId(target),
                     depart_s: now,
                 });
             } else {
@@ -447,7 +447,10 @@ mod tests {
         };
         let sent = d.assign(100, &fence_link, &mut travel);
         assert_eq!(sent, vec![(0, 160), (1, 160)]);
-        assert_eq!((d.tasks[0].crew, d.tasks[1].crew), (Some(1), Some(0)));
+        assert_eq!(
+            (d.tasks[0].crew, d.tasks[1].crew),
+            (Some(CrewId(1)), Some(CrewId(0)))
+        );
         assert!((d.summary().truck_km - 1.0).abs() < 1e-9);
         // both crews are busy until they have handled their stop
         d.open_tasks(200, &[alarm(2)]);

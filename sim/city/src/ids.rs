@@ -77,6 +77,17 @@ id_type!(
     "ds"
 );
 id_type!(
+    /// A crew of a roster (a bike operator's rebalancing crews, or the city's field crews):
+    /// its position in that roster.
+    CrewId,
+    "crew"
+);
+id_type!(
+    /// A bike rebalancing task (its position in the dispatcher's task list).
+    TaskId,
+    "task"
+);
+id_type!(
     /// A case (an alarm or a report) in the discover → dispatch → dispose → evaluate loop.
     CaseId,
     "case"

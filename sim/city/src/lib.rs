@@ -32,8 +32,8 @@ pub mod synthetic;
 pub use bundle::{BUNDLE_VERSION, BundleError, CityBundle, CityMeta, Crs, ImportReport};
 pub use city::{City, QueryError};
 pub use ids::{
-    BikeId, CaseId, DatastreamId, DistrictId, FeatureId, FenceId, JunctionId, LinkId, NodeId,
-    ThingId,
+    BikeId, CaseId, CrewId, DatastreamId, DistrictId, FeatureId, FenceId, JunctionId, LinkId,
+    NodeId, TaskId, ThingId,
 };
 pub use layer::{AttrValue, Feature, FieldDef, FieldKind, Layer};
 pub use roads::{Mode, Modes, RoadClass, RoadNetwork};

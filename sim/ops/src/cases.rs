@@ -9,7 +9,7 @@
 //!     └─► not responsible (closed)
 //! ```
 
-use citytwin_city::CaseId;
+use citytwin_city::{CaseId, CrewId};
 use geo::Point;
 use serde::{Deserialize, Serialize};
 
@@ -107,7 +107,7 @@ pub struct Case {
     pub expected_s: u32,
     /// Team and crew working on it, once dispatched.
     pub agency: Option<String>,
-    pub crew: Option<usize>,
+    pub crew: Option<CrewId>,
     history: Vec<StateChange>,
 }
 

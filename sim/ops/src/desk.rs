@@ -11,8 +11,8 @@
 
 use crate::cases::{Case, CaseState, Filing, Origin};
 use crate::services::{CrewVehicle, ServiceCatalog};
-use citytwin_city::CaseId;
 use citytwin_city::rng::SimRng;
+use citytwin_city::{CaseId, CrewId};
 use serde::{Deserialize, Serialize};
 
 /// Where a case or crew is on the road network: a car link.
@@ -156,7 +156,7 @@ impl CaseDesk {
                 });
             }
             CaseState::Disposed => {
-                if let Some(crew) = case.crew.and_then(|c| self.crews.get_mut(c)) {
+                if let Some(crew) = case.crew.and_then(|c| self.crews.get_mut(c.index())) {
                     crew.case = None;
                     crew.link = self.links[i].unwrap_or(crew.link);
                 }
@@ -211,7 +211,7 @@ impl CaseDesk {
             let note = format!("crew {c} of {team_name}, {:.0} min away", seconds / 60.0);
             if case.advance(CaseState::Dispatched, now_s, &note).is_ok() {
                 case.agency = Some(team_name);
-                case.crew = Some(c);
+                case.crew = Some(CrewId::from_index(c));
                 self.crews[c].case = Some(case.id);
                 self.due[i] = Some(Due {
                     at_s: now_s + seconds.round().max(0.0) as u32,
@@ -284,7 +284,7 @@ mod tests {
         assert_eq!(case.state(), CaseState::Dispatched);
         assert_eq!(
             case.crew,
-            Some(1),
+            Some(CrewId(1)),
             "the crew at link 10 is 2 min away, the other 8"
         );
         let mut t = 0;

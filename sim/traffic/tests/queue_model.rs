@@ -468,7 +468,10 @@ fn car_positions_move_forward_stop_behind_the_queue_and_match_the_counts() {
         let on_loads: u32 = loads.iter().map(|l| l.vehicles).sum();
         assert_eq!(u64::from(on_loads), sim.counts().on_links);
         // the first car on the long link only moves forward until it leaves it
-        if let Some(lead) = positions.iter().find(|p| p.link == 1) {
+        if let Some(lead) = positions
+            .iter()
+            .find(|p| p.link == citytwin_city::LinkId(1))
+        {
             assert!(lead.along >= previous_lead || lead.along < 0.05, "t={t}");
             previous_lead = lead.along;
         }
@@ -476,7 +479,7 @@ fn car_positions_move_forward_stop_behind_the_queue_and_match_the_counts() {
     // the queue behind the bottleneck is packed at jam spacing from the link's end
     let queued: Vec<f32> = positions
         .iter()
-        .filter(|p| p.link == 1)
+        .filter(|p| p.link == citytwin_city::LinkId(1))
         .map(|p| p.along)
         .collect();
     assert!(queued.len() > 10);

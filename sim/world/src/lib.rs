@@ -24,6 +24,7 @@ pub mod checkpoint;
 pub mod compare;
 mod day_inputs;
 pub mod forecast;
+pub mod map_views;
 pub mod model;
 pub mod ops;
 pub mod panels;
@@ -32,6 +33,7 @@ mod running;
 pub mod scenario;
 pub mod views;
 
+pub use map_views::FenceShape;
 pub use views::{Hotspot, KpiHistory, TrafficKpis};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -266,8 +268,8 @@ impl World {
         let sent = self.bikes.as_mut().map(BikeSim::take_truck_trips);
         for truck in sent.into_iter().flatten() {
             let trip = self.traffic.add_trip(TripSpec {
-                origin_link: truck.from_link,
-                dest_link: truck.to_link,
+                origin_link: truck.from_link.0,
+                dest_link: truck.to_link.0,
                 departure_s: truck.depart_s,
                 purpose: Purpose::Service,
             });
@@ -410,7 +412,7 @@ impl World {
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct TruckOnRoad {
     trip: u32,
-    task: usize,
+    task: citytwin_city::TaskId,
 }
 
 /// Trucks that reached their fence (or found no way there: they are taken to arrive when
@@ -429,7 +431,7 @@ fn hand_over_arrived_trucks(
                 false
             }
             TripStatus::NoRoute => {
-                let t = &bikes.dispatcher.tasks[task];
+                let t = &bikes.dispatcher.tasks[task.index()];
                 let (eta, metres) = (t.eta_s.unwrap_or(traffic.now()), t.estimated_m);
                 bikes.truck_arrived(task, eta.max(traffic.now()), metres);
                 false

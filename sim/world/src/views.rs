@@ -2,7 +2,9 @@
 //! recent history, and the worst hotspots. Plain structs, computed from the model's views.
 
 use citytwin_ops::vitals::TtiSums;
-use citytwin_traffic::dynamic::{LinkLoad, QueueNetwork, TrafficSim};
+/// The traffic model's per-car and per-link views, as the viewer reads them.
+pub use citytwin_traffic::dynamic::{CarPosition, LinkLoad};
+use citytwin_traffic::dynamic::{QueueNetwork, TrafficSim};
 use serde::{Deserialize, Serialize};
 
 /// City-wide traffic figures at one moment.

@@ -13,7 +13,7 @@ impl BikeSim {
             (
                 t.fence.index(),
                 t.kind,
-                t.crew.unwrap_or(0),
+                t.crew.map_or(0, CrewId::index),
                 t.target,
                 t.operator as u16,
             )
@@ -207,9 +207,9 @@ impl BikeSim {
 
     /// A truck driven in traffic reached its task's fence at `at_s` after `metres`; its crew
     /// handles the task at the next step.
-    pub fn truck_arrived(&mut self, task: usize, at_s: u32, metres: f64) {
+    pub fn truck_arrived(&mut self, task: TaskId, at_s: u32, metres: f64) {
         self.dispatcher.arrived(task, at_s, metres);
-        self.truck_arrivals.push(Reverse((at_s, task)));
+        self.truck_arrivals.push(Reverse((at_s, task.index())));
     }
 
     /// Bikes on trucks now.

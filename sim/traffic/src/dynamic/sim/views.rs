@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Where a car is, for drawing: its link and how far along it (0 = start, 1 = end).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CarPosition {
-    pub link: u32,
+    pub link: citytwin_city::LinkId,
     pub along: f32,
     /// A service vehicle (a bike crew's truck), drawn apart from private cars.
     pub service: bool,
@@ -48,7 +48,7 @@ impl TrafficSim {
                 let free = (at_s - f64::from(car.entered_at)) / span;
                 let behind_queue = 1.0 - place as f64 * slot;
                 out.push(CarPosition {
-                    link: link as u32,
+                    link: citytwin_city::LinkId::from_index(link),
                     along: free.min(behind_queue).clamp(0.0, 1.0) as f32,
                     service: self.trips[car.trip as usize].purpose == Purpose::Service,
                 });
