@@ -112,13 +112,17 @@ fn text_overflows(
         if text.0.trim().is_empty() || node.size == Vec2::ZERO {
             continue;
         }
+        // the layout's size is in logical pixels, the node's in physical ones: away from
+        // the UI scale of 1 (1920x1080 on the wall) comparing them as they are flags every
+        // text below it and misses real overflows above it
+        let size = layout.size * layout.scale_factor;
         let top_left = transform.translation - node.size / 2.0;
-        let bottom_right = top_left + layout.size;
+        let bottom_right = top_left + size;
         let off_screen = top_left.x < -TEXT_SLACK_PX
             || top_left.y < -TEXT_SLACK_PX
             || bottom_right.x > screen.x + TEXT_SLACK_PX
             || bottom_right.y > screen.y + TEXT_SLACK_PX;
-        let out_of_box = layout.size.x > node.size.x + TEXT_SLACK_PX;
+        let out_of_box = size.x > node.size.x + TEXT_SLACK_PX;
         if off_screen || out_of_box {
             let first = text.0.lines().next().unwrap_or_default().to_string();
             found.push((
