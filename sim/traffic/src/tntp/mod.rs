@@ -374,40 +374,42 @@ mod tests {
 
     #[test]
     fn nonsense_headers_and_costs_are_refused() {
-        let refused = |name: &str, text: String, expect: &str| {
+        let cases = [
+            (
+                "huge_net.tntp",
+                NET.replace("NODES> 3", "NODES> 2000000000"),
+                "<NUMBER OF NODES> 2000000000: expected 1 to",
+            ),
+            (
+                "links_net.tntp",
+                NET.replace("LINKS> 2", "LINKS> 4000000000"),
+                "<NUMBER OF LINKS> 4000000000: at most",
+            ),
+            (
+                "thru_net.tntp",
+                NET.replace("THRU NODE> 3", "THRU NODE> 2"),
+                "<FIRST THRU NODE> 2: expected 1",
+            ),
+            (
+                "toll_net.tntp",
+                NET.replace("\t0\t5\t1", "\t0\t-5\t1"),
+                "toll_net.tntp:9: capacity, length, free_flow_time, b and toll must not be negative",
+            ),
+            (
+                "power_net.tntp",
+                NET.replace("0.15\t4\t0\t5", "0.15\t0\t0\t5"),
+                "power: expected a BPR exponent",
+            ),
+            (
+                "cap_net.tntp",
+                NET.replace("\t3\t2\t100", "\t3\t2\t1e-300"),
+                "capacity of at least 0.001",
+            ),
+        ];
+        for (name, text, expect) in cases {
             let e = read_net(&write(name, &text)).unwrap_err().to_string();
             assert!(e.contains(expect), "{name}: {e}");
-        };
-        refused(
-            "huge_net.tntp",
-            NET.replace("NODES> 3", "NODES> 2000000000"),
-            "<NUMBER OF NODES> 2000000000: expected 1 to",
-        );
-        refused(
-            "links_net.tntp",
-            NET.replace("LINKS> 2", "LINKS> 4000000000"),
-            "<NUMBER OF LINKS> 4000000000: at most",
-        );
-        refused(
-            "thru_net.tntp",
-            NET.replace("THRU NODE> 3", "THRU NODE> 2"),
-            "<FIRST THRU NODE> 2: expected 1",
-        );
-        refused(
-            "toll_net.tntp",
-            NET.replace("\t0\t5\t1", "\t0\t-5\t1"),
-            "toll_net.tntp:9: capacity, length, free_flow_time, b and toll must not be negative",
-        );
-        refused(
-            "power_net.tntp",
-            NET.replace("0.15\t4\t0\t5", "0.15\t0\t0\t5"),
-            "power: expected a BPR exponent",
-        );
-        refused(
-            "cap_net.tntp",
-            NET.replace("\t3\t2\t100", "\t3\t2\t1e-300"),
-            "capacity of at least 0.001",
-        );
+        }
     }
 
     #[test]
