@@ -12,33 +12,16 @@ use criterion::{Criterion, criterion_group, criterion_main};
 const SIDE: u32 = 40;
 
 fn grid() -> QueueNetwork {
-    let node = |r: u32, c: u32| r * SIDE + c;
-    let link = |a: u32, b: u32| {
-        Some(QueueLink {
-            from: a,
-            to: b,
-            length_m: 200.0,
-            free_flow_s: 14,
-            capacity_vps: 2.0 * 1000.0 / 3600.0,
-            storage: (2.0 * 200.0 / 7.5) as u32,
-            lanes: 2,
-            inner: false,
-        })
-    };
-    let mut links = Vec::new();
-    for r in 0..SIDE {
-        for c in 0..SIDE {
-            if c + 1 < SIDE {
-                links.push(link(node(r, c), node(r, c + 1)));
-                links.push(link(node(r, c + 1), node(r, c)));
-            }
-            if r + 1 < SIDE {
-                links.push(link(node(r, c), node(r + 1, c)));
-                links.push(link(node(r + 1, c), node(r, c)));
-            }
-        }
-    }
-    QueueNetwork::from_links((SIDE * SIDE) as usize, links)
+    QueueNetwork::grid(SIDE, |from, to| QueueLink {
+        from,
+        to,
+        length_m: 200.0,
+        free_flow_s: 14,
+        capacity_vps: 2.0 * 1000.0 / 3600.0,
+        storage: (2.0 * 200.0 / 7.5) as u32,
+        lanes: 2,
+        inner: false,
+    })
 }
 
 fn loaded_sim() -> TrafficSim {

@@ -1,18 +1,62 @@
 //! Routing on the demo city's car network: building and customizing the contraction
 //! hierarchy, and 1000 fastest routes by it and by landmark A* on the same congested times.
 //! Needs the demo bundle: run `make demo` (or `citytwin import --scene scenes/chengdu/scene.ron`).
+//! Also customizing on a regional 180 × 180 grid (issue 22's regional day), on the rayon
+//! pool's threads (`RAYON_NUM_THREADS=1` for one).
 
 use citytwin_city::City;
 use citytwin_city::rng::SimRng;
-use citytwin_traffic::dynamic::QueueNetwork;
 use citytwin_traffic::dynamic::cch::Cch;
 use citytwin_traffic::dynamic::router::Router;
+use citytwin_traffic::dynamic::{QueueLink, QueueNetwork};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::path::Path;
 
 const BUNDLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../out/chengdu/city.ctb");
 
+/// Costs that change at every customization, as the day's refreshes do (the same costs again
+/// are not customized anew): congested and free-flow in turn.
+struct ChangingCosts {
+    costs: [Vec<f64>; 2],
+    turn: usize,
+}
+
+impl ChangingCosts {
+    fn new(free: &[f64]) -> ChangingCosts {
+        let mut rng = SimRng::seed(7);
+        let congested = free.iter().map(|f| f * (1.0 + 3.0 * rng.unit())).collect();
+        ChangingCosts {
+            costs: [congested, free.to_vec()],
+            turn: 0,
+        }
+    }
+
+    fn next(&mut self) -> &[f64] {
+        self.turn ^= 1;
+        &self.costs[self.turn]
+    }
+}
+
+fn regional(c: &mut Criterion) {
+    let net = QueueNetwork::grid(180, |from, to| QueueLink {
+        from,
+        to,
+        length_m: 300.0,
+        free_flow_s: 27,
+        capacity_vps: 0.5,
+        storage: 40,
+        lanes: 1,
+        inner: false,
+    });
+    let mut cch = Cch::new(&net);
+    let mut costs = ChangingCosts::new(&net.free_flow_times());
+    c.bench_function("contraction hierarchy: customize (180 × 180 grid)", |b| {
+        b.iter(|| cch.customize(costs.next()))
+    });
+}
+
 fn benches(c: &mut Criterion) {
+    regional(c);
     let path = Path::new(BUNDLE);
     if !path.exists() {
         eprintln!("{BUNDLE} is missing: run `make demo` first");
@@ -42,9 +86,11 @@ fn benches(c: &mut Criterion) {
         b.iter(|| Cch::new(&net))
     });
     let mut cch = Cch::new(&net);
+    let mut costs = ChangingCosts::new(&free);
     c.bench_function("contraction hierarchy: customize (demo city)", |b| {
-        b.iter(|| cch.customize(&cost))
+        b.iter(|| cch.customize(costs.next()))
     });
+    cch.customize(&cost);
     let mut route = Vec::new();
     c.bench_function("contraction hierarchy: 1000 routes (demo city)", |b| {
         b.iter(|| {

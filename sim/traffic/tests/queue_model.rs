@@ -416,22 +416,12 @@ proptest! {
         capacity in prop::sample::select(vec![300.0, 900.0, 1800.0]),
         raw_trips in prop::collection::vec((0u32..1000, 0u32..1000, 0u32..900), 1..150),
     ) {
-        let id = |r: u32, c: u32| r * size + c;
-        let mut links = Vec::new();
-        for r in 0..size {
-            for c in 0..size {
-                if c + 1 < size {
-                    links.push(link(id(r, c), id(r, c + 1), 120.0, capacity, 1));
-                    links.push(link(id(r, c + 1), id(r, c), 120.0, capacity, 1));
-                }
-                if r + 1 < size {
-                    links.push(link(id(r, c), id(r + 1, c), 80.0, capacity, 1));
-                    links.push(link(id(r + 1, c), id(r, c), 80.0, capacity, 1));
-                }
-            }
-        }
-        let n = links.len() as u32;
-        let net = QueueNetwork::from_links((size * size) as usize, links);
+        // east-west links 120 m, north-south 80 m
+        let net = QueueNetwork::grid(size, |a, b| {
+            let length = if a.abs_diff(b) == 1 { 120.0 } else { 80.0 };
+            link(a, b, length, capacity, 1).expect("a car link")
+        });
+        let n = net.links.len() as u32;
         let trips: Vec<TripSpec> = raw_trips
             .iter()
             .map(|&(o, d, t)| TripSpec {

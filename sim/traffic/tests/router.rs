@@ -13,24 +13,11 @@ use std::collections::BinaryHeap;
 
 /// A `side × side` grid of two-way links with the given lengths (one per directed link).
 fn grid(side: u32, lengths: &[f64]) -> QueueNetwork {
-    let mut links = Vec::new();
-    let node = |x: u32, y: u32| y * side + x;
-    for y in 0..side {
-        for x in 0..side {
-            let mut join = |a: u32, b: u32| {
-                for (from, to) in [(a, b), (b, a)] {
-                    links.push(Some(link(from, to, lengths[links.len() % lengths.len()])));
-                }
-            };
-            if x + 1 < side {
-                join(node(x, y), node(x + 1, y));
-            }
-            if y + 1 < side {
-                join(node(x, y), node(x, y + 1));
-            }
-        }
-    }
-    QueueNetwork::from_links((side * side) as usize, links)
+    let mut made = 0;
+    QueueNetwork::grid(side, |from, to| {
+        made += 1;
+        link(from, to, lengths[(made - 1) % lengths.len()])
+    })
 }
 
 /// Seconds from the end of `from` to the end of `to` by Dijkstra over nodes: an oracle

@@ -84,6 +84,29 @@ impl QueueNetwork {
         }
     }
 
+    /// A `side × side` grid of two-way links, node `row · side + column`, each link made by
+    /// `link(from, to)` in a fixed order (row by row: east and back, then north and back):
+    /// the synthetic city of tests and benchmarks.
+    pub fn grid(side: u32, mut link: impl FnMut(u32, u32) -> QueueLink) -> Self {
+        let node = |r: u32, c: u32| r * side + c;
+        let mut links = Vec::new();
+        for r in 0..side {
+            for c in 0..side {
+                let mut join = |a: u32, b: u32| {
+                    links.push(Some(link(a, b)));
+                    links.push(Some(link(b, a)));
+                };
+                if c + 1 < side {
+                    join(node(r, c), node(r, c + 1));
+                }
+                if r + 1 < side {
+                    join(node(r, c), node(r + 1, c));
+                }
+            }
+        }
+        Self::from_links((side * side) as usize, links)
+    }
+
     pub fn link(&self, l: u32) -> Option<&QueueLink> {
         self.links.get(l as usize)?.as_ref()
     }

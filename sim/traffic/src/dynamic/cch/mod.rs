@@ -4,13 +4,14 @@
 //! The hierarchy's shape depends on the network alone and is built once ([`Cch::new`]):
 //! nodes are ranked by nested dissection ([`order`]) and the graph is closed under
 //! contraction (every two higher neighbours of a node are joined). Link costs go in by
-//! [`Cch::customize`], which settles every shortcut's cost from its lower triangles in one
-//! sweep; our queue model refreshes travel times every few minutes, and a customization
-//! costs a handful of queries. A query climbs the elimination tree from both ends, with no
+//! [`Cch::customize`], which settles every shortcut's cost from its lower triangles, bottom
+//! up, disjoint subtrees on different threads ([`customize`]); our queue model refreshes
+//! travel times every few minutes, and a customization costs a handful of queries. A query climbs the elimination tree from both ends, with no
 //! priority queue, and unpacks the shortcuts it took into links. Routes are exact fastest
 //! routes for the customized costs, ties settled by rank, so the same costs always give the
 //! same route.
 
+mod customize;
 mod order;
 
 use super::net::QueueNetwork;
@@ -48,6 +49,9 @@ pub struct Cch {
     down_via: Vec<u32>,
     /// Scratch of [`Cch::route`]; parallel queries bring their own ([`Cch::new_query`]).
     query: CchQuery,
+    /// Made from the shape above when first customized.
+    #[serde(skip)]
+    tree: std::sync::OnceLock<customize::Tree>,
 }
 
 /// A query's scratch, by rank; back to ∞ / NONE after every query. One per thread that routes
@@ -122,6 +126,7 @@ impl Cch {
             up_via: vec![NONE; edges],
             down_via: vec![NONE; edges],
             query: CchQuery::new(n),
+            tree: std::sync::OnceLock::new(),
         };
         cch.link_edge = net
             .links
@@ -149,58 +154,6 @@ impl Cch {
         let at = self.head[range.clone()].partition_point(|&h| h < high);
         debug_assert_eq!(self.head[range.start + at], high);
         (range.start + at) as u32
-    }
-
-    /// Sets the link costs (seconds; ∞ = closed) that routes are computed on.
-    pub fn customize(&mut self, cost: &[f64]) {
-        self.metric.clear();
-        self.metric.extend_from_slice(cost);
-        self.up.fill(f64::INFINITY);
-        self.down.fill(f64::INFINITY);
-        self.up_via.fill(NONE);
-        self.down_via.fill(NONE);
-        for (link, &slot) in self.link_edge.iter().enumerate() {
-            if slot == NONE {
-                continue;
-            }
-            let c = cost[link];
-            let e = (slot & !DOWNWARD) as usize;
-            let (best, via) = if slot & DOWNWARD == 0 {
-                (&mut self.up[e], &mut self.up_via[e])
-            } else {
-                (&mut self.down[e], &mut self.down_via[e])
-            };
-            if c < *best {
-                *best = c;
-                *via = link as u32;
-            }
-        }
-        // lower triangles in rank order: when v's turn comes its own edges are final
-        for v in 0..self.rank.len() as u32 {
-            let edges = self.edges_of(v);
-            for i in edges.clone() {
-                let u = self.head[i];
-                // v's higher neighbours above u are all u's neighbours too (chordality):
-                // walk both sorted lists together
-                let mut k = self.first_up[u as usize] as usize;
-                for j in i + 1..edges.end {
-                    let w = self.head[j];
-                    while self.head[k] < w {
-                        k += 1;
-                    }
-                    let through_v = self.down[i] + self.up[j];
-                    if through_v < self.up[k] {
-                        self.up[k] = through_v;
-                        self.up_via[k] = MIDDLE | v;
-                    }
-                    let through_v = self.down[j] + self.up[i];
-                    if through_v < self.down[k] {
-                        self.down[k] = through_v;
-                        self.down_via[k] = MIDDLE | v;
-                    }
-                }
-            }
-        }
     }
 
     /// The fastest route from the end of link `from_link` to the end of `to_link`, both

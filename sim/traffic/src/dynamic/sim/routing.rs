@@ -46,8 +46,8 @@ pub(super) struct Prefetched {
 impl TrafficSim {
     /// Customizes the router if the travel times changed since it last was.
     pub(super) fn fresh_router(&mut self) {
-        if std::mem::take(&mut self.router_stale) {
-            self.router.customize(&self.travel_time);
+        // costs that did not change since (a quiet night) keep the routes made on them
+        if std::mem::take(&mut self.router_stale) && self.router.customize(&self.travel_time) {
             self.metric_epoch += 1;
         }
     }
