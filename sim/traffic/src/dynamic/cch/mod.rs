@@ -196,23 +196,15 @@ impl Cch {
             out.push(from_link);
             return Some(0.0);
         }
-        self.climb_both(q, start, target);
-        let (mut best, mut meet) = (f64::INFINITY, NONE);
-        let mut v = start;
-        while v != NONE {
-            let through = q.from_start[v as usize] + q.to_target[v as usize];
-            if through < best {
-                (best, meet) = (through, v);
-            }
-            v = self.parent(v);
-        }
+        let (best, meet, joined) = self.climb_both(q, start, target);
         if meet != NONE {
             out.push(from_link);
             self.unpack_path(q, meet, out);
             out.push(to_link);
         }
-        self.reset(q, start);
-        self.reset(q, target);
+        // the paths share everything from where they joined: cleared once
+        self.reset(q, start, NONE);
+        self.reset(q, target, joined);
         (meet != NONE).then_some(best + last)
     }
 
@@ -231,11 +223,14 @@ impl Cch {
     /// best route found so far relaxes nothing (whatever it would reach is farther still and
     /// can be neither the meeting point nor on the route), which spares most of the walk above
     /// where a short trip's paths join. Routes and costs are those of the full climb.
-    fn climb_both(&self, q: &mut CchQuery, start: u32, target: u32) {
+    ///
+    /// Returns the best route's cost through the meeting point, that point (the lowest-ranked
+    /// of equal costs; `NONE` if the ends do not meet) and where the paths joined.
+    fn climb_both(&self, q: &mut CchQuery, start: u32, target: u32) -> (f64, u32, u32) {
         q.from_start[start as usize] = 0.0;
         q.to_target[target as usize] = 0.0;
         let (mut up, mut down) = (start, target);
-        let mut best = f64::INFINITY;
+        let (mut best, mut meet, mut joined) = (f64::INFINITY, NONE, NONE);
         while up != NONE || down != NONE {
             let v = up.min(down);
             let range = self.edges_of(v);
@@ -247,7 +242,11 @@ impl Cch {
             let (on_up, on_down) = (v == up, v == down);
             let (fv, tv) = (q.from_start[v as usize], q.to_target[v as usize]);
             if on_up && on_down {
-                best = best.min(fv + tv);
+                joined = joined.min(v);
+                // at a joined node both distances are final
+                if fv + tv < best {
+                    (best, meet) = (fv + tv, v);
+                }
             }
             if on_up && fv.is_finite() && fv <= best {
                 relax(
@@ -276,11 +275,14 @@ impl Cch {
                 down = parent;
             }
         }
+        (best, meet, joined)
     }
 
-    fn reset(&self, q: &mut CchQuery, from: u32) {
+    /// Clears the query's labels on the elimination-tree path from `from` up to `until`
+    /// (excluded; `NONE`: the root).
+    fn reset(&self, q: &mut CchQuery, from: u32, until: u32) {
         let mut v = from;
-        while v != NONE {
+        while v != until && v != NONE {
             q.from_start[v as usize] = f64::INFINITY;
             q.to_target[v as usize] = f64::INFINITY;
             q.start_pred[v as usize] = NONE;
