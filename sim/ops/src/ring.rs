@@ -27,15 +27,13 @@ impl<T> Ring<T> {
         self.samples.push_back(sample);
     }
 
-    /// Inserts a sample where `before` says it belongs (the first position whose sample it
-    /// comes before), for samples that arrive out of order. Returns false, keeping nothing,
-    /// when the ring is full and the sample would be its oldest.
+    /// Inserts a sample where `comes_before` says it belongs (the first position whose sample
+    /// it comes before), for samples that arrive out of order; the samples are in order, so
+    /// `comes_before` is false up to that position and true from it (found by bisection: a
+    /// sensor's day of in-order readings would otherwise walk its whole history each time).
+    /// Returns false, keeping nothing, when the ring is full and the sample would be its oldest.
     pub fn insert_by(&mut self, sample: T, mut comes_before: impl FnMut(&T) -> bool) -> bool {
-        let at = self
-            .samples
-            .iter()
-            .position(&mut comes_before)
-            .unwrap_or(self.samples.len());
+        let at = self.samples.partition_point(|s| !comes_before(s));
         if self.samples.len() == self.capacity {
             if at == 0 {
                 return false;
