@@ -19,8 +19,8 @@ pub fn grid_twin(trips: u32) -> Twin {
     let links = city.roads().links.len() as u32;
     let trips = (0..trips)
         .map(|i| TripSpec {
-            origin_link: i % links,
-            dest_link: (i * 7 + 3) % links,
+            origin_link: citytwin_city::LinkId(i % links),
+            dest_link: citytwin_city::LinkId((i * 7 + 3) % links),
             departure_s: 7 * 3600 + i * 3,
             purpose: Purpose::Work,
         })

@@ -2,6 +2,7 @@
 //! 10,000 trips departing over 20 minutes), measured after 15 simulated minutes of loading.
 //! Also prints the model's memory per simulated vehicle.
 
+use citytwin_city::LinkId;
 use citytwin_city::rng::SimRng;
 use citytwin_traffic::dynamic::signals::Signals;
 use citytwin_traffic::dynamic::{
@@ -30,8 +31,8 @@ fn loaded_sim() -> TrafficSim {
     let links = net.links.len() as u64;
     let trips: Vec<TripSpec> = (0..10_000)
         .map(|_| TripSpec {
-            origin_link: rng.below(links) as u32,
-            dest_link: rng.below(links) as u32,
+            origin_link: LinkId(rng.below(links) as u32),
+            dest_link: LinkId(rng.below(links) as u32),
             departure_s: rng.below(1200) as u32,
             purpose: Purpose::Other,
         })

@@ -16,7 +16,7 @@
 //! to: the same trip is as long as in SUMO.
 
 use crate::dynamic::{Purpose, TripIds, TripSpec, by_departure};
-use citytwin_city::ids::{JunctionId, NodeId};
+use citytwin_city::ids::{JunctionId, LinkId, NodeId};
 use citytwin_city::roads::{Junction, Modes, RoadClass, RoadLink, RoadNetwork, RoadNode};
 use geo::{Coord, LineString, Point};
 use quick_xml::Reader;
@@ -384,8 +384,8 @@ impl SumoNet {
                         return Err(fail(format!("depart {depart}: expected seconds ≥ 0")));
                     }
                     let spec = TripSpec {
-                        origin_link: link("from")?,
-                        dest_link: link("to")?,
+                        origin_link: LinkId(link("from")?),
+                        dest_link: LinkId(link("to")?),
                         departure_s: depart as u32,
                         purpose: Purpose::Other,
                     };
@@ -449,8 +449,8 @@ mod tests {
         assert_eq!(ids.iter().collect::<Vec<_>>(), ["t0", "t1"]);
         assert_eq!(
             (
-                specs[1].origin_link,
-                specs[1].dest_link,
+                specs[1].origin_link.0,
+                specs[1].dest_link.0,
                 specs[1].departure_s
             ),
             (0, 1, 7)

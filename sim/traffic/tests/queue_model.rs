@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use citytwin_city::LinkId;
 use citytwin_traffic::dynamic::signals::Signals;
 use citytwin_traffic::dynamic::{
     LinkEvent, Purpose, QueueLink, QueueNetwork, TrafficConfig, TrafficSim, TripSpec, TripStatus,
@@ -24,8 +25,8 @@ fn link(from: u32, to: u32, length_m: f64, vph: f64, lanes: u8) -> Option<QueueL
 fn trips(count: u32, every_s: f64, origin: u32, dest: u32) -> Vec<TripSpec> {
     (0..count)
         .map(|i| TripSpec {
-            origin_link: origin,
-            dest_link: dest,
+            origin_link: LinkId(origin),
+            dest_link: LinkId(dest),
             departure_s: (f64::from(i) * every_s) as u32,
             purpose: Purpose::Other,
         })
@@ -152,7 +153,7 @@ fn a_closure_moves_flow_to_the_alternative_and_lifting_it_restores_the_base() {
     let demand = || trips(300, 6.0, 0, 5);
     let closed = vec![LinkEvent {
         at_s: 0,
-        link: citytwin_city::LinkId(1),
+        link: LinkId(1),
         lanes: Some(0),
     }];
     let mut base = sim(two_routes(), demand(), vec![]);
@@ -171,7 +172,7 @@ fn a_closure_moves_flow_to_the_alternative_and_lifting_it_restores_the_base() {
     let mut lifted_events = closed;
     lifted_events.push(LinkEvent {
         at_s: 0,
-        link: citytwin_city::LinkId(1),
+        link: LinkId(1),
         lanes: None,
     });
     let mut lifted = sim(two_routes(), demand(), lifted_events);
@@ -186,7 +187,7 @@ fn a_closure_scheduled_during_the_run_is_the_same_as_one_planned_for_that_time()
     let demand = || trips(300, 6.0, 0, 5);
     let at = |at_s| LinkEvent {
         at_s,
-        link: citytwin_city::LinkId(1),
+        link: LinkId(1),
         lanes: Some(0),
     };
     let mut planned = sim(two_routes(), demand(), vec![at(900)]);
@@ -208,8 +209,8 @@ fn a_closure_scheduled_during_the_run_is_the_same_as_one_planned_for_that_time()
 fn a_trip_added_during_the_run_is_the_same_as_one_planned_for_that_time() {
     // a truck sent at 10 minutes (asked for at 9, so it leaves now) vs one in the trip list
     let truck = |departure_s| TripSpec {
-        origin_link: 0,
-        dest_link: 5,
+        origin_link: LinkId(0),
+        dest_link: LinkId(5),
         departure_s,
         purpose: Purpose::Service,
     };
@@ -235,7 +236,7 @@ fn a_closure_reroutes_cars_already_on_their_way() {
     // the car departs at 0 on the short route; link 1 closes while it is on link 0
     let events = vec![LinkEvent {
         at_s: 2,
-        link: citytwin_city::LinkId(1),
+        link: LinkId(1),
         lanes: Some(0),
     }];
     let mut s = sim(two_routes(), trips(1, 1.0, 0, 5), events);
@@ -268,8 +269,8 @@ fn a_car_bound_elsewhere_passes_a_blocked_head_only_where_there_are_lanes_beside
     // third waits at the head of link 0), then one for link 2 right behind them
     let mut demand = trips(3, 1.0, 0, 3);
     demand.push(TripSpec {
-        origin_link: 0,
-        dest_link: 2,
+        origin_link: LinkId(0),
+        dest_link: LinkId(2),
         departure_s: 3,
         purpose: Purpose::Other,
     });
@@ -306,8 +307,8 @@ fn ring_demand() -> Vec<TripSpec> {
     for i in 0..40 {
         for k in 0..4u32 {
             demand.push(TripSpec {
-                origin_link: 4 + k,
-                dest_link: (k + 3) % 4,
+                origin_link: LinkId(4 + k),
+                dest_link: LinkId((k + 3) % 4),
                 departure_s: i,
                 purpose: Purpose::Other,
             });
@@ -370,7 +371,7 @@ fn cars_inside_a_crossing_go_before_cars_entering_it() {
             s.trips()
                 .iter()
                 .zip(&s.records)
-                .filter(|(t, _)| t.origin_link == origin)
+                .filter(|(t, _)| t.origin_link == LinkId(origin))
                 .filter_map(|(_, r)| r.arrival_s)
                 .max()
                 .unwrap()
@@ -425,8 +426,8 @@ proptest! {
         let trips: Vec<TripSpec> = raw_trips
             .iter()
             .map(|&(o, d, t)| TripSpec {
-                origin_link: o % n,
-                dest_link: d % n,
+                origin_link: LinkId(o % n),
+                dest_link: LinkId(d % n),
                 departure_s: t,
                 purpose: Purpose::Work,
             })
@@ -458,10 +459,7 @@ fn car_positions_move_forward_stop_behind_the_queue_and_match_the_counts() {
         let on_loads: u32 = loads.iter().map(|l| l.vehicles).sum();
         assert_eq!(u64::from(on_loads), sim.counts().on_links);
         // the first car on the long link only moves forward until it leaves it
-        if let Some(lead) = positions
-            .iter()
-            .find(|p| p.link == citytwin_city::LinkId(1))
-        {
+        if let Some(lead) = positions.iter().find(|p| p.link == LinkId(1)) {
             assert!(lead.along >= previous_lead || lead.along < 0.05, "t={t}");
             previous_lead = lead.along;
         }
@@ -469,7 +467,7 @@ fn car_positions_move_forward_stop_behind_the_queue_and_match_the_counts() {
     // the queue behind the bottleneck is packed at jam spacing from the link's end
     let queued: Vec<f32> = positions
         .iter()
-        .filter(|p| p.link == citytwin_city::LinkId(1))
+        .filter(|p| p.link == LinkId(1))
         .map(|p| p.along)
         .collect();
     assert!(queued.len() > 10);

@@ -3,8 +3,8 @@
 
 use citytwin_bikes::BikeSim;
 use citytwin_bikes::demand::BikeTrip;
-use citytwin_city::City;
 use citytwin_city::roads::RoadNetwork;
+use citytwin_city::{City, LinkId};
 use citytwin_ops::services::CrewVehicle;
 use citytwin_traffic::dynamic::LinkLoad;
 use citytwin_traffic::dynamic::equilibrium::{EquilibriumOptions, IterationReport, next_plans};
@@ -62,8 +62,8 @@ impl Default for WorldOptions {
 pub enum WorldError {
     #[error("the window's start ({from_s} s) is not before its end ({to_s} s)")]
     Window { from_s: u32, to_s: u32 },
-    #[error("trip {trip}: link {link} is not a car link of the network")]
-    NotACarLink { trip: usize, link: u32 },
+    #[error("trip {trip}: link {} is not a car link of the network", link.0)]
+    NotACarLink { trip: usize, link: LinkId },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -108,7 +108,7 @@ impl World {
         let net = QueueNetwork::new(roads);
         for (trip, t) in trips.iter().enumerate() {
             for link in [t.origin_link, t.dest_link] {
-                if net.link(link).is_none() {
+                if net.link(link.0).is_none() {
                     return Err(WorldError::NotACarLink { trip, link });
                 }
             }
@@ -268,8 +268,8 @@ impl World {
         let sent = self.bikes.as_mut().map(BikeSim::take_truck_trips);
         for truck in sent.into_iter().flatten() {
             let trip = self.traffic.add_trip(TripSpec {
-                origin_link: truck.from_link.0,
-                dest_link: truck.to_link.0,
+                origin_link: truck.from_link,
+                dest_link: truck.to_link,
                 departure_s: truck.depart_s,
                 purpose: Purpose::Service,
             });
@@ -449,7 +449,7 @@ fn peak_hour_demand(net: &QueueNetwork, trips: &[TripSpec]) -> Vec<f64> {
     let mut route = Vec::new();
     for t in trips.iter().step_by(SIGNAL_SAMPLE) {
         if router
-            .route(net, &free, t.origin_link, t.dest_link, &mut route)
+            .route(net, &free, t.origin_link.0, t.dest_link.0, &mut route)
             .is_some()
         {
             let hour = (t.departure_s / 3600).min(23) as usize;

@@ -326,8 +326,8 @@ fn write_trips_csv(path: &Path, world: &World, demand: &Demand, day: &SimDay) ->
             vec![
                 id,
                 spec.purpose.as_str().to_string(),
-                spec.origin_link.to_string(),
-                spec.dest_link.to_string(),
+                spec.origin_link.0.to_string(),
+                spec.dest_link.0.to_string(),
                 day.iso(spec.departure_s),
                 arrival,
                 record.status.as_str().to_string(),

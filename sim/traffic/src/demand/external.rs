@@ -16,9 +16,9 @@ use super::activity::Activity;
 use super::profile::DepartureProfile;
 use super::synthetic::DemandParams;
 use crate::dynamic::{Purpose, TripSpec};
-use citytwin_city::City;
 use citytwin_city::rng::SimRng;
 use citytwin_city::roads::EdgeStation;
+use citytwin_city::{City, LinkId};
 use serde::{Deserialize, Serialize};
 
 /// Hours of capacity a crossing road's `external_share` applies to, per day.
@@ -101,8 +101,8 @@ pub fn trips(
                     ),
                 };
                 out.push(TripSpec {
-                    origin_link: entry,
-                    dest_link,
+                    origin_link: LinkId(entry),
+                    dest_link: LinkId(dest_link),
                     departure_s,
                     purpose,
                 });
@@ -125,8 +125,8 @@ pub fn trips(
                     .draw_link_near(city, rng, exit, DECAY_M)
                     .ok_or(DemandError::NoRoads)?;
                 out.push(TripSpec {
-                    origin_link,
-                    dest_link: exit,
+                    origin_link: LinkId(origin_link),
+                    dest_link: LinkId(exit),
                     departure_s,
                     purpose: Purpose::Outbound,
                 });

@@ -13,9 +13,9 @@ use super::table::{CsvRows, number};
 use super::{DemandError, DepartureProfile};
 use crate::dynamic::{Purpose, TripSpec};
 use crate::tntp;
-use citytwin_city::City;
 use citytwin_city::layer::names;
 use citytwin_city::rng::SimRng;
+use citytwin_city::{City, LinkId};
 use geo::Geometry;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -206,8 +206,8 @@ pub fn od_trips(
             let departure_s = profile.draw(&mut rng);
             if a != b {
                 out.push(TripSpec {
-                    origin_link: a,
-                    dest_link: b,
+                    origin_link: LinkId(a),
+                    dest_link: LinkId(b),
                     departure_s,
                     purpose: Purpose::Other,
                 });

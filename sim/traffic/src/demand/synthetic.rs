@@ -26,8 +26,8 @@ use super::activity::{self, Activity, ActivityParams, ActivitySources};
 use super::external::{self, ExternalCounts};
 use super::sites::Sites;
 use crate::dynamic::{Purpose, TripSpec};
-use citytwin_city::City;
 use citytwin_city::rng::SimRng;
+use citytwin_city::{City, LinkId};
 use serde::{Deserialize, Serialize};
 
 /// Distance decay of destination choice (metres): a destination d metres away is
@@ -262,16 +262,16 @@ fn resident_tours(
             (Purpose::Other, from, to, out_s, out_s + stay)
         };
         out.push(TripSpec {
-            origin_link: from,
-            dest_link: to,
+            origin_link: LinkId(from),
+            dest_link: LinkId(to),
             departure_s: out_s,
             purpose,
         });
         // the return leg; after midnight it belongs to another day
         if back_s < 86_400 {
             out.push(TripSpec {
-                origin_link: to,
-                dest_link: from,
+                origin_link: LinkId(to),
+                dest_link: LinkId(from),
                 departure_s: back_s.max(out_s + 600),
                 purpose: Purpose::Home,
             });

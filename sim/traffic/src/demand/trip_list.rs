@@ -12,7 +12,7 @@
 use super::DemandError;
 use super::table::{CsvRows, Row, number, time_of_day};
 use crate::dynamic::{Purpose, TripIds, TripSpec, by_departure};
-use citytwin_city::{City, Mode};
+use citytwin_city::{City, LinkId, Mode};
 use geo::Point;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -178,8 +178,8 @@ pub fn resolve_trip_list(
     let mut trips = Vec::with_capacity(list.requests.len());
     for r in &list.requests {
         trips.push(TripSpec {
-            origin_link: resolve(r.from, r.line, "from")?,
-            dest_link: resolve(r.to, r.line, "to")?,
+            origin_link: LinkId(resolve(r.from, r.line, "from")?),
+            dest_link: LinkId(resolve(r.to, r.line, "to")?),
             departure_s: r.departure_s,
             purpose: Purpose::Other,
         });

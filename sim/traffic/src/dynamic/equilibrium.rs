@@ -109,12 +109,12 @@ impl TimeDependentTimes {
         out: &mut Vec<u32>,
     ) -> Option<f64> {
         let start = f64::from(start_s);
-        let first = self.cost(trip.origin_link, start);
+        let first = self.cost(trip.origin_link.0, start);
         let rest = router.route_by(
             net,
             |a, elapsed| self.cost(a, start + first + elapsed),
-            trip.origin_link,
-            trip.dest_link,
+            trip.origin_link.0,
+            trip.dest_link.0,
             out,
         )?;
         Some(first + rest)

@@ -1,5 +1,6 @@
 //! Trips: what the demand asks for, and what became of each.
 
+use citytwin_city::LinkId;
 use serde::{Deserialize, Serialize};
 
 /// Why a trip is made (for reports; routing treats all alike).
@@ -49,8 +50,8 @@ impl Purpose {
 /// A car trip from the end of one link to the end of another.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TripSpec {
-    pub origin_link: u32,
-    pub dest_link: u32,
+    pub origin_link: LinkId,
+    pub dest_link: LinkId,
     pub departure_s: u32,
     pub purpose: Purpose,
 }

@@ -3,7 +3,7 @@
 
 use citytwin_bikes::{DocklessConfig, FencePlan};
 use citytwin_city::City;
-use citytwin_city::ids::DistrictId;
+use citytwin_city::ids::{DistrictId, LinkId};
 use citytwin_city::rng::SimRng;
 use citytwin_city::roads::{Mode, RoadNetwork};
 use citytwin_ops::vitals::VitalsConfig;
@@ -80,8 +80,8 @@ impl RunInputs {
             return (trips, origin);
         }
         let mut rng = SimRng::fork(seed, "scenario.demand");
-        let district_of = |link: u32| -> Option<DistrictId> {
-            let l = self.roads.links.get(link as usize)?;
+        let district_of = |link: LinkId| -> Option<DistrictId> {
+            let l = self.roads.links.get(link.index())?;
             let (a, b) = (l.geometry.0.first()?, l.geometry.0.last()?);
             city.district_at(Point::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0))
         };

@@ -76,8 +76,8 @@ mod tests {
         let net = QueueNetwork::from_links(4, vec![link(0, 1), link(1, 2), link(2, 3)]);
         let trips = (0..1000)
             .map(|i| TripSpec {
-                origin_link: 0,
-                dest_link: 2,
+                origin_link: citytwin_city::LinkId(0),
+                dest_link: citytwin_city::LinkId(2),
                 departure_s: (f64::from(i) * 3.6) as u32,
                 purpose: if i % 100 == 0 {
                     Purpose::Service

@@ -108,7 +108,7 @@ impl TrafficSim {
                     // a trip added since (a crew's truck): routed now
                     None => {
                         let spec = &self.trips[t as usize];
-                        let pair = [(spec.origin_link, spec.dest_link)];
+                        let pair = [(spec.origin_link.0, spec.dest_link.0)];
                         self.fastest_routes(&pair).pop().flatten()
                     }
                 },
@@ -135,7 +135,7 @@ impl TrafficSim {
             .iter()
             .map(|&t| {
                 let spec = &self.trips[t as usize];
-                (spec.origin_link, spec.dest_link)
+                (spec.origin_link.0, spec.dest_link.0)
             })
             .collect();
         let routes = self.fastest_routes(&pairs);
