@@ -72,7 +72,7 @@ fn bottleneck_discharges_at_capacity_and_the_queue_grows_as_theory_says() {
     s.flush_stats();
     // discharge of the bottleneck, once the queue has formed (bins of 300 s, 20..60 min)
     for bin in 4..12 {
-        let exits = s.stats.get(bin, 2).exits;
+        let exits = s.stats.get(bin, LinkId(2)).exits;
         let expected = 1800.0 * 300.0 / 3600.0;
         assert!(
             (f64::from(exits) - expected).abs() <= 0.02 * expected,
@@ -125,10 +125,10 @@ fn a_full_link_blocks_its_upstream_link() {
     s.flush_stats();
     // what leaves link 0 is what link 2 lets through, not link 0's own 3600 veh/h
     let out0: u32 = (1..s.stats.bin_count())
-        .map(|b| s.stats.get(b, 0).exits)
+        .map(|b| s.stats.get(b, LinkId(0)).exits)
         .sum();
     let out2: u32 = (1..s.stats.bin_count())
-        .map(|b| s.stats.get(b, 2).exits)
+        .map(|b| s.stats.get(b, LinkId(2)).exits)
         .sum();
     assert!(out0.abs_diff(out2) <= 3, "{out0} vs {out2}");
 }
@@ -162,7 +162,7 @@ fn a_closure_moves_flow_to_the_alternative_and_lifting_it_restores_the_base() {
     variant.run_until(7200, &mut |_| true);
     let exits = |s: &TrafficSim, l: usize| -> u32 {
         (0..s.stats.bin_count())
-            .map(|b| s.stats.get(b, l).exits)
+            .map(|b| s.stats.get(b, LinkId::from_index(l)).exits)
             .sum()
     };
     assert_eq!(exits(&base, 1), 300);
@@ -199,7 +199,7 @@ fn a_closure_scheduled_during_the_run_is_the_same_as_one_planned_for_that_time()
     assert_eq!(live.summary(), planned.summary());
     let exits = |s: &TrafficSim, l: usize| -> u32 {
         (0..s.stats.bin_count())
-            .map(|b| s.stats.get(b, l).exits)
+            .map(|b| s.stats.get(b, LinkId::from_index(l)).exits)
             .sum()
     };
     assert!(exits(&live, 2) > 0, "flow moved to the alternative");
@@ -244,7 +244,7 @@ fn a_closure_reroutes_cars_already_on_their_way() {
     assert_eq!(s.records[0].status, TripStatus::Arrived);
     assert_eq!(s.records[0].reroutes, 1);
     let used: u32 = (0..s.stats.bin_count())
-        .map(|b| s.stats.get(b, 2).exits)
+        .map(|b| s.stats.get(b, LinkId(2)).exits)
         .sum();
     assert_eq!(used, 1);
 }
@@ -502,7 +502,7 @@ fn iterating_the_day_spreads_trips_over_both_routes_and_the_gap_falls() {
         if day == 8 {
             let exits = |l: usize| -> u32 {
                 (0..s.stats.bin_count())
-                    .map(|b| s.stats.get(b, l).exits)
+                    .map(|b| s.stats.get(b, LinkId::from_index(l)).exits)
                     .sum()
             };
             assert!(

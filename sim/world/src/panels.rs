@@ -164,7 +164,7 @@ impl World {
             now: traffic.link_load(id.0),
             recent: (first..stats.bin_count())
                 .map(|b| {
-                    let bin = stats.get(b, id.index());
+                    let bin = stats.get(b, id);
                     BinFigures {
                         start_s: b as u32 * bin_s,
                         flow_vph: bin.flow_vph(bin_s),

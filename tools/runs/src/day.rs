@@ -182,7 +182,7 @@ pub fn most_stuck_roads(roads: &RoadNetwork, world: &World, n: usize) -> Vec<Str
     let totals = world
         .traffic()
         .stats
-        .day_totals(|l| roads.links[l].length_m);
+        .day_totals(|l| roads.links[l.index()].length_m);
     for ((total, _), link) in totals.iter().zip(&roads.links) {
         if total.stuck > 0 {
             *by_road.entry(link.label()).or_default() += total.stuck;

@@ -263,9 +263,9 @@ fn link_bins_table(
         let (from, until) = world.observed_bin(b);
         let observed_s = until - from;
         for (l, bin) in stats.links_in(b).filter(|(_, b)| !b.is_empty()) {
-            let road = &roads.links[l];
+            let road = &roads.links[l.index()];
             start.push(b as u32 * stats.bin_s);
-            link.push(l as i64);
+            link.push(i64::from(l.0));
             way.push(road.osm_way_id);
             flow.push(bin.flow_vph(observed_s));
             speed.push(bin.mean_speed_kmh(road.length_m));
@@ -387,7 +387,7 @@ fn links_gpkg(
         ("peak_density_veh_km", OFTReal),
         ("stuck_moves", OFTInteger64),
     ];
-    let totals = stats.day_totals(|l| roads.links[l].length_m);
+    let totals = stats.day_totals(|l| roads.links[l.index()].length_m);
     let day = roads.links.iter().enumerate().filter_map(|(l, link)| {
         world.traffic().net.link(l as u32)?;
         let (total, peak) = totals[l];
@@ -434,12 +434,12 @@ fn links_gpkg(
             .links_in(b)
             .filter(|(_, bin)| !bin.is_empty())
             .map(move |(l, bin)| {
-                let link = &roads.links[l];
+                let link = &roads.links[l.index()];
                 let speed = bin.mean_speed_kmh(link.length_m);
                 (
                     Geometry::LineString(link.geometry.clone()),
                     vec![
-                        Value::Int(l as i64),
+                        Value::Int(i64::from(l.0)),
                         Value::Text(start),
                         Value::Text(end),
                         Value::Real(bin.flow_vph(observed_s)),

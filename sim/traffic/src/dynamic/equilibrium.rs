@@ -14,6 +14,7 @@ use super::net::QueueNetwork;
 use super::router::Router;
 use super::sim::TrafficSim;
 use super::trips::{TripSpec, TripStatus};
+use citytwin_city::LinkId;
 use citytwin_city::rng::SimRng;
 use serde::{Deserialize, Serialize};
 
@@ -38,7 +39,7 @@ impl TimeDependentTimes {
             .map(|b| {
                 let mut per_link = vec![(0.0, 0); free_flow.len()];
                 for (link, bin) in stats.links_in(b) {
-                    per_link[link] = (f64::from(bin.entered_travel_s), bin.entered_exits);
+                    per_link[link.index()] = (f64::from(bin.entered_travel_s), bin.entered_exits);
                 }
                 per_link
             })
@@ -56,7 +57,7 @@ impl TimeDependentTimes {
                 let free = free_flow[link];
                 times[k][link] = if n > 0 {
                     (s / f64::from(n)).max(free)
-                } else if k > 0 && stats.get(k, link).vehicle_s > 0 {
+                } else if k > 0 && stats.get(k, LinkId::from_index(link)).vehicle_s > 0 {
                     times[k - 1][link]
                 } else {
                     free

@@ -1,5 +1,6 @@
 //! Per-link statistics in fixed time bins (flow, speed, density) and the day's totals.
 
+use citytwin_city::LinkId;
 use serde::{Deserialize, Serialize};
 
 /// One link's traffic in one time bin. The model moves in whole seconds, so every sum here is
@@ -141,16 +142,16 @@ impl LinkStats {
     }
 
     /// Link `link`'s figures in bin `b` (all zero where it had no traffic).
-    pub fn get(&self, b: usize, link: usize) -> LinkBin {
+    pub fn get(&self, b: usize, link: LinkId) -> LinkBin {
         self.columns
             .get(b)
-            .and_then(|c| c.get(link))
+            .and_then(|c| c.get(link.index()))
             .copied()
             .unwrap_or_default()
     }
 
     /// The links with any figure in bin `b`, in link order.
-    pub fn links_in(&self, b: usize) -> impl Iterator<Item = (usize, &LinkBin)> + '_ {
+    pub fn links_in(&self, b: usize) -> impl Iterator<Item = (LinkId, &LinkBin)> + '_ {
         let (dense, settled) = match self.columns.get(b) {
             Some(Column::Dense(bins)) => (Some(bins), None),
             Some(Column::Settled(bins)) => (None, Some(bins)),
@@ -159,10 +160,11 @@ impl LinkStats {
         let dense = dense
             .into_iter()
             .flat_map(|bins| bins.iter().enumerate())
-            .filter(|(_, bin)| **bin != LinkBin::default());
+            .filter(|(_, bin)| **bin != LinkBin::default())
+            .map(|(l, bin)| (LinkId::from_index(l), bin));
         let settled = settled
             .into_iter()
-            .flat_map(|bins| bins.iter().map(|(l, bin)| (*l as usize, bin)));
+            .flat_map(|bins| bins.iter().map(|(l, bin)| (LinkId(*l), bin)));
         dense.chain(settled)
     }
 
@@ -175,7 +177,7 @@ impl LinkStats {
         (start, end.max(start + 1))
     }
 
-    pub fn bin_mut(&mut self, t: u32, link: u32) -> &mut LinkBin {
+    pub(crate) fn bin_mut(&mut self, t: u32, link: u32) -> &mut LinkBin {
         let b = (t / self.bin_s) as usize;
         while self.columns.len() <= b {
             self.columns
@@ -195,11 +197,11 @@ impl LinkStats {
 
     /// Every link's bins summed over the day, and its highest bin density (veh/km);
     /// `length_m` gives a link's length.
-    pub fn day_totals(&self, length_m: impl Fn(usize) -> f64) -> Vec<(LinkBin, f64)> {
+    pub fn day_totals(&self, length_m: impl Fn(LinkId) -> f64) -> Vec<(LinkBin, f64)> {
         let mut totals = vec![(LinkBin::default(), 0.0f64); self.link_count];
         for b in 0..self.columns.len() {
             for (link, bin) in self.links_in(b) {
-                let (total, peak) = &mut totals[link];
+                let (total, peak) = &mut totals[link.index()];
                 total.entered_exits = total.entered_exits.saturating_add(bin.entered_exits);
                 total.entered_travel_s =
                     total.entered_travel_s.saturating_add(bin.entered_travel_s);
@@ -219,7 +221,7 @@ impl LinkStats {
     }
 
     /// Adds `vehicles × seconds` to a link from `from` to `to`, split at bin boundaries.
-    pub fn add_occupancy(&mut self, link: u32, vehicles: usize, from: u32, to: u32) {
+    pub(crate) fn add_occupancy(&mut self, link: u32, vehicles: usize, from: u32, to: u32) {
         if vehicles == 0 || to <= from {
             return;
         }
@@ -321,11 +323,11 @@ mod tests {
         let mut settled = dense.clone();
         settled.settle_before(1000);
         assert_eq!(settled, dense);
-        assert_eq!(settled.get(0, 3).exits, 2);
-        assert_eq!(settled.get(0, 1).vehicle_s, 2 * 850);
-        assert_eq!(settled.get(1, 1).vehicle_s, 2 * 100);
-        assert_eq!(settled.get(0, 4), LinkBin::default());
-        let busy: Vec<usize> = settled.links_in(0).map(|(l, _)| l).collect();
+        assert_eq!(settled.get(0, LinkId(3)).exits, 2);
+        assert_eq!(settled.get(0, LinkId(1)).vehicle_s, 2 * 850);
+        assert_eq!(settled.get(1, LinkId(1)).vehicle_s, 2 * 100);
+        assert_eq!(settled.get(0, LinkId(4)), LinkBin::default());
+        let busy: Vec<usize> = settled.links_in(0).map(|(l, _)| l.index()).collect();
         assert_eq!(busy, vec![1, 3]);
         assert!(settled.heap_bytes() < dense.heap_bytes());
         // a figure booked late to a settled bin lands in place, in link order
@@ -333,7 +335,7 @@ mod tests {
         settled.bin_mut(30, 3).entered_exits += 1;
         let busy: Vec<(usize, u32)> = settled
             .links_in(0)
-            .map(|(l, b)| (l, b.entered_exits))
+            .map(|(l, b)| (l.index(), b.entered_exits))
             .collect();
         assert_eq!(busy, vec![(1, 0), (2, 1), (3, 1)]);
         assert_ne!(settled, dense);
@@ -350,7 +352,7 @@ mod tests {
         assert_eq!(totals[4], (LinkBin::default(), 0.0));
         // 1,700 vehicle-seconds over a 900 s bin on half a kilometre
         assert!((totals[1].1 - 1700.0 / 900.0 / 0.5).abs() < 1e-12);
-        assert_eq!(stats.get(1, 0).stuck, 1);
+        assert_eq!(stats.get(1, LinkId(0)).stuck, 1);
     }
 
     #[test]

@@ -49,7 +49,7 @@ impl CountSite {
         let (mut exits, mut metres, mut seconds) = (0u64, 0.0, 0.0);
         for bin in first as usize..(last as usize).min(stats.bin_count()) {
             for &l in &self.links {
-                let b = stats.get(bin, l as usize);
+                let b = stats.get(bin, LinkId(l));
                 exits += u64::from(b.exits);
                 metres += f64::from(b.exits) * city.roads().links[l as usize].length_m;
                 seconds += f64::from(b.travel_s);

@@ -48,9 +48,9 @@ impl LinkSnapshot {
             travel_s: vec![0; n],
         };
         for b in 0..stats.bin_count() {
-            for (l, bin) in stats.links_in(b).filter(|(l, _)| *l < n) {
-                snap.exits[l] += u64::from(bin.exits);
-                snap.travel_s[l] += u64::from(bin.travel_s);
+            for (l, bin) in stats.links_in(b).filter(|(l, _)| l.index() < n) {
+                snap.exits[l.index()] += u64::from(bin.exits);
+                snap.travel_s[l.index()] += u64::from(bin.travel_s);
             }
         }
         snap

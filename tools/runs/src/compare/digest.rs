@@ -55,7 +55,7 @@ impl RunDigest {
     pub fn of(world: &World, summary: &RunSummary) -> RunDigest {
         let stats = &world.traffic().stats;
         let net = &world.traffic().net;
-        let totals = stats.day_totals(|l| net.link(l as u32).map_or(0.0, |link| link.length_m));
+        let totals = stats.day_totals(|l| net.link(l.0).map_or(0.0, |link| link.length_m));
         let links = (0..net.links.len())
             .map(|l| match net.link(l as u32) {
                 Some(link) if stats.bin_count() > 0 => {
