@@ -66,7 +66,7 @@ fn bottleneck_discharges_at_capacity_and_the_queue_grows_as_theory_says() {
     while s.now() < 3600 {
         s.step();
         if s.now().is_multiple_of(600) {
-            queue_at.push((s.now(), s.vehicles_on(1)));
+            queue_at.push((s.now(), s.vehicles_on(LinkId(1))));
         }
     }
     s.flush_stats();
@@ -116,10 +116,10 @@ fn a_full_link_blocks_its_upstream_link() {
     let mut blocked_seen = false;
     while s.now() < 1200 {
         s.step();
-        if s.vehicles_on(1) == 2 && s.vehicles_on(0) > 10 {
+        if s.vehicles_on(LinkId(1)) == 2 && s.vehicles_on(LinkId(0)) > 10 {
             blocked_seen = true;
         }
-        assert!(s.vehicles_on(1) <= 2, "link 1 over its storage");
+        assert!(s.vehicles_on(LinkId(1)) <= 2, "link 1 over its storage");
     }
     assert!(blocked_seen);
     s.flush_stats();
@@ -399,7 +399,7 @@ fn a_locked_link_is_priced_for_routing_by_how_long_it_has_stood_still() {
     s.run_until(241, &mut |_| true);
     assert_eq!(s.summary().stuck_moves, 0, "still before the stuck time");
     for l in 0..4 {
-        assert_eq!(s.vehicles_on(l), 1, "ring link {l} is full");
+        assert_eq!(s.vehicles_on(LinkId(l)), 1, "ring link {l} is full");
         // free flow is 1 s; the head has stood still for most of the 240 s
         let t = s.travel_times()[l as usize];
         assert!(t > 150.0, "ring link {l} priced at {t} s");

@@ -161,7 +161,7 @@ impl World {
         let length_m = traffic.net.link(id.0).map_or(0.0, |l| l.length_m);
         let first = stats.bin_count().saturating_sub(recent);
         LinkPanel {
-            now: traffic.link_load(id.0),
+            now: traffic.link_load(id),
             recent: (first..stats.bin_count())
                 .map(|b| {
                     let bin = stats.get(b, id);

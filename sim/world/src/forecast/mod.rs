@@ -41,8 +41,8 @@ impl LinkSnapshot {
         let n = world.traffic.net.links.len();
         let mut snap = LinkSnapshot {
             at_s: world.now_s(),
-            vehicles: (0..n as u32)
-                .map(|l| world.traffic.vehicles_on(l) as u32)
+            vehicles: (0..n)
+                .map(|l| world.traffic.vehicles_on(LinkId::from_index(l)) as u32)
                 .collect(),
             exits: vec![0; n],
             travel_s: vec![0; n],

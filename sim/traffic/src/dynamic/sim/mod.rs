@@ -319,8 +319,8 @@ impl TrafficSim {
     }
 
     /// Cars on each link now.
-    pub fn vehicles_on(&self, link: u32) -> usize {
-        self.links[link as usize].queue.len()
+    pub fn vehicles_on(&self, link: citytwin_city::LinkId) -> usize {
+        self.links[link.index()].queue.len()
     }
 
     /// Advances the model by one second.

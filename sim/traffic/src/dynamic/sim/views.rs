@@ -4,12 +4,13 @@
 use super::TrafficSim;
 use crate::dynamic::Purpose;
 use crate::dynamic::net::JAM_SPACING_M;
+use citytwin_city::LinkId;
 use serde::{Deserialize, Serialize};
 
 /// Where a car is, for drawing: its link and how far along it (0 = start, 1 = end).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CarPosition {
-    pub link: citytwin_city::LinkId,
+    pub link: LinkId,
     pub along: f32,
     /// A service vehicle (a bike crew's truck), drawn apart from private cars.
     pub service: bool,
@@ -48,7 +49,7 @@ impl TrafficSim {
                 let free = (at_s - f64::from(car.entered_at)) / span;
                 let behind_queue = 1.0 - place as f64 * slot;
                 out.push(CarPosition {
-                    link: citytwin_city::LinkId::from_index(link),
+                    link: LinkId::from_index(link),
                     along: free.min(behind_queue).clamp(0.0, 1.0) as f32,
                     service: self.trips[car.trip as usize].purpose == Purpose::Service,
                 });
@@ -66,8 +67,8 @@ impl TrafficSim {
     }
 
     /// Link `l`'s load (see [`TrafficSim::link_loads`]); `None` for no such link.
-    pub fn link_load(&self, l: u32) -> Option<LinkLoad> {
-        ((l as usize) < self.links.len()).then(|| self.load_of(l as usize))
+    pub fn link_load(&self, l: LinkId) -> Option<LinkLoad> {
+        (l.index() < self.links.len()).then(|| self.load_of(l.index()))
     }
 
     fn load_of(&self, l: usize) -> LinkLoad {
