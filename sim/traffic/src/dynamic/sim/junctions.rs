@@ -152,7 +152,7 @@ impl TrafficSim {
         if state.queue.is_empty() {
             self.busy_in[to as usize] -= 1;
             if self.busy_in[to as usize] == 0 {
-                self.active_nodes.remove(&to);
+                self.active_nodes.remove(to);
             }
         }
         let Some(veh) = self.vehicles[v as usize].as_ref() else {

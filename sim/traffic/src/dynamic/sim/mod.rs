@@ -14,10 +14,12 @@ use super::net::QueueNetwork;
 use super::signals::Signals;
 use super::stats::{LinkStats, PeakTotals, TrafficSummary, is_peak};
 use super::trips::{Purpose, TripRecord, TripSpec, TripStatus};
+use busy::BusySet;
 use citytwin_city::rng::SimRng;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
+mod busy;
 mod incidents;
 mod junctions;
 mod memory;
@@ -146,8 +148,11 @@ pub struct TrafficSim {
     free_slots: Vec<u32>,
     links: Vec<LinkState>,
     busy_in: Vec<u32>,
-    active_nodes: BTreeSet<u32>,
-    waiting_links: BTreeSet<u32>,
+    active_nodes: BusySet,
+    waiting_links: BusySet,
+    /// Scratch: the busy nodes or links of this second, walked while they change.
+    #[serde(skip)]
+    busy_now: Vec<u32>,
     events: Vec<LinkEvent>,
     next_event: usize,
     /// Seconds per link for routing (∞ = closed or not for cars).
@@ -222,8 +227,9 @@ impl TrafficSim {
             free_slots: Vec::new(),
             links,
             busy_in: vec![0; node_count],
-            active_nodes: BTreeSet::new(),
-            waiting_links: BTreeSet::new(),
+            active_nodes: BusySet::default(),
+            waiting_links: BusySet::default(),
+            busy_now: Vec::new(),
             events,
             next_event: 0,
             travel_time: free_flow.clone(),
@@ -338,10 +344,13 @@ impl TrafficSim {
         if now > 0 && now.is_multiple_of(self.config.reroute_interval_s.max(1)) {
             self.reroute_adaptive();
         }
-        let nodes: Vec<u32> = self.active_nodes.iter().copied().collect();
-        for node in nodes {
+        // the nodes busy as the second starts: a link that fills now has no car ready yet
+        let mut nodes = std::mem::take(&mut self.busy_now);
+        self.active_nodes.members_into(&mut nodes);
+        for &node in &nodes {
             self.serve_node(node);
         }
+        self.busy_now = nodes;
         self.depart(now);
         self.enter_waiting(now);
         self.now += 1;
@@ -360,12 +369,13 @@ impl TrafficSim {
 
     /// Departing cars join their first link when it has room.
     fn enter_waiting(&mut self, now: u32) {
-        let links: Vec<u32> = self.waiting_links.iter().copied().collect();
-        for l in links {
+        let mut links = std::mem::take(&mut self.busy_now);
+        self.waiting_links.members_into(&mut links);
+        for &l in &links {
             loop {
                 let state = &self.links[l as usize];
                 let Some(&v) = state.waiting.front() else {
-                    self.waiting_links.remove(&l);
+                    self.waiting_links.remove(l);
                     break;
                 };
                 if state.queue.len() >= state.storage as usize {
@@ -382,6 +392,7 @@ impl TrafficSim {
                 }
             }
         }
+        self.busy_now = links;
     }
 
     /// The car `v` gets on link `l` now and may leave it after its free-flow time and `delay`.
