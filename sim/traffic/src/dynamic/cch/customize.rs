@@ -374,28 +374,7 @@ impl Cch {
         if self.metric.as_slice() == cost {
             return false;
         }
-        self.metric.clear();
-        self.metric.extend_from_slice(cost);
-        self.up.fill(f64::INFINITY);
-        self.down.fill(f64::INFINITY);
-        self.up_via.fill(NONE);
-        self.down_via.fill(NONE);
-        for (link, &slot) in self.link_edge.iter().enumerate() {
-            if slot == NONE {
-                continue;
-            }
-            let c = cost[link];
-            let e = (slot & !DOWNWARD) as usize;
-            let (best, via) = if slot & DOWNWARD == 0 {
-                (&mut self.up[e], &mut self.up_via[e])
-            } else {
-                (&mut self.down[e], &mut self.down_via[e])
-            };
-            if c < *best {
-                *best = c;
-                *via = link as u32;
-            }
-        }
+        self.set_link_costs(cost);
         let tree = self
             .tree
             .get_or_init(|| Tree::new(&self.first_up, &self.head));
@@ -427,6 +406,30 @@ impl Cch {
         }
         true
     }
+
+    /// Every edge's cost before its triangles: the cheapest link it stands for, if any.
+    fn set_link_costs(&mut self, cost: &[f64]) {
+        self.metric.clear();
+        self.metric.extend_from_slice(cost);
+        self.up.fill(f64::INFINITY);
+        self.down.fill(f64::INFINITY);
+        self.up_via.fill(NONE);
+        self.down_via.fill(NONE);
+        for (link, &slot) in self.link_edge.iter().enumerate() {
+            if slot == NONE {
+                continue;
+            }
+            let e = (slot & !DOWNWARD) as usize;
+            let (best, via) = if slot & DOWNWARD == 0 {
+                (&mut self.up[e], &mut self.up_via[e])
+            } else {
+                (&mut self.down[e], &mut self.down_via[e])
+            };
+            if cost[link] < *best {
+                (*best, *via) = (cost[link], link as u32);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -440,25 +443,7 @@ mod tests {
     /// The customization as one sweep over the nodes in rank order, each pushing its lower
     /// triangles up: the reference the parallel one must match bit for bit.
     fn customize_in_one_sweep(cch: &mut Cch, cost: &[f64]) {
-        cch.metric = cost.to_vec();
-        cch.up.fill(f64::INFINITY);
-        cch.down.fill(f64::INFINITY);
-        cch.up_via.fill(NONE);
-        cch.down_via.fill(NONE);
-        for (link, &slot) in cch.link_edge.iter().enumerate() {
-            if slot == NONE {
-                continue;
-            }
-            let e = (slot & !DOWNWARD) as usize;
-            let (best, via) = if slot & DOWNWARD == 0 {
-                (&mut cch.up[e], &mut cch.up_via[e])
-            } else {
-                (&mut cch.down[e], &mut cch.down_via[e])
-            };
-            if cost[link] < *best {
-                (*best, *via) = (cost[link], link as u32);
-            }
-        }
+        cch.set_link_costs(cost);
         for v in 0..cch.rank.len() as u32 {
             let edges = cch.edges_of(v);
             for i in edges.clone() {
@@ -497,6 +482,24 @@ mod tests {
         let mut links = grid.links;
         links.extend(extra.iter().map(|&(a, b)| Some(link(a % nodes, b % nodes))));
         QueueNetwork::from_links(nodes as usize, links)
+    }
+
+    /// Nested dissection ranks each part as one interval below its separator, so the big
+    /// subtrees are intervals and customization can hand them to other threads (in a leaf
+    /// part, ranked as it comes, a subtree may not be).
+    #[test]
+    fn on_a_grid_the_separators_split_into_intervals() {
+        let cch = Cch::new(&network(20, &[]));
+        let tree = Tree::new(&cch.first_up, &cch.head);
+        let n = cch.rank.len() as u32;
+        let root = n - 1;
+        assert!(cch.edges_of(root).is_empty());
+        assert_eq!(tree.subtree_low[root as usize], 0);
+        let splits = (0..n).filter(|&u| {
+            let kids = tree.children_of(u);
+            kids.len() > 1 && kids.iter().all(|&c| tree.subtree_low[c as usize] != NONE)
+        });
+        assert!(splits.count() >= 4);
     }
 
     proptest! {
