@@ -16,11 +16,15 @@ use rayon::prelude::*;
 pub(super) struct Split {
     pub subtree: u64,
     pub node: u64,
+    /// Whole subtrees go to other threads (else the nodes settle in rank order, each node's
+    /// triangles still split: what happens where the trees' ranks are not intervals).
+    pub by_subtree: bool,
 }
 
 pub(super) const SPLIT: Split = Split {
     subtree: 200_000,
     node: 4_000,
+    by_subtree: true,
 };
 
 /// The elimination tree as customization walks it; derived from the hierarchy's shape.
@@ -395,7 +399,7 @@ impl Cch {
         };
         let n = self.rank.len() as u32;
         let roots = (0..n).filter(|&v| shape.edges_of(v).is_empty());
-        if roots.clone().all(|r| tree.subtree_low[r as usize] != NONE) {
+        if split.by_subtree && roots.clone().all(|r| tree.subtree_low[r as usize] != NONE) {
             for r in roots {
                 shape.settle_subtree(r, &mut costs);
             }
@@ -484,6 +488,21 @@ mod tests {
         QueueNetwork::from_links(nodes as usize, links)
     }
 
+    /// `net` with `islands` more components beside it, each a two-way pair of nodes and a
+    /// node with no link: a forest of elimination trees.
+    fn with_islands(net: QueueNetwork, islands: u32) -> QueueNetwork {
+        let mut links = net.links;
+        let first = net.node_count as u32;
+        let template = links.iter().flatten().next().cloned();
+        for i in 0..islands {
+            let (a, b) = (first + 3 * i, first + 3 * i + 1);
+            for (from, to) in [(a, b), (b, a)] {
+                links.extend(template.clone().map(|l| Some(QueueLink { from, to, ..l })));
+            }
+        }
+        QueueNetwork::from_links(net.node_count + 3 * islands as usize, links)
+    }
+
     /// Nested dissection ranks each part as one interval below its separator, so the big
     /// subtrees are intervals and customization can hand them to other threads (in a leaf
     /// part, ranked as it comes, a subtree may not be).
@@ -506,15 +525,18 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
         /// Whatever the threads and however finely the work is split, costs and shortcuts
-        /// are those of the one sweep; whole-second costs make many ties, closures make ∞.
+        /// are those of the one sweep; whole-second costs make many ties, closures make ∞,
+        /// and islands make several trees.
         #[test]
         fn parallel_customization_is_the_sweep_bit_for_bit(
             side in 2u32..14,
             extra in prop::collection::vec((0u32..200, 0u32..200), 0..12),
             costs in prop::collection::vec(prop_oneof![9 => 1u32..6, 1 => Just(u32::MAX)], 1..40),
             threads in 1usize..5,
+            islands in 0u32..3,
+            by_subtree in any::<bool>(),
         ) {
-            let net = network(side, &extra);
+            let net = with_islands(network(side, &extra), islands);
             let cost: Vec<f64> = (0..net.links.len())
                 .map(|l| match costs[l % costs.len()] {
                     u32::MAX => f64::INFINITY,
@@ -524,7 +546,7 @@ mod tests {
             let mut reference = Cch::new(&net);
             customize_in_one_sweep(&mut reference, &cost);
             let mut cch = Cch::new(&net);
-            let finest = Split { subtree: 0, node: 0 };
+            let finest = Split { subtree: 0, node: 0, by_subtree };
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             prop_assert!(pool.install(|| cch.customize_with(&cost, finest)));
             let bits = |v: &[f64]| v.iter().map(|c| c.to_bits()).collect::<Vec<_>>();
