@@ -112,17 +112,15 @@ fn text_overflows(
         if text.0.trim().is_empty() || node.size == Vec2::ZERO {
             continue;
         }
-        // the layout's size is in logical pixels, the node's in physical ones: away from
-        // the UI scale of 1 (1920x1080 on the wall) comparing them as they are flags every
-        // text below it and misses real overflows above it
-        let size = layout.size * layout.scale_factor;
-        let top_left = transform.translation - node.size / 2.0;
-        let bottom_right = top_left + size;
+        let (ink_min, ink_max) = ink(layout);
+        let node_top_left = transform.translation - node.size / 2.0;
+        let top_left = node_top_left + ink_min;
+        let bottom_right = node_top_left + ink_max;
         let off_screen = top_left.x < -TEXT_SLACK_PX
             || top_left.y < -TEXT_SLACK_PX
             || bottom_right.x > screen.x + TEXT_SLACK_PX
             || bottom_right.y > screen.y + TEXT_SLACK_PX;
-        let out_of_box = size.x > node.size.x + TEXT_SLACK_PX;
+        let out_of_box = ink_min.x < -TEXT_SLACK_PX || ink_max.x > node.size.x + TEXT_SLACK_PX;
         if off_screen || out_of_box {
             let first = text.0.lines().next().unwrap_or_default().to_string();
             found.push((
@@ -133,6 +131,25 @@ fn text_overflows(
     }
     found.sort_by(|a, b| a.0.cmp(&b.0));
     found
+}
+
+/// Where a text's glyphs are drawn, in physical pixels from its node's top left (as the
+/// node's size is; the layout's size is logical). The layout's size also counts the space a
+/// wrapped line ends with, so a right-aligned text that wraps measured a space wider than
+/// the ink it draws, and the credits were reported at every size where they wrap. A text
+/// with no glyphs yet: its layout's size.
+fn ink(layout: &TextLayoutInfo) -> (Vec2, Vec2) {
+    let drawn = layout
+        .glyphs
+        .iter()
+        .filter(|g| g.atlas_info.rect.width() > 0.0);
+    let extents = drawn.map(|g| {
+        let half = g.atlas_info.rect.size() / 2.0;
+        (g.position - half, g.position + half)
+    });
+    extents
+        .reduce(|(lo, hi), (a, b)| (lo.min(a), hi.max(b)))
+        .unwrap_or((Vec2::ZERO, layout.size * layout.scale_factor))
 }
 
 /// Writes the captured frame as an RGB PNG (alpha dropped: the map is opaque).
