@@ -21,10 +21,13 @@ struct ChangingCosts {
     turn: usize,
 }
 
+/// A congested metric: every link 1–4× its free-flow time.
+fn congested(free: &[f64], rng: &mut SimRng) -> Vec<f64> {
+    free.iter().map(|f| f * (1.0 + 3.0 * rng.unit())).collect()
+}
+
 impl ChangingCosts {
-    fn new(free: &[f64]) -> ChangingCosts {
-        let mut rng = SimRng::seed(7);
-        let congested = free.iter().map(|f| f * (1.0 + 3.0 * rng.unit())).collect();
+    fn new(congested: Vec<f64>, free: &[f64]) -> ChangingCosts {
         ChangingCosts {
             costs: [congested, free.to_vec()],
             turn: 0,
@@ -49,7 +52,8 @@ fn regional(c: &mut Criterion) {
         inner: false,
     });
     let mut cch = Cch::new(&net);
-    let mut costs = ChangingCosts::new(&net.free_flow_times());
+    let free = net.free_flow_times();
+    let mut costs = ChangingCosts::new(congested(&free, &mut SimRng::seed(7)), &free);
     c.bench_function("contraction hierarchy: customize (180 × 180 grid)", |b| {
         b.iter(|| cch.customize(costs.next()))
     });
@@ -65,9 +69,8 @@ fn benches(c: &mut Criterion) {
     let city = City::load(path).expect("bundle loads");
     let net = QueueNetwork::new(city.roads());
     let free = net.free_flow_times();
-    // a congested metric: every link 1–4× its free-flow time
     let mut rng = SimRng::seed(7);
-    let cost: Vec<f64> = free.iter().map(|f| f * (1.0 + 3.0 * rng.unit())).collect();
+    let cost = congested(&free, &mut rng);
     let car_links: Vec<u32> = (0..net.links.len() as u32)
         .filter(|&l| net.link(l).is_some())
         .collect();
@@ -86,7 +89,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| Cch::new(&net))
     });
     let mut cch = Cch::new(&net);
-    let mut costs = ChangingCosts::new(&free);
+    let mut costs = ChangingCosts::new(cost.clone(), &free);
     c.bench_function("contraction hierarchy: customize (demo city)", |b| {
         b.iter(|| cch.customize(costs.next()))
     });

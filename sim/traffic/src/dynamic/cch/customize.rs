@@ -43,14 +43,12 @@ pub(super) struct Tree {
 }
 
 impl Tree {
-    pub(super) fn new(first_up: &[u32], head: &[u32]) -> Tree {
-        let n = first_up.len() - 1;
-        let end_of = |v: usize| first_up[v + 1] as usize;
-        let parent = |v: usize| (first_up[v] < first_up[v + 1]).then(|| head[first_up[v] as usize]);
+    pub(super) fn new(cch: &Cch) -> Tree {
+        let (n, head) = (cch.rank.len(), &cch.head);
         // edges are stored by rising lower end, so each bucket comes out by rising lower end
         let (lower_first, lower) = buckets(n, (0..head.len()).map(|e| (head[e], e as u32)));
-        let (children_first, children) =
-            buckets(n, (0..n).filter_map(|v| Some((parent(v)?, v as u32))));
+        let parents = (0..n as u32).map(|v| (cch.parent(v), v));
+        let (children_first, children) = buckets(n, parents.filter(|&(p, _)| p != NONE));
         let mut tree = Tree {
             lower_first,
             lower,
@@ -60,14 +58,13 @@ impl Tree {
             node_work: vec![0; n],
             subtree_work: vec![0; n],
         };
-        let tails = tail_of(first_up);
         let (mut size, mut lowest) = (vec![1u32; n], vec![0u32; n]);
         // children rank below their parent: one rising sweep sees every subtree whole
         for u in 0..n {
             let work: u64 = tree
                 .lower_of(u as u32)
                 .iter()
-                .map(|&i| (end_of(tails[i as usize] as usize) - i as usize - 1) as u64)
+                .map(|&i| (cch.edges_of(cch.tail[i as usize]).end - i as usize - 1) as u64)
                 .sum();
             tree.node_work[u] = work;
             let (mut low, mut total) = (u as u32, work);
@@ -116,14 +113,6 @@ fn buckets(n: usize, items: impl Iterator<Item = (u32, u32)> + Clone) -> (Vec<u3
         fill[key as usize] += 1;
     }
     (first, values)
-}
-
-fn tail_of(first_up: &[u32]) -> Vec<u32> {
-    let mut tail = vec![0u32; first_up[first_up.len() - 1] as usize];
-    for v in 0..first_up.len() - 1 {
-        tail[first_up[v] as usize..first_up[v + 1] as usize].fill(v as u32);
-    }
-    tail
 }
 
 /// The up and down costs of a range of edges, with what each comes from; indices are the
@@ -290,7 +279,7 @@ impl Shape<'_> {
         let parts = (node_work / 2_000).clamp(1, self.threads as u64 * 2) as usize;
         let chunk = lower.len().div_ceil(parts).max(1);
         let shared = &*costs;
-        let parts: Vec<Partial> = lower
+        let parts: Vec<Vec<Best>> = lower
             .par_chunks(chunk)
             .map(|part| {
                 let mut partial = Partial {
@@ -299,10 +288,9 @@ impl Shape<'_> {
                     best: vec![Best::NONE; mine.len()],
                 };
                 self.pull(part, mine.start, &mut partial);
-                partial
+                partial.best
             })
             .collect();
-        let parts: Vec<Vec<Best>> = parts.into_iter().map(|p| p.best).collect();
         // each part's first cheapest, offered in rank order: the first cheapest of all
         for best in parts {
             for (k, b) in mine.clone().zip(best) {
@@ -379,9 +367,7 @@ impl Cch {
             return false;
         }
         self.set_link_costs(cost);
-        let tree = self
-            .tree
-            .get_or_init(|| Tree::new(&self.first_up, &self.head));
+        let tree = self.tree.get_or_init(|| Tree::new(self));
         let shape = Shape {
             first_up: &self.first_up,
             head: &self.head,
@@ -509,7 +495,7 @@ mod tests {
     #[test]
     fn on_a_grid_the_separators_split_into_intervals() {
         let cch = Cch::new(&network(20, &[]));
-        let tree = Tree::new(&cch.first_up, &cch.head);
+        let tree = Tree::new(&cch);
         let n = cch.rank.len() as u32;
         let root = n - 1;
         assert!(cch.edges_of(root).is_empty());
