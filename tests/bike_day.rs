@@ -13,7 +13,7 @@ use citytwin_bikes::osm_fences::fences_from_osm;
 use citytwin_bikes::{
     AlarmKind, BikeSim, BikeState, DispatchConfig, DocklessConfig, OperatorConfig, Rebalancing,
 };
-use citytwin_city::City;
+use citytwin_city::{City, LinkId};
 use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::demand::synthetic_day;
 use citytwin_traffic::dynamic::Purpose;
@@ -50,7 +50,7 @@ fn morning_of(city: &City, rebalancing: Rebalancing, operators: Vec<OperatorConf
     let mut seen = BTreeSet::new();
     // out of the World there are no road travel times: every truck trip takes ten minutes
     // and three kilometres
-    let mut travel = |_: u32, _: u32| Some((600.0, 3000.0));
+    let mut travel = |_: LinkId, _: LinkId| Some((600.0, 3000.0));
     while bikes.now() < 10 * 3600 {
         bikes.step(&mut travel);
         if bikes.now().is_multiple_of(600) {

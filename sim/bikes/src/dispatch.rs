@@ -127,7 +127,7 @@ pub fn split_by_shares(total: u32, shares: &[f64]) -> Vec<u32> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Crew {
     /// The car link the truck stands on.
-    pub at_link: u32,
+    pub at_link: LinkId,
     pub free_at: u32,
     /// Bikes on the truck.
     pub load: Vec<u32>,
@@ -191,13 +191,13 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     /// One operator employing every crew.
-    pub fn new(config: &DispatchConfig, depot_link: u32) -> Self {
+    pub fn new(config: &DispatchConfig, depot_link: LinkId) -> Self {
         Dispatcher::for_operators(config, depot_link, &[1.0])
     }
 
     /// The crews split among operators by their fleet shares (largest remainders; each
     /// operator keeps at least one crew while there are enough).
-    pub fn for_operators(config: &DispatchConfig, depot_link: u32, shares: &[f64]) -> Self {
+    pub fn for_operators(config: &DispatchConfig, depot_link: LinkId, shares: &[f64]) -> Self {
         let employed = config.employed();
         let mut crews_of = split_by_shares(employed, shares);
         if employed as usize >= shares.len() {
@@ -334,8 +334,8 @@ impl Dispatcher {
     pub fn assign(
         &mut self,
         now: u32,
-        fence_link: &[u32],
-        travel: &mut dyn FnMut(u32, u32) -> Option<(f64, f64)>,
+        fence_link: &[LinkId],
+        travel: &mut dyn FnMut(LinkId, LinkId) -> Option<(f64, f64)>,
     ) -> Vec<(usize, u32)> {
         let mut sent = Vec::new();
         for t in 0..self.tasks.len() {
@@ -369,8 +369,8 @@ impl Dispatcher {
                 c.free_at = u32::MAX;
                 self.outbox.push(TruckTrip {
                     task: TaskId::from_index(t),
-                    from_link: LinkId(from_link),
-                    to_link: LinkId(target),
+                    from_link,
+                    to_link: target,
                     depart_s: now,
                 });
             } else {
@@ -426,9 +426,9 @@ mod tests {
                 crews: 2,
                 ..DispatchConfig::default()
             },
-            0,
+            LinkId(0),
         );
-        d.crews[1].at_link = 5;
+        d.crews[1].at_link = LinkId(5);
         let alarm = |f: u32| AlarmEvent {
             minute: 0,
             fence: FenceId(f),
@@ -438,11 +438,11 @@ mod tests {
         d.open_tasks(100, &[alarm(0), alarm(0), alarm(1)]);
         assert_eq!(d.tasks.len(), 2);
         // fence 0 is on link 6, next to crew 1 (link 5); fence 1 on link 1, next to crew 0
-        let fence_link = [6, 1];
-        let mut travel = |a: u32, b: u32| {
+        let fence_link = [LinkId(6), LinkId(1)];
+        let mut travel = |a: LinkId, b: LinkId| {
             Some((
-                f64::from(a.abs_diff(b)) * 60.0,
-                f64::from(a.abs_diff(b)) * 500.0,
+                f64::from(a.0.abs_diff(b.0)) * 60.0,
+                f64::from(a.0.abs_diff(b.0)) * 500.0,
             ))
         };
         let sent = d.assign(100, &fence_link, &mut travel);
@@ -454,7 +454,10 @@ mod tests {
         assert!((d.summary().truck_km - 1.0).abs() < 1e-9);
         // both crews are busy until they have handled their stop
         d.open_tasks(200, &[alarm(2)]);
-        assert!(d.assign(200, &[6, 1, 3], &mut travel).is_empty());
+        assert!(
+            d.assign(200, &[LinkId(6), LinkId(1), LinkId(3)], &mut travel)
+                .is_empty()
+        );
     }
 
     #[test]
@@ -479,12 +482,20 @@ mod tests {
             kind: AlarmKind::Empty,
             opened: true,
         };
-        let mut travel = |_: u32, _: u32| Some((60.0, 500.0));
+        let mut travel = |_: LinkId, _: LinkId| Some((60.0, 500.0));
         // before the shift one crew works: one of three tasks is taken
-        let mut d = Dispatcher::new(&config, 0);
+        let mut d = Dispatcher::new(&config, LinkId(0));
         d.open_tasks(16 * 3600, &[alarm(0), alarm(1), alarm(2)]);
-        assert_eq!(d.assign(16 * 3600, &[1, 2, 3], &mut travel).len(), 1);
+        assert_eq!(
+            d.assign(16 * 3600, &[LinkId(1), LinkId(2), LinkId(3)], &mut travel)
+                .len(),
+            1
+        );
         // in the shift the other two join
-        assert_eq!(d.assign(17 * 3600, &[1, 2, 3], &mut travel).len(), 2);
+        assert_eq!(
+            d.assign(17 * 3600, &[LinkId(1), LinkId(2), LinkId(3)], &mut travel)
+                .len(),
+            2
+        );
     }
 }

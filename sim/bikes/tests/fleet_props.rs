@@ -12,7 +12,7 @@ use citytwin_bikes::fence::{Fence, Fences, circle};
 use citytwin_bikes::osm_fences::{FencePlan, FenceSite};
 use citytwin_city::rng::SimRng;
 use citytwin_city::synthetic::GridCity;
-use citytwin_city::{City, FenceId};
+use citytwin_city::{City, FenceId, LinkId};
 use geo::{Coord, Point};
 use proptest::prelude::*;
 
@@ -106,7 +106,7 @@ proptest! {
         };
         let mut bikes = BikeSim::new(&city, plan, demand, config, seed);
         bikes.start_at(6 * 3600);
-        let mut travel = |_: u32, _: u32| Some((300.0, 1500.0));
+        let mut travel = |_: LinkId, _: LinkId| Some((300.0, 1500.0));
         let mut seen = std::collections::BTreeSet::new();
         while bikes.now() < 10 * 3600 {
             bikes.step(&mut travel);

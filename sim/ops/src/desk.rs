@@ -12,19 +12,16 @@
 use crate::cases::{Case, CaseState, Filing, Origin};
 use crate::services::{CrewVehicle, ServiceCatalog};
 use citytwin_city::rng::SimRng;
-use citytwin_city::{CaseId, CrewId};
+use citytwin_city::{CaseId, CrewId, LinkId};
 use serde::{Deserialize, Serialize};
 
-/// Where a case or crew is on the road network: a car link.
-pub type LinkRef = u32;
-
 /// Seconds to drive from one link to another in this vehicle now (`None`: no road).
-pub type TravelTime<'a> = dyn FnMut(LinkRef, LinkRef, CrewVehicle) -> Option<f64> + 'a;
+pub type TravelTime<'a> = dyn FnMut(LinkId, LinkId, CrewVehicle) -> Option<f64> + 'a;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Crew {
     pub team: usize,
-    pub link: LinkRef,
+    pub link: LinkId,
     /// The case it works on, if any.
     pub case: Option<CaseId>,
 }
@@ -41,7 +38,7 @@ pub struct CaseDesk {
     pub catalog: ServiceCatalog,
     pub crews: Vec<Crew>,
     cases: Vec<Case>,
-    links: Vec<Option<LinkRef>>,
+    links: Vec<Option<LinkId>>,
     due: Vec<Option<Due>>,
     rng: SimRng,
 }
@@ -58,7 +55,7 @@ pub struct Backlog {
 
 impl CaseDesk {
     /// `crew_links[team]` places each of that team's crews (their count is the catalogue's).
-    pub fn new(catalog: ServiceCatalog, crew_links: &[Vec<LinkRef>], seed: u64) -> CaseDesk {
+    pub fn new(catalog: ServiceCatalog, crew_links: &[Vec<LinkId>], seed: u64) -> CaseDesk {
         let crews = crew_links
             .iter()
             .enumerate()
@@ -94,7 +91,7 @@ impl CaseDesk {
 
     /// Opens a case at `now_s` whose crews drive to `link` (`None` where no road reaches
     /// the place); returns its id.
-    pub fn open(&mut self, filing: Filing, link: Option<LinkRef>, now_s: u32) -> CaseId {
+    pub fn open(&mut self, filing: Filing, link: Option<LinkId>, now_s: u32) -> CaseId {
         let id = CaseId::from_index(self.cases.len());
         let duplicate = match &filing.origin {
             Origin::Alarm { key } => self.has_open(key),
@@ -256,8 +253,8 @@ mod tests {
     }
 
     /// Links on a line, 60 s apart.
-    fn line(a: u32, b: u32, _: CrewVehicle) -> Option<f64> {
-        Some(f64::from(a.abs_diff(b)) * 60.0)
+    fn line(a: LinkId, b: LinkId, _: CrewVehicle) -> Option<f64> {
+        Some(f64::from(a.0.abs_diff(b.0)) * 60.0)
     }
 
     #[test]
@@ -268,11 +265,11 @@ mod tests {
         }
         let team = catalog.team("bike operator").expect("team");
         let mut crew_links = vec![Vec::new(); catalog.teams.len()];
-        crew_links[team] = vec![0, 10];
+        crew_links[team] = vec![LinkId(0), LinkId(10)];
         let mut desk = CaseDesk::new(catalog, &crew_links, 1);
-        let a = desk.open(filing("bikes.overflow", "fence1"), Some(8), 0);
-        let dup = desk.open(filing("bikes.overflow", "fence1"), Some(8), 0);
-        let nobody = desk.open(filing("no.such", "x"), Some(1), 0);
+        let a = desk.open(filing("bikes.overflow", "fence1"), Some(LinkId(8)), 0);
+        let dup = desk.open(filing("bikes.overflow", "fence1"), Some(LinkId(8)), 0);
+        let nobody = desk.open(filing("no.such", "x"), Some(LinkId(1)), 0);
         assert_eq!(desk.cases()[dup.index()].state(), CaseState::Duplicate);
         assert_eq!(
             desk.cases()[nobody.index()].state(),
@@ -295,7 +292,11 @@ mod tests {
         let case = &desk.cases()[a.index()];
         assert_eq!(case.first(CaseState::InProgress), Some(120));
         assert_eq!(case.state(), CaseState::Evaluated);
-        assert_eq!(desk.crews[1].link, 8, "the crew stays where it worked");
+        assert_eq!(
+            desk.crews[1].link,
+            LinkId(8),
+            "the crew stays where it worked"
+        );
         assert_eq!(desk.backlog(t).open, 0);
     }
 
@@ -304,10 +305,10 @@ mod tests {
         let catalog = ServiceCatalog::default();
         let team = catalog.team("IoT maintenance").expect("team");
         let mut crew_links = vec![Vec::new(); catalog.teams.len()];
-        crew_links[team] = vec![0];
+        crew_links[team] = vec![LinkId(0)];
         let mut desk = CaseDesk::new(catalog, &crew_links, 1);
-        let first = desk.open(filing("sensor.fault", "a"), Some(1), 0);
-        let second = desk.open(filing("sensor.fault", "b"), Some(2), 0);
+        let first = desk.open(filing("sensor.fault", "a"), Some(LinkId(1)), 0);
+        let second = desk.open(filing("sensor.fault", "b"), Some(LinkId(2)), 0);
         desk.step(0, &mut line);
         assert_eq!(desk.cases()[first.index()].state(), CaseState::Dispatched);
         assert_eq!(desk.cases()[second.index()].state(), CaseState::Discovered);
@@ -332,13 +333,13 @@ mod tests {
         let police = catalog.team("traffic police").expect("team");
         let works = catalog.team("municipal works").expect("team");
         let mut crew_links = vec![Vec::new(); catalog.teams.len()];
-        crew_links[police] = vec![0];
-        crew_links[works] = vec![0];
+        crew_links[police] = vec![LinkId(0)];
+        crew_links[works] = vec![LinkId(0)];
         let mut desk = CaseDesk::new(catalog, &crew_links, 1);
-        let jam = desk.open(filing("traffic.congestion", "jam"), Some(5), 0);
-        let hole = desk.open(filing("road.damage", "hole"), Some(5), 0);
+        let jam = desk.open(filing("traffic.congestion", "jam"), Some(LinkId(5)), 0);
+        let hole = desk.open(filing("road.damage", "hole"), Some(LinkId(5)), 0);
         // a jammed road: ten minutes by car, two between the queues
-        let mut jammed = |_: u32, _: u32, vehicle: CrewVehicle| {
+        let mut jammed = |_: LinkId, _: LinkId, vehicle: CrewVehicle| {
             Some(match vehicle {
                 CrewVehicle::Car => 600.0,
                 CrewVehicle::Motorcycle => 120.0,

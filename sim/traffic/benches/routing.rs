@@ -4,8 +4,8 @@
 //! Also customizing on a regional 180 × 180 grid (issue 22's regional day), on the rayon
 //! pool's threads (`RAYON_NUM_THREADS=1` for one).
 
-use citytwin_city::City;
 use citytwin_city::rng::SimRng;
+use citytwin_city::{City, LinkId};
 use citytwin_traffic::dynamic::cch::Cch;
 use citytwin_traffic::dynamic::router::Router;
 use citytwin_traffic::dynamic::{QueueLink, QueueNetwork};
@@ -71,10 +71,11 @@ fn benches(c: &mut Criterion) {
     let free = net.free_flow_times();
     let mut rng = SimRng::seed(7);
     let cost = congested(&free, &mut rng);
-    let car_links: Vec<u32> = (0..net.links.len() as u32)
+    let car_links: Vec<LinkId> = (0..net.links.len())
+        .map(LinkId::from_index)
         .filter(|&l| net.link(l).is_some())
         .collect();
-    let pairs: Vec<(u32, u32)> = (0..1000)
+    let pairs: Vec<(LinkId, LinkId)> = (0..1000)
         .map(|_| {
             let pick = |rng: &mut SimRng| car_links[rng.below(car_links.len() as u64) as usize];
             (pick(&mut rng), pick(&mut rng))

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use citytwin_city::LinkId;
 use citytwin_traffic::dynamic::cch::Cch;
 use citytwin_traffic::dynamic::router::Router;
 use citytwin_traffic::dynamic::{QueueLink, QueueNetwork};
@@ -22,7 +23,7 @@ fn grid(side: u32, lengths: &[f64]) -> QueueNetwork {
 
 /// Seconds from the end of `from` to the end of `to` by Dijkstra over nodes: an oracle
 /// written apart from the router's own Dijkstra (which places its landmarks) on purpose.
-fn dijkstra(net: &QueueNetwork, cost: &[f64], from: u32, to: u32) -> f64 {
+fn dijkstra(net: &QueueNetwork, cost: &[f64], from: LinkId, to: LinkId) -> f64 {
     let start = net.link(from).unwrap().to;
     let target = net.link(to).unwrap().from;
     let mut dist = vec![f64::INFINITY; net.node_count];
@@ -35,14 +36,14 @@ fn dijkstra(net: &QueueNetwork, cost: &[f64], from: u32, to: u32) -> f64 {
             continue;
         }
         for &a in net.outgoing(u) {
-            let v = net.link(a).unwrap().to;
+            let v = net.link(LinkId(a)).unwrap().to;
             if d + cost[a as usize] < dist[v as usize] {
                 dist[v as usize] = d + cost[a as usize];
                 heap.push(Reverse((dist[v as usize].to_bits(), v)));
             }
         }
     }
-    dist[target as usize] + cost[to as usize]
+    dist[target as usize] + cost[to.index()]
 }
 
 proptest! {
@@ -65,7 +66,7 @@ proptest! {
         let n = net.links.len();
         let mut route = Vec::new();
         for (a, b) in pairs {
-            let (from, to) = ((a % n) as u32, (b % n) as u32);
+            let (from, to) = (LinkId::from_index(a % n), LinkId::from_index(b % n));
             let found = router.route(&net, &cost, from, to, &mut route);
             check_route(&net, &cost, from, to, found, &route)?;
         }
@@ -107,7 +108,7 @@ proptest! {
             }
             let now = if round == 0 { net.free_flow_times() } else { cost.clone() };
             for &(a, b) in &pairs {
-                let (from, to) = ((a % n) as u32, (b % n) as u32);
+                let (from, to) = (LinkId::from_index(a % n), LinkId::from_index(b % n));
                 if net.link(from).is_none() || net.link(to).is_none() {
                     prop_assert!(cch.route(&net, from, to, &mut route).is_none());
                     continue;
@@ -137,14 +138,14 @@ fn link(from: u32, to: u32, length_m: f64) -> QueueLink {
 fn check_route(
     net: &QueueNetwork,
     cost: &[f64],
-    from: u32,
-    to: u32,
+    from: LinkId,
+    to: LinkId,
     found: Option<f64>,
     route: &[u32],
 ) -> Result<(), TestCaseError> {
     // a closed destination link is no destination, even for a car already on it
     let best = match from == to {
-        true if cost[to as usize].is_finite() => 0.0,
+        true if cost[to.index()].is_finite() => 0.0,
         true => f64::INFINITY,
         false => dijkstra(net, cost, from, to),
     };
@@ -159,10 +160,13 @@ fn check_route(
         (found - best).abs() < 1e-6,
         "{from}→{to}: {found} vs {best}"
     );
-    prop_assert_eq!(route.first().copied(), Some(from));
-    prop_assert_eq!(route.last().copied(), Some(to));
+    prop_assert_eq!(route.first().copied(), Some(from.0));
+    prop_assert_eq!(route.last().copied(), Some(to.0));
     for w in route.windows(2) {
-        prop_assert_eq!(net.link(w[0]).unwrap().to, net.link(w[1]).unwrap().from);
+        prop_assert_eq!(
+            net.link(LinkId(w[0])).unwrap().to,
+            net.link(LinkId(w[1])).unwrap().from
+        );
     }
     if from != to {
         let driven: f64 = route[1..].iter().map(|&l| cost[l as usize]).sum();

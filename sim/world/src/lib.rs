@@ -108,7 +108,7 @@ impl World {
         let net = QueueNetwork::new(roads);
         for (trip, t) in trips.iter().enumerate() {
             for link in [t.origin_link, t.dest_link] {
-                if net.link(link.0).is_none() {
+                if net.link(link).is_none() {
                     return Err(WorldError::NotACarLink { trip, link });
                 }
             }
@@ -229,12 +229,12 @@ impl World {
         self.traffic.step();
         let traffic = &self.traffic;
         let mut path = Vec::new();
-        let mut travel = |router: &mut Router, from: u32, to: u32| {
+        let mut travel = |router: &mut Router, from: LinkId, to: LinkId| {
             let seconds =
                 router.route(&traffic.net, traffic.travel_times(), from, to, &mut path)?;
             let metres = path
                 .iter()
-                .filter_map(|l| traffic.net.link(*l))
+                .filter_map(|&l| traffic.net.link(LinkId(l)))
                 .map(|l| l.length_m)
                 .sum();
             Some((seconds, metres))
@@ -449,7 +449,7 @@ fn peak_hour_demand(net: &QueueNetwork, trips: &[TripSpec]) -> Vec<f64> {
     let mut route = Vec::new();
     for t in trips.iter().step_by(SIGNAL_SAMPLE) {
         if router
-            .route(net, &free, t.origin_link.0, t.dest_link.0, &mut route)
+            .route(net, &free, t.origin_link, t.dest_link, &mut route)
             .is_some()
         {
             let hour = (t.departure_s / 3600).min(23) as usize;

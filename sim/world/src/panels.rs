@@ -158,7 +158,7 @@ impl World {
         let traffic = self.traffic();
         let stats = &traffic.stats;
         let bin_s = stats.bin_s.max(1);
-        let length_m = traffic.net.link(id.0).map_or(0.0, |l| l.length_m);
+        let length_m = traffic.net.link(id).map_or(0.0, |l| l.length_m);
         let first = stats.bin_count().saturating_sub(recent);
         LinkPanel {
             now: traffic.link_load(id),

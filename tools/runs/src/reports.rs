@@ -9,9 +9,9 @@ use crate::summary::{
     TrafficBlock,
 };
 use crate::table::{Column, CsvFile, Table, TableWriter};
-use citytwin_city::City;
 use citytwin_city::calendar::SimDay;
 use citytwin_city::roads::RoadNetwork;
+use citytwin_city::{City, LinkId};
 use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::World;
 use citytwin_traffic::dynamic::IterationReport;
@@ -389,7 +389,7 @@ fn links_gpkg(
     ];
     let totals = stats.day_totals(|l| roads.links[l.index()].length_m);
     let day = roads.links.iter().enumerate().filter_map(|(l, link)| {
-        world.traffic().net.link(l as u32)?;
+        world.traffic().net.link(LinkId::from_index(l))?;
         let (total, peak) = totals[l];
         let speed = total.mean_speed_kmh(link.length_m);
         Some((

@@ -24,7 +24,7 @@ use crate::governance::{GovernanceReport, Ledger, OperatorConfig, OperatorDay};
 use crate::osm_fences::{FencePlan, FenceSite};
 use citytwin_city::rng::SimRng;
 use citytwin_city::roads::Mode;
-use citytwin_city::{BikeId, City, CrewId, FenceId, TaskId};
+use citytwin_city::{BikeId, City, CrewId, FenceId, LinkId, TaskId};
 use citytwin_traffic::demand::sites::random_point_in;
 use geo::{Distance, Euclidean, Geometry, Point};
 use rstar::RTree;
@@ -102,7 +102,7 @@ pub struct BikeSim {
     /// Expected demand per fence and hour, for proactive rebalancing.
     forecast: Option<FenceForecast>,
     /// The car link each fence's trucks stop on.
-    fence_link: Vec<u32>,
+    fence_link: Vec<LinkId>,
     /// (arrival time, task)
     truck_arrivals: BinaryHeap<Reverse<(u32, usize)>>,
     summary: BikeSummary,
@@ -235,7 +235,7 @@ impl BikeSim {
 
     /// Advances one second; `travel(from_link, to_link)` gives trucks' (seconds, metres) on
     /// the roads now.
-    pub fn step(&mut self, travel: &mut dyn FnMut(u32, u32) -> Option<(f64, f64)>) {
+    pub fn step(&mut self, travel: &mut dyn FnMut(LinkId, LinkId) -> Option<(f64, f64)>) {
         let now = self.now;
         while let Some(&Reverse((at, task))) = self.truck_arrivals.peek() {
             if at > now {

@@ -15,9 +15,9 @@ pub(super) fn ride_times(city: &City, trips: &[BikeTrip]) -> Vec<u32> {
 
 /// The depot's car link (nearest the extent's centre) and each fence's (nearest its centre;
 /// the depot's where none is), where crews' trucks start and stop.
-pub(super) fn fence_links(city: &City, plan: &FencePlan) -> (u32, Vec<u32>) {
-    let car_link = |p: Point<f64>| city.nearest_link(p, Mode::Car).map(|m| m.link.0);
-    let depot_link = car_link(city.bundle.meta.extent.center().into()).unwrap_or(0);
+pub(super) fn fence_links(city: &City, plan: &FencePlan) -> (LinkId, Vec<LinkId>) {
+    let car_link = |p: Point<f64>| city.nearest_link(p, Mode::Car).map(|m| m.link);
+    let depot_link = car_link(city.bundle.meta.extent.center().into()).unwrap_or(LinkId(0));
     let fence_link = plan
         .fences
         .iter()

@@ -114,8 +114,8 @@ impl TimeDependentTimes {
         let rest = router.route_by(
             net,
             |a, elapsed| self.cost(a, start + first + elapsed),
-            trip.origin_link.0,
-            trip.dest_link.0,
+            trip.origin_link,
+            trip.dest_link,
             out,
         )?;
         Some(first + rest)

@@ -1,6 +1,7 @@
 //! The queue model's view of the road network: car links with their free-flow time, flow
 //! capacity and storage capacity, and car adjacency in compressed form.
 
+use citytwin_city::LinkId;
 use citytwin_city::roads::{Mode, RoadNetwork};
 use serde::{Deserialize, Serialize};
 
@@ -107,8 +108,8 @@ impl QueueNetwork {
         Self::from_links((side * side) as usize, links)
     }
 
-    pub fn link(&self, l: u32) -> Option<&QueueLink> {
-        self.links.get(l as usize)?.as_ref()
+    pub fn link(&self, l: LinkId) -> Option<&QueueLink> {
+        self.links.get(l.index())?.as_ref()
     }
 
     /// Free-flow seconds per link; infinite for links cars may not use (routing weights).

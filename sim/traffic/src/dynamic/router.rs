@@ -3,6 +3,7 @@
 //! slower, so they stay exact lower bounds and every route is a true fastest route.
 
 use super::net::QueueNetwork;
+use citytwin_city::LinkId;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -116,8 +117,8 @@ impl Router {
         &mut self,
         net: &QueueNetwork,
         cost: &[f64],
-        from_link: u32,
-        to_link: u32,
+        from_link: LinkId,
+        to_link: LinkId,
         out: &mut Vec<u32>,
     ) -> Option<f64> {
         self.route_by(net, |a, _| cost[a as usize], from_link, to_link, out)
@@ -130,14 +131,14 @@ impl Router {
         &mut self,
         net: &QueueNetwork,
         cost: impl Fn(u32, f64) -> f64,
-        from_link: u32,
-        to_link: u32,
+        from: LinkId,
+        to: LinkId,
         out: &mut Vec<u32>,
     ) -> Option<f64> {
         out.clear();
-        let start = net.link(from_link)?.to as usize;
-        let dest = net.link(to_link)?;
-        let target = dest.from as usize;
+        let start = net.link(from)?.to as usize;
+        let target = net.link(to)?.from as usize;
+        let (from_link, to_link) = (from.0, to.0);
         if !cost(to_link, 0.0).is_finite() {
             return None;
         }
@@ -222,7 +223,9 @@ fn all_distances(net: &QueueNetwork, cost: &[f64], source: u32, forward: bool) -
             net.incoming(u)
         };
         for &a in links {
-            let Some(l) = net.link(a) else { continue };
+            let Some(l) = net.link(LinkId(a)) else {
+                continue;
+            };
             let v = if forward { l.to } else { l.from };
             let nd = d + cost[a as usize];
             if nd < dist[v as usize] {

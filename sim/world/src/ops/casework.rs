@@ -4,7 +4,7 @@
 use super::*;
 
 impl OpsSim {
-    pub(super) fn open_case(&mut self, now: u32, filing: Filing, link: Option<u32>) {
+    pub(super) fn open_case(&mut self, now: u32, filing: Filing, link: Option<LinkId>) {
         let cell = self.grid.cell_at(filing.point);
         self.case_places.push(Place {
             cell,

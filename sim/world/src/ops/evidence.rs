@@ -33,9 +33,10 @@ impl OpsSim {
             ..Evidence::default()
         };
         for (l, load) in loads.iter().enumerate() {
-            let (Some(Some(place)), Some(spec)) =
-                (self.link_places.get(l), traffic.net.link(l as u32))
-            else {
+            let (Some(Some(place)), Some(spec)) = (
+                self.link_places.get(l),
+                traffic.net.link(LinkId::from_index(l)),
+            ) else {
                 continue;
             };
             if load.vehicles == 0 || load.closed || load.speed_ratio <= 0.0 {

@@ -23,7 +23,7 @@ use citytwin_bikes::BikeSim;
 use citytwin_bikes::alarms::AlarmKind;
 use citytwin_city::grid::Grid;
 use citytwin_city::layer::names;
-use citytwin_city::{City, DatastreamId, Mode};
+use citytwin_city::{City, DatastreamId, LinkId, Mode};
 use citytwin_ops::cases::{Filing, Origin};
 use citytwin_ops::desk::{Backlog, CaseDesk};
 use citytwin_ops::feeds::Feeds;
@@ -152,7 +152,7 @@ pub(crate) fn place_of(city: &City, p: Point<f64>) -> Place {
 struct FenceSite {
     place: Place,
     centre: Point<f64>,
-    link: Option<u32>,
+    link: Option<LinkId>,
     capacity: u32,
 }
 
@@ -170,9 +170,9 @@ pub struct OpsSim {
     /// Every fence of the bikes, by fence id.
     fences: Vec<FenceSite>,
     /// The car link nearest each grid cell's centre (row-major), where crews go for a cell.
-    cell_links: Vec<Option<u32>>,
+    cell_links: Vec<Option<LinkId>>,
     /// Citizens' reports with the car link nearest each.
-    reports: Vec<(Report, Option<u32>)>,
+    reports: Vec<(Report, Option<LinkId>)>,
     next_report: usize,
     /// Live observations waiting to be ingested, with their arrival times.
     live: VecDeque<(u32, Observation)>,
@@ -213,7 +213,7 @@ impl OpsSim {
                     .flatten()
             })
             .collect();
-        let car_link = |p: Point<f64>| city.nearest_link(p, Mode::Car).map(|m| m.link.0);
+        let car_link = |p: Point<f64>| city.nearest_link(p, Mode::Car).map(|m| m.link);
         let fences = bikes
             .map(|b| {
                 b.plan
@@ -275,12 +275,7 @@ impl OpsSim {
 
     /// The car links with a loop detector, in link order.
     pub fn detector_links(&self) -> Vec<citytwin_city::LinkId> {
-        let mut links: Vec<_> = self
-            .layer
-            .detectors
-            .iter()
-            .map(|d| citytwin_city::LinkId(d.link))
-            .collect();
+        let mut links: Vec<_> = self.layer.detectors.iter().map(|d| d.link).collect();
         links.sort();
         links.dedup();
         links
@@ -368,7 +363,7 @@ impl OpsSim {
         // effective length a car occupies on a loop at standstill (jam spacing)
         const JAM_SPACING_M: f64 = 7.5;
         for d in &self.layer.detectors {
-            let (Some(load), Some(spec)) = (loads.get(d.link as usize), traffic.net.link(d.link))
+            let (Some(load), Some(spec)) = (loads.get(d.link.index()), traffic.net.link(d.link))
             else {
                 continue;
             };
@@ -420,7 +415,7 @@ impl OpsSim {
 
 /// Where each team's crews start: spread over the districts (crew k of a team at the car
 /// link nearest the centroid of the k-th district, round robin), or at the city's centre.
-fn crew_bases(city: &City, catalog: &citytwin_ops::services::ServiceCatalog) -> Vec<Vec<u32>> {
+fn crew_bases(city: &City, catalog: &citytwin_ops::services::ServiceCatalog) -> Vec<Vec<LinkId>> {
     let mut centres: Vec<Point<f64>> = city
         .layer(names::DISTRICTS)
         .map(|l| {
@@ -433,9 +428,9 @@ fn crew_bases(city: &City, catalog: &citytwin_ops::services::ServiceCatalog) -> 
     if centres.is_empty() {
         centres.push(city.bundle.meta.extent.center().into());
     }
-    let links: Vec<Option<u32>> = centres
+    let links: Vec<Option<LinkId>> = centres
         .iter()
-        .map(|c| city.nearest_link(*c, Mode::Car).map(|m| m.link.0))
+        .map(|c| city.nearest_link(*c, Mode::Car).map(|m| m.link))
         .collect();
     catalog
         .teams

@@ -3,7 +3,7 @@
 //! sensors from the scene's ops file, each a SensorThings `Thing` with its `Datastream`s.
 
 use super::{OpsInputs, StationInput, place_of};
-use citytwin_city::{City, DatastreamId, FenceId, Mode, ThingId};
+use citytwin_city::{City, DatastreamId, FenceId, LinkId, Mode, ThingId};
 use citytwin_ops::model::{Location, Sensor, Source};
 use citytwin_ops::replay::{REPLAYED, ReplayDay};
 use citytwin_ops::setup::LoopDetectors;
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// A loop detector: its link and its three datastreams.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Detector {
-    pub link: u32,
+    pub link: LinkId,
     pub length_m: f64,
     pub lanes: u8,
     pub flow: DatastreamId,
@@ -44,7 +44,7 @@ pub(crate) struct SensorLayer {
     pub streams: Vec<Datastream>,
     /// Where each thing is, for the vital signs, and the car link crews drive to.
     pub places: Vec<Place>,
-    pub links: Vec<Option<u32>>,
+    pub links: Vec<Option<LinkId>>,
     pub detectors: Vec<Detector>,
     pub counters: Vec<Counter>,
     pub stations: Vec<Station>,
@@ -78,7 +78,7 @@ impl SensorLayer {
         });
         self.places.push(place);
         self.links
-            .push(city.nearest_link(t.point, Mode::Car).map(|m| m.link.0));
+            .push(city.nearest_link(t.point, Mode::Car).map(|m| m.link));
         id
     }
 
@@ -179,7 +179,7 @@ impl SensorLayer {
                 stream(Quantity::Occupancy),
             );
             self.detectors.push(Detector {
-                link: l as u32,
+                link: LinkId::from_index(l),
                 length_m: link.length_m,
                 lanes: link.lanes.max(1),
                 flow,

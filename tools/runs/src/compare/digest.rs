@@ -2,6 +2,7 @@
 //! and per fence, and the city-wide time series — small enough to hold for every seed.
 
 use crate::summary::RunSummary;
+use citytwin_city::LinkId;
 use citytwin_sim::World;
 use geo::Polygon;
 use serde_json::Value;
@@ -55,9 +56,9 @@ impl RunDigest {
     pub fn of(world: &World, summary: &RunSummary) -> RunDigest {
         let stats = &world.traffic().stats;
         let net = &world.traffic().net;
-        let totals = stats.day_totals(|l| net.link(l.0).map_or(0.0, |link| link.length_m));
+        let totals = stats.day_totals(|l| net.link(l).map_or(0.0, |link| link.length_m));
         let links = (0..net.links.len())
-            .map(|l| match net.link(l as u32) {
+            .map(|l| match net.link(LinkId::from_index(l)) {
                 Some(link) if stats.bin_count() > 0 => {
                     let (total, _) = totals[l];
                     LinkDay {

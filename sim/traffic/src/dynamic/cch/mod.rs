@@ -15,6 +15,7 @@ mod customize;
 mod order;
 
 use super::net::QueueNetwork;
+use citytwin_city::LinkId;
 use order::{Undirected, nested_dissection};
 use serde::{Deserialize, Serialize};
 
@@ -161,8 +162,8 @@ impl Cch {
     pub fn route(
         &mut self,
         net: &QueueNetwork,
-        from_link: u32,
-        to_link: u32,
+        from_link: LinkId,
+        to_link: LinkId,
         out: &mut Vec<u32>,
     ) -> Option<f64> {
         let mut q = std::mem::take(&mut self.query);
@@ -181,13 +182,14 @@ impl Cch {
         &self,
         q: &mut CchQuery,
         net: &QueueNetwork,
-        from_link: u32,
-        to_link: u32,
+        from: LinkId,
+        to: LinkId,
         out: &mut Vec<u32>,
     ) -> Option<f64> {
         out.clear();
-        let start = self.rank[net.link(from_link)?.to as usize];
-        let target = self.rank[net.link(to_link)?.from as usize];
+        let start = self.rank[net.link(from)?.to as usize];
+        let target = self.rank[net.link(to)?.from as usize];
+        let (from_link, to_link) = (from.0, to.0);
         let last = self.metric[to_link as usize];
         if !last.is_finite() {
             return None;

@@ -2,6 +2,7 @@
 //! en-route re-routing, and the gridlock rule's teleport.
 
 use super::{LinkEvent, TrafficSim};
+use citytwin_city::LinkId;
 
 impl TrafficSim {
     /// Adds a link event to a running simulation (a closure decided now); one dated in the
@@ -17,7 +18,7 @@ impl TrafficSim {
         while let Some(e) = self.events.get(self.next_event).filter(|e| e.at_s <= now) {
             let e = e.clone();
             self.next_event += 1;
-            let Some(link) = self.net.link(e.link.0).cloned() else {
+            let Some(link) = self.net.link(e.link).cloned() else {
                 continue;
             };
             let lanes = e.lanes.unwrap_or(link.lanes);
@@ -62,7 +63,12 @@ impl TrafficSim {
     }
 
     /// The fastest route by the travel times now (see [`crate::dynamic::cch::Cch::route`]).
-    pub(super) fn fastest_route(&mut self, from: u32, to: u32, out: &mut Vec<u32>) -> Option<f64> {
+    pub(super) fn fastest_route(
+        &mut self,
+        from: LinkId,
+        to: LinkId,
+        out: &mut Vec<u32>,
+    ) -> Option<f64> {
         self.fresh_router();
         self.router.route(&self.net, from, to, out)
     }
@@ -121,7 +127,10 @@ impl TrafficSim {
         let current = veh.route[veh.at as usize];
         let dest = *veh.route.last().unwrap_or(&current);
         let mut route = std::mem::take(&mut self.scratch);
-        if self.fastest_route(current, dest, &mut route).is_some() {
+        if self
+            .fastest_route(LinkId(current), LinkId(dest), &mut route)
+            .is_some()
+        {
             self.take_route(v, current, &route);
         }
         self.scratch = route;
@@ -143,7 +152,7 @@ impl TrafficSim {
         let skipped_to = landing.map_or(veh.route.len(), |k| from + k);
         let mut skipped_s = 0;
         for &m in &veh.route[from..skipped_to] {
-            if let Some(q) = self.net.link(m) {
+            if let Some(q) = self.net.link(LinkId(m)) {
                 let record = &mut self.records[trip];
                 record.length_m += q.length_m;
                 record.free_flow_s += q.free_flow_s;

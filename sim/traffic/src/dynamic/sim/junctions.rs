@@ -12,7 +12,8 @@ impl TrafficSim {
         let busy_where = |inner: bool| {
             let (net, links) = (&self.net, &self.links);
             net.incoming(node).iter().copied().filter(move |&l| {
-                !links[l as usize].queue.is_empty() && net.link(l).is_some_and(|q| q.inner) == inner
+                !links[l as usize].queue.is_empty()
+                    && net.link(LinkId(l)).is_some_and(|q| q.inner) == inner
             })
         };
         incoming.extend(busy_where(true));

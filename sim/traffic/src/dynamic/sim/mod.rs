@@ -15,6 +15,7 @@ use super::signals::Signals;
 use super::stats::{LinkStats, PeakTotals, TrafficSummary, is_peak};
 use super::trips::{Purpose, TripRecord, TripSpec, TripStatus};
 use busy::BusySet;
+use citytwin_city::LinkId;
 use citytwin_city::rng::SimRng;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -397,7 +398,7 @@ impl TrafficSim {
 
     /// The car `v` gets on link `l` now and may leave it after its free-flow time and `delay`.
     fn enter_link(&mut self, v: u32, l: u32, now: u32, delay: u32) {
-        let ready_at = now + self.net.link(l).map_or(1, |q| q.free_flow_s) + delay;
+        let ready_at = now + self.net.link(LinkId(l)).map_or(1, |q| q.free_flow_s) + delay;
         if let Some(veh) = self.vehicles[v as usize].as_mut() {
             veh.entered_at = now;
             veh.ready_at = ready_at;

@@ -9,6 +9,7 @@
 use super::{TrafficSim, Vehicle};
 use crate::dynamic::cch::CchQuery;
 use crate::dynamic::trips::{Purpose, TripStatus};
+use citytwin_city::LinkId;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -54,7 +55,7 @@ impl TrafficSim {
 
     /// The fastest route for each `(from, to)` on the travel times now, in order; `None`
     /// where there is none.
-    pub(super) fn fastest_routes(&mut self, pairs: &[(u32, u32)]) -> Vec<Option<Vec<u32>>> {
+    pub(super) fn fastest_routes(&mut self, pairs: &[(LinkId, LinkId)]) -> Vec<Option<Vec<u32>>> {
         self.fresh_router();
         let threads = rayon::current_num_threads();
         if pairs.len() < PARALLEL_FROM || threads == 1 {
@@ -108,7 +109,7 @@ impl TrafficSim {
                     // a trip added since (a crew's truck): routed now
                     None => {
                         let spec = &self.trips[t as usize];
-                        let pair = [(spec.origin_link.0, spec.dest_link.0)];
+                        let pair = [(spec.origin_link, spec.dest_link)];
                         self.fastest_routes(&pair).pop().flatten()
                     }
                 },
@@ -131,11 +132,11 @@ impl TrafficSim {
             .take_while(|&t| self.trips[t as usize].departure_s < until_s)
             .filter(|&t| self.plan(t).is_none())
             .collect();
-        let pairs: Vec<(u32, u32)> = trips
+        let pairs: Vec<(LinkId, LinkId)> = trips
             .iter()
             .map(|&t| {
                 let spec = &self.trips[t as usize];
-                (spec.origin_link.0, spec.dest_link.0)
+                (spec.origin_link, spec.dest_link)
             })
             .collect();
         let routes = self.fastest_routes(&pairs);
@@ -198,7 +199,10 @@ impl TrafficSim {
                 Some((v as u32, current, dest))
             })
             .collect();
-        let pairs: Vec<(u32, u32)> = cars.iter().map(|&(_, from, to)| (from, to)).collect();
+        let pairs: Vec<(LinkId, LinkId)> = cars
+            .iter()
+            .map(|&(_, from, to)| (LinkId(from), LinkId(to)))
+            .collect();
         let routes = self.fastest_routes(&pairs);
         for (&(v, current, _), route) in cars.iter().zip(routes) {
             if let Some(route) = route {
