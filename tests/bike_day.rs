@@ -13,7 +13,7 @@ use citytwin_bikes::osm_fences::fences_from_osm;
 use citytwin_bikes::{
     AlarmKind, BikeSim, BikeState, DispatchConfig, DocklessConfig, OperatorConfig, Rebalancing,
 };
-use citytwin_city::{City, LinkId};
+use citytwin_city::{City, LinkId, OperatorId};
 use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::demand::synthetic_day;
 use citytwin_traffic::dynamic::Purpose;
@@ -174,7 +174,7 @@ fn operators_share_the_fleet_and_the_rules_catch_one_that_does_nothing() {
     );
     let crews = &bikes.dispatcher.crews;
     assert_eq!(
-        crews.iter().filter(|c| c.operator == 1).count(),
+        crews.iter().filter(|c| c.operator == OperatorId(1)).count(),
         1,
         "{crews:?}"
     );

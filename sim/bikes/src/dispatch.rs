@@ -18,7 +18,7 @@
 
 use crate::alarms::{AlarmEvent, AlarmKind};
 use crate::forecast::FenceForecast;
-use citytwin_city::{CrewId, FenceId, LinkId, TaskId};
+use citytwin_city::{CrewId, FenceId, LinkId, OperatorId, TaskId};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 
@@ -134,7 +134,7 @@ pub struct Crew {
     pub km: f64,
     /// The operator the crew works for, and its number among that operator's crews (a shift
     /// of fewer crews sends the lower numbers home last).
-    pub operator: usize,
+    pub operator: OperatorId,
     pub rank: u32,
 }
 
@@ -155,7 +155,7 @@ pub struct Task {
     pub eta_s: Option<u32>,
     pub estimated_m: f64,
     /// The operator whose crew must do it (the World's bike model decides).
-    pub operator: usize,
+    pub operator: OperatorId,
 }
 
 /// A truck leaving for a task, for the World to drive in the traffic model.
@@ -215,6 +215,7 @@ impl Dispatcher {
                 .iter()
                 .enumerate()
                 .flat_map(|(operator, &n)| {
+                    let operator = OperatorId::from_index(operator);
                     (0..n).map(move |rank| Crew {
                         at_link: depot_link,
                         free_at: 0,
@@ -282,7 +283,7 @@ impl Dispatcher {
             done: false,
             eta_s: None,
             estimated_m: 0.0,
-            operator: 0,
+            operator: OperatorId(0),
         });
     }
 
@@ -383,12 +384,12 @@ impl Dispatcher {
     }
 
     /// The crews an operator employs.
-    pub fn crews_of(&self, operator: usize) -> u32 {
+    pub fn crews_of(&self, operator: OperatorId) -> u32 {
         self.crews.iter().filter(|c| c.operator == operator).count() as u32
     }
 
     /// An operator's crews on duty at `t`: its part of the shift, rounded up.
-    fn on_duty(&self, operator: usize, t: u32) -> u32 {
+    fn on_duty(&self, operator: OperatorId, t: u32) -> u32 {
         let employed = self.config.employed().max(1);
         let own = self.crews_of(operator);
         (u64::from(self.config.on_duty(t)) * u64::from(own)).div_ceil(u64::from(employed)) as u32

@@ -88,6 +88,11 @@ id_type!(
     "task"
 );
 id_type!(
+    /// A bike-share operator (its position in the scene's list of operators).
+    OperatorId,
+    "op"
+);
+id_type!(
     /// A case (an alarm or a report) in the discover → dispatch → dispose → evaluate loop.
     CaseId,
     "case"

@@ -33,7 +33,7 @@ pub use bundle::{BUNDLE_VERSION, BundleError, CityBundle, CityMeta, Crs, ImportR
 pub use city::{City, QueryError};
 pub use ids::{
     BikeId, CaseId, CrewId, DatastreamId, DistrictId, FeatureId, FenceId, JunctionId, LinkId,
-    NodeId, TaskId, ThingId,
+    NodeId, OperatorId, TaskId, ThingId,
 };
 pub use layer::{AttrValue, Feature, FieldDef, FieldKind, Layer};
 pub use roads::{Mode, Modes, RoadClass, RoadNetwork};

@@ -5,6 +5,7 @@
 use crate::error::{Result, RunError, Setting};
 use citytwin_bikes::gbfs::simulated::snapshot;
 use citytwin_bikes::gbfs::{GbfsSystem, GbfsVersion, check_feed_url, write_feeds};
+use citytwin_city::OperatorId;
 use citytwin_gis::crs::Reprojector;
 use citytwin_ops::wire::SimDay;
 use citytwin_sim::World;
@@ -121,18 +122,22 @@ impl GbfsPublisher {
             });
         }
         // one operator: the city's one system; several: each publishes its own feeds
-        let publishers: Vec<(Option<usize>, String)> = if operators.len() == 1 {
+        let publishers: Vec<(Option<OperatorId>, String)> = if operators.len() == 1 {
             vec![(None, time.clone())]
         } else {
             (0..operators.len())
-                .map(|op| (Some(op), format!("{time}/{}", operators[op])))
+                .map(|op| {
+                    let folder = format!("{time}/{}", operators[op]);
+                    (Some(OperatorId::from_index(op)), folder)
+                })
                 .collect()
         };
         for (operator, folder) in publishers {
             let mut system = self.system.clone();
             if let Some(op) = operator {
-                system.system_id = format!("{}_{}", system.system_id, operators[op]);
-                system.name = format!("{}: {}", names[op], system.name);
+                let (slug, name) = (&operators[op.index()], &names[op.index()]);
+                system.system_id = format!("{}_{slug}", system.system_id);
+                system.name = format!("{name}: {}", system.name);
             }
             let mut feeds = snapshot(
                 bikes,

@@ -15,7 +15,7 @@ impl BikeSim {
                 t.kind,
                 t.crew.map_or(0, CrewId::index),
                 t.target,
-                t.operator as u16,
+                t.operator.0 as u16,
             )
         };
         let own = |sim: &BikeSim, b: &u32| sim.operator[*b as usize] == op;
@@ -174,7 +174,7 @@ impl BikeSim {
         let Some(centre) = self.plan.fences.centre(f.id) else {
             return;
         };
-        let op = self.dispatcher.crews[crew].operator as u16;
+        let op = self.dispatcher.crews[crew].operator.0 as u16;
         let mut near: Vec<(f64, u32)> = self
             .positions
             .iter()

@@ -61,7 +61,7 @@ impl BikeSim {
                     op
                 }
             };
-            self.dispatcher.tasks[t].operator = op;
+            self.dispatcher.tasks[t].operator = OperatorId::from_index(op);
         }
     }
 
@@ -87,7 +87,7 @@ impl BikeSim {
         let mut days: Vec<OperatorDay> = (0..self.operators.len())
             .map(|op| OperatorDay {
                 fleet: self.fleet_of[op],
-                crews: self.dispatcher.crews_of(op),
+                crews: self.dispatcher.crews_of(OperatorId::from_index(op)),
                 rides: self.rides_of[op],
                 rides_in_fence: self.in_fence_of[op],
                 broken_waiting_since: Vec::new(),
@@ -118,11 +118,9 @@ impl BikeSim {
             })
     }
 
-    /// The operator of a bike, by index into [`BikeSim::operators`].
-    pub fn operator_of(&self, bike: BikeId) -> usize {
-        self.operator
-            .get(bike.index())
-            .map_or(0, |&o| usize::from(o))
+    /// The operator of a bike, by position in [`BikeSim::operators`].
+    pub fn operator_of(&self, bike: BikeId) -> OperatorId {
+        OperatorId(self.operator.get(bike.index()).map_or(0, |&o| u32::from(o)))
     }
 
     pub(super) fn govern(&mut self, minute: u32) {

@@ -24,7 +24,7 @@ use crate::governance::{GovernanceReport, Ledger, OperatorConfig, OperatorDay};
 use crate::osm_fences::{FencePlan, FenceSite};
 use citytwin_city::rng::SimRng;
 use citytwin_city::roads::Mode;
-use citytwin_city::{BikeId, City, CrewId, FenceId, LinkId, TaskId};
+use citytwin_city::{BikeId, City, CrewId, FenceId, LinkId, OperatorId, TaskId};
 use citytwin_traffic::demand::sites::random_point_in;
 use geo::{Distance, Euclidean, Geometry, Point};
 use rstar::RTree;

@@ -5,6 +5,7 @@
 use super::write::{GbfsSnapshot, GbfsSystem, StationSnapshot, VehicleSnapshot};
 use super::{GbfsError, GbfsZone};
 use crate::dockless::BikeSim;
+use citytwin_city::OperatorId;
 use geo::{Coord, MapCoords, MultiPolygon};
 
 /// The state of `bikes` now, of one operator's fleet (`operator`, an index into
@@ -12,7 +13,7 @@ use geo::{Coord, MapCoords, MultiPolygon};
 /// `to_lonlat` takes the city's metric coordinates to WGS84.
 pub fn snapshot(
     bikes: &BikeSim,
-    operator: Option<usize>,
+    operator: Option<OperatorId>,
     system: GbfsSystem,
     last_updated: i64,
     ttl: u32,
