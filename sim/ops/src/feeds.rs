@@ -112,10 +112,13 @@ impl Feed {
         if !self.stream.quantity.is_valid(obs.result) || obs.phenomenon_s > now_s {
             return Verdict::Invalid;
         }
-        if self
-            .history
-            .binary_search_by(|(t, _)| t.cmp(&obs.phenomenon_s))
-            .is_ok()
+        // a reading newer than every kept one (the usual case) cannot repeat one
+        let newest = self.history.latest().map(|(t, _)| *t);
+        if newest.is_some_and(|t| t >= obs.phenomenon_s)
+            && self
+                .history
+                .binary_search_by(|(t, _)| t.cmp(&obs.phenomenon_s))
+                .is_ok()
         {
             return Verdict::Duplicate;
         }

@@ -33,7 +33,11 @@ impl<T> Ring<T> {
     /// sensor's day of in-order readings would otherwise walk its whole history each time).
     /// Returns false, keeping nothing, when the ring is full and the sample would be its oldest.
     pub fn insert_by(&mut self, sample: T, mut comes_before: impl FnMut(&T) -> bool) -> bool {
-        let at = self.samples.partition_point(|s| !comes_before(s));
+        // in-order samples, nearly all of a day's, go at the end without a search
+        let at = match self.samples.back() {
+            Some(last) if comes_before(last) => self.samples.partition_point(|s| !comes_before(s)),
+            _ => self.samples.len(),
+        };
         if self.samples.len() == self.capacity {
             if at == 0 {
                 return false;
@@ -105,5 +109,7 @@ mod tests {
         assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![20, 25, 30]);
         assert!(!ring.insert_by(5, |s| 5 < *s));
         assert_eq!(ring.len(), 3);
+        assert!(ring.insert_by(40, |s| 40 < *s));
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![25, 30, 40]);
     }
 }

@@ -173,6 +173,33 @@ fn write_details(
     demand: &Demand,
     run: &RunFacts,
 ) -> Result<()> {
+    // the GeoPackage (its spatial index most of all) takes as long as every other file
+    // together: written beside them on the second core; the files are the same either way
+    let (tables, gpkg) = rayon::join(
+        || write_tables(out, network, world, demand, run),
+        || match network {
+            Network::City(city) => links_gpkg(
+                &out.dir.join("traffic.gpkg"),
+                network.roads(),
+                &city.bundle.meta.crs.wkt,
+                world,
+                &run.day,
+            ),
+            // SUMO's local coordinates have no CRS to put in a GeoPackage
+            Network::Sumo(_) => Ok(()),
+        },
+    );
+    tables.and(gpkg)
+}
+
+/// Every detailed output but traffic.gpkg.
+fn write_tables(
+    out: &OutputOptions,
+    network: &Network,
+    world: &World,
+    demand: &Demand,
+    run: &RunFacts,
+) -> Result<()> {
     let roads = network.roads();
     let day = &run.day;
     write_link_bins(out, roads, world, day)?;
@@ -187,17 +214,7 @@ fn write_details(
     if let Some(ops) = world.ops() {
         crate::ops::write_reports(&out.dir, ops, out.parquet)?;
     }
-    match network {
-        Network::City(city) => links_gpkg(
-            &out.dir.join("traffic.gpkg"),
-            roads,
-            &city.bundle.meta.crs.wkt,
-            world,
-            day,
-        ),
-        // SUMO's local coordinates have no CRS to put in a GeoPackage
-        Network::Sumo(_) => Ok(()),
-    }
+    Ok(())
 }
 
 pub use crate::table::csv_text;
