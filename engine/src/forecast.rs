@@ -321,9 +321,10 @@ fn predicted_lines(twin: &Twin, o: &Outlook, open_roads: &[String], now: u32) ->
             continue;
         }
         lines.push(format!(
-            "≈{} (+{} min)  {label} · {what}",
+            "≈{} (+{} min)  {} · {what}",
             clock_text(alarm.at_s),
-            (alarm.at_s - now).div_ceil(60)
+            (alarm.at_s - now).div_ceil(60),
+            crate::hud::elide(&label, crate::hud::PLACE_COLUMNS)
         ));
         seen.push(label);
         if lines.len() == PREDICTED_LINES {

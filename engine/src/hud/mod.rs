@@ -181,6 +181,30 @@ pub fn alarm_line(now_s: u32, h: &Hotspot, road: &str) -> String {
     )
 }
 
+/// The most columns a place's name takes in a line of alarms ahead (a CJK character takes
+/// two): a nameless fence is named by its kind and OSM id ("subway_entrance · n5017257390"),
+/// and with the time ahead and what is expected the line must fit the alarm panel on a
+/// 1366×768 wall (`--check-text`).
+pub const PLACE_COLUMNS: usize = 22;
+
+/// `text` cut to `columns` (wide characters counting two), ending in "…" where cut.
+pub fn elide(text: &str, columns: usize) -> String {
+    let width = |c: char| if u32::from(c) >= 0x2E80 { 2 } else { 1 };
+    if text.chars().map(width).sum::<usize>() <= columns {
+        return text.to_string();
+    }
+    let mut kept = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        if used + width(c) > columns.saturating_sub(1) {
+            break;
+        }
+        used += width(c);
+        kept.push(c);
+    }
+    kept.trim_end().to_string() + "…"
+}
+
 fn update_texts(
     twin: Res<Twin>,
     clock: Res<SimClock>,
@@ -267,5 +291,22 @@ fn thousands(n: u64) -> String {
         format!("{:.1}k", n as f64 / 1000.0)
     } else {
         n.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::elide;
+
+    #[test]
+    fn long_place_names_are_cut_to_their_columns() {
+        assert_eq!(elide("人民北路", 22), "人民北路");
+        assert_eq!(
+            elide("subway_entrance · n5017257390", 22),
+            "subway_entrance · n50…"
+        );
+        // wide characters count two columns each
+        assert_eq!(elide("一二三四五六七八九十", 10), "一二三四…");
+        assert_eq!(elide("primary (way 12)", 16), "primary (way 12)");
     }
 }
