@@ -112,13 +112,10 @@ impl Feed {
         if !self.stream.quantity.is_valid(obs.result) || obs.phenomenon_s > now_s {
             return Verdict::Invalid;
         }
-        // a reading newer than every kept one (the usual case) cannot repeat one
-        let newest = self.history.latest().map(|(t, _)| *t);
-        if newest.is_some_and(|t| t >= obs.phenomenon_s)
-            && self
-                .history
-                .binary_search_by(|(t, _)| t.cmp(&obs.phenomenon_s))
-                .is_ok()
+        if self
+            .history
+            .binary_search_by(|(t, _)| t.cmp(&obs.phenomenon_s))
+            .is_ok()
         {
             return Verdict::Duplicate;
         }

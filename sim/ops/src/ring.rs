@@ -50,12 +50,17 @@ impl<T> Ring<T> {
         true
     }
 
-    /// Binary search over samples kept in order (see [`VecDeque::binary_search_by`]).
+    /// Binary search over samples kept in order (see [`VecDeque::binary_search_by`]); a
+    /// key past the newest sample (a reading arriving in order, nearly all of a day's) is
+    /// answered from the newest alone.
     pub fn binary_search_by(
         &self,
-        f: impl FnMut(&T) -> std::cmp::Ordering,
+        mut f: impl FnMut(&T) -> std::cmp::Ordering,
     ) -> Result<usize, usize> {
-        self.samples.binary_search_by(f)
+        match self.samples.back().map(&mut f) {
+            Some(std::cmp::Ordering::Less) => Err(self.samples.len()),
+            _ => self.samples.binary_search_by(f),
+        }
     }
 
     pub fn clear(&mut self) {
@@ -111,5 +116,18 @@ mod tests {
         assert_eq!(ring.len(), 3);
         assert!(ring.insert_by(40, |s| 40 < *s));
         assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![25, 30, 40]);
+    }
+
+    #[test]
+    fn searches_past_the_newest_sample_and_within_agree_with_a_full_search() {
+        let mut ring = Ring::new(8);
+        for t in [10, 20, 30] {
+            ring.push(t);
+        }
+        for key in [5, 10, 15, 30, 31, 99] {
+            let full = ring.iter().copied().collect::<Vec<_>>().binary_search(&key);
+            assert_eq!(ring.binary_search_by(|s| s.cmp(&key)), full, "key {key}");
+        }
+        assert_eq!(Ring::<u32>::new(2).binary_search_by(|s| s.cmp(&1)), Err(0));
     }
 }
