@@ -6,7 +6,7 @@
 
 use citytwin_city::synthetic::GridCity;
 use citytwin_sim::calibrate::counts::CountSite;
-use citytwin_sim::calibrate::targets::{Param, Targets};
+use citytwin_sim::calibrate::targets::{IndicatorKind, Param, Targets};
 use citytwin_sim::calibrate::{calibrate, simulate};
 use citytwin_sim::model::SceneModel;
 use citytwin_traffic::demand::CityTotals;
@@ -66,6 +66,7 @@ fn counts_from_known_parameters_give_them_back() {
         from: "00:00".into(),
         to: "24:00".into(),
         seed: 1,
+        days: 1,
     };
     let fit = calibrate(&city, &base(), &targets, &sites, &|_| {}, &|| true).unwrap();
     let (scale, external) = (fit.params.demand.scale, fit.params.demand.external_share);
@@ -100,9 +101,26 @@ fn the_same_fit_twice_is_the_same_fit() {
         from: "06:00".into(),
         to: "24:00".into(),
         seed: 3,
+        days: 2,
     };
     let a = calibrate(&city, &base(), &targets, &[], &|_| {}, &|| true).unwrap();
     let b = calibrate(&city, &base(), &targets, &[], &|_| {}, &|| true).unwrap();
     assert_eq!(a.params, b.params);
     assert_eq!(a.runs, b.runs);
+    // a candidate is judged by its two days, seeds 3 and 4, as each simulated alone
+    let fitted = SceneModel {
+        params: a.params.clone(),
+        ..base()
+    };
+    let day = |seed| {
+        simulate(&city, &fitted, (6 * 3600, 86_400), seed, &[], &|| true)
+            .unwrap()
+            .unwrap()
+            .days
+    };
+    assert_eq!(a.observed.days, [day(3), day(4)].concat());
+    let speed = |s: &citytwin_traffic::dynamic::TrafficSummary| s.peak_speed_kmh;
+    let mean = (speed(&a.observed.days[0]) + speed(&a.observed.days[1])) / 2.0;
+    assert_eq!(a.observed.indicator(IndicatorKind::PeakSpeedKmh), mean);
+    assert_ne!(a.observed.days[0], a.observed.days[1]);
 }

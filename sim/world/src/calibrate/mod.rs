@@ -3,7 +3,8 @@
 //! speeds, and city-wide indicators where no counts exist (peak travel time index, peak speed,
 //! daily vehicle-km).
 //!
-//! Each evaluation simulates the targets' window with the candidate parameters on one seed;
+//! Each evaluation simulates the targets' window with the candidate parameters on the
+//! targets' seeds (one or more days, judged by their means);
 //! Levenberg–Marquardt ([`fit`]) moves the parameters (in log space, within ×0.2…×5 of where
 //! they started) to minimise Σ r², with one residual per indicator ((simulated − target) /
 //! tolerance; for the travel time index on its excess over 1, in log terms) and per count
@@ -57,21 +58,40 @@ const SPEED_SCALE_KMH: f64 = 5.0;
 /// Parameters stay within this factor of where they started.
 const RANGE: f64 = 5.0;
 
-/// What one simulated day showed.
+/// What a candidate's simulated days showed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Observed {
-    pub summary: TrafficSummary,
-    /// Per count site: simulated flow (veh/h) and speed (km/h).
+    /// Each day's figures, by rising seed.
+    pub days: Vec<TrafficSummary>,
+    /// Per count site: simulated flow (veh/h) and speed (km/h), the days' means.
     pub counts: Vec<(f64, f64)>,
 }
 
 impl Observed {
+    /// The indicator's mean over the days.
     pub fn indicator(&self, kind: IndicatorKind) -> f64 {
-        match kind {
-            IndicatorKind::PeakTti => self.summary.peak_tti,
-            IndicatorKind::PeakSpeedKmh => self.summary.peak_speed_kmh,
-            IndicatorKind::DailyVktKm => self.summary.vkt_km,
-            IndicatorKind::StuckShare => self.summary.stuck_share,
+        let of = |s: &TrafficSummary| match kind {
+            IndicatorKind::PeakTti => s.peak_tti,
+            IndicatorKind::PeakSpeedKmh => s.peak_speed_kmh,
+            IndicatorKind::DailyVktKm => s.vkt_km,
+            IndicatorKind::StuckShare => s.stuck_share,
+        };
+        self.days.iter().map(of).sum::<f64>() / self.days.len().max(1) as f64
+    }
+
+    /// Several days' observations as one: their days, and their counts' means.
+    fn merge(days: Vec<Observed>) -> Observed {
+        let n = days.len().max(1) as f64;
+        let mut counts = vec![(0.0, 0.0); days.first().map_or(0, |d| d.counts.len())];
+        for day in &days {
+            for (sum, (flow, speed)) in counts.iter_mut().zip(&day.counts) {
+                sum.0 += flow;
+                sum.1 += speed;
+            }
+        }
+        Observed {
+            days: days.into_iter().flat_map(|d| d.days).collect(),
+            counts: counts.into_iter().map(|(f, s)| (f / n, s / n)).collect(),
         }
     }
 }
@@ -205,7 +225,7 @@ pub fn simulate(
         })
         .collect();
     Ok(Some(Observed {
-        summary: world.traffic.summary(),
+        days: vec![world.traffic.summary()],
         counts,
     }))
 }
@@ -348,24 +368,29 @@ pub fn calibrate(
     let mut eval = |xs: &[Vec<f64>]| -> Option<Vec<Vec<f64>>> {
         // the batch's days on every core; collected in the batch's order, so the fit is the
         // same whatever the thread count
-        let results: Vec<Result<Option<Observed>, CalibrateError>> = xs
-            .par_iter()
-            .map(|x| {
-                let model = model_at(x);
-                simulate(city, &model, window, targets.seed, sites, keep_going)
-            })
+        let days = u64::from(targets.days);
+        let jobs: Vec<(&Vec<f64>, u64)> = xs
+            .iter()
+            .flat_map(|x| (0..days).map(move |d| (x, targets.seed + d)))
             .collect();
+        let mut results = jobs
+            .par_iter()
+            .map(|&(x, seed)| simulate(city, &model_at(x), window, seed, sites, keep_going))
+            .collect::<Vec<_>>()
+            .into_iter();
         let mut out = Vec::with_capacity(xs.len());
-        for (x, result) in xs.iter().zip(results) {
-            match result {
+        for x in xs {
+            let result: Result<Option<Vec<Observed>>, CalibrateError> =
+                results.by_ref().take(days as usize).collect();
+            match result.map(|d| d.map(Observed::merge)) {
                 Ok(Some(o)) => {
                     let r = residuals(targets, sites, &o);
                     let record = RunRecord {
                         run: runs.len() + 1,
                         values: space.values(&model_at(x)),
                         cost: fit::cost(&r),
-                        peak_tti: o.summary.peak_tti,
-                        peak_speed_kmh: o.summary.peak_speed_kmh,
+                        peak_tti: o.indicator(IndicatorKind::PeakTti),
+                        peak_speed_kmh: o.indicator(IndicatorKind::PeakSpeedKmh),
                     };
                     on_run(&record);
                     runs.push(record);

@@ -3,14 +3,14 @@
 mod page;
 mod report;
 
-pub use report::{Inputs, model_header, stop_reason, write_report};
+pub use report::{Inputs, default_dir, model_header, stop_reason, write_report};
 
 use crate::error::{Result, RunError};
 use citytwin_city::City;
 use citytwin_gis::crs::Reprojector;
 use citytwin_sim::calibrate::Outcome;
 use citytwin_sim::calibrate::counts::{CountSite, read_counts};
-use citytwin_sim::calibrate::targets::Targets;
+use citytwin_sim::calibrate::targets::{IndicatorKind, Targets};
 use citytwin_traffic::dynamic::TrafficConfig;
 use std::path::Path;
 
@@ -48,7 +48,7 @@ pub fn closing_lines(
     report_dir: &Path,
 ) -> [String; 2] {
     let (o, targets) = (i.outcome, i.targets);
-    let s = &o.observed.summary;
+    let mean = |k| o.observed.indicator(k);
     let moved: Vec<String> = o
         .fitted
         .iter()
@@ -78,10 +78,14 @@ pub fn closing_lines(
             model.display()
         ),
         format!(
-            "fit: peak TTI {:.2}, peak speed {:.1} km/h, {:.0} veh·km{counts}; report {}",
-            s.peak_tti,
-            s.peak_speed_kmh,
-            s.vkt_km,
+            "fit{}: peak TTI {:.2}, peak speed {:.1} km/h, {:.0} veh·km{counts}; report {}",
+            match o.observed.days.len() {
+                1 => String::new(),
+                n => format!(" (mean of {n} days)"),
+            },
+            mean(IndicatorKind::PeakTti),
+            mean(IndicatorKind::PeakSpeedKmh),
+            mean(IndicatorKind::DailyVktKm),
             report_dir.join("report.html").display()
         ),
     ]

@@ -15,7 +15,6 @@ fn met(ok: bool) -> &'static str {
 
 pub fn html(i: &Inputs, png: &[u8]) -> String {
     let o = i.outcome;
-    let s = &o.observed.summary;
     let body = html! {
         p { code { (i.command) } }
         p { (o.runs.len()) " simulated days; " (stop_reason(o.stopped)) "." }
@@ -60,19 +59,22 @@ pub fn html(i: &Inputs, png: &[u8]) -> String {
                 code { "counts.csv" } "."
             }
         }
-        h2 { "The fitted day" }
+        h2 { "The fitted days" }
         table {
             tr {
-                th { "trips" } th { "completed" } th { "peak TTI" } th { "peak speed" }
+                th { "seed" } th { "trips" } th { "completed" } th { "peak TTI" } th { "peak speed" }
                 th { "veh·km" } th { "stuck moves" }
             }
+            @for (seed, s) in (i.targets.seed..).zip(&o.observed.days) {
             tr {
+                td { (seed) }
                 td { (s.trips) }
                 td { (format!("{:.2}%", s.completed_share * 100.0)) }
                 td { (format!("{:.3}", s.peak_tti)) }
                 td { (format!("{:.1} km/h", s.peak_speed_kmh)) }
                 td { (format!("{:.0}", s.vkt_km)) }
                 td { (s.stuck_moves) }
+            }
             }
         }
         img alt="fit" style="max-width:100%" src=(png_data_uri(png));

@@ -64,12 +64,26 @@ pub fn model_header(
             o.counts.rmse_pct
         ));
     }
-    h.push(format!(
-        "  {} simulated days; {}",
-        o.runs.len(),
-        stop_reason(o.stopped)
-    ));
+    let runs = match o.observed.days.len() {
+        1 => format!("{} simulated days", o.runs.len()),
+        days => format!(
+            "{} candidates of {days} simulated days each (seeds {}–{}), judged by the days' means",
+            o.runs.len(),
+            targets.seed,
+            targets.seed + days as u64 - 1
+        ),
+    };
+    h.push(format!("  {runs}; {}", stop_reason(o.stopped)));
     h
+}
+
+/// Where the report of a fit written to `model` goes unless asked: beside it,
+/// `<name>_report/`.
+pub fn default_dir(model: &Path) -> std::path::PathBuf {
+    let stem = model
+        .file_stem()
+        .map_or("calibrated".into(), |s| s.to_string_lossy().into_owned());
+    model.with_file_name(format!("{stem}_report"))
 }
 
 pub fn write_report(dir: &Path, i: &Inputs) -> Result<()> {

@@ -92,13 +92,10 @@ pub fn run(args: CalibrateArgs, quiet: bool) -> Result<()> {
         if args.defaults { " --defaults" } else { "" },
         args.output.display()
     );
-    let report_dir = args.report.clone().unwrap_or_else(|| {
-        let stem = args
-            .output
-            .file_stem()
-            .map_or("calibrated".into(), |s| s.to_string_lossy().into_owned());
-        args.output.with_file_name(format!("{stem}_report"))
-    });
+    let report_dir = args
+        .report
+        .clone()
+        .unwrap_or_else(|| report::default_dir(&args.output));
     let inputs = report::Inputs {
         scene: &scene.name,
         command: &command,
