@@ -6,6 +6,27 @@ use citytwin_city::calendar::{clock_seconds, rfc3339_seconds};
 use citytwin_ops::Observation;
 use citytwin_ops::wire::SimDay;
 
+/// The observations in `file` (`-`: standard input), each on `day`; errors name the file and
+/// the line.
+pub fn read_observations(file: &std::path::Path, day: &SimDay) -> crate::Result<Vec<Observation>> {
+    use crate::RunError;
+    let stdin = file == std::path::Path::new("-");
+    let text = if stdin {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(RunError::io("reading", "standard input"))?;
+        text
+    } else {
+        std::fs::read_to_string(file).map_err(RunError::io("reading", file))?
+    };
+    let name = if stdin {
+        "standard input".into()
+    } else {
+        file.to_path_buf()
+    };
+    parse_observations(&text, day).map_err(|e| RunError::bad_input(name, e))
+}
+
 /// Rows of `datastream,phenomenon_time,result` (CSV as RFC 4180 has it: quoted fields, CRLF,
 /// a BOM); errors name the line.
 pub fn parse_observations(text: &str, day: &SimDay) -> Result<Vec<Observation>, String> {

@@ -149,3 +149,11 @@ pub(crate) fn check_share(setting: Setting, value: f64) -> Result<()> {
 
 /// A simulated time as HH:MM:SS (24:00:00 at the end of the day).
 pub use citytwin_city::calendar::clock_text as clock;
+
+/// Runs to do at once: as asked, else one per core, and never more than there are runs.
+pub fn workers(asked: Option<u64>, runs: usize) -> usize {
+    let cores = || std::thread::available_parallelism().map_or(1, |n| n.get());
+    asked
+        .map_or_else(cores, |n| usize::try_from(n).unwrap_or(usize::MAX))
+        .clamp(1, runs.max(1))
+}

@@ -33,6 +33,15 @@ pub fn scene_day(scene: &Scene, scene_path: &Path, date: Option<Date>) -> Result
     })
 }
 
+/// The MQTT topic prefix of the scene's live feeds (its ops file's); an error naming the
+/// scene when it has no ops file, so no live feeds.
+pub fn live_prefix(scene: &Scene, scene_path: &Path) -> Result<String> {
+    let ops = scene.ops.as_ref().ok_or_else(|| {
+        RunError::bad_input(scene_path, "the scene has no ops file, so no live feeds")
+    })?;
+    Ok(citytwin_ops::setup::OpsFile::load(ops)?.mqtt_prefix)
+}
+
 /// What a day of a scene is built from besides the run's options: the scene and its city, the
 /// simulated day, the operations centre's inputs (unless left out), the fitted model and the
 /// bike fences.

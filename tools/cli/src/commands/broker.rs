@@ -5,7 +5,6 @@ use anyhow::{Context, Result};
 use citytwin_city::scene::Scene;
 use citytwin_live::broker::{BrokerSetup, read_users};
 use citytwin_live::mosquitto::Mosquitto;
-use citytwin_ops::setup::OpsFile;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -42,13 +41,7 @@ pub struct BrokerArgs {
 
 pub fn run(args: BrokerArgs, quiet: bool) -> Result<()> {
     let scene = Scene::load(&args.scene)?;
-    let ops = scene.ops.as_ref().with_context(|| {
-        format!(
-            "{}: the scene has no ops file, so no live feeds",
-            args.scene.display()
-        )
-    })?;
-    let prefix = OpsFile::load(ops)?.mqtt_prefix;
+    let prefix = citytwin_runs::live_prefix(&scene, &args.scene)?;
     let users = read_users(&args.users)?;
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("creating {}", args.dir.display()))?;

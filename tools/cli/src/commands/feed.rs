@@ -1,14 +1,11 @@
 //! `citytwin feed`: publish observations to the city's broker, as a sensor gateway would.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use citytwin_city::scene::Scene;
 use citytwin_live::{Endpoint, Publisher};
-use citytwin_ops::setup::OpsFile;
-use citytwin_runs::RunError;
-use citytwin_runs::observations::parse_observations;
+use citytwin_runs::observations::read_observations;
 use clap::Args;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Publish observations to the scene's live feeds over MQTT (QoS 1), and wait until the broker
@@ -36,39 +33,16 @@ pub struct FeedArgs {
 
 pub fn run(args: FeedArgs, quiet: bool) -> Result<()> {
     let scene = Scene::load(&args.scene)?;
-    let ops_path = scene.ops.as_ref().with_context(|| {
-        format!(
-            "{}: the scene has no ops file, so no live feeds",
-            args.scene.display()
-        )
-    })?;
-    let ops = OpsFile::load(ops_path)?;
+    let prefix = citytwin_runs::live_prefix(&scene, &args.scene)?;
     let day = citytwin_runs::scene_day(&scene, &args.scene, None)?;
-    let text = if args.csv == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("reading observations from standard input")?;
-        text
-    } else {
-        std::fs::read_to_string(&args.csv)
-            .with_context(|| format!("reading {}", args.csv.display()))?
-    };
-    let observations = parse_observations(&text, &day).map_err(|e| {
-        let file = if args.csv == Path::new("-") {
-            PathBuf::from("standard input")
-        } else {
-            args.csv.clone()
-        };
-        RunError::bad_input(file, e)
-    })?;
+    let observations = read_observations(&args.csv, &day)?;
     let endpoint: Endpoint = args.broker.parse::<Endpoint>()?.with_password_from_env();
     let client_id = args
         .client_id
         .unwrap_or_else(|| format!("citytwin-feed-{}", std::process::id()));
     let mut publisher = Publisher::connect(&endpoint, &client_id, Duration::from_secs(10))?;
     for obs in &observations {
-        publisher.observation(&ops.mqtt_prefix, obs, &day)?;
+        publisher.observation(&prefix, obs, &day)?;
     }
     let done = publisher.finish(Duration::from_secs(60));
     if !quiet {

@@ -1,10 +1,10 @@
 //! `citytwin route`.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use citytwin_city::{City, Mode};
-use citytwin_gis::crs::Reprojector;
+use citytwin_runs::route::{End, RouteError, RouteJson, parse_lonlat, route_lonlat, street_names};
 use clap::Args;
-use geo::{Coord, Point};
+use geo::Coord;
 use std::path::PathBuf;
 
 /// Fastest path by free-flow time between two lon/lat points
@@ -26,72 +26,44 @@ pub struct RouteArgs {
     json: bool,
 }
 
-fn lonlat(value: &str, what: &str) -> Result<Coord<f64>> {
-    let parse = || -> Option<Coord<f64>> {
-        let (x, y) = value.split_once(',')?;
-        Some(Coord {
-            x: x.trim().parse().ok()?,
-            y: y.trim().parse().ok()?,
-        })
-    };
-    match parse() {
-        Some(c) if (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y) => Ok(c),
-        _ => bail!("--{what} {value}: expected LON,LAT in degrees, e.g. 104.0657,30.6574"),
+fn lonlat(value: &str, flag: &str) -> Result<Coord<f64>> {
+    match parse_lonlat(value) {
+        Some(c) => Ok(c),
+        None => bail!("{flag} {value}: expected LON,LAT in degrees, e.g. 104.0657,30.6574"),
     }
 }
 
 pub fn run(args: RouteArgs) -> Result<()> {
+    let (from, to) = (lonlat(&args.from, "--from")?, lonlat(&args.to, "--to")?);
     let city = City::load(&args.bundle)?;
-    let to_city = Reprojector::new("EPSG:4326", &city.bundle.meta.crs.id)?;
-    let project = |c: Coord<f64>, what: &str| -> Result<Point<f64>> {
-        let p = to_city
-            .coord(c)
-            .map_err(anyhow::Error::msg)
-            .with_context(|| format!("--{what}"))?;
-        let p = Point::from(p);
-        city.check_near(&format!("--{what}"), p)
-            .map_err(anyhow::Error::msg)?;
-        Ok(p)
-    };
-    let from = project(lonlat(&args.from, "from")?, "from")?;
-    let to = project(lonlat(&args.to, "to")?, "to")?;
-    let Some(found) = city.fastest_path_between(from, to, args.mode) else {
-        bail!(
-            "no {:?} route between {} and {}",
-            args.mode,
-            args.from,
-            args.to
-        );
-    };
-    let roads = city.roads();
-    if args.json {
-        let json = serde_json::json!({
-            "mode": format!("{:?}", args.mode).to_lowercase(),
-            "time_s": found.route.time_s,
-            "length_m": found.route.length_m,
-            "links": found.route.links.iter().map(|l| l.0).collect::<Vec<_>>(),
-            "origin_snap_m": found.origin.distance_m,
-            "destination_snap_m": found.destination.distance_m,
-        });
-        println!("{json}");
-    } else {
-        println!(
-            "{:?}: {:.0} m in {:.1} min over {} links (origin {:.0} m from the road, destination {:.0} m)",
-            args.mode,
-            found.route.length_m,
-            found.route.time_s / 60.0,
-            found.route.links.len(),
-            found.origin.distance_m,
-            found.destination.distance_m
-        );
-        let mut last_name: Option<&str> = None;
-        for l in &found.route.links {
-            let name = roads.link(*l).name.as_deref();
-            if name.is_some() && name != last_name {
-                println!("  {}", name.unwrap_or_default());
-                last_name = name;
-            }
+    let found = route_lonlat(&city, from, to, args.mode).map_err(|e| match e {
+        RouteError::Outside { end, reason } => {
+            let flag = if end == End::From { "--from" } else { "--to" };
+            anyhow::anyhow!("{flag}: {reason}")
         }
+        RouteError::NoRoute { mode } => {
+            anyhow::anyhow!("no {mode:?} route between {} and {}", args.from, args.to)
+        }
+        e => e.into(),
+    })?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&RouteJson::of(&found, args.mode))?
+        );
+        return Ok(());
+    }
+    println!(
+        "{:?}: {:.0} m in {:.1} min over {} links (origin {:.0} m from the road, destination {:.0} m)",
+        args.mode,
+        found.route.length_m,
+        found.route.time_s / 60.0,
+        found.route.links.len(),
+        found.origin.distance_m,
+        found.destination.distance_m
+    );
+    for name in street_names(&city, &found) {
+        println!("  {name}");
     }
     Ok(())
 }

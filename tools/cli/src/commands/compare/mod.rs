@@ -65,11 +65,7 @@ pub fn run(args: CompareArgs, quiet: bool) -> Result<()> {
     let parts = SceneParts::load(&args.scene, &options, None)?;
     let seeds: Vec<u64> = (args.first_seed..args.first_seed + args.seeds).collect();
     let runs = seeds.len() * 2;
-    let jobs = args
-        .jobs
-        .map(|j| j as usize)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .min(runs);
+    let jobs = citytwin_runs::workers(args.jobs, runs);
     let pairs = Pairs {
         scene: &args.scene,
         parts: &parts,

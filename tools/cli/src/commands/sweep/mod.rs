@@ -124,10 +124,7 @@ fn run_here(jobs: &[Job], workers: Option<u64>, quiet: bool) -> Result<()> {
             jobs.len()
         );
     }
-    let workers = workers
-        .map(|w| w as usize)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .min(todo.len().max(1));
+    let workers = citytwin_runs::workers(workers, todo.len());
     interrupt::install();
     let bar = progress::steps(todo.len() as u64, quiet);
     bar.set_message(format!("runs, {workers} at a time"));
