@@ -255,6 +255,12 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::CrewShift => "--crew-shift",
         Setting::BreakdownRate => "--breakdown-rate",
         Setting::GbfsUrl => "--gbfs-url",
+        Setting::GbfsAt => "--gbfs-at",
         Setting::ForecastAt => "--at",
+        Setting::Iterations => "--iterations",
+        Setting::ReplanShare => "--replan-share",
+        Setting::TargetGap => "--target-gap",
+        Setting::Pace => "--pace",
+        Setting::StopAt => "--checkpoint-at",
     }
 }

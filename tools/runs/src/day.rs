@@ -208,6 +208,35 @@ pub enum DayMode {
     Live(LiveOptions),
 }
 
+impl DayMode {
+    /// Refuses settings the mode cannot run with, before anything is loaded.
+    pub fn check(&self) -> Result<()> {
+        match self {
+            DayMode::Once => Ok(()),
+            DayMode::Equilibrium(e) => {
+                if e.iterations == 0 {
+                    return Err(RunError::setting(
+                        Setting::Iterations,
+                        0,
+                        "expected at least 1 (one simulated day)",
+                    ));
+                }
+                crate::options::check_share(Setting::ReplanShare, e.replan_share)?;
+                match e.target_gap {
+                    Some(gap) => crate::options::check_share(Setting::TargetGap, gap),
+                    None => Ok(()),
+                }
+            }
+            DayMode::Live(l) if !(l.pace > 0.0 && l.pace.is_finite()) => Err(RunError::setting(
+                Setting::Pace,
+                l.pace,
+                "expected simulated seconds per second > 0",
+            )),
+            DayMode::Live(_) => Ok(()),
+        }
+    }
+}
+
 /// What a front end hears while a day runs (all through `&self`: a progress bar is shared).
 pub trait DayHooks {
     /// Every simulated minute; `false` stops the day there (Ctrl-C, a checkpoint).

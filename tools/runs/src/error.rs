@@ -17,7 +17,13 @@ pub enum Setting {
     CrewShift,
     BreakdownRate,
     GbfsUrl,
+    GbfsAt,
     ForecastAt,
+    Iterations,
+    ReplanShare,
+    TargetGap,
+    Pace,
+    StopAt,
 }
 
 impl Setting {
@@ -32,7 +38,13 @@ impl Setting {
             Setting::CrewShift => "crew_shift",
             Setting::BreakdownRate => "breakdown_rate",
             Setting::GbfsUrl => "gbfs_url",
+            Setting::GbfsAt => "gbfs_at",
             Setting::ForecastAt => "forecast_at",
+            Setting::Iterations => "iterations",
+            Setting::ReplanShare => "replan_share",
+            Setting::TargetGap => "target_gap",
+            Setting::Pace => "pace",
+            Setting::StopAt => "stop_at",
         }
     }
 }

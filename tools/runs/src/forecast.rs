@@ -65,17 +65,7 @@ impl ForecastRequest<'_> {
         stop: &dyn Fn() -> bool,
     ) -> Result<ForecastOutcome> {
         let o = self.options;
-        if !(o.from_s..o.to_s).contains(&self.at_s) {
-            return Err(RunError::setting(
-                Setting::ForecastAt,
-                clock(self.at_s),
-                format!(
-                    "outside the simulated window {}–{}",
-                    clock(o.from_s),
-                    clock(o.to_s)
-                ),
-            ));
-        }
+        o.check_in_window(Setting::ForecastAt, self.at_s, o.from_s..o.to_s)?;
         let truth_scenario = self
             .truth_scenario
             .as_deref()

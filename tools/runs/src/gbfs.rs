@@ -21,6 +21,16 @@ pub struct GbfsOptions {
     pub url: Option<String>,
 }
 
+impl GbfsOptions {
+    /// Refuses a time the day never reaches: its feeds would be missing without a word.
+    pub fn check(&self, day: &crate::DayOptions) -> crate::Result<()> {
+        for &t in &self.at {
+            day.check_in_window(crate::Setting::GbfsAt, t, day.from_s..=day.to_s)?;
+        }
+        Ok(())
+    }
+}
+
 /// Writes the feed sets as the simulated clock reaches each asked-for time.
 pub struct GbfsPublisher {
     /// Times not written yet, in order.

@@ -127,6 +127,28 @@ impl DayOptions {
         Ok(())
     }
 
+    /// `at_s` as a time in `allowed`, a part of the window (where a run stops, forecasts or
+    /// writes something), or the error naming `setting` and the window.
+    pub fn check_in_window(
+        &self,
+        setting: Setting,
+        at_s: u32,
+        allowed: impl std::ops::RangeBounds<u32>,
+    ) -> Result<()> {
+        if allowed.contains(&at_s) {
+            return Ok(());
+        }
+        Err(RunError::setting(
+            setting,
+            clock(at_s),
+            format!(
+                "outside the simulated window {}–{}",
+                clock(self.from_s),
+                clock(self.to_s)
+            ),
+        ))
+    }
+
     pub fn traffic(&self) -> TrafficConfig {
         TrafficConfig {
             reroute_share: self.reroute_share,
@@ -156,4 +178,53 @@ pub fn workers(asked: Option<u64>, runs: usize) -> usize {
     asked
         .map_or_else(cores, |n| usize::try_from(n).unwrap_or(usize::MAX))
         .clamp(1, runs.max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::day::DayMode;
+    use crate::gbfs::GbfsOptions;
+    use citytwin_traffic::dynamic::EquilibriumOptions;
+
+    fn refused(r: Result<()>) -> Setting {
+        match r {
+            Err(RunError::Setting { setting, .. }) => setting,
+            other => panic!("expected a refused setting, got {other:?}"),
+        }
+    }
+
+    /// A run's settings are refused by the library, each by its name, before anything loads.
+    #[test]
+    fn a_runs_settings_are_checked_before_anything_loads() {
+        let day = DayOptions {
+            from_s: 6 * 3600,
+            to_s: 9 * 3600,
+            ..DayOptions::default()
+        };
+        let inside = |at| day.check_in_window(Setting::StopAt, at, day.from_s + 1..day.to_s);
+        assert!(inside(7 * 3600).is_ok());
+        assert_eq!(refused(inside(6 * 3600)), Setting::StopAt);
+        assert_eq!(refused(inside(9 * 3600)), Setting::StopAt);
+        let gbfs = |at: u32| GbfsOptions {
+            at: vec![at],
+            versions: Vec::new(),
+            url: None,
+        };
+        assert!(gbfs(9 * 3600).check(&day).is_ok());
+        assert_eq!(refused(gbfs(10 * 3600).check(&day)), Setting::GbfsAt);
+        let days = |iterations, replan_share, target_gap| {
+            DayMode::Equilibrium(EquilibriumOptions {
+                iterations,
+                replan_share,
+                target_gap,
+            })
+            .check()
+        };
+        assert!(days(5, 0.3, Some(0.01)).is_ok());
+        assert_eq!(refused(days(0, 0.3, None)), Setting::Iterations);
+        assert_eq!(refused(days(5, 1.5, None)), Setting::ReplanShare);
+        assert_eq!(refused(days(5, 0.3, Some(-1.0))), Setting::TargetGap);
+        assert!(DayMode::Once.check().is_ok());
+    }
 }

@@ -1,8 +1,6 @@
 //! `citytwin run --live`: the day runs in step with the wall clock and takes live observations
 //! and planners' edits from an MQTT broker (see docs/live.md).
 
-use super::RunArgs;
-use anyhow::{Result, bail};
 use citytwin_runs::live::LiveOptions;
 use clap::Args;
 use std::path::PathBuf;
@@ -13,8 +11,9 @@ pub struct LiveArgs {
     /// mqtt://user[:password]@host[:port] (the password may come from CITYTWIN_MQTT_PASSWORD).
     /// Simulated time then follows the wall clock (see --pace) from --from, observations
     /// join the World as they arrive, and planners' scenario edits published to
-    /// <prefix>/control/scenario apply from the next minute
-    #[arg(long, value_name = "URL")]
+    /// <prefix>/control/scenario apply from the next minute. Needs a scene with an ops file
+    /// (its live sensors), so not with --no-ops or --sumo-net
+    #[arg(long, value_name = "URL", conflicts_with_all = ["no_ops", "sumo_net"])]
     pub live: Option<String>,
     /// Simulated seconds per wall-clock second in a live run (1: real time)
     #[arg(long, default_value_t = 1.0, requires = "live")]
@@ -36,28 +35,6 @@ pub struct LiveArgs {
 }
 
 impl LiveArgs {
-    pub fn check(&self, run: &RunArgs) -> Result<()> {
-        if self.live.is_none() {
-            return Ok(());
-        }
-        if !(self.pace > 0.0 && self.pace.is_finite()) {
-            bail!(
-                "--pace {}: expected simulated seconds per second > 0",
-                self.pace
-            );
-        }
-        if run.scene.is_none() {
-            bail!("--live needs a scene with an ops file (its live sensors)");
-        }
-        if run.sim.no_ops {
-            bail!("--live and --no-ops: a live run feeds the scene's sensors");
-        }
-        if run.iterations > 1 {
-            bail!("--live runs one day; --iterations needs a headless run");
-        }
-        Ok(())
-    }
-
     /// The library's options for a live run to `url`; forecasts go to `default_dir` unless
     /// --forecast-dir says otherwise.
     pub fn options(&self, url: &str, default_dir: PathBuf) -> LiveOptions {

@@ -58,8 +58,9 @@ pub struct RunArgs {
     pub live: live::LiveArgs,
     #[command(flatten)]
     pub gbfs: GbfsArgs,
-    /// Simulated days for the dynamic equilibrium (1 = a single day)
-    #[arg(long, default_value_t = 1)]
+    /// Simulated days for the dynamic equilibrium (1 = a single day; not with --live, which
+    /// runs one day)
+    #[arg(long, default_value_t = 1, conflicts_with = "live")]
     iterations: u32,
     /// Share of trips that switch to their best route after the first day (with --iterations);
     /// after day k it is this share / k (the method of successive averages), so the days
@@ -98,41 +99,28 @@ pub struct RunArgs {
     pub state: state::StateArgs,
 }
 
-fn check_share(name: &str, value: f64) -> Result<()> {
-    if !(0.0..=1.0).contains(&value) {
-        bail!("{name} {value}: expected a share between 0 and 1");
-    }
-    Ok(())
-}
-
 impl RunArgs {
     /// One-line errors for values clap cannot check alone, before anything is loaded.
     fn check(&self, options: &citytwin_runs::DayOptions) -> Result<()> {
         options.check()?;
-        check_share("--replan-share", self.replan_share)?;
-        if self.iterations == 0 {
-            bail!("--iterations 0: expected at least 1 (one simulated day)");
+        self.mode(PathBuf::new()).check()?;
+        self.gbfs.options().check(options)?;
+        self.state.check(options)
+    }
+
+    /// How the day runs; a live run's forecasts go to `forecast_dir` unless --forecast-dir.
+    fn mode(&self, forecast_dir: PathBuf) -> DayMode {
+        if let Some(url) = &self.live.live {
+            DayMode::Live(self.live.options(url, forecast_dir))
+        } else if self.iterations != 1 {
+            DayMode::Equilibrium(EquilibriumOptions {
+                iterations: self.iterations,
+                replan_share: self.replan_share,
+                target_gap: self.target_gap,
+            })
+        } else {
+            DayMode::Once
         }
-        // a feed the window never reaches would be missing without a word under -q
-        if let Some(&t) = self
-            .gbfs
-            .at
-            .iter()
-            .find(|&&t| t < self.sim.from || t > self.sim.to)
-        {
-            bail!(
-                "--gbfs-at {}: outside the simulated window {}–{}",
-                clock(t),
-                clock(self.sim.from),
-                clock(self.sim.to)
-            );
-        }
-        if let Some(gap) = self.target_gap {
-            check_share("--target-gap", gap)?;
-        }
-        self.state
-            .check(options, self.iterations, self.live.live.is_some())?;
-        Ok(())
     }
 
     /// What the library prepares the day from; `output` is where MDS and GBFS files go.
@@ -165,7 +153,6 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
     let options = args.sim.options();
     args.check(&options)?;
     let started = Instant::now();
-    args.live.check(&args)?;
     // from the start: a Ctrl-C while the city and the World load stops the day at its first
     // minute, with its (empty) outputs written, instead of killing the program
     interrupt::install();
@@ -200,17 +187,7 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
         quiet,
         state: &args.state,
     };
-    let mode = if args.iterations > 1 {
-        DayMode::Equilibrium(EquilibriumOptions {
-            iterations: args.iterations,
-            replan_share: args.replan_share,
-            target_gap: args.target_gap,
-        })
-    } else if let Some(url) = &args.live.live {
-        DayMode::Live(args.live.options(url, args.output.join("forecast")))
-    } else {
-        DayMode::Once
-    };
+    let mode = args.mode(args.output.join("forecast"));
     let outcome = prepared.run(&mode, &hooks)?;
     hooks.bar.finish_and_clear();
     let interrupted = interrupt::requested();

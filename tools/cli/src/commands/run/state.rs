@@ -2,8 +2,8 @@
 //! go on, and the state.ctstate a run stopped by Ctrl-C leaves beside its outputs.
 
 use crate::day_args::parse_clock;
-use anyhow::{Result, bail};
-use citytwin_runs::{DayOptions, clock};
+use anyhow::Result;
+use citytwin_runs::{DayOptions, Setting, clock};
 use citytwin_sim::World;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 pub struct StateArgs {
     /// Save the whole state of the simulation to FILE when the run stops (at the end of its
     /// window, at --checkpoint-at, or on Ctrl-C), for --resume. A run stopped by Ctrl-C
-    /// always saves it as state.ctstate in its output folder.
-    #[arg(long, value_name = "FILE")]
+    /// always saves it as state.ctstate in its output folder. For a single simulated day:
+    /// not with --iterations or --live
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["iterations", "live"])]
     pub checkpoint_out: Option<PathBuf>,
     /// Stop at this time of day (HH:MM, inside the window) and save the state there
     /// (needs --checkpoint-out)
@@ -22,27 +23,14 @@ pub struct StateArgs {
     /// Go on from a saved state: the run is built from the same scene and options as the
     /// one that saved it (a state from another scene or other options is refused), then runs
     /// on from where that one stopped; its outputs are those of the run had it not stopped
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["iterations", "live"])]
     pub resume: Option<PathBuf>,
 }
 
 impl StateArgs {
-    pub fn check(&self, day: &DayOptions, iterations: u32, live: bool) -> Result<()> {
-        if let Some(at) = self.checkpoint_at
-            && !(day.from_s < at && at < day.to_s)
-        {
-            bail!(
-                "--checkpoint-at {}: expected a time inside the simulated window {}–{}",
-                clock(at),
-                clock(day.from_s),
-                clock(day.to_s)
-            );
-        }
-        let saves = self.checkpoint_out.is_some() || self.resume.is_some();
-        if saves && (iterations > 1 || live) {
-            bail!(
-                "--checkpoint-out and --resume: for a single simulated day, not with --iterations or --live"
-            );
+    pub fn check(&self, day: &DayOptions) -> Result<()> {
+        if let Some(at) = self.checkpoint_at {
+            day.check_in_window(Setting::StopAt, at, day.from_s + 1..day.to_s)?;
         }
         Ok(())
     }
