@@ -26,6 +26,19 @@ impl ImportSetting {
     }
 }
 
+/// An extra layer as a command line gives it, `NAME=FILE` (e.g. `fences=zones.gpkg`).
+pub fn parse_layer_spec(spec: &str) -> Result<(String, PathBuf), GisError> {
+    match spec.split_once('=') {
+        Some((name, file)) if !name.is_empty() && !file.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(file)))
+        }
+        _ => Err(GisError::BadLayerSpec {
+            spec: spec.to_string(),
+            reason: "expected NAME=FILE with both parts non-empty, e.g. fences=zones.gpkg".into(),
+        }),
+    }
+}
+
 /// What a caller sets over a scene's import settings; `None` keeps the scene's (or the
 /// default without a scene).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -149,6 +162,21 @@ impl ImportOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_layer_is_given_as_name_equals_file() {
+        let spec = parse_layer_spec("fences=data/zones.gpkg").unwrap();
+        assert_eq!(spec, ("fences".into(), PathBuf::from("data/zones.gpkg")));
+        // the file may itself hold '='; the name may not be empty, nor the file
+        let spec = parse_layer_spec("a=b=c.gpkg").unwrap();
+        assert_eq!(spec.1, PathBuf::from("b=c.gpkg"));
+        for bad in ["fences", "=zones.gpkg", "fences=", ""] {
+            assert!(matches!(
+                parse_layer_spec(bad),
+                Err(GisError::BadLayerSpec { .. })
+            ));
+        }
+    }
 
     #[test]
     fn the_callers_settings_go_over_the_scenes_and_are_checked() {

@@ -23,7 +23,7 @@ pub mod vector;
 pub use error::{GisError, Result};
 pub use export::{FieldType, GeometryType, GpkgWriter, Value, export_gpkg};
 pub use import::{ImportOptions, Stage, import};
-pub use import_settings::{ImportOverrides, ImportSetting};
+pub use import_settings::{ImportOverrides, ImportSetting, parse_layer_spec};
 
 /// Sends GDAL's own messages (e.g. GEOS "Self-intersection at ...") to `tracing` instead of
 /// stderr: invalid geometries are already reported per feature in the import summary.

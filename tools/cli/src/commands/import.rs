@@ -1,11 +1,13 @@
 //! `citytwin import`.
 
 use crate::progress;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use citytwin_city::roads::build::BuildOptions;
 use citytwin_city::scene::Scene;
 use citytwin_city::summary::CitySummary;
-use citytwin_gis::{GisError, ImportOptions, ImportOverrides, ImportSetting, Stage};
+use citytwin_gis::{
+    GisError, ImportOptions, ImportOverrides, ImportSetting, Stage, parse_layer_spec,
+};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -63,15 +65,9 @@ fn options(args: &ImportArgs) -> Result<(ImportOptions, PathBuf)> {
         .map(Scene::load)
         .transpose()
         .context("reading the scene")?;
-    let mut layers = Vec::new();
+    let mut layers = Vec::with_capacity(args.layers.len());
     for spec in &args.layers {
-        let Some((name, file)) = spec.split_once('=') else {
-            bail!("--layer {spec}: expected NAME=FILE, e.g. fences=zones.gpkg");
-        };
-        if name.is_empty() || file.is_empty() {
-            bail!("--layer {spec}: expected NAME=FILE with both parts non-empty");
-        }
-        layers.push((name.to_string(), PathBuf::from(file)));
+        layers.push(parse_layer_spec(spec).map_err(in_cli_terms)?);
     }
     let overrides = ImportOverrides {
         osm: args.osm.clone(),
