@@ -114,7 +114,7 @@ pub struct Targets {
     /// What may move; the default: the demand scale and all roads' free-flow speed.
     #[serde(default = "default_fit")]
     pub fit: Vec<Param>,
-    /// Simulated days at most (each costs one run; two run at once on two cores).
+    /// Candidates at most (each costs `days` simulated days; two run at once on two cores).
     #[serde(default = "default_max_runs")]
     pub max_runs: u32,
     /// The simulated window, HH:MM.
@@ -211,6 +211,12 @@ impl Targets {
         if !(1..=8).contains(&self.days) {
             return Err(format!("days: expected 1 to 8, found {}", self.days));
         }
+        if self.seed.checked_add(u64::from(self.days) - 1).is_none() {
+            return Err(format!(
+                "seed: {} leaves no room for {} days' seeds after it",
+                self.seed, self.days
+            ));
+        }
         if self.max_runs < 2 {
             return Err(format!(
                 "max_runs: expected at least 2, found {}",
@@ -252,5 +258,18 @@ mod tests {
         );
         let empty: Targets = ron_file::from_str("()").expect("valid RON");
         assert!(empty.check().unwrap_err().contains("nothing to fit"));
+        let days = |d: u32, seed: u64| {
+            Targets {
+                days: d,
+                seed,
+                ..t.clone()
+            }
+            .check()
+        };
+        assert!(days(8, 1).is_ok());
+        assert!(days(0, 1).unwrap_err().contains("days: expected 1 to 8"));
+        assert!(days(9, 1).unwrap_err().contains("days: expected 1 to 8"));
+        assert!(days(1, u64::MAX).is_ok());
+        assert!(days(2, u64::MAX).unwrap_err().contains("seed"));
     }
 }

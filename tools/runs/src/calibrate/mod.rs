@@ -68,10 +68,10 @@ pub fn closing_lines(
     };
     [
         format!(
-            "{}calibrated {} in {wall_s:.1} s over {} simulated days ({}–{}): {} → {}",
+            "{}calibrated {} in {wall_s:.1} s over {} ({}–{}): {} → {}",
             if interrupted { "interrupted: " } else { "" },
             i.scene,
-            o.runs.len(),
+            report::simulated(targets, o),
             crate::clock(targets.window().map_or(0, |w| w.0)),
             crate::clock(targets.window().map_or(86_400, |w| w.1)),
             moved.join(", "),
@@ -81,7 +81,7 @@ pub fn closing_lines(
             "fit{}: peak TTI {:.2}, peak speed {:.1} km/h, {:.0} veh·km{counts}; report {}",
             match o.observed.days.len() {
                 1 => String::new(),
-                n => format!(" (mean of {n} days)"),
+                days => format!(" (mean of {days} days)"),
             },
             mean(IndicatorKind::PeakTti),
             mean(IndicatorKind::PeakSpeedKmh),

@@ -1,7 +1,7 @@
 //! report.html of a calibration: the fitted parameters, the published figures against the
-//! fitted day, the counts' fit, the picture, and every simulated day.
+//! fitted days, the counts' fit, the picture, and every candidate.
 
-use super::report::{Inputs, stop_reason};
+use super::report::{Inputs, simulated, stop_reason};
 use crate::html_page::{page, png_data_uri};
 use maud::html;
 
@@ -17,7 +17,7 @@ pub fn html(i: &Inputs, png: &[u8]) -> String {
     let o = i.outcome;
     let body = html! {
         p { code { (i.command) } }
-        p { (o.runs.len()) " simulated days; " (stop_reason(o.stopped)) "." }
+        p { (simulated(i.targets, o)) "; " (stop_reason(o.stopped)) "." }
         h2 { "Fitted parameters" }
         table {
             tr { th { "parameter" } th { "start" } th { "fitted" } }
@@ -78,7 +78,7 @@ pub fn html(i: &Inputs, png: &[u8]) -> String {
             }
         }
         img alt="fit" style="max-width:100%" src=(png_data_uri(png));
-        h2 { "Every simulated day" }
+        h2 { "Every candidate" }
         p { code { "runs.csv" } }
         table {
             tr {

@@ -26,7 +26,7 @@ pub fn stop_reason(s: Stop) -> &'static str {
     match s {
         Stop::Converged => "converged (no parameter moved more than 1%)",
         Stop::NoImprovement => "no step lowered the misses further",
-        Stop::MaxEvaluations => "used the most simulated days allowed (max_runs)",
+        Stop::MaxEvaluations => "used the most candidates allowed (max_runs)",
         Stop::Interrupted => "interrupted (Ctrl-C): the best fit so far",
     }
 }
@@ -64,7 +64,17 @@ pub fn model_header(
             o.counts.rmse_pct
         ));
     }
-    let runs = match o.observed.days.len() {
+    h.push(format!(
+        "  {}; {}",
+        simulated(targets, o),
+        stop_reason(o.stopped)
+    ));
+    h
+}
+
+/// How many days the fit simulated: one per candidate, or several each.
+pub fn simulated(targets: &Targets, o: &Outcome) -> String {
+    match o.observed.days.len() {
         1 => format!("{} simulated days", o.runs.len()),
         days => format!(
             "{} candidates of {days} simulated days each (seeds {}–{}), judged by the days' means",
@@ -72,9 +82,7 @@ pub fn model_header(
             targets.seed,
             targets.seed + days as u64 - 1
         ),
-    };
-    h.push(format!("  {runs}; {}", stop_reason(o.stopped)));
-    h
+    }
 }
 
 /// Where the report of a fit written to `model` goes unless asked: beside it,

@@ -36,7 +36,8 @@ pub struct CalibrateArgs {
     /// depend on the last one)
     #[arg(long)]
     defaults: bool,
-    /// Most simulated days (overrides the targets file's max_runs)
+    /// Most candidates, each the targets' `days` simulated days (overrides the targets
+    /// file's max_runs)
     #[arg(long)]
     max_runs: Option<u32>,
     /// Folder for the validation report (default: beside the output, <name>_report/)

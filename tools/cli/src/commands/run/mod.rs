@@ -103,6 +103,8 @@ impl RunArgs {
     /// One-line errors for values clap cannot check alone, before anything is loaded.
     fn check(&self, options: &citytwin_runs::DayOptions) -> Result<()> {
         options.check()?;
+        // the equilibrium's settings are refused even for a single day, as they always were
+        DayMode::Equilibrium(self.equilibrium()).check()?;
         self.mode(PathBuf::new()).check()?;
         self.gbfs.options().check(options)?;
         self.state.check(options)
@@ -113,13 +115,17 @@ impl RunArgs {
         if let Some(url) = &self.live.live {
             DayMode::Live(self.live.options(url, forecast_dir))
         } else if self.iterations != 1 {
-            DayMode::Equilibrium(EquilibriumOptions {
-                iterations: self.iterations,
-                replan_share: self.replan_share,
-                target_gap: self.target_gap,
-            })
+            DayMode::Equilibrium(self.equilibrium())
         } else {
             DayMode::Once
+        }
+    }
+
+    fn equilibrium(&self) -> EquilibriumOptions {
+        EquilibriumOptions {
+            iterations: self.iterations,
+            replan_share: self.replan_share,
+            target_gap: self.target_gap,
         }
     }
 
