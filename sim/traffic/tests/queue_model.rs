@@ -544,3 +544,65 @@ fn link_times_by_when_cars_got_on_give_back_the_time_cars_took_through_a_queue()
         100.0 * off / driven
     );
 }
+
+/// Routes are made beside the simulation on the pool's other threads, and re-routes across
+/// them: a congested day is the same, trip for trip and bin for bin, on 1, 2 or 3 threads,
+/// with a closure and a reopening (which make routes made ahead stale) and a trip added while
+/// the day runs.
+#[test]
+fn a_day_is_the_same_whatever_the_number_of_threads() {
+    let day = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let net = QueueNetwork::grid(8, |a, b| {
+                let length = if a.abs_diff(b) == 1 { 150.0 } else { 90.0 };
+                link(a, b, length, 900.0, 1).expect("a car link")
+            });
+            let n = net.links.len() as u32;
+            let trips: Vec<TripSpec> = (0..5000u32)
+                .map(|i| TripSpec {
+                    origin_link: LinkId(i * 7919 % n),
+                    dest_link: LinkId((i * 104_729 + 13) % n),
+                    departure_s: i * 3600 / 5000,
+                    purpose: Purpose::Work,
+                })
+                .collect();
+            let closed = |at_s, lanes| LinkEvent {
+                at_s,
+                link: LinkId(40),
+                lanes,
+            };
+            let events = vec![closed(900, Some(0)), closed(2100, None)];
+            let config = TrafficConfig {
+                travel_time_update_s: 120,
+                bin_s: 600,
+                ..TrafficConfig::default()
+            };
+            let mut s = TrafficSim::new(net, Signals::default(), trips, events, config, 3);
+            while !s.is_done() && s.now() < 4 * 3600 {
+                if s.now() == 1500 {
+                    s.add_trip(TripSpec {
+                        origin_link: LinkId(3),
+                        dest_link: LinkId(n - 5),
+                        departure_s: 1530,
+                        purpose: Purpose::Service,
+                    });
+                }
+                s.step();
+            }
+            s.flush_stats();
+            let bins: Vec<_> = (0..s.stats.bin_count())
+                .flat_map(|b| s.stats.links_in(b).map(move |(l, bin)| (b, l, *bin)))
+                .collect();
+            (s.records.clone(), s.summary(), bins)
+        })
+    };
+    let one = day(1);
+    assert!(one.1.reroutes > 0, "no driver re-routed: {:?}", one.1);
+    assert!(one.1.trips_completed > 4900, "{:?}", one.1);
+    assert_eq!(day(2), one);
+    assert_eq!(day(3), one);
+}

@@ -78,6 +78,28 @@ impl CchQuery {
     }
 }
 
+/// A route's first and last links, and the nodes its search starts from (the end of the
+/// first) and heads for (the start of the last).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RouteLegs {
+    pub from: LinkId,
+    pub to: LinkId,
+    start: u32,
+    target: u32,
+}
+
+impl RouteLegs {
+    /// `None` where either link is not in `net`.
+    pub fn new(net: &QueueNetwork, from: LinkId, to: LinkId) -> Option<RouteLegs> {
+        Some(RouteLegs {
+            from,
+            to,
+            start: net.link(from)?.to,
+            target: net.link(to)?.from,
+        })
+    }
+}
+
 impl Cch {
     /// The hierarchy of `net`'s car links; customized with free-flow times.
     pub fn new(net: &QueueNetwork) -> Self {
@@ -187,9 +209,16 @@ impl Cch {
         out: &mut Vec<u32>,
     ) -> Option<f64> {
         out.clear();
-        let start = self.rank[net.link(from)?.to as usize];
-        let target = self.rank[net.link(to)?.from as usize];
-        let (from_link, to_link) = (from.0, to.0);
+        self.route_legs(q, RouteLegs::new(net, from, to)?, out)
+    }
+
+    /// [`Cch::route_in`] between ends already looked up in the network, so that a thread
+    /// that routes needs the hierarchy alone.
+    pub fn route_legs(&self, q: &mut CchQuery, legs: RouteLegs, out: &mut Vec<u32>) -> Option<f64> {
+        out.clear();
+        let start = self.rank[legs.start as usize];
+        let target = self.rank[legs.target as usize];
+        let (from_link, to_link) = (legs.from.0, legs.to.0);
         let last = self.metric[to_link as usize];
         if !last.is_finite() {
             return None;
@@ -208,6 +237,11 @@ impl Cch {
         self.reset(q, start, NONE);
         self.reset(q, target, joined);
         (meet != NONE).then_some(best + last)
+    }
+
+    /// The costs routes are made on now: those of the last customization.
+    pub fn costs(&self) -> &[f64] {
+        &self.metric
     }
 
     fn parent(&self, v: u32) -> u32 {

@@ -70,7 +70,8 @@ impl TrafficSim {
         out: &mut Vec<u32>,
     ) -> Option<f64> {
         self.fresh_router();
-        self.router.route(&self.net, from, to, out)
+        let query = self.queries.main(&self.router);
+        self.router.route_in(query, &self.net, from, to, out)
     }
 
     /// Free-flow time of link `l` plus the time for the cars already queued at its head to

@@ -19,11 +19,13 @@ use citytwin_city::LinkId;
 use citytwin_city::rng::SimRng;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 mod busy;
 mod incidents;
 mod junctions;
 mod memory;
+mod prefetch;
 mod rescale;
 mod routing;
 mod summary;
@@ -129,7 +131,7 @@ pub struct TrafficSim {
     config: TrafficConfig,
     signals: Signals,
     /// Routes on `travel_time`, customized again before the first route after it changed.
-    router: Cch,
+    router: Arc<Cch>,
     router_stale: bool,
     /// Scratch for routing batches across threads.
     #[serde(skip)]
@@ -138,7 +140,7 @@ pub struct TrafficSim {
     #[serde(skip)]
     metric_epoch: u64,
     #[serde(skip)]
-    prefetched: routing::Prefetched,
+    prefetch: prefetch::Prefetch,
     now: u32,
     trips: Vec<TripSpec>,
     /// Trip indices by departure time (stable for equal times).
@@ -182,7 +184,7 @@ impl TrafficSim {
         seed: u64,
     ) -> Self {
         let free_flow = net.free_flow_times();
-        let router = Cch::new(&net);
+        let router = Arc::new(Cch::new(&net));
         let links = net
             .links
             .iter()
@@ -218,7 +220,7 @@ impl TrafficSim {
             router_stale: false,
             queries: routing::QueryPool::default(),
             metric_epoch: 0,
-            prefetched: routing::Prefetched::default(),
+            prefetch: prefetch::Prefetch::default(),
             now: 0,
             records: vec![TripRecord::planned(); trips.len()],
             trips,
@@ -251,7 +253,7 @@ impl TrafficSim {
     pub fn set_plans(&mut self, plans: Vec<Vec<u32>>) {
         self.plans = plans;
         // routes made for trips that now have a plan (or lost theirs) are not reused
-        self.prefetched = routing::Prefetched::default();
+        self.prefetch.clear();
     }
 
     /// Adds a trip while the day runs (a crew's truck sent somewhere): it departs at

@@ -1,27 +1,37 @@
 //! Routes in batches. Travel times change only every `travel_time_update_s` (and when an
 //! incident opens or closes a link), so every trip that leaves before the next change is
-//! routed on the same costs as it would be at its departure: they are routed together when
-//! the first of them leaves, as are the drivers who re-route together every ten minutes. The
-//! queries run across the rayon pool's threads, each with its own scratch on the one shared
-//! hierarchy, and are kept by trip and applied in order: the outcome is the same, byte for
-//! byte, whatever the number of threads, and the same as routing each trip as it leaves.
+//! routed on the same costs as it would be at its departure: they are routed ahead, beside
+//! the simulation ([`super::prefetch`]), and the drivers who re-route every ten minutes are
+//! routed together across the rayon pool's threads, each with its own scratch on the one
+//! shared hierarchy. Routes are kept by trip and applied in order: the outcome is the same,
+//! byte for byte, whatever the number of threads, and the same as routing each trip as it
+//! leaves.
 
 use super::{TrafficSim, Vehicle};
-use crate::dynamic::cch::CchQuery;
+use crate::dynamic::cch::{Cch, CchQuery, RouteLegs};
 use crate::dynamic::trips::{Purpose, TripStatus};
 use citytwin_city::LinkId;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Below this many queries a batch is routed on the calling thread: handing work to other
 /// threads costs more than a few queries.
 const PARALLEL_FROM: usize = 4;
 
-/// Query scratch per worker thread, made when first needed (a copy of the model starts
-/// without: forks and checkpoints do not carry scratch).
+/// Query scratch per pool thread, and the stepping thread's, made when first needed (a copy
+/// of the model starts without: forks and checkpoints do not carry scratch).
 #[derive(Default)]
-pub(super) struct QueryPool(Vec<Mutex<CchQuery>>);
+pub(super) struct QueryPool {
+    threads: Vec<Mutex<CchQuery>>,
+    main: Option<CchQuery>,
+}
+
+impl QueryPool {
+    /// The stepping thread's scratch.
+    pub(super) fn main(&mut self, router: &Cch) -> &mut CchQuery {
+        self.main.get_or_insert_with(|| router.new_query())
+    }
+}
 
 impl Clone for QueryPool {
     fn clone(&self) -> QueryPool {
@@ -31,24 +41,18 @@ impl Clone for QueryPool {
 
 impl std::fmt::Debug for QueryPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "QueryPool({} queries)", self.0.len())
+        write!(f, "QueryPool({} queries)", self.threads.len())
     }
-}
-
-/// Routes of trips yet to leave, made on the costs of one customization (`epoch`).
-#[derive(Clone, Debug, Default)]
-pub(super) struct Prefetched {
-    epoch: u64,
-    /// Trips leaving before this time were routed.
-    until_s: u32,
-    routes: BTreeMap<u32, Option<Vec<u32>>>,
 }
 
 impl TrafficSim {
     /// Customizes the router if the travel times changed since it last was.
     pub(super) fn fresh_router(&mut self) {
         // costs that did not change since (a quiet night) keep the routes made on them
-        if std::mem::take(&mut self.router_stale) && self.router.customize(&self.travel_time) {
+        if std::mem::take(&mut self.router_stale) && self.router.costs() != self.travel_time {
+            // the workers route on the hierarchy: stopped, and their routes are stale
+            self.prefetch.clear();
+            Arc::make_mut(&mut self.router).customize(&self.travel_time);
             self.metric_epoch += 1;
         }
     }
@@ -59,20 +63,24 @@ impl TrafficSim {
         self.fresh_router();
         let threads = rayon::current_num_threads();
         if pairs.len() < PARALLEL_FROM || threads == 1 {
+            let query = self.queries.main(&self.router);
             return pairs
                 .iter()
                 .map(|&(from, to)| {
                     let mut out = Vec::new();
                     self.router
-                        .route(&self.net, from, to, &mut out)
+                        .route_in(query, &self.net, from, to, &mut out)
                         .map(|_| out)
                 })
                 .collect();
         }
-        while self.queries.0.len() < threads {
-            self.queries.0.push(Mutex::new(self.router.new_query()));
+        // the pool's threads are wanted here
+        self.prefetch.pause();
+        while self.queries.threads.len() < threads {
+            let query = self.router.new_query();
+            self.queries.threads.push(Mutex::new(query));
         }
-        let (router, net, queries) = (&self.router, &self.net, &self.queries.0);
+        let (router, net, queries) = (&self.router, &self.net, &self.queries.threads);
         pairs
             .par_iter()
             .map(|&(from, to)| {
@@ -94,9 +102,12 @@ impl TrafficSim {
             return;
         }
         self.fresh_router();
-        if self.prefetched.epoch != self.metric_epoch || self.prefetched.until_s <= now {
+        if !self.prefetch.covers(self.metric_epoch, now) {
             self.prefetch(now);
         }
+        // the stepping thread is one of the pool's threads' worth of cores
+        let threads = rayon::current_num_threads();
+        self.prefetch.work(threads.saturating_sub(1));
         while let Some(&t) = self.order.get(self.next_departure) {
             if self.trips[t as usize].departure_s > now {
                 break;
@@ -104,7 +115,7 @@ impl TrafficSim {
             self.next_departure += 1;
             let route = match self.plan(t) {
                 Some(plan) => Some(plan.clone()),
-                None => match self.prefetched.routes.remove(&t) {
+                None => match self.prefetch.take(t) {
                     Some(routed) => routed,
                     // a trip added since (a crew's truck): routed now
                     None => {
@@ -121,30 +132,26 @@ impl TrafficSim {
         }
     }
 
-    /// Routes every trip without a plan that leaves from `now` until the travel times are
-    /// next updated, on the costs now.
+    /// Starts routing every trip without a plan that leaves from `now` until the travel
+    /// times are next updated, on the costs now.
     fn prefetch(&mut self, now: u32) {
         let every = self.config.travel_time_update_s.max(1);
         let until_s = (now / every + 1) * every;
-        let trips: Vec<u32> = self.order[self.next_departure..]
+        let trips: Vec<(u32, Option<RouteLegs>)> = self.order[self.next_departure..]
             .iter()
             .copied()
             .take_while(|&t| self.trips[t as usize].departure_s < until_s)
             .filter(|&t| self.plan(t).is_none())
-            .collect();
-        let pairs: Vec<(LinkId, LinkId)> = trips
-            .iter()
-            .map(|&t| {
+            .map(|t| {
                 let spec = &self.trips[t as usize];
-                (spec.origin_link, spec.dest_link)
+                (
+                    t,
+                    RouteLegs::new(&self.net, spec.origin_link, spec.dest_link),
+                )
             })
             .collect();
-        let routes = self.fastest_routes(&pairs);
-        self.prefetched = Prefetched {
-            epoch: self.metric_epoch,
-            until_s,
-            routes: trips.into_iter().zip(routes).collect(),
-        };
+        self.prefetch
+            .start(&self.router, self.metric_epoch, until_s, trips);
     }
 
     /// Trip `t`'s planned route, if it has one that is open now.
