@@ -25,8 +25,7 @@ fn run_minimal(dir: &Path, osm: &Path) -> serde_json::Value {
     .unwrap();
     ok(&["-q", "import", "--scene", scene.to_str().unwrap()]);
     let out = dir.join("day");
-    ok(&[
-        "-q",
+    let run = citytwin(&[
         "run",
         scene.to_str().unwrap(),
         "--seed",
@@ -34,7 +33,16 @@ fn run_minimal(dir: &Path, osm: &Path) -> serde_json::Value {
         "-o",
         out.to_str().unwrap(),
     ]);
-    summary(&out)
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    // a city nobody fitted says so, in the closing lines and in summary.json
+    assert!(
+        stderr.contains("model: the defaults, fitted to no city"),
+        "{stderr}"
+    );
+    let s = summary(&out);
+    assert_eq!(s["city"]["fitted"], false, "{}", s["city"]);
+    s
 }
 
 fn assert_plausible(s: &serde_json::Value, what: &str) {

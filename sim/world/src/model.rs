@@ -231,6 +231,8 @@ pub struct SceneModel {
     pub rules: Vec<Rule>,
     /// Empty: one operator runs the whole fleet.
     pub operators: Vec<OperatorSpec>,
+    /// The parameters file `params` came from; `None`: the defaults, fitted to no city.
+    pub params_file: Option<std::path::PathBuf>,
 }
 
 impl Default for SceneModel {
@@ -240,6 +242,7 @@ impl Default for SceneModel {
             totals: CityTotals::default(),
             rules: Rule::defaults(),
             operators: Vec::new(),
+            params_file: None,
         }
     }
 }
@@ -247,7 +250,8 @@ impl Default for SceneModel {
 impl SceneModel {
     /// The scene's model, with `params` (a `--model` file) in place of the scene's own file.
     pub fn of(scene: &Scene, params: Option<&Path>) -> Result<SceneModel, RonFileError> {
-        let params = match params.or(scene.model.as_deref()) {
+        let params_file = params.or(scene.model.as_deref());
+        let params = match params_file {
             Some(path) => ModelParams::load(path)?,
             None => ModelParams::default(),
         };
@@ -259,6 +263,7 @@ impl SceneModel {
             },
             rules: scene.rules.clone(),
             operators: scene.operators.clone(),
+            params_file: params_file.map(Path::to_path_buf),
         })
     }
 }

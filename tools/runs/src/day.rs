@@ -17,7 +17,7 @@ use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::dynamic::{EquilibriumOptions, IterationReport};
 use citytwin_traffic::sumo::SumoNet;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What a day is run on.
 #[derive(Clone, Copy, Debug)]
@@ -58,6 +58,9 @@ pub struct PreparedDay {
     pub day: SimDay,
     /// Bike rules MDS Policy has no type for (left out of policies.json).
     pub mds_left_out: Vec<&'static str>,
+    /// The model parameters file a scene's day was built with; `None`: the defaults (or a
+    /// SUMO network's day, which takes its network and trips as they are).
+    pub model_file: Option<PathBuf>,
 }
 
 impl DayRequest<'_> {
@@ -103,6 +106,7 @@ impl DayRequest<'_> {
             inputs: None,
             gbfs: None,
             mds_left_out: Vec::new(),
+            model_file: None,
         })
     }
 
@@ -114,7 +118,11 @@ impl DayRequest<'_> {
         let spec = WorldSpec::of(&parts, self.options, self.seed, scenario.as_ref());
         let built = build_world(&parts.city, &spec)?;
         let SceneParts {
-            scene, city, day, ..
+            scene,
+            city,
+            day,
+            model,
+            ..
         } = parts;
         let mut mds_left_out = Vec::new();
         if self.mds_policy {
@@ -147,6 +155,7 @@ impl DayRequest<'_> {
             scenario: scenario.map(|s| (s, built.changes)),
             inputs: Some(built.inputs),
             mds_left_out,
+            model_file: model.params_file,
         })
     }
 
@@ -347,6 +356,13 @@ impl PreparedDay {
                 if reached { "reached" } else { "not reached" }
             ));
         }
+        if matches!(self.network, Network::City(_)) && self.model_file.is_none() {
+            lines.push(
+                "model: the defaults, fitted to no city: its congestion is the model's, not \
+                 this city's, until it is calibrated (docs/demand.md)"
+                    .to_string(),
+            );
+        }
         let worst = most_stuck_roads(self.network.roads(), world, 3);
         if !worst.is_empty() {
             lines.push(format!(
@@ -375,6 +391,7 @@ impl PreparedDay {
             scenario: self.scenario.as_ref().map(|(s, n)| (s, *n)),
             live: outcome.live.as_ref(),
             day: self.day,
+            model_file: self.model_file.as_deref(),
         };
         crate::reports::write_all(
             out,

@@ -65,6 +65,8 @@ pub struct RunFacts<'a> {
     pub live: Option<&'a citytwin_live::twin::LiveFacts>,
     /// The simulated day every time in the outputs is placed on.
     pub day: SimDay,
+    /// The model parameters file a scene's day was built with; `None`: the defaults.
+    pub model_file: Option<&'a Path>,
 }
 
 /// summary.json: the `traffic.`, `demand.`, `run.` and (with bikes) `bikes.` and
@@ -130,6 +132,8 @@ pub fn run_summary(
             CityBlock {
                 name: city.bundle.meta.name.clone(),
                 area_km2: e.width() * e.height() / 1e6,
+                fitted: run.model_file.is_some(),
+                model: run.model_file.map(|p| p.display().to_string()),
             }
         }),
         bikes: world.bikes().map(|b| b.summary()),

@@ -99,6 +99,12 @@ pub struct ScenarioBlock {
 pub struct CityBlock {
     pub name: String,
     pub area_km2: f64,
+    /// False where the day ran on the model's defaults, fitted to no city: its congestion is
+    /// the model's rather than the city's (docs/demand.md).
+    pub fitted: bool,
+    /// The fitted model's parameters file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -164,6 +164,7 @@ impl Pairs<'_> {
             scenario: scenario.map(|s| (s, built.changes)),
             live: None,
             day: self.parts.day,
+            model_file: self.parts.model.params_file.as_deref(),
         };
         let summary = run_summary(
             Some(self.scene),

@@ -162,16 +162,14 @@ impl Prefetch {
         let mut query = None;
         loop {
             let mut slot = lock(&batch.slots[i]);
-            if let Slot::Routed(_) = &*slot {
-                let Slot::Routed(route) = std::mem::replace(&mut *slot, Slot::Taken) else {
-                    unreachable!("matched above")
-                };
-                drop(slot);
-                self.spare.extend(query);
-                return Some(route);
-            }
-            if let Slot::Taken = &*slot {
-                return None;
+            match std::mem::replace(&mut *slot, Slot::Taken) {
+                Slot::Routed(route) => {
+                    drop(slot);
+                    self.spare.extend(query);
+                    return Some(route);
+                }
+                Slot::Taken => return None,
+                Slot::Pending => *slot = Slot::Pending,
             }
             drop(slot);
             if batch.next.load(Ordering::Relaxed) <= i {
