@@ -18,6 +18,9 @@ use std::thread::JoinHandle;
 /// Routes in a batch for each worker thread started on it, at least.
 const ROUTES_PER_WORKER: usize = 16;
 
+/// Waiting for a worker's route, the stepping thread spins this many times, then yields.
+const SPINS_BEFORE_YIELD: u32 = 64;
+
 /// A trip's route, if any, or where it stands.
 enum Slot {
     Pending,
@@ -159,7 +162,7 @@ impl Prefetch {
     pub(super) fn take(&mut self, t: u32) -> Option<Option<Vec<u32>>> {
         let batch = Arc::clone(self.batch.as_ref()?);
         let i = self.slot_of.remove(&t)?;
-        let mut query = None;
+        let (mut query, mut waited) = (None, 0u32);
         loop {
             let mut slot = lock(&batch.slots[i]);
             match std::mem::replace(&mut *slot, Slot::Taken) {
@@ -184,8 +187,15 @@ impl Prefetch {
                 });
                 batch.route(i, q);
             } else {
-                // a worker is making it: one route, microseconds
-                std::hint::spin_loop();
+                // a worker is making it: one route, microseconds, unless the worker waits for
+                // a core (several runs at once, as comparisons and sweeps make): then it gets
+                // this one
+                waited += 1;
+                if waited.is_multiple_of(SPINS_BEFORE_YIELD) {
+                    std::thread::yield_now();
+                } else {
+                    std::hint::spin_loop();
+                }
             }
         }
     }
