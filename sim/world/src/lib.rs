@@ -90,6 +90,8 @@ const HISTORY_MINUTES: usize = 24 * 60;
 
 /// One trip in this many is routed at free flow to estimate the demand signals are timed for.
 const SIGNAL_SAMPLE: usize = 10;
+/// Sampled trips routed together on one thread when timing the signals.
+const SIGNAL_CHUNK: usize = 256;
 
 impl World {
     /// A World for these trips (any order) on this road network; trips departing outside
@@ -441,22 +443,37 @@ fn hand_over_arrived_trucks(
     });
 }
 
-/// Each link's busiest hour of demand, from free-flow routes of a sample of the trips.
+/// Each link's busiest hour of demand, from free-flow routes of a sample of the trips. The
+/// routes are made across the rayon pool's threads, each with its own copy of the router, and
+/// counted in trip order: the same counts whatever the threads.
 fn peak_hour_demand(net: &QueueNetwork, trips: &[TripSpec]) -> Vec<f64> {
+    use rayon::prelude::*;
     let free = net.free_flow_times();
-    let mut router = Router::new(net, &free);
+    let router = Router::new(net, &free);
+    let sample: Vec<&TripSpec> = trips.iter().step_by(SIGNAL_SAMPLE).collect();
+    // each chunk's routed links, as link × 24 + hour of departure
+    let chunks: Vec<Vec<u32>> = sample
+        .par_chunks(SIGNAL_CHUNK)
+        .map_init(
+            || (router.clone(), Vec::new()),
+            |(router, route), chunk| {
+                let mut keys = Vec::new();
+                for t in chunk {
+                    if router
+                        .route(net, &free, t.origin_link, t.dest_link, route)
+                        .is_some()
+                    {
+                        let hour = (t.departure_s / 3600).min(23);
+                        keys.extend(route.iter().map(|&l| l * 24 + hour));
+                    }
+                }
+                keys
+            },
+        )
+        .collect();
     let mut per_hour = vec![[0u32; 24]; net.links.len()];
-    let mut route = Vec::new();
-    for t in trips.iter().step_by(SIGNAL_SAMPLE) {
-        if router
-            .route(net, &free, t.origin_link, t.dest_link, &mut route)
-            .is_some()
-        {
-            let hour = (t.departure_s / 3600).min(23) as usize;
-            for &l in &route {
-                per_hour[l as usize][hour] += 1;
-            }
-        }
+    for key in chunks.iter().flatten() {
+        per_hour[(key / 24) as usize][(key % 24) as usize] += 1;
     }
     per_hour
         .iter()
