@@ -29,7 +29,8 @@ struct Cli {
     #[arg(long, short, global = true)]
     quiet: bool,
     /// Threads a run may use (routes made beside the simulation, re-routes, the router's
-    /// updates; default: every core). Outputs are the same, byte for byte, whatever the number
+    /// updates, the signals' timing; default: every core). Outputs are the same, byte for byte,
+    /// whatever the number
     #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=1024))]
     threads: Option<u16>,
     #[command(subcommand)]
