@@ -208,8 +208,11 @@ impl Cch {
         to: LinkId,
         out: &mut Vec<u32>,
     ) -> Option<f64> {
-        out.clear();
-        self.route_legs(q, RouteLegs::new(net, from, to)?, out)
+        let Some(legs) = RouteLegs::new(net, from, to) else {
+            out.clear();
+            return None;
+        };
+        self.route_legs(q, legs, out)
     }
 
     /// [`Cch::route_in`] between ends already looked up in the network, so that a thread

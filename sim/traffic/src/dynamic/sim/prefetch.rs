@@ -79,7 +79,7 @@ pub(super) struct Prefetch {
     epoch: u64,
     until_s: u32,
     workers: Vec<JoinHandle<CchQuery>>,
-    /// Scratch kept between workers, and the stepping thread's own.
+    /// Scratch kept between workers.
     spare: Vec<CchQuery>,
 }
 
@@ -158,34 +158,25 @@ impl Prefetch {
     }
 
     /// Trip `t`'s route from the batch, waiting for it if a worker is making it, making it
-    /// here if nobody has begun it; `None` when the trip is not in the batch.
-    pub(super) fn take(&mut self, t: u32) -> Option<Option<Vec<u32>>> {
-        let batch = Arc::clone(self.batch.as_ref()?);
+    /// here (with the stepping thread's `query`) if nobody has begun it; `None` when the trip
+    /// is not in the batch.
+    pub(super) fn take(&mut self, t: u32, query: &mut CchQuery) -> Option<Option<Vec<u32>>> {
+        let batch = self.batch.as_ref()?;
         let i = self.slot_of.remove(&t)?;
-        let (mut query, mut waited) = (None, 0u32);
+        let mut waited = 0u32;
         loop {
             let mut slot = lock(&batch.slots[i]);
             match std::mem::replace(&mut *slot, Slot::Taken) {
-                Slot::Routed(route) => {
-                    drop(slot);
-                    self.spare.extend(query);
-                    return Some(route);
-                }
+                Slot::Routed(route) => return Some(route),
                 Slot::Taken => return None,
                 Slot::Pending => *slot = Slot::Pending,
             }
             drop(slot);
             if batch.next.load(Ordering::Relaxed) <= i {
-                let q = query.get_or_insert_with(|| {
-                    self.spare.pop().unwrap_or_else(|| batch.router.new_query())
-                });
-                batch.route_next(q);
+                batch.route_next(query);
             } else if self.workers.iter().all(JoinHandle::is_finished) {
                 // its worker ended without making it (it panicked): made here
-                let q = query.get_or_insert_with(|| {
-                    self.spare.pop().unwrap_or_else(|| batch.router.new_query())
-                });
-                batch.route(i, q);
+                batch.route(i, query);
             } else {
                 // a worker is making it: one route, microseconds, unless the worker waits for
                 // a core (several runs at once, as comparisons and sweeps make): then it gets

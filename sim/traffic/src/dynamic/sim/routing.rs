@@ -105,7 +105,7 @@ impl TrafficSim {
         if !self.prefetch.covers(self.metric_epoch, now) {
             self.prefetch(now);
         }
-        // the stepping thread is one of the pool's threads' worth of cores
+        // the stepping thread takes one of the cores the pool counts
         let threads = rayon::current_num_threads();
         self.prefetch.work(threads.saturating_sub(1));
         while let Some(&t) = self.order.get(self.next_departure) {
@@ -115,7 +115,7 @@ impl TrafficSim {
             self.next_departure += 1;
             let route = match self.plan(t) {
                 Some(plan) => Some(plan.clone()),
-                None => match self.prefetch.take(t) {
+                None => match self.prefetch.take(t, self.queries.main(&self.router)) {
                     Some(routed) => routed,
                     // a trip added since (a crew's truck): routed now
                     None => {
