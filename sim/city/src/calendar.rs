@@ -124,31 +124,39 @@ pub fn rfc3339_seconds(s: &str) -> Option<i64> {
 /// POSIX seconds as `YYYY-MM-DDTHH:MM:SS±HH:MM` at a UTC offset (`Z` at 0), the inverse of
 /// [`rfc3339_seconds`].
 pub fn rfc3339(unix: i64, utc_offset_s: i32) -> String {
+    stamp(unix, utc_offset_s, "Z")
+}
+
+/// [`rfc3339`] with an explicit offset, `+00:00` in UTC too: one form for every file a run
+/// writes.
+pub fn rfc3339_offset(unix: i64, utc_offset_s: i32) -> String {
+    stamp(unix, utc_offset_s, "+00:00")
+}
+
+/// The local clock with its offset, `utc` at offset 0; built in one string (a run writes one
+/// per trip and per link and bin).
+fn stamp(unix: i64, utc_offset_s: i32, utc: &str) -> String {
+    use fmt::Write;
     let local = unix + i64::from(utc_offset_s);
     let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
     let date = Date::from_days_since_epoch(days);
-    let clock = format!(
+    let mut text = String::with_capacity(25);
+    // writing to a String cannot fail
+    let _ = write!(
+        text,
         "{date}T{:02}:{:02}:{:02}",
         secs / 3600,
         secs / 60 % 60,
         secs % 60
     );
     if utc_offset_s == 0 {
-        return clock + "Z";
+        text.push_str(utc);
+    } else {
+        let sign = if utc_offset_s < 0 { '-' } else { '+' };
+        let off = utc_offset_s.abs();
+        let _ = write!(text, "{sign}{:02}:{:02}", off / 3600, off / 60 % 60);
     }
-    let sign = if utc_offset_s < 0 { '-' } else { '+' };
-    let off = utc_offset_s.abs();
-    format!("{clock}{sign}{:02}:{:02}", off / 3600, off / 60 % 60)
-}
-
-/// [`rfc3339`] with an explicit offset, `+00:00` in UTC too: one form for every file a run
-/// writes.
-pub fn rfc3339_offset(unix: i64, utc_offset_s: i32) -> String {
-    let text = rfc3339(unix, utc_offset_s);
-    match text.strip_suffix('Z') {
-        Some(clock) => format!("{clock}+00:00"),
-        None => text,
-    }
+    text
 }
 
 /// The simulated day: its date and the city's offset from UTC on it. Every file a run writes

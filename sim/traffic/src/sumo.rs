@@ -21,6 +21,7 @@ use citytwin_city::roads::{Junction, Modes, RoadClass, RoadLink, RoadNetwork, Ro
 use geo::{Coord, LineString, Point};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -100,19 +101,45 @@ fn line_at(path: &Path, offset: u64) -> usize {
     feeds + 1
 }
 
-fn attr(e: &BytesStart, name: &str) -> Result<Option<String>, String> {
-    match e.try_get_attribute(name).map_err(|err| err.to_string())? {
-        Some(a) => a
-            .unescape_value()
-            .map(|v| Some(v.into_owned()))
-            .map_err(|err| err.to_string()),
-        None => Ok(None),
-    }
+/// The attributes `names` of an element, read in one pass over it: a lane has a dozen, of
+/// which we want five (values borrowed from the file unless they hold an escape).
+struct Attrs<'a, const N: usize> {
+    tag: &'a [u8],
+    names: [&'static str; N],
+    values: [Option<Cow<'a, str>>; N],
 }
 
-fn need(e: &BytesStart, name: &str) -> Result<String, String> {
-    let tag = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-    attr(e, name)?.ok_or_else(|| format!("<{tag}> without the `{name}` attribute"))
+impl<'a, const N: usize> Attrs<'a, N> {
+    fn of(e: &'a BytesStart, names: [&'static str; N]) -> Result<Self, String> {
+        let mut values = [const { None }; N];
+        for a in e.attributes() {
+            let a = a.map_err(|err| err.to_string())?;
+            if let Some(i) = names.iter().position(|n| n.as_bytes() == a.key.as_ref()) {
+                values[i] = Some(a.unescape_value().map_err(|err| err.to_string())?);
+            }
+        }
+        Ok(Attrs {
+            tag: e.name().into_inner(),
+            names,
+            values,
+        })
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        let i = self.names.iter().position(|n| *n == name)?;
+        self.values[i].as_deref()
+    }
+
+    fn need(&self, name: &str) -> Result<&str, String> {
+        self.get(name).ok_or_else(|| {
+            let tag = String::from_utf8_lossy(self.tag);
+            format!("<{tag}> without the `{name}` attribute")
+        })
+    }
+
+    fn number(&self, name: &str) -> Result<f64, String> {
+        number(self.need(name)?, name)
+    }
 }
 
 fn number(value: &str, name: &str) -> Result<f64, String> {
@@ -140,15 +167,18 @@ fn shape(value: &str) -> Result<LineString<f64>, String> {
         .map(LineString::new)
 }
 
-fn allows_cars(lane: &BytesStart) -> Result<bool, String> {
+fn allows_cars<const N: usize>(lane: &Attrs<N>) -> bool {
+    // most lanes list a dozen classes: the words are looked at only where one may be there
     let has = |list: &str| {
-        list.split_whitespace()
-            .any(|c| c == "passenger" || c == "all")
+        (list.contains("passenger") || list.contains("all"))
+            && list
+                .split_whitespace()
+                .any(|c| c == "passenger" || c == "all")
     };
-    if let Some(allow) = attr(lane, "allow")? {
-        return Ok(has(&allow));
+    if let Some(allow) = lane.get("allow") {
+        return has(allow);
     }
-    Ok(!attr(lane, "disallow")?.is_some_and(|d| has(&d)))
+    !lane.get("disallow").is_some_and(has)
 }
 
 fn class_for(edge: &EdgeDraft) -> RoadClass {
@@ -174,22 +204,24 @@ struct NetDraft {
 
 impl NetDraft {
     fn edge(&mut self, e: &BytesStart, opened: bool) -> Result<(), String> {
-        let function = attr(e, "function")?;
-        self.in_edge = function.as_deref().is_none_or(|f| f == "normal") && opened;
+        let a = Attrs::of(e, ["function", "id", "from", "to", "type", "shape"])?;
+        let function = a.get("function");
+        self.in_edge = function.is_none_or(|f| f == "normal") && opened;
         // internal edges are `:<junction>_<index>`
-        self.inside = (function.as_deref() == Some("internal") && opened)
-            .then(|| need(e, "id"))
+        self.inside = (function == Some("internal") && opened)
+            .then(|| a.need("id"))
             .transpose()?
             .and_then(|id| Some(id.strip_prefix(':')?.rsplit_once('_')?.0.to_owned()));
         if self.in_edge {
-            let class = attr(e, "type")?
+            let class = a
+                .get("type")
                 .and_then(|t| RoadClass::from_osm(t.trim_start_matches("highway.")));
             self.edges.push(EdgeDraft {
-                id: need(e, "id")?,
-                from: need(e, "from")?,
-                to: need(e, "to")?,
+                id: a.need("id")?.to_owned(),
+                from: a.need("from")?.to_owned(),
+                to: a.need("to")?.to_owned(),
                 class,
-                shape: attr(e, "shape")?.map(|s| shape(&s)).transpose()?,
+                shape: a.get("shape").map(shape).transpose()?,
                 ..EdgeDraft::default()
             });
         }
@@ -197,7 +229,11 @@ impl NetDraft {
     }
 
     fn lane(&mut self, e: &BytesStart) -> Result<(), String> {
-        if !(self.in_edge || self.inside.is_some()) || !allows_cars(e)? {
+        if !(self.in_edge || self.inside.is_some()) {
+            return Ok(());
+        }
+        let a = Attrs::of(e, ["allow", "disallow", "speed", "length", "shape"])?;
+        if !allows_cars(&a) {
             return Ok(());
         }
         if self.in_edge {
@@ -205,13 +241,13 @@ impl NetDraft {
                 return Ok(());
             };
             edge.lanes += 1;
-            edge.speed_mps = edge.speed_mps.max(number(&need(e, "speed")?, "speed")?);
-            edge.length_m = edge.length_m.max(number(&need(e, "length")?, "length")?);
+            edge.speed_mps = edge.speed_mps.max(a.number("speed")?);
+            edge.length_m = edge.length_m.max(a.number("length")?);
             if edge.lane_shape.is_none() {
-                edge.lane_shape = Some(shape(&need(e, "shape")?)?);
+                edge.lane_shape = Some(shape(a.need("shape")?)?);
             }
         } else if let Some(junction) = &self.inside {
-            let length = number(&need(e, "length")?, "length")?;
+            let length = a.number("length")?;
             let sum = self.crossing.entry(junction.clone()).or_default();
             sum.0 += length;
             sum.1 += 1;
@@ -220,12 +256,14 @@ impl NetDraft {
     }
 
     fn junction(&mut self, e: &BytesStart) -> Result<(), String> {
-        let kind = need(e, "type")?;
+        let a = Attrs::of(e, ["type", "x", "y", "id"])?;
+        let kind = a.need("type")?;
         if kind != "internal" {
-            let x = number(&need(e, "x")?, "x")?;
-            let y = number(&need(e, "y")?, "y")?;
-            let at = (Point::new(x, y), kind == "traffic_light");
-            self.junctions.insert(need(e, "id")?, at);
+            let at = (
+                Point::new(a.number("x")?, a.number("y")?),
+                kind == "traffic_light",
+            );
+            self.junctions.insert(a.need("id")?.to_owned(), at);
         }
         Ok(())
     }
@@ -372,14 +410,14 @@ impl SumoNet {
             {
                 Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"trip" => {
                     let fail = |m: String| invalid(pos, m);
+                    let a = Attrs::of(&e, ["id", "depart", "from", "to"]).map_err(fail)?;
                     let link = |name: &str| -> Result<u32, SumoError> {
-                        let edge = need(&e, name).map_err(fail)?;
-                        self.link_by_edge.get(&edge).copied().ok_or_else(|| {
+                        let edge = a.need(name).map_err(fail)?;
+                        self.link_by_edge.get(edge).copied().ok_or_else(|| {
                             fail(format!("{name}=\"{edge}\": not a car edge of the network"))
                         })
                     };
-                    let depart =
-                        number(&need(&e, "depart").map_err(fail)?, "depart").map_err(fail)?;
+                    let depart = a.number("depart").map_err(fail)?;
                     if depart < 0.0 {
                         return Err(fail(format!("depart {depart}: expected seconds ≥ 0")));
                     }
@@ -389,7 +427,7 @@ impl SumoNet {
                         departure_s: depart as u32,
                         purpose: Purpose::Other,
                     };
-                    ids.push(&need(&e, "id").map_err(fail)?);
+                    ids.push(a.need("id").map_err(fail)?);
                     trips.push(spec);
                 }
                 Event::Eof => break,

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"CTSTATE\0";
 /// Version of the checkpoint format; a state written by another one is refused.
-pub const CHECKPOINT_VERSION: u32 = 2;
+pub const CHECKPOINT_VERSION: u32 = 3;
 /// Magic, version, fingerprint (32 bytes), CRC-32 of the state.
 const HEADER_LEN: usize = 8 + 4 + 32 + 4;
 

@@ -206,8 +206,13 @@ fn write_tables(
 ) -> Result<()> {
     let roads = network.roads();
     let day = &run.day;
-    write_link_bins(out, roads, world, day)?;
-    write_trips_csv(&out.dir.join("trips.csv"), world, demand, day)?;
+    // the two long tables are written side by side: a thread is free while the GeoPackage
+    // is, or the whole machine where there is none (a SUMO network)
+    let (bins, trips) = rayon::join(
+        || write_link_bins(out, roads, world, day),
+        || write_trips_csv(&out.dir.join("trips.csv"), world, demand, day),
+    );
+    bins.and(trips)?;
     if !run.days.is_empty() {
         write(&out.dir.join("iterations.csv"), &iterations_csv(run.days))?;
     }

@@ -5,7 +5,10 @@
 use super::*;
 
 impl TrafficSim {
-    pub(super) fn serve_node(&mut self, node: u32) {
+    /// Serves junction `node` this second; true if a head car on its way in is still ready
+    /// (held by a red light, a full link ahead or the capacity): it is served again next
+    /// second.
+    pub(super) fn serve_node(&mut self, node: u32) -> bool {
         let mut incoming = std::mem::take(&mut self.scratch);
         incoming.clear();
         // links inside the crossing first, each group in turn from a rotating start
@@ -35,7 +38,13 @@ impl TrafficSim {
                 }
             }
         }
+        let now = self.now;
+        let still_ready = incoming.iter().any(|&l| {
+            let state = &self.links[l as usize];
+            !state.queue.is_empty() && state.head_ready_at <= now
+        });
         self.scratch = incoming;
+        still_ready
     }
 
     /// Moves the head car of link `l` across its downstream junction, if it may.
@@ -136,7 +145,7 @@ impl TrafficSim {
     pub(super) fn leave_link(&mut self, v: u32, l: u32, now: u32, through_junction: bool) {
         self.note_occupancy(l, now);
         let link = self.net.links[l as usize].as_ref();
-        let (length, free, to) = link.map_or((0.0, 0, 0), |q| (q.length_m, q.free_flow_s, q.to));
+        let (length, free) = link.map_or((0.0, 0), |q| (q.length_m, q.free_flow_s));
         let state = &mut self.links[l as usize];
         // the head, or a car beside a blocked head (`pass_blocked_head`)
         if state.queue.front() == Some(&v) {
@@ -150,12 +159,6 @@ impl TrafficSim {
             state.budget -= 1.0;
         }
         self.counts.on_links -= 1;
-        if state.queue.is_empty() {
-            self.busy_in[to as usize] -= 1;
-            if self.busy_in[to as usize] == 0 {
-                self.active_nodes.remove(to);
-            }
-        }
         let Some(veh) = self.vehicles[v as usize].as_ref() else {
             return;
         };

@@ -30,6 +30,7 @@ mod rescale;
 mod routing;
 mod summary;
 mod views;
+mod wakeups;
 
 pub use views::{CarPosition, LinkLoad};
 
@@ -151,8 +152,9 @@ pub struct TrafficSim {
     vehicles: Vec<Option<Vehicle>>,
     free_slots: Vec<u32>,
     links: Vec<LinkState>,
-    busy_in: Vec<u32>,
-    active_nodes: BusySet,
+    /// Junctions with a head car ready, or when they will have one.
+    #[serde(skip)]
+    wakeups: wakeups::Wakeups,
     waiting_links: BusySet,
     /// Scratch: the busy nodes or links of this second, walked while they change.
     #[serde(skip)]
@@ -212,7 +214,6 @@ impl TrafficSim {
             .map(|_| rng.unit() < config.reroute_share)
             .collect();
         let link_count = net.links.len();
-        let node_count = net.node_count;
         Self {
             stats: LinkStats::new(config.bin_s.max(1), link_count),
             config,
@@ -230,8 +231,7 @@ impl TrafficSim {
             vehicles: Vec::new(),
             free_slots: Vec::new(),
             links,
-            busy_in: vec![0; node_count],
-            active_nodes: BusySet::default(),
+            wakeups: wakeups::Wakeups::new(),
             waiting_links: BusySet::default(),
             busy_now: Vec::new(),
             events,
@@ -348,11 +348,17 @@ impl TrafficSim {
         if now > 0 && now.is_multiple_of(self.config.reroute_interval_s.max(1)) {
             self.reroute_adaptive();
         }
-        // the nodes busy as the second starts: a link that fills now has no car ready yet
+        // the junctions due as the second starts: a car that gets on a link now is not ready
+        // before the next second
+        if !self.wakeups.built {
+            self.rebuild_wakeups();
+        }
         let mut nodes = std::mem::take(&mut self.busy_now);
-        self.active_nodes.members_into(&mut nodes);
+        self.wakeups.due(now, &mut nodes);
         for &node in &nodes {
-            self.serve_node(node);
+            if !self.serve_node(node) {
+                self.wakeups.rest(node);
+            }
         }
         self.busy_now = nodes;
         self.depart(now);
@@ -412,11 +418,7 @@ impl TrafficSim {
         self.counts.on_links += 1;
         if state.queue.len() == 1 {
             self.refresh_head(l);
-            let state = &mut self.links[l as usize];
-            state.moved_at = now;
-            let to = self.net.links[l as usize].as_ref().map_or(0, |q| q.to);
-            self.busy_in[to as usize] += 1;
-            self.active_nodes.insert(to);
+            self.links[l as usize].moved_at = now;
         }
     }
 
@@ -435,6 +437,22 @@ impl TrafficSim {
         let state = &mut self.links[l as usize];
         state.head_ready_at = ready_at;
         state.head_next = next;
+        if ready_at != u32::MAX {
+            let to = self.net.links[l as usize].as_ref().map_or(0, |q| q.to);
+            self.wakeups.schedule(to, ready_at, self.now);
+        }
+    }
+
+    /// After a checkpoint is read: every junction woken when its heads may leave.
+    fn rebuild_wakeups(&mut self) {
+        self.wakeups = wakeups::Wakeups::new();
+        for l in 0..self.links.len() {
+            let ready_at = self.links[l].head_ready_at;
+            if ready_at != u32::MAX {
+                let to = self.net.links[l].as_ref().map_or(0, |q| q.to);
+                self.wakeups.schedule(to, ready_at, self.now);
+            }
+        }
     }
 
     fn head_of(&self, l: u32) -> (u32, u32) {

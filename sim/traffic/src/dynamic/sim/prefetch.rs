@@ -2,7 +2,7 @@
 //! of travel times depend on those costs alone, so they are made on the pool's other threads
 //! while this one steps the queues: workers take the trips in departure order, and a trip
 //! whose time has come and whose route nobody has begun is routed by the stepping thread
-//! itself. Each route goes to its trip's slot and is taken out in departure order: the outcome
+//! itself, as are later trips' routes while it waits for a worker's. Each route goes to its trip's slot and is taken out in departure order: the outcome
 //! is the same, byte for byte, whatever the number of threads or how they are timed.
 //!
 //! Workers stop before the hierarchy is customized again or the other threads are wanted for
@@ -177,10 +177,13 @@ impl Prefetch {
             } else if self.workers.iter().all(JoinHandle::is_finished) {
                 // its worker ended without making it (it panicked): made here
                 batch.route(i, query);
+            } else if batch.route_next(query) {
+                // a worker is making it: meanwhile this thread makes a later trip's route
+                // rather than wait (waiting, it left the routes of a rush to one core)
             } else {
-                // a worker is making it: one route, microseconds, unless the worker waits for
-                // a core (several runs at once, as comparisons and sweeps make): then it gets
-                // this one
+                // a worker is making it and none is left to make: one route, microseconds,
+                // unless the worker waits for a core (several runs at once, as comparisons
+                // and sweeps make): then it gets this one
                 waited += 1;
                 if waited.is_multiple_of(SPINS_BEFORE_YIELD) {
                     std::thread::yield_now();

@@ -166,7 +166,13 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
     let target = std::mem::replace(&mut args.output, staged.path().to_path_buf());
     let gbfs_options = args.gbfs.options();
     let request = args.request(&options, &gbfs_options)?;
-    let mut prepared = match request.prepare() {
+    // the inputs' fingerprint (for a saved state) is read on the other core meanwhile
+    let (prepared, recipe) = std::thread::scope(|s| {
+        let recipe = s.spawn(|| request.recipe());
+        let prepared = request.prepare();
+        (prepared, recipe.join().unwrap_or_default())
+    });
+    let mut prepared = match prepared {
         Ok(prepared) => prepared,
         Err(e) => {
             staged.discard();
@@ -179,8 +185,6 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
             prepared.mds_left_out.join(", ")
         );
     }
-    // read once: the scene and scenario files are part of it
-    let recipe = request.recipe();
     if let Err(e) = args.state.resume(&mut prepared.world, &recipe) {
         staged.discard();
         return Err(e);
