@@ -7,6 +7,7 @@ use citytwin_city::roads::RoadNetwork;
 use citytwin_city::{City, LinkId};
 use citytwin_ops::services::CrewVehicle;
 use citytwin_traffic::dynamic::LinkLoad;
+use citytwin_traffic::dynamic::cch::Cch;
 use citytwin_traffic::dynamic::equilibrium::{EquilibriumOptions, IterationReport, next_plans};
 use citytwin_traffic::dynamic::router::Router;
 use citytwin_traffic::dynamic::signals::Signals;
@@ -119,7 +120,9 @@ impl World {
             .into_iter()
             .filter(|t| (options.from_s..options.to_s).contains(&t.departure_s))
             .collect();
-        let signals = Signals::webster(roads, &net, &peak_hour_demand(&net, &trips));
+        // the routing hierarchy is built while the signals' sample is routed (landmark A*)
+        let (router, peak) = rayon::join(|| Cch::new(&net), || peak_hour_demand(&net, &trips));
+        let signals = Signals::webster(roads, &net, &peak);
         let mut external = (0, 0, 0);
         for t in &trips {
             match t.purpose {
@@ -137,7 +140,7 @@ impl World {
             ops: None,
             external,
         };
-        let traffic = Self::fresh_day(&day, &options);
+        let traffic = Self::day_on(router, &day, &options);
         Ok(World {
             traffic,
             bikes: None,
@@ -152,7 +155,13 @@ impl World {
     }
 
     fn fresh_day(day: &DayInputs, options: &WorldOptions) -> TrafficSim {
-        let mut traffic = TrafficSim::new(
+        Self::day_on(Cch::new(&day.net), day, options)
+    }
+
+    /// A day from its inputs on `router`, the hierarchy of `day.net`.
+    fn day_on(router: Cch, day: &DayInputs, options: &WorldOptions) -> TrafficSim {
+        let mut traffic = TrafficSim::on_router(
+            router,
             day.net.clone(),
             day.signals.clone(),
             day.trips.clone(),

@@ -15,7 +15,7 @@ use citytwin_live::twin::LiveFacts;
 use citytwin_sim::scenario::RunInputs;
 use citytwin_sim::{World, WorldOptions};
 use citytwin_traffic::dynamic::{EquilibriumOptions, IterationReport};
-use citytwin_traffic::sumo::SumoNet;
+use citytwin_traffic::sumo::{SumoNet, SumoTrips};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -73,8 +73,17 @@ impl DayRequest<'_> {
     }
 
     fn sumo(&self, net: &Path, trips: &Path) -> Result<PreparedDay> {
-        let net = SumoNet::read(net)?;
-        let (trips_list, ids) = net.read_trips(trips)?;
+        // the trips file is read beside the network, on the other core
+        let (net, read) = std::thread::scope(|s| {
+            let read = s.spawn(|| SumoTrips::read(trips));
+            let net = SumoNet::read(net);
+            let read = read
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (net, read)
+        });
+        let net = net?;
+        let (trips_list, ids) = read?.on(&net)?;
         let mut demand = Demand {
             source: "sumo_trips",
             file: Some(trips.display().to_string()),

@@ -182,12 +182,27 @@ impl TrafficSim {
         net: QueueNetwork,
         signals: Signals,
         trips: Vec<TripSpec>,
+        events: Vec<LinkEvent>,
+        config: TrafficConfig,
+        seed: u64,
+    ) -> Self {
+        let router = Cch::new(&net);
+        Self::on_router(router, net, signals, trips, events, config, seed)
+    }
+
+    /// As [`TrafficSim::new`], with `router` = `Cch::new(&net)` made beforehand (a World
+    /// makes it while it times the signals).
+    pub fn on_router(
+        router: Cch,
+        net: QueueNetwork,
+        signals: Signals,
+        trips: Vec<TripSpec>,
         mut events: Vec<LinkEvent>,
         config: TrafficConfig,
         seed: u64,
     ) -> Self {
         let free_flow = net.free_flow_times();
-        let router = Arc::new(Cch::new(&net));
+        let router = Arc::new(router);
         let links = net
             .links
             .iter()
