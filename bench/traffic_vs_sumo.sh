@@ -13,7 +13,12 @@
 # as a whole process, one after another, and the script prints two ratios against citytwin's whole
 # process (routing included): SUMO total (duarouter + meso) and SUMO's simulation alone.
 #
+# Each tool's program and libraries are loaded once untimed (`--version`) right before it is
+# timed: after SUMO's long grid runs the next process otherwise pays for reading its shared
+# libraries back from disk (citytwin's GDAL alone is 114 of them), which measures the disk.
+#
 # Usage: bash bench/traffic_vs_sumo.sh [WORKDIR]   (default out/bench/sumo)
+#        NETWORKS="city" bash bench/traffic_vs_sumo.sh   (only some networks: grid, city)
 # Needs: pip install eclipse-sumo (done here when `sumo` is missing), osmium-tool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +55,10 @@ trips() { # name period: routable trips only (randomTrips validates with duarout
 now() { date +%s.%N; }
 seconds_since() { python3 -c "print(f'{$(now) - $1:.3f}')"; }
 
+warm() { # program: loaded once, untimed, so the timed run does not read it from disk
+  "$1" --version >/dev/null 2>&1 || true
+}
+
 sumo_run() { # name mode(meso|micro|meso-routed): meso-routed reads duarouter's routes
   local extra=() demand="$WORK/$1.trips.xml"
   case "$2" in
@@ -57,6 +66,7 @@ sumo_run() { # name mode(meso|micro|meso-routed): meso-routed reads duarouter's 
     meso-routed) extra=(--mesosim --meso-junction-control); demand="$WORK/$1.ch.rou.xml" ;;
   esac
   local t0 wall
+  warm sumo
   t0=$(now)
   sumo -n "$WORK/$1.net.xml" -r "$demand" "${extra[@]}" --no-step-log --no-warnings --duration-log.statistics \
     --threads 1 --statistic-output "$WORK/$1.$2.stats.xml" >/dev/null
@@ -75,6 +85,7 @@ PY
 
 duarouter_run() { # name: SUMO's fastest routing, contraction hierarchies, one thread
   local t0 wall
+  warm duarouter
   t0=$(now)
   duarouter -n "$WORK/$1.net.xml" -r "$WORK/$1.trips.xml" --routing-algorithm CH --routing-threads 1 \
     --no-step-log --no-warnings --ignore-errors -o "$WORK/$1.ch.rou.xml" >/dev/null
@@ -85,6 +96,7 @@ duarouter_run() { # name: SUMO's fastest routing, contraction hierarchies, one t
 
 citytwin_run() { # name
   local t0
+  warm "$BIN"
   t0=$(now)
   "$BIN" -q run --force --sumo-net "$WORK/$1.net.xml" --sumo-trips "$WORK/$1.trips.xml" -o "$WORK/$1.citytwin"
   seconds_since "$t0" > "$WORK/$1.citytwin.wall"
@@ -116,7 +128,7 @@ print(f"{name:5s} SUMO best setup (duarouter CH {wall('duarouter'):.2f} s + meso
 PY
 }
 
-for name in grid city; do
+for name in ${NETWORKS:-grid city}; do
   if [ "$name" = grid ]; then build_grid; trips grid "$GRID_PERIOD"; else build_city; trips city "$CITY_PERIOD"; fi
   citytwin_run "$name"
   sumo_run "$name" meso
