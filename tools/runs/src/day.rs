@@ -74,14 +74,7 @@ impl DayRequest<'_> {
 
     fn sumo(&self, net: &Path, trips: &Path) -> Result<PreparedDay> {
         // the trips file is read beside the network, on the other core
-        let (net, read) = std::thread::scope(|s| {
-            let read = s.spawn(|| SumoTrips::read(trips));
-            let net = SumoNet::read(net);
-            let read = read
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (net, read)
-        });
+        let (net, read) = beside(|| SumoNet::read(net), || SumoTrips::read(trips));
         let net = net?;
         let (trips_list, ids) = read?.on(&net)?;
         let mut demand = Demand {
@@ -166,6 +159,12 @@ impl DayRequest<'_> {
             mds_left_out,
             model_file: model.params_file,
         })
+    }
+
+    /// The day prepared, and its inputs' fingerprint ([`DayRequest::recipe`]) hashed on
+    /// another thread meanwhile.
+    pub fn prepare_with_recipe(&self) -> (Result<PreparedDay>, Vec<u8>) {
+        beside(|| self.prepare(), || self.recipe())
     }
 
     /// How the run builds its World, for checkpoints: a digest of the input files (scene and
@@ -411,4 +410,16 @@ impl PreparedDay {
             &facts,
         )
     }
+}
+
+/// `here()` on this thread while `there()` runs on another; a panic on either goes on here.
+fn beside<A, B: Send>(here: impl FnOnce() -> A, there: impl FnOnce() -> B + Send) -> (A, B) {
+    std::thread::scope(|s| {
+        let there = s.spawn(there);
+        let here = here();
+        let there = there
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (here, there)
+    })
 }

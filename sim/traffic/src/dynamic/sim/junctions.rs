@@ -39,10 +39,10 @@ impl TrafficSim {
             }
         }
         let now = self.now;
-        let still_ready = incoming.iter().any(|&l| {
-            let state = &self.links[l as usize];
-            !state.queue.is_empty() && state.head_ready_at <= now
-        });
+        // an empty link's head time is u32::MAX
+        let still_ready = incoming
+            .iter()
+            .any(|&l| self.links[l as usize].head_ready_at <= now);
         self.scratch = incoming;
         still_ready
     }

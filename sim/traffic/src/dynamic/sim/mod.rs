@@ -452,8 +452,14 @@ impl TrafficSim {
         let state = &mut self.links[l as usize];
         state.head_ready_at = ready_at;
         state.head_next = next;
+        self.wake_for_head(l as usize);
+    }
+
+    /// Wakes link `l`'s downstream junction when its head car may leave (if it has one).
+    fn wake_for_head(&mut self, l: usize) {
+        let ready_at = self.links[l].head_ready_at;
         if ready_at != u32::MAX {
-            let to = self.net.links[l as usize].as_ref().map_or(0, |q| q.to);
+            let to = self.net.links[l].as_ref().map_or(0, |q| q.to);
             self.wakeups.schedule(to, ready_at, self.now);
         }
     }
@@ -462,11 +468,7 @@ impl TrafficSim {
     fn rebuild_wakeups(&mut self) {
         self.wakeups = wakeups::Wakeups::new();
         for l in 0..self.links.len() {
-            let ready_at = self.links[l].head_ready_at;
-            if ready_at != u32::MAX {
-                let to = self.net.links[l].as_ref().map_or(0, |q| q.to);
-                self.wakeups.schedule(to, ready_at, self.now);
-            }
+            self.wake_for_head(l);
         }
     }
 

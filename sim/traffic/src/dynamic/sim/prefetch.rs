@@ -2,8 +2,9 @@
 //! of travel times depend on those costs alone, so they are made on the pool's other threads
 //! while this one steps the queues: workers take the trips in departure order, and a trip
 //! whose time has come and whose route nobody has begun is routed by the stepping thread
-//! itself, as are later trips' routes while it waits for a worker's. Each route goes to its trip's slot and is taken out in departure order: the outcome
-//! is the same, byte for byte, whatever the number of threads or how they are timed.
+//! itself, as are later trips' routes while it waits for a worker's. Each route goes to its
+//! trip's slot and is taken out in departure order: the outcome is the same, byte for byte,
+//! whatever the number of threads or how they are timed.
 //!
 //! Workers stop before the hierarchy is customized again or the other threads are wanted for
 //! one parallel batch (the navigating drivers' re-routes), and start again at the next

@@ -65,7 +65,7 @@ impl Wakeups {
         self.wheel = vec![Vec::new(); len];
         let old_len = old.len();
         for (slot, nodes) in old.into_iter().enumerate() {
-            let ahead = (slot + old_len - (now as usize % old_len.max(1))) % old_len.max(1);
+            let ahead = (slot + old_len - now as usize % old_len) % old_len;
             let at = now as usize + ahead;
             self.wheel[at & (len - 1)].extend(nodes);
         }

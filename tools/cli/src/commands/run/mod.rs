@@ -166,12 +166,8 @@ pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
     let target = std::mem::replace(&mut args.output, staged.path().to_path_buf());
     let gbfs_options = args.gbfs.options();
     let request = args.request(&options, &gbfs_options)?;
-    // the inputs' fingerprint (for a saved state) is read on the other core meanwhile
-    let (prepared, recipe) = std::thread::scope(|s| {
-        let recipe = s.spawn(|| request.recipe());
-        let prepared = request.prepare();
-        (prepared, recipe.join().unwrap_or_default())
-    });
+    // the inputs' fingerprint, for a saved state: read once, with the scene and scenario files
+    let (prepared, recipe) = request.prepare_with_recipe();
     let mut prepared = match prepared {
         Ok(prepared) => prepared,
         Err(e) => {
