@@ -565,6 +565,14 @@ fn operators_publish_their_own_feeds_and_are_assessed_by_the_scenes_rules() {
         out.join("gbfs/0800/operator1/3.0"),
     ];
     assert_valid("validate_gbfs.py", "gbfs-json-schema", &folders);
+    // without --gbfs-url, gbfs.json lists the feeds where they are once the run is over
+    let listed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folders[0].join("gbfs.json")).unwrap()).unwrap();
+    for feed in listed["data"]["feeds"].as_array().unwrap() {
+        let url = feed["url"].as_str().unwrap();
+        let path = url.strip_prefix("file://").unwrap();
+        assert!(std::path::Path::new(path).is_file(), "{url} is not a file");
+    }
     let parked: Vec<usize> = folders
         .iter()
         .map(|f| {

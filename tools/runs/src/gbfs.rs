@@ -37,6 +37,8 @@ pub struct GbfsPublisher {
     due: Vec<u32>,
     versions: Vec<GbfsVersion>,
     dir: PathBuf,
+    /// Where the feeds will be read from: `dir`, or where a staged output folder moves it.
+    served_dir: PathBuf,
     url: Option<String>,
     system: GbfsSystem,
     day: SimDay,
@@ -90,6 +92,7 @@ impl GbfsPublisher {
             due,
             versions,
             dir: output.join("gbfs"),
+            served_dir: output.join("gbfs"),
             url: args.url.clone(),
             system: GbfsSystem {
                 system_id: format!("citytwin_{system_id}"),
@@ -162,12 +165,21 @@ impl GbfsPublisher {
                 let dir = self.dir.join(&folder).join(version.as_str());
                 feeds.system.base_url = match &self.url {
                     Some(url) => format!("{}/{folder}/{version}/", url.trim_end_matches('/')),
-                    None => format!("file://{}/", absolute(&dir).display()),
+                    None => {
+                        let served = self.served_dir.join(&folder).join(version.as_str());
+                        format!("file://{}/", absolute(&served).display())
+                    }
                 };
                 write_feeds(&dir, version, &feeds)?;
             }
         }
         Ok(())
+    }
+
+    /// The output folder the feeds end up in when it is not the one they are written to (a
+    /// staged folder moved into place): the default URLs name where they will be read.
+    pub fn served_from(&mut self, output: &Path) {
+        self.served_dir = output.join("gbfs");
     }
 
     /// Asked-for times the run never reached (outside its window, or stopped before).

@@ -24,7 +24,8 @@ pub struct LiveOptions {
     pub client_id: String,
     /// Forecast the next hour every this many simulated minutes (0: none).
     pub forecast_every_min: u32,
-    /// Where the latest forecast is written; `None`: no forecasts.
+    /// Where the latest forecast is written; `None`: no forecasts, except in a
+    /// [`DayJob`](crate::DayJob), which writes them to forecast/ in its output folder.
     pub forecast_dir: Option<PathBuf>,
 }
 

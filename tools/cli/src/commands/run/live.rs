@@ -35,15 +35,14 @@ pub struct LiveArgs {
 }
 
 impl LiveArgs {
-    /// The library's options for a live run to `url`; forecasts go to `default_dir` unless
-    /// --forecast-dir says otherwise.
-    pub fn options(&self, url: &str, default_dir: PathBuf) -> LiveOptions {
+    /// The library's options for a live run to `url`.
+    pub fn options(&self, url: &str) -> LiveOptions {
         LiveOptions {
             url: url.to_string(),
             pace: self.pace,
             client_id: self.client_id.clone(),
             forecast_every_min: self.forecast_every,
-            forecast_dir: Some(self.forecast_dir.clone().unwrap_or(default_dir)),
+            forecast_dir: self.forecast_dir.clone(),
         }
     }
 }

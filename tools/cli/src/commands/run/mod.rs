@@ -6,8 +6,8 @@ pub mod state;
 use crate::day_args::{GbfsArgs, SimArgs, parse_date};
 use crate::{interrupt, progress};
 use anyhow::{Result, bail};
-use citytwin_runs::day::{DayHooks, DayMode};
-use citytwin_runs::{DayRequest, DaySource, OutputOptions, StagedOutput, clock};
+use citytwin_runs::day::{DayHooks, DayMode, DaySource};
+use citytwin_runs::{DayJob, StateOptions, clock};
 use citytwin_sim::World;
 use citytwin_traffic::dynamic::{EquilibriumOptions, IterationReport};
 use clap::Args;
@@ -100,25 +100,40 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// One-line errors for values clap cannot check alone, before anything is loaded.
-    fn check(&self, options: &citytwin_runs::DayOptions) -> Result<()> {
-        options.check()?;
-        // the equilibrium's settings are refused even for a single day, as they always were
-        DayMode::Equilibrium(self.equilibrium()).check()?;
-        self.mode(PathBuf::new()).check()?;
-        self.gbfs.options().check(options)?;
-        self.state.check(options)
-    }
-
-    /// How the day runs; a live run's forecasts go to `forecast_dir` unless --forecast-dir.
-    fn mode(&self, forecast_dir: PathBuf) -> DayMode {
-        if let Some(url) = &self.live.live {
-            DayMode::Live(self.live.options(url, forecast_dir))
-        } else if self.iterations != 1 {
-            DayMode::Equilibrium(self.equilibrium())
-        } else {
-            DayMode::Once
-        }
+    /// The library's run these arguments describe.
+    fn job<'a>(
+        &'a self,
+        options: &'a citytwin_runs::DayOptions,
+        gbfs: &'a citytwin_runs::gbfs::GbfsOptions,
+        state: &'a StateOptions,
+    ) -> Result<DayJob<'a>> {
+        let source = match (&self.sumo_net, &self.sumo_trips, &self.scene) {
+            (Some(net), Some(trips), _) => DaySource::Sumo { net, trips },
+            (_, _, Some(scene)) => DaySource::Scene {
+                scene,
+                scenario: self.scenario.as_deref(),
+            },
+            _ => bail!("a scene file or --sumo-net is required"),
+        };
+        let mode = match &self.live.live {
+            Some(url) => DayMode::Live(self.live.options(url)),
+            None if self.iterations != 1 => DayMode::Equilibrium(self.equilibrium()),
+            None => DayMode::Once,
+        };
+        Ok(DayJob {
+            source,
+            options,
+            seed: self.seed,
+            date: self.date,
+            mode,
+            mds_policy: self.mds_policy,
+            gbfs,
+            state,
+            output: &self.output,
+            force: self.force,
+            summary_only: self.summary_only,
+            parquet: self.parquet,
+        })
     }
 
     fn equilibrium(&self) -> EquilibriumOptions {
@@ -128,117 +143,64 @@ impl RunArgs {
             target_gap: self.target_gap,
         }
     }
-
-    /// What the library prepares the day from; `output` is where MDS and GBFS files go.
-    fn request<'a>(
-        &'a self,
-        options: &'a citytwin_runs::DayOptions,
-        gbfs: &'a citytwin_runs::gbfs::GbfsOptions,
-    ) -> Result<DayRequest<'a>> {
-        let source = match (&self.sumo_net, &self.sumo_trips, &self.scene) {
-            (Some(net), Some(trips), _) => DaySource::Sumo { net, trips },
-            (_, _, Some(scene)) => DaySource::Scene {
-                scene,
-                scenario: self.scenario.as_deref(),
-            },
-            _ => bail!("a scene file or --sumo-net is required"),
-        };
-        Ok(DayRequest {
-            source,
-            options,
-            seed: self.seed,
-            date: self.date,
-            mds_policy: self.mds_policy,
-            gbfs,
-            output: &self.output,
-        })
-    }
 }
 
-pub fn run(mut args: RunArgs, quiet: bool) -> Result<()> {
-    let options = args.sim.options();
-    args.check(&options)?;
-    let started = Instant::now();
+pub fn run(args: RunArgs, quiet: bool) -> Result<()> {
+    let (options, gbfs, state) = (
+        args.sim.options(),
+        args.gbfs.options(),
+        args.state.options(),
+    );
+    let job = args.job(&options, &gbfs, &state)?;
+    // one-line errors for what clap cannot check alone, before anything is loaded; the
+    // equilibrium's settings are refused even for a single day, as they always were
+    job.check()?;
+    DayMode::Equilibrium(args.equilibrium()).check()?;
     // from the start: a Ctrl-C while the city and the World load stops the day at its first
     // minute, with its (empty) outputs written, instead of killing the program
     interrupt::install();
-    let staged = StagedOutput::new(&args.output, args.force)?;
-    let target = std::mem::replace(&mut args.output, staged.path().to_path_buf());
-    let gbfs_options = args.gbfs.options();
-    let request = args.request(&options, &gbfs_options)?;
-    // the inputs' fingerprint, for a saved state: read once, with the scene and scenario files
-    let (prepared, recipe) = request.prepare_with_recipe();
-    let mut prepared = match prepared {
-        Ok(prepared) => prepared,
-        Err(e) => {
-            staged.discard();
-            return Err(e.into());
-        }
-    };
-    if !prepared.mds_left_out.is_empty() {
-        tracing::info!(
-            "MDS Policy has no rule type for {}: not in mds/policies.json",
-            prepared.mds_left_out.join(", ")
-        );
-    }
-    if let Err(e) = args.state.resume(&mut prepared.world, &recipe) {
-        staged.discard();
-        return Err(e);
-    }
-    let from = options.from_s;
     let hooks = Hooks {
-        bar: progress::steps(u64::from(options.to_s - from), quiet),
-        from,
+        bar: progress::steps(u64::from(options.to_s - options.from_s), quiet),
+        from: options.from_s,
         started: Instant::now(),
         quiet,
-        state: &args.state,
     };
-    let mode = args.mode(args.output.join("forecast"));
-    let outcome = prepared.run(&mode, &hooks)?;
+    let report = job.run(&hooks);
     hooks.bar.finish_and_clear();
-    let interrupted = interrupt::requested();
-    let world = &prepared.world;
-    if matches!(mode, DayMode::Once) {
-        let shown = target.join("state.ctstate");
-        args.state
-            .save(world, &recipe, interrupted, &args.output, &shown, quiet)?;
+    let report = report?;
+    if !report.mds_left_out.is_empty() {
+        tracing::info!(
+            "MDS Policy has no rule type for {}: not in mds/policies.json",
+            report.mds_left_out.join(", ")
+        );
     }
-    let out = OutputOptions {
-        dir: args.output.clone(),
-        summary_only: args.summary_only,
-        parquet: args.parquet,
-    };
-    let source = args.scene.as_deref().or(args.sumo_net.as_deref());
-    let wall_s = started.elapsed().as_secs_f64();
-    let written = prepared.write(&out, source, &outcome, wall_s, interrupted);
-    // what was written is kept even when a report failed: the error names what is missing
-    staged.commit()?;
-    written?;
-    // the day's reports are written first: a feed that could not be written loses nothing else
-    if let Some(e) = outcome.feed_error {
-        return Err(e.into());
-    }
-    for &t in prepared.gbfs.as_ref().map_or(&[][..], |g| g.missed()) {
+    for &t in &report.gbfs_missed {
         tracing::warn!("--gbfs-at {}: the run did not reach that time", clock(t));
     }
     if !quiet {
-        for line in prepared.closing_lines(&outcome, wall_s, interrupted, &target) {
+        if let Some((path, at)) = &report.saved_state {
+            eprintln!(
+                "state at {} saved to {} (citytwin run … --resume)",
+                clock(*at),
+                path.display()
+            );
+        }
+        for line in &report.lines {
             eprintln!("{line}");
         }
     }
     Ok(())
 }
 
-/// The run's bar, its day lines, and when it stops (Ctrl-C, a checkpoint).
-struct Hooks<'a> {
+/// The run's bar, its day lines, and Ctrl-C.
+struct Hooks {
     bar: ProgressBar,
     from: u32,
     started: Instant,
     quiet: bool,
-    state: &'a state::StateArgs,
 }
 
-impl DayHooks for Hooks<'_> {
+impl DayHooks for Hooks {
     fn minute(&self, w: &World) -> bool {
         let simulated = w.now_s() - self.from;
         self.bar.set_position(u64::from(simulated));
@@ -250,7 +212,7 @@ impl DayHooks for Hooks<'_> {
             f64::from(simulated) / wall,
             c.on_links + c.waiting
         ));
-        !interrupt::requested() && !self.state.stops_at(w.now_s())
+        !interrupt::requested()
     }
 
     fn day_done(&self, day: &IterationReport) {

@@ -2,11 +2,9 @@
 //! go on, and the state.ctstate a run stopped by Ctrl-C leaves beside its outputs.
 
 use crate::day_args::parse_clock;
-use anyhow::Result;
-use citytwin_runs::{DayOptions, Setting, clock};
-use citytwin_sim::World;
+use citytwin_runs::StateOptions;
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Args, Clone)]
 pub struct StateArgs {
@@ -28,51 +26,11 @@ pub struct StateArgs {
 }
 
 impl StateArgs {
-    pub fn check(&self, day: &DayOptions) -> Result<()> {
-        if let Some(at) = self.checkpoint_at {
-            day.check_in_window(Setting::StopAt, at, day.from_s + 1..day.to_s)?;
+    pub fn options(&self) -> StateOptions {
+        StateOptions {
+            save_to: self.checkpoint_out.clone(),
+            stop_at_s: self.checkpoint_at,
+            resume_from: self.resume.clone(),
         }
-        Ok(())
-    }
-
-    /// Whether the run stops now to save its state.
-    pub fn stops_at(&self, now_s: u32) -> bool {
-        self.checkpoint_at.is_some_and(|at| now_s >= at)
-    }
-
-    /// With `--resume`, replaces the freshly built `world` by the saved one.
-    pub fn resume(&self, world: &mut World, recipe: &[u8]) -> Result<()> {
-        if let Some(path) = &self.resume {
-            *world = World::load_checkpoint(path, &world.checkpoint_key(recipe))?;
-        }
-        Ok(())
-    }
-
-    /// Saves the state where the run stopped: to `--checkpoint-out`, or, for a run stopped
-    /// by Ctrl-C, as state.ctstate in the (staged) output folder `output` (`shown` is where it
-    /// will be once the folder is in place).
-    pub fn save(
-        &self,
-        world: &World,
-        recipe: &[u8],
-        interrupted: bool,
-        output: &Path,
-        shown: &Path,
-        quiet: bool,
-    ) -> Result<()> {
-        let (path, shown) = match &self.checkpoint_out {
-            Some(path) => (path.clone(), path.as_path()),
-            None if interrupted => (output.join("state.ctstate"), shown),
-            None => return Ok(()),
-        };
-        world.save_checkpoint(&path, recipe)?;
-        if !quiet {
-            eprintln!(
-                "state at {} saved to {} (citytwin run … --resume)",
-                clock(world.now_s()),
-                shown.display()
-            );
-        }
-        Ok(())
     }
 }
