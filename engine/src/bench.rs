@@ -61,6 +61,23 @@ impl FrameStats {
     }
 }
 
+impl std::fmt::Display for FrameStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} frames: mean {:.2} ms ({:.1} fps), p95 {:.2} ms, max {:.2} ms; {} entities, {} cars drawn, {} s simulated",
+            self.frames,
+            self.mean_ms,
+            self.fps(),
+            self.p95_ms,
+            self.max_ms,
+            self.entities,
+            self.cars,
+            self.simulated_s
+        )
+    }
+}
+
 /// Frames skipped before measuring: shader compilation and first uploads.
 const WARM_UP_FRAMES: u32 = 30;
 

@@ -24,6 +24,7 @@ pub mod inspect;
 pub mod map;
 pub mod overlay;
 pub mod palette;
+pub mod runtime_dir;
 pub mod snapshot;
 #[cfg(test)]
 mod testing;
@@ -41,6 +42,7 @@ use std::sync::{Arc, Mutex};
 
 pub use bench::FrameStats;
 pub use palette::Theme;
+pub use runtime_dir::RuntimeDir;
 pub use twin::Twin;
 
 /// Everything the viewer can be asked for on the command line.

@@ -113,7 +113,10 @@ fn load_font(path: Option<&std::path::Path>, fonts: &mut Assets<Font>, commands:
     let handle = match path.map(std::fs::read) {
         Some(Ok(bytes)) => fonts.add(Font::from_bytes(bytes)),
         Some(Err(e)) => {
-            warn!("HUD font not loaded, street names may not show ({e})");
+            let path = path.map(|p| p.display().to_string()).unwrap_or_default();
+            warn!(
+                "{path}: font not loaded, names in Chinese will not show ({e}; scripts/setup.sh installs one)"
+            );
             Handle::default()
         }
         None => Handle::default(),

@@ -67,18 +67,16 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    #[cfg(feature = "view")]
+    let _runtime_dir = matches!(cli.command, Command::View(_) | Command::Snapshot(_))
+        // SAFETY: main's own thread is the only one: clap spawns none, the thread pool comes next
+        .then(|| unsafe { citytwin_engine::RuntimeDir::ensure() });
     if let Some(n) = cli.threads {
         // before anything uses the pool; fails only if something already built it
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(usize::from(n))
             .build_global();
     }
-    #[cfg(feature = "view")]
-    let runtime_dir = if matches!(cli.command, Command::View(_) | Command::Snapshot(_)) {
-        ensure_runtime_dir()
-    } else {
-        None
-    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         // the renderer warns on every software (CPU) adapter: expected on servers and in CI
         tracing_subscriber::EnvFilter::new(if cli.quiet {
@@ -111,10 +109,6 @@ fn main() -> ExitCode {
         #[cfg(feature = "view")]
         Command::Snapshot(args) => commands::view::snapshot(args, cli.quiet),
     };
-    #[cfg(feature = "view")]
-    if let Some(dir) = runtime_dir {
-        let _ = std::fs::remove_dir_all(dir);
-    }
     match result {
         // stopped by Ctrl-C or SIGTERM: what was computed is written, and the exit code says
         // it is not the whole job (130, as shells report an interrupted program)
@@ -163,25 +157,6 @@ fn in_cli_terms(e: &(dyn std::error::Error + 'static)) -> String {
         }
         _ => e.to_string(),
     }
-}
-
-/// The graphics stack (Mesa, the Vulkan loader) expects `XDG_RUNTIME_DIR` and prints
-/// "error: XDG_RUNTIME_DIR is invalid" on servers and in containers without a login session;
-/// give it a private one so a successful snapshot does not look like a failure.
-#[cfg(feature = "view")]
-fn ensure_runtime_dir() -> Option<std::path::PathBuf> {
-    if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
-        return None;
-    }
-    let dir = std::env::temp_dir().join(format!("citytwin-runtime-{}", std::process::id()));
-    let made = std::fs::create_dir_all(&dir).and_then(|()| {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
-    });
-    made.ok()?;
-    // SAFETY: called from main before any other thread exists (clap parsing spawns none)
-    unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
-    Some(dir)
 }
 
 #[cfg(test)]

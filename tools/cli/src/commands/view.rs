@@ -196,18 +196,6 @@ fn load_twin(args: &TwinArgs, scenario: Option<&Path>, quiet: bool) -> Result<(T
     Ok((twin, day.attribution))
 }
 
-fn font(path: &Path) -> Option<PathBuf> {
-    if path.exists() {
-        Some(path.to_path_buf())
-    } else {
-        tracing::warn!(
-            "{}: font not found; names in Chinese will not show (scripts/setup.sh installs it)",
-            path.display()
-        );
-        None
-    }
-}
-
 /// Refused before the day is simulated up to the start time.
 fn check_forecast_args(args: &TwinArgs) -> Result<()> {
     if args.forecast_every == 0 && args.ahead > 0 {
@@ -228,7 +216,7 @@ fn base_config(args: &TwinArgs, attribution: Vec<String>) -> ViewerConfig {
             Palette::Wall => Theme::Wall,
             Palette::Light => Theme::Light,
         },
-        font: font(&args.font),
+        font: Some(args.font.clone()),
         attribution,
         forecast_every_min: (args.forecast_every > 0).then_some(args.forecast_every),
         minutes_ahead: args.ahead,
@@ -251,18 +239,8 @@ pub fn view(args: ViewArgs, quiet: bool) -> Result<()> {
     if let Some(e) = outcome.exit {
         bail!("{e}");
     }
-    if let Some(s) = outcome.frame_stats {
-        println!(
-            "{} frames: mean {:.2} ms ({:.1} fps), p95 {:.2} ms, max {:.2} ms; {} entities, {} cars drawn, {} s simulated",
-            s.frames,
-            s.mean_ms,
-            s.fps(),
-            s.p95_ms,
-            s.max_ms,
-            s.entities,
-            s.cars,
-            s.simulated_s
-        );
+    if let Some(stats) = outcome.frame_stats {
+        println!("{stats}");
     }
     Ok(())
 }
