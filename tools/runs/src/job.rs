@@ -4,11 +4,9 @@
 
 use crate::day::{DayHooks, DayMode, DayRequest, DaySource};
 use crate::error::{Result, Setting};
-use crate::gbfs::GbfsOptions;
 use crate::options::DayOptions;
 use crate::output_dir::StagedOutput;
 use crate::reports::OutputOptions;
-use citytwin_city::calendar::Date;
 use citytwin_sim::World;
 use citytwin_traffic::dynamic::IterationReport;
 use std::path::{Path, PathBuf};
@@ -44,22 +42,15 @@ impl StateOptions {
     }
 }
 
-/// One run: what it is made from, how it runs, and where its files go.
+/// One run: the day it runs (its request's `output` is the output folder), how it runs, and
+/// how its files are written.
 #[derive(Debug)]
 pub struct DayJob<'a> {
-    pub source: DaySource<'a>,
-    pub options: &'a DayOptions,
-    pub seed: u64,
-    /// The calendar date; `None`: the scene's, else the default date.
-    pub date: Option<Date>,
+    pub day: DayRequest<'a>,
     pub mode: DayMode,
-    /// Write the bike fences and rules as MDS Policy files (mds/ in the output folder).
-    pub mds_policy: bool,
-    pub gbfs: &'a GbfsOptions,
     pub state: &'a StateOptions,
-    /// The output folder: an earlier run's folder there is replaced whole.
-    pub output: &'a Path,
-    /// Replace the output folder even if it holds files that are not an earlier run's.
+    /// Replace the output folder even if it holds files that are not an earlier run's (an
+    /// earlier run's folder is always replaced whole).
     pub force: bool,
     /// Write summary.json only.
     pub summary_only: bool,
@@ -85,10 +76,11 @@ pub struct JobReport {
 impl DayJob<'_> {
     /// Refuses settings that cannot run, before anything is loaded.
     pub fn check(&self) -> Result<()> {
-        self.options.check()?;
+        let options = self.day.options;
+        options.check()?;
         self.mode.check()?;
-        self.gbfs.check(self.options)?;
-        self.state.check(self.options)
+        self.day.gbfs.check(options)?;
+        self.state.check(options)
     }
 
     /// Runs the day; `hooks.minute` returning `false` interrupts it (what was simulated is
@@ -97,21 +89,17 @@ impl DayJob<'_> {
     pub fn run(&self, hooks: &dyn DayHooks) -> Result<JobReport> {
         let started = Instant::now();
         self.check()?;
-        let staged = StagedOutput::new(self.output, self.force)?;
+        let output = self.day.output;
+        let staged = StagedOutput::new(output, self.force)?;
         let request = DayRequest {
-            source: self.source,
-            options: self.options,
-            seed: self.seed,
-            date: self.date,
-            mds_policy: self.mds_policy,
-            gbfs: self.gbfs,
             output: staged.path(),
+            ..self.day
         };
         // the inputs' fingerprint ties a saved state to the run that made it
         let (prepared, recipe) = request.prepare_with_recipe();
         let resumed = prepared.and_then(|mut p| {
             if let Some(g) = p.gbfs.as_mut() {
-                g.served_from(self.output);
+                g.served_from(output);
             }
             if let Some(path) = &self.state.resume_from {
                 p.world = World::load_checkpoint(path, &p.world.checkpoint_key(&recipe))?;
@@ -137,7 +125,7 @@ impl DayJob<'_> {
             (DayMode::Once, Some(path)) => Some((path.clone(), path.clone())),
             (DayMode::Once, None) if interrupted => Some((
                 staged.path().join(INTERRUPTED_STATE),
-                self.output.join(INTERRUPTED_STATE),
+                output.join(INTERRUPTED_STATE),
             )),
             _ => None,
         };
@@ -149,7 +137,7 @@ impl DayJob<'_> {
             summary_only: self.summary_only,
             parquet: self.parquet,
         };
-        let source = match self.source {
+        let source = match self.day.source {
             DaySource::Scene { scene, .. } => scene,
             DaySource::Sumo { net, .. } => net,
         };
@@ -169,7 +157,7 @@ impl DayJob<'_> {
                 .gbfs
                 .as_ref()
                 .map_or(Vec::new(), |g| g.missed().to_vec()),
-            lines: prepared.closing_lines(&outcome, wall_s, interrupted, self.output),
+            lines: prepared.closing_lines(&outcome, wall_s, interrupted, output),
             mds_left_out: std::mem::take(&mut prepared.mds_left_out),
         })
     }
@@ -214,6 +202,7 @@ impl DayHooks for Watch<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gbfs::GbfsOptions;
     use std::fmt::Write as _;
 
     /// A SUMO network of `n`×`n` junctions 200 m apart, roads both ways, and `trips` trips
@@ -295,18 +284,20 @@ mod tests {
             ..DayOptions::default()
         };
         let job = DayJob {
-            source: DaySource::Sumo {
-                net: &net,
-                trips: &trips,
+            day: DayRequest {
+                source: DaySource::Sumo {
+                    net: &net,
+                    trips: &trips,
+                },
+                options: &options,
+                seed: 1,
+                date: None,
+                mds_policy: false,
+                gbfs: &GbfsOptions::default(),
+                output: &dir.join(out),
             },
-            options: &options,
-            seed: 1,
-            date: None,
             mode: DayMode::Once,
-            mds_policy: false,
-            gbfs: &GbfsOptions::default(),
             state,
-            output: &dir.join(out),
             force: false,
             summary_only: false,
             parquet: false,

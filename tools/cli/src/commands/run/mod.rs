@@ -7,7 +7,7 @@ use crate::day_args::{GbfsArgs, SimArgs, parse_date};
 use crate::{interrupt, progress};
 use anyhow::{Result, bail};
 use citytwin_runs::day::{DayHooks, DayMode, DaySource};
-use citytwin_runs::{DayJob, StateOptions, clock};
+use citytwin_runs::{DayJob, DayRequest, StateOptions, clock};
 use citytwin_sim::World;
 use citytwin_traffic::dynamic::{EquilibriumOptions, IterationReport};
 use clap::Args;
@@ -121,15 +121,17 @@ impl RunArgs {
             None => DayMode::Once,
         };
         Ok(DayJob {
-            source,
-            options,
-            seed: self.seed,
-            date: self.date,
+            day: DayRequest {
+                source,
+                options,
+                seed: self.seed,
+                date: self.date,
+                mds_policy: self.mds_policy,
+                gbfs,
+                output: &self.output,
+            },
             mode,
-            mds_policy: self.mds_policy,
-            gbfs,
             state,
-            output: &self.output,
             force: self.force,
             summary_only: self.summary_only,
             parquet: self.parquet,
