@@ -28,6 +28,7 @@ mod memory;
 mod prefetch;
 mod rescale;
 mod routing;
+mod shared;
 mod summary;
 mod views;
 mod wakeups;
@@ -488,21 +489,5 @@ impl TrafficSim {
         for l in 0..self.links.len() as u32 {
             self.note_occupancy(l, now);
         }
-    }
-}
-
-/// The router, shared with the threads that route ahead, is saved as the hierarchy itself.
-mod shared {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::sync::Arc;
-
-    pub fn serialize<T: Serialize, S: Serializer>(value: &Arc<T>, s: S) -> Result<S::Ok, S::Error> {
-        T::serialize(value, s)
-    }
-
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Arc<T>, D::Error> {
-        T::deserialize(d).map(Arc::new)
     }
 }
