@@ -22,7 +22,7 @@ use geo::{Coord, LineString, Point};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -47,7 +47,8 @@ pub enum SumoError {
 pub struct SumoNet {
     pub roads: RoadNetwork,
     pub edge_ids: Vec<String>,
-    link_by_edge: BTreeMap<String, u32>,
+    /// Looked up only, never walked: its order does not reach the outputs.
+    link_by_edge: HashMap<String, u32>,
 }
 
 #[derive(Default)]
@@ -202,6 +203,9 @@ struct NetDraft {
     inside: Option<String>,
     crossing: BTreeMap<String, (f64, u32)>,
     saw_net: bool,
+    /// Past the junctions: the schema (net_file.xsd's `netType` sequence) puts only
+    /// connections, prohibitions, roundabouts and districts after them, none of which we use.
+    past_junctions: bool,
 }
 
 impl NetDraft {
@@ -287,6 +291,7 @@ impl NetDraft {
             b"edge" => self.edge(e, matches!(event, Event::Start(_)))?,
             b"lane" => self.lane(e)?,
             b"junction" => self.junction(e)?,
+            b"connection" | b"prohibition" | b"roundabout" | b"taz" => self.past_junctions = true,
             _ => {}
         }
         Ok(())
@@ -310,6 +315,9 @@ impl SumoNet {
                 break;
             }
             draft.element(&event).map_err(|m| invalid(pos, m))?;
+            if draft.past_junctions {
+                break;
+            }
         }
         if !draft.saw_net {
             return Err(invalid(0, "not a SUMO network: no <net> element".into()));
@@ -348,7 +356,7 @@ impl SumoNet {
             });
         }
         let mut edge_ids = Vec::new();
-        let mut link_by_edge = BTreeMap::new();
+        let mut link_by_edge = HashMap::with_capacity(edges.len());
         for edge in edges.into_iter().filter(|e| e.lanes > 0) {
             let end = |id: &str| {
                 node_of.get(id).copied().ok_or_else(|| SumoError::Invalid {
@@ -511,6 +519,19 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    #[test]
+    fn reading_stops_at_the_connections_which_the_schema_puts_after_all_it_uses() {
+        let connections = r#"    <connection from="AB" to="BC" fromLane="0" toLane="0" dir="s" state="M"/>
+    <junction id="D" type="priority" x="300.00" y="0.00" incLanes="" intLanes=""/>
+</net>
+"#;
+        let with = NET.replace("</net>\n", connections);
+        let net = SumoNet::read(&scratch("c.net.xml", &with)).unwrap();
+        // a junction after the connections breaks the schema's order: it is not read
+        assert_eq!(net.roads.nodes.len(), 3);
+        assert_eq!(net.edge_ids, ["AB", "BC"]);
     }
 
     #[test]
