@@ -201,7 +201,7 @@ struct NetDraft {
     in_edge: bool,
     /// The junction whose internal edge we are in, and per junction (Σ lane length, lanes).
     inside: Option<String>,
-    crossing: BTreeMap<String, (f64, u32)>,
+    crossing: HashMap<String, (f64, u32)>,
     saw_net: bool,
     /// Past the junctions: the schema (net_file.xsd's `netType` sequence) puts only
     /// connections, prohibitions, roundabouts and districts after them, none of which we use.
@@ -334,10 +334,11 @@ impl SumoNet {
         path: &Path,
         junctions: BTreeMap<String, (Point<f64>, bool)>,
         edges: Vec<EdgeDraft>,
-        crossing_m: &BTreeMap<String, f64>,
+        crossing_m: &HashMap<String, f64>,
     ) -> Result<SumoNet, SumoError> {
         let mut roads = RoadNetwork::default();
-        let mut node_of = BTreeMap::new();
+        // looked up only: the nodes' order is the junctions' (sorted by id)
+        let mut node_of = HashMap::with_capacity(junctions.len());
         for (i, (id, (point, signals))) in junctions.iter().enumerate() {
             node_of.insert(id.clone(), NodeId::from_index(i));
             roads.nodes.push(RoadNode {
