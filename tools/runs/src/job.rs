@@ -129,9 +129,11 @@ impl DayJob<'_> {
             )),
             _ => None,
         };
-        if let Some((path, _)) = &saved_state {
-            world.save_checkpoint(path, &recipe)?;
-        }
+        // a state that cannot be saved does not cost the day's reports: they are written first
+        let state_saved = match &saved_state {
+            Some((path, _)) => world.save_checkpoint(path, &recipe),
+            None => Ok(()),
+        };
         let out = OutputOptions {
             dir: staged.path().to_path_buf(),
             summary_only: self.summary_only,
@@ -146,6 +148,7 @@ impl DayJob<'_> {
         // what was written is kept even when a report failed: the error names what is missing
         staged.commit()?;
         written?;
+        state_saved?;
         // the day's reports are written first: a feed that could not be written loses nothing
         if let Some(e) = outcome.feed_error {
             return Err(e);
@@ -278,6 +281,15 @@ mod tests {
     }
 
     fn run(dir: &Path, out: &str, state: &StateOptions, stop_at_s: u32) -> JobReport {
+        job_result(dir, out, state, stop_at_s).unwrap()
+    }
+
+    fn job_result(
+        dir: &Path,
+        out: &str,
+        state: &StateOptions,
+        stop_at_s: u32,
+    ) -> Result<JobReport> {
         let (net, trips) = (dir.join("grid.net.xml"), dir.join("grid.trips.xml"));
         let options = DayOptions {
             to_s: 2 * 3600,
@@ -302,7 +314,7 @@ mod tests {
             summary_only: false,
             parquet: false,
         };
-        job.run(&StopAt(stop_at_s)).unwrap()
+        job.run(&StopAt(stop_at_s))
     }
 
     fn trips_csv(dir: &Path, out: &str) -> Vec<u8> {
@@ -358,6 +370,19 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["grid.net.xml", "grid.trips.xml", "out"]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_state_that_cannot_be_saved_fails_the_job_after_its_reports_are_written() {
+        let dir = grid("unsaved", 4, 200);
+        let state = StateOptions {
+            save_to: Some(dir.join("no such folder").join("state.ctstate")),
+            ..StateOptions::default()
+        };
+        let e = job_result(&dir, "out", &state, u32::MAX).unwrap_err();
+        assert!(e.to_string().contains("no such folder"), "{e}");
+        assert!(dir.join("out").join("trips.csv").is_file());
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
