@@ -180,6 +180,18 @@ fn assign_prints_iterations_and_ends_with_json() {
     assert!(json["flow_rmse_relative"].as_f64().unwrap() < 0.01);
     assert_eq!(std::fs::read_to_string(&flows).unwrap().lines().count(), 77);
 
+    // a gap it could never reach is refused, by its flag, before the network is read
+    let err = fails(&[
+        "assign",
+        "--net",
+        "/nonexistent/net.tntp",
+        "--trips",
+        "/nonexistent/trips.tntp",
+        "--gap",
+        "0",
+    ]);
+    assert!(err.contains("--gap 0: expected a relative gap > 0"), "{err}");
+
     // a cut network file: one line naming the file and what is wrong
     let cut = dir.join("cut_net.tntp");
     let text = std::fs::read_to_string(format!("{SIOUX}/SiouxFalls_net.tntp")).unwrap();

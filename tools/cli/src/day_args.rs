@@ -262,5 +262,6 @@ pub fn flag(setting: Setting) -> &'static str {
         Setting::TargetGap => "--target-gap",
         Setting::Pace => "--pace",
         Setting::StopAt => "--checkpoint-at",
+        Setting::AssignGap => "--gap",
     }
 }

@@ -2,7 +2,7 @@
 //! network's README, or given), the OD demand, the flows written as CSV and compared with the
 //! published best-known flows.
 
-use crate::error::{Result, RunError};
+use crate::error::{Result, RunError, Setting};
 use citytwin_traffic::assign::{
     AssignNetwork, AssignOptions, AssignResult, IterationReport, OdDemand, assign_until,
 };
@@ -18,6 +18,20 @@ pub struct TntpCase {
     pub weights: CostWeights,
     pub network: AssignNetwork,
     pub demand: OdDemand,
+}
+
+/// Refuses a target gap the assignment could never reach (zero, negative or NaN), before
+/// anything is loaded.
+pub fn check(options: &AssignOptions) -> Result<()> {
+    if options.target_gap > 0.0 {
+        Ok(())
+    } else {
+        Err(RunError::setting(
+            Setting::AssignGap,
+            options.target_gap,
+            "expected a relative gap > 0, e.g. 1e-5",
+        ))
+    }
 }
 
 impl TntpCase {
@@ -90,6 +104,7 @@ impl TntpCase {
         on_iteration: &mut dyn FnMut(&IterationReport) -> ControlFlow<()>,
         keep_going: &(dyn Fn() -> bool + Sync),
     ) -> Result<AssignResult> {
+        check(options)?;
         let result = assign_until(
             &self.network,
             &self.demand,

@@ -24,6 +24,8 @@ pub enum Setting {
     TargetGap,
     Pace,
     StopAt,
+    /// A static assignment's target relative gap.
+    AssignGap,
 }
 
 impl Setting {
@@ -45,6 +47,7 @@ impl Setting {
             Setting::TargetGap => "target_gap",
             Setting::Pace => "pace",
             Setting::StopAt => "stop_at",
+            Setting::AssignGap => "assign_gap",
         }
     }
 }

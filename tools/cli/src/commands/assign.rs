@@ -1,7 +1,7 @@
 //! `citytwin assign`: static user-equilibrium assignment of a TNTP network.
 
 use crate::interrupt;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use citytwin_runs::assign::{AssignOutcome, TntpCase, flow_rmse, write_flows};
 use citytwin_traffic::assign::AssignOptions;
 use clap::Args;
@@ -49,9 +49,11 @@ pub struct AssignArgs {
 }
 
 pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
-    if args.gap.is_nan() || args.gap <= 0.0 {
-        bail!("--gap {}: expected a relative gap > 0, e.g. 1e-5", args.gap);
-    }
+    let options = AssignOptions {
+        target_gap: args.gap,
+        max_iterations: args.max_iterations,
+    };
+    citytwin_runs::assign::check(&options)?;
     let started = Instant::now();
     let case = TntpCase::load(
         &args.net,
@@ -74,10 +76,6 @@ pub fn run(args: AssignArgs, quiet: bool) -> Result<()> {
         );
     }
     interrupt::install();
-    let options = AssignOptions {
-        target_gap: args.gap,
-        max_iterations: args.max_iterations,
-    };
     let mut stdout = std::io::stdout().lock();
     let keep_going = || !interrupt::requested();
     let result = case.assign(
