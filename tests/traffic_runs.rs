@@ -190,7 +190,10 @@ fn assign_prints_iterations_and_ends_with_json() {
         "--gap",
         "0",
     ]);
-    assert!(err.contains("--gap 0: expected a relative gap > 0"), "{err}");
+    assert!(
+        err.contains("--gap 0: expected a relative gap > 0"),
+        "{err}"
+    );
 
     // a cut network file: one line naming the file and what is wrong
     let cut = dir.join("cut_net.tntp");

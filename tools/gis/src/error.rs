@@ -18,6 +18,8 @@ pub enum GisError {
     UnknownFormat { path: PathBuf },
     #[error("{path}: empty file")]
     Empty { path: PathBuf },
+    #[error("{path}: expected a .gpkg file name for the GeoPackage")]
+    NotGpkg { path: PathBuf },
     #[error("{path}: malformed OSM {format}: {reason}")]
     MalformedOsm {
         path: PathBuf,

@@ -110,6 +110,12 @@ impl std::fmt::Debug for GpkgWriter {
 impl GpkgWriter {
     /// Starts a GeoPackage at `path` (replaced when finished) in the CRS given as WKT.
     pub fn create(path: &Path, crs_wkt: &str) -> Result<GpkgWriter> {
+        // GDAL would write a GeoPackage under any name; QGIS and ogr2ogr go by the extension
+        if path.extension().and_then(|e| e.to_str()) != Some("gpkg") {
+            return Err(crate::GisError::NotGpkg {
+                path: path.to_path_buf(),
+            });
+        }
         crate::route_gdal_messages();
         let tmp = path.with_extension("partial.gpkg");
         let _ = std::fs::remove_file(&tmp);
@@ -425,4 +431,21 @@ fn grid_cells(writer: &mut GpkgWriter, bundle: &CityBundle) -> Result<usize> {
         ("district", OFTString),
     ];
     writer.layer("grid_cells", &fields, OGRwkbGeometryType::wkbPolygon, cells)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_geopackage_needs_its_extension() {
+        let path = std::env::temp_dir().join(format!("citytwin-{}.shp", std::process::id()));
+        let e = GpkgWriter::create(&path, "EPSG:32648").err().unwrap();
+        assert!(matches!(e, crate::GisError::NotGpkg { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with(".shp: expected a .gpkg file name for the GeoPackage")
+        );
+        assert!(!path.exists());
+    }
 }

@@ -1,7 +1,7 @@
 //! `citytwin export`.
 
 use crate::progress;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use citytwin_city::CityBundle;
 use clap::Args;
 use std::path::PathBuf;
@@ -17,12 +17,6 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: ExportArgs, quiet: bool) -> Result<()> {
-    if args.output.extension().and_then(|e| e.to_str()) != Some("gpkg") {
-        bail!(
-            "{}: expected a .gpkg file name for the GeoPackage",
-            args.output.display()
-        );
-    }
     let bundle = CityBundle::load(&args.bundle)?;
     let bar = progress::steps(bundle.layers.len() as u64 + 3, quiet);
     let summary = citytwin_gis::export_gpkg(&bundle, &args.output, &mut |layer| {
