@@ -44,6 +44,51 @@ impl StateOptions {
 
 /// One run: the day it runs (its request's `output` is the output folder), how it runs, and
 /// how its files are written.
+///
+/// ```no_run
+/// use citytwin_runs::day::{DayHooks, DayMode, DayRequest, DaySource};
+/// use citytwin_runs::{DayJob, DayOptions, StateOptions, gbfs::GbfsOptions};
+/// use std::path::Path;
+///
+/// /// Runs to the end of the window, printing nothing.
+/// struct Quiet;
+/// impl DayHooks for Quiet {
+///     fn minute(&self, _: &citytwin_sim::World) -> bool { true }
+///     fn day_done(&self, _: &citytwin_traffic::dynamic::IterationReport) {}
+///     fn say(&self, _: String) {}
+/// }
+///
+/// let options = DayOptions { to_s: 10 * 3600, ..DayOptions::default() };
+/// let job = DayJob {
+///     day: DayRequest {
+///         source: DaySource::Scene {
+///             scene: Path::new("scenes/chengdu/scene.ron"),
+///             scenario: None,
+///         },
+///         options: &options,
+///         seed: 1,
+///         date: None,
+///         mds_policy: false,
+///         gbfs: &GbfsOptions::default(),
+///         output: Path::new("out/chengdu/morning"),
+///     },
+///     mode: DayMode::Once,
+///     // stop at 08:00 and save the state there, to go on from with `resume_from`
+///     state: &StateOptions {
+///         save_to: Some("out/chengdu/0800.ctstate".into()),
+///         stop_at_s: Some(8 * 3600),
+///         resume_from: None,
+///     },
+///     force: false,
+///     summary_only: false,
+///     parquet: false,
+/// };
+/// let report = job.run(&Quiet)?;
+/// for line in &report.lines {
+///     println!("{line}");
+/// }
+/// # Ok::<(), citytwin_runs::RunError>(())
+/// ```
 #[derive(Debug)]
 pub struct DayJob<'a> {
     pub day: DayRequest<'a>,
