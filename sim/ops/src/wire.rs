@@ -26,7 +26,7 @@ pub enum WireError {
     OtherDay(String),
 }
 
-/// The simulated day live observations are placed on (the scene's, [`calendar::SimDay`]).
+/// The simulated day live observations are placed on (the scene's, [`SimDay`]).
 pub use citytwin_city::calendar::SimDay;
 
 /// The datastream a topic publishes to.

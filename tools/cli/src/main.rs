@@ -1,6 +1,10 @@
 //! `citytwin`: the one command line of the city digital twin. Thin by design: arguments,
 //! progress and output files; the work is done by the library crates.
 
+// The argument structs' doc comments are `--help` text, written for a terminal: `<output>/gbfs`
+// and `[:port]` there are meant literally, not as HTML tags or links.
+#![allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
+
 mod commands;
 mod day_args;
 mod interrupt;

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LiveOptions {
-    /// mqtt://user[:password]@host[:port]; the password may come from CITYTWIN_MQTT_PASSWORD.
+    /// `mqtt://user[:password]@host[:port]`; the password may come from CITYTWIN_MQTT_PASSWORD.
     pub url: String,
     /// Simulated seconds per wall-clock second.
     pub pace: f64,

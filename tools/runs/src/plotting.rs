@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 /// The font the plots are labelled with (installed by scripts/setup.sh; it has Chinese).
 const FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 
-/// Registers [`FONT`] as plotters' "sans-serif" (once per process).
+/// Registers `FONT` as plotters' "sans-serif" (once per process).
 pub fn register_font() -> Result<()> {
     static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
     REGISTERED

@@ -1,6 +1,6 @@
 //! GBFS feeds (General Bikeshare Feed Specification), versions 2.x and 3.0: the files a
 //! bike-share system publishes for its docks, parked vehicles and zones. Read from real
-//! systems ([`read`]) and written for the simulated one ([`write`]), so that GBFS tools see
+//! systems ([`read`]) and written for the simulated one ([`write`](mod@write)), so that GBFS tools see
 //! citytwin as a live system. Differences handled: 3.0 localises names
 //! (`[{text, language}]`), counts `num_vehicles_available` instead of `num_bikes_available`,
 //! lists `vehicles` in `vehicle_status` instead of `bikes` in `free_bike_status`, and writes

@@ -6,7 +6,7 @@
 //!   departure-time profile;
 //! - [`trip_list`]: a CSV of individual trips (origin and destination as lon/lat or OSM node).
 //!
-//! Every source ends as [`TripSpec`]s on car links, sorted by departure time.
+//! Every source ends as [`TripSpec`](crate::dynamic::TripSpec)s on car links, sorted by departure time.
 
 pub mod activity;
 pub mod external;

@@ -67,7 +67,7 @@ impl Sites {
 
     /// A random point of the sites at `lo..=hi` metres from `centre`, drawn by weight among
     /// them (rejection sampling: exact, and cheap while the band holds one site in a few
-    /// hundred); `None` when [`BAND_TRIES`] draws found none there.
+    /// hundred); `None` when `BAND_TRIES` draws found none there.
     pub fn draw_point_between(
         &self,
         centre: Point<f64>,

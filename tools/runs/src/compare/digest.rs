@@ -46,7 +46,7 @@ pub struct RunDigest {
     /// summary.json's figures by dotted name.
     pub figures: BTreeMap<String, f64>,
     pub links: Vec<LinkDay>,
-    /// By fence key ([`fence_keys`]; fences may differ between baseline and variant).
+    /// By fence key (`fence_keys`; fences may differ between baseline and variant).
     pub fences: BTreeMap<String, FenceDay>,
     pub fence_areas: BTreeMap<String, Polygon<f64>>,
     pub series: Series,

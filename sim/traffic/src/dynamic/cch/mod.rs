@@ -2,10 +2,10 @@
 //! hierarchy (Dibbelt, Strasser & Wagner 2016).
 //!
 //! The hierarchy's shape depends on the network alone and is built once ([`Cch::new`]):
-//! nodes are ranked by nested dissection ([`order`]) and the graph is closed under
+//! nodes are ranked by nested dissection (`order`) and the graph is closed under
 //! contraction (every two higher neighbours of a node are joined). Link costs go in by
 //! [`Cch::customize`], which settles every shortcut's cost from its lower triangles, bottom
-//! up, disjoint subtrees on different threads ([`customize`]); our queue model refreshes
+//! up, disjoint subtrees on different threads (`customize`); our queue model refreshes
 //! travel times every few minutes, and a customization costs a handful of queries. A query climbs the elimination tree from both ends, with no
 //! priority queue, and unpacks the shortcuts it took into links. Routes are exact fastest
 //! routes for the customized costs, ties settled by rank, so the same costs always give the
