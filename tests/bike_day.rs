@@ -568,7 +568,9 @@ fn operators_publish_their_own_feeds_and_are_assessed_by_the_scenes_rules() {
     // without --gbfs-url, gbfs.json lists the feeds where they are once the run is over
     let listed: serde_json::Value =
         serde_json::from_slice(&std::fs::read(folders[0].join("gbfs.json")).unwrap()).unwrap();
-    for feed in listed["data"]["feeds"].as_array().unwrap() {
+    let feeds = listed["data"]["feeds"].as_array().unwrap();
+    assert!(!feeds.is_empty(), "{listed}");
+    for feed in feeds {
         let url = feed["url"].as_str().unwrap();
         let path = url.strip_prefix("file://").unwrap();
         assert!(std::path::Path::new(path).is_file(), "{url} is not a file");

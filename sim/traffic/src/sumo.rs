@@ -529,6 +529,10 @@ mod tests {
 </net>
 "#;
         let with = NET.replace("</net>\n", connections);
+        assert!(
+            with.contains("<connection"),
+            "the test network ends as expected"
+        );
         let net = SumoNet::read(&scratch("c.net.xml", &with)).unwrap();
         // a junction after the connections breaks the schema's order: it is not read
         assert_eq!(net.roads.nodes.len(), 3);
