@@ -17,6 +17,8 @@ pub enum Value<'a> {
     Int(i64),
     Real(f64),
     Text(&'a str),
+    /// Text made for its row (a row built on one thread and written on another).
+    OwnedText(String),
     Null,
 }
 
@@ -186,6 +188,7 @@ impl GpkgWriter {
                         Value::Int(v) => feature.set_field_integer64(i, *v),
                         Value::Real(v) => feature.set_field_double(i, *v),
                         Value::Text(v) => feature.set_field_string(i, v),
+                        Value::OwnedText(v) => feature.set_field_string(i, v),
                         Value::Null => feature.set_field_null(i),
                     }
                     .at(path, &what)?;

@@ -9,6 +9,7 @@ use crate::live::LiveOptions;
 use crate::options::{DayOptions, clock};
 use crate::reports::{Network, OutputOptions, RunFacts};
 use crate::scene::{LoadedScenario, SceneParts};
+use crate::traffic_gpkg::TrafficGpkg;
 use citytwin_city::calendar::{DEFAULT_DATE, Date, SimDay};
 use citytwin_city::roads::RoadNetwork;
 use citytwin_live::twin::LiveFacts;
@@ -382,7 +383,8 @@ impl PreparedDay {
     }
 
     /// The run's files into `out`: `source` is the scene (or SUMO network) file it was made
-    /// from, `wall_s` how long it took.
+    /// from, `wall_s` how long it took, `traffic_gpkg` the GeoPackage if it was started
+    /// beside the day ([`TrafficGpkg::for_day`]; else it is written now).
     pub fn write(
         &self,
         out: &OutputOptions,
@@ -390,6 +392,7 @@ impl PreparedDay {
         outcome: &DayOutcome,
         wall_s: f64,
         interrupted: bool,
+        traffic_gpkg: Option<TrafficGpkg>,
     ) -> Result<()> {
         let facts = RunFacts {
             wall_s,
@@ -408,6 +411,7 @@ impl PreparedDay {
             &self.world,
             &self.demand,
             &facts,
+            traffic_gpkg,
         )
     }
 }

@@ -7,6 +7,7 @@ use crate::error::{Result, Setting};
 use crate::options::DayOptions;
 use crate::output_dir::StagedOutput;
 use crate::reports::OutputOptions;
+use crate::traffic_gpkg::TrafficGpkg;
 use citytwin_sim::World;
 use citytwin_traffic::dynamic::IterationReport;
 use std::path::{Path, PathBuf};
@@ -151,8 +152,16 @@ impl DayJob<'_> {
             }
             Ok(p)
         });
-        let mut prepared = match resumed {
-            Ok(p) => p,
+        // traffic.gpkg is written beside a single day, a bin at a time (`traffic_gpkg`)
+        let streams_gpkg = matches!(self.mode, DayMode::Once) && !self.summary_only;
+        let with_gpkg = resumed.and_then(|p| {
+            let gpkg = streams_gpkg
+                .then(|| TrafficGpkg::for_day(staged.path(), &p.network, p.day))
+                .transpose()?;
+            Ok((p, gpkg.flatten()))
+        });
+        let (mut prepared, traffic_gpkg) = match with_gpkg {
+            Ok(both) => both,
             Err(e) => {
                 staged.discard();
                 return Err(e);
@@ -162,6 +171,7 @@ impl DayJob<'_> {
             hooks,
             state: self.state,
             interrupted: AtomicBool::new(false),
+            traffic_gpkg: traffic_gpkg.as_ref(),
         };
         let outcome = prepared.run(&self.mode_in(staged.path()), &watch)?;
         let interrupted = watch.interrupted.load(Ordering::Relaxed);
@@ -189,7 +199,14 @@ impl DayJob<'_> {
             DaySource::Sumo { net, .. } => net,
         };
         let wall_s = started.elapsed().as_secs_f64();
-        let written = prepared.write(&out, Some(source), &outcome, wall_s, interrupted);
+        let written = prepared.write(
+            &out,
+            Some(source),
+            &outcome,
+            wall_s,
+            interrupted,
+            traffic_gpkg,
+        );
         // what was written is kept even when a report failed: the error names what is missing
         staged.commit()?;
         written?;
@@ -227,10 +244,14 @@ struct Watch<'a> {
     hooks: &'a dyn DayHooks,
     state: &'a StateOptions,
     interrupted: AtomicBool,
+    traffic_gpkg: Option<&'a TrafficGpkg>,
 }
 
 impl DayHooks for Watch<'_> {
     fn minute(&self, world: &World) -> bool {
+        if let Some(gpkg) = self.traffic_gpkg {
+            gpkg.send_settled(world);
+        }
         if !self.hooks.minute(world) {
             self.interrupted.store(true, Ordering::Relaxed);
             return false;

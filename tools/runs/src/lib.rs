@@ -30,6 +30,7 @@ pub mod scene;
 pub mod summary;
 pub mod sweep;
 pub mod table;
+pub mod traffic_gpkg;
 pub mod viewer_day;
 
 pub use build::{Built, WorldSpec, build_world};

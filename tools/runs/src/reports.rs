@@ -9,14 +9,13 @@ use crate::summary::{
     TrafficBlock,
 };
 use crate::table::{Column, CsvFile, Table, TableWriter};
+use crate::traffic_gpkg::TrafficGpkg;
+use citytwin_city::City;
 use citytwin_city::calendar::SimDay;
 use citytwin_city::roads::RoadNetwork;
-use citytwin_city::{City, LinkId};
-use citytwin_gis::{FieldType, GeometryType, GpkgWriter, Value};
 use citytwin_sim::World;
 use citytwin_traffic::dynamic::IterationReport;
 use citytwin_traffic::sumo::SumoNet;
-use geo::Geometry;
 use std::path::{Path, PathBuf};
 
 /// Where a run happens: a city bundle, or a SUMO network for comparisons with SUMO.
@@ -152,6 +151,7 @@ pub fn run_summary(
 /// Writes the run's files; summary.json last (and whole or not at all), so that a run whose
 /// summary.json exists has written everything — a sweep counts such a run as done.
 /// `source` is the scene (or SUMO network) file the run was made from.
+/// `traffic_gpkg`: traffic.gpkg as written beside the day, if it was (else it is written now).
 pub fn write_all(
     out: &OutputOptions,
     source: Option<&Path>,
@@ -159,13 +159,14 @@ pub fn write_all(
     world: &World,
     demand: &Demand,
     run: &RunFacts,
+    traffic_gpkg: Option<TrafficGpkg>,
 ) -> Result<()> {
     let summary = run_summary(source, network.city(), world, demand, run);
     let summary_path = out.dir.join("summary.json");
     // a summary from an earlier run must not vouch for files this one has not written yet
     let _ = std::fs::remove_file(&summary_path);
     if !out.summary_only {
-        write_details(out, network, world, demand, run)?;
+        write_details(out, network, world, demand, run, traffic_gpkg)?;
     }
     write_whole(&summary_path, &summary.to_json()?)
 }
@@ -176,22 +177,17 @@ fn write_details(
     world: &World,
     demand: &Demand,
     run: &RunFacts,
+    traffic_gpkg: Option<TrafficGpkg>,
 ) -> Result<()> {
+    let traffic_gpkg = match traffic_gpkg {
+        Some(started) => Some(started),
+        None => TrafficGpkg::for_day(&out.dir, network, run.day)?,
+    };
     // the GeoPackage (its spatial index most of all) takes as long as every other file
-    // together: written beside them on the second core; the files are the same either way
+    // together: finished beside them on the second core; the files are the same either way
     let (tables, gpkg) = rayon::join(
         || write_tables(out, network, world, demand, run),
-        || match network {
-            Network::City(city) => links_gpkg(
-                &out.dir.join("traffic.gpkg"),
-                network.roads(),
-                &city.bundle.meta.crs.wkt,
-                world,
-                &run.day,
-            ),
-            // SUMO's local coordinates have no CRS to put in a GeoPackage
-            Network::Sumo(_) => Ok(()),
-        },
+        || traffic_gpkg.map_or(Ok(()), |g| g.finish(network.roads(), world)),
     );
     tables.and(gpkg)
 }
@@ -227,12 +223,6 @@ fn write_tables(
 }
 
 pub use crate::table::csv_text;
-
-/// A simulated time in UTC (`…Z`), the form GeoPackage requires of its DATETIME values
-/// (GDAL flags any other offset as non-conformant); readers show it in their own zone.
-fn utc(day: &SimDay, sim_s: u32) -> String {
-    citytwin_city::calendar::rfc3339(day.unix(sim_s), 0)
-}
 
 /// Writes `<name>.csv` into `dir`, and `<name>.parquet` with `parquet`.
 pub fn write_table(dir: &Path, table: &Table, parquet: bool) -> Result<()> {
@@ -386,98 +376,4 @@ fn iterations_csv(days: &[IterationReport]) -> String {
         ]
     });
     csv_text(header.map(String::from).to_vec(), rows)
-}
-
-/// The car links with the day's aggregates (`link_day`), and one feature per link and bin
-/// that carried traffic (`link_bins`) with `bin_start`/`bin_end` timestamps, so QGIS's
-/// temporal controller can play the day ("separate fields for start and end date/time").
-fn links_gpkg(
-    path: &Path,
-    roads: &RoadNetwork,
-    crs_wkt: &str,
-    world: &World,
-    sim_day: &SimDay,
-) -> Result<()> {
-    use FieldType::*;
-    let stats = &world.traffic().stats;
-    let mut gpkg = GpkgWriter::create(path, crs_wkt)?;
-    let fields = [
-        ("link", OFTInteger64),
-        ("osm_way_id", OFTInteger64),
-        ("class", OFTString),
-        ("name", OFTString),
-        ("vehicles", OFTInteger64),
-        ("mean_speed_kmh", OFTReal),
-        ("speed_ratio", OFTReal),
-        ("vehicle_hours", OFTReal),
-        ("peak_density_veh_km", OFTReal),
-        ("stuck_moves", OFTInteger64),
-    ];
-    let totals = stats.day_totals(|l| roads.links[l.index()].length_m);
-    let day = roads.links.iter().enumerate().filter_map(|(l, link)| {
-        world.traffic().net.link(LinkId::from_index(l))?;
-        let (total, peak) = totals[l];
-        let speed = total.mean_speed_kmh(link.length_m);
-        Some((
-            Geometry::LineString(link.geometry.clone()),
-            vec![
-                Value::Int(l as i64),
-                Value::Int(link.osm_way_id),
-                Value::Text(link.class.as_osm()),
-                link.name.as_deref().map_or(Value::Null, Value::Text),
-                Value::Int(i64::from(total.exits)),
-                Value::Real(speed),
-                Value::Real(speed / f64::from(link.speed_kmh).max(1.0)),
-                Value::Real(f64::from(total.vehicle_s) / 3600.0),
-                Value::Real(peak),
-                Value::Int(i64::from(total.stuck)),
-            ],
-        ))
-    });
-    gpkg.layer("link_day", &fields, GeometryType::wkbLineString, day)?;
-    let fields = [
-        ("link", OFTInteger64),
-        ("bin_start", OFTDateTime),
-        ("bin_end", OFTDateTime),
-        ("flow_vph", OFTReal),
-        ("mean_speed_kmh", OFTReal),
-        ("speed_ratio", OFTReal),
-        ("density_veh_km", OFTReal),
-        ("stuck_moves", OFTInteger64),
-    ];
-    // each bin from and to when the run saw it (an interrupted run's last bin ends early)
-    let observed: Vec<(u32, u32)> = (0..stats.bin_count())
-        .map(|b| world.observed_bin(b))
-        .collect();
-    let stamps: Vec<(String, String)> = observed
-        .iter()
-        .map(|&(from, until)| (utc(sim_day, from), utc(sim_day, until)))
-        .collect();
-    let bins = (0..stats.bin_count()).flat_map(|b| {
-        let (start, end) = (stamps[b].0.as_str(), stamps[b].1.as_str());
-        let observed_s = observed[b].1 - observed[b].0;
-        stats
-            .links_in(b)
-            .filter(|(_, bin)| !bin.is_empty())
-            .map(move |(l, bin)| {
-                let link = &roads.links[l.index()];
-                let speed = bin.mean_speed_kmh(link.length_m);
-                (
-                    Geometry::LineString(link.geometry.clone()),
-                    vec![
-                        Value::Int(i64::from(l.0)),
-                        Value::Text(start),
-                        Value::Text(end),
-                        Value::Real(bin.flow_vph(observed_s)),
-                        Value::Real(speed),
-                        Value::Real(speed / f64::from(link.speed_kmh).max(1.0)),
-                        Value::Real(bin.density_veh_km(link.length_m, observed_s)),
-                        Value::Int(i64::from(bin.stuck)),
-                    ],
-                )
-            })
-    });
-    gpkg.layer("link_bins", &fields, GeometryType::wkbLineString, bins)?;
-    gpkg.finish()?;
-    Ok(())
 }

@@ -141,6 +141,15 @@ impl LinkStats {
         self.columns.len()
     }
 
+    /// The bins the clock has left, from midnight: their flows, speeds, densities and stuck
+    /// moves are final (only `entered_*`, booked when a car that got on then leaves, grow).
+    pub fn settled_bins(&self) -> usize {
+        self.columns
+            .iter()
+            .take_while(|c| matches!(c, Column::Settled(_)))
+            .count()
+    }
+
     /// Link `link`'s figures in bin `b` (all zero where it had no traffic).
     pub fn get(&self, b: usize, link: LinkId) -> LinkBin {
         self.columns
@@ -321,7 +330,9 @@ mod tests {
         let mut dense = LinkStats::new(900, 5);
         booked(&mut dense);
         let mut settled = dense.clone();
+        assert_eq!(settled.settled_bins(), 0);
         settled.settle_before(1000);
+        assert_eq!((settled.settled_bins(), settled.bin_count()), (1, 2));
         assert_eq!(settled, dense);
         assert_eq!(settled.get(0, LinkId(3)).exits, 2);
         assert_eq!(settled.get(0, LinkId(1)).vehicle_s, 2 * 850);
