@@ -138,11 +138,8 @@ impl City {
     /// lanes that maps mostly leave out; putting its trips on the one mapped side street would
     /// make that street every block's only exit (docs/demand.md).
     pub fn access_link(&self, point: Point<f64>) -> Option<LinkMatch> {
-        let roads = &self.bundle.roads;
         self.links
-            .nearest_where(point, Mode::Car, ACCESS_RADIUS_M, |l| {
-                roads.link(l).class.carries_through_traffic()
-            })
+            .nearest_through(point, ACCESS_RADIUS_M)
             .or_else(|| self.nearest_link(point, Mode::Car))
     }
 

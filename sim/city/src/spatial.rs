@@ -149,6 +149,10 @@ pub struct LinkIndex {
     /// One tree per mode (car, bike, walk), so a query never wades through segments its mode
     /// may not use — footways are most of the segments in a city centre.
     by_mode: [RTree<LinkSegment>; 3],
+    /// The car tree's roads that carry through traffic: where trips join the traffic
+    /// ([`LinkIndex::nearest_through`]), found without wading through the side streets
+    /// nearer to a home, which are most of a city's car segments.
+    through: RTree<LinkSegment>,
 }
 
 impl LinkIndex {
@@ -156,28 +160,34 @@ impl LinkIndex {
     /// tree holds only those, so any two car matches are routable).
     pub fn new(network: &RoadNetwork, car_core: &[bool]) -> Self {
         let mut segments: [Vec<LinkSegment>; 3] = Default::default();
+        let mut through = Vec::new();
         for id in network.link_ids() {
             let link = network.link(id);
             let mut offset_m = 0.0;
             for line in link.geometry.lines() {
+                let segment = LinkSegment {
+                    link: id,
+                    line,
+                    offset_m,
+                };
                 for mode in [Mode::Car, Mode::Bike, Mode::Walk] {
                     let usable = match mode {
                         Mode::Car => car_core[id.index()],
                         _ => link.modes.allows(mode),
                     };
                     if usable {
-                        segments[mode as usize].push(LinkSegment {
-                            link: id,
-                            line,
-                            offset_m,
-                        });
+                        segments[mode as usize].push(segment.clone());
                     }
+                }
+                if car_core[id.index()] && link.class.carries_through_traffic() {
+                    through.push(segment);
                 }
                 offset_m += Euclidean.distance(line.start, line.end);
             }
         }
         Self {
             by_mode: segments.map(RTree::bulk_load),
+            through: RTree::bulk_load(through),
         }
     }
 
@@ -195,25 +205,43 @@ impl LinkIndex {
         radius_m: f64,
         keep: impl Fn(LinkId) -> bool,
     ) -> Option<LinkMatch> {
-        let mut candidates = self.by_mode[mode as usize]
-            .nearest_neighbor_iter_with_distance_2(&[point.x(), point.y()])
-            .take_while(|(_, d)| d.sqrt() <= radius_m)
-            .filter(|(s, _)| keep(s.link));
-        let (first, d2) = candidates.next()?;
-        let best = candidates
-            .take_while(|(_, d)| *d == d2)
-            .map(|(s, _)| s)
-            .fold(first, |a, b| if b.link < a.link { b } else { a });
-        let snapped = match best.line.closest_point(&point) {
-            Closest::Intersection(p) | Closest::SinglePoint(p) => p,
-            Closest::Indeterminate => Point::from(best.line.start),
-        };
-        let along: Coord<f64> = snapped.0 - best.line.start;
-        Some(LinkMatch {
-            link: best.link,
-            distance_m: d2.sqrt(),
-            point: snapped,
-            offset_m: best.offset_m + along.x.hypot(along.y),
-        })
+        nearest_in(&self.by_mode[mode as usize], point, radius_m, keep)
     }
+
+    /// The nearest car link of a class that carries through traffic (trunk, primary,
+    /// secondary, tertiary) within `radius_m`: [`LinkIndex::nearest_where`] with that filter,
+    /// from a tree that holds only those links.
+    pub fn nearest_through(&self, point: Point<f64>, radius_m: f64) -> Option<LinkMatch> {
+        nearest_in(&self.through, point, radius_m, |_| true)
+    }
+}
+
+/// The nearest segment `keep` accepts within `radius_m`, its link the smallest id among the
+/// segments as near (the same answer whichever tree holds them).
+fn nearest_in(
+    tree: &RTree<LinkSegment>,
+    point: Point<f64>,
+    radius_m: f64,
+    keep: impl Fn(LinkId) -> bool,
+) -> Option<LinkMatch> {
+    let mut candidates = tree
+        .nearest_neighbor_iter_with_distance_2(&[point.x(), point.y()])
+        .take_while(|(_, d)| d.sqrt() <= radius_m)
+        .filter(|(s, _)| keep(s.link));
+    let (first, d2) = candidates.next()?;
+    let best = candidates
+        .take_while(|(_, d)| *d == d2)
+        .map(|(s, _)| s)
+        .fold(first, |a, b| if b.link < a.link { b } else { a });
+    let snapped = match best.line.closest_point(&point) {
+        Closest::Intersection(p) | Closest::SinglePoint(p) => p,
+        Closest::Indeterminate => Point::from(best.line.start),
+    };
+    let along: Coord<f64> = snapped.0 - best.line.start;
+    Some(LinkMatch {
+        link: best.link,
+        distance_m: d2.sqrt(),
+        point: snapped,
+        offset_m: best.offset_m + along.x.hypot(along.y),
+    })
 }

@@ -93,4 +93,34 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn nearest_through_traffic_road_is_the_filtered_nearest_car_link(
+        queries in proptest::collection::vec((-150.0..550.0f64, -150.0..550.0f64, 20.0..400.0f64), 200),
+    ) {
+        // a 5×5 grid: rows 0 and 3 primary, column 2 tertiary, the rest residential
+        let mut nodes = HashMap::new();
+        for r in 0..5 { for c in 0..5 {
+            nodes.insert(r * 5 + c, RawNode { coord: Coord { x: c as f64 * 100.0, y: r as f64 * 100.0 }, signals: false });
+        }}
+        let tags = |class: &str| BTreeMap::from([("highway".to_string(), class.to_string())]);
+        let mut ways = Vec::new();
+        for k in 0..5 {
+            let row = if k == 0 || k == 3 { "primary" } else { "residential" };
+            let column = if k == 2 { "tertiary" } else { "residential" };
+            ways.push(RawWay { osm_id: k, nodes: (0..5).map(|c| k * 5 + c).collect(), tags: tags(row) });
+            ways.push(RawWay { osm_id: 10 + k, nodes: (0..5).map(|r| r * 5 + k).collect(), tags: tags(column) });
+        }
+        let (net, _) = build_road_network(&ways, &nodes, &BuildOptions::default()).unwrap();
+        let index = LinkIndex::new(&net, &citytwin_city::roads::graph::RoadGraph::new(&net).car_core(&net));
+        let mut found = 0;
+        for (x, y, radius) in queries {
+            let p = Point::new(x, y);
+            let through = index.nearest_through(p, radius);
+            let filtered = index.nearest_where(p, Mode::Car, radius, |l| net.link(l).class.carries_through_traffic());
+            prop_assert_eq!(through.map(|m| (m.link, m.distance_m)), filtered.map(|m| (m.link, m.distance_m)));
+            found += usize::from(through.is_some());
+        }
+        prop_assert!(found > 0, "no query reached a through road");
+    }
 }
