@@ -129,9 +129,11 @@ impl GpkgWriter {
         }
         let driver =
             DriverManager::get_driver_by_name("GPKG").at(path, "loading the GeoPackage driver")?;
+        let page_cache = ThreadConfig::page_cache();
         let dataset = driver
             .create_vector_only(&tmp)
             .at(path, "creating the GeoPackage")?;
+        drop(page_cache);
         let mut srs = SpatialRef::from_wkt(crs_wkt).at(path, "reading the city CRS")?;
         srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
         Ok(GpkgWriter {
@@ -165,7 +167,7 @@ impl GpkgWriter {
     {
         let path = self.path.as_path();
         let what = format!("writing layer `{name}`");
-        let _index_after_rows = IndexAfterRows::on_this_thread();
+        let _index_after_rows = ThreadConfig::index_after_rows();
         let mut txn = self.dataset.start_transaction().at(path, &what)?;
         let mut count = 0;
         {
@@ -253,34 +255,55 @@ impl GpkgWriter {
     }
 }
 
-/// While it lives, GeoPackage layers written on this thread get their spatial index built
-/// after their rows, in SQL, instead of by GDAL's background R-tree thread (its default
-/// since 3.6), which keeps a second copy of the index and competes with the writer: a
-/// Chengdu day's traffic.gpkg (400,000 features) took 5.5 s instead of 8 s on two cores,
-/// and the file holds the same index. Thread-local, so other threads' writes keep their own
-/// setting; the previous value comes back when it is dropped.
-struct IndexAfterRows(Option<String>);
+/// A GDAL configuration option set on this thread while the guard lives: other threads'
+/// writes keep their own setting, and the previous value comes back when it is dropped.
+struct ThreadConfig {
+    key: &'static str,
+    previous: Option<String>,
+}
 
-impl IndexAfterRows {
-    const KEY: &str = "OGR_GPKG_ALLOW_THREADED_RTREE";
-
-    fn on_this_thread() -> IndexAfterRows {
-        let previous = gdal::config::get_thread_local_config_option(Self::KEY, "")
+impl ThreadConfig {
+    fn set(key: &'static str, value: &str) -> ThreadConfig {
+        let previous = gdal::config::get_thread_local_config_option(key, "")
             .ok()
             .filter(|v| !v.is_empty());
-        let _ = gdal::config::set_thread_local_config_option(Self::KEY, "NO");
-        IndexAfterRows(previous)
+        let _ = gdal::config::set_thread_local_config_option(key, value);
+        ThreadConfig { key, previous }
+    }
+
+    /// GeoPackage layers written on this thread get their spatial index built after their
+    /// rows, in SQL, instead of by GDAL's background R-tree thread (its default since 3.6),
+    /// which keeps a second copy of the index and competes with the writer: a Chengdu day's
+    /// traffic.gpkg (400,000 features) took 5.5 s instead of 8 s on two cores, and the file
+    /// holds the same index.
+    fn index_after_rows() -> ThreadConfig {
+        ThreadConfig::set("OGR_GPKG_ALLOW_THREADED_RTREE", "NO")
+    }
+
+    /// A GeoPackage created on this thread gets a page cache of [`PAGE_CACHE_MB`] instead of
+    /// SQLite's 2 MB, unless the user set `OGR_SQLITE_CACHE`: building a 400,000-row layer's
+    /// spatial index pages the table in and out of a small cache through the kernel (a
+    /// Chengdu day: ~0.9 s less end to end, ~33 MB more memory; docs/benchmarks.md).
+    fn page_cache() -> Option<ThreadConfig> {
+        const KEY: &str = "OGR_SQLITE_CACHE";
+        let users = gdal::config::get_config_option(KEY, "").unwrap_or_default();
+        users
+            .is_empty()
+            .then(|| ThreadConfig::set(KEY, &PAGE_CACHE_MB.to_string()))
     }
 }
 
-impl Drop for IndexAfterRows {
+impl Drop for ThreadConfig {
     fn drop(&mut self) {
-        let _ = match &self.0 {
-            Some(v) => gdal::config::set_thread_local_config_option(Self::KEY, v),
-            None => gdal::config::clear_thread_local_config_option(Self::KEY),
+        let _ = match &self.previous {
+            Some(v) => gdal::config::set_thread_local_config_option(self.key, v),
+            None => gdal::config::clear_thread_local_config_option(self.key),
         };
     }
 }
+
+/// SQLite's page cache for a GeoPackage being written, MB ([`ThreadConfig::page_cache`]).
+const PAGE_CACHE_MB: u32 = 32;
 
 /// What a geometry is, whatever its parts: GeoPackage layers hold one kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -450,5 +473,42 @@ mod tests {
                 .ends_with(".shp: expected a .gpkg file name for the GeoPackage")
         );
         assert!(!path.exists());
+    }
+
+    /// SQLite's page cache of a writer's connection, in KiB.
+    fn cache_kib(writer: &GpkgWriter) -> i64 {
+        let mut pages = writer
+            .dataset
+            .execute_sql(
+                "PRAGMA cache_size",
+                None,
+                gdal::vector::sql::Dialect::DEFAULT,
+            )
+            .unwrap()
+            .unwrap();
+        let row = pages.features().next().unwrap();
+        let size = row.field_as_integer64(0).unwrap().unwrap();
+        // SQLite: negative is KiB, positive is pages
+        if size < 0 { -size } else { size * 4 }
+    }
+
+    #[test]
+    fn a_geopackage_being_written_gets_its_page_cache_unless_the_user_set_one() {
+        let dir = std::env::temp_dir().join(format!("citytwin-cache-{}", std::process::id()));
+        let utm = SpatialRef::from_epsg(32648).unwrap().to_wkt().unwrap();
+        let ours = GpkgWriter::create(&dir.join("ours.gpkg"), &utm).unwrap();
+        assert_eq!(cache_kib(&ours), i64::from(PAGE_CACHE_MB) * 1024);
+        ours.finish().unwrap();
+        // a process-wide setting (as `OGR_SQLITE_CACHE=8` in the environment) is left alone
+        gdal::config::set_config_option("OGR_SQLITE_CACHE", "8").unwrap();
+        let users = GpkgWriter::create(&dir.join("users.gpkg"), &utm);
+        gdal::config::clear_config_option("OGR_SQLITE_CACHE").unwrap();
+        let users = users.unwrap();
+        assert_eq!(cache_kib(&users), 8 * 1024);
+        users.finish().unwrap();
+        // nothing lingers on this thread
+        let left = gdal::config::get_thread_local_config_option("OGR_SQLITE_CACHE", "").unwrap();
+        assert_eq!(left, "");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
