@@ -4,12 +4,15 @@
 
 use citytwin_city::City;
 use citytwin_city::rng::SimRng;
-use geo::{BoundingRect, Contains, Geometry, Point};
+use geo::{BoundingRect, Contains, Geometry, Point, Rect};
 
 #[derive(Clone, Debug, Default)]
 pub struct Sites {
     shapes: Vec<Geometry<f64>>,
-    /// Each shape's bounding-box centre: a cheap first test of its distance.
+    /// Each shape's bounding box (where its random points are drawn from), kept: measuring a
+    /// big polygon's box at every draw was a good part of a city's demand.
+    boxes: Vec<Option<Rect<f64>>>,
+    /// Each box's centre: a cheap first test of the shape's distance.
     centres: Vec<Point<f64>>,
     cumulative: Vec<f64>,
 }
@@ -30,9 +33,9 @@ impl Sites {
             return;
         }
         let total = self.cumulative.last().copied().unwrap_or(0.0);
-        let centre = shape
-            .bounding_rect()
-            .map_or(Point::new(f64::NAN, f64::NAN), |r| r.center().into());
+        let bounds = shape.bounding_rect();
+        let centre = bounds.map_or(Point::new(f64::NAN, f64::NAN), |r| r.center().into());
+        self.boxes.push(bounds);
         self.centres.push(centre);
         self.shapes.push(shape);
         self.cumulative.push(total + weight);
@@ -61,8 +64,12 @@ impl Sites {
 
     /// A random point in a site drawn by weight.
     pub fn draw_point(&self, rng: &mut SimRng) -> Option<Point<f64>> {
-        let shape = &self.shapes[rng.pick_cumulative(&self.cumulative)?];
-        random_point_in(shape, rng)
+        self.point_in(rng.pick_cumulative(&self.cumulative)?, rng)
+    }
+
+    /// A random point in site `i`.
+    fn point_in(&self, i: usize, rng: &mut SimRng) -> Option<Point<f64>> {
+        random_point_within(&self.shapes[i], || self.boxes[i], rng)
     }
 
     /// A random point of the sites at `lo..=hi` metres from `centre`, drawn by weight among
@@ -85,7 +92,7 @@ impl Sites {
             if d > hi + 1000.0 || d + 1000.0 < lo {
                 continue;
             }
-            let p = random_point_in(&self.shapes[i], rng)?;
+            let p = self.point_in(i, rng)?;
             if (lo..=hi).contains(&distance(p)) {
                 return Some(p);
             }
@@ -127,6 +134,15 @@ impl Sites {
 }
 
 pub fn random_point_in(shape: &Geometry<f64>, rng: &mut SimRng) -> Option<Point<f64>> {
+    random_point_within(shape, || shape.bounding_rect(), rng)
+}
+
+/// [`random_point_in`] with the shape's bounding box from `bounds` (asked only for an area).
+fn random_point_within(
+    shape: &Geometry<f64>,
+    bounds: impl FnOnce() -> Option<Rect<f64>>,
+    rng: &mut SimRng,
+) -> Option<Point<f64>> {
     match shape {
         Geometry::Point(p) => return Some(*p),
         // a street standing for the homes along it: a point along it
@@ -137,7 +153,7 @@ pub fn random_point_in(shape: &Geometry<f64>, rng: &mut SimRng) -> Option<Point<
         }
         _ => {}
     }
-    let rect = shape.bounding_rect()?;
+    let rect = bounds()?;
     for _ in 0..POINT_TRIES {
         let p = Point::new(
             rect.min().x + rng.unit() * rect.width(),
