@@ -283,7 +283,7 @@ impl ThreadConfig {
     /// A GeoPackage created on this thread gets a page cache of [`PAGE_CACHE_MB`] instead of
     /// SQLite's 2 MB, unless the user set `OGR_SQLITE_CACHE`: building a 400,000-row layer's
     /// spatial index pages the table in and out of a small cache through the kernel (a
-    /// Chengdu day: ~0.9 s less end to end, ~33 MB more memory; docs/benchmarks.md).
+    /// Chengdu day: ~0.5 s less end to end, ~44 MB more memory; docs/benchmarks.md).
     fn page_cache() -> Option<ThreadConfig> {
         const KEY: &str = "OGR_SQLITE_CACHE";
         let users = gdal::config::get_config_option(KEY, "").unwrap_or_default();

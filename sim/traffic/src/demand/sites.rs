@@ -9,11 +9,10 @@ use geo::{BoundingRect, Contains, Geometry, Point, Rect};
 #[derive(Clone, Debug, Default)]
 pub struct Sites {
     shapes: Vec<Geometry<f64>>,
-    /// Each shape's bounding box (where its random points are drawn from), kept: measuring a
-    /// big polygon's box at every draw was a good part of a city's demand.
+    /// Each shape's bounding box, kept: random points are drawn in it (measuring a big
+    /// polygon's box at every draw was a good part of a city's demand), and its centre is a
+    /// cheap first test of the shape's distance.
     boxes: Vec<Option<Rect<f64>>>,
-    /// Each box's centre: a cheap first test of the shape's distance.
-    centres: Vec<Point<f64>>,
     cumulative: Vec<f64>,
 }
 
@@ -33,10 +32,7 @@ impl Sites {
             return;
         }
         let total = self.cumulative.last().copied().unwrap_or(0.0);
-        let bounds = shape.bounding_rect();
-        let centre = bounds.map_or(Point::new(f64::NAN, f64::NAN), |r| r.center().into());
-        self.boxes.push(bounds);
-        self.centres.push(centre);
+        self.boxes.push(shape.bounding_rect());
         self.shapes.push(shape);
         self.cumulative.push(total + weight);
     }
@@ -69,7 +65,7 @@ impl Sites {
 
     /// A random point in site `i`.
     fn point_in(&self, i: usize, rng: &mut SimRng) -> Option<Point<f64>> {
-        random_point_within(&self.shapes[i], || self.boxes[i], rng)
+        random_point_within(&self.shapes[i], self.boxes[i], rng)
     }
 
     /// A random point of the sites at `lo..=hi` metres from `centre`, drawn by weight among
@@ -88,7 +84,7 @@ impl Sites {
             let i = rng.pick_cumulative(&self.cumulative)?;
             // a shape whose box centre is far outside the band has no point in it (slack for
             // big shapes is the check on the point itself)
-            let d = distance(self.centres[i]);
+            let d = self.boxes[i].map_or(f64::NAN, |r| distance(r.center().into()));
             if d > hi + 1000.0 || d + 1000.0 < lo {
                 continue;
             }
@@ -134,13 +130,13 @@ impl Sites {
 }
 
 pub fn random_point_in(shape: &Geometry<f64>, rng: &mut SimRng) -> Option<Point<f64>> {
-    random_point_within(shape, || shape.bounding_rect(), rng)
+    random_point_within(shape, shape.bounding_rect(), rng)
 }
 
-/// [`random_point_in`] with the shape's bounding box from `bounds` (asked only for an area).
+/// [`random_point_in`] with the shape's bounding box already measured (used for an area).
 fn random_point_within(
     shape: &Geometry<f64>,
-    bounds: impl FnOnce() -> Option<Rect<f64>>,
+    bounds: Option<Rect<f64>>,
     rng: &mut SimRng,
 ) -> Option<Point<f64>> {
     match shape {
@@ -153,7 +149,7 @@ fn random_point_within(
         }
         _ => {}
     }
-    let rect = bounds()?;
+    let rect = bounds?;
     for _ in 0..POINT_TRIES {
         let p = Point::new(
             rect.min().x + rng.unit() * rect.width(),
