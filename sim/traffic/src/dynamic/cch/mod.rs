@@ -391,12 +391,15 @@ fn relax(
     range: std::ops::Range<usize>,
     dv: f64,
 ) {
-    for e in range {
-        let w = head[e] as usize;
-        let dw = dv + cost[e];
+    // heads and costs walked together, and labels of one length: one bounds check per edge
+    let pred = &mut pred[..dist.len()];
+    let first = range.start;
+    for (i, (&w, &c)) in head[range.clone()].iter().zip(&cost[range]).enumerate() {
+        let w = w as usize;
+        let dw = dv + c;
         if dw < dist[w] {
             dist[w] = dw;
-            pred[w] = e as u32;
+            pred[w] = (first + i) as u32;
         }
     }
 }
