@@ -15,12 +15,19 @@
 //! link here is the edge plus the mean length of the car lanes inside the junction it leads
 //! to: the same trip is as long as in SUMO.
 
-use crate::dynamic::{Purpose, TripIds, TripSpec, by_departure};
-use citytwin_city::ids::{JunctionId, LinkId, NodeId};
-use citytwin_city::roads::{Junction, Modes, RoadClass, RoadLink, RoadNetwork, RoadNode};
+mod net_file;
+mod trips;
+
+pub use trips::SumoTrips;
+
+use net_file::{EdgeDraft, NetDraft, class_for};
+
+use crate::dynamic::{TripIds, TripSpec};
+use citytwin_city::ids::{JunctionId, NodeId};
+use citytwin_city::roads::{Junction, Modes, RoadLink, RoadNetwork, RoadNode};
 use geo::{Coord, LineString, Point};
 use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::BytesStart;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -51,19 +58,6 @@ pub struct SumoNet {
     link_by_edge: HashMap<String, u32>,
 }
 
-#[derive(Default)]
-struct EdgeDraft {
-    id: String,
-    from: String,
-    to: String,
-    class: Option<RoadClass>,
-    shape: Option<LineString<f64>>,
-    lanes: u8,
-    speed_mps: f64,
-    length_m: f64,
-    lane_shape: Option<LineString<f64>>,
-}
-
 /// A SUMO XML file read as a stream (a regional day's trips file is never held whole), whose
 /// errors name its path and line.
 struct XmlFile<'p> {
@@ -72,13 +66,17 @@ struct XmlFile<'p> {
 
 impl<'p> XmlFile<'p> {
     fn open(path: &'p Path) -> Result<(Self, Reader<BufReader<File>>), SumoError> {
-        let file = File::open(path).map_err(|source| SumoError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let file = File::open(path).map_err(|source| XmlFile { path }.io(source))?;
         // large reads: a regional network is hundreds of megabytes
         let file = BufReader::with_capacity(1 << 18, file);
         Ok((XmlFile { path }, Reader::from_reader(file)))
+    }
+
+    fn io(&self, source: std::io::Error) -> SumoError {
+        SumoError::Io {
+            path: self.path.to_path_buf(),
+            source,
+        }
     }
 
     fn invalid(&self, offset: u64, message: String) -> SumoError {
@@ -170,162 +168,42 @@ fn shape(value: &str) -> Result<LineString<f64>, String> {
         .map(LineString::new)
 }
 
-fn allows_cars<const N: usize>(lane: &Attrs<N>) -> bool {
-    // most lanes list a dozen classes: the words are looked at only where one may be there
-    let has = |list: &str| {
-        (list.contains("passenger") || list.contains("all"))
-            && list
-                .split_whitespace()
-                .any(|c| c == "passenger" || c == "all")
-    };
-    if let Some(allow) = lane.get("allow") {
-        return has(allow);
-    }
-    !lane.get("disallow").is_some_and(has)
-}
-
-fn class_for(edge: &EdgeDraft) -> RoadClass {
-    edge.class.unwrap_or(match edge.speed_mps * 3.6 {
-        s if s >= 70.0 => RoadClass::Trunk,
-        s if s >= 45.0 => RoadClass::Secondary,
-        _ => RoadClass::Tertiary,
-    })
-}
-
-/// What a network file has said so far, element by element.
-#[derive(Default)]
-struct NetDraft {
-    junctions: BTreeMap<String, (Point<f64>, bool)>,
-    edges: Vec<EdgeDraft>,
-    /// Inside a normal edge (its lanes are the link's).
-    in_edge: bool,
-    /// The junction whose internal edge we are in, and per junction (Σ lane length, lanes).
-    inside: Option<String>,
-    crossing: HashMap<String, (f64, u32)>,
-    saw_net: bool,
-    /// Past the junctions: the schema (net_file.xsd's `netType` sequence) puts only
-    /// connections, prohibitions, roundabouts and districts after them, none of which we use.
-    past_junctions: bool,
-}
-
-impl NetDraft {
-    fn edge(&mut self, e: &BytesStart, opened: bool) -> Result<(), String> {
-        let a = Attrs::of(e, ["function", "id", "from", "to", "type", "shape"])?;
-        let function = a.get("function");
-        self.in_edge = function.is_none_or(|f| f == "normal") && opened;
-        // internal edges are `:<junction>_<index>`
-        self.inside = (function == Some("internal") && opened)
-            .then(|| a.need("id"))
-            .transpose()?
-            .and_then(|id| Some(id.strip_prefix(':')?.rsplit_once('_')?.0.to_owned()));
-        if self.in_edge {
-            let class = a
-                .get("type")
-                .and_then(|t| RoadClass::from_osm(t.trim_start_matches("highway.")));
-            self.edges.push(EdgeDraft {
-                id: a.need("id")?.to_owned(),
-                from: a.need("from")?.to_owned(),
-                to: a.need("to")?.to_owned(),
-                class,
-                shape: a.get("shape").map(shape).transpose()?,
-                ..EdgeDraft::default()
-            });
-        }
-        Ok(())
-    }
-
-    fn lane(&mut self, e: &BytesStart) -> Result<(), String> {
-        if !(self.in_edge || self.inside.is_some()) {
-            return Ok(());
-        }
-        let a = Attrs::of(e, ["allow", "disallow", "speed", "length", "shape"])?;
-        if !allows_cars(&a) {
-            return Ok(());
-        }
-        if self.in_edge {
-            let Some(edge) = self.edges.last_mut() else {
-                return Ok(());
-            };
-            edge.lanes += 1;
-            edge.speed_mps = edge.speed_mps.max(a.number("speed")?);
-            edge.length_m = edge.length_m.max(a.number("length")?);
-            if edge.lane_shape.is_none() {
-                edge.lane_shape = Some(shape(a.need("shape")?)?);
-            }
-        } else if let Some(junction) = &self.inside {
-            let length = a.number("length")?;
-            let sum = self.crossing.entry(junction.clone()).or_default();
-            sum.0 += length;
-            sum.1 += 1;
-        }
-        Ok(())
-    }
-
-    fn junction(&mut self, e: &BytesStart) -> Result<(), String> {
-        let a = Attrs::of(e, ["type", "x", "y", "id"])?;
-        let kind = a.need("type")?;
-        if kind != "internal" {
-            let at = (
-                Point::new(a.number("x")?, a.number("y")?),
-                kind == "traffic_light",
-            );
-            self.junctions.insert(a.need("id")?.to_owned(), at);
-        }
-        Ok(())
-    }
-
-    fn element(&mut self, event: &Event) -> Result<(), String> {
-        let e = match event {
-            Event::Start(e) | Event::Empty(e) => e,
-            Event::End(e) => {
-                if e.name().as_ref() == b"edge" {
-                    self.in_edge = false;
-                    self.inside = None;
-                }
-                return Ok(());
-            }
-            _ => return Ok(()),
-        };
-        match e.name().as_ref() {
-            b"net" => self.saw_net = true,
-            b"edge" => self.edge(e, matches!(event, Event::Start(_)))?,
-            b"lane" => self.lane(e)?,
-            b"junction" => self.junction(e)?,
-            b"connection" | b"prohibition" | b"roundabout" | b"taz" => self.past_junctions = true,
-            _ => {}
-        }
-        Ok(())
-    }
-}
-
 impl SumoNet {
     pub fn read(path: &Path) -> Result<SumoNet, SumoError> {
-        let (file, mut reader) = XmlFile::open(path)?;
-        let invalid = |offset: u64, message: String| file.invalid(offset, message);
-        reader.config_mut().check_end_names = true;
-        let mut buf = Vec::new();
-        let mut draft = NetDraft::default();
-        loop {
-            buf.clear();
-            let pos = reader.buffer_position();
-            let event = reader
-                .read_event_into(&mut buf)
-                .map_err(|e| invalid(pos, e.to_string()))?;
-            if matches!(event, Event::Eof) {
-                break;
+        Self::read_split(path, NetDraft::split_point(path)?)
+    }
+
+    /// Reads the network, in two parts at once where `split` is where the second starts (an
+    /// element at the top level).
+    fn read_split(path: &Path, split: Option<u64>) -> Result<SumoNet, SumoError> {
+        let draft = match split {
+            None => NetDraft::read(path, 0..u64::MAX)?,
+            Some(at) => {
+                let (head, tail) = rayon::join(
+                    || NetDraft::read(path, 0..at),
+                    || NetDraft::read(path, at..u64::MAX),
+                );
+                let head = head?;
+                // what follows the connections is never read, errors included
+                if head.past_junctions {
+                    head
+                } else {
+                    head.then(tail?)
+                }
             }
-            draft.element(&event).map_err(|m| invalid(pos, m))?;
-            if draft.past_junctions {
-                break;
-            }
-        }
+        };
         if !draft.saw_net {
-            return Err(invalid(0, "not a SUMO network: no <net> element".into()));
+            let file = XmlFile { path };
+            return Err(file.invalid(0, "not a SUMO network: no <net> element".into()));
         }
         let crossing_m = draft
             .crossing
             .into_iter()
-            .map(|(j, (sum, n))| (j, sum / f64::from(n.max(1))))
+            .map(|(j, lengths)| {
+                // summed in the file's order, whichever part each came from
+                let sum = lengths.iter().fold(0.0, |sum, l| sum + l);
+                (j, sum / lengths.len().max(1) as f64)
+            })
             .collect();
         Self::assemble(path, draft.junctions, draft.edges, &crossing_m)
     }
@@ -412,88 +290,10 @@ impl SumoNet {
     }
 }
 
-/// A SUMO trips file read without its network (so both can be read at once): each trip's id,
-/// departure and edges as written, placed on a network by [`SumoTrips::on`].
-#[derive(Debug)]
-pub struct SumoTrips {
-    path: PathBuf,
-    ids: TripIds,
-    /// Trip k's `from` edge at 2k, its `to` edge at 2k + 1.
-    edges: TripIds,
-    departure_s: Vec<u32>,
-    /// Where each trip is in the file, for an error's line.
-    offsets: Vec<u64>,
-}
-
-impl SumoTrips {
-    pub fn read(path: &Path) -> Result<SumoTrips, SumoError> {
-        let (file, mut reader) = XmlFile::open(path)?;
-        let invalid = |offset: u64, message: String| file.invalid(offset, message);
-        let mut buf = Vec::new();
-        let mut trips = SumoTrips {
-            path: path.to_path_buf(),
-            ids: TripIds::default(),
-            edges: TripIds::default(),
-            departure_s: Vec::new(),
-            offsets: Vec::new(),
-        };
-        loop {
-            buf.clear();
-            let pos = reader.buffer_position();
-            match reader
-                .read_event_into(&mut buf)
-                .map_err(|e| invalid(pos, e.to_string()))?
-            {
-                Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"trip" => {
-                    let fail = |m: String| invalid(pos, m);
-                    let a = Attrs::of(&e, ["id", "depart", "from", "to"]).map_err(fail)?;
-                    let depart = a.number("depart").map_err(fail)?;
-                    if depart < 0.0 {
-                        return Err(fail(format!("depart {depart}: expected seconds ≥ 0")));
-                    }
-                    trips.edges.push(a.need("from").map_err(fail)?);
-                    trips.edges.push(a.need("to").map_err(fail)?);
-                    trips.ids.push(a.need("id").map_err(fail)?);
-                    trips.departure_s.push(depart as u32);
-                    trips.offsets.push(pos);
-                }
-                Event::Eof => break,
-                _ => {}
-            }
-        }
-        Ok(trips)
-    }
-
-    /// The trips on `net`'s links, by departure (ties in file order), with their ids in the
-    /// same order; an edge the network has no car link for is an error at its trip's line.
-    pub fn on(self, net: &SumoNet) -> Result<(Vec<TripSpec>, TripIds), SumoError> {
-        let file = XmlFile { path: &self.path };
-        let mut trips = Vec::with_capacity(self.departure_s.len());
-        for (k, (&departure_s, &offset)) in self.departure_s.iter().zip(&self.offsets).enumerate() {
-            let link = |name: &str, at: usize| -> Result<LinkId, SumoError> {
-                let edge = self.edges.get(at).unwrap_or_default();
-                net.link_by_edge
-                    .get(edge)
-                    .map(|&l| LinkId(l))
-                    .ok_or_else(|| {
-                        let message = format!("{name}=\"{edge}\": not a car edge of the network");
-                        file.invalid(offset, message)
-                    })
-            };
-            trips.push(TripSpec {
-                origin_link: link("from", 2 * k)?,
-                dest_link: link("to", 2 * k + 1)?,
-                departure_s,
-                purpose: Purpose::Other,
-            });
-        }
-        Ok(by_departure(trips, self.ids))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use citytwin_city::roads::RoadClass;
 
     const NET: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <net version="1.20">
@@ -537,6 +337,43 @@ mod tests {
         // a junction after the connections breaks the schema's order: it is not read
         assert_eq!(net.roads.nodes.len(), 3);
         assert_eq!(net.edge_ids, ["AB", "BC"]);
+    }
+
+    /// Every place a second reader may start in `text`.
+    fn split_points(text: &str) -> Vec<u64> {
+        (0..text.len())
+            .filter(|&i| net_file::top_level_element(&text.as_bytes()[i..]) == Some(0))
+            .map(|i| i as u64)
+            .collect()
+    }
+
+    #[test]
+    fn two_readers_read_what_one_does_wherever_the_second_starts() {
+        // junction B's car lanes on two internal edges: a split may fall between them
+        let second_internal = r#"<edge id=":B_1" function="internal"><lane id=":B_1_0" index="0" speed="13.89" length="3.30" shape="100,0 100,0"/></edge>
+    <edge id="AB""#;
+        let text = NET.replace(r#"<edge id="AB""#, second_internal);
+        let path = scratch("split.net.xml", &text);
+        let read = |split| {
+            let net = SumoNet::read_split(&path, split).unwrap();
+            format!("{:?} {:?}", net.roads, net.edge_ids)
+        };
+        let one = read(None);
+        assert!(one.contains("length_m: 104.15"), "B's two internal lanes: {one}");
+        let splits = split_points(&text);
+        assert_eq!(splits.len(), 8, "every edge and junction");
+        for at in splits {
+            assert_eq!(read(Some(at)), one, "second reader from byte {at}");
+        }
+        // an error in either part names its line in the whole file
+        let bad = text.replace(r#"speed="16.67" length="100.00" shape="100,-4.8"#, r#"speed="fast" length="100.00" shape="100,-4.8"#);
+        let path = scratch("split_bad.net.xml", &bad);
+        let one = SumoNet::read_split(&path, None).unwrap_err().to_string();
+        assert!(one.ends_with("split_bad.net.xml:12: `speed` = `fast` is not a number"), "{one}");
+        for at in split_points(&bad) {
+            let two = SumoNet::read_split(&path, Some(at)).unwrap_err().to_string();
+            assert_eq!(two, one, "second reader from byte {at}");
+        }
     }
 
     #[test]
