@@ -31,6 +31,10 @@ pub struct Router {
     bound: Vec<f64>,
     stamp: u32,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Each outgoing link's end node, beside `net.out_links`: a search reads the few bytes it
+    /// needs instead of each link's whole record. Made again after a checkpoint is read.
+    #[serde(skip)]
+    out_heads: Vec<u32>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -48,6 +52,7 @@ impl Router {
             bound: vec![0.0; n],
             stamp: 0,
             heap: BinaryHeap::new(),
+            out_heads: Vec::new(),
         };
         let has_links: Vec<u32> = (0..n as u32)
             .filter(|&v| !net.outgoing(v).is_empty() || !net.incoming(v).is_empty())
@@ -152,6 +157,9 @@ impl Router {
             self.stamp = 1;
         }
         self.heap.clear();
+        if self.out_heads.len() != net.out_links.len() {
+            self.out_heads = out_heads(net);
+        }
         self.choose_active(start, target);
         self.visit(start, 0.0, NONE);
         self.bound[start] = self.lower_bound(start, target);
@@ -166,12 +174,17 @@ impl Router {
             if f64::from_bits(key) > du + self.bound[u] + 1e-9 {
                 continue; // stale entry
             }
-            for &a in net.outgoing(node) {
+            for i in net.out_start[u] as usize..net.out_start[u + 1] as usize {
+                let a = net.out_links[i];
                 let c = cost(a, du);
                 if !c.is_finite() {
                     continue;
                 }
-                let v = net.links[a as usize].as_ref().map(|l| l.to as usize)?;
+                let v = self.out_heads[i];
+                if v == NONE {
+                    return None;
+                }
+                let v = v as usize;
                 let dv = du + c;
                 let first = self.seen[v] != self.stamp;
                 if first || dv < self.dist[v] {
@@ -204,6 +217,14 @@ impl Router {
         self.dist[v] = d;
         self.pred[v] = pred;
     }
+}
+
+/// The end node of each of `net.out_links`.
+fn out_heads(net: &QueueNetwork) -> Vec<u32> {
+    net.out_links
+        .iter()
+        .map(|&a| net.links[a as usize].as_ref().map_or(NONE, |l| l.to))
+        .collect()
 }
 
 /// Dijkstra from (forward) or to (backward) `source` over all nodes.
