@@ -324,36 +324,44 @@ fn write_trips_csv(path: &Path, world: &World, demand: &Demand, day: &SimDay) ->
     let traffic = &world.traffic();
     let mut csv = CsvFile::create(path, header.map(String::from).to_vec())?;
     let rows = traffic.trips().iter().zip(&traffic.records).enumerate();
+    // every number goes through one buffer, a field at a time
+    let (mut text, mut length) = (String::new(), String::new());
+    let mut put = |csv: &mut CsvFile, value: &dyn std::fmt::Display| {
+        use std::fmt::Write;
+        text.clear();
+        // writing to a String cannot fail
+        let _ = write!(text, "{value}");
+        csv.field(&text)
+    };
     for (i, (spec, record)) in rows {
-        let row = {
-            let (arrival, travel, delay) = match record.arrival_s {
-                Some(a) => (
-                    day.iso(a),
-                    (a - spec.departure_s).to_string(),
-                    record.delay_s(spec).unwrap_or(0).to_string(),
-                ),
-                None => (String::new(), String::new(), String::new()),
-            };
-            let id = demand
-                .ids
-                .as_ref()
-                .and_then(|ids| ids.get(i))
-                .map_or_else(|| i.to_string(), str::to_string);
-            vec![
-                id,
-                spec.purpose.as_str().to_string(),
-                spec.origin_link.0.to_string(),
-                spec.dest_link.0.to_string(),
-                day.iso(spec.departure_s),
-                arrival,
-                record.status.as_str().to_string(),
-                format!("{:.1}", record.length_m),
-                travel,
-                delay,
-                record.reroutes.to_string(),
-            ]
-        };
-        csv.row(&row)?;
+        match demand.ids.as_ref().and_then(|ids| ids.get(i)) {
+            Some(id) => csv.field(id)?,
+            None => put(&mut csv, &i)?,
+        }
+        csv.field(spec.purpose.as_str())?;
+        put(&mut csv, &spec.origin_link.0)?;
+        put(&mut csv, &spec.dest_link.0)?;
+        csv.field(&day.iso(spec.departure_s))?;
+        match record.arrival_s {
+            Some(a) => csv.field(&day.iso(a))?,
+            None => csv.field("")?,
+        }
+        csv.field(record.status.as_str())?;
+        length.clear();
+        crate::table::write_fixed(&mut length, record.length_m, 1);
+        csv.field(&length)?;
+        match record.arrival_s {
+            Some(a) => {
+                put(&mut csv, &(a - spec.departure_s))?;
+                put(&mut csv, &record.delay_s(spec).unwrap_or(0))?;
+            }
+            None => {
+                csv.field("")?;
+                csv.field("")?;
+            }
+        }
+        put(&mut csv, &record.reroutes)?;
+        csv.end_row()?;
     }
     Ok(csv.finish()?)
 }

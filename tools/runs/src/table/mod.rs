@@ -1,7 +1,10 @@
 //! Tables of results (time series, per-link bins) written as CSV for spreadsheets and as
 //! Parquet for pandas, DuckDB, Polars and Arrow: one table, both files, the same columns.
 
+mod fixed;
 mod parquet_file;
+
+pub use fixed::write_fixed;
 
 use citytwin_city::calendar::{SimDay, rfc3339_offset};
 use parquet_file::ParquetFile;
@@ -59,6 +62,24 @@ impl Values {
                 utc_offset_s: *utc_offset_s,
             },
         }
+    }
+
+    /// Row `row`'s CSV field, appended to `out`.
+    fn write_field(&self, row: usize, out: &mut String) {
+        use std::fmt::Write;
+        // writing to a String cannot fail
+        let _ = match self {
+            Values::Text(v) => out.write_str(&v[row]),
+            Values::Int(v) => write!(out, "{}", v[row]),
+            Values::Float { values, decimals } => {
+                write_fixed(out, values[row], *decimals);
+                Ok(())
+            }
+            Values::MaybeFloat(v) => v[row].map_or(Ok(()), |x| write!(out, "{x}")),
+            Values::Time { unix, utc_offset_s } => {
+                out.write_str(&rfc3339_offset(unix[row], *utc_offset_s))
+            }
+        };
     }
 
     fn len(&self) -> usize {
@@ -175,16 +196,12 @@ impl Table {
 
     /// Row `row`'s fields as CSV writes them.
     fn record(&self, row: usize) -> Vec<String> {
-        self.columns
-            .iter()
-            .map(|c| match &c.values {
-                Values::Text(v) => v[row].clone(),
-                Values::Int(v) => v[row].to_string(),
-                Values::Float { values, decimals } => format!("{:.*}", decimals, values[row]),
-                Values::MaybeFloat(v) => v[row].map_or(String::new(), |x| x.to_string()),
-                Values::Time { unix, utc_offset_s } => rfc3339_offset(unix[row], *utc_offset_s),
-            })
-            .collect()
+        let field = |c: &Column| {
+            let mut text = String::new();
+            c.values.write_field(row, &mut text);
+            text
+        };
+        self.columns.iter().map(field).collect()
     }
 
     /// Appends `more`'s rows (the same columns).
@@ -312,8 +329,45 @@ impl CsvFile {
             .map_err(|e| TableError::write(&self.path, &e))
     }
 
+    /// Writes one field of the row being written; [`CsvFile::end_row`] ends the row.
+    pub fn field(&mut self, text: &str) -> Result<(), TableError> {
+        self.out
+            .write_field(text)
+            .map_err(|e| TableError::write(&self.path, &e))
+    }
+
+    pub fn end_row(&mut self) -> Result<(), TableError> {
+        self.out
+            .write_record(None::<&[u8]>)
+            .map_err(|e| TableError::write(&self.path, &e))
+    }
+
+    /// Writes `chunk`'s rows a field at a time through one buffer. A chunk of per-link bins
+    /// shares one time stamp: it is written once and repeated.
     fn append(&mut self, chunk: &Table) -> Result<(), TableError> {
-        (0..chunk.rows()).try_for_each(|row| self.row(&chunk.record(row)))
+        let mut field = String::new();
+        let mut last_stamp: Option<((i64, i32), String)> = None;
+        for row in 0..chunk.rows() {
+            for column in &chunk.columns {
+                field.clear();
+                match &column.values {
+                    Values::Time { unix, utc_offset_s } => {
+                        let key = (unix[row], *utc_offset_s);
+                        match &last_stamp {
+                            Some((at, text)) if *at == key => field.push_str(text),
+                            _ => {
+                                column.values.write_field(row, &mut field);
+                                last_stamp = Some((key, field.clone()));
+                            }
+                        }
+                    }
+                    values => values.write_field(row, &mut field),
+                }
+                self.field(&field)?;
+            }
+            self.end_row()?;
+        }
+        Ok(())
     }
 
     pub fn finish(mut self) -> Result<(), TableError> {
