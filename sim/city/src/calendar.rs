@@ -133,30 +133,49 @@ pub fn rfc3339_offset(unix: i64, utc_offset_s: i32) -> String {
     stamp(unix, utc_offset_s, "+00:00")
 }
 
-/// The local clock with its offset, `utc` at offset 0; built in one string (a run writes one
-/// per trip and per link and bin).
+/// The local clock with its offset, `utc` at offset 0; built in one string, digit by digit
+/// (a run writes one per trip and per link and bin).
 fn stamp(unix: i64, utc_offset_s: i32, utc: &str) -> String {
-    use fmt::Write;
     let local = unix + i64::from(utc_offset_s);
     let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
     let date = Date::from_days_since_epoch(days);
     let mut text = String::with_capacity(25);
-    // writing to a String cannot fail
-    let _ = write!(
-        text,
-        "{date}T{:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
+    if (0..=9999).contains(&date.year) {
+        let year = date.year as u32;
+        push_two(&mut text, year / 100);
+        push_two(&mut text, year % 100);
+    } else {
+        use fmt::Write;
+        // writing to a String cannot fail
+        let _ = write!(text, "{:04}", date.year);
+    }
+    text.push('-');
+    push_two(&mut text, date.month);
+    text.push('-');
+    push_two(&mut text, date.day);
+    text.push('T');
+    let secs = secs as u32;
+    push_two(&mut text, secs / 3600);
+    text.push(':');
+    push_two(&mut text, secs / 60 % 60);
+    text.push(':');
+    push_two(&mut text, secs % 60);
     if utc_offset_s == 0 {
         text.push_str(utc);
     } else {
-        let sign = if utc_offset_s < 0 { '-' } else { '+' };
-        let off = utc_offset_s.abs();
-        let _ = write!(text, "{sign}{:02}:{:02}", off / 3600, off / 60 % 60);
+        text.push(if utc_offset_s < 0 { '-' } else { '+' });
+        let off = utc_offset_s.unsigned_abs();
+        push_two(&mut text, off / 3600);
+        text.push(':');
+        push_two(&mut text, off / 60 % 60);
     }
     text
+}
+
+/// Two digits of `n` (below 100).
+fn push_two(text: &mut String, n: u32) {
+    text.push(char::from(b'0' + (n / 10 % 10) as u8));
+    text.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// The simulated day: its date and the city's offset from UTC on it. Every file a run writes
@@ -328,6 +347,22 @@ mod tests {
             rfc3339(1_743_466_320, 8 * 3600),
             "2025-04-01T08:12:00+08:00"
         );
+    }
+
+    /// Stamps as jiff writes them, over two centuries of instants and offsets of whole,
+    /// half and quarter hours either side of UTC.
+    #[test]
+    fn stamps_match_jiff() {
+        use jiff::tz::{Offset, TimeZone};
+        for k in 0..2_000i64 {
+            let unix = -2_208_988_800 + k * 3_176_471_093 % 6_400_000_000;
+            for off in [0, 8 * 3600, -(3 * 3600 + 1800), 5 * 3600 + 2700, -12 * 3600, 14 * 3600] {
+                let zone = TimeZone::fixed(Offset::from_seconds(off).unwrap());
+                let time = jiff::Timestamp::from_second(unix).unwrap().to_zoned(zone);
+                let expected = time.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
+                assert_eq!(rfc3339_offset(unix, off), expected);
+            }
+        }
     }
 
     #[test]
