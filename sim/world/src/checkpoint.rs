@@ -11,8 +11,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"CTSTATE\0";
-/// Version of the checkpoint format; a state written by another one is refused.
-pub const CHECKPOINT_VERSION: u32 = 3;
+/// Version of the checkpoint format; a state written by another one is refused. 4: the
+/// landmark router's frontier holds one integer per entry.
+pub const CHECKPOINT_VERSION: u32 = 4;
 /// Magic, version, fingerprint (32 bytes), CRC-32 of the state.
 const HEADER_LEN: usize = 8 + 4 + 32 + 4;
 

@@ -30,7 +30,7 @@ pub struct Router {
     /// The node's lower bound to this query's target (valid where `seen` is this query).
     bound: Vec<f64>,
     stamp: u32,
-    heap: BinaryHeap<Reverse<(u64, u32)>>,
+    heap: BinaryHeap<Reverse<u128>>,
     /// Each outgoing link's end node, beside `net.out_links`: a search reads the few bytes it
     /// needs instead of each link's whole record. Made again after a checkpoint is read.
     #[serde(skip)]
@@ -163,9 +163,9 @@ impl Router {
         self.choose_active(start, target);
         self.visit(start, 0.0, NONE);
         self.bound[start] = self.lower_bound(start, target);
-        self.heap
-            .push(Reverse((self.bound[start].to_bits(), start as u32)));
-        while let Some(Reverse((key, node))) = self.heap.pop() {
+        self.heap.push(Reverse(entry(self.bound[start], start as u32)));
+        while let Some(Reverse(e)) = self.heap.pop() {
+            let (key, node) = ((e >> 32) as u64, e as u32);
             let u = node as usize;
             if u == target {
                 break;
@@ -193,7 +193,7 @@ impl Router {
                         self.bound[v] = self.lower_bound(v, target);
                     }
                     let h = self.bound[v];
-                    self.heap.push(Reverse(((dv + h).to_bits(), v as u32)));
+                    self.heap.push(Reverse(entry(dv + h, v as u32)));
                 }
             }
         }
@@ -227,13 +227,19 @@ fn out_heads(net: &QueueNetwork) -> Vec<u32> {
         .collect()
 }
 
+/// A heap entry ordered as `(key, node)`: a non-negative key's bits order as the key does.
+fn entry(key: f64, node: u32) -> u128 {
+    (u128::from(key.to_bits()) << 32) | u128::from(node)
+}
+
 /// Dijkstra from (forward) or to (backward) `source` over all nodes.
 fn all_distances(net: &QueueNetwork, cost: &[f64], source: u32, forward: bool) -> Vec<f64> {
     let mut dist = vec![f64::INFINITY; net.node_count];
     let mut heap = BinaryHeap::new();
     dist[source as usize] = 0.0;
-    heap.push(Reverse((0f64.to_bits(), source)));
-    while let Some(Reverse((key, u))) = heap.pop() {
+    heap.push(Reverse(entry(0.0, source)));
+    while let Some(Reverse(e)) = heap.pop() {
+        let (key, u) = ((e >> 32) as u64, e as u32);
         let d = f64::from_bits(key);
         if d > dist[u as usize] {
             continue;
@@ -251,7 +257,7 @@ fn all_distances(net: &QueueNetwork, cost: &[f64], source: u32, forward: bool) -
             let nd = d + cost[a as usize];
             if nd < dist[v as usize] {
                 dist[v as usize] = nd;
-                heap.push(Reverse((nd.to_bits(), v)));
+                heap.push(Reverse(entry(nd, v)));
             }
         }
     }
