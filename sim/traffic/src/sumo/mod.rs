@@ -236,7 +236,7 @@ impl SumoNet {
         }
         let mut edge_ids = Vec::new();
         let mut link_by_edge = HashMap::with_capacity(edges.len());
-        for edge in edges.into_iter().filter(|e| e.lanes > 0) {
+        for mut edge in edges.into_iter().filter(|e| e.lanes > 0) {
             let end = |id: &str| {
                 node_of.get(id).copied().ok_or_else(|| SumoError::Invalid {
                     path: path.to_path_buf(),
@@ -248,8 +248,8 @@ impl SumoNet {
             let class = class_for(&edge);
             let geometry = edge
                 .shape
-                .clone()
-                .or(edge.lane_shape.clone())
+                .take()
+                .or(edge.lane_shape.take())
                 .filter(|s| s.0.len() >= 2)
                 .unwrap_or_else(|| {
                     LineString::from(vec![roads.node(from).point.0, roads.node(to).point.0])
