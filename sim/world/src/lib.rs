@@ -92,7 +92,7 @@ const HISTORY_MINUTES: usize = 24 * 60;
 /// One trip in this many is routed at free flow to estimate the demand signals are timed for.
 const SIGNAL_SAMPLE: usize = 10;
 /// Sampled trips routed together on one thread when timing the signals.
-const SIGNAL_CHUNK: usize = 256;
+const SIGNAL_CHUNK: usize = 64;
 
 impl World {
     /// A World for these trips (any order) on this road network; trips departing outside
