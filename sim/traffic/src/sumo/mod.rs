@@ -49,13 +49,39 @@ pub enum SumoError {
     },
 }
 
+/// Hashes SUMO ids (short ASCII names from a local file) by FNV-1a: a trip's two edges are
+/// looked up by name, and the standard hasher's resistance to chosen keys costs more than
+/// the lookup here.
+#[derive(Clone, Copy, Default)]
+struct ByName;
+
+impl std::hash::BuildHasher for ByName {
+    type Hasher = Fnv1a;
+    fn build_hasher(&self) -> Fnv1a {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+struct Fnv1a(u64);
+
+impl std::hash::Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// A SUMO network as a road network, with each link's SUMO edge id.
 #[derive(Debug)]
 pub struct SumoNet {
     pub roads: RoadNetwork,
     pub edge_ids: Vec<String>,
     /// Looked up only, never walked: its order does not reach the outputs.
-    link_by_edge: HashMap<String, u32>,
+    link_by_edge: HashMap<String, u32, ByName>,
 }
 
 /// A SUMO XML file read as a stream (a regional day's trips file is never held whole), whose
@@ -216,7 +242,7 @@ impl SumoNet {
     ) -> Result<SumoNet, SumoError> {
         let mut roads = RoadNetwork::default();
         // looked up only: the nodes' order is the junctions' (sorted by id)
-        let mut node_of = HashMap::with_capacity(junctions.len());
+        let mut node_of = HashMap::with_capacity_and_hasher(junctions.len(), ByName::default());
         for (i, (id, (point, signals))) in junctions.iter().enumerate() {
             node_of.insert(id.clone(), NodeId::from_index(i));
             roads.nodes.push(RoadNode {
@@ -235,7 +261,7 @@ impl SumoNet {
             });
         }
         let mut edge_ids = Vec::new();
-        let mut link_by_edge = HashMap::with_capacity(edges.len());
+        let mut link_by_edge = HashMap::with_capacity_and_hasher(edges.len(), ByName::default());
         for mut edge in edges.into_iter().filter(|e| e.lanes > 0) {
             let end = |id: &str| {
                 node_of.get(id).copied().ok_or_else(|| SumoError::Invalid {
