@@ -356,7 +356,14 @@ mod tests {
         use jiff::tz::{Offset, TimeZone};
         for k in 0..2_000i64 {
             let unix = -2_208_988_800 + k * 3_176_471_093 % 6_400_000_000;
-            for off in [0, 8 * 3600, -(3 * 3600 + 1800), 5 * 3600 + 2700, -12 * 3600, 14 * 3600] {
+            for off in [
+                0,
+                8 * 3600,
+                -(3 * 3600 + 1800),
+                5 * 3600 + 2700,
+                -12 * 3600,
+                14 * 3600,
+            ] {
                 let zone = TimeZone::fixed(Offset::from_seconds(off).unwrap());
                 let time = jiff::Timestamp::from_second(unix).unwrap().to_zoned(zone);
                 let expected = time.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();

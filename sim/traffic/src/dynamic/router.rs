@@ -163,7 +163,8 @@ impl Router {
         self.choose_active(start, target);
         self.visit(start, 0.0, NONE);
         self.bound[start] = self.lower_bound(start, target);
-        self.heap.push(Reverse(entry(self.bound[start], start as u32)));
+        self.heap
+            .push(Reverse(entry(self.bound[start], start as u32)));
         while let Some(Reverse(e)) = self.heap.pop() {
             let (key, node) = ((e >> 32) as u64, e as u32);
             let u = node as usize;

@@ -385,19 +385,30 @@ mod tests {
             format!("{:?} {:?}", net.roads, net.edge_ids)
         };
         let one = read(None);
-        assert!(one.contains("length_m: 104.15"), "B's two internal lanes: {one}");
+        assert!(
+            one.contains("length_m: 104.15"),
+            "B's two internal lanes: {one}"
+        );
         let splits = split_points(&text);
         assert_eq!(splits.len(), 8, "every edge and junction");
         for at in splits {
             assert_eq!(read(Some(at)), one, "second reader from byte {at}");
         }
         // an error in either part names its line in the whole file
-        let bad = text.replace(r#"speed="16.67" length="100.00" shape="100,-4.8"#, r#"speed="fast" length="100.00" shape="100,-4.8"#);
+        let bad = text.replace(
+            r#"speed="16.67" length="100.00" shape="100,-4.8"#,
+            r#"speed="fast" length="100.00" shape="100,-4.8"#,
+        );
         let path = scratch("split_bad.net.xml", &bad);
         let one = SumoNet::read_split(&path, None).unwrap_err().to_string();
-        assert!(one.ends_with("split_bad.net.xml:12: `speed` = `fast` is not a number"), "{one}");
+        assert!(
+            one.ends_with("split_bad.net.xml:12: `speed` = `fast` is not a number"),
+            "{one}"
+        );
         for at in split_points(&bad) {
-            let two = SumoNet::read_split(&path, Some(at)).unwrap_err().to_string();
+            let two = SumoNet::read_split(&path, Some(at))
+                .unwrap_err()
+                .to_string();
             assert_eq!(two, one, "second reader from byte {at}");
         }
     }

@@ -238,6 +238,9 @@ impl NetDraft {
 /// Where the first element at the top level of `<net>` starts in `bytes`.
 pub(super) fn top_level_element(bytes: &[u8]) -> Option<usize> {
     (0..bytes.len()).find(|&i| {
-        bytes[i] == b'<' && TOP_LEVEL.iter().any(|name| bytes[i + 1..].starts_with(name))
+        bytes[i] == b'<'
+            && TOP_LEVEL
+                .iter()
+                .any(|name| bytes[i + 1..].starts_with(name))
     })
 }

@@ -84,4 +84,3 @@ impl SumoTrips {
         Ok(by_departure(trips, self.ids))
     }
 }
-

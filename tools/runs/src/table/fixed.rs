@@ -43,7 +43,11 @@ fn write_exact(out: &mut String, value: f64, decimals: usize) -> bool {
         if shift >= 63 {
             return false;
         }
-        let (whole, rest, half) = (scaled >> shift, scaled & ((1 << shift) - 1), 1 << (shift - 1));
+        let (whole, rest, half) = (
+            scaled >> shift,
+            scaled & ((1 << shift) - 1),
+            1 << (shift - 1),
+        );
         if rest > half || (rest == half && whole % 2 == 1) {
             whole + 1
         } else {
@@ -74,8 +78,27 @@ mod tests {
     #[test]
     fn ties_signs_and_edges_as_the_standard_library() {
         let values = [
-            0.0, -0.0, 0.25, 0.125, 2.5, 1.5, 0.5, -0.5, 0.05, 0.35, 1e-300, -1e-300, 5e-324,
-            0.0005, 0.0015, 85.415, 1e15, 9.007_199_254_740_993e15, 1e300, -2.675, 1234.5678,
+            0.0,
+            -0.0,
+            0.25,
+            0.125,
+            2.5,
+            1.5,
+            0.5,
+            -0.5,
+            0.05,
+            0.35,
+            1e-300,
+            -1e-300,
+            5e-324,
+            0.0005,
+            0.0015,
+            85.415,
+            1e15,
+            9.007_199_254_740_993e15,
+            1e300,
+            -2.675,
+            1234.5678,
         ];
         for v in values {
             for d in 0..=4 {
