@@ -242,7 +242,7 @@ impl SumoNet {
     ) -> Result<SumoNet, SumoError> {
         let mut roads = RoadNetwork::default();
         // looked up only: the nodes' order is the junctions' (sorted by id)
-        let mut node_of = HashMap::with_capacity_and_hasher(junctions.len(), ByName::default());
+        let mut node_of = HashMap::with_capacity_and_hasher(junctions.len(), ByName);
         for (i, (id, (point, signals))) in junctions.iter().enumerate() {
             node_of.insert(id.clone(), NodeId::from_index(i));
             roads.nodes.push(RoadNode {
@@ -261,7 +261,7 @@ impl SumoNet {
             });
         }
         let mut edge_ids = Vec::new();
-        let mut link_by_edge = HashMap::with_capacity_and_hasher(edges.len(), ByName::default());
+        let mut link_by_edge = HashMap::with_capacity_and_hasher(edges.len(), ByName);
         for mut edge in edges.into_iter().filter(|e| e.lanes > 0) {
             let end = |id: &str| {
                 node_of.get(id).copied().ok_or_else(|| SumoError::Invalid {
