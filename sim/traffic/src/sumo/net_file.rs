@@ -64,9 +64,9 @@ pub(super) struct NetDraft {
     pub(super) edges: Vec<EdgeDraft>,
     /// Inside a normal edge (its lanes are the link's).
     in_edge: bool,
-    /// The junction whose internal edge we are in, and per junction its car lanes' lengths,
-    /// in the file's order.
+    /// The junction whose internal edge we are in.
     inside: Option<String>,
+    /// Per junction, the lengths of the car lanes inside it, in the file's order.
     pub(super) crossing: HashMap<String, Vec<f64>>,
     pub(super) saw_net: bool,
     /// Past the junctions: the schema (net_file.xsd's `netType` sequence) puts only
