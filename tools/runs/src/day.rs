@@ -180,8 +180,13 @@ impl DayRequest<'_> {
             DaySource::Sumo { net, trips } => [Some(net), Some(trips)],
         };
         for file in files.into_iter().flatten() {
-            // an unreadable file fails the run when it is loaded; here it adds nothing
-            if let Ok(mut f) = std::fs::File::open(file) {
+            // a pipe (`--sumo-net <(zcat city.net.xml.gz)`) can be read once only, by the run:
+            // its name stands for it, and a state saved from it is resumed on trust. An
+            // unreadable file fails the run when it is loaded; here it adds nothing
+            let regular = std::fs::metadata(file).is_ok_and(|m| m.is_file());
+            if !regular {
+                hasher.update(file.as_os_str().as_encoded_bytes());
+            } else if let Ok(mut f) = std::fs::File::open(file) {
                 let mut block = vec![0; 1 << 20];
                 while let Ok(n @ 1..) = std::io::Read::read(&mut f, &mut block) {
                     hasher.update(&block[..n]);

@@ -80,9 +80,12 @@ impl NetDraft {
     pub(super) fn read(path: &Path, part: Range<u64>) -> Result<NetDraft, SumoError> {
         let file = XmlFile { path };
         let mut source = File::open(path).map_err(|e| file.io(e))?;
-        source
-            .seek(SeekFrom::Start(part.start))
-            .map_err(|e| file.io(e))?;
+        // the first part is read as a stream: a pipe (`<(zcat city.net.xml.gz)`) cannot seek
+        if part.start > 0 {
+            source
+                .seek(SeekFrom::Start(part.start))
+                .map_err(|e| file.io(e))?;
+        }
         // large reads: a regional network is hundreds of megabytes
         let body = BufReader::with_capacity(1 << 18, source.take(part.end - part.start));
         let opened = if part.start == 0 { &[][..] } else { INSIDE_NET };
