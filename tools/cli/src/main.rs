@@ -72,15 +72,14 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     #[cfg(feature = "view")]
-    let _runtime_dir = matches!(cli.command, Command::View(_) | Command::Snapshot(_))
-        // SAFETY: main's own thread is the only one: clap spawns none, the thread pool comes next
-        .then(|| unsafe { citytwin_engine::RuntimeDir::ensure() });
-    // the wall display's renderer runs many threads of its own: left to glibc's default
-    #[cfg(feature = "view")]
-    let headless = !matches!(cli.command, Command::View(_) | Command::Snapshot(_));
+    let viewer = matches!(cli.command, Command::View(_) | Command::Snapshot(_));
     #[cfg(not(feature = "view"))]
-    let headless = true;
-    if headless {
+    let viewer = false;
+    #[cfg(feature = "view")]
+    // SAFETY: main's own thread is the only one: clap spawns none, the thread pool comes next
+    let _runtime_dir = viewer.then(|| unsafe { citytwin_engine::RuntimeDir::ensure() });
+    // the wall display's renderer runs many threads of its own: left to glibc's default
+    if !viewer {
         limit_malloc_arenas(cli.threads);
     }
     if let Some(n) = cli.threads {

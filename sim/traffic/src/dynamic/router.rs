@@ -32,7 +32,8 @@ pub struct Router {
     stamp: u32,
     heap: BinaryHeap<Reverse<u128>>,
     /// Each outgoing link's end node, beside `net.out_links`: a search reads the few bytes it
-    /// needs instead of each link's whole record. Made again after a checkpoint is read.
+    /// needs instead of each link's whole record. Not saved: made again after a checkpoint is
+    /// read.
     #[serde(skip)]
     out_heads: Vec<u32>,
 }
@@ -52,7 +53,7 @@ impl Router {
             bound: vec![0.0; n],
             stamp: 0,
             heap: BinaryHeap::new(),
-            out_heads: Vec::new(),
+            out_heads: out_heads(net),
         };
         let has_links: Vec<u32> = (0..n as u32)
             .filter(|&v| !net.outgoing(v).is_empty() || !net.incoming(v).is_empty())
@@ -166,13 +167,13 @@ impl Router {
         self.heap
             .push(Reverse(entry(self.bound[start], start as u32)));
         while let Some(Reverse(e)) = self.heap.pop() {
-            let (key, node) = ((e >> 32) as u64, e as u32);
+            let (key, node) = parts(e);
             let u = node as usize;
             if u == target {
                 break;
             }
             let du = self.dist[u];
-            if f64::from_bits(key) > du + self.bound[u] + 1e-9 {
+            if key > du + self.bound[u] + 1e-9 {
                 continue; // stale entry
             }
             for i in net.out_start[u] as usize..net.out_start[u + 1] as usize {
@@ -233,6 +234,11 @@ fn entry(key: f64, node: u32) -> u128 {
     (u128::from(key.to_bits()) << 32) | u128::from(node)
 }
 
+/// The key and node of an [`entry`].
+fn parts(entry: u128) -> (f64, u32) {
+    (f64::from_bits((entry >> 32) as u64), entry as u32)
+}
+
 /// Dijkstra from (forward) or to (backward) `source` over all nodes.
 fn all_distances(net: &QueueNetwork, cost: &[f64], source: u32, forward: bool) -> Vec<f64> {
     let mut dist = vec![f64::INFINITY; net.node_count];
@@ -240,8 +246,7 @@ fn all_distances(net: &QueueNetwork, cost: &[f64], source: u32, forward: bool) -
     dist[source as usize] = 0.0;
     heap.push(Reverse(entry(0.0, source)));
     while let Some(Reverse(e)) = heap.pop() {
-        let (key, u) = ((e >> 32) as u64, e as u32);
-        let d = f64::from_bits(key);
+        let (d, u) = parts(e);
         if d > dist[u as usize] {
             continue;
         }

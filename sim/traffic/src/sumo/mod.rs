@@ -26,12 +26,12 @@ use crate::dynamic::{TripIds, TripSpec};
 use citytwin_city::ids::{JunctionId, NodeId};
 use citytwin_city::roads::{Junction, Modes, RoadLink, RoadNetwork, RoadNode};
 use geo::{Coord, LineString, Point};
-use quick_xml::Reader;
 use quick_xml::events::BytesStart;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom, Take};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -91,11 +91,19 @@ struct XmlFile<'p> {
 }
 
 impl<'p> XmlFile<'p> {
-    fn open(path: &'p Path) -> Result<(Self, Reader<BufReader<File>>), SumoError> {
-        let file = File::open(path).map_err(|source| XmlFile { path }.io(source))?;
+    /// The bytes `part` of the file as a stream. A part from the start is not sought, so
+    /// that a pipe (`<(zcat city.net.xml.gz)`) can be read.
+    fn open(path: &'p Path, part: Range<u64>) -> Result<(Self, BufReader<Take<File>>), SumoError> {
+        let file = XmlFile { path };
+        let mut source = File::open(path).map_err(|e| file.io(e))?;
+        if part.start > 0 {
+            source
+                .seek(SeekFrom::Start(part.start))
+                .map_err(|e| file.io(e))?;
+        }
         // large reads: a regional network is hundreds of megabytes
-        let file = BufReader::with_capacity(1 << 18, file);
-        Ok((XmlFile { path }, Reader::from_reader(file)))
+        let body = BufReader::with_capacity(1 << 18, source.take(part.end - part.start));
+        Ok((file, body))
     }
 
     fn io(&self, source: std::io::Error) -> SumoError {

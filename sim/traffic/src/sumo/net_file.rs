@@ -8,8 +8,7 @@ use geo::{LineString, Point};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
@@ -78,16 +77,7 @@ impl NetDraft {
     /// The bytes `part` of the file, up to its connections; a part after the first must
     /// start at an element at the top level (see [`NetDraft::split_point`]).
     pub(super) fn read(path: &Path, part: Range<u64>) -> Result<NetDraft, SumoError> {
-        let file = XmlFile { path };
-        let mut source = File::open(path).map_err(|e| file.io(e))?;
-        // the first part is read as a stream: a pipe (`<(zcat city.net.xml.gz)`) cannot seek
-        if part.start > 0 {
-            source
-                .seek(SeekFrom::Start(part.start))
-                .map_err(|e| file.io(e))?;
-        }
-        // large reads: a regional network is hundreds of megabytes
-        let body = BufReader::with_capacity(1 << 18, source.take(part.end - part.start));
+        let (file, body) = XmlFile::open(path, part.clone())?;
         let opened = if part.start == 0 { &[][..] } else { INSIDE_NET };
         let mut reader = Reader::from_reader(opened.chain(body));
         reader.config_mut().check_end_names = true;
@@ -126,13 +116,9 @@ impl NetDraft {
             return Ok(None);
         }
         let from = size / 8 * 3;
-        let mut source = File::open(path).map_err(|e| file.io(e))?;
-        source.seek(SeekFrom::Start(from)).map_err(|e| file.io(e))?;
+        let (_, mut source) = XmlFile::open(path, from..from + SPLIT_WINDOW_BYTES)?;
         let mut window = Vec::new();
-        source
-            .take(SPLIT_WINDOW_BYTES)
-            .read_to_end(&mut window)
-            .map_err(|e| file.io(e))?;
+        source.read_to_end(&mut window).map_err(|e| file.io(e))?;
         Ok(top_level_element(&window).map(|at| from + at as u64))
     }
 

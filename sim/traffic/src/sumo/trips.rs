@@ -3,6 +3,7 @@
 use super::{Attrs, SumoError, SumoNet, XmlFile};
 use crate::dynamic::{Purpose, TripIds, TripSpec, by_departure};
 use citytwin_city::ids::LinkId;
+use quick_xml::Reader;
 use quick_xml::events::Event;
 use std::path::{Path, PathBuf};
 
@@ -21,7 +22,8 @@ pub struct SumoTrips {
 
 impl SumoTrips {
     pub fn read(path: &Path) -> Result<SumoTrips, SumoError> {
-        let (file, mut reader) = XmlFile::open(path)?;
+        let (file, body) = XmlFile::open(path, 0..u64::MAX)?;
+        let mut reader = Reader::from_reader(body);
         let invalid = |offset: u64, message: String| file.invalid(offset, message);
         let mut buf = Vec::new();
         let mut trips = SumoTrips {
