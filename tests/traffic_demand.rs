@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use gdal::vector::{LayerAccess, OGRFieldType};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The first node of the first primary road in the OSM file: an end of a way, so a node of
 /// the road graph.
@@ -215,9 +215,8 @@ fn trip_lists_od_matrices_equilibrium_and_the_geopackage() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-#[test]
-fn a_sumo_network_and_trips_run_as_they_are() {
-    let dir = scratch("sumo");
+/// A SUMO network of two 500 m links in a line, and 20 trips along it, one every 10 s.
+fn sumo_line(dir: &Path) -> (PathBuf, PathBuf) {
     let net = dir.join("line.net.xml");
     std::fs::write(
         &net,
@@ -235,6 +234,13 @@ fn a_sumo_network_and_trips_run_as_they_are() {
         .map(|i| format!(r#"<trip id="v{i}" depart="{}" from="AB" to="BC"/>"#, i * 10))
         .collect();
     std::fs::write(&trips, format!("<routes>{rows}</routes>")).unwrap();
+    (net, trips)
+}
+
+#[test]
+fn a_sumo_network_and_trips_run_as_they_are() {
+    let dir = scratch("sumo");
+    let (net, trips) = sumo_line(&dir);
     let out = dir.join("out");
     ok(&[
         "-q",
@@ -280,5 +286,36 @@ fn a_sumo_network_and_trips_run_as_they_are() {
         std::fs::read_to_string(piped.join("trips.csv")).unwrap(),
         ids
     );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// GDAL and PROJ are opened by the first call into them (tools/gis/src/lazy_link.rs): a SUMO
+/// day, which writes no GeoPackage, runs without loading them and the ~110 libraries they
+/// bring, which cost every process ~35 ms at start.
+#[test]
+#[cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
+fn a_day_that_writes_no_geopackage_never_loads_gdal() {
+    if option_env!("CITYTWIN_EAGER_LINK").is_some() {
+        return;
+    }
+    let dir = scratch("sumo-no-gdal");
+    let (net, trips) = sumo_line(&dir);
+    let out = dir.join("out");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_citytwin"))
+        .args(["-q", "run", "--sumo-net", net.to_str().unwrap()])
+        .args(["--sumo-trips", trips.to_str().unwrap(), "-o"])
+        .arg(&out)
+        // the dynamic loader lists every library it opens, at start or later
+        .env("LD_DEBUG", "files")
+        .output()
+        .unwrap();
+    let loaded = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{loaded}");
+    assert!(loaded.contains("libc.so.6"), "the loader listed nothing");
+    assert!(
+        !loaded.contains("libgdal") && !loaded.contains("libproj"),
+        "{loaded}"
+    );
+    assert!(out.join("trips.csv").exists());
     std::fs::remove_dir_all(dir).unwrap();
 }

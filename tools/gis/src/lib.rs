@@ -16,6 +16,8 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod import_settings;
+#[cfg(citytwin_lazy_link)]
+mod lazy_link;
 pub mod osm;
 pub mod osm_layers;
 pub mod vector;
