@@ -145,7 +145,6 @@ fn fence_counts_stay_exact_and_every_bike_is_in_exactly_one_state() {
         (0, 0, 0)
     );
     assert_eq!(off.trips + off.unmet_demand, s.trips + s.unmet_demand);
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// Two operators share the morning: each crew works for one, tasks go to the operator whose
@@ -205,7 +204,6 @@ fn operators_share_the_fleet_and_the_rules_catch_one_that_does_nothing() {
     );
     assert!(idle_repairs.met_share < repairs.met_share);
     assert!(idle.score < g.score, "{} vs {}", idle.score, g.score);
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -312,7 +310,6 @@ fn a_run_with_bikes_reports_them_and_repeats_byte_for_byte() {
     let none = run("none", "0");
     assert!(summary(&none).get("bikes").is_none());
     assert!(!none.join("fences.csv").exists());
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// Runs one of the project's schema checkers (`scripts/validate_gbfs.py` or `validate_mds.py`,
@@ -448,7 +445,6 @@ fn bike_trips_from_a_trip_list() {
         e.contains("bike_trips.csv:43: to: more than 1000 m from any road bikes may use"),
         "{e}"
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -510,7 +506,6 @@ fn crews_trucks_drive_in_the_traffic_and_their_tasks_start_when_they_arrive() {
             .sum::<f64>();
     let km = bikes.summary().truck_km;
     assert!((km - driven / 1000.0).abs() < 1e-6, "{km} km vs {driven} m");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// A scene with two operators and its own rules: summary.json assesses each, each publishes
@@ -624,7 +619,6 @@ fn operators_publish_their_own_feeds_and_are_assessed_by_the_scenes_rules() {
         );
         assert_eq!(e.trim().lines().count(), 1, "{e}");
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// MDS 2.0 Policy and Geographies: valid against the official models, a fleet-cap policy per

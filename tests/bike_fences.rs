@@ -92,7 +92,6 @@ fn fences_come_from_pois_with_capacities_and_twelve_monitoring_points() {
         again.to_str().unwrap(),
     ]);
     assert_eq!(read(&again), fences);
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// A scene of the demo city whose fences come from `fences` (relative to the scene file).
@@ -226,7 +225,6 @@ fn a_scene_brings_its_own_fences_as_a_layer_or_as_gbfs() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(capacities(&dir.join("from_gbfs")), capacities(&published));
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -296,5 +294,4 @@ fn docks_from_gbfs_never_hold_more_bikes_than_they_have_docks() {
         full += usize::from(bikes == docks);
     }
     assert!(full > 0, "no dock ever filled: the test shows nothing");
-    std::fs::remove_dir_all(dir).unwrap();
 }

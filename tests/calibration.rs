@@ -10,7 +10,7 @@ use common::*;
 use std::path::{Path, PathBuf};
 
 /// The generated town, imported, with its scene.
-fn town(name: &str) -> (PathBuf, PathBuf) {
+fn town(name: &str) -> (Scratch, PathBuf) {
     let dir = scratch(name);
     let osm = dir.join("town.osm");
     roads_only_town(&osm);

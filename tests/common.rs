@@ -11,12 +11,33 @@ pub const DEMO_OSM: &str = concat!(
     "/../../assets/cities/chengdu/chengdu_center_2018.osm"
 );
 
-/// A fresh directory for one test.
-pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("citytwin-e2e-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory for one test, removed when the test ends, passed or failed (a full run
+/// of the suite wrote ~100 MB of days and bundles); `CITYTWIN_KEEP_SCRATCH=1` keeps it to look
+/// at.
+pub fn scratch(name: &str) -> Scratch {
+    let mut dir = tempfile::Builder::new()
+        .prefix(&format!("citytwin-e2e-{name}-"))
+        .tempdir()
+        .expect("a scratch folder in the temporary directory");
+    dir.disable_cleanup(std::env::var_os("CITYTWIN_KEEP_SCRATCH").is_some());
+    Scratch(dir)
+}
+
+/// A test's scratch folder: a path, gone when dropped.
+#[derive(Debug)]
+pub struct Scratch(tempfile::TempDir);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
 }
 
 pub fn citytwin(args: &[&str]) -> Output {

@@ -135,5 +135,4 @@ fn a_forecast_writes_link_steps_and_cases_and_scores_itself_against_a_truth() {
         err.contains("--at 10:00:00: outside the simulated window"),
         "{err}"
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -182,7 +182,6 @@ fn chengdu_counts_match_the_osm_file() {
             .iter()
             .any(|a| a.contains("OpenStreetMap contributors"))
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -219,7 +218,6 @@ fn chengdu_graph_invariants() {
         }
     }
     assert!(bundle.report.roads.car_components > 0);
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -239,7 +237,6 @@ fn pbf_imports_to_the_same_city() {
         assert_eq!(a.name, b.name);
         assert_eq!(a.len(), b.len(), "layer {}", a.name);
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -248,7 +245,6 @@ fn import_is_deterministic() {
     let a = std::fs::read(import(Path::new(DEMO_OSM), &dir, "a")).unwrap();
     let b = std::fs::read(import(Path::new(DEMO_OSM), &dir, "b")).unwrap();
     assert!(a == b, "two imports of the same file differ");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -317,7 +313,6 @@ fn queries_on_the_real_city_equal_brute_force() {
         "{}",
         route.route.length_m
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -375,5 +370,4 @@ fn info_and_geopackage_export() {
         .spatial_ref()
         .unwrap();
     assert_eq!(srs.auth_code().unwrap(), 32648);
-    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -221,5 +221,4 @@ fn a_live_morning_through_mosquitto_loses_nothing_acknowledged() {
     assert_eq!(edits[2]["applied"], false);
     assert!(edits[2]["outcome"].as_str().unwrap().contains("--scenario"));
     drop(mosquitto);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -193,5 +193,4 @@ fn a_runs_files_headers_keys_and_columns_are_as_documented() {
             diff.join("\n")
         );
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }

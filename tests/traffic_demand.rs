@@ -212,7 +212,6 @@ fn trip_lists_od_matrices_equilibrium_and_the_geopackage() {
     );
     assert_eq!(start.offset().local_minus_utc(), 0, "{start:?}");
     assert!(!dir.join("od/traffic.partial.gpkg").exists());
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// A SUMO network of two 500 m links in a line, and 20 trips along it, one every 10 s.
@@ -286,7 +285,6 @@ fn a_sumo_network_and_trips_run_as_they_are() {
         std::fs::read_to_string(piped.join("trips.csv")).unwrap(),
         ids
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// GDAL and PROJ are opened by the first call into them (tools/gis/src/lazy_link.rs): a SUMO
@@ -317,5 +315,4 @@ fn a_day_that_writes_no_geopackage_never_loads_gdal() {
         "{loaded}"
     );
     assert!(out.join("trips.csv").exists());
-    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -111,7 +111,6 @@ fn a_morning_peak_runs_reports_and_repeats_byte_for_byte() {
                 .iter()
                 .any(|q| clock.ends_with(q))
     }));
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -144,7 +143,6 @@ fn run_refuses_bad_arguments_in_one_line() {
         assert!(err.contains(expected), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 const SIOUX: &str = concat!(
@@ -253,7 +251,6 @@ fn assign_prints_iterations_and_ends_with_json() {
     std::fs::write(&isolated, kept).unwrap();
     let err = sioux(isolated.to_str().unwrap(), &[]);
     assert!(err.contains("trips have no path through"), "{err}");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// A SUMO network of `side` × `side` junctions 200 m apart, two-way streets between
@@ -352,5 +349,4 @@ fn outputs_are_the_same_whatever_the_number_of_threads() {
         s["traffic"]["trips_completed"].as_u64().unwrap() > 2900,
         "{s}"
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }

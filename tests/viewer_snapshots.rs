@@ -82,7 +82,7 @@ fn congested(c: Rgb<u8>) -> bool {
 }
 
 struct Demo {
-    dir: PathBuf,
+    dir: Scratch,
     scene: PathBuf,
     city: City,
 }

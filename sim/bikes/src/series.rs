@@ -187,8 +187,8 @@ mod tests {
 
     #[test]
     fn a_series_file_is_csv_with_its_errors_on_their_line() {
-        let dir = std::env::temp_dir().join(format!("citytwin-series-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let path = dir.join("status.csv");
         let head = "feed_last_updated_unix,station_id,num_bikes_available,name\r\n";
         std::fs::write(
@@ -206,7 +206,6 @@ mod tests {
             ),
             "{e}"
         );
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -85,8 +85,8 @@ mod tests {
 
     #[test]
     fn a_syntax_error_names_the_line() {
-        let dir = std::env::temp_dir().join(format!("citytwin-ron-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("valid");
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let path = dir.join("bad.ron");
         std::fs::write(&path, "(\n crs: 3,\n)").expect("valid");
         let message = read::<Sample>(&path).expect_err("not RON").to_string();

@@ -58,7 +58,8 @@ fn small_city() -> CityBundle {
 #[test]
 fn round_trip_through_a_file() {
     let bundle = small_city();
-    let dir = std::env::temp_dir().join(format!("citytwin-bundle-{}", std::process::id()));
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let path = dir.join("tiny.ctb");
     bundle.save(&path).unwrap();
     let loaded = CityBundle::load(&path).unwrap();
@@ -72,7 +73,6 @@ fn round_trip_through_a_file() {
         "{:?}",
         route.route
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]

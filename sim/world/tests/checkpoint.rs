@@ -12,8 +12,8 @@ use common::morning;
 
 #[test]
 fn a_loaded_checkpoint_runs_on_as_the_world_it_was_taken_from() {
-    let dir = std::env::temp_dir().join(format!("citytwin-checkpoint-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let path = dir.join("state.ctstate");
     let mut world = morning(1);
     world.advance_to(7 * 3600 + 600);
@@ -49,5 +49,4 @@ fn a_loaded_checkpoint_runs_on_as_the_world_it_was_taken_from() {
         matches!(err, CheckpointError::Version { found: 99, .. }),
         "{err}"
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }

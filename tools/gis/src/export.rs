@@ -465,7 +465,8 @@ mod tests {
 
     #[test]
     fn a_geopackage_needs_its_extension() {
-        let path = std::env::temp_dir().join(format!("citytwin-{}.shp", std::process::id()));
+        let scratch = tempfile::tempdir().unwrap();
+        let path = scratch.path().join("layer.shp");
         let e = GpkgWriter::create(&path, "EPSG:32648").err().unwrap();
         assert!(matches!(e, crate::GisError::NotGpkg { .. }), "{e}");
         assert!(
@@ -494,7 +495,8 @@ mod tests {
 
     #[test]
     fn a_geopackage_being_written_gets_its_page_cache_unless_the_user_set_one() {
-        let dir = std::env::temp_dir().join(format!("citytwin-cache-{}", std::process::id()));
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let utm = SpatialRef::from_epsg(32648).unwrap().to_wkt().unwrap();
         let ours = GpkgWriter::create(&dir.join("ours.gpkg"), &utm).unwrap();
         assert_eq!(cache_kib(&ours), i64::from(PAGE_CACHE_MB) * 1024);
@@ -509,6 +511,5 @@ mod tests {
         // nothing lingers on this thread
         let left = gdal::config::get_thread_local_config_option("OGR_SQLITE_CACHE", "").unwrap();
         assert_eq!(left, "");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

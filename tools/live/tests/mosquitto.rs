@@ -12,7 +12,6 @@ use citytwin_live::{Endpoint, LiveError, LiveFeed, Message, Publisher};
 use citytwin_ops::Observation;
 use citytwin_ops::wire::SimDay;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::time::Duration;
 
 const PREFIX: &str = "test/city";
@@ -26,10 +25,12 @@ const DAY: SimDay = SimDay {
 };
 const WAIT: Duration = Duration::from_secs(10);
 
-fn broker(name: &str) -> (Mosquitto, u16, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("citytwin-live-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+/// A broker with the four roles' users, in a folder removed when the test ends.
+fn broker(name: &str) -> (tempfile::TempDir, Mosquitto, u16) {
+    let scratch = tempfile::Builder::new()
+        .prefix(&format!("citytwin-live-{name}-"))
+        .tempdir()
+        .unwrap();
     let users: Vec<User> = [
         ("twin", "viewer"),
         ("gateway", "operator"),
@@ -45,13 +46,13 @@ fn broker(name: &str) -> (Mosquitto, u16, PathBuf) {
     .collect();
     let port = free_port().unwrap();
     let setup = BrokerSetup {
-        dir: dir.clone(),
+        dir: scratch.path().to_path_buf(),
         bind: "127.0.0.1".into(),
         port,
         prefix: PREFIX.into(),
     };
     setup.write(&users).unwrap();
-    (Mosquitto::start(&setup).unwrap(), port, dir)
+    (scratch, Mosquitto::start(&setup).unwrap(), port)
 }
 
 fn endpoint(user: &str, port: u16) -> Endpoint {
@@ -97,7 +98,7 @@ fn receive(feed: &LiveFeed, ack: usize) -> (Vec<u32>, usize) {
 
 #[test]
 fn nothing_acknowledged_is_lost_across_absence_and_restarts() {
-    let (mut mosquitto, port, dir) = broker("restart");
+    let (_dir, mut mosquitto, port) = broker("restart");
     let subscribe = || LiveFeed::subscribe(&endpoint("twin", port), "the-twin", PREFIX, DAY, WAIT);
     let feed = subscribe().unwrap();
     assert_eq!(publish("gateway", port, 0..500), 500);
@@ -123,12 +124,11 @@ fn nothing_acknowledged_is_lost_across_absence_and_restarts() {
     let missing: Vec<u32> = (0..1200).filter(|t| !held.contains(t)).collect();
     assert!(missing.is_empty(), "lost: {missing:?}");
     drop(mosquitto);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn roles_are_enforced_by_the_broker() {
-    let (mosquitto, port, dir) = broker("roles");
+    let (_dir, mosquitto, port) = broker("roles");
     let feed =
         LiveFeed::subscribe(&endpoint("twin", port), "roles-twin", PREFIX, DAY, WAIT).unwrap();
     // a viewer's observations and edits never reach the twin; an operator's do
@@ -163,5 +163,4 @@ fn roles_are_enforced_by_the_broker() {
     }
     feed.close();
     drop(mosquitto);
-    let _ = std::fs::remove_dir_all(dir);
 }

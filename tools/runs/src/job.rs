@@ -276,10 +276,12 @@ mod tests {
 
     /// A SUMO network of `n`×`n` junctions 200 m apart, roads both ways, and `trips` trips
     /// between its edges over the first hour, in a folder of their own.
-    fn grid(name: &str, n: usize, trips: usize) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("citytwin-job-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+    fn grid(name: &str, n: usize, trips: usize) -> tempfile::TempDir {
+        let scratch = tempfile::Builder::new()
+            .prefix(&format!("citytwin-job-{name}-"))
+            .tempdir()
+            .unwrap();
+        let dir = scratch.path();
         let mut net = String::from("<net version=\"1.20\">\n");
         let mut edges = Vec::new();
         for (i, j) in (0..n).flat_map(|i| (0..n).map(move |j| (i, j))) {
@@ -332,7 +334,7 @@ mod tests {
         routes.push_str("</routes>\n");
         std::fs::write(dir.join("grid.net.xml"), net).unwrap();
         std::fs::write(dir.join("grid.trips.xml"), routes).unwrap();
-        dir
+        scratch
     }
 
     /// Stops the day at `stop_at_s`, as a Ctrl-C would.
@@ -389,9 +391,10 @@ mod tests {
 
     #[test]
     fn a_job_stopped_to_save_its_state_and_resumed_writes_what_a_straight_one_writes() {
-        let dir = grid("resume", 5, 600);
+        let scratch = grid("resume", 5, 600);
+        let dir = scratch.path();
         let never = u32::MAX;
-        let straight = run(&dir, "straight", &StateOptions::default(), never);
+        let straight = run(dir, "straight", &StateOptions::default(), never);
         assert!(!straight.interrupted && straight.saved_state.is_none());
         let state = dir.join("half.ctstate");
         let first = StateOptions {
@@ -399,26 +402,27 @@ mod tests {
             stop_at_s: Some(1800),
             resume_from: None,
         };
-        let stopped = run(&dir, "first", &first, never);
+        let stopped = run(dir, "first", &first, never);
         assert_eq!(stopped.saved_state, Some((state.clone(), 1800)));
         assert!(
             !stopped.interrupted,
             "a planned stop is not an interruption"
         );
-        assert_ne!(trips_csv(&dir, "first"), trips_csv(&dir, "straight"));
+        assert_ne!(trips_csv(dir, "first"), trips_csv(dir, "straight"));
         let resume = StateOptions {
             resume_from: Some(state),
             ..StateOptions::default()
         };
-        run(&dir, "resumed", &resume, never);
-        assert_eq!(trips_csv(&dir, "resumed"), trips_csv(&dir, "straight"));
+        run(dir, "resumed", &resume, never);
+        assert_eq!(trips_csv(dir, "resumed"), trips_csv(dir, "straight"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn an_interrupted_job_keeps_its_outputs_and_its_state_in_the_output_folder() {
-        let dir = grid("interrupt", 4, 300);
-        let report = run(&dir, "out", &StateOptions::default(), 1200);
+        let scratch = grid("interrupt", 4, 300);
+        let dir = scratch.path();
+        let report = run(dir, "out", &StateOptions::default(), 1200);
         assert!(report.interrupted);
         let out = dir.join("out");
         assert_eq!(
@@ -430,7 +434,7 @@ mod tests {
             serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
         assert_eq!(summary["run"]["interrupted"], true, "{summary}");
         // nothing but the output folder is left beside it (no staging folder)
-        let mut left: Vec<String> = std::fs::read_dir(&dir)
+        let mut left: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
@@ -441,12 +445,13 @@ mod tests {
 
     #[test]
     fn a_state_that_cannot_be_saved_fails_the_job_after_its_reports_are_written() {
-        let dir = grid("unsaved", 4, 200);
+        let scratch = grid("unsaved", 4, 200);
+        let dir = scratch.path();
         let state = StateOptions {
             save_to: Some(dir.join("no such folder").join("state.ctstate")),
             ..StateOptions::default()
         };
-        let e = job_result(&dir, "out", &state, u32::MAX).unwrap_err();
+        let e = job_result(dir, "out", &state, u32::MAX).unwrap_err();
         assert!(e.to_string().contains("no such folder"), "{e}");
         assert!(dir.join("out").join("trips.csv").is_file());
         std::fs::remove_dir_all(dir).unwrap();

@@ -91,17 +91,17 @@ impl StagedOutput {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("citytwin-outdir-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    fn scratch(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("citytwin-outdir-{name}-"))
+            .tempdir()
+            .unwrap()
     }
 
     #[test]
     fn a_new_run_replaces_the_earlier_one_whole() {
-        let dir = scratch("replace");
+        let scratch = scratch("replace");
+        let dir = scratch.path();
         let out = dir.join("out");
         std::fs::create_dir(&out).unwrap();
         std::fs::write(out.join(RUN_MARK), "{}").unwrap();
@@ -121,21 +121,22 @@ mod tests {
             std::fs::read_to_string(out.join(RUN_MARK)).unwrap(),
             "{\"new\":1}"
         );
-        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        let left: Vec<_> = std::fs::read_dir(dir).unwrap().collect();
         assert_eq!(left.len(), 1, "no staging folder left behind");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn a_folder_of_other_files_is_refused_without_force() {
-        let dir = scratch("refuse");
+        let scratch = scratch("refuse");
+        let dir = scratch.path();
         std::fs::write(dir.join("thesis.tex"), "mine").unwrap();
-        let e = StagedOutput::new(&dir, false).err().unwrap().to_string();
+        let e = StagedOutput::new(dir, false).err().unwrap().to_string();
         assert!(
             e.contains("not empty and not an earlier run's outputs"),
             "{e}"
         );
-        let staged = StagedOutput::new(&dir, true).unwrap();
+        let staged = StagedOutput::new(dir, true).unwrap();
         staged.discard();
         assert!(
             dir.join("thesis.tex").exists(),

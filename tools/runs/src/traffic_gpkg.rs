@@ -297,8 +297,8 @@ mod tests {
 
     #[test]
     fn written_beside_the_day_it_is_the_file_written_after_it() {
-        let dir = std::env::temp_dir().join(format!("citytwin-gpkg-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let city = GridCity::default().build();
         let trips = synthetic_day(&city, 20_000, 1).unwrap();
         let options = WorldOptions {
@@ -338,6 +338,5 @@ mod tests {
         let failed = dir.join("failed.gpkg");
         drop(TrafficGpkg::start(&failed, crs, roads, day).unwrap());
         assert!(!failed.exists());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

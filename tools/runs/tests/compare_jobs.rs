@@ -7,7 +7,7 @@
 use citytwin_city::synthetic::GridCity;
 use citytwin_runs::compare::{Comparison, Pairs, PairsProgress, write_all};
 use citytwin_runs::{DayOptions, LoadedScenario, SceneParts};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 struct Quiet;
 
@@ -19,11 +19,11 @@ impl PairsProgress for Quiet {
     }
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("citytwin-runs-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("citytwin-runs-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn compare(dir: &Path, jobs: usize) -> (Comparison, String) {
@@ -63,7 +63,8 @@ fn compare(dir: &Path, jobs: usize) -> (Comparison, String) {
 
 #[test]
 fn one_job_or_four_the_comparison_is_the_same() {
-    let dir = scratch("compare-jobs");
+    let scratch = scratch("compare-jobs");
+    let dir = scratch.path();
     GridCity::default()
         .build()
         .bundle
@@ -79,8 +80,8 @@ fn one_job_or_four_the_comparison_is_the_same() {
         r#"(name: "closure", base: "scene.ron", edits: [CloseRoad(road: Link(12)), ScaleDemand(factor: 1.5)])"#,
     )
     .unwrap();
-    let (one, one_json) = compare(&dir, 1);
-    let (four, four_json) = compare(&dir, 4);
+    let (one, one_json) = compare(dir, 1);
+    let (four, four_json) = compare(dir, 4);
     assert!(!one.kpis.is_empty());
     assert_eq!(one.kpis, four.kpis);
     assert_eq!(one_json, four_json);

@@ -338,17 +338,17 @@ fn multipolygon(polygons: &[Value]) -> Option<MultiPolygon<f64>> {
 mod tests {
     use super::*;
 
-    fn write(name: &str, text: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("citytwin-gbfs-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+        let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         path
     }
 
     #[test]
     fn version_3_names_counts_and_times_are_read() {
+        let dir = tempfile::tempdir().unwrap();
         let info = write(
+            &dir,
             "info3.json",
             r#"{"last_updated":"2025-04-01T00:12:00Z","ttl":0,"version":"3.0","data":{"stations":[
                 {"station_id":"a","name":[{"text":"Torget","language":"nb"},{"text":"The Square","language":"en"}],
@@ -358,6 +358,7 @@ mod tests {
         assert_eq!(s[0].name, "The Square");
         assert_eq!(s[0].capacity, Some(12));
         let status = write(
+            &dir,
             "status3.json",
             r#"{"data":{"stations":[{"station_id":"a","num_vehicles_available":4,"num_docks_available":8,
                 "is_installed":true,"is_renting":true,"is_returning":false,"last_reported":"2025-04-01T00:12:00Z"}]}}"#,
@@ -370,7 +371,9 @@ mod tests {
 
     #[test]
     fn bad_fields_are_named() {
+        let dir = tempfile::tempdir().unwrap();
         let bad = write(
+            &dir,
             "bad.json",
             r#"{"data":{"stations":[{"station_id":"a","name":"x","lat":59.9,"lon":10.7},
                 {"station_id":"b","name":"y","lat":"north","lon":10.7}]}}"#,
@@ -380,20 +383,26 @@ mod tests {
             e.ends_with("bad.json: data.stations[1].lat: expected a number"),
             "{e}"
         );
-        let broken = write("broken.json", "{\"data\": [");
+        let broken = write(&dir, "broken.json", "{\"data\": [");
         let e = read_station_status(&broken).unwrap_err().to_string();
         assert!(e.contains("broken.json:1:"), "{e}");
     }
 
     #[test]
     fn unknown_versions_duplicate_ids_and_missing_flags_are_refused() {
-        let future = write("future.json", r#"{"version":"4.0","data":{"stations":[]}}"#);
+        let dir = tempfile::tempdir().unwrap();
+        let future = write(
+            &dir,
+            "future.json",
+            r#"{"version":"4.0","data":{"stations":[]}}"#,
+        );
         let e = read_station_information(&future).unwrap_err().to_string();
         assert!(
             e.ends_with("future.json: version: expected a GBFS version 1.0–2.3 or 3.0"),
             "{e}"
         );
         let twice = write(
+            &dir,
             "twice.json",
             r#"{"version":"3.0","data":{"vehicles":[
                 {"vehicle_id":"x","lat":30.0,"lon":104.0,"is_reserved":false,"is_disabled":false},
@@ -407,6 +416,7 @@ mod tests {
             "{e}"
         );
         let flagless = write(
+            &dir,
             "flagless.json",
             r#"{"version":"2.3","data":{"bikes":[{"bike_id":"y","station_id":"s","is_reserved":false}]}}"#,
         );
@@ -417,6 +427,7 @@ mod tests {
         );
         // 2.x lists bikes; one at a station may leave its position out
         let ok = write(
+            &dir,
             "docked.json",
             r#"{"version":"2.3","data":{"bikes":[{"bike_id":"y","station_id":"s","is_reserved":false,"is_disabled":true}]}}"#,
         );
@@ -429,7 +440,9 @@ mod tests {
 
     #[test]
     fn geofencing_zones_are_multipolygons_with_names() {
+        let dir = tempfile::tempdir().unwrap();
         let zones = write(
+            &dir,
             "zones.json",
             r#"{"data":{"geofencing_zones":{"type":"FeatureCollection","features":[{"type":"Feature",
                 "properties":{"name":"Metro exit A","rules":[]},

@@ -508,11 +508,9 @@ mod tests {
     fn both_versions_read_back_as_written() {
         let snap = snapshot();
         for version in GbfsVersion::ALL {
-            let dir = std::env::temp_dir().join(format!(
-                "citytwin-gbfs-out-{}-{version}",
-                std::process::id()
-            ));
-            let files = write_feeds(&dir, version, &snap).unwrap();
+            let scratch = tempfile::tempdir().unwrap();
+            let dir = scratch.path();
+            let files = write_feeds(dir, version, &snap).unwrap();
             assert_eq!(files.len(), 7);
             let stations = read_station_information(&dir.join("station_information.json")).unwrap();
             assert_eq!(stations.len(), 1);

@@ -237,8 +237,8 @@ mod tests {
 
     #[test]
     fn lines_stay_right_far_into_a_long_file() {
-        let dir = std::env::temp_dir().join(format!("citytwin-long-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let path = dir.join("od.csv");
         // 3 lines per row (a comment and a blank line between rows), well past csv's buffers
         let mut text = String::from("origin,destination,trips\n");
@@ -265,13 +265,12 @@ mod tests {
             e.ends_with("od.csv:90002: 2 fields, expected 3 (origin,destination,trips)"),
             "{e}"
         );
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn quoted_fields_crlf_and_a_bom_read_as_plain_csv() {
-        let dir = std::env::temp_dir().join(format!("citytwin-table-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let path = dir.join("trips.csv");
         std::fs::write(
             &path,
@@ -292,6 +291,5 @@ mod tests {
             e.ends_with("trips.csv:2: 3 fields, expected 2 (id,depart)"),
             "{e}"
         );
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -348,16 +348,15 @@ mod tests {
 </net>
 "#;
 
-    fn scratch(name: &str, text: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("citytwin-sumo-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
+    fn scratch(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+        let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         path
     }
 
     #[test]
     fn reading_stops_at_the_connections_which_the_schema_puts_after_all_it_uses() {
+        let dir = tempfile::tempdir().unwrap();
         let connections = r#"    <connection from="AB" to="BC" fromLane="0" toLane="0" dir="s" state="M"/>
     <junction id="D" type="priority" x="300.00" y="0.00" incLanes="" intLanes=""/>
 </net>
@@ -367,7 +366,7 @@ mod tests {
             with.contains("<connection"),
             "the test network ends as expected"
         );
-        let net = SumoNet::read(&scratch("c.net.xml", &with)).unwrap();
+        let net = SumoNet::read(&scratch(&dir, "c.net.xml", &with)).unwrap();
         // a junction after the connections breaks the schema's order: it is not read
         assert_eq!(net.roads.nodes.len(), 3);
         assert_eq!(net.edge_ids, ["AB", "BC"]);
@@ -383,11 +382,12 @@ mod tests {
 
     #[test]
     fn two_readers_read_what_one_does_wherever_the_second_starts() {
+        let dir = tempfile::tempdir().unwrap();
         // junction B's car lanes on two internal edges: a split may fall between them
         let second_internal = r#"<edge id=":B_1" function="internal"><lane id=":B_1_0" index="0" speed="13.89" length="3.30" shape="100,0 100,0"/></edge>
     <edge id="AB""#;
         let text = NET.replace(r#"<edge id="AB""#, second_internal);
-        let path = scratch("split.net.xml", &text);
+        let path = scratch(&dir, "split.net.xml", &text);
         let read = |split| {
             let net = SumoNet::read_split(&path, split).unwrap();
             format!("{:?} {:?}", net.roads, net.edge_ids)
@@ -407,7 +407,7 @@ mod tests {
             r#"speed="16.67" length="100.00" shape="100,-4.8"#,
             r#"speed="fast" length="100.00" shape="100,-4.8"#,
         );
-        let path = scratch("split_bad.net.xml", &bad);
+        let path = scratch(&dir, "split_bad.net.xml", &bad);
         let one = SumoNet::read_split(&path, None).unwrap_err().to_string();
         assert!(
             one.ends_with("split_bad.net.xml:12: `speed` = `fast` is not a number"),
@@ -423,7 +423,8 @@ mod tests {
 
     #[test]
     fn reads_edges_lanes_signals_and_trips() {
-        let net = SumoNet::read(&scratch("n.net.xml", NET)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let net = SumoNet::read(&scratch(&dir, "n.net.xml", NET)).unwrap();
         assert_eq!(net.roads.nodes.len(), 3);
         assert_eq!(net.edge_ids, ["AB", "BC"]);
         let (ab, bc) = (&net.roads.links[0], &net.roads.links[1]);
@@ -435,7 +436,7 @@ mod tests {
         assert!((ab.speed_kmh - 50.0).abs() < 0.01);
         assert!(net.roads.junctions[1].signals);
         let trips = r#"<routes><trip id="t1" depart="7.50" from="AB" to="BC"/><trip id="t0" depart="3" from="AB" to="AB"/></routes>"#;
-        let (specs, ids) = net.read_trips(&scratch("t.xml", trips)).unwrap();
+        let (specs, ids) = net.read_trips(&scratch(&dir, "t.xml", trips)).unwrap();
         assert_eq!(ids.iter().collect::<Vec<_>>(), ["t0", "t1"]);
         assert_eq!(
             (
@@ -448,7 +449,7 @@ mod tests {
         let bad = r#"<routes>
 <trip id="t1" depart="0" from="AB" to="XY"/></routes>"#;
         let e = net
-            .read_trips(&scratch("bad.xml", bad))
+            .read_trips(&scratch(&dir, "bad.xml", bad))
             .unwrap_err()
             .to_string();
         assert!(

@@ -333,10 +333,8 @@ pub fn cost_weights_from_readme(text: &str) -> CostWeights {
 mod tests {
     use super::*;
 
-    fn write(name: &str, text: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("citytwin-tntp-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+        let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         path
     }
@@ -347,16 +345,17 @@ mod tests {
 
     #[test]
     fn reads_a_network_and_checks_its_header() {
-        let net = read_net(&write("ok_net.tntp", NET)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let net = read_net(&write(&dir, "ok_net.tntp", NET)).unwrap();
         assert_eq!((net.zones, net.nodes, net.first_thru_node), (2, 3, 3));
         assert_eq!(net.links[1].toll, 5.0);
         let cut = NET.rsplit_once("\t3\t2").unwrap().0;
-        let e = read_net(&write("cut_net.tntp", cut))
+        let e = read_net(&write(&dir, "cut_net.tntp", cut))
             .unwrap_err()
             .to_string();
         assert!(e.contains("says 2 but the file has 1"), "{e}");
         let bad = NET.replace("\t3\t2\t100", "\t3\t9\t100");
-        let e = read_net(&write("bad_net.tntp", &bad))
+        let e = read_net(&write(&dir, "bad_net.tntp", &bad))
             .unwrap_err()
             .to_string();
         assert!(e.contains("bad_net.tntp:9: term_node"), "{e}");
@@ -364,16 +363,20 @@ mod tests {
 
     #[test]
     fn reads_trips_and_names_the_bad_line() {
+        let dir = tempfile::tempdir().unwrap();
         let text = "<NUMBER OF ZONES> 2\n<TOTAL OD FLOW> 30\n<END OF METADATA>\n\nOrigin 1\n\
     1 :  0.0;  2 : 30.0;\nOrigin 2\n    1 : x;\n";
-        let e = read_trips(&write("t.tntp", text)).unwrap_err().to_string();
+        let e = read_trips(&write(&dir, "t.tntp", text))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("t.tntp:8: flow should be a number"), "{e}");
-        let good = read_trips(&write("t2.tntp", &text.replace(": x;", ": 0;"))).unwrap();
+        let good = read_trips(&write(&dir, "t2.tntp", &text.replace(": x;", ": 0;"))).unwrap();
         assert_eq!(good.od, vec![(1, 2, 30.0)]);
     }
 
     #[test]
     fn nonsense_headers_and_costs_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
         let cases = [
             (
                 "huge_net.tntp",
@@ -407,29 +410,35 @@ mod tests {
             ),
         ];
         for (name, text, expect) in cases {
-            let e = read_net(&write(name, &text)).unwrap_err().to_string();
+            let e = read_net(&write(&dir, name, &text)).unwrap_err().to_string();
             assert!(e.contains(expect), "{name}: {e}");
         }
     }
 
     #[test]
     fn od_totals_duplicate_origins_and_absurd_flows_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
         let text = "<NUMBER OF ZONES> 2\n<TOTAL OD FLOW> 40\n<END OF METADATA>\n\nOrigin 1\n\
     1 :  10.0;  2 : 30.0;\nOrigin 2\n    1 : 0;\n";
-        let ok = read_trips(&write("tot.tntp", text)).expect("intrazonal flow counts in the total");
+        let ok = read_trips(&write(&dir, "tot.tntp", text))
+            .expect("intrazonal flow counts in the total");
         assert_eq!(ok.total(), 30.0);
-        let e = read_trips(&write("tot2.tntp", &text.replace("> 40", "> 400")))
+        let e = read_trips(&write(&dir, "tot2.tntp", &text.replace("> 40", "> 400")))
             .unwrap_err()
             .to_string();
         assert!(e.contains("says 400 but the blocks sum to 40"), "{e}");
-        let e = read_trips(&write("dup.tntp", &text.replace("Origin 2", "Origin 1")))
-            .unwrap_err()
-            .to_string();
+        let e = read_trips(&write(
+            &dir,
+            "dup.tntp",
+            &text.replace("Origin 2", "Origin 1"),
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(
             e.contains("dup.tntp:7: Origin 1 again (first at line 5)"),
             "{e}"
         );
-        let e = read_trips(&write("big.tntp", &text.replace("30.0", "1e15")))
+        let e = read_trips(&write(&dir, "big.tntp", &text.replace("30.0", "1e15")))
             .unwrap_err()
             .to_string();
         assert!(e.contains("flow should be a number from 0 to"), "{e}");

@@ -419,8 +419,8 @@ mod tests {
             table.to_csv(),
             "at\n2016-12-14T08:00:00+08:00\n2016-12-15T00:00:00+08:00\n"
         );
-        let path =
-            std::env::temp_dir().join(format!("citytwin-times-{}.parquet", std::process::id()));
+        let scratch = tempfile::tempdir().unwrap();
+        let path = scratch.path().join("times.parquet");
         table.write_parquet(&path).unwrap();
         let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
         let column = reader.metadata().file_metadata().schema_descr().column(0);
@@ -432,7 +432,6 @@ mod tests {
         // 08:00 in Chengdu is 00:00 UTC
         let expected = citytwin_city::calendar::rfc3339_seconds("2016-12-14T00:00:00Z").unwrap();
         assert_eq!(row.get_timestamp_millis(0).unwrap(), expected * 1000);
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
@@ -445,8 +444,8 @@ mod tests {
 
     #[test]
     fn parquet_reads_back_the_same_rows() {
-        let path =
-            std::env::temp_dir().join(format!("citytwin-table-{}.parquet", std::process::id()));
+        let scratch = tempfile::tempdir().unwrap();
+        let path = scratch.path().join("table.parquet");
         sample().write_parquet(&path).unwrap();
         let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
         assert_eq!(reader.metadata().file_metadata().num_rows(), 2);
@@ -465,7 +464,6 @@ mod tests {
             std::fs::read(&path).unwrap(),
             std::fs::read(&again).unwrap()
         );
-        let _ = std::fs::remove_file(path);
         let _ = std::fs::remove_file(again);
     }
 
@@ -480,8 +478,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.to_csv(), "job,bikes.trips\n0,9394.5\n1,\n2,0.1\n");
-        let path =
-            std::env::temp_dir().join(format!("citytwin-maybe-{}.parquet", std::process::id()));
+        let scratch = tempfile::tempdir().unwrap();
+        let path = scratch.path().join("maybe.parquet");
         t.write_parquet(&path).unwrap();
         let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
         let rows: Vec<_> = reader
@@ -492,12 +490,12 @@ mod tests {
         assert_eq!(rows[0].get_double(1).unwrap(), 9394.5);
         assert!(rows[1].get_double(1).is_err(), "a missing figure is null");
         assert_eq!(rows[2].get_double(1).unwrap(), 0.1);
-        let _ = std::fs::remove_file(path);
     }
 
     #[test]
     fn a_table_written_in_chunks_is_the_table_written_whole() {
-        let dir = std::env::temp_dir().join(format!("citytwin-chunks-{}", std::process::id()));
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let (whole, chunked) = (dir.join("whole"), dir.join("chunked"));
         std::fs::create_dir_all(&whole).unwrap();
         std::fs::create_dir_all(&chunked).unwrap();
@@ -541,7 +539,6 @@ mod tests {
             let read = |d: &Path| std::fs::read(d.join(file)).unwrap();
             assert!(read(&whole) == read(&chunked), "{file}");
         }
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
