@@ -1,6 +1,6 @@
 //! Eclipse SUMO's formats, so citytwin and SUMO can run the very same network and trips
 //! (`bench/traffic_vs_sumo.sh`): a `.net.xml` road network and a `<trip>` file (as
-//! `randomTrips.py` writes).
+//! `randomTrips.py` writes), either of them gzip-compressed as SUMO also reads them.
 //!
 //! What is read of the network: junctions (not `internal`) become nodes at their `x,y`
 //! (signalised when `type="traffic_light"`); normal edges become car links with the lanes that
@@ -30,7 +30,7 @@ use quick_xml::events::BytesStart;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom, Take};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Take};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -90,10 +90,25 @@ struct XmlFile<'p> {
     path: &'p Path,
 }
 
+/// Large reads: a regional network is hundreds of megabytes.
+const READ_BYTES: usize = 1 << 18;
+
+/// The first bytes of every gzip stream (RFC 1952).
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+type Plain = BufReader<Take<File>>;
+
+/// A file's XML as it is stored, or decompressed from gzip as SUMO reads a `.net.xml.gz`.
+enum XmlBody {
+    Plain(Plain),
+    Gzip(BufReader<flate2::bufread::MultiGzDecoder<Plain>>),
+}
+
 impl<'p> XmlFile<'p> {
     /// The bytes `part` of the file as a stream. A part from the start is not sought, so
-    /// that a pipe (`<(zcat city.net.xml.gz)`) can be read.
-    fn open(path: &'p Path, part: Range<u64>) -> Result<(Self, BufReader<Take<File>>), SumoError> {
+    /// that a pipe (`<(zcat city.net.xml.gz)`) can be read; a file (or pipe) that starts as a
+    /// gzip stream is decompressed, and then only read whole (offsets are the XML's).
+    fn open(path: &'p Path, part: Range<u64>) -> Result<(Self, XmlBody), SumoError> {
         let file = XmlFile { path };
         let mut source = File::open(path).map_err(|e| file.io(e))?;
         if part.start > 0 {
@@ -101,9 +116,28 @@ impl<'p> XmlFile<'p> {
                 .seek(SeekFrom::Start(part.start))
                 .map_err(|e| file.io(e))?;
         }
-        // large reads: a regional network is hundreds of megabytes
-        let body = BufReader::with_capacity(1 << 18, source.take(part.end - part.start));
-        Ok((file, body))
+        let mut body = BufReader::with_capacity(READ_BYTES, source.take(part.end - part.start));
+        if part.start == 0
+            && body
+                .fill_buf()
+                .map_err(|e| file.io(e))?
+                .starts_with(&GZIP_MAGIC)
+        {
+            let xml = flate2::bufread::MultiGzDecoder::new(body);
+            return Ok((
+                file,
+                XmlBody::Gzip(BufReader::with_capacity(READ_BYTES, xml)),
+            ));
+        }
+        Ok((file, XmlBody::Plain(body)))
+    }
+
+    /// Whether the file is gzip-compressed (so a second reader cannot start inside it).
+    fn is_gzip(&self) -> Result<bool, SumoError> {
+        let mut magic = [0; 2];
+        let mut source = File::open(self.path).map_err(|e| self.io(e))?;
+        let read = source.read(&mut magic).map_err(|e| self.io(e))?;
+        Ok(read == 2 && magic == GZIP_MAGIC)
     }
 
     fn io(&self, source: std::io::Error) -> SumoError {
@@ -122,12 +156,37 @@ impl<'p> XmlFile<'p> {
     }
 }
 
-/// The line of a byte offset, counted again from the file (only when there is an error).
+impl Read for XmlBody {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            XmlBody::Plain(r) => r.read(buf),
+            XmlBody::Gzip(r) => r.read(buf),
+        }
+    }
+}
+
+impl BufRead for XmlBody {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        match self {
+            XmlBody::Plain(r) => r.fill_buf(),
+            XmlBody::Gzip(r) => r.fill_buf(),
+        }
+    }
+    fn consume(&mut self, amount: usize) {
+        match self {
+            XmlBody::Plain(r) => r.consume(amount),
+            XmlBody::Gzip(r) => r.consume(amount),
+        }
+    }
+}
+
+/// The line of a byte offset of the XML, counted again from the file (only when there is an
+/// error).
 fn line_at(path: &Path, offset: u64) -> usize {
-    let Ok(file) = File::open(path) else {
+    let Ok((_, xml)) = XmlFile::open(path, 0..u64::MAX) else {
         return 1;
     };
-    let mut before = BufReader::new(file).take(offset);
+    let mut before = xml.take(offset);
     let mut chunk = vec![0u8; 64 * 1024];
     let mut feeds = 0;
     while let Ok(n @ 1..) = before.read(&mut chunk) {
@@ -419,6 +478,53 @@ mod tests {
                 .to_string();
             assert_eq!(two, one, "second reader from byte {at}");
         }
+    }
+
+    /// SUMO's gzip-compressed files (netconvert's `.net.xml.gz`, `.rou.xml.gz`) read as the
+    /// plain ones, through a pipe too, with errors on the line of the XML.
+    #[test]
+    fn gzip_compressed_files_read_as_the_plain_ones() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let gzip = |name: &str, text: &str| {
+            let mut packed = flate2::write::GzEncoder::new(Vec::new(), Default::default());
+            packed.write_all(text.as_bytes()).unwrap();
+            let path = dir.path().join(name);
+            std::fs::write(&path, packed.finish().unwrap()).unwrap();
+            path
+        };
+        let shown = |net: &SumoNet| format!("{:?} {:?}", net.roads, net.edge_ids);
+        let plain = SumoNet::read(&scratch(&dir, "n.net.xml", NET)).unwrap();
+        // led by a comment that does not compress, past the size for two readers
+        let mut noise = String::from("<!-- ");
+        let mut x = 1_u64;
+        while noise.len() < 3_000_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            noise.push_str(&format!("{:016x}", x));
+        }
+        let big = format!("{noise} -->\n{NET}");
+        let packed = gzip("n.net.xml.gz", &big);
+        assert!(std::fs::metadata(&packed).unwrap().len() > net_file::SPLIT_FROM_BYTES);
+        assert_eq!(shown(&SumoNet::read(&packed).unwrap()), shown(&plain));
+        let trips = r#"<routes><trip id="t0" depart="3" from="AB" to="BC"/></routes>"#;
+        let read = |path: &Path| format!("{:?}", plain.read_trips(path).unwrap());
+        assert_eq!(
+            read(&gzip("t.xml.gz", trips)),
+            read(&scratch(&dir, "t.xml", trips))
+        );
+        let bad = NET.replace(
+            r#"speed="16.67" length="100.00" shape="100,-4.8"#,
+            r#"speed="fast""#,
+        );
+        let error = |path: &Path| SumoNet::read(path).unwrap_err().to_string();
+        let plain_error = error(&scratch(&dir, "bad.net.xml", &bad));
+        assert!(plain_error.contains("bad.net.xml:"), "{plain_error}");
+        assert_eq!(
+            error(&gzip("bad.net.xml.gz", &bad)),
+            plain_error.replace("bad.net.xml", "bad.net.xml.gz")
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::ops::Range;
 use std::path::Path;
 
 /// Below this size a network is read on one thread: a second costs more than it saves.
-const SPLIT_FROM_BYTES: u64 = 1 << 20;
+pub(super) const SPLIT_FROM_BYTES: u64 = 1 << 20;
 /// How far past the middle a second part's start is looked for.
 const SPLIT_WINDOW_BYTES: u64 = 1 << 20;
 /// Elements at the top level of `<net>`, where a part may start.
@@ -112,7 +112,7 @@ impl NetDraft {
     pub(super) fn split_point(path: &Path) -> Result<Option<u64>, SumoError> {
         let file = XmlFile { path };
         let size = std::fs::metadata(path).map_err(|e| file.io(e))?.len();
-        if size < SPLIT_FROM_BYTES {
+        if size < SPLIT_FROM_BYTES || file.is_gzip()? {
             return Ok(None);
         }
         let from = size / 8 * 3;

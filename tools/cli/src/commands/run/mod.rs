@@ -39,10 +39,12 @@ pub struct RunArgs {
     /// Scene file, e.g. scenes/chengdu/scene.ron (its bundle must exist: `citytwin import --scene`)
     #[arg(required_unless_present = "sumo_net")]
     scene: Option<PathBuf>,
-    /// Run on an Eclipse SUMO network (.net.xml) instead of a scene (with --sumo-trips)
+    /// Run on an Eclipse SUMO network (.net.xml, or gzip-compressed .net.xml.gz) instead of a
+    /// scene (with --sumo-trips)
     #[arg(long, conflicts_with = "scene", requires = "sumo_trips")]
     sumo_net: Option<PathBuf>,
-    /// SUMO trips file (<trip id depart from to>, as randomTrips.py writes) for --sumo-net
+    /// SUMO trips file (<trip id depart from to>, as randomTrips.py writes; gzip-compressed
+    /// too) for --sumo-net
     #[arg(long, requires = "sumo_net")]
     sumo_trips: Option<PathBuf>,
     /// A what-if scenario for the scene (scenes/<city>/scenarios/*.ron): its edits are
