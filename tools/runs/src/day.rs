@@ -168,6 +168,41 @@ impl DayRequest<'_> {
         beside(|| self.prepare(), || self.recipe())
     }
 
+    /// The input files: scene and scenario, or SUMO network and trips.
+    fn input_files(&self) -> [Option<&Path>; 2] {
+        match self.source {
+            DaySource::Scene { scene, scenario } => [Some(scene), scenario],
+            DaySource::Sumo { net, trips } => [Some(net), Some(trips)],
+        }
+    }
+
+    /// Each input file's size and time of last change, as now (`None`: a pipe, or a file
+    /// that cannot be read): a run that may never need [`DayRequest::recipe`] notes these
+    /// at its start and hashes its inputs only if it has a state to save, when
+    /// [`DayRequest::recipe_if_unchanged`] compares them again.
+    pub fn input_stamps(&self) -> InputStamps {
+        let stamp = |file: &Path| {
+            let meta = std::fs::metadata(file).ok().filter(|m| m.is_file())?;
+            Some((meta.len(), meta.modified().ok()?))
+        };
+        InputStamps(self.input_files().map(|f| f.and_then(stamp)))
+    }
+
+    /// [`DayRequest::recipe`], if no input file changed since `stamps` were taken.
+    pub fn recipe_if_unchanged(&self, stamps: &InputStamps) -> Result<Vec<u8>> {
+        let now = self.input_stamps();
+        let changed = self
+            .input_files()
+            .into_iter()
+            .zip(now.0.iter().zip(&stamps.0));
+        for (file, (now, then)) in changed {
+            if let Some(file) = file.filter(|_| now != then) {
+                return Err(RunError::InputChanged(file.to_path_buf()));
+            }
+        }
+        Ok(self.recipe())
+    }
+
     /// How the run builds its World, for checkpoints: a digest of the input files (scene and
     /// scenario, or SUMO network and trips) and every option of the day, so a state is
     /// resumed only by a run made the same way. The files are hashed a block at a time: a
@@ -175,11 +210,7 @@ impl DayRequest<'_> {
     pub fn recipe(&self) -> Vec<u8> {
         let mut hasher = blake3::Hasher::new();
         hasher.update(format!("{:?}|{}|{:?}", self.options, self.seed, self.date).as_bytes());
-        let files = match self.source {
-            DaySource::Scene { scene, scenario } => [Some(scene), scenario],
-            DaySource::Sumo { net, trips } => [Some(net), Some(trips)],
-        };
-        for file in files.into_iter().flatten() {
+        for file in self.input_files().into_iter().flatten() {
             // a pipe (`--sumo-net <(zcat city.net.xml.gz)`) can be read once only, by the run:
             // its name stands for it, and a state saved from it is resumed on trust. An
             // unreadable file fails the run when it is loaded; here it adds nothing
@@ -197,6 +228,10 @@ impl DayRequest<'_> {
         hasher.finalize().as_bytes().to_vec()
     }
 }
+
+/// What [`DayRequest::input_stamps`] noted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputStamps([Option<(u64, std::time::SystemTime)>; 2]);
 
 /// The `n` roads whose links moved the most stuck cars on, as `name (count)`, worst first:
 /// where the network locks.

@@ -111,6 +111,10 @@ pub enum RunError {
     Live(#[from] citytwin_live::LiveError),
     #[error("a live run needs the scene's ops file (its live sensors); the scene has none")]
     NoLiveSensors,
+    /// An input file that changed while the day ran: a state saved now could not be told
+    /// from one of the new file's.
+    #[error("{}: changed while the day ran, so its state was not saved (the day's reports were)", .0.display())]
+    InputChanged(PathBuf),
     /// Stopped (Ctrl-C) at simulated time `at`, before anything could be written.
     #[error("interrupted at {}: {lost}", crate::options::clock(*at))]
     Interrupted { at: u32, lost: &'static str },

@@ -141,14 +141,23 @@ impl DayJob<'_> {
             output: staged.path(),
             ..self.day
         };
-        // the inputs' fingerprint ties a saved state to the run that made it
-        let (prepared, recipe) = request.prepare_with_recipe();
+        // the inputs' fingerprint ties a saved state to the run that made it. It reads every
+        // input again (a regional day's hundreds of megabytes), so a run that only saves a
+        // state if it is interrupted notes the files' sizes and times now and hashes them then
+        let stamps = request.input_stamps();
+        let (prepared, recipe) = if self.state.resume_from.is_some() || self.state.save_to.is_some()
+        {
+            let (prepared, recipe) = request.prepare_with_recipe();
+            (prepared, Some(recipe))
+        } else {
+            (request.prepare(), None)
+        };
         let resumed = prepared.and_then(|mut p| {
             if let Some(g) = p.gbfs.as_mut() {
                 g.served_from(output);
             }
-            if let Some(path) = &self.state.resume_from {
-                p.world = World::load_checkpoint(path, &p.world.checkpoint_key(&recipe))?;
+            if let (Some(path), Some(recipe)) = (&self.state.resume_from, &recipe) {
+                p.world = World::load_checkpoint(path, &p.world.checkpoint_key(recipe))?;
             }
             Ok(p)
         });
@@ -186,7 +195,11 @@ impl DayJob<'_> {
         };
         // a state that cannot be saved does not cost the day's reports: they are written first
         let state_saved = match &saved_state {
-            Some((path, _)) => world.save_checkpoint(path, &recipe),
+            Some((path, _)) => match recipe {
+                Some(recipe) => Ok(recipe),
+                None => request.recipe_if_unchanged(&stamps),
+            }
+            .and_then(|recipe| Ok(world.save_checkpoint(path, &recipe)?)),
             None => Ok(()),
         };
         let out = OutputOptions {
@@ -348,15 +361,33 @@ mod tests {
         fn say(&self, _: String) {}
     }
 
+    /// Changes the trips file at `0` simulated seconds, then stops at `1`.
+    struct EditThenStop(u32, u32, PathBuf);
+
+    impl DayHooks for EditThenStop {
+        fn minute(&self, world: &World) -> bool {
+            if world.now_s() == self.0 {
+                let mut file = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&self.2)
+                    .unwrap();
+                std::io::Write::write_all(&mut file, b"<!-- edited -->\n").unwrap();
+            }
+            world.now_s() < self.1
+        }
+        fn day_done(&self, _: &IterationReport) {}
+        fn say(&self, _: String) {}
+    }
+
     fn run(dir: &Path, out: &str, state: &StateOptions, stop_at_s: u32) -> JobReport {
-        job_result(dir, out, state, stop_at_s).unwrap()
+        job_result(dir, out, state, &StopAt(stop_at_s)).unwrap()
     }
 
     fn job_result(
         dir: &Path,
         out: &str,
         state: &StateOptions,
-        stop_at_s: u32,
+        hooks: &dyn DayHooks,
     ) -> Result<JobReport> {
         let (net, trips) = (dir.join("grid.net.xml"), dir.join("grid.trips.xml"));
         let options = DayOptions {
@@ -382,7 +413,7 @@ mod tests {
             summary_only: false,
             parquet: false,
         };
-        job.run(&StopAt(stop_at_s))
+        job.run(hooks)
     }
 
     fn trips_csv(dir: &Path, out: &str) -> Vec<u8> {
@@ -415,7 +446,6 @@ mod tests {
         };
         run(dir, "resumed", &resume, never);
         assert_eq!(trips_csv(dir, "resumed"), trips_csv(dir, "straight"));
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
@@ -440,7 +470,30 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["grid.net.xml", "grid.trips.xml", "out"]);
-        std::fs::remove_dir_all(dir).unwrap();
+        // the inputs were hashed when the state was saved, as a resume hashes them first
+        let resume = StateOptions {
+            resume_from: Some(out.join(INTERRUPTED_STATE)),
+            ..StateOptions::default()
+        };
+        run(dir, "resumed", &resume, u32::MAX);
+        run(dir, "straight", &StateOptions::default(), u32::MAX);
+        assert_eq!(trips_csv(dir, "resumed"), trips_csv(dir, "straight"));
+    }
+
+    #[test]
+    fn an_input_changed_during_the_day_keeps_its_state_from_being_saved() {
+        let scratch = grid("changed", 4, 200);
+        let dir = scratch.path();
+        let edit = EditThenStop(600, 1200, dir.join("grid.trips.xml"));
+        let e = job_result(dir, "out", &StateOptions::default(), &edit).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("grid.trips.xml: changed while the day ran, so its state was not saved (the day's reports were)"),
+            "{e}"
+        );
+        let out = dir.join("out");
+        assert!(out.join("trips.csv").is_file());
+        assert!(!out.join(INTERRUPTED_STATE).exists());
     }
 
     #[test]
@@ -451,9 +504,8 @@ mod tests {
             save_to: Some(dir.join("no such folder").join("state.ctstate")),
             ..StateOptions::default()
         };
-        let e = job_result(dir, "out", &state, u32::MAX).unwrap_err();
+        let e = job_result(dir, "out", &state, &StopAt(u32::MAX)).unwrap_err();
         assert!(e.to_string().contains("no such folder"), "{e}");
         assert!(dir.join("out").join("trips.csv").is_file());
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }
