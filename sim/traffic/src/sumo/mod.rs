@@ -527,6 +527,54 @@ mod tests {
         );
     }
 
+    /// duarouter's output: vehicles with their routes (inside, named, or as alternatives),
+    /// read as the trips between their routes' ends; what is not read is refused by line.
+    #[test]
+    fn vehicles_with_routes_are_trips_between_their_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let net = SumoNet::read(&scratch(&dir, "n.net.xml", NET)).unwrap();
+        let routes = r#"<routes>
+    <route id="r" edges="AB BC"/>
+    <vehicle id="v0" depart="4.00" type="car"><route edges="AB BC"/><stop lane="BC_0" duration="5"/></vehicle>
+    <vehicle id="v1" depart="9" route="r"/>
+    <vehicle id="v2" depart="12"><routeDistribution><route cost="9" probability="1" edges="AB BC"/><route edges="AB AB"/></routeDistribution></vehicle>
+    <vehicle id="v3" depart="20" route="r"></vehicle>
+</routes>"#;
+        let trips = r#"<routes><trip id="v0" depart="4" from="AB" to="BC"/><trip id="v1" depart="9" from="AB" to="BC"/>
+<trip id="v2" depart="12" from="AB" to="BC"/><trip id="v3" depart="20" from="AB" to="BC"/></routes>"#;
+        let read = |name: &str, text: &str| net.read_trips(&scratch(&dir, name, text)).unwrap();
+        let shown = |(specs, ids): (Vec<TripSpec>, TripIds)| format!("{specs:?} {ids:?}");
+        assert_eq!(
+            shown(read("r.rou.xml", routes)),
+            shown(read("t.xml", trips))
+        );
+        let error = |text: &str| {
+            net.read_trips(&scratch(&dir, "bad.rou.xml", text))
+                .unwrap_err()
+                .to_string()
+        };
+        let flow = "<routes>\n<flow id=\"f\" begin=\"0\" end=\"60\" number=\"5\" from=\"AB\" to=\"BC\"/>\n</routes>";
+        let e = error(flow);
+        assert!(e.ends_with("bad.rou.xml:2: <flow> is not read: give <trip>s or <vehicle>s with routes (duarouter writes them from flows)"), "{e}");
+        let e = error("<routes>\n\n<vehicle id=\"v\" depart=\"0\"></vehicle></routes>");
+        assert!(
+            e.ends_with("bad.rou.xml:3: <vehicle> without a route"),
+            "{e}"
+        );
+        let e = error(
+            "<routes><vehicle id=\"v\" depart=\"0\" route=\"later\"/><route id=\"later\" edges=\"AB\"/></routes>",
+        );
+        assert!(
+            e.ends_with("route=\"later\": no <route> of that id before it"),
+            "{e}"
+        );
+        let e = error("<routes>\n</routes>");
+        assert!(
+            e.ends_with("bad.rou.xml:1: no <trip> or <vehicle>: not a SUMO demand file"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn reads_edges_lanes_signals_and_trips() {
         let dir = tempfile::tempdir().unwrap();
