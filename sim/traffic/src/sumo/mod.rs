@@ -553,14 +553,13 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        let flow = "<routes>\n<flow id=\"f\" begin=\"0\" end=\"60\" number=\"5\" from=\"AB\" to=\"BC\"/>\n</routes>";
-        let e = error(flow);
-        assert!(e.ends_with("bad.rou.xml:2: <flow> is not read: give <trip>s or <vehicle>s with routes (duarouter writes them from flows)"), "{e}");
+        let random = "<routes>\n<flow id=\"f\" end=\"60\" probability=\"0.1\" from=\"AB\" to=\"BC\"/>\n</routes>";
+        let e = error(random);
+        assert!(e.ends_with("bad.rou.xml:2: <flow probability=…> is random: not read (give period, vehsPerHour or number)"), "{e}");
         let e = error("<routes>\n\n<vehicle id=\"v\" depart=\"0\"></vehicle></routes>");
-        assert!(
-            e.ends_with("bad.rou.xml:3: <vehicle> without a route"),
-            "{e}"
-        );
+        assert!(e.ends_with("bad.rou.xml:3: <vehicle> without a route (from and to, route=, or a <route> inside)"), "{e}");
+        let e = error("<routes><person id=\"p\" depart=\"0\"/></routes>");
+        assert!(e.ends_with("bad.rou.xml:1: <person> is not read: a SUMO day here is of cars (<trip>, <vehicle>, <flow>)"), "{e}");
         let e = error(
             "<routes><vehicle id=\"v\" depart=\"0\" route=\"later\"/><route id=\"later\" edges=\"AB\"/></routes>",
         );
@@ -573,6 +572,55 @@ mod tests {
             e.ends_with("bad.rou.xml:1: no <trip> or <vehicle>: not a SUMO demand file"),
             "{e}"
         );
+    }
+
+    /// Flows spaced as SUMO spaces them: by period, by vehicles per hour, or a number of cars
+    /// over [begin, end), each car `flow.k`.
+    #[test]
+    fn flows_are_their_cars_spaced_as_sumo_spaces_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let net = SumoNet::read(&scratch(&dir, "n.net.xml", NET)).unwrap();
+        let departures = |flow: &str| {
+            let text = format!("<routes><route id=\"r\" edges=\"AB BC\"/>{flow}</routes>");
+            let (specs, ids) = net.read_trips(&scratch(&dir, "f.rou.xml", &text)).unwrap();
+            let ids: Vec<&str> = ids.iter().collect();
+            let times: Vec<u32> = specs.iter().map(|t| t.departure_s).collect();
+            (ids.join(" "), times)
+        };
+        let by_period =
+            departures(r#"<flow id="p" begin="10" end="40" period="10" from="AB" to="BC"/>"#);
+        assert_eq!(by_period, ("p.0 p.1 p.2".into(), vec![10, 20, 30]));
+        let per_hour = departures(r#"<flow id="h" end="3600" vehsPerHour="2" route="r"/>"#);
+        assert_eq!(per_hour.1, [0, 1800]);
+        let number = departures(
+            r#"<flow id="n" begin="100" end="200" number="4"><route edges="AB BC"/></flow>"#,
+        );
+        assert_eq!(number.1, [100, 125, 150, 175]);
+        let capped = departures(r#"<flow id="c" period="60" number="3" from="AB" to="BC"/>"#);
+        assert_eq!(capped.1, [0, 60, 120]);
+        // without an end or a number, a day from its begin (duarouter: 2,880 cars to 172,670 s)
+        let open = departures(r#"<flow id="d" begin="86300" period="30" from="AB" to="BC"/>"#);
+        assert_eq!((open.1.len(), open.1.last()), (2880, Some(&172_670)));
+        for (flow, expected) in [
+            (r#"number="5""#, "needs an end or a period"),
+            (r#"end="60""#, "needs a period, vehsPerHour or number"),
+            (r#"period="0""#, "period 0 s: expected more than 0"),
+            (
+                r#"begin="50" end="10" period="1""#,
+                "expected 0 ≤ begin < end",
+            ),
+            (r#"period="0.000001""#, "more than one flow may make"),
+            (
+                r#"period="5" vehsPerHour="9""#,
+                "both period and vehsPerHour",
+            ),
+            (r#"number="2.5" end="9""#, "a whole number of cars"),
+        ] {
+            let text = format!(r#"<routes><flow id="x" {flow} from="AB" to="BC"/></routes>"#);
+            let path = scratch(&dir, "bad.rou.xml", &text);
+            let e = net.read_trips(&path).unwrap_err().to_string();
+            assert!(e.contains(expected), "{flow}: {e}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! A SUMO demand file read apart from its network: `<trip>`s (as `randomTrips.py` writes) or
 //! `<vehicle>`s with their routes (as `duarouter` writes: a `<route>` inside the vehicle, or
-//! one defined before it and named by `route=`). A vehicle's route gives its first and last
-//! edge only: the day routes every car itself. `<flow>`s and persons are refused, by line.
+//! one defined before it and named by `route=`), and `<flow>`s of them spaced as SUMO spaces
+//! them. A route gives its first and last edge only: the day routes every car itself. Random
+//! flows and persons are refused, by line.
 
 use super::{Attrs, SumoError, SumoNet, XmlFile};
 use crate::dynamic::{Purpose, TripIds, TripSpec, by_departure};
@@ -32,7 +33,8 @@ impl SumoTrips {
         let mut buf = Vec::new();
         // routes defined at the top level, by id: their first and last edges
         let mut routes: HashMap<String, (String, String)> = HashMap::new();
-        let mut vehicle: Option<OpenVehicle> = None;
+        // the <vehicle> or <flow> being read, until its route is known
+        let mut open: Option<Departing> = None;
         let mut trips = SumoTrips {
             path: path.to_path_buf(),
             ids: TripIds::default(),
@@ -43,10 +45,10 @@ impl SumoTrips {
         loop {
             buf.clear();
             let pos = reader.buffer_position();
-            match reader
+            let event = reader
                 .read_event_into(&mut buf)
-                .map_err(|e| invalid(pos, e.to_string()))?
-            {
+                .map_err(|e| invalid(pos, e.to_string()))?;
+            match event {
                 Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"trip" => {
                     let fail = |m: String| invalid(pos, m);
                     let a = Attrs::of(&e, ["id", "depart", "from", "to"]).map_err(fail)?;
@@ -55,46 +57,25 @@ impl SumoTrips {
                         .push(a.need("id"), depart, [a.need("from"), a.need("to")], pos)
                         .map_err(fail)?;
                 }
-                Event::Start(e) if e.name().as_ref() == b"vehicle" => {
-                    let a =
-                        Attrs::of(&e, ["id", "depart", "route"]).map_err(|m| invalid(pos, m))?;
-                    let named = a.get("route").map(|r| {
-                        routes.get(r).cloned().ok_or_else(|| {
-                            format!("route=\"{r}\": no <route> of that id before it")
-                        })
-                    });
-                    vehicle = Some(OpenVehicle {
-                        id: a.need("id").map(str::to_owned),
-                        depart: departure(&a),
-                        route: named,
-                        at: pos,
-                    });
-                }
-                Event::Empty(e) if e.name().as_ref() == b"vehicle" => {
-                    let fail = |m: String| invalid(pos, m);
-                    let a = Attrs::of(&e, ["id", "depart", "route"]).map_err(fail)?;
-                    let r = a.need("route").map_err(fail)?;
-                    let ends = routes.get(r).ok_or_else(|| {
-                        fail(format!("route=\"{r}\": no <route> of that id before it"))
-                    })?;
-                    trips
-                        .push(
-                            a.need("id"),
-                            departure(&a).map_err(fail)?,
-                            [Ok(&ends.0), Ok(&ends.1)],
-                            pos,
-                        )
-                        .map_err(fail)?;
+                Event::Start(ref e) | Event::Empty(ref e)
+                    if DEPARTING.contains(&e.name().as_ref()) =>
+                {
+                    let departing = Departing::of(e, pos, &routes).map_err(|m| invalid(pos, m))?;
+                    if matches!(event, Event::Empty(_)) {
+                        departing.into(&mut trips).map_err(|m| invalid(pos, m))?;
+                    } else {
+                        open = Some(departing);
+                    }
                 }
                 Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"route" => {
                     let ends = route_ends(&e).map_err(|m| invalid(pos, m))?;
-                    match vehicle.as_mut() {
-                        // a vehicle's first route (of a routeDistribution, the first of its
+                    match open.as_mut() {
+                        // its first route (of a routeDistribution, the first of the
                         // alternatives: they share their ends)
-                        Some(OpenVehicle {
+                        Some(Departing {
                             route: route @ None,
                             ..
-                        }) => *route = Some(Ok(ends)),
+                        }) => *route = Some(ends),
                         Some(_) => {}
                         None => {
                             let a = Attrs::of(&e, ["id"]).map_err(|m| invalid(pos, m))?;
@@ -105,35 +86,18 @@ impl SumoTrips {
                         }
                     }
                 }
-                Event::End(e) if e.name().as_ref() == b"vehicle" => {
-                    let Some(OpenVehicle {
-                        id,
-                        depart,
-                        route,
-                        at,
-                    }) = vehicle.take()
-                    else {
-                        continue;
-                    };
-                    let fail = |m: String| invalid(at, m);
-                    let ends = route
-                        .unwrap_or_else(|| Err("<vehicle> without a route".into()))
-                        .map_err(fail)?;
-                    trips
-                        .push(
-                            id.as_deref().map_err(Clone::clone),
-                            depart.map_err(fail)?,
-                            [Ok(&ends.0), Ok(&ends.1)],
-                            at,
-                        )
-                        .map_err(fail)?;
+                Event::End(e) if DEPARTING.contains(&e.name().as_ref()) => {
+                    if let Some(departing) = open.take() {
+                        let at = departing.at;
+                        departing.into(&mut trips).map_err(|m| invalid(at, m))?;
+                    }
                 }
                 Event::Start(e) | Event::Empty(e) if REFUSED.contains(&e.name().as_ref()) => {
                     let tag = String::from_utf8_lossy(e.name().as_ref()).into_owned();
                     return Err(invalid(
                         pos,
                         format!(
-                            "<{tag}> is not read: give <trip>s or <vehicle>s with routes (duarouter writes them from flows)"
+                            "<{tag}> is not read: a SUMO day here is of cars (<trip>, <vehicle>, <flow>)"
                         ),
                     ));
                 }
@@ -192,17 +156,144 @@ impl SumoTrips {
     }
 }
 
-/// Elements of a routes file that make vehicles we do not read: refused rather than left out.
-const REFUSED: [&[u8]; 4] = [b"flow", b"person", b"personFlow", b"container"];
+/// Elements that make cars: one (`<vehicle>`) or many (`<flow>`).
+const DEPARTING: [&[u8]; 2] = [b"vehicle", b"flow"];
 
-/// The `<vehicle>` being read, its errors kept until its end names its route.
-struct OpenVehicle {
-    id: Result<String, String>,
-    depart: Result<u32, String>,
-    /// Its route's first and last edge, once seen.
-    route: Option<Result<(String, String), String>>,
+/// Elements of a routes file that make travellers we do not read: refused rather than left out.
+const REFUSED: [&[u8]; 4] = [b"person", b"personFlow", b"container", b"containerFlow"];
+
+/// How long a flow without an end or a number lasts, as in SUMO.
+const DAY_S: f64 = 86_400.0;
+
+/// The most cars one `<flow>` may make (a period of a millisecond over a day would make 86
+/// million).
+const MOST_PER_FLOW: f64 = 1e7;
+
+/// A `<vehicle>` or `<flow>`: its cars' ids and departures, and its route's ends.
+struct Departing {
+    ids: Vec<String>,
+    departures: Vec<u32>,
+    /// First and last edge: from `from`/`to`, a route named by `route=`, or a `<route>` inside.
+    route: Option<(String, String)>,
+    flow: bool,
     /// Where it starts in the file.
     at: u64,
+}
+
+impl Departing {
+    fn of(
+        e: &BytesStart,
+        at: u64,
+        routes: &HashMap<String, (String, String)>,
+    ) -> Result<Departing, String> {
+        let a = Attrs::of(
+            e,
+            [
+                "id",
+                "depart",
+                "route",
+                "from",
+                "to",
+                "begin",
+                "end",
+                "number",
+                "period",
+                "vehsPerHour",
+                "probability",
+            ],
+        )?;
+        let id = a.need("id")?;
+        let flow = e.name().as_ref() == b"flow";
+        let (ids, departures) = if flow {
+            let departures = flow_departures(&a)?;
+            (
+                (0..departures.len()).map(|k| format!("{id}.{k}")).collect(),
+                departures,
+            )
+        } else {
+            (vec![id.to_owned()], vec![departure(&a)?])
+        };
+        let route = match (a.get("route"), a.get("from"), a.get("to")) {
+            (Some(r), ..) => Some(
+                routes
+                    .get(r)
+                    .cloned()
+                    .ok_or_else(|| format!("route=\"{r}\": no <route> of that id before it"))?,
+            ),
+            (None, Some(from), Some(to)) => Some((from.to_owned(), to.to_owned())),
+            _ => None,
+        };
+        Ok(Departing {
+            ids,
+            departures,
+            route,
+            flow,
+            at,
+        })
+    }
+
+    fn into(self, trips: &mut SumoTrips) -> Result<(), String> {
+        let Some((from, to)) = self.route else {
+            let tag = if self.flow { "flow" } else { "vehicle" };
+            return Err(format!(
+                "<{tag}> without a route (from and to, route=, or a <route> inside)"
+            ));
+        };
+        for (id, depart) in self.ids.iter().zip(self.departures) {
+            trips.push(Ok(id), depart, [Ok(&from), Ok(&to)], self.at)?;
+        }
+        Ok(())
+    }
+}
+
+/// A `<flow>`'s departures, as SUMO spaces them: every `period` (or 3600 / `vehsPerHour`)
+/// seconds from `begin` (default 0) until `end` (default a day later) or `number` cars, or `number`
+/// cars spaced equally over [`begin`, `end`). Random flows (`probability`) are refused: they
+/// would not be SUMO's cars.
+fn flow_departures<const N: usize>(a: &Attrs<'_, N>) -> Result<Vec<u32>, String> {
+    if a.get("probability").is_some() {
+        return Err(
+            "<flow probability=…> is random: not read (give period, vehsPerHour or number)".into(),
+        );
+    }
+    let optional = |name: &str| a.get(name).map(|_| a.number(name)).transpose();
+    let begin = optional("begin")?.unwrap_or(0.0);
+    let end = optional("end")?;
+    let number = optional("number")?;
+    let period = match (optional("period")?, optional("vehsPerHour")?) {
+        (Some(_), Some(_)) => return Err("<flow> with both period and vehsPerHour".into()),
+        (period, None) => period,
+        (None, Some(per_hour)) => Some(3600.0 / per_hour),
+    };
+    if begin < 0.0 || end.is_some_and(|end| end <= begin) {
+        return Err(format!(
+            "begin {begin}, end {}: expected 0 ≤ begin < end",
+            end.unwrap_or(f64::NAN)
+        ));
+    }
+    if number.is_some_and(|n| n < 0.0 || n.fract() != 0.0) {
+        return Err("number: expected a whole number of cars".into());
+    }
+    let (period, count) = match (period, number) {
+        (Some(p), _) if !p.is_finite() || p <= 0.0 => {
+            return Err(format!("period {p} s: expected more than 0"));
+        }
+        (Some(p), Some(n)) => (p, n),
+        (Some(p), None) => (p, ((end.unwrap_or(begin + DAY_S) - begin) / p).ceil()),
+        (None, Some(n)) => match end {
+            Some(end) => ((end - begin) / n.max(1.0), n),
+            None => return Err("<flow number=…> needs an end or a period to space its cars".into()),
+        },
+        (None, None) => return Err("<flow> needs a period, vehsPerHour or number".into()),
+    };
+    if count > MOST_PER_FLOW {
+        return Err(format!(
+            "{count} cars: more than one flow may make ({MOST_PER_FLOW})"
+        ));
+    }
+    Ok((0..count as u64)
+        .map(|k| (begin + k as f64 * period) as u32)
+        .collect())
 }
 
 fn departure<const N: usize>(a: &Attrs<'_, N>) -> Result<u32, String> {

@@ -43,9 +43,9 @@ pub struct RunArgs {
     /// scene (with --sumo-trips)
     #[arg(long, conflicts_with = "scene", requires = "sumo_trips")]
     sumo_net: Option<PathBuf>,
-    /// SUMO demand for --sumo-net: trips (<trip id depart from to>, as randomTrips.py writes)
-    /// or vehicles with routes (as duarouter writes; each routed again from its route's
-    /// first to its last edge); gzip-compressed too
+    /// SUMO demand for --sumo-net: trips (<trip id depart from to>, as randomTrips.py writes),
+    /// vehicles with routes (as duarouter writes; each routed again from its route's first to
+    /// its last edge) or flows of them (spaced as SUMO spaces them); gzip-compressed too
     #[arg(long, requires = "sumo_net")]
     sumo_trips: Option<PathBuf>,
     /// A what-if scenario for the scene (scenes/<city>/scenarios/*.ron): its edits are
