@@ -26,7 +26,8 @@ use crate::dynamic::{TripIds, TripSpec};
 use citytwin_city::ids::{JunctionId, NodeId};
 use citytwin_city::roads::{Junction, Modes, RoadLink, RoadNetwork, RoadNode};
 use geo::{Coord, LineString, Point};
-use quick_xml::events::BytesStart;
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -134,10 +135,8 @@ impl<'p> XmlFile<'p> {
 
     /// Whether the file is gzip-compressed (so a second reader cannot start inside it).
     fn is_gzip(&self) -> Result<bool, SumoError> {
-        let mut magic = [0; 2];
-        let mut source = File::open(self.path).map_err(|e| self.io(e))?;
-        let read = source.read(&mut magic).map_err(|e| self.io(e))?;
-        Ok(read == 2 && magic == GZIP_MAGIC)
+        let (_, head) = XmlFile::open(self.path, 0..GZIP_MAGIC.len() as u64)?;
+        Ok(matches!(head, XmlBody::Gzip(_)))
     }
 
     fn io(&self, source: std::io::Error) -> SumoError {
@@ -177,6 +176,20 @@ impl BufRead for XmlBody {
             XmlBody::Plain(r) => r.consume(amount),
             XmlBody::Gzip(r) => r.consume(amount),
         }
+    }
+}
+
+/// The next event of `reader` and where it starts in the XML; a document that is not well
+/// formed gives its message at that place.
+fn next_event<'b, R: BufRead>(
+    reader: &mut Reader<R>,
+    buf: &'b mut Vec<u8>,
+) -> Result<(u64, Event<'b>), (u64, String)> {
+    buf.clear();
+    let pos = reader.buffer_position();
+    match reader.read_event_into(buf) {
+        Ok(event) => Ok((pos, event)),
+        Err(e) => Err((pos, e.to_string())),
     }
 }
 

@@ -2,7 +2,7 @@
 //! junctions, element by element; a big file is read in two parts at once, each from its own
 //! place in the file, and the parts joined in the file's order.
 
-use super::{Attrs, SumoError, XmlFile, shape};
+use super::{Attrs, SumoError, XmlFile, next_event, shape};
 use citytwin_city::roads::RoadClass;
 use geo::{LineString, Point};
 use quick_xml::Reader;
@@ -88,11 +88,8 @@ impl NetDraft {
         let mut buf = Vec::new();
         let mut draft = NetDraft::default();
         loop {
-            buf.clear();
-            let pos = reader.buffer_position();
-            let event = reader
-                .read_event_into(&mut buf)
-                .map_err(|e| invalid(pos, e.to_string()))?;
+            let (pos, event) =
+                next_event(&mut reader, &mut buf).map_err(|(pos, m)| invalid(pos, m))?;
             if matches!(event, Event::Eof) {
                 break;
             }

@@ -4,7 +4,7 @@
 //! them. A route gives its first and last edge only: the day routes every car itself. Random
 //! flows and persons are refused, by line.
 
-use super::{Attrs, SumoError, SumoNet, XmlFile};
+use super::{Attrs, SumoError, SumoNet, XmlFile, next_event};
 use crate::dynamic::{Purpose, TripIds, TripSpec, by_departure};
 use citytwin_city::ids::LinkId;
 use quick_xml::Reader;
@@ -43,11 +43,8 @@ impl SumoTrips {
             offsets: Vec::new(),
         };
         loop {
-            buf.clear();
-            let pos = reader.buffer_position();
-            let event = reader
-                .read_event_into(&mut buf)
-                .map_err(|e| invalid(pos, e.to_string()))?;
+            let (pos, event) =
+                next_event(&mut reader, &mut buf).map_err(|(pos, m)| invalid(pos, m))?;
             match event {
                 Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"trip" => {
                     let fail = |m: String| invalid(pos, m);
@@ -68,7 +65,8 @@ impl SumoTrips {
                     }
                 }
                 Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"route" => {
-                    let ends = route_ends(&e).map_err(|m| invalid(pos, m))?;
+                    let a = Attrs::of(&e, ["id", "edges"]).map_err(|m| invalid(pos, m))?;
+                    let ends = route_ends(&a).map_err(|m| invalid(pos, m))?;
                     match open.as_mut() {
                         // its first route (of a routeDistribution, the first of the
                         // alternatives: they share their ends)
@@ -78,7 +76,6 @@ impl SumoTrips {
                         }) => *route = Some(ends),
                         Some(_) => {}
                         None => {
-                            let a = Attrs::of(&e, ["id"]).map_err(|m| invalid(pos, m))?;
                             routes.insert(
                                 a.need("id").map_err(|m| invalid(pos, m))?.to_owned(),
                                 ends,
@@ -305,8 +302,7 @@ fn departure<const N: usize>(a: &Attrs<'_, N>) -> Result<u32, String> {
 }
 
 /// The first and last edge of a `<route edges="…">`.
-fn route_ends(e: &BytesStart) -> Result<(String, String), String> {
-    let a = Attrs::of(e, ["edges"])?;
+fn route_ends(a: &Attrs<'_, 2>) -> Result<(String, String), String> {
     let mut edges = a.need("edges")?.split_whitespace();
     let first = edges.next().ok_or("<route> with no edges")?;
     let last = edges.last().unwrap_or(first);
