@@ -64,6 +64,12 @@ pub struct CchQuery {
     start_pred: Vec<u32>,
     target_pred: Vec<u32>,
     unpack: Vec<(u32, Direction)>,
+    /// The start's edges up to the meeting point, as climbed.
+    #[serde(skip)]
+    climb: Vec<u32>,
+    /// A route being unpacked, before it is copied out at its length ([`Cch::route_owned`]).
+    #[serde(skip)]
+    links: Vec<u32>,
 }
 
 impl CchQuery {
@@ -74,6 +80,8 @@ impl CchQuery {
             start_pred: vec![NONE; n],
             target_pred: vec![NONE; n],
             unpack: Vec::new(),
+            climb: Vec::new(),
+            links: Vec::new(),
         }
     }
 }
@@ -236,10 +244,17 @@ impl Cch {
             self.unpack_path(q, meet, out);
             out.push(to_link);
         }
-        // the paths share everything from where they joined: cleared once
-        self.reset(q, start, NONE);
-        self.reset(q, target, joined);
+        self.reset(q, start, target, joined);
         (meet != NONE).then_some(best + last)
+    }
+
+    /// [`Cch::route_legs`] into a vector of its own, allocated once at the route's length
+    /// (grown link by link, a route is copied a few times and holds up to twice its room).
+    pub fn route_owned(&self, q: &mut CchQuery, legs: RouteLegs) -> Option<Vec<u32>> {
+        let mut links = std::mem::take(&mut q.links);
+        let found = self.route_legs(q, legs, &mut links).map(|_| links.to_vec());
+        q.links = links;
+        found
     }
 
     /// The costs routes are made on now: those of the last customization.
@@ -317,11 +332,23 @@ impl Cch {
         (best, meet, joined)
     }
 
-    /// Clears the query's labels on the elimination-tree path from `from` up to `until`
-    /// (excluded; `NONE`: the root).
-    fn reset(&self, q: &mut CchQuery, from: u32, until: u32) {
-        let mut v = from;
-        while v != until && v != NONE {
+    /// Clears the query's labels: a search labels only the ancestors of its end, so below where
+    /// the two paths joined each path holds one search's labels, and above it both.
+    fn reset(&self, q: &mut CchQuery, start: u32, target: u32, joined: u32) {
+        let mut v = start;
+        while v != joined && v != NONE {
+            q.from_start[v as usize] = f64::INFINITY;
+            q.start_pred[v as usize] = NONE;
+            v = self.parent(v);
+        }
+        let mut v = target;
+        while v != joined && v != NONE {
+            q.to_target[v as usize] = f64::INFINITY;
+            q.target_pred[v as usize] = NONE;
+            v = self.parent(v);
+        }
+        let mut v = joined;
+        while v != NONE {
             q.from_start[v as usize] = f64::INFINITY;
             q.to_target[v as usize] = f64::INFINITY;
             q.start_pred[v as usize] = NONE;
@@ -332,7 +359,8 @@ impl Cch {
 
     /// Appends the links of start → `meet` → target.
     fn unpack_path(&self, q: &mut CchQuery, meet: u32, out: &mut Vec<u32>) {
-        let mut climb = Vec::new();
+        let mut climb = std::mem::take(&mut q.climb);
+        climb.clear();
         let mut v = meet;
         while q.start_pred[v as usize] != NONE {
             let e = q.start_pred[v as usize];
@@ -342,6 +370,7 @@ impl Cch {
         for &e in climb.iter().rev() {
             self.unpack_edge(q, e, Direction::Up, out);
         }
+        q.climb = climb;
         let mut v = meet;
         while q.target_pred[v as usize] != NONE {
             let e = q.target_pred[v as usize];

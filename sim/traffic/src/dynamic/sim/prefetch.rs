@@ -53,10 +53,7 @@ impl Batch {
     }
 
     fn route(&self, i: usize, query: &mut CchQuery) {
-        let route = self.legs[i].and_then(|legs| {
-            let mut out = Vec::new();
-            self.router.route_legs(query, legs, &mut out).map(|_| out)
-        });
+        let route = self.legs[i].and_then(|legs| self.router.route_owned(query, legs));
         *lock(&self.slots[i]) = Slot::Routed(route);
     }
 

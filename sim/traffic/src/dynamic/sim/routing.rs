@@ -67,10 +67,8 @@ impl TrafficSim {
             return pairs
                 .iter()
                 .map(|&(from, to)| {
-                    let mut out = Vec::new();
-                    self.router
-                        .route_in(query, &self.net, from, to, &mut out)
-                        .map(|_| out)
+                    let legs = RouteLegs::new(&self.net, from, to)?;
+                    self.router.route_owned(query, legs)
                 })
                 .collect();
         }
@@ -86,10 +84,7 @@ impl TrafficSim {
             .map(|&(from, to)| {
                 let slot = rayon::current_thread_index().unwrap_or(0) % queries.len();
                 let mut query = queries[slot].lock().unwrap_or_else(|p| p.into_inner());
-                let mut out = Vec::new();
-                router
-                    .route_in(&mut query, net, from, to, &mut out)
-                    .map(|_| out)
+                router.route_owned(&mut query, RouteLegs::new(net, from, to)?)
             })
             .collect()
     }
