@@ -208,6 +208,30 @@ fn line_at(path: &Path, offset: u64) -> usize {
     feeds + 1
 }
 
+/// The keys of an element's attributes so far: on the stack for as many as elements have.
+#[derive(Default)]
+struct SeenKeys<'a> {
+    first: [&'a [u8]; 16],
+    count: usize,
+    more: Vec<&'a [u8]>,
+}
+
+impl<'a> SeenKeys<'a> {
+    fn insert(&mut self, key: &'a [u8]) -> Result<(), String> {
+        let seen = &self.first[..self.count.min(self.first.len())];
+        if seen.contains(&key) || self.more.contains(&key) {
+            let key = String::from_utf8_lossy(key);
+            return Err(format!("the attribute `{key}` is given twice"));
+        }
+        match self.first.get_mut(self.count) {
+            Some(slot) => *slot = key,
+            None => self.more.push(key),
+        }
+        self.count += 1;
+        Ok(())
+    }
+}
+
 /// The attributes `names` of an element, read in one pass over it: a lane has a dozen, of
 /// which we want five (values borrowed from the file unless they hold an escape).
 struct Attrs<'a, const N: usize> {
@@ -219,8 +243,12 @@ struct Attrs<'a, const N: usize> {
 impl<'a, const N: usize> Attrs<'a, N> {
     fn of(e: &'a BytesStart, names: [&'static str; N]) -> Result<Self, String> {
         let mut values = [const { None }; N];
-        for a in e.attributes() {
+        // a key given twice is refused, as quick-xml's own check would, without the list it
+        // allocates for every element
+        let mut keys = SeenKeys::default();
+        for a in e.attributes().with_checks(false) {
             let a = a.map_err(|err| err.to_string())?;
+            keys.insert(a.key.into_inner())?;
             if let Some(i) = names.iter().position(|n| n.as_bytes() == a.key.as_ref()) {
                 values[i] = Some(a.unescape_value().map_err(|err| err.to_string())?);
             }
@@ -633,6 +661,28 @@ mod tests {
             let path = scratch(&dir, "bad.rou.xml", &text);
             let e = net.read_trips(&path).unwrap_err().to_string();
             assert!(e.contains(expected), "{flow}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_attribute_given_twice_is_refused_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        // one the reader wants and one it does not: both make the file ill-formed XML
+        for (twice, key) in [
+            (r#"speed="16.67" speed="10""#, "speed"),
+            (r#"index="1" index="1""#, "index"),
+        ] {
+            let text = NET.replacen(r#"index="1""#, twice, 1);
+            let line = text.lines().position(|l| l.contains(twice)).unwrap() + 1;
+            let err = SumoNet::read(&scratch(&dir, "twice.net.xml", &text))
+                .err()
+                .expect("refused")
+                .to_string();
+            assert!(err.contains(&format!("twice.net.xml:{line}:")), "{err}");
+            assert!(
+                err.contains(&format!("the attribute `{key}` is given twice")),
+                "{err}"
+            );
         }
     }
 

@@ -160,7 +160,12 @@ impl NetDraft {
         if !(self.in_edge || self.inside.is_some()) {
             return Ok(());
         }
-        let a = Attrs::of(e, ["allow", "disallow", "speed", "length", "shape"])?;
+        // a lane's shape only for its edge's first car lane, and inside a junction its length
+        // alone: the others are not decoded (a name that is no key: "" is never looked up)
+        let first_lane = self.in_edge && self.edges.last().is_some_and(|e| e.lanes == 0);
+        let speed = if self.in_edge { "speed" } else { "" };
+        let lane_shape = if first_lane { "shape" } else { "" };
+        let a = Attrs::of(e, ["allow", "disallow", speed, "length", lane_shape])?;
         if !allows_cars(&a) {
             return Ok(());
         }
