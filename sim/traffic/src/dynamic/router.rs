@@ -24,6 +24,10 @@ pub struct Router {
     landmarks: usize,
     /// This query's active landmarks.
     active: Vec<usize>,
+    /// Their bounds at this query's target, made when they are chosen: a node's bound then
+    /// reads its own row alone.
+    #[serde(skip)]
+    at_target: TargetBounds,
     dist: Vec<f64>,
     pred: Vec<u32>,
     seen: Vec<u32>,
@@ -47,6 +51,7 @@ impl Router {
             bounds: vec![[f64::INFINITY; 2 * LANDMARKS]; n],
             landmarks: 0,
             active: Vec::new(),
+            at_target: TargetBounds::default(),
             dist: vec![f64::INFINITY; n],
             pred: vec![NONE; n],
             seen: vec![0; n],
@@ -108,13 +113,26 @@ impl Router {
         self.active
             .sort_by(|&a, &b| bound(b).total_cmp(&bound(a)).then(a.cmp(&b)));
         self.active.truncate(ACTIVE);
+        self.at_target = TargetBounds::new(&self.active, &self.bounds[target]);
     }
 
-    fn lower_bound(&self, v: usize, target: usize) -> f64 {
-        let (b, t) = (&self.bounds[v], &self.bounds[target]);
-        self.active
-            .iter()
-            .fold(0.0, |best: f64, &k| best.max(Self::landmark_bound(b, t, k)))
+    /// [`Router::landmark_bound`] of each active landmark, the greatest: the same sum and
+    /// comparisons in the same order, the target's half of each read once per query.
+    fn lower_bound(&self, v: usize) -> f64 {
+        let (b, t) = (&self.bounds[v], &self.at_target);
+        if t.count == 0 {
+            return 0.0;
+        }
+        let mut best = 0.0f64;
+        for i in 0..ACTIVE {
+            let k = t.landmark[i];
+            let from = t.from[i] - b[k];
+            let to = b[LANDMARKS + k] - t.to[i];
+            let from = if from.is_finite() { from } else { 0.0 };
+            let to = if to.is_finite() { to } else { 0.0 };
+            best = best.max(from.max(to).max(0.0));
+        }
+        best
     }
 
     /// The fastest route from the end of link `from_link` to the end of `to_link`, both
@@ -163,7 +181,7 @@ impl Router {
         }
         self.choose_active(start, target);
         self.visit(start, 0.0, NONE);
-        self.bound[start] = self.lower_bound(start, target);
+        self.bound[start] = self.lower_bound(start);
         self.heap
             .push(Reverse(entry(self.bound[start], start as u32)));
         while let Some(Reverse(e)) = self.heap.pop() {
@@ -192,7 +210,7 @@ impl Router {
                 if first || dv < self.dist[v] {
                     self.visit(v, dv, a);
                     if first {
-                        self.bound[v] = self.lower_bound(v, target);
+                        self.bound[v] = self.lower_bound(v);
                     }
                     let h = self.bound[v];
                     self.heap.push(Reverse(entry(dv + h, v as u32)));
@@ -218,6 +236,34 @@ impl Router {
         self.seen[v] = self.stamp;
         self.dist[v] = d;
         self.pred[v] = pred;
+    }
+}
+
+/// A query's active landmarks and the target's distances from and to each. Fewer than
+/// [`ACTIVE`] are padded with the first again, which changes no maximum.
+#[derive(Clone, Copy, Debug, Default)]
+struct TargetBounds {
+    landmark: [usize; ACTIVE],
+    from: [f64; ACTIVE],
+    to: [f64; ACTIVE],
+    count: usize,
+}
+
+impl TargetBounds {
+    fn new(active: &[usize], target: &NodeBounds) -> TargetBounds {
+        let mut bounds = TargetBounds {
+            count: active.len(),
+            ..TargetBounds::default()
+        };
+        for i in 0..ACTIVE {
+            let Some(&k) = active.get(i).or(active.first()) else {
+                break;
+            };
+            bounds.landmark[i] = k;
+            bounds.from[i] = target[k];
+            bounds.to[i] = target[LANDMARKS + k];
+        }
+        bounds
     }
 }
 
