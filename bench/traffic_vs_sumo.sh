@@ -58,6 +58,19 @@ trips() { # name period: routable trips only (randomTrips validates with duarout
 now() { date +%s.%N; }
 seconds_since() { python3 -c "print(f'{$(now) - $1:.3f}')"; }
 
+# On a virtual machine the host may run other guests on "our" cores: the time they take is
+# the kernel's steal time. A figure measured under steal is the machine's bad hour, not the
+# program's: every timed line says how much of the cores' time was stolen while it ran.
+cpu_ticks() { # "total steal" since boot, all cores (/proc/stat's first line)
+  awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9; exit }' /proc/stat 2>/dev/null || echo "0 0"
+}
+steal_since() { # "total steal" from cpu_ticks: the share stolen since then, e.g. "steal 12%"
+  local now_ticks
+  now_ticks=$(cpu_ticks)
+  awk -v a="$1" -v b="$now_ticks" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1];
+    if (t > 0) printf "steal %d%%", 100 * (y[2] - x[2]) / t; else printf "steal n/a" }'
+}
+
 warm() { # program: loaded once, untimed, so the timed run does not read it from disk
   "$1" --version >/dev/null 2>&1 || true
 }
@@ -68,50 +81,53 @@ sumo_run() { # name mode(meso|micro|meso-routed): meso-routed reads duarouter's 
     meso) extra=(--mesosim --meso-junction-control) ;;
     meso-routed) extra=(--mesosim --meso-junction-control); demand="$WORK/$1.ch.rou.xml" ;;
   esac
-  local t0 wall
+  local t0 wall ticks
   warm sumo
+  ticks=$(cpu_ticks)
   t0=$(now)
   sumo -n "$WORK/$1.net.xml" -r "$demand" "${extra[@]}" --no-step-log --no-warnings --duration-log.statistics \
     --threads 1 --statistic-output "$WORK/$1.$2.stats.xml" >/dev/null
   wall=$(seconds_since "$t0")
   echo "$wall" > "$WORK/$1.$2.wall"
-  python3 - "$1" "$2" "$wall" "$WORK/$1.$2.stats.xml" <<'PY'
+  python3 - "$1" "$2" "$wall" "$WORK/$1.$2.stats.xml" "$(steal_since "$ticks")" <<'PY'
 import sys, xml.etree.ElementTree as ET
-name, mode, wall, path = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+name, mode, wall, path, steal = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5]
 root = ET.parse(path).getroot()
 trip = root.find("vehicleTripStatistics")
 teleports = root.find("teleports")
 print(f"{name:5s} sumo-{mode:11s} wall {wall:8.2f} s  completed {int(trip.get('count')):7d}  "
-      f"mean travel time {float(trip.get('duration')):7.1f} s  teleports {teleports.get('total')}")
+      f"mean travel time {float(trip.get('duration')):7.1f} s  teleports {teleports.get('total')}  ({steal})")
 PY
 }
 
 duarouter_run() { # name: SUMO's fastest routing, contraction hierarchies, one thread
-  local t0 wall
+  local t0 wall ticks
   warm duarouter
+  ticks=$(cpu_ticks)
   t0=$(now)
   duarouter -n "$WORK/$1.net.xml" -r "$WORK/$1.trips.xml" --routing-algorithm CH --routing-threads 1 \
     --no-step-log --no-warnings --ignore-errors -o "$WORK/$1.ch.rou.xml" >/dev/null
   wall=$(seconds_since "$t0")
   echo "$wall" > "$WORK/$1.duarouter.wall"
-  printf '%-5s duarouter-CH      wall %8.2f s\n' "$1" "$wall"
+  printf '%-5s duarouter-CH      wall %8.2f s  (%s)\n' "$1" "$wall" "$(steal_since "$ticks")"
 }
 
 citytwin_run() { # name: the median of CITYTWIN_RUNS whole runs (default 5)
-  local t0 i
+  local t0 i ticks
   warm "$BIN"
+  ticks=$(cpu_ticks)
   for i in $(seq "${CITYTWIN_RUNS:-5}"); do
     t0=$(now)
     "$BIN" -q run --force --sumo-net "$WORK/$1.net.xml" --sumo-trips "$WORK/$1.trips.xml" -o "$WORK/$1.citytwin"
     seconds_since "$t0"
   done | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }' > "$WORK/$1.citytwin.wall"
-  python3 - "$1" "$WORK/$1.citytwin/summary.json" "$(cat "$WORK/$1.citytwin.wall")" <<'PY'
+  python3 - "$1" "$WORK/$1.citytwin/summary.json" "$(cat "$WORK/$1.citytwin.wall")" "$(steal_since "$ticks")" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[2]))
 t, r = s["traffic"], s["run"]
 print(f"{sys.argv[1]:5s} citytwin          wall {float(sys.argv[3]):8.2f} s  completed {t['trips_completed']:7d}  "
       f"mean travel time {t['mean_travel_time_s']:7.1f} s  stuck moves {t['stuck_moves']}  "
-      f"(its own timer, reading to writing: {r['wall_seconds']:.2f} s)")
+      f"(its own timer, reading to writing: {r['wall_seconds']:.2f} s; {sys.argv[4]})")
 PY
 }
 
