@@ -314,11 +314,12 @@ impl Shape<'_> {
                 while self.head[k] < w {
                     k += 1;
                 }
+                // through v: the triangle's lower edges are i (v to this node) and j
                 let candidate = Best {
                     up: down_i + to.up(j),
-                    up_via: MIDDLE | v,
+                    up_via: MIDDLE | i as u32,
                     down: to.down(j) + up_i,
-                    down_via: MIDDLE | v,
+                    down_via: MIDDLE | i as u32,
                 };
                 to.offer(k, candidate);
             }
@@ -444,11 +445,11 @@ mod tests {
                     }
                     let through_v = cch.down[i] + cch.up[j];
                     if through_v < cch.up[k] {
-                        (cch.up[k], cch.up_via[k]) = (through_v, MIDDLE | v);
+                        (cch.up[k], cch.up_via[k]) = (through_v, MIDDLE | i as u32);
                     }
                     let through_v = cch.down[j] + cch.up[i];
                     if through_v < cch.down[k] {
-                        (cch.down[k], cch.down_via[k]) = (through_v, MIDDLE | v);
+                        (cch.down[k], cch.down_via[k]) = (through_v, MIDDLE | i as u32);
                     }
                 }
             }

@@ -20,7 +20,8 @@ use order::{Undirected, nested_dissection};
 use serde::{Deserialize, Serialize};
 
 const NONE: u32 = u32::MAX;
-/// In a shortcut's `via`: the middle node's rank, not a link.
+/// In a shortcut's `via`: not a link but the edge from the middle node up to the shortcut's
+/// lower end (so unpacking finds both halves without searching for the first).
 const MIDDLE: u32 = 1 << 31;
 /// In `link_edge`: the link runs from the edge's higher end down to its lower.
 const DOWNWARD: u32 = 1 << 31;
@@ -392,9 +393,12 @@ impl Cch {
                 out.push(via);
                 continue;
             }
-            let middle = via & !MIDDLE;
-            let (low, high) = (self.tail[e as usize], self.head[e as usize]);
-            let (to_low, to_high) = (self.edge(middle, low), self.edge(middle, high));
+            let to_low = via & !MIDDLE;
+            let middle = self.tail[to_low as usize];
+            let high = self.head[e as usize];
+            // the middle's edge up to the higher end comes after the one to the lower end
+            let after = to_low as usize + 1..self.edges_of(middle).end;
+            let to_high = (after.start + self.head[after].partition_point(|&h| h < high)) as u32;
             // popped last-in first: the second half goes on the stack first
             match direction {
                 // low → middle → high
