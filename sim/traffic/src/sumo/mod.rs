@@ -668,9 +668,16 @@ mod tests {
     fn an_attribute_given_twice_is_refused_with_its_line() {
         let dir = tempfile::tempdir().unwrap();
         // one the reader wants and one it does not: both make the file ill-formed XML
+        // past the sixteen keys kept on the stack too
+        let many: String = (0..20).map(|i| format!(r#"x{i}="0" "#)).collect();
+        let many_twice = format!(r#"{many}x3="1""#);
+        let distinct = NET.replacen(r#"index="1""#, &many, 1);
+        assert!(SumoNet::read(&scratch(&dir, "many.net.xml", &distinct)).is_ok());
         for (twice, key) in [
             (r#"speed="16.67" speed="10""#, "speed"),
             (r#"index="1" index="1""#, "index"),
+            (many_twice.as_str(), "x3"),
+            (&format!(r#"{many}x19="1""#), "x19"),
         ] {
             let text = NET.replacen(r#"index="1""#, twice, 1);
             let line = text.lines().position(|l| l.contains(twice)).unwrap() + 1;
