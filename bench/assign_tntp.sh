@@ -3,13 +3,9 @@
 # `citytwin assign` on each and prints objective, gap, iterations, seconds and, where a
 # best-known solution exists, the objective error and the link-flow RMSE against it.
 # Usage: bash bench/assign_tntp.sh [GAP]   (default 1e-6)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/citytwin/target}"
+source "$(dirname "$0")/common.sh"
 TNTP_DIR="${TNTP_DIR:-../shared/data/tntp}"
 GAP="${1:-1e-6}"
-cargo build --release -q -p citytwin
-BIN="$CARGO_TARGET_DIR/release/citytwin"
 
 # name  directory  net  trips  flow  best-known objective (README; SiouxFalls is quoted ×1e-5)
 while read -r name dir net trips flow best; do

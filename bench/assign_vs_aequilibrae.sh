@@ -16,21 +16,13 @@
 #        NETWORKS="Berlin-Center" GAPS="1e-4" bash bench/assign_vs_aequilibrae.sh
 # Needs: python3 -m venv; AequilibraE is installed in $AEQ_VENV (default out/bench/aequilibrae)
 # the first time.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/citytwin/target}"
+source "$(dirname "$0")/common.sh"
 TNTP_DIR="${TNTP_DIR:-../shared/data/tntp}"
 AEQ_VENV="${AEQ_VENV:-out/bench/aequilibrae}"
-cargo build --release -q -p citytwin
-BIN="$CARGO_TARGET_DIR/release/citytwin"
 if [ ! -x "$AEQ_VENV/bin/python" ] || ! "$AEQ_VENV/bin/python" -c 'import aequilibrae' 2>/dev/null; then
   python3 -m venv "$AEQ_VENV"
   "$AEQ_VENV/bin/pip" install --quiet 'aequilibrae==1.7.2'
 fi
-
-cpu_ticks() { # "total steal" since boot, all cores (/proc/stat's first line)
-  awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9; exit }' /proc/stat 2>/dev/null || echo "0 0"
-}
 
 # name  directory  net  trips  toll weight  distance weight (the README's)
 while read -r name dir net trips toll distance; do
@@ -42,11 +34,10 @@ while read -r name dir net trips toll distance; do
     theirs=$("$AEQ_VENV/bin/python" bench/aequilibrae_bfw.py "$TNTP_DIR/$dir/$net" "$TNTP_DIR/$dir/$trips" \
       "$gap" "$toll" "$distance" 2>"$AEQ_VENV/last_run.log" | tail -n 1) ||
       { echo "AequilibraE failed on $name (gap $gap): see $AEQ_VENV/last_run.log" >&2; exit 1; }
-    python3 - "$name" "$gap" "$ours" "$theirs" "$ticks" "$(cpu_ticks)" <<'PY'
+    python3 - "$name" "$gap" "$ours" "$theirs" "$(steal_since "$ticks")" <<'PY'
 import json, sys
 name, gap, ours, theirs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
-(t0, s0), (t1, s1) = (map(int, a.split()) for a in sys.argv[5:7])
-steal = f"steal {100 * (s1 - s0) / (t1 - t0):.0f}%" if t1 > t0 else "steal n/a"
+steal = sys.argv[5]
 print(f"{name:15s} gap {gap}: citytwin {ours['seconds']:7.3f} s ({ours['iterations']} iterations, "
       f"gap {ours['relative_gap']:.1e}, objective {ours['objective']:.8g})  AequilibraE BFW "
       f"{theirs['seconds']:7.3f} s ({theirs['iterations']} iterations, gap {theirs['relative_gap']:.1e}, "

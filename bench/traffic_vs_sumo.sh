@@ -23,9 +23,7 @@
 # Usage: bash bench/traffic_vs_sumo.sh [WORKDIR]   (default out/bench/sumo)
 #        NETWORKS="city" bash bench/traffic_vs_sumo.sh   (only some networks: grid, city)
 # Needs: pip install eclipse-sumo (done here when `sumo` is missing), osmium-tool.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/citytwin/target}"
+source "$(dirname "$0")/common.sh"
 WORK="${1:-out/bench/sumo}"
 GRID_PERIOD="${GRID_PERIOD:-0.1}"   # one departure every 0.1 s: 36,000 trips in the hour
 CITY_PERIOD="${CITY_PERIOD:-0.2}"   # 18,000 trips in the hour on the demo city
@@ -33,8 +31,6 @@ mkdir -p "$WORK"
 command -v sumo >/dev/null || pip install --quiet eclipse-sumo
 SUMO_HOME="$(python3 -c 'import sumo; print(sumo.SUMO_HOME)')"
 export SUMO_HOME
-cargo build --release -q -p citytwin
-BIN="$CARGO_TARGET_DIR/release/citytwin"
 
 build_grid() {
   [ -f "$WORK/grid.net.xml" ] || netgenerate --grid --grid.number 50 --grid.length 200 \
@@ -57,19 +53,6 @@ trips() { # name period: routable trips only (randomTrips validates with duarout
 
 now() { date +%s.%N; }
 seconds_since() { python3 -c "print(f'{$(now) - $1:.3f}')"; }
-
-# On a virtual machine the host may run other guests on "our" cores: the time they take is
-# the kernel's steal time. A figure measured under steal is the machine's bad hour, not the
-# program's: every timed line says how much of the cores' time was stolen while it ran.
-cpu_ticks() { # "total steal" since boot, all cores (/proc/stat's first line)
-  awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9; exit }' /proc/stat 2>/dev/null || echo "0 0"
-}
-steal_since() { # "total steal" from cpu_ticks: the share stolen since then, e.g. "steal 12%"
-  local now_ticks
-  now_ticks=$(cpu_ticks)
-  awk -v a="$1" -v b="$now_ticks" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1];
-    if (t > 0) printf "steal %d%%", 100 * (y[2] - x[2]) / t; else printf "steal n/a" }'
-}
 
 warm() { # program: loaded once, untimed, so the timed run does not read it from disk
   "$1" --version >/dev/null 2>&1 || true

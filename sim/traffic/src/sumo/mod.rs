@@ -682,8 +682,7 @@ mod tests {
             let text = NET.replacen(r#"index="1""#, twice, 1);
             let line = text.lines().position(|l| l.contains(twice)).unwrap() + 1;
             let err = SumoNet::read(&scratch(&dir, "twice.net.xml", &text))
-                .err()
-                .expect("refused")
+                .expect_err("refused")
                 .to_string();
             assert!(err.contains(&format!("twice.net.xml:{line}:")), "{err}");
             assert!(
