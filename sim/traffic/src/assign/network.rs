@@ -124,9 +124,15 @@ impl AssignNetwork {
 
     fn ratio_pow(&self, a: usize, x: f64) -> f64 {
         if self.b[a] == 0.0 {
-            0.0
+            return 0.0;
+        }
+        let (ratio, power) = (x / self.capacity[a], self.power[a]);
+        // TNTP's powers are whole numbers (4 nearly everywhere): multiplied out, the general
+        // power's logarithm and exponential are spared (a tenth of Chicago-Sketch's time)
+        if power.fract() == 0.0 && (0.0..=32.0).contains(&power) {
+            ratio.powi(power as i32)
         } else {
-            (x / self.capacity[a]).powf(self.power[a])
+            ratio.powf(power)
         }
     }
 
