@@ -154,7 +154,7 @@ fn report(
 ) -> Option<IterationReport> {
     let total: f64 = state.flow.iter().zip(&state.cost).map(|(x, c)| x * c).sum();
     let on_tree = |tree: &mut ShortestPathTree, origin: u32, dests: &[(u32, f64)]| {
-        tree.compute(net, &state.cost, origin);
+        tree.compute_to(net, &state.cost, origin, dests.iter().map(|d| d.0));
         dests
             .iter()
             .map(|(d, flow)| (tree.dist[*d as usize], flow))

@@ -41,7 +41,7 @@ impl PathSets {
         let mut links = Vec::new();
         let mut by_origin = Vec::with_capacity(demand.by_origin.len());
         for (origin, dests) in &demand.by_origin {
-            tree.compute(net, &free_cost, *origin);
+            tree.compute_to(net, &free_cost, *origin, dests.iter().map(|d| d.0));
             let mut ods = Vec::with_capacity(dests.len());
             for &(dest, flow) in dests {
                 if tree.path_to(net, dest, &mut links).is_none() {
@@ -85,7 +85,7 @@ impl PathSets {
             if !keep_going() {
                 return false;
             }
-            tree.compute(net, &state.cost, *origin);
+            tree.compute_to(net, &state.cost, *origin, ods.iter().map(|od| od.dest));
             for od in ods.iter_mut() {
                 if tree.path_to(net, od.dest, &mut shortest).is_none() {
                     continue;

@@ -12,6 +12,9 @@ pub struct ShortestPathTree {
     pub dist: Vec<f64>,
     pub pred_link: Vec<u32>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
+    /// The nodes [`ShortestPathTree::compute_to`] still waits for, marked with its call's stamp.
+    wanted: Vec<u32>,
+    stamp: u32,
 }
 
 impl ShortestPathTree {
@@ -20,12 +23,44 @@ impl ShortestPathTree {
             dist: vec![f64::INFINITY; node_count],
             pred_link: vec![NO_LINK; node_count],
             heap: BinaryHeap::new(),
+            wanted: vec![0; node_count],
+            stamp: 0,
         }
     }
 
     /// Computes the tree from `origin` with link costs `cost`. Centroids other than the
     /// origin are reached but not passed through.
     pub fn compute(&mut self, net: &AssignNetwork, cost: &[f64], origin: u32) {
+        self.grow(net, cost, origin, None);
+    }
+
+    /// As [`ShortestPathTree::compute`], stopping once every node of `targets` is settled: their
+    /// distances, and the paths to them, are final then and the same as the whole tree's (the
+    /// other nodes' may not be).
+    pub fn compute_to(
+        &mut self,
+        net: &AssignNetwork,
+        cost: &[f64],
+        origin: u32,
+        targets: impl Iterator<Item = u32>,
+    ) {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.wanted.fill(0);
+            self.stamp = 1;
+        }
+        let mut count = 0;
+        for t in targets {
+            if self.wanted[t as usize] != self.stamp {
+                self.wanted[t as usize] = self.stamp;
+                count += 1;
+            }
+        }
+        self.grow(net, cost, origin, Some(count));
+    }
+
+    /// Dijkstra from `origin`; with `waiting`, until that many marked nodes are settled.
+    fn grow(&mut self, net: &AssignNetwork, cost: &[f64], origin: u32, mut waiting: Option<u32>) {
         self.dist.fill(f64::INFINITY);
         self.pred_link.fill(NO_LINK);
         self.heap.clear();
@@ -37,6 +72,14 @@ impl ShortestPathTree {
             let u = node as usize;
             if d > self.dist[u] {
                 continue;
+            }
+            if let Some(left) = &mut waiting
+                && self.wanted[u] == self.stamp
+            {
+                *left -= 1;
+                if *left == 0 {
+                    break;
+                }
             }
             if u != origin as usize && u < net.first_thru {
                 continue;
@@ -68,5 +111,60 @@ impl ShortestPathTree {
         }
         out.reverse();
         Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A random network of `n` nodes, the first `zones` of them centroids, costs in whole
+    /// units so that equal-cost paths (ties) are common.
+    fn network(n: usize, zones: usize, links: &[(usize, usize, u8)]) -> (AssignNetwork, Vec<f64>) {
+        let (from, to): (Vec<u32>, Vec<u32>) = links
+            .iter()
+            .map(|&(a, b, _)| ((a % n) as u32, (b % n) as u32))
+            .unzip();
+        let count = from.len();
+        let mut net = AssignNetwork {
+            node_count: n,
+            first_thru: zones,
+            from,
+            to,
+            free_flow_time: vec![1.0; count],
+            capacity: vec![1.0; count],
+            b: vec![0.0; count],
+            power: vec![4.0; count],
+            fixed_cost: vec![0.0; count],
+            out_start: vec![],
+            out_links: vec![],
+        };
+        net.index_adjacency();
+        let cost = links.iter().map(|&(_, _, c)| f64::from(c % 4)).collect();
+        (net, cost)
+    }
+
+    proptest! {
+        /// Stopped once its targets are settled, a tree gives them the whole tree's distances
+        /// and paths, ties included, whatever else was asked of it before.
+        #[test]
+        fn a_tree_stopped_at_its_targets_gives_them_the_whole_trees_paths(
+            links in prop::collection::vec((0usize..30, 0usize..30, any::<u8>()), 1..120),
+            asks in prop::collection::vec((0u32..30, prop::collection::vec(0u32..30, 0..6)), 1..6),
+        ) {
+            let (net, cost) = network(30, 5, &links);
+            let (mut whole, mut stopped) = (ShortestPathTree::new(30), ShortestPathTree::new(30));
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for (origin, targets) in asks {
+                whole.compute(&net, &cost, origin);
+                stopped.compute_to(&net, &cost, origin, targets.iter().copied());
+                for &t in &targets {
+                    prop_assert_eq!(whole.dist[t as usize].to_bits(), stopped.dist[t as usize].to_bits());
+                    prop_assert_eq!(whole.path_to(&net, t, &mut a), stopped.path_to(&net, t, &mut b));
+                    prop_assert_eq!(&a, &b);
+                }
+            }
+        }
     }
 }
