@@ -208,7 +208,8 @@ fn line_at(path: &Path, offset: u64) -> usize {
     feeds + 1
 }
 
-/// The keys of an element's attributes so far: on the stack for as many as elements have.
+/// The keys of an element's attributes so far: the first sixteen (more than a SUMO element
+/// has) on the stack, any others in a list.
 #[derive(Default)]
 struct SeenKeys<'a> {
     first: [&'a [u8]; 16],
@@ -667,8 +668,8 @@ mod tests {
     #[test]
     fn an_attribute_given_twice_is_refused_with_its_line() {
         let dir = tempfile::tempdir().unwrap();
-        // one the reader wants and one it does not: both make the file ill-formed XML
-        // past the sixteen keys kept on the stack too
+        // a key the reader wants and one it does not (both make the file ill-formed XML), and
+        // repeats among more keys than the sixteen kept on the stack
         let many: String = (0..20).map(|i| format!(r#"x{i}="0" "#)).collect();
         let many_twice = format!(r#"{many}x3="1""#);
         let distinct = NET.replacen(r#"index="1""#, &many, 1);
