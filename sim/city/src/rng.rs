@@ -18,6 +18,13 @@ fn splitmix64(x: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A fixed number in [0, 1) for `key`, without a stream: the same key gives the same number
+/// wherever and whenever it is asked for.
+pub fn unit_of(key: u64) -> f64 {
+    let mut x = key;
+    (splitmix64(&mut x) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
 impl SimRng {
     pub fn seed(seed: u64) -> Self {
         let mut x = seed;

@@ -1,12 +1,15 @@
 //! Both routers against plain Dijkstra: on random grids whose links are slowed by random
 //! congestion, every route the landmark A* router finds is a fastest one; so is every route
 //! of the contraction hierarchy, on any costs (closures, parallel links and loops included).
+//! Fastest counts each link's tie-break, and with it both routers find the same route where
+//! many are equally fast in whole seconds.
 
 #![allow(clippy::unwrap_used)]
 
 use citytwin_city::LinkId;
 use citytwin_traffic::dynamic::cch::Cch;
 use citytwin_traffic::dynamic::router::Router;
+use citytwin_traffic::dynamic::tie_break::tie_break;
 use citytwin_traffic::dynamic::{QueueLink, QueueNetwork};
 use proptest::prelude::*;
 use std::cmp::Reverse;
@@ -21,7 +24,8 @@ fn grid(side: u32, lengths: &[f64]) -> QueueNetwork {
     })
 }
 
-/// Seconds from the end of `from` to the end of `to` by Dijkstra over nodes: an oracle
+/// Seconds from the end of `from` to the end of `to` by Dijkstra over nodes, tie-breaks of
+/// the links between them included: an oracle
 /// written apart from the router's own Dijkstra (which places its landmarks) on purpose.
 fn dijkstra(net: &QueueNetwork, cost: &[f64], from: LinkId, to: LinkId) -> f64 {
     let start = net.link(from).unwrap().to;
@@ -37,9 +41,10 @@ fn dijkstra(net: &QueueNetwork, cost: &[f64], from: LinkId, to: LinkId) -> f64 {
         }
         for &a in net.outgoing(u) {
             let v = net.link(LinkId(a)).unwrap().to;
-            if d + cost[a as usize] < dist[v as usize] {
-                dist[v as usize] = d + cost[a as usize];
-                heap.push(Reverse((dist[v as usize].to_bits(), v)));
+            let dv = d + cost[a as usize] + tie_break(a);
+            if dv < dist[v as usize] {
+                dist[v as usize] = dv;
+                heap.push(Reverse((dv.to_bits(), v)));
             }
         }
     }
@@ -120,6 +125,39 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+    /// Whole-second costs on a grid of equal blocks make many routes equally fast; the
+    /// tie-breaks pick one, and both routers (a contraction order and a heap apart) take it.
+    #[test]
+    fn both_routers_take_the_same_of_equally_fast_routes(
+        side in 2u32..9,
+        block_m in prop::collection::vec(prop_oneof![Just(139.0f64), Just(278.0)], 1..4),
+        slowdowns in prop::collection::vec(prop_oneof![3 => Just(1.0f64), 1 => Just(2.0)], 1..30),
+        pairs in prop::collection::vec((0usize..1000, 0usize..1000), 1..25),
+    ) {
+        let net = grid(side, &block_m);
+        let free = net.free_flow_times();
+        let cost: Vec<f64> = free
+            .iter()
+            .enumerate()
+            .map(|(i, f)| f * slowdowns[i % slowdowns.len()])
+            .collect();
+        let mut landmarks = Router::new(&net, &free);
+        let mut cch = Cch::new(&net);
+        cch.customize(&cost);
+        let n = net.links.len();
+        let (mut by_landmarks, mut by_cch) = (Vec::new(), Vec::new());
+        for (a, b) in pairs {
+            let (from, to) = (LinkId::from_index(a % n), LinkId::from_index(b % n));
+            let found = landmarks.route(&net, &cost, from, to, &mut by_landmarks);
+            prop_assert!(found.is_some());
+            cch.route(&net, from, to, &mut by_cch);
+            prop_assert_eq!(&by_cch, &by_landmarks, "{}→{}", from, to);
+        }
+    }
+}
+
 fn link(from: u32, to: u32, length_m: f64) -> QueueLink {
     QueueLink {
         from,
@@ -170,7 +208,11 @@ fn check_route(
     }
     if from != to {
         let driven: f64 = route[1..].iter().map(|&l| cost[l as usize]).sum();
-        prop_assert!((driven - found).abs() < 1e-6);
+        let ties: f64 = route[1..route.len() - 1]
+            .iter()
+            .map(|&l| tie_break(l))
+            .sum();
+        prop_assert!((driven + ties - found).abs() < 1e-6);
     }
     Ok(())
 }

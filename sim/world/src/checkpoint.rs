@@ -14,7 +14,7 @@ const MAGIC: &[u8; 8] = b"CTSTATE\0";
 /// Version of the checkpoint format; a state written by another one is refused. 4: the
 /// landmark router's frontier holds one integer per entry. 5: a routing shortcut names the
 /// edge of its lower triangle, not the middle node.
-pub const CHECKPOINT_VERSION: u32 = 5;
+pub const CHECKPOINT_VERSION: u32 = 6;
 /// Magic, version, fingerprint (32 bytes), CRC-32 of the state.
 const HEADER_LEN: usize = 8 + 4 + 32 + 4;
 

@@ -1,6 +1,6 @@
 //! The dynamic traffic model: a mesoscopic queue model on the road graph ([`sim`]), fastest
 //! routes by current travel times ([`cch`]; [`router`] where a cost depends on the time of
-//! entry), fixed-time signals by Webster's method ([`signals`]), and per-link statistics
+//! entry; both break ties between equal times alike, [`tie_break`]), fixed-time signals by Webster's method ([`signals`]), and per-link statistics
 //! ([`stats`]).
 
 pub mod cch;
@@ -10,6 +10,7 @@ pub mod router;
 pub mod signals;
 pub mod sim;
 pub mod stats;
+pub mod tie_break;
 pub mod trip_ids;
 pub mod trips;
 

@@ -3,6 +3,7 @@
 //! slower, so they stay exact lower bounds and every route is a true fastest route.
 
 use super::net::QueueNetwork;
+use super::tie_break::tie_break;
 use citytwin_city::LinkId;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -196,7 +197,7 @@ impl Router {
             }
             for i in net.out_start[u] as usize..net.out_start[u + 1] as usize {
                 let a = net.out_links[i];
-                let c = cost(a, du);
+                let c = cost(a, du) + tie_break(a);
                 if !c.is_finite() {
                     continue;
                 }

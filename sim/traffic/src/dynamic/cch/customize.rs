@@ -8,6 +8,7 @@
 //! costs: costs and shortcuts are bit-identical whatever the number of threads.
 
 use super::{Cch, DOWNWARD, MIDDLE, NONE};
+use crate::dynamic::tie_break::tie_break;
 use rayon::prelude::*;
 
 /// When a subtree or a node is worth handing to other threads, in triangles; below, the
@@ -416,8 +417,9 @@ impl Cch {
             } else {
                 (&mut self.down[e], &mut self.down_via[e])
             };
-            if cost[link] < *best {
-                (*best, *via) = (cost[link], link as u32);
+            let cost = cost[link] + tie_break(link as u32);
+            if cost < *best {
+                (*best, *via) = (cost, link as u32);
             }
         }
     }
