@@ -228,8 +228,11 @@ fn links_coloured(city: &City, img: &RgbImage, links: &[LinkId]) -> (usize, usiz
 
 /// Of these links (id, speed ratio at one time, at another), on screen: how many are drawn
 /// in the first time's colour, and how many in the second's (each link votes by its
-/// sample points).
+/// sample points). A two-way road draws each direction on its right-hand side, so the
+/// samples are taken there, `SIDE_PX` right of the road's middle, and not on the other
+/// direction's colour.
 fn colour_votes(city: &City, img: &RgbImage, links: &[(LinkId, f32, f32)]) -> (usize, usize) {
+    const SIDE_PX: f32 = 2.0;
     let to_px = start_view_pixels(city.bundle.meta.extent, SIZE);
     let rgb = |ratio: f32| {
         let c = citytwin_engine::palette::speed_color(ratio).to_srgba();
@@ -248,16 +251,22 @@ fn colour_votes(city: &City, img: &RgbImage, links: &[(LinkId, f32, f32)]) -> (u
         if !points.iter().all(|p| in_map_area(*p)) {
             continue;
         }
+        let oneway = city.roads().links[l.index()].oneway;
         let (mut va, mut vb) = (0, 0);
         for w in points.windows(2) {
+            let (dx, dy) = (w[1].0 - w[0].0, w[1].1 - w[0].1);
+            let length = dx.hypot(dy);
+            // right of the direction of travel, with the image's y pointing down
+            let side = if oneway || length == 0.0 {
+                (0.0, 0.0)
+            } else {
+                (-dy / length * SIDE_PX, dx / length * SIDE_PX)
+            };
             for k in 1..8 {
                 let t = k as f32 / 8.0;
-                let p = (
-                    w[0].0 + (w[1].0 - w[0].0) * t,
-                    w[0].1 + (w[1].1 - w[0].1) * t,
-                );
-                va += usize::from(near(img, p, 2, |c| like(c, ca)));
-                vb += usize::from(near(img, p, 2, |c| like(c, cb)));
+                let p = (w[0].0 + dx * t + side.0, w[0].1 + dy * t + side.1);
+                va += usize::from(near(img, p, 1, |c| like(c, ca)));
+                vb += usize::from(near(img, p, 1, |c| like(c, cb)));
             }
         }
         first += usize::from(va > vb);
