@@ -120,8 +120,9 @@ impl World {
             .into_iter()
             .filter(|t| (options.from_s..options.to_s).contains(&t.departure_s))
             .collect();
-        // the routing hierarchy is built while the signals' sample is routed (landmark A*)
-        let (router, peak) = rayon::join(|| Cch::new(&net), || peak_hour_demand(&net, &trips));
+        // the signals' sample is routed on the hierarchy the day routes on (free flow)
+        let router = Cch::new(&net);
+        let peak = peak_hour_demand(&net, &router, &trips);
         let signals = Signals::webster(roads, &net, &peak);
         let mut external = (0, 0, 0);
         for t in &trips {
@@ -452,24 +453,23 @@ fn hand_over_arrived_trucks(
     });
 }
 
-/// Each link's busiest hour of demand, from free-flow routes of a sample of the trips. The
-/// routes are made across the rayon pool's threads, each with its own copy of the router, and
-/// counted in trip order: the same counts whatever the threads.
-fn peak_hour_demand(net: &QueueNetwork, trips: &[TripSpec]) -> Vec<f64> {
+/// Each link's busiest hour of demand, from free-flow routes of a sample of the trips on
+/// `router` (a hierarchy as built, customized for free flow). The routes are made across the
+/// rayon pool's threads, each with its own scratch, and counted in trip order: the same
+/// counts whatever the threads.
+fn peak_hour_demand(net: &QueueNetwork, router: &Cch, trips: &[TripSpec]) -> Vec<f64> {
     use rayon::prelude::*;
-    let free = net.free_flow_times();
-    let router = Router::new(net, &free);
     let sample: Vec<&TripSpec> = trips.iter().step_by(SIGNAL_SAMPLE).collect();
     // each chunk's routed links, as link × 24 + hour of departure
     let chunks: Vec<Vec<u32>> = sample
         .par_chunks(SIGNAL_CHUNK)
         .map_init(
-            || (router.clone(), Vec::new()),
-            |(router, route), chunk| {
+            || (router.new_query(), Vec::new()),
+            |(query, route), chunk| {
                 let mut keys = Vec::new();
                 for t in chunk {
                     if router
-                        .route(net, &free, t.origin_link, t.dest_link, route)
+                        .route_in(query, net, t.origin_link, t.dest_link, route)
                         .is_some()
                     {
                         let hour = (t.departure_s / 3600).min(23);
