@@ -82,9 +82,10 @@ fn benches(c: &mut Criterion) {
         })
         .collect();
     eprintln!(
-        "routing: {} nodes, {} car links",
+        "routing: {} nodes, {} car links, {} hierarchy edges",
         net.node_count,
-        car_links.len()
+        car_links.len(),
+        Cch::new(&net).edge_count()
     );
     c.bench_function("contraction hierarchy: build (demo city)", |b| {
         b.iter(|| Cch::new(&net))

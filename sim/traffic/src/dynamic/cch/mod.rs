@@ -258,6 +258,11 @@ impl Cch {
         found
     }
 
+    /// Edges of the hierarchy: each pair of nodes joined by car links or a shortcut, once.
+    pub fn edge_count(&self) -> usize {
+        self.head.len()
+    }
+
     /// The costs routes are made on now: those of the last customization.
     pub fn costs(&self) -> &[f64] {
         &self.metric
