@@ -68,17 +68,17 @@ impl FitOptions {
         }
     }
 
-    /// The start and one probe along each parameter (inwards at an upper bound).
-    fn first_probes(&self, x0: &[f64]) -> Vec<Vec<f64>> {
+    /// The start and one probe `step` along each parameter (inwards at an upper bound).
+    fn probes(&self, x0: &[f64], step: f64) -> Vec<Vec<f64>> {
         let mut start = x0.to_vec();
         self.clamp(&mut start);
         let mut probes = vec![start.clone()];
         for k in 0..start.len() {
             let mut y = start.clone();
-            y[k] += if start[k] + self.step > self.upper[k] {
-                -self.step
+            y[k] += if start[k] + step > self.upper[k] {
+                -step
             } else {
-                self.step
+                step
             };
             probes.push(y);
         }
@@ -130,7 +130,7 @@ pub fn levenberg_marquardt(
             stopped,
         })
     };
-    let mut probes = options.first_probes(x0);
+    let mut probes = options.probes(x0, options.step);
     if history.len() + probes.len() > options.max_evaluations {
         probes.truncate(options.max_evaluations.max(1));
     }
@@ -139,12 +139,13 @@ pub fn levenberg_marquardt(
     }
     let mut lambda = 1e-2;
     let mut stale = 0;
+    let mut step = options.step;
     let stop = loop {
         if history.len() + 2 > options.max_evaluations {
             break Stop::MaxEvaluations;
         }
         let centre = best_of(&history)?.clone();
-        let Some((fitted, jacobian)) = local_model(&history, &centre.x, options.step * 2.0) else {
+        let Some((fitted, jacobian)) = local_model(&history, &centre.x, step * 2.0) else {
             break Stop::NoImprovement;
         };
         let (jtj, jtr) = normal_equations(&jacobian, &fitted);
@@ -157,7 +158,19 @@ pub fn levenberg_marquardt(
             .flat_map(|y| y.iter().zip(&centre.x).map(|(a, b)| (a - b).abs()))
             .fold(0.0f64, f64::max);
         if largest_move < options.tolerance {
-            break Stop::Converged;
+            // a model still weighted by the far first probes (whose residuals are the
+            // largest) can settle short of the minimum: once, while evaluations are left, it
+            // is made again from probes close around the best point
+            let close = options.probes(&centre.x, step / REFINE);
+            if step < options.step || history.len() + close.len() + 1 > options.max_evaluations {
+                break Stop::Converged;
+            }
+            step /= REFINE;
+            (lambda, stale) = (1e-2, 0);
+            if !add(&close[1..], &mut history) {
+                break Stop::Interrupted;
+            }
+            continue;
         }
         if !add(&trials, &mut history) {
             break Stop::Interrupted;
@@ -177,6 +190,9 @@ pub fn levenberg_marquardt(
     };
     result(history, stop)
 }
+
+/// How much closer than the first probes those of the one refinement lie.
+const REFINE: f64 = 4.0;
 
 fn best_of(history: &[Evaluation]) -> Option<&Evaluation> {
     history.iter().min_by(|a, b| a.cost.total_cmp(&b.cost))

@@ -349,11 +349,15 @@ impl FlowNet {
     /// left; returns which states the last search reached (the cut's source side).
     fn max_flow(mut self, sources: usize, sinks: usize) -> Vec<bool> {
         let n = self.through.len();
+        // each state's way in (the state and arc it was reached from), set when it is reached,
+        // so read only where this search reached; the sources' stays none
+        let mut came = vec![(u32::MAX, u32::MAX); 2 * n];
+        let mut reached = vec![false; 2 * n];
+        let mut queue = Vec::new();
         loop {
-            // (state, the state and arc it was reached from)
-            let mut came = vec![(u32::MAX, u32::MAX); 2 * n];
-            let mut reached = vec![false; 2 * n];
-            let mut queue: Vec<u32> = (0..sources as u32).map(|i| 2 * i + 1).collect();
+            reached.fill(false);
+            queue.clear();
+            queue.extend((0..sources as u32).map(|i| 2 * i + 1));
             for i in 0..sources {
                 reached[2 * i] = true;
                 reached[2 * i + 1] = true;
